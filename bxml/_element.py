@@ -1,0 +1,330 @@
+"""The element base class shared by roots, verbs and SSML nodes.
+
+An element holds checked attribute values, optional unknown attributes kept by a lenient
+parse, and its content: text, child elements, or both (mixed content). Subclasses declare
+their attributes as :mod:`bxml._values` descriptors and their content model as class
+variables; everything else (checking, equality, repr, serialization) lives here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar, Literal
+
+from ._values import Attr, check_xml_chars, escape_attr, escape_text, format_number
+from .exceptions import InvalidValueError, NestingError
+
+ContentKind = Literal["empty", "text", "children", "mixed"]
+
+# Every element class by XML tag, for the parser.
+REGISTRY: dict[str, type[Element]] = {}
+
+_INDENT = "  "
+
+
+class Element:
+    """Base of every BXML element: attributes, content, equality and serialization."""
+
+    __slots__ = ("_values", "_extra", "_content")
+
+    TAG: ClassVar[str] = ""
+    #: What the element holds: nothing, one text, child elements, or text mixed with nodes.
+    CONTENT: ClassVar[ContentKind] = "empty"
+    #: For CONTENT == "text": whether the text is required (a non-empty string).
+    TEXT_REQUIRED: ClassVar[bool] = True
+    #: Allowed child classes (for "children" and "mixed").
+    CHILD_TYPES: ClassVar[tuple[type[Element], ...]] = ()
+    MIN_CHILDREN: ClassVar[int] = 0
+    MAX_CHILDREN: ClassVar[int | None] = None
+    #: All attribute descriptors in declaration order, base classes first.
+    FIELDS: ClassVar[tuple[Attr[Any], ...]] = ()
+    #: Attribute descriptors by XML name (for parsing).
+    XML_FIELDS: ClassVar[dict[str, Attr[Any]]] = {}
+    _BY_NAME: ClassVar[dict[str, Attr[Any]]] = {}
+    _PREFIX: ClassVar[dict[str, str]] = {}
+
+    _values: dict[str, Any]
+    _extra: dict[str, str] | None
+    _content: list[Any]
+
+    def __init_subclass__(cls, tag: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: dict[str, Attr[Any]] = {}
+        for klass in cls.__mro__:  # own attributes first, then those of mixins
+            for name, value in vars(klass).items():
+                if isinstance(value, Attr) and name not in fields:
+                    fields[name] = value
+        cls.FIELDS = tuple(fields.values())
+        cls._BY_NAME = dict(fields)
+        cls.XML_FIELDS = {attr.xml: attr for attr in fields.values()}
+        cls._PREFIX = {attr.name: f' {attr.xml}="' for attr in fields.values()}
+        if tag:
+            cls.TAG = tag
+            REGISTRY[tag] = cls
+
+    # -- construction -------------------------------------------------------------------
+
+    def _setup(self, content: Iterable[Any], values: Mapping[str, Any]) -> None:
+        """Check and store attributes from ``values`` (an __init__'s locals) and content."""
+        owner = self.TAG
+        checked: dict[str, Any] = {}
+        for attr in self.FIELDS:
+            value = values[attr.name]
+            if value is not None:
+                checked[attr.name] = attr.check(owner, value)
+            elif attr.required:
+                raise InvalidValueError(f"{owner}.{attr.name} is required")
+        self._values = checked
+        self._extra = None
+        self._content = []
+        if self.CONTENT == "text":
+            self._set_text(*content)
+        else:
+            for item in content:
+                self._add(item)
+        self._check_rules()
+
+    def _set_text(self, text: Any) -> None:
+        if not isinstance(text, str):
+            raise InvalidValueError(
+                f"{self.TAG}: text must be a str, got {type(text).__name__} {text!r}"
+            )
+        check_xml_chars(self.TAG, text, "text")
+        if self.TEXT_REQUIRED and not text.strip():
+            raise InvalidValueError(f"{self.TAG}: text is required and may not be blank")
+        problem = self._text_problem(text)
+        if problem is not None:
+            raise InvalidValueError(f"{self.TAG}.text: {text!r} {problem}")
+        self._content = [text]
+
+    def _text_problem(self, text: str) -> str | None:
+        """Return why ``text`` is not acceptable as this element's text, or None."""
+        return None
+
+    def _add(self, item: Any) -> None:
+        """Append one content item, checking that this element may hold it."""
+        content = self._content
+        if isinstance(item, str):
+            if self.CONTENT != "mixed":
+                raise NestingError(
+                    f"{self.TAG} cannot hold text {item!r}; allowed: {self._allowed()}"
+                )
+            check_xml_chars(self.TAG, item, "text")
+            if not item:
+                return
+            if content and isinstance(content[-1], str):
+                content[-1] += item
+            else:
+                content.append(item)
+            return
+        if not isinstance(item, self.CHILD_TYPES) and not isinstance(item, UnknownElement):
+            what = type(item).__name__ if isinstance(item, Element) else repr(item)
+            raise NestingError(f"{self.TAG} cannot hold {what}; allowed: {self._allowed()}")
+        content.append(item)
+        limit = self.MAX_CHILDREN
+        if limit is not None and len(content) > limit:
+            content.pop()
+            raise NestingError(
+                f"{self.TAG} holds at most {limit} children ({self._allowed()}); "
+                f"adding {type(item).__name__} would make {limit + 1}"
+            )
+
+    def _allowed(self) -> str:
+        names = [klass.TAG for klass in self.CHILD_TYPES]
+        if self.CONTENT == "mixed":
+            names.insert(0, "text")
+        return ", ".join(names) if names else "nothing"
+
+    def _check_rules(self) -> None:
+        """Check rules that involve several attributes or children (overridden)."""
+
+    def _set_attr(self, attr: Attr[Any], value: Any) -> None:
+        if value is None:
+            if attr.required:
+                raise InvalidValueError(f"{self.TAG}.{attr.name} is required")
+            old = self._values.pop(attr.name, None)
+        else:
+            old = self._values.get(attr.name)
+            self._values[attr.name] = attr.check(self.TAG, value)
+        try:
+            self._check_rules()
+        except InvalidValueError:
+            if old is None:
+                self._values.pop(attr.name, None)
+            else:
+                self._values[attr.name] = old
+            raise
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The attributes that are set, by Python name, in declaration order."""
+        return dict(self._values)
+
+    @property
+    def extra_attributes(self) -> dict[str, str]:
+        """Unknown attributes kept by ``parse(strict=False)``, by XML name."""
+        return dict(self._extra or {})
+
+    @property
+    def children(self) -> list[Element]:
+        """The child elements, in document order."""
+        return [item for item in self._content if isinstance(item, Element)]
+
+    @property
+    def content(self) -> list[str | Element]:
+        """Text and child elements in document order (mixed content)."""
+        return list(self._content)
+
+    def iter(self) -> Iterator[Element]:
+        """Yield this element and every element below it, in document order."""
+        yield self
+        for item in self._content:
+            if isinstance(item, Element):
+                yield from item.iter()
+
+    # -- equality and repr --------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Element)
+        return (
+            self._values == other._values
+            and self._content == other._content
+            and (self._extra or {}) == (other._extra or {})
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: built incrementally
+
+    def __repr__(self) -> str:
+        parts = [repr(item) for item in self._content]
+        for name, value in self._values.items():
+            parts.append(f"{name}={self._BY_NAME[name].shown(value)}")
+        if self._extra:
+            parts.append(f"extra_attributes={self._extra!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    # -- serialization ------------------------------------------------------------------
+
+    def to_xml(self, *, pretty: bool = False) -> str:
+        """Return this element (and what it holds) as an XML fragment."""
+        out: list[str] = []
+        self._write(out, pretty, 0)
+        return "".join(out)
+
+    def __str__(self) -> str:
+        return self.to_xml()
+
+    def _write(self, out: list[str], pretty: bool, depth: int) -> None:
+        tag = self.TAG
+        out.append("<" + tag)
+        prefix = self._PREFIX
+        for name, value in self._values.items():
+            if type(value) is str:
+                text = value
+            elif value is True:
+                text = "true"
+            elif value is False:
+                text = "false"
+            else:
+                text = format_number(value)
+            out.append(prefix[name] + escape_attr(text) + '"')
+        if self._extra:
+            for key, text in self._extra.items():
+                out.append(f' {key}="{escape_attr(text)}"')
+        content = self._content
+        if len(content) < self.MIN_CHILDREN:
+            raise NestingError(
+                f"{tag} needs at least {self.MIN_CHILDREN} child "
+                f"({self._allowed()}); it has {len(content)}"
+            )
+        if not content or content == [""]:
+            out.append("/>")
+            return
+        out.append(">")
+        if pretty and self.CONTENT == "children":
+            inner = "\n" + _INDENT * (depth + 1)
+            for item in content:
+                out.append(inner)
+                item._write(out, True, depth + 1)
+            out.append("\n" + _INDENT * depth)
+        else:
+            for item in content:
+                if type(item) is str:
+                    out.append(escape_text(item))
+                else:
+                    item._write(out, False, 0)
+        out.append("</" + tag + ">")
+
+
+class UnknownElement(Element):
+    """An element this library does not model, kept verbatim by ``parse(strict=False)``.
+
+    It may also be built by hand as an escape hatch for elements newer than this
+    library: ``UnknownElement("Refer", {"referTo": "sip:a@b"})``.
+    """
+
+    __slots__ = ("_tag",)
+
+    CONTENT = "mixed"
+
+    def __init__(
+        self, tag: str, attributes: Mapping[str, str] | None = None, *content: str | Element
+    ) -> None:
+        check_xml_chars("UnknownElement", tag, "tag")
+        self._tag = tag
+        self._values = {}
+        self._extra = dict(attributes) if attributes else None
+        for key, value in (attributes or {}).items():
+            check_xml_chars(tag, key, "attribute name")
+            check_xml_chars(tag, value, key)
+        self._content = []
+        for item in content:
+            self._add(item)
+
+    @property
+    def tag(self) -> str:
+        """The element's XML name."""
+        return self._tag
+
+    def _add(self, item: Any) -> None:
+        if isinstance(item, (str, Element)):
+            if isinstance(item, str):
+                check_xml_chars(self._tag, item, "text")
+                if not item:
+                    return
+                if self._content and isinstance(self._content[-1], str):
+                    self._content[-1] += item
+                    return
+            self._content.append(item)
+            return
+        raise NestingError(f"{self._tag} cannot hold {item!r}; allowed: text and elements")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnknownElement):
+            return NotImplemented
+        return self._tag == other._tag and super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        parts = [repr(self._tag), repr(self._extra or {})]
+        parts += [repr(item) for item in self._content]
+        return f"UnknownElement({', '.join(parts)})"
+
+    def _write(self, out: list[str], pretty: bool, depth: int) -> None:
+        out.append("<" + self._tag)
+        for key, text in (self._extra or {}).items():
+            out.append(f' {key}="{escape_attr(text)}"')
+        if not self._content:
+            out.append("/>")
+            return
+        out.append(">")
+        for item in self._content:
+            if isinstance(item, str):
+                out.append(escape_text(item))
+            else:
+                item._write(out, False, 0)
+        out.append("</" + self._tag + ">")

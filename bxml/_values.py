@@ -1,0 +1,303 @@
+"""Attribute kinds: how a value is checked, written as XML text, and read back.
+
+Each attribute of an element is declared once, as a class attribute holding one of the
+descriptors below. The descriptor knows the Python name, the XML name, the constraint
+and the text form, so checking, serialization and parsing share one definition.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .exceptions import InvalidValueError
+
+if TYPE_CHECKING:
+    from ._element import Element
+
+T = TypeVar("T")
+
+# Characters XML 1.0 cannot carry, in text or in attributes.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+# Python names whose XML name is not plain lowerCamelCase.
+_XML_NAME_OVERRIDES = {"from_": "from", "xml_lang": "xml:lang", "interpret_as": "interpret-as"}
+
+
+def xml_name(py_name: str) -> str:
+    """Return the XML attribute name for a snake_case Python name."""
+    if py_name in _XML_NAME_OVERRIDES:
+        return _XML_NAME_OVERRIDES[py_name]
+    head, *rest = py_name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def check_xml_chars(owner: str, value: str, what: str) -> None:
+    """Raise InvalidValueError if ``value`` holds a character XML 1.0 cannot carry."""
+    bad = _NOT_XML_CHAR.search(value)
+    if bad is not None:
+        char = bad.group()
+        raise InvalidValueError(
+            f"{owner}.{what}: character U+{ord(char):04X} at index {bad.start()} cannot be "
+            "carried by XML 1.0 (control characters and lone surrogates are not allowed)"
+        )
+
+
+def escape_text(text: str) -> str:
+    """Escape character data; ``\\r`` is written as a reference so it survives parsing."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def escape_attr(text: str) -> str:
+    """Escape an attribute value; whitespace controls become references so they survive."""
+    text = escape_text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#9;")
+    return text
+
+
+def format_number(value: float) -> str:
+    """Write a number the way BXML expects: integral values without ``.0``, no exponent."""
+    if isinstance(value, int) or value.is_integer():
+        return str(int(value))
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+class Attr(Generic[T]):
+    """Descriptor for one XML attribute of an element.
+
+    Reading returns the value or None when unset; assigning checks the value first.
+    """
+
+    kind = "value"
+
+    def __init__(self, *, required: bool = False, secret: bool = False, doc: str = "") -> None:
+        self.required = required
+        self.secret = secret
+        self.doc = doc
+        self.name = ""
+        self.xml = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.xml = xml_name(name)
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Attr[T]: ...
+
+    @overload
+    def __get__(self, obj: Element, owner: type) -> T | None: ...
+
+    def __get__(self, obj: Element | None, owner: type) -> Attr[T] | T | None:
+        if obj is None:
+            return self
+        return obj._values.get(self.name)  # type: ignore[return-value]
+
+    def __set__(self, obj: Element, value: T | None) -> None:
+        obj._set_attr(self, value)
+
+    def label(self, owner: str) -> str:
+        """Return ``Owner.python_name`` for messages."""
+        return f"{owner}.{self.name}"
+
+    def shown(self, value: object) -> str:
+        """Return the value as it may appear in a message (secrets are masked)."""
+        return "'***'" if self.secret else repr(value)
+
+    def fail(self, owner: str, value: object, allowed: str) -> InvalidValueError:
+        """Build the error for a value this attribute does not accept."""
+        return InvalidValueError(f"{self.label(owner)}: {self.shown(value)} {allowed}")
+
+    def check(self, owner: str, value: Any) -> T:
+        """Return ``value`` if it is acceptable, else raise InvalidValueError."""
+        raise NotImplementedError
+
+    def to_text(self, value: T) -> str:
+        """Return the unescaped XML text for a checked value."""
+        return str(value)
+
+    def from_text(self, owner: str, text: str) -> T:
+        """Read the XML text of this attribute back into a checked value."""
+        return self.check(owner, text)
+
+
+class Text(Attr[str]):
+    """A string, optionally limited in length, pattern and emptiness."""
+
+    kind = "string"
+
+    def __init__(
+        self,
+        *,
+        max_length: int | None = None,
+        min_length: int = 0,
+        pattern: str | None = None,
+        pattern_help: str = "",
+        required: bool = False,
+        secret: bool = False,
+        doc: str = "",
+    ) -> None:
+        super().__init__(required=required, secret=secret, doc=doc)
+        self.max_length = max_length
+        self.min_length = min_length
+        self.pattern = pattern
+        self._regex = re.compile(pattern) if pattern is not None else None
+        self.pattern_help = pattern_help
+
+    def check(self, owner: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.fail(owner, value, f"is a {type(value).__name__}; a str is required")
+        check_xml_chars(owner, value, self.name)
+        size = len(value)
+        if size < self.min_length:
+            if self.min_length == 1:
+                raise self.fail(owner, value, "is empty; a non-empty string is required")
+            raise self.fail(owner, value, f"is too short: at least {self.min_length} characters")
+        if self.max_length is not None and size > self.max_length:
+            raise self.fail(owner, value, f"is {size} characters long; at most {self.max_length}")
+        if self._regex is not None and self._regex.fullmatch(value) is None:
+            raise self.fail(owner, value, f"is not {self.pattern_help}")
+        return value
+
+
+def Url(*, required: bool = False, doc: str = "") -> Text:  # noqa: N802 - reads as a kind
+    """A callback or media URL: absolute or relative, never empty."""
+    return Text(min_length=1, required=required, doc=doc)
+
+
+class Choice(Attr[str]):
+    """One string out of a fixed set."""
+
+    kind = "enum"
+
+    def __init__(self, *values: str, required: bool = False, doc: str = "") -> None:
+        super().__init__(required=required, doc=doc)
+        self.values = values
+        self._set = frozenset(values)
+
+    def check(self, owner: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in self._set:
+            raise self.fail(owner, value, f"is not one of {', '.join(self.values)}")
+        return value
+
+
+def Method(*, doc: str = "") -> Choice:  # noqa: N802 - reads as a kind
+    """An HTTP method for a callback: GET or POST."""
+    return Choice("GET", "POST", doc=doc)
+
+
+class Flag(Attr[bool]):
+    """A boolean, written ``true`` or ``false``."""
+
+    kind = "boolean"
+
+    def check(self, owner: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(owner, value, "is not a bool (True or False)")
+        return value
+
+    def to_text(self, value: bool) -> str:
+        return "true" if value else "false"
+
+    def from_text(self, owner: str, text: str) -> bool:
+        if text == "true":
+            return True
+        if text == "false":
+            return False
+        raise InvalidValueError(f"{self.label(owner)}: {text!r} is not a BXML boolean (true or false)")
+
+
+class Integer(Attr[int]):
+    """A whole number within an inclusive range."""
+
+    kind = "integer"
+
+    def __init__(self, low: int, high: int, *, unit: str = "", doc: str = "") -> None:
+        super().__init__(doc=doc)
+        self.low = low
+        self.high = high
+        self.unit = unit
+
+    def check(self, owner: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(owner, value, "is not an int")
+        if not self.low <= value <= self.high:
+            raise self.fail(owner, value, f"is out of range {self.low}..{self.high}{self.unit}")
+        return value
+
+    def from_text(self, owner: str, text: str) -> int:
+        if re.fullmatch(r"\s*[+-]?\d+\s*", text) is None:
+            raise InvalidValueError(f"{self.label(owner)}: {text!r} is not an integer")
+        return self.check(owner, int(text))
+
+
+_DECIMAL = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*")
+
+
+class Number(Attr[float]):
+    """A decimal number (int or float) within an inclusive range."""
+
+    kind = "number"
+
+    def __init__(self, low: float, high: float, *, unit: str = "", doc: str = "") -> None:
+        super().__init__(doc=doc)
+        self.low = low
+        self.high = high
+        self.unit = unit
+
+    def check(self, owner: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(owner, value, "is not a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(owner, value, "is not a finite number")
+        if not self.low <= value <= self.high:
+            low, high = format_number(self.low), format_number(self.high)
+            raise self.fail(owner, value, f"is out of range {low}..{high}{self.unit}")
+        return value
+
+    def to_text(self, value: float) -> str:
+        return format_number(value)
+
+    def from_text(self, owner: str, text: str) -> float:
+        if _DECIMAL.fullmatch(text) is None:
+            raise InvalidValueError(f"{self.label(owner)}: {text!r} is not a decimal number")
+        stripped = text.strip()
+        value: float = int(stripped) if re.fullmatch(r"[+-]?\d+", stripped) else float(stripped)
+        return self.check(owner, value)
+
+
+class Custom(Attr[str]):
+    """A string checked by a function that returns an error text, or None when fine."""
+
+    kind = "string"
+
+    def __init__(self, test: Callable[[str], str | None], *, required: bool = False, doc: str = "") -> None:
+        super().__init__(required=required, doc=doc)
+        self.test = test
+
+    def check(self, owner: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.fail(owner, value, f"is a {type(value).__name__}; a str is required")
+        check_xml_chars(owner, value, self.name)
+        problem = self.test(value)
+        if problem is not None:
+            raise self.fail(owner, value, problem)
+        return value

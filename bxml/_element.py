@@ -307,8 +307,6 @@ class UnknownElement(Element):
             return NotImplemented
         return self._tag == other._tag and super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         parts = [repr(self._tag), repr(self._extra or {})]
         parts += [repr(item) for item in self._content]

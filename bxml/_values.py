@@ -109,7 +109,7 @@ class Attr(Generic[T]):
     def __get__(self, obj: Element | None, owner: type) -> Attr[T] | T | None:
         if obj is None:
             return self
-        return obj._values.get(self.name)  # type: ignore[return-value]
+        return obj._values.get(self.name)
 
     def __set__(self, obj: Element, value: T | None) -> None:
         obj._set_attr(self, value)
@@ -222,7 +222,9 @@ class Flag(Attr[bool]):
             return True
         if text == "false":
             return False
-        raise InvalidValueError(f"{self.label(owner)}: {text!r} is not a BXML boolean (true or false)")
+        raise InvalidValueError(
+            f"{self.label(owner)}: {text!r} is not a BXML boolean (true or false)"
+        )
 
 
 class Integer(Attr[int]):
@@ -289,7 +291,9 @@ class Custom(Attr[str]):
 
     kind = "string"
 
-    def __init__(self, test: Callable[[str], str | None], *, required: bool = False, doc: str = "") -> None:
+    def __init__(
+        self, test: Callable[[str], str | None], *, required: bool = False, doc: str = ""
+    ) -> None:
         super().__init__(required=required, doc=doc)
         self.test = test
 

@@ -56,10 +56,17 @@ class NestingError(BxmlError, TypeError):
 class ParseError(BxmlError, ValueError):
     """A document could not be read; ``line`` and ``column`` point at the cause."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> None:
         self.message = message
         self.line = line
         self.column = column
+        self.path = path
         where = ""
         if line is not None:
             where = f"line {line}, column {column}: " if column is not None else f"line {line}: "

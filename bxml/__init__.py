@@ -1,0 +1,111 @@
+"""Build, parse, validate and lint BXML, the markup of Bandwidth's Programmable Voice.
+
+::
+
+    from bxml import Response, SpeakSentence, Gather
+
+    doc = Response(SpeakSentence("Hi"), Gather(gather_url="/menu", max_digits=1))
+    print(doc.to_xml(pretty=True))
+
+Every value is checked when a verb is built; ``bxml.parse`` reads documents back into the
+same objects, ``bxml.validate`` checks them against the shipped XSD and ``bxml.lint``
+finds call-flow mistakes a schema cannot see.
+"""
+
+from __future__ import annotations
+
+from . import ssml
+from ._element import Element, UnknownElement
+from .document import MAX_DOCUMENT_BYTES, Bxml, Response, Root
+from .exceptions import (
+    BxmlError,
+    InvalidValueError,
+    NestingError,
+    ParseError,
+    Problem,
+    ValidationError,
+)
+from .parse import parse
+from .verbs import (
+    Bridge,
+    Conference,
+    Connect,
+    CustomParam,
+    Endpoint,
+    Forward,
+    Gather,
+    Hangup,
+    Pause,
+    PauseRecording,
+    PhoneNumber,
+    PlayAudio,
+    Record,
+    Redirect,
+    ResumeRecording,
+    Ring,
+    SendDtmf,
+    SipUri,
+    SpeakSentence,
+    StartGather,
+    StartRecording,
+    StartStream,
+    StartTranscription,
+    StopGather,
+    StopRecording,
+    StopStream,
+    StopTranscription,
+    StreamParam,
+    Tag,
+    Transfer,
+    Verb,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "Bridge",
+    "Bxml",
+    "BxmlError",
+    "Conference",
+    "Connect",
+    "CustomParam",
+    "Element",
+    "Endpoint",
+    "Forward",
+    "Gather",
+    "Hangup",
+    "InvalidValueError",
+    "NestingError",
+    "ParseError",
+    "Pause",
+    "PauseRecording",
+    "PhoneNumber",
+    "PlayAudio",
+    "Problem",
+    "Record",
+    "Redirect",
+    "Response",
+    "ResumeRecording",
+    "Ring",
+    "Root",
+    "SendDtmf",
+    "SipUri",
+    "SpeakSentence",
+    "StartGather",
+    "StartRecording",
+    "StartStream",
+    "StartTranscription",
+    "StopGather",
+    "StopRecording",
+    "StopStream",
+    "StopTranscription",
+    "StreamParam",
+    "Tag",
+    "Transfer",
+    "UnknownElement",
+    "ValidationError",
+    "Verb",
+    "parse",
+    "ssml",
+]

@@ -1,0 +1,101 @@
+"""Request authentication: HTTP Basic, or an OAuth2 client-credentials bearer token.
+
+Both are :class:`requests.auth.AuthBase` objects passed on every request, which also stops
+requests from reading ``~/.netrc`` credentials over ours. Neither repr shows a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+from requests.auth import AuthBase
+
+#: Renew a token this many seconds before it expires (as the official SDK does).
+RENEW_MARGIN = 60.0
+
+
+class BasicAuth(AuthBase):
+    """``Authorization: Basic ...`` from an API user's username and password."""
+
+    kind = "basic"
+
+    def __init__(self, username: str, password: str) -> None:
+        self._header = basic_header(username, password)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "BasicAuth(***)"
+
+
+@dataclass(frozen=True)
+class Token:
+    """An access token and the clock reading after which it must not be used."""
+
+    value: str
+    expires_at: float
+
+
+#: Fetches a fresh token; given the clock reading taken just before the request.
+TokenFetcher = Callable[[float], Token]
+
+
+class ClientCredentialsAuth(AuthBase):
+    """``Authorization: Bearer ...`` with a cached OAuth2 client-credentials token.
+
+    The token is fetched on first use and again when fewer than :data:`RENEW_MARGIN`
+    seconds of its lifetime remain. One lock makes concurrent threads share one fetch.
+    """
+
+    kind = "oauth2"
+
+    def __init__(self, fetch: TokenFetcher, clock: Callable[[], float]) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: Token | None = None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        return request
+
+    def token(self) -> str:
+        """The current access token, fetched or renewed when needed."""
+        with self._lock:
+            token = self._token
+            if token is None or self._clock() >= token.expires_at:
+                token = self._fetch(self._clock())
+                self._token = token
+            return token.value
+
+    def invalidate(self, rejected: str) -> bool:
+        """Forget the cached token if it is ``rejected``; True if a new one should be tried."""
+        with self._lock:
+            if self._token is not None and self._token.value == rejected:
+                self._token = None
+                return True
+            return False
+
+    def __repr__(self) -> str:
+        return "ClientCredentialsAuth(***)"
+
+
+def renewal_time(fetched_at: float, expires_in: float) -> float:
+    """When to stop using a token that lives ``expires_in`` seconds from ``fetched_at``.
+
+    Short-lived tokens are renewed at half their lifetime rather than never being usable.
+    """
+    margin = min(RENEW_MARGIN, expires_in / 2)
+    return fetched_at + expires_in - margin
+
+
+def basic_header(username: str, password: str) -> str:
+    """The ``Authorization`` value for HTTP Basic (UTF-8, as RFC 7617 recommends)."""
+    pair = f"{username}:{password}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")

@@ -1,0 +1,202 @@
+"""Sending one API request: timeouts, retries, error mapping and debug logging.
+
+Every exception from :mod:`requests` becomes a :class:`TransportError` (chained with
+``raise ... from``), every error status an :class:`ApiError` from the status table.
+Log lines name the method and URL only: never headers, bodies or credentials.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+import requests.exceptions as rex
+from requests.auth import AuthBase
+from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
+from urllib3.exceptions import NewConnectionError
+
+from ._auth import ClientCredentialsAuth
+from .exceptions import ApiError, TransportError, UnauthorizedError, api_error, parse_retry_after
+from .retry import Failure, RetryPolicy
+
+logger = logging.getLogger("callcontrol")
+
+Timeout = tuple[float, float]
+
+_FATAL = (
+    rex.SSLError,
+    rex.InvalidURL,
+    rex.InvalidSchema,
+    rex.MissingSchema,
+    rex.InvalidHeader,
+    rex.URLRequired,
+)
+_USERINFO = re.compile(r"//[^/@\s]*@")
+_OBJECT_PREFIX = re.compile(r"^<[^>]*>:\s*")
+
+
+class Transport:
+    """Sends requests over one session, applying the retry policy."""
+
+    def __init__(
+        self, session: requests.Session, *, timeout: Timeout, retry: RetryPolicy, user_agent: str
+    ) -> None:
+        self.session = session
+        self.timeout = timeout
+        self.retry = retry
+        self.user_agent = user_agent
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        auth: AuthBase,
+        params: Mapping[str, str] | None = None,
+        body: bytes | Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> requests.Response:
+        """Send until success or a final failure; return the 2xx/3xx response."""
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        retries = 0
+        renewed = False
+        while True:
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    auth=auth,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+            except rex.RequestException as exc:
+                failure = classify(exc)
+                if not self.retry.retry_failure(method, failure, retries):
+                    raise transport_error(method, url, exc, failure, retries) from exc
+                self._wait(method, url, describe(exc), self.retry.backoff(retries), retries)
+                retries += 1
+                continue
+            if response.status_code < 400:
+                return response
+            error = self._error(method, url, response)
+            if not renewed and _renew_token(auth, error, response):
+                renewed = True
+                logger.debug("%s %s: bearer token refused, fetching a new one", method, url)
+                continue
+            delay = self._retry_delay(method, response, retries)
+            if delay is None:
+                raise error
+            self._wait(method, url, f"HTTP {response.status_code}", delay, retries)
+            retries += 1
+
+    def _error(self, method: str, url: str, response: requests.Response) -> ApiError:
+        body = response.text
+        response.close()
+        headers = dict(response.headers)
+        return api_error(response.status_code, method, url, headers, body, now=self.retry.clock())
+
+    def _retry_delay(self, method: str, response: requests.Response, retries: int) -> float | None:
+        if not self.retry.retry_status(method, response.status_code, retries):
+            return None
+        value = response.headers.get("Retry-After")
+        retry_after = parse_retry_after(value, now=self.retry.clock()) if value else None
+        return self.retry.delay(retries, retry_after)
+
+    def _wait(self, method: str, url: str, reason: str, delay: float, retries: int) -> None:
+        logger.debug(
+            "%s %s failed (%s); retry %d of %d in %.2f s",
+            method,
+            url,
+            reason,
+            retries + 1,
+            self.retry.max_retries,
+            delay,
+        )
+        self.retry.sleep(delay)
+
+
+def _renew_token(auth: AuthBase, error: ApiError, response: requests.Response) -> bool:
+    """A 401 to a bearer token may mean it was revoked early: drop it and try once more."""
+    if not isinstance(error, UnauthorizedError) or not isinstance(auth, ClientCredentialsAuth):
+        return False
+    sent = response.request.headers.get("Authorization", "")
+    return sent.startswith("Bearer ") and auth.invalidate(sent[len("Bearer ") :])
+
+
+def classify(exc: rex.RequestException) -> Failure:
+    """Whether a failed attempt may have reached the server."""
+    if isinstance(exc, rex.ConnectTimeout):
+        return Failure.NOT_SENT
+    if isinstance(exc, _FATAL):
+        return Failure.FATAL
+    if isinstance(exc, rex.ConnectionError) and not isinstance(exc, rex.ProxyError):
+        if any(isinstance(e, (NewConnectionError, Urllib3ConnectTimeout)) for e in _chain(exc)):
+            return Failure.NOT_SENT
+        return Failure.MAYBE_SENT
+    if isinstance(exc, (rex.Timeout, rex.ProxyError, rex.ChunkedEncodingError)):
+        return Failure.MAYBE_SENT
+    if isinstance(exc, rex.ContentDecodingError):
+        return Failure.MAYBE_SENT
+    return Failure.FATAL
+
+
+def transport_error(
+    method: str, url: str, exc: rex.RequestException, failure: Failure, retries: int
+) -> TransportError:
+    """A TransportError saying what failed and whether the request may have been received."""
+    tries = f" after {retries + 1} attempts" if retries else ""
+    message = f"{method} {url} failed{tries}: {describe(exc)}"
+    if failure is Failure.MAYBE_SENT:
+        message += "; the request may have reached the server"
+    return TransportError(message, maybe_sent=failure is Failure.MAYBE_SENT)
+
+
+def describe(exc: rex.RequestException) -> str:
+    """A short reason for a failed attempt, with any URL credentials removed."""
+    if isinstance(exc, rex.ConnectTimeout):
+        kind = "timed out connecting"
+    elif isinstance(exc, rex.ReadTimeout):
+        kind = "timed out waiting for the response"
+    elif isinstance(exc, rex.SSLError):
+        kind = "TLS failure"
+    elif isinstance(exc, rex.ProxyError):
+        kind = "proxy failure"
+    elif isinstance(exc, rex.ConnectionError):
+        kind = "connection failed"
+    else:
+        kind = type(exc).__name__
+    detail = _innermost_message(exc)
+    return f"{kind} ({detail})" if detail else kind
+
+
+def _innermost_message(exc: BaseException) -> str:
+    last = ""
+    for item in _chain(exc):
+        text = _OBJECT_PREFIX.sub("", str(item)).strip()
+        if text:
+            last = text
+    last = _USERINFO.sub("//", last)
+    return last if len(last) <= 200 else last[:197] + "..."
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, then what it wraps (args, ``reason``, causes), outermost first."""
+    seen: set[int] = set()
+    current: Any = exc
+    while isinstance(current, BaseException) and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        inner = getattr(current, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in current.args if isinstance(a, BaseException)), None)
+        if inner is None:
+            inner = current.__cause__ or current.__context__
+        current = inner

@@ -63,7 +63,6 @@ from .verbs import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "MAX_DOCUMENT_BYTES",
     "Bridge",
     "Bxml",
     "BxmlError",
@@ -76,6 +75,7 @@ __all__ = [
     "Gather",
     "Hangup",
     "InvalidValueError",
+    "MAX_DOCUMENT_BYTES",
     "NestingError",
     "ParseError",
     "Pause",

@@ -107,7 +107,7 @@ class Element:
         if isinstance(item, str):
             if self.CONTENT != "mixed":
                 raise NestingError(
-                    f"{self.TAG} cannot hold text {item!r}; allowed: {self._allowed()}"
+                    f"<{self.TAG}> cannot hold text {item!r}; allowed: {self._allowed()}"
                 )
             check_xml_chars(self.TAG, item, "text")
             if not item:
@@ -118,15 +118,15 @@ class Element:
                 content.append(item)
             return
         if not isinstance(item, self.CHILD_TYPES) and not isinstance(item, UnknownElement):
-            what = type(item).__name__ if isinstance(item, Element) else repr(item)
-            raise NestingError(f"{self.TAG} cannot hold {what}; allowed: {self._allowed()}")
+            what = f"<{item.TAG}>" if isinstance(item, Element) else repr(item)
+            raise NestingError(f"<{self.TAG}> cannot hold {what}; allowed: {self._allowed()}")
         content.append(item)
         limit = self.MAX_CHILDREN
         if limit is not None and len(content) > limit:
             content.pop()
             raise NestingError(
                 f"{self.TAG} holds at most {limit} children ({self._allowed()}); "
-                f"adding {type(item).__name__} would make {limit + 1}"
+                f"adding <{item.TAG}> would make {limit + 1}"
             )
 
     def _allowed(self) -> str:

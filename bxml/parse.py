@@ -176,6 +176,9 @@ class _Reader:
                 self._fail(f"unknown attribute {key!r} on <{frame.tag}>; known: {known}", frame)
             else:
                 extra[key] = text
+        for attr in cls.FIELDS:
+            if attr.required and attr.name not in kwargs:
+                self._fail(f"required attribute {attr.xml!r} is missing", frame)
         return kwargs, extra
 
     def _content(self, cls: type[Element], frame: _Frame) -> list[Any]:

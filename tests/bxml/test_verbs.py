@@ -1,0 +1,411 @@
+"""Build-time checks of bxml.verbs: values, formats, nesting, and the three ways to build."""
+
+from __future__ import annotations
+
+import pytest
+
+import bxml
+from bxml import (
+    Bridge,
+    Conference,
+    Connect,
+    CustomParam,
+    Forward,
+    Gather,
+    Hangup,
+    InvalidValueError,
+    NestingError,
+    Pause,
+    PhoneNumber,
+    PlayAudio,
+    Record,
+    Redirect,
+    Response,
+    Ring,
+    SendDtmf,
+    SipUri,
+    SpeakSentence,
+    StartStream,
+    StartTranscription,
+    StopStream,
+    StreamParam,
+    Tag,
+    Transfer,
+)
+
+E164 = "+15551234567"
+
+
+# -- values -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Gather(max_digits=99), "Gather.max_digits: 99 is out of range 1..50"),
+        (lambda: Gather(max_digits=0), "Gather.max_digits: 0 is out of range 1..50"),
+        (
+            lambda: Gather(inter_digit_timeout=0.5),
+            "Gather.inter_digit_timeout: 0.5 is out of range 1..60 s",
+        ),
+        (lambda: Gather(first_digit_timeout=61), "out of range 0..60 s"),
+        (lambda: Pause(duration=0.05), "Pause.duration: 0.05 is out of range 0.1..86400 s"),
+        (lambda: Ring(duration=86401), "Ring.duration: 86401 is out of range"),
+        (lambda: Transfer(PhoneNumber(E164), call_timeout=301), "Transfer.call_timeout: 301"),
+        (lambda: Conference("a", callback_timeout=26), "Conference.callback_timeout: 26"),
+        (
+            lambda: SendDtmf("1", tone_duration=49),
+            "SendDtmf.tone_duration: 49 is out of range 50..5000 ms",
+        ),
+        (lambda: Record(max_duration=10801), "Record.max_duration: 10801"),
+        (lambda: Gather(repeat_count=21), "Gather.repeat_count: 21 is out of range 1..20"),
+    ],
+)
+def test_numeric_ranges(build: object, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message.replace(".", r"\.")):
+        build()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: Gather(gather_method="DELETE"),
+            "Gather.gather_method: 'DELETE' is not one of GET, POST",
+        ),
+        (lambda: Gather(gather_method="get"), "is not one of GET, POST"),
+        (
+            lambda: SpeakSentence("x", voice="hal9000"),
+            "SpeakSentence.voice: 'hal9000' is not one of",
+        ),
+        (lambda: SpeakSentence("x", locale="xx"), "SpeakSentence.locale"),
+        (lambda: StartStream(destination="wss://a", tracks="sideways"), "StartStream.tracks"),
+        (lambda: Record(file_format="ogg"), "Record.file_format: 'ogg' is not one of wav, mp3"),
+        (lambda: Forward(to=E164, diversion_reason="bored"), "Forward.diversion_reason"),
+    ],
+)
+def test_enums(build: object, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        build()  # type: ignore[operator]
+
+
+def test_types_are_checked() -> None:
+    with pytest.raises(InvalidValueError, match="Gather.max_digits: '5' is not an int"):
+        Gather(max_digits="5")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="Gather.max_digits: True is not an int"):
+        Gather(max_digits=True)
+    with pytest.raises(InvalidValueError, match=r"Ring\.answer_call: 'true' is not a bool"):
+        Ring(answer_call="true")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="not a finite number"):
+        Pause(duration=float("nan"))
+    with pytest.raises(TypeError):
+        Gather(bogus=1)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: PhoneNumber("5551234567"),
+            "PhoneNumber.text: '5551234567' is not an E.164 number",
+        ),
+        (lambda: PhoneNumber("+0123"), "is not an E.164 number"),
+        (lambda: SipUri("user@example.com"), "SipUri.text: 'user@example.com' is not a SIP URI"),
+        (lambda: SendDtmf("12x"), "SendDtmf.text: '12x' is not 1 to 50 DTMF characters"),
+        (lambda: SendDtmf("1" * 51), "is not 1 to 50 DTMF characters"),
+        (lambda: Conference("bad name!"), "Conference.text: 'bad name!' is not a conference name"),
+        (lambda: Conference("a" * 101), "is not a conference name"),
+        (lambda: Tag("t" * 257), "Tag.text: .* is 257 characters long; at most 256"),
+        (lambda: Gather(tag="t" * 257), "Gather.tag: .* is 257 characters long; at most 256"),
+        (lambda: Gather(terminating_digits="#x"), "Gather.terminating_digits: '#x' is not made of"),
+        (lambda: Forward(to="12345"), "Forward.to: '12345' is not an E.164 number or a SIP URI"),
+        (
+            lambda: Transfer(PhoneNumber(E164), transfer_caller_id="12"),
+            "Transfer.transfer_caller_id",
+        ),
+        (
+            lambda: SipUri("sip:a@b", uui="abc;encoding=hex"),
+            "SipUri.uui: .* ;encoding=base64\\|jwt",
+        ),
+        (lambda: Transfer(PhoneNumber(E164), transfer_caller_display_name="a\x7fb"), "display"),
+        (lambda: StreamParam(name="n", value="v" * 2049), "StreamParam.value: .* at most 2048"),
+        (lambda: CustomParam(name="n" * 257, value="v"), "CustomParam.name: .* at most 256"),
+        (lambda: bxml.ssml.Break(time="11s"), "longer than the 10s maximum"),
+        (lambda: bxml.ssml.Prosody("x", rate="-5%"), "prosody.rate"),
+        (lambda: bxml.ssml.SayAs("1", interpret_as="cardinal", format="ymd"), "only allowed"),
+    ],
+)
+def test_formats(build: object, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message):
+        build()  # type: ignore[operator]
+
+
+def test_formats_accept_valid_values() -> None:
+    PhoneNumber(E164, uui="abc;encoding=hex")
+    SipUri("sips:agent@pbx.example.com;transport=tls", uui="e30;encoding=jwt")
+    SendDtmf("0123456789*#abcdABCD,wW")
+    Conference("A-z_0.9")
+    Forward(to="sip:a@b", from_="Anonymous")
+    Transfer(PhoneNumber(E164), transfer_caller_id="")
+    Tag("")
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Redirect(redirect_url=None), "Redirect.redirect_url is required"),  # type: ignore[arg-type]
+        (lambda: Redirect(redirect_url=""), "Redirect.redirect_url: '' is empty"),
+        (lambda: SpeakSentence("   "), "SpeakSentence: text is required and may not be blank"),
+        (lambda: SpeakSentence(), "text is required"),
+        (lambda: PlayAudio(""), "PlayAudio: text is required"),
+        (lambda: PhoneNumber(""), "PhoneNumber: text is required"),
+        (lambda: StopStream(name=""), "StopStream.name: '' is empty"),
+        (lambda: StreamParam(name="n", value=None), "StreamParam.value is required"),  # type: ignore[arg-type]
+    ],
+)
+def test_required_values(build: object, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message.replace(".", r"\.")):
+        build()  # type: ignore[operator]
+
+
+def test_text_xml_cannot_carry_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="U\\+0001 at index 2 cannot be carried by XML 1.0"):
+        SpeakSentence("ab\x01c")
+    with pytest.raises(InvalidValueError, match="U\\+D800"):
+        SpeakSentence("lone \ud800 surrogate")
+    with pytest.raises(InvalidValueError, match="Gather.tag: character U\\+001B"):
+        Gather(tag="\x1b")
+
+
+def test_secrets_are_masked_in_errors_and_repr() -> None:
+    record = Record(password="hunter2", username="me")
+    assert "hunter2" not in repr(record)
+    assert "password='***'" in repr(record)
+    with pytest.raises(InvalidValueError) as info:
+        Record(password="\x00hunter2")
+    assert "hunter2" not in str(info.value)
+
+
+def test_assignment_is_checked_and_rolled_back() -> None:
+    gather = Gather(SpeakSentence("a"), SpeakSentence("b"), max_digits=5)
+    gather.max_digits = 7
+    assert gather.max_digits == 7
+    with pytest.raises(InvalidValueError):
+        gather.max_digits = 51
+    assert gather.max_digits == 7
+    with pytest.raises(InvalidValueError, match="2 prompts x repeat_count 11 = 22"):
+        gather.repeat_count = 11
+    assert gather.repeat_count is None
+    gather.max_digits = None
+    assert "maxDigits" not in gather.to_xml()
+    redirect = Redirect(redirect_url="/a")
+    with pytest.raises(InvalidValueError, match="required"):
+        redirect.redirect_url = None
+
+
+# -- nesting ----------------------------------------------------------------------------
+
+
+def test_nesting_errors_name_parent_child_and_allowed() -> None:
+    with pytest.raises(
+        NestingError, match="<Gather> cannot hold <Hangup>; allowed: SpeakSentence, PlayAudio"
+    ):
+        Gather(Hangup())  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="<Response> cannot hold <PhoneNumber>; allowed: Bridge"):
+        Response(PhoneNumber(E164))  # type: ignore[arg-type]
+    with pytest.raises(
+        NestingError, match="<Transfer> cannot hold <SpeakSentence>; allowed: PhoneNumber, SipUri"
+    ):
+        Transfer(SpeakSentence("x"))  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="<Response> cannot hold text 'hello'"):
+        Response("hello")  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="<StartStream> cannot hold <CustomParam>"):
+        StartStream(CustomParam(name="a", value="b"), destination="wss://x")  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="<SpeakSentence> cannot hold <Pause>"):
+        SpeakSentence("a", Pause())  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="<emphasis> cannot hold <p>"):
+        bxml.ssml.Emphasis(bxml.ssml.P("x"))  # type: ignore[arg-type]
+
+
+def test_child_counts() -> None:
+    with pytest.raises(NestingError, match="Transfer holds at most 8 children"):
+        Transfer(*(PhoneNumber(E164) for _ in range(9)))
+    transfer = Transfer(*(PhoneNumber(E164) for _ in range(8)))
+    with pytest.raises(NestingError):
+        transfer.phone_number(E164)
+    assert len(transfer) == 8
+    with pytest.raises(NestingError, match="StartStream holds at most 12"):
+        StartStream(
+            *(StreamParam(name=str(i), value="v") for i in range(13)), destination="wss://x"
+        )
+    with pytest.raises(NestingError, match="StartTranscription holds at most 12"):
+        StartTranscription(*(CustomParam(name=str(i), value="v") for i in range(13)))
+    with pytest.raises(InvalidValueError, match="21 prompts x repeat_count 1 = 21"):
+        Gather(*(SpeakSentence("x") for _ in range(21)))
+    with pytest.raises(InvalidValueError, match="5 prompts x repeat_count 5 = 25"):
+        Gather(*(SpeakSentence("x") for _ in range(5)), repeat_count=5)
+    gather = Gather(repeat_count=10)
+    gather.speak_sentence("a").speak_sentence("b")
+    with pytest.raises(InvalidValueError):
+        gather.speak_sentence("c")
+    assert len(gather) == 2
+
+
+def test_required_children_are_checked_on_output() -> None:
+    doc = Response()
+    doc.transfer(transfer_caller_id=E164)
+    with pytest.raises(NestingError, match="Transfer needs at least 1 child"):
+        doc.to_xml()
+    with pytest.raises(NestingError, match="Connect needs at least 1 child"):
+        Response(Connect()).to_xml()
+
+
+# -- building ---------------------------------------------------------------------------
+
+EXPECTED = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><SpeakSentence>Hi</SpeakSentence>'
+    '<Gather gatherUrl="/menu" maxDigits="1"><PlayAudio>https://a/b.wav</PlayAudio>'
+    "</Gather><Hangup/></Response>"
+)
+
+
+def test_three_ways_to_build_are_equal() -> None:
+    nested = Response(
+        SpeakSentence("Hi"),
+        Gather(PlayAudio("https://a/b.wav"), gather_url="/menu", max_digits=1),
+        Hangup(),
+    )
+    chained = Response().speak_sentence("Hi")
+    chained.gather(gather_url="/menu", max_digits=1).play_audio("https://a/b.wav")
+    chained.hangup()
+    with_block = Response()
+    with_block.speak_sentence("Hi")
+    with with_block.gather(gather_url="/menu", max_digits=1) as g:
+        g.play_audio("https://a/b.wav")
+    with_block.hangup()
+    assert nested == chained == with_block
+    assert nested.to_xml() == chained.to_xml() == with_block.to_xml() == EXPECTED
+
+
+def test_leaf_methods_return_container_and_nest_methods_return_child() -> None:
+    doc = Response()
+    assert doc.speak_sentence("x") is doc
+    gather = doc.gather()
+    assert isinstance(gather, Gather)
+    assert gather.speak_sentence("y") is gather
+    transfer = doc.transfer()
+    assert transfer.phone_number(E164).sip_uri("sip:a@b") is transfer
+    stream = doc.start_stream(destination="wss://a")
+    assert stream.stream_param(name="a", value="b") is stream
+    transcription = doc.start_transcription()
+    assert transcription.custom_param(name="a", value="b") is transcription
+    connect = doc.connect()
+    assert connect.endpoint("e-1") is connect
+    assert [type(c).__name__ for c in doc] == [
+        "SpeakSentence", "Gather", "Transfer", "StartStream", "StartTranscription", "Connect",
+    ]  # fmt: skip
+
+
+def test_every_container_has_one_method_per_child() -> None:
+    from bxml.document import Root
+
+    def method_name(tag: str) -> str:
+        return "".join("_" + c.lower() if c.isupper() else c for c in tag).lstrip("_")
+
+    for container in (Root, Gather, Transfer, StartStream, StartTranscription, Connect):
+        for child in container.CHILD_TYPES:
+            assert callable(getattr(container, method_name(child.TAG))), (container, child)
+
+
+def test_failed_append_leaves_container_unchanged() -> None:
+    doc = Response(Hangup())
+    with pytest.raises(NestingError):
+        doc.append(Pause(), PhoneNumber(E164))  # type: ignore[arg-type]
+    assert doc == Response(Hangup())
+
+
+# -- serialization ----------------------------------------------------------------------
+
+
+def test_values_are_written_as_bxml_expects() -> None:
+    doc = Response(
+        Ring(duration=5.0, answer_call=False),
+        Pause(duration=0.00001 + 0.1),
+        Gather(inter_digit_timeout=2.50, first_digit_timeout=0),
+    )
+    xml = doc.to_xml(xml_declaration=False)
+    assert '<Ring duration="5" answerCall="false"/>' in xml
+    assert 'duration="0.10001"' in xml
+    assert 'interDigitTimeout="2.5" firstDigitTimeout="0"' in xml
+    assert bxml.Record().to_xml() == "<Record/>", "no defaults are emitted"
+
+
+def test_text_and_attributes_are_escaped() -> None:
+    doc = Response(
+        SpeakSentence('if x <b> y, 3 < 4 > 2 & "q"'),
+        Redirect(redirect_url='/next?a=1&b="2"<'),
+    )
+    xml = doc.to_xml(xml_declaration=False)
+    assert '<SpeakSentence>if x &lt;b&gt; y, 3 &lt; 4 &gt; 2 &amp; "q"</SpeakSentence>' in xml
+    assert 'redirectUrl="/next?a=1&amp;b=&quot;2&quot;&lt;"' in xml
+    assert bxml.parse(xml) == doc
+
+
+def test_str_and_bytes() -> None:
+    doc = Response(SpeakSentence("héllo"))
+    assert str(doc) == doc.to_xml()
+    assert doc.to_bytes() == doc.to_xml().encode("utf-8")
+    assert (
+        doc.to_xml(xml_declaration=False)
+        == "<Response><SpeakSentence>héllo</SpeakSentence></Response>"
+    )
+    assert str(SpeakSentence("a")) == "<SpeakSentence>a</SpeakSentence>"
+    assert Response().to_xml(xml_declaration=False) == "<Response/>"
+
+
+def test_pretty_output_indents_only_element_content() -> None:
+    doc = Response(Gather(SpeakSentence("Hi ", bxml.ssml.Emphasis("there")), max_digits=1))
+    assert doc.to_xml(pretty=True) == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<Response>\n"
+        '  <Gather maxDigits="1">\n'
+        "    <SpeakSentence>Hi <emphasis>there</emphasis></SpeakSentence>\n"
+        "  </Gather>\n"
+        "</Response>"
+    )
+
+
+def test_equality_and_repr() -> None:
+    assert Pause(duration=1) == Pause(duration=1.0)
+    assert Pause(duration=1) != Pause(duration=2)
+    assert Pause() != Ring()
+    assert SpeakSentence("a", "b") == SpeakSentence("ab")
+    assert (
+        repr(Gather(SpeakSentence("x"), max_digits=2)) == "Gather(SpeakSentence('x'), max_digits=2)"
+    )
+    with pytest.raises(TypeError):
+        hash(Pause())
+
+
+def test_reading_values_and_content() -> None:
+    gather = Gather(SpeakSentence("x", bxml.ssml.Break(time="1s")), gather_url="/g")
+    assert gather.gather_url == "/g"
+    assert gather.max_digits is None
+    assert gather.attributes == {"gather_url": "/g"}
+    assert gather[0].text == "x"  # type: ignore[attr-defined]
+    assert [e.TAG for e in gather.iter()] == ["Gather", "SpeakSentence", "break"]
+    assert PhoneNumber(E164).text == E164
+    assert Bridge("c-1").text == "c-1"
+
+
+def test_speak_sentence_from_ssml() -> None:
+    sentence = SpeakSentence.from_ssml(
+        'Hello <emphasis level="strong">world</emphasis> &amp; more', voice="kate"
+    )
+    assert sentence == SpeakSentence(
+        "Hello ", bxml.ssml.Emphasis("world", level="strong"), " & more", voice="kate"
+    )
+    with pytest.raises(bxml.ParseError, match="unknown element <blink>"):
+        SpeakSentence.from_ssml("<blink>x</blink>")
+    with pytest.raises(bxml.ParseError, match="emphasis.level"):
+        SpeakSentence.from_ssml('<emphasis level="loud">x</emphasis>')

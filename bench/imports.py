@@ -1,0 +1,90 @@
+"""Import time, measured in fresh interpreters.
+
+Each repeat starts ``python -c "import x"`` for every module and a bare ``python -c pass``
+(in a rotating order); the cost of a module is the median, over repeats, of its wall time
+minus the bare interpreter's time in the same repeat.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+from .results import Case, Target, check, new_case
+from .timing import Settings
+
+MODULES = ("bxml", "callcontrol", "bandwidth.models.bxml", "twilio.twiml.voice_response")
+#: Heavy modules that ``import bxml`` must not pull in (design.md).
+HEAVY = ("requests", "xmlschema", "lxml")
+BARE = "pass"
+TIMEOUT = 60
+
+
+def run_python(code: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``python -c code`` in a fresh process; return its wall time and result."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    return time.perf_counter() - start, done
+
+
+def first_run(modules: tuple[str, ...], case: Case) -> dict[str, float]:
+    """Import each module once (also a warm-up); return the wall time of those that work.
+
+    The others are noted as skipped in ``case``.
+    """
+    found = {}
+    for module in modules:
+        wall, done = run_python(f"import {module}")
+        if done.returncode == 0:
+            found[module] = wall
+        else:
+            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            case["skipped"][module] = f"cannot be imported ({last[:120]})"
+    return found
+
+
+def heavy_imports(module: str) -> list[str]:
+    """Return which of :data:`HEAVY` a fresh ``import module`` loads."""
+    probe = f"import sys, {module}; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    _, done = run_python(probe)
+    return done.stdout.split()
+
+
+def import_case(settings: Settings) -> tuple[Case, list[Target]]:
+    """Time the import of each module above a bare interpreter."""
+    case = new_case("imports", "import time above bare python (fresh process)", "ms")
+    bare = run_python(BARE)[0]
+    first = first_run(MODULES, case)
+    modules = list(first)
+    codes = [BARE] + [f"import {module}" for module in modules]
+    walls: dict[str, list[float]] = {code: [] for code in codes}
+    if settings.quick:  # the first run is the only one
+        walls[BARE].append(bare)
+        for module in modules:
+            walls[f"import {module}"].append(first[module])
+    for repeat in range(0 if settings.quick else 11):
+        shift = repeat % len(codes)
+        for code in codes[shift:] + codes[:shift]:
+            walls[code].append(run_python(code)[0])
+    cost = {
+        module: statistics.median(
+            a - b for a, b in zip(walls[f"import {module}"], walls[BARE], strict=True)
+        )
+        for module in modules
+    }
+    for module in modules:
+        ours = cost.get("bxml")
+        relative = cost[module] / ours if ours else None
+        case["rows"].append({"library": module, "value": cost[module] * 1e3, "relative": relative})
+    case["notes"].append(f"bare python: {statistics.median(walls[BARE]) * 1e3:.1f} ms")
+    if "bxml" in cost:
+        heavy = heavy_imports("bxml")
+        case["notes"].append(
+            "import bxml loads " + (", ".join(heavy) if heavy else f"none of {', '.join(HEAVY)}")
+        )
+    measured = cost["bxml"] * 1e3 if "bxml" in cost else None
+    return case, [check("import bxml: above bare python", "<=", 40.0, measured, " ms")]

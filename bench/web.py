@@ -1,0 +1,273 @@
+"""HTTP cases on 127.0.0.1 only: client overhead per request, and webhook throughput.
+
+Servers are waitress in a thread on an ephemeral port of 127.0.0.1; every loop sends a
+fixed number of requests, each with a timeout, so a case is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from .documents import canonical
+from .documents import ours as our_library
+from .results import Case, Target, check, new_case
+from .timing import Settings, interleaved
+
+ACCOUNT_ID = "9900000"
+CALL_ID = "c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85"
+USERNAME = "bench-user"
+PASSWORD = "bench-password"
+TIMEOUT = 5.0
+REQUESTS_PER_BATCH = 40
+REPEATS = 15
+WARMUP = 20
+
+CALL_STATE = {
+    "applicationId": "04e88489-df02-4e34-a0ee-27a91849555f",
+    "accountId": ACCOUNT_ID,
+    "callId": CALL_ID,
+    "parentCallId": None,
+    "to": "+19195551234",
+    "from": "+19195554321",
+    "direction": "outbound",
+    "state": "answered",
+    "stirShaken": None,
+    "identity": None,
+    "enqueuedTime": "2024-06-01T12:00:00.000Z",
+    "startTime": "2024-06-01T12:00:01.250Z",
+    "answerTime": "2024-06-01T12:00:05.500Z",
+    "endTime": None,
+    "disconnectCause": None,
+    "errorMessage": None,
+    "errorId": None,
+    "lastUpdate": "2024-06-01T12:00:05.500Z",
+}
+
+ANSWER_EVENT = {
+    "eventType": "answer",
+    "eventTime": "2024-06-01T12:00:05.600Z",
+    "accountId": ACCOUNT_ID,
+    "applicationId": "04e88489-df02-4e34-a0ee-27a91849555f",
+    "from": "+19195554321",
+    "to": "+19195551234",
+    "direction": "outbound",
+    "callId": CALL_ID,
+    "callUrl": f"https://voice.bandwidth.com/api/v2/accounts/{ACCOUNT_ID}/calls/{CALL_ID}",
+    "enqueuedTime": "2024-06-01T12:00:00.000Z",
+    "startTime": "2024-06-01T12:00:01.250Z",
+    "answerTime": "2024-06-01T12:00:05.500Z",
+}
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def http_settings(settings: Settings) -> Settings:
+    """Fixed, bounded repeat counts for the HTTP cases."""
+    if settings.quick:
+        return settings
+    return Settings(repeats=REPEATS, batch_seconds=0.0, warmup=WARMUP, quick=False)
+
+
+@contextmanager
+def serve(app: WsgiApp) -> Iterator[str]:
+    """Serve ``app`` with waitress on an ephemeral port of 127.0.0.1; yield its base URL."""
+    from waitress.server import create_server
+
+    # A short loop timeout lets the server thread notice the close quickly.
+    server = create_server(app, host="127.0.0.1", port=0, threads=2, asyncore_loop_timeout=0.05)
+    port = server.socket.getsockname()[1]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=5)
+
+
+def session(stack: ExitStack) -> Any:
+    """A requests session that ignores proxy settings (traffic stays on 127.0.0.1).
+
+    It is closed when ``stack`` unwinds, before the server it talks to.
+    """
+    import requests
+
+    result = requests.Session()
+    result.trust_env = False
+    stack.callback(result.close)
+    return result
+
+
+def static_app(body: bytes, content_type: str) -> WsgiApp:
+    """A WSGI app answering every request with ``body``."""
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response("200 OK", headers)
+        return [body]
+
+    return app
+
+
+def callcontrol_name(name: str) -> Any:
+    """Return ``callcontrol.<name>``; ImportError while it is not written yet."""
+    module = importlib.import_module("callcontrol")
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        raise ImportError(f"callcontrol has no {name}") from None
+
+
+# -- client overhead ----------------------------------------------------------------------
+
+
+def client_contenders(base: str, case: Case, stack: ExitStack) -> dict[str, Callable[[], object]]:
+    """A bare requests GET + json() and ``CallsClient.get_call_state`` on the same server."""
+    http = session(stack)
+    url = f"{base}/api/v2/accounts/{ACCOUNT_ID}/calls/{CALL_ID}"
+
+    def bare() -> object:
+        reply = http.get(url, auth=(USERNAME, PASSWORD), timeout=TIMEOUT)
+        reply.raise_for_status()
+        return reply.json()
+
+    contenders: dict[str, Callable[[], object]] = {"requests.Session": bare}
+    try:
+        CallsClient = callcontrol_name("CallsClient")
+    except ImportError as exc:
+        case["skipped"]["callcontrol.CallsClient"] = f"not available yet ({exc})"
+        return contenders
+    client = CallsClient(
+        ACCOUNT_ID, username=USERNAME, password=PASSWORD, base_url=f"{base}/api/v2"
+    )
+    if hasattr(client, "close"):
+        stack.callback(client.close)
+    state = client.get_call_state(CALL_ID)
+    if getattr(state, "call_id", None) != CALL_ID:
+        raise AssertionError(f"CallsClient read {state!r}, not the served CallState")
+    contenders["callcontrol.CallsClient"] = lambda: client.get_call_state(CALL_ID)
+    return contenders
+
+
+def client_case(settings: Settings) -> tuple[Case, list[Target]]:
+    """Time one GET of a CallState through our client and through bare requests."""
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    case = new_case("http", "client: get_call_state per request (127.0.0.1)", "µs")
+    body = json.dumps(CALL_STATE).encode()
+    with ExitStack() as stack:
+        base = stack.enter_context(serve(static_app(body, "application/json")))
+        contenders = client_contenders(base, case, stack)
+        measurement = interleaved(contenders, http_settings(settings), REQUESTS_PER_BATCH)
+    ours = "callcontrol.CallsClient"
+    for name in measurement.times:
+        relative = measurement.ratio(name, ours) if ours in measurement.times else None
+        case["rows"].append(
+            {"library": name, "value": measurement.median(name) * 1e6, "relative": relative}
+        )
+    case["notes"].append(
+        "Same waitress server and keep-alive connection pattern; the bare request also "
+        "checks the status and decodes the JSON, as a user would."
+    )
+    measured = measurement.ratio(ours, "requests.Session") if ours in measurement.times else None
+    return case, [check("client: CallsClient ÷ bare requests", "<=", 1.15, measured)]
+
+
+# -- webhook throughput -------------------------------------------------------------------
+
+
+def bare_bxml_app() -> WsgiApp:
+    """A hand-written WSGI app: decode the event JSON, build the document, return it."""
+    build = our_library().build["medium"]
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        json.loads(environ["wsgi.input"].read(length))
+        body: bytes = build().to_bytes()
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/xml; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+            ],
+        )
+        return [body]
+
+    return app
+
+
+def webhook_app() -> WsgiApp:
+    """Our ``WebhookApp`` answering the answer event with the medium document."""
+    WebhookApp = callcontrol_name("WebhookApp")
+    build = our_library().build["medium"]
+    app = WebhookApp()
+
+    def answer(event: Any) -> Any:
+        return build()
+
+    app.route("/answer")(answer)
+
+    result: WsgiApp = app
+    return result
+
+
+def webhook_apps(case: Case) -> dict[str, WsgiApp]:
+    """The apps to compare; WebhookApp is skipped while it does not exist."""
+    expected = our_library().build["medium"]().to_bytes()
+    apps: dict[str, WsgiApp] = {
+        "bare WSGI, static bytes": static_app(expected, "application/xml; charset=utf-8"),
+        "bare WSGI + json + bxml": bare_bxml_app(),
+    }
+    try:
+        apps["callcontrol.WebhookApp"] = webhook_app()
+    except ImportError as exc:
+        case["skipped"]["callcontrol.WebhookApp"] = f"not available yet ({exc})"
+    return apps
+
+
+def poster(base: str, stack: ExitStack) -> Callable[[], object]:
+    """Return a function that POSTs the answer event and checks the BXML reply."""
+    http = session(stack)
+    url = f"{base}/answer"
+    data = json.dumps(ANSWER_EVENT).encode()
+    headers = {"Content-Type": "application/json"}
+
+    def post() -> object:
+        reply = http.post(url, data=data, headers=headers, timeout=TIMEOUT)
+        reply.raise_for_status()
+        return reply.content
+
+    return post
+
+
+def webhook_case(settings: Settings) -> Case:
+    """Requests per second of the webhook apps under waitress, one keep-alive client."""
+    case = new_case("http", "webhook: POST answer event, BXML reply (127.0.0.1)", "req/s")
+    apps = webhook_apps(case)
+    expected = canonical(our_library().build["medium"]().to_bytes())
+    with ExitStack() as stack:
+        contenders = {
+            name: poster(stack.enter_context(serve(app)), stack) for name, app in apps.items()
+        }
+        for name, post in contenders.items():
+            reply = post()
+            if not isinstance(reply, bytes) or canonical(reply) != expected:
+                raise AssertionError(f"{name} did not answer with the medium document")
+        measurement = interleaved(contenders, http_settings(settings), REQUESTS_PER_BATCH)
+    ours = "callcontrol.WebhookApp"
+    for name in measurement.times:
+        rps = 1 / measurement.median(name)
+        relative = measurement.ratio(ours, name) if ours in measurement.times else None
+        case["rows"].append({"library": name, "value": rps, "relative": relative})
+    case["notes"].append(
+        "One client, sequential requests on a keep-alive connection, waitress with 2 threads; "
+        "WebhookApp parses the event, runs the handler and validates the reply."
+    )
+    return case

@@ -25,7 +25,9 @@ from .exceptions import (
     Problem,
     ValidationError,
 )
+from .lint import lint
 from .parse import parse
+from .schema import SCHEMA_PATH, is_valid, iter_errors, validate
 from .verbs import (
     Bridge,
     Conference,
@@ -89,6 +91,7 @@ __all__ = [
     "ResumeRecording",
     "Ring",
     "Root",
+    "SCHEMA_PATH",
     "SendDtmf",
     "SipUri",
     "SpeakSentence",
@@ -106,6 +109,10 @@ __all__ = [
     "UnknownElement",
     "ValidationError",
     "Verb",
+    "is_valid",
+    "iter_errors",
+    "lint",
     "parse",
     "ssml",
+    "validate",
 ]

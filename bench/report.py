@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_JSON = ROOT / "bench" / "results.json"
 PLOT_PNG = ROOT / "bench" / "ratios.png"
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+OURS = "bxml"
 COMMAND = "pip install -e '.[bench]' && python bench/run.py"
 
 #: Why a missed target is missed, by the first word of its claim (from the profiles).
@@ -99,7 +100,24 @@ def profile_table(profile: Profile) -> list[str]:
     return lines
 
 
-def missed_section(targets: list[Target]) -> list[str]:
+def profile_for(target: Target, profiles: list[Profile]) -> Profile | None:
+    """The profile that explains a target (the medium one stands in for small)."""
+    words = target["claim"].replace(":", "").split()
+    group, size = words[0], words[1] if words[1] != "small" else "medium"
+    title = {"build": "build + serialize"}.get(group, group)
+    for profile in profiles:
+        if profile["case"] == f"{title}, {size}":
+            return profile
+    return None
+
+
+def top_functions(profile: Profile, count: int = 3) -> str:
+    """The bxml functions with the most own time in ``profile``."""
+    ours = [spot for spot in profile["hotspots"] if spot["function"].startswith(f"{OURS}/")]
+    return ", ".join(f"`{spot['function']}` {spot['share']:.0%}" for spot in ours[:count])
+
+
+def missed_section(targets: list[Target], profiles: list[Profile]) -> list[str]:
     """Say which targets are missed and why."""
     missed = [target for target in targets if target["met"] is False]
     if not missed:
@@ -108,6 +126,9 @@ def missed_section(targets: list[Target]) -> list[str]:
     for target in missed:
         group = target["claim"].split()[0]
         why = target["note"] or WHY.get(group, "see the profiles below.")
+        profile = profile_for(target, profiles)
+        if profile is not None and top_functions(profile):
+            why += f" Most own time ({profile['case']}): {top_functions(profile)}."
         measured = ratio(target["measured"], target["unit"])
         lines.append(f"- **{target['claim']}** = {measured}: {why}")
     lines.append("")
@@ -117,7 +138,7 @@ def missed_section(targets: list[Target]) -> list[str]:
 def text_report(results: Results) -> str:
     """What the runner prints: targets, then every case."""
     lines = ["## Targets", "", *targets_table(results["targets"]), ""]
-    lines.extend(missed_section(results["targets"]))
+    lines.extend(missed_section(results["targets"], results["profiles"]))
     lines.extend(["## Results", ""])
     for case in results["cases"]:
         lines.extend(case_table(case))
@@ -185,7 +206,7 @@ def plot(results: Results, path: Path) -> None:
         if case["unit"] != "µs":
             continue
         for row in case["rows"]:
-            if row["relative"] is not None and row["library"] not in ("bxml",):
+            if row["relative"] is not None and not row["library"].startswith(OURS):
                 labels.append(f"{case['title']} — {row['library']}")
                 values.append(row["relative"])
     figure, axes = plt.subplots(figsize=(10, 0.32 * len(labels) + 1.5))

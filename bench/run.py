@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -104,20 +105,18 @@ def profiles(settings: Settings) -> list[Profile]:
     import bxml
 
     library = ours()
-    medium = document_bytes("medium")
-    number = 1 if settings.quick else 2000
-    found = [
-        hotspots.profile(
-            "build + serialize, medium", library.build_and_serialize("medium"), number
-        ),
-        hotspots.profile(
-            "build + serialize, large", library.build_and_serialize("large"), max(1, number // 100)
-        ),
-        hotspots.profile("parse, medium", lambda: bxml.parse(medium), number),
-    ]
+    number = {"medium": 1 if settings.quick else 2000, "large": 1 if settings.quick else 20}
+    found = []
+    for size in ("medium", "large"):
+        build = library.build_and_serialize(size)
+        found.append(hotspots.profile(f"build + serialize, {size}", build, number[size]))
+    for size in ("medium", "large"):
+        parse = partial(bxml.parse, document_bytes(size))
+        found.append(hotspots.profile(f"parse, {size}", parse, number[size]))
     validate = getattr(bxml, "validate", None)
     if validate is not None:
-        found.append(hotspots.profile("validate, medium", lambda: validate(medium), number))
+        check = partial(validate, document_bytes("medium"))
+        found.append(hotspots.profile("validate, medium", check, number["medium"]))
     return found
 
 

@@ -87,9 +87,18 @@ def serve(app: WsgiApp) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
-        server.task_dispatcher.shutdown()
+        # Closing from this thread races the server's select(); close in its own loop.
+        server.trigger.pull_trigger(lambda: close_all(server))
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
+
+
+def close_all(server: Any) -> None:
+    """Close every connection and the listening socket; the server loop then ends."""
+    for channel in list(server._map.values()):
+        if channel is not server and channel is not server.trigger:
+            channel.close()
+    server.close()
 
 
 def session(stack: ExitStack) -> Any:

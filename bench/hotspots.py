@@ -17,6 +17,8 @@ def label(key: tuple[str, int, str]) -> str:
     filename, line, function = key
     if filename == "~":
         return function
+    if filename.startswith("<"):  # generated code, e.g. "<bxml Gather.__init__>"
+        return f"{filename}({function})"
     path = Path(filename)
     return f"{path.parent.name}/{path.name}:{line}({function})"
 
@@ -31,7 +33,11 @@ def profile(case: str, fn: Callable[[], object], number: int) -> Profile:
     stats = pstats.Stats(profiler)
     entries = stats.stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in entries.values()) or 1.0
-    ranked = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:TOP]
+    ranked = sorted(
+        (item for item in entries.items() if "_lsprof" not in item[0][2]),
+        key=lambda item: item[1][2],
+        reverse=True,
+    )[:TOP]
     hotspots: list[Hotspot] = [
         {"function": label(key), "share": entry[2] / total, "calls": round(entry[1] / number)}
         for key, entry in ranked

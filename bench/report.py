@@ -183,7 +183,7 @@ def markdown(results: Results) -> str:
         text_report(results),
         "## Ratio plot",
         "",
-        "![time of each library ÷ time of bxml, per case](bench/ratios.png)",
+        "![time of each library ÷ time of ours per case, and the targets](bench/ratios.png)",
         "",
         "## Where bxml's time goes (cProfile, own time per function)",
         "",
@@ -193,32 +193,57 @@ def markdown(results: Results) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def plot(results: Results, path: Path) -> None:
-    """Save a bar chart of every time ratio (library ÷ bxml) as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def ratio_bars(results: Results) -> tuple[list[str], list[float]]:
+    """Every time ratio (peer ÷ ours) of the µs cases, with its label."""
     labels: list[str] = []
     values: list[float] = []
     for case in results["cases"]:
         if case["unit"] != "µs":
             continue
         for row in case["rows"]:
-            if row["relative"] is not None and not row["library"].startswith(OURS):
-                labels.append(f"{case['title']} — {row['library']}")
+            name = row["library"]
+            if row["relative"] is not None and not name.startswith((OURS, "callcontrol")):
+                labels.append(f"{case['title']} — {name}")
                 values.append(row["relative"])
-    figure, axes = plt.subplots(figsize=(10, 0.32 * len(labels) + 1.5))
-    colors = ["tab:green" if value >= 1 else "tab:red" for value in values]
-    axes.barh(range(len(values)), values, color=colors)
-    axes.set_yticks(range(len(labels)), labels, fontsize=8)
-    axes.invert_yaxis()
-    axes.set_xscale("log")
-    axes.axvline(1.0, color="black", linewidth=1)
-    axes.set_xlabel("time of library ÷ time of bxml (log; > 1: bxml is faster)")
+    return labels, values
+
+
+def plot(results: Results, path: Path) -> None:
+    """Save the ratios (left) and the targets (right) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, values = ratio_bars(results)
+    targets = [t for t in results["targets"] if t["measured"] is not None and t["unit"] == "×"]
+    height = 0.3 * max(len(labels), len(targets)) + 1.8
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(16, height), gridspec_kw={"width_ratios": [3, 2]}
+    )
+    left.barh(
+        range(len(values)), values, color=["tab:green" if v >= 1 else "tab:red" for v in values]
+    )
+    left.set_yticks(range(len(labels)), labels, fontsize=7)
+    left.set_xscale("log")
+    left.axvline(1.0, color="black", linewidth=1)
+    left.set_xlabel("time of the library ÷ time of ours (log; > 1: ours is faster)")
     for index, value in enumerate(values):
-        axes.text(value, index, f" {value:.2f}×", va="center", fontsize=7)
+        left.text(value, index, f" {value:.2f}×", va="center", fontsize=6)
+    left.invert_yaxis()
+    measured = [t["measured"] or 0.0 for t in targets]
+    right.barh(
+        range(len(targets)),
+        measured,
+        color=["tab:green" if t["met"] else "tab:red" for t in targets],
+    )
+    right.scatter([t["limit"] for t in targets], range(len(targets)), marker="|", s=300, c="black")
+    right.set_yticks(range(len(targets)), [t["claim"] for t in targets], fontsize=7)
+    right.set_xscale("log")
+    right.set_xlabel("targets: measured ratio (bar) and goal (black tick); green: met")
+    for index, value in enumerate(measured):
+        right.text(value, index, f" {value:.2f}×", va="center", fontsize=6)
+    right.invert_yaxis()
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=100)
     plt.close(figure)

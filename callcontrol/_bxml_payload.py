@@ -6,8 +6,12 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .exceptions import InvalidRequestError
+
+if TYPE_CHECKING:
+    import bxml
 
 #: The largest BXML document the Voice API accepts, in bytes (bxml-spec.md: 64 KB).
 MAX_BXML_BYTES = 64 * 1024
@@ -43,7 +47,7 @@ def bxml_payload(doc: object) -> bytes:
             field="doc",
             value=type(doc).__name__,
         )
-    _validate(doc)
+    _validate(doc)  # the string exactly as it will be sent, not a re-serialization
     return data
 
 
@@ -79,7 +83,7 @@ def _check_root(text: str) -> None:
         raise InvalidRequestError(_RESPONSE_ROOT, field="doc", value="<Response>")
 
 
-def _validate(doc: object) -> None:
+def _validate(doc: bxml.Bxml | str) -> None:
     import bxml
 
     try:

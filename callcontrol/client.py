@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, Field, fields
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -45,6 +45,9 @@ from .exceptions import CallControlError, InvalidRequestError, UnexpectedRespons
 from .models import CallState, CreateCall, CreateCallResponse, UpdateCall
 from .pagination import CallsPage, iter_calls, next_link
 from .retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
+
+if TYPE_CHECKING:
+    import bxml
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_TOKEN_URL", "CallsClient"]
 
@@ -216,7 +219,7 @@ class CallsClient:
         body = _request_model(UpdateCall, update, fields)
         self._send("POST", url, json_body=body.to_dict())
 
-    def update_call_bxml(self, call_id: str, doc: Any) -> None:
+    def update_call_bxml(self, call_id: str, doc: bxml.Bxml | str) -> None:
         """Replace the BXML running on an active call (updateCallBxml).
 
         ``doc`` is a :class:`bxml.Bxml` or a BXML string with a ``<Bxml>`` root. It is checked

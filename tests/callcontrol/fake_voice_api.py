@@ -12,12 +12,45 @@ import base64
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128  # concurrent tests connect all at once
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(app: Callable[..., Any]) -> Iterator[str]:
+    """Serve ``app`` on an ephemeral port of 127.0.0.1 and yield its base URL.
+
+    A threaded stdlib server: ``shutdown()`` stops it cleanly from the test's thread.
+    """
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
 
 _REASONS = {
     200: "OK",

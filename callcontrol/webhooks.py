@@ -1,0 +1,445 @@
+"""Serve BXML from webhook URLs: :class:`WebhookApp`, a WSGI application.
+
+Bandwidth POSTs a JSON callback (or GETs with query parameters) to the application's URLs and,
+for synchronous events, executes the ``<Response>`` it gets back. The app reads each callback
+into a typed event (:mod:`callcontrol.events`), hands it to a handler, validates what the
+handler returns and answers::
+
+    from bxml import Gather, Hangup, Response, SpeakSentence
+    from callcontrol import GatherEvent, WebhookApp
+
+    app = WebhookApp(username="bw", password="s3cret")
+
+    @app.route("/answer")
+    def answer(event):
+        return Response(Gather(SpeakSentence("Press 1."), gather_url="/menu", max_digits=1))
+
+    @app.on("gather")
+    def menu(event: GatherEvent):
+        return Response(SpeakSentence(f"You pressed {event.digits}."), Hangup())
+
+Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``).
+
+Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when there is none
+(and always for asynchronous events, whose replies Bandwidth ignores); 400 (short JSON error)
+for a body that is not an event; 401 for bad credentials; 404 when no handler matches; 405 for
+methods other than GET and POST; 413 over ``max_body_bytes``; 414 for an oversized query
+string. A handler that raises, or returns something that is not a valid ``<Response>``, is
+logged with the callId, and a synchronous event is answered with the fallback document so
+the caller is never left in silence (an asynchronous one gets a 500, which Bandwidth ignores
+but a log reader will not).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl
+
+import bxml
+
+from .events import ConferenceEvent, Event, EventParseError, UnknownEvent, event_class, parse_event
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["DEFAULT_FALLBACK_TEXT", "HOSTED_PREFIX", "WebhookApp"]
+
+logger = logging.getLogger("callcontrol.webhooks")
+
+#: What the default fallback document says before it hangs up.
+DEFAULT_FALLBACK_TEXT = "We are sorry, something went wrong. Please try again later. Goodbye."
+#: Paths under this prefix serve the documents registered with :meth:`WebhookApp.host`.
+HOSTED_PREFIX = "/_bxml/"
+
+_H = TypeVar("_H", bound=Callable[..., object])
+_Handler = Callable[[Any], object]
+_XML = "application/xml; charset=utf-8"
+_READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: HTTPStatus
+    body: bytes = b""
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def wsgi_headers(self) -> list[tuple[str, str]]:
+        headers = [("Content-Length", str(len(self.body)))]
+        if self.content_type is not None:
+            headers.insert(0, ("Content-Type", self.content_type))
+        return headers + list(self.headers)
+
+
+def _error(status: HTTPStatus, code: str, message: str, *headers: tuple[str, str]) -> _Reply:
+    body = json.dumps({"error": code, "message": message}).encode()
+    return _Reply(status, body, "application/json", headers)
+
+
+class _Refused(Exception):
+    """Raised while reading a request that gets an error reply instead of a handler."""
+
+    def __init__(self, reply: _Reply) -> None:
+        super().__init__(reply.status.phrase)
+        self.reply = reply
+
+
+_NO_CONTENT = _Reply(HTTPStatus.NO_CONTENT)
+
+
+@dataclass
+class _Hosted:
+    body: bytes
+    expires: float
+
+
+@dataclass
+class _HostedStore:
+    """One-off documents by path; guarded by a lock since WSGI servers run threads."""
+
+    clock: Callable[[], float]
+    documents: dict[str, _Hosted] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, body: bytes, ttl: float) -> str:
+        path = HOSTED_PREFIX + secrets.token_urlsafe(24)
+        with self.lock:
+            now = self.clock()
+            self._purge(now)
+            self.documents[path] = _Hosted(body, now + ttl)
+        return path
+
+    def take(self, path: str) -> bytes | None:
+        with self.lock:
+            self._purge(self.clock())
+            hosted = self.documents.pop(path, None)
+        return None if hosted is None else hosted.body
+
+    def has(self, path: str) -> bool:
+        with self.lock:
+            self._purge(self.clock())
+            return path in self.documents
+
+    def _purge(self, now: float) -> None:
+        expired = [path for path, hosted in self.documents.items() if hosted.expires <= now]
+        for path in expired:
+            del self.documents[path]
+
+
+def _render(doc: object) -> bytes:
+    """Check that ``doc`` is a valid ``<Response>`` (object or XML) and return its bytes."""
+    if isinstance(doc, (str, bytes)):
+        doc = bxml.parse(doc)
+    if not isinstance(doc, bxml.Response):
+        hint = " (<Bxml> is for updateCallBxml)" if isinstance(doc, bxml.Bxml) else ""
+        raise TypeError(
+            f"a webhook answers with a bxml.Response or its XML, not {type(doc).__name__}{hint}"
+        )
+    bxml.validate(doc)
+    return doc.to_bytes()
+
+
+def _default_fallback() -> bxml.Response:
+    return bxml.Response(bxml.SpeakSentence(DEFAULT_FALLBACK_TEXT), bxml.Hangup())
+
+
+def _describe(event: Event) -> str:
+    if isinstance(event, ConferenceEvent):
+        return f"{event.event_type} event (conferenceId {event.conference_id})"
+    return f"{event.event_type} event (callId {getattr(event, 'call_id', None)})"
+
+
+def _expects_document(event: Event) -> bool:
+    # An unknown eventType may be a synchronous one: sending the handler's document is
+    # harmless if it is not (Bandwidth ignores replies to asynchronous events).
+    return event.is_synchronous or isinstance(event, UnknownEvent)
+
+
+class WebhookApp:
+    """A WSGI application that answers Bandwidth callbacks with validated BXML.
+
+    :param username: with ``password``, require HTTP Basic credentials on every request
+        (compared in constant time; 401 with ``WWW-Authenticate`` otherwise).
+    :param max_body_bytes: larger bodies get 413 without being read.
+    :param fallback: the ``<Response>`` (object or XML) sent when a handler fails on a
+        synchronous event; by default a short apology and ``<Hangup>``. Validated here.
+    :param clock: seconds on a monotonic scale, for the expiry of hosted documents.
+
+    Handlers are registered per path with :meth:`route` or per eventType with :meth:`on`
+    (a path route wins). They receive the typed event and return a ``bxml.Response``, its
+    XML as ``str``/``bytes``, or None.
+    """
+
+    def __init__(
+        self,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        max_body_bytes: int = 65536,
+        fallback: bxml.Response | str | bytes | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("give both username and password, or neither")
+        if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
+            raise TypeError("max_body_bytes must be an int")
+        if max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be at least 1, not {max_body_bytes}")
+        self._credentials: tuple[bytes, bytes] | None = None
+        if username is not None and password is not None:
+            self._credentials = (username.encode(), password.encode())
+        self.max_body_bytes = max_body_bytes
+        fallback_doc = _default_fallback() if fallback is None else fallback
+        self._fallback = _Reply(HTTPStatus.OK, _render(fallback_doc), _XML)
+        self._routes: dict[str, _Handler] = {}
+        self._event_handlers: dict[str, _Handler] = {}
+        self._hosted = _HostedStore(clock)
+
+    def __repr__(self) -> str:
+        auth = "basic" if self._credentials else "none"
+        return (
+            f"WebhookApp(routes={sorted(self._routes)}, events={sorted(self._event_handlers)}, "
+            f"auth={auth}, max_body_bytes={self.max_body_bytes})"
+        )
+
+    # -- registration ---------------------------------------------------------------------
+
+    def route(self, path: str) -> Callable[[_H], _H]:
+        """Register the decorated function as the handler of every callback to ``path``."""
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"a route path starts with '/', got {path!r}")
+        if path.startswith(HOSTED_PREFIX):
+            raise ValueError(f"paths under {HOSTED_PREFIX} are reserved for hosted documents")
+        if path in self._routes:
+            raise ValueError(f"path {path!r} already has a handler")
+
+        def register(handler: _H) -> _H:
+            self._routes[path] = handler
+            return handler
+
+        return register
+
+    def on(self, *event_types: str) -> Callable[[_H], _H]:
+        """Register the decorated function for these eventTypes, whatever the path.
+
+        Names of one event class are registered together (``"recordComplete"`` also
+        covers ``"recordingComplete"``). Unknown eventTypes may be registered too.
+        """
+        if not event_types:
+            raise TypeError("on() needs at least one eventType")
+        names: list[str] = []
+        for event_type in event_types:
+            if not isinstance(event_type, str) or not event_type:
+                raise ValueError(f"an eventType is a non-empty string, got {event_type!r}")
+            names.extend(event_class(event_type).EVENT_TYPES or (event_type,))
+        taken = sorted(set(names) & set(self._event_handlers))
+        if taken:
+            raise ValueError(f"eventType {', '.join(taken)} already has a handler")
+
+        def register(handler: _H) -> _H:
+            self._event_handlers.update(dict.fromkeys(names, handler))
+            return handler
+
+        return register
+
+    def host(self, doc: bxml.Response | str | bytes, *, ttl: float = 300.0) -> str:
+        """Serve ``doc`` once, under a new unguessable path, for the next ``ttl`` seconds.
+
+        Returns the path (relative to where the app is mounted): prefix it with the app's
+        public base URL and pass it to ``client.redirect(call_id, url)``. The document is
+        validated now (raising :class:`bxml.ValidationError`); the first synchronous
+        callback to the path gets it, later ones and expired paths get 404.
+        """
+        if not ttl > 0:
+            raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
+        return self._hosted.add(_render(doc), ttl)
+
+    # -- WSGI -----------------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one request (the WSGI entry point)."""
+        reply = self._answer(environ)
+        start_response(f"{reply.status.value} {reply.status.phrase}", reply.wsgi_headers())
+        return [reply.body]
+
+    def _answer(self, environ: WSGIEnvironment) -> _Reply:
+        path = environ.get("PATH_INFO") or "/"
+        if not self._authorized(environ):
+            logger.warning("refused a callback to %s: missing or wrong credentials", path)
+            realm = 'Basic realm="callcontrol webhooks", charset="UTF-8"'
+            return _error(
+                HTTPStatus.UNAUTHORIZED,
+                "unauthorized",
+                "credentials required",
+                ("WWW-Authenticate", realm),
+            )
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        if method not in ("GET", "POST"):
+            return _error(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                f"{method} is not allowed; callbacks use GET or POST",
+                ("Allow", "GET, POST"),
+            )
+        handler = self._routes.get(path)
+        hosted = path.startswith(HOSTED_PREFIX)
+        if handler is None and not hosted and not self._event_handlers:
+            return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
+        try:
+            event = parse_event(self._read_payload(environ, method))
+        except _Refused as refused:
+            return refused.reply
+        except EventParseError as exc:
+            return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
+        if hosted:
+            return self._serve_hosted(path, event)
+        handler = handler or self._event_handlers.get(event.event_type)
+        if handler is None:
+            message = f"no handler for {path} or eventType {event.event_type}"
+            return _error(HTTPStatus.NOT_FOUND, "not_found", message)
+        return self._dispatch(handler, event)
+
+    def _authorized(self, environ: WSGIEnvironment) -> bool:
+        if self._credentials is None:
+            return True
+        scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(token.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        username, colon, password = decoded.partition(b":")
+        # Both comparisons always run, so timing does not tell which part was wrong.
+        user_ok = hmac.compare_digest(username, self._credentials[0])
+        password_ok = hmac.compare_digest(password, self._credentials[1])
+        return bool(colon) and user_ok and password_ok
+
+    # -- reading the callback -------------------------------------------------------------
+
+    def _read_payload(self, environ: WSGIEnvironment, method: str) -> Mapping[str, str] | bytes:
+        query = str(environ.get("QUERY_STRING", ""))
+        if method == "GET":
+            return self._query_fields(query)
+        body = self._read_body(environ)
+        content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+        if content_type == "application/x-www-form-urlencoded":
+            return _form_fields(body, "form field")
+        if not body.strip() and query:
+            return self._query_fields(query)
+        return body
+
+    def _query_fields(self, query: str) -> Mapping[str, str]:
+        if len(query) > self.max_body_bytes:
+            message = f"the query string exceeds {self.max_body_bytes} bytes"
+            raise _Refused(_error(HTTPStatus.REQUEST_URI_TOO_LONG, "query_too_long", message))
+        try:
+            # WSGI hands over the raw query bytes as latin-1 text (PEP 3333).
+            raw = query.encode("latin-1")
+        except UnicodeEncodeError:
+            message = "the query string is not made of bytes"
+            raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message)) from None
+        return _form_fields(raw, "query parameter")
+
+    def _read_body(self, environ: WSGIEnvironment) -> bytes:
+        declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+        if declared:
+            if not declared.isdigit():
+                message = f"invalid Content-Length {declared[:20]!r}"
+                raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
+            if int(declared) > self.max_body_bytes:
+                raise _Refused(self._too_large())
+            limit = int(declared)
+        elif environ.get("wsgi.input_terminated"):
+            limit = self.max_body_bytes + 1
+        else:
+            return b""  # PEP 3333: without a length, reading may block forever
+        body = _read_up_to(environ["wsgi.input"], limit)
+        if len(body) > self.max_body_bytes:
+            raise _Refused(self._too_large())
+        return body
+
+    def _too_large(self) -> _Reply:
+        message = f"the body exceeds {self.max_body_bytes} bytes"
+        return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", message)
+
+    # -- answering ------------------------------------------------------------------------
+
+    def _serve_hosted(self, path: str, event: Event) -> _Reply:
+        if not _expects_document(event):
+            if self._hosted.has(path):
+                return _NO_CONTENT
+            return _error(HTTPStatus.NOT_FOUND, "not_found", "no such hosted document")
+        body = self._hosted.take(path)
+        if body is None:
+            logger.warning("%s asked for an expired or used hosted document", _describe(event))
+            message = "no such hosted document (expired or used)"
+            return _error(HTTPStatus.NOT_FOUND, "not_found", message)
+        return _Reply(HTTPStatus.OK, body, _XML)
+
+    def _dispatch(self, handler: _Handler, event: Event) -> _Reply:
+        try:
+            result = handler(event)
+        except Exception:
+            logger.exception("the handler of the %s raised", _describe(event))
+            if _expects_document(event):
+                return self._fallback
+            return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "handler_failed", "the handler failed")
+        if result is None:
+            return _NO_CONTENT
+        if not _expects_document(event):
+            logger.warning(
+                "ignored the document returned for the asynchronous %s: "
+                "Bandwidth does not read replies to it",
+                _describe(event),
+            )
+            return _NO_CONTENT
+        try:
+            return _Reply(HTTPStatus.OK, _render(result), _XML)
+        except Exception as exc:
+            logger.error(
+                "the handler of the %s returned an unusable document; sent the fallback: %s",
+                _describe(event),
+                exc,
+            )
+            return self._fallback
+
+
+def _form_fields(raw: bytes, what: str) -> dict[str, str]:
+    """Decode ``a=1&b=2`` (UTF-8) into a dict; a repeated or undecodable field is refused."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeError:
+        message = f"a {what} is not UTF-8"
+        raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message)) from None
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        if key in fields:
+            message = f"{what} {key[:40]!r} appears more than once"
+            raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
+        fields[key] = value
+    return fields
+
+
+def _read_up_to(stream: Any, limit: int) -> bytes:
+    """Read until EOF or ``limit`` bytes, in chunks, from a WSGI input stream."""
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = stream.read(min(remaining, _READ_CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)

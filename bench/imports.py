@@ -3,13 +3,22 @@
 Each repeat starts ``python -c "import x"`` for every module and a bare ``python -c pass``
 (in a rotating order); the cost of a module is the median, over repeats, of its wall time
 minus the bare interpreter's time in the same repeat.
+
+The interpreters read and write bytecode caches (in a temporary directory, so nothing is
+written into the checkout) even when PYTHONDONTWRITEBYTECODE is set, as an installed
+package would have them: without caches, every run would compile every module again.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from .results import Case, Target, check, new_case
@@ -22,12 +31,32 @@ BARE = "pass"
 TIMEOUT = 60
 
 
+@functools.cache
+def environment() -> dict[str, str]:
+    """The environment of the measured interpreters: bytecode caches on, outside the repo."""
+    cache = tempfile.mkdtemp(prefix="bench-pycache-")
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def python(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run a fresh interpreter with ``args``."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+        env=environment(),
+    )
+
+
 def run_python(code: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run ``python -c code`` in a fresh process; return its wall time and result."""
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
+    done = python("-c", code)
     return time.perf_counter() - start, done
 
 
@@ -56,13 +85,7 @@ def heavy_imports(module: str) -> list[str]:
 
 def self_times(code: str) -> dict[str, int]:
     """Return each module's own import time in µs, from ``python -X importtime``."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    done = python("-X", "importtime", "-c", code)
     times: dict[str, int] = {}
     for line in done.stderr.splitlines():
         parts = line.removeprefix("import time:").split("|")
@@ -82,6 +105,7 @@ def slowest_modules(module: str, count: int = 6) -> str:
 def import_case(settings: Settings) -> tuple[Case, list[Target]]:
     """Time the import of each module above a bare interpreter."""
     case = new_case("imports", "import time above bare python (fresh process)", "ms")
+    run_python(BARE)  # fills the bytecode cache of the interpreter's own modules
     bare = run_python(BARE)[0]
     first = first_run(MODULES, case)
     modules = list(first)

@@ -48,10 +48,16 @@ class Clock:
         return self.now
 
 
-def menu_app(**options: Any) -> WebhookApp:
-    app = WebhookApp(**options)
+class MenuApp(WebhookApp):
+    """The app most tests drive; ``seen`` lists the events its handlers received."""
+
+    seen: list[Event]
+
+
+def menu_app(**options: Any) -> MenuApp:
+    app = MenuApp(**options)
     seen: list[Event] = []
-    app.seen = seen  # type: ignore[attr-defined]
+    app.seen = seen
 
     @app.route("/answer")
     def answer(event: Event) -> Response:
@@ -133,7 +139,7 @@ def serve(server: tuple[Switch, str]) -> Iterator[Callable[[WebhookApp], str]]:
 
 
 @pytest.fixture
-def app() -> WebhookApp:
+def app() -> MenuApp:
     return menu_app()
 
 
@@ -473,7 +479,7 @@ def test_mounted_under_a_prefix_routes_on_path_info():
 
 
 @pytest.fixture
-def secured(serve) -> tuple[str, WebhookApp]:
+def secured(serve) -> tuple[str, MenuApp]:
     app = menu_app(username="bandwidth", password=PASSWORD)
     return serve(app), app
 

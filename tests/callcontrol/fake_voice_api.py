@@ -168,8 +168,8 @@ class FakeVoiceApi:
             return _error(400, "validation", "grant_type must be client_credentials")
         token = secrets.token_urlsafe(16)
         self.tokens.add(token)
-        data = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
-        return _json(200, data)
+        reply = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+        return _json(200, reply)
 
     # -- operations ----------------------------------------------------------------------
 

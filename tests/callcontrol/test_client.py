@@ -96,7 +96,7 @@ class TestConstruction:
         ],
     )
     def test_credentials_must_be_one_complete_pair(
-        self, kwargs: dict[str, str], message: str
+        self, kwargs: dict[str, Any], message: str
     ) -> None:
         with pytest.raises(InvalidRequestError, match=message):
             CallsClient(ACCOUNT_ID, **kwargs)
@@ -451,7 +451,7 @@ class TestTimeoutsAndSession:
             self.kwargs: list[dict[str, Any]] = []
             self.closed = False
 
-        def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
             self.kwargs.append(kwargs)
             return super().request(method, url, *args, **kwargs)
 
@@ -558,7 +558,7 @@ class TestUpdateCallBxml:
         from bxml import Hangup, Response
 
         with pytest.raises(InvalidRequestError, match="use|instead"):
-            make_client().update_call_bxml(CALL_ID, Response(Hangup()))
+            make_client().update_call_bxml(CALL_ID, Response(Hangup()))  # type: ignore[arg-type]
         assert len(responses.calls) == 0
 
     @pytest.mark.parametrize(

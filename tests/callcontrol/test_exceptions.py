@@ -241,7 +241,8 @@ class TestTransportError:
         assert "GET " + CALL_URL in str(info.value)
 
     def test_credentials_in_a_proxy_url_are_removed(self) -> None:
-        from callcontrol._http import Failure, transport_error
+        from callcontrol._http import transport_error
+        from callcontrol.retry import Failure
 
         exc = requests.exceptions.ProxyError(
             "Cannot connect to proxy http://bob:hunter2@proxy:3128"

@@ -394,7 +394,7 @@ class TestUpdateCallRules:
     def test_active_needs_a_redirect_url(self) -> None:
         for state in (None, "active"):
             with pytest.raises(InvalidRequestError, match="redirect_url: is required"):
-                UpdateCall(state=state, tag="x")  # type: ignore[arg-type]
+                UpdateCall(state=state, tag="x")
 
     @pytest.mark.parametrize(
         "name",
@@ -413,7 +413,7 @@ class TestUpdateCallRules:
     def test_completed_takes_no_other_field(self, name: str) -> None:
         value = "GET" if name.endswith("method") else "https://a.example/x"
         with pytest.raises(InvalidRequestError, match="not allowed when state='completed'") as info:
-            UpdateCall(state="completed", **{name: value})
+            UpdateCall(state="completed", **{name: value})  # type: ignore[arg-type]
         assert info.value.field == name
 
     @pytest.mark.parametrize(
@@ -468,7 +468,7 @@ class TestValueSemantics:
 
     def test_models_are_keyword_only(self) -> None:
         with pytest.raises(TypeError):
-            CreateCall("+15551234567", "+15557654321", "app", "https://a.example")  # type: ignore[misc]
+            CreateCall("+15551234567", "+15557654321", "app", "https://a.example")  # type: ignore[call-arg]
 
 
 class TestMasking:

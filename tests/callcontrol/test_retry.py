@@ -40,9 +40,8 @@ CLOCK = 1_700_000_000.0
 
 def _refused() -> requests.ConnectionError:
     """What requests raises when nothing listens on the port."""
-    reason = NewConnectionError(
-        None, "Failed to establish a new connection: [Errno 111] Connection refused"
-    )  # type: ignore[arg-type]
+    message = "Failed to establish a new connection: [Errno 111] Connection refused"
+    reason = NewConnectionError(None, message)  # type: ignore[arg-type]
     return requests.ConnectionError(MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
 
 

@@ -117,6 +117,11 @@ def profiles(settings: Settings) -> list[Profile]:
     if validate is not None:
         check = partial(validate, document_bytes("medium"))
         found.append(hotspots.profile("validate, medium", check, number["medium"]))
+    try:
+        app = web.wsgi_call(web.webhook_app())
+    except ImportError:
+        return found
+    found.append(hotspots.profile("WebhookApp, answer event (in-process)", app, number["medium"]))
     return found
 
 
@@ -146,7 +151,7 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             found = [one]
         elif group == "http":
             client, targets = web.client_case(settings)
-            found = [client, web.webhook_case(settings)]
+            found = [client, web.wsgi_case(settings), web.webhook_case(settings)]
         else:
             results["profiles"] = profiles(settings)
             found, targets = [], []

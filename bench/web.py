@@ -7,6 +7,7 @@ fixed number of requests, each with a timeout, so a case is bounded in count and
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import threading
@@ -126,13 +127,17 @@ def static_app(body: bytes, content_type: str) -> WsgiApp:
     return app
 
 
-def callcontrol_name(name: str) -> Any:
-    """Return ``callcontrol.<name>``; ImportError while it is not written yet."""
-    module = importlib.import_module("callcontrol")
-    try:
-        return getattr(module, name)
-    except AttributeError:
-        raise ImportError(f"callcontrol has no {name}") from None
+def callcontrol_name(name: str, module: str) -> Any:
+    """Return ``callcontrol.<name>`` (or from ``module`` while the root does not export it).
+
+    Raises ImportError while it is not written yet.
+    """
+    for where in ("callcontrol", module):
+        try:
+            return getattr(importlib.import_module(where), name)
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"callcontrol has no {name}")
 
 
 # -- client overhead ----------------------------------------------------------------------
@@ -150,7 +155,7 @@ def client_contenders(base: str, case: Case, stack: ExitStack) -> dict[str, Call
 
     contenders: dict[str, Callable[[], object]] = {"requests.Session": bare}
     try:
-        CallsClient = callcontrol_name("CallsClient")
+        CallsClient = callcontrol_name("CallsClient", "callcontrol.client")
     except ImportError as exc:
         case["skipped"]["callcontrol.CallsClient"] = f"not available yet ({exc})"
         return contenders
@@ -214,7 +219,7 @@ def bare_bxml_app() -> WsgiApp:
 
 def webhook_app() -> WsgiApp:
     """Our ``WebhookApp`` answering the answer event with the medium document."""
-    WebhookApp = callcontrol_name("WebhookApp")
+    WebhookApp = callcontrol_name("WebhookApp", "callcontrol.webhooks")
     build = our_library().build["medium"]
     app = WebhookApp()
 
@@ -254,6 +259,52 @@ def poster(base: str, stack: ExitStack) -> Callable[[], object]:
         return reply.content
 
     return post
+
+
+def wsgi_call(app: WsgiApp) -> Callable[[], bytes]:
+    """Return a function that calls ``app`` in-process with the answer event (no HTTP)."""
+    data = json.dumps(ANSWER_EVENT).encode()
+    base = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/answer",
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+    }
+
+    def start_response(status: str, headers: list[tuple[str, str]], *args: object) -> None:
+        if not status.startswith("200"):
+            raise AssertionError(f"the app answered {status}")
+
+    def call() -> bytes:
+        environ = dict(base, **{"wsgi.input": io.BytesIO(data)})
+        return b"".join(app(environ, start_response))
+
+    return call
+
+
+def wsgi_case(settings: Settings) -> Case:
+    """The same apps called in-process, without HTTP: what each costs per callback."""
+    case = new_case("http", "webhook: WSGI call in-process, answer event (no HTTP)", "µs")
+    contenders = {name: wsgi_call(app) for name, app in webhook_apps(case).items()}
+    measurement = interleaved(contenders, settings)
+    ours = "callcontrol.WebhookApp"
+    for name in measurement.times:
+        relative = measurement.ratio(name, ours) if ours in measurement.times else None
+        case["rows"].append(
+            {"library": name, "value": measurement.median(name) * 1e6, "relative": relative}
+        )
+    case["notes"].append(
+        "The WSGI callable alone: WebhookApp reads and types the event, runs the handler "
+        "(which builds the medium document) and validates the reply before answering."
+    )
+    return case
 
 
 def webhook_case(settings: Settings) -> Case:

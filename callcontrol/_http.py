@@ -84,6 +84,7 @@ class Transport:
                 self._wait(method, url, describe(exc), self.retry.backoff(retries), retries)
                 retries += 1
                 continue
+            logger.debug("%s %s -> %d", method, url, response.status_code)
             if response.status_code < 400:
                 return response
             error = self._error(method, url, response)

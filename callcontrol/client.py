@@ -42,7 +42,7 @@ from ._http import Transport
 from ._time import format_datetime, parse_datetime
 from ._version import __version__
 from .exceptions import CallControlError, InvalidRequestError, UnexpectedResponseError
-from .models import CallState, CreateCall, CreateCallResponse, UpdateCall
+from .models import CallbackMethod, CallState, CreateCall, CreateCallResponse, UpdateCall
 from .pagination import CallsPage, iter_calls, next_link
 from .retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 
@@ -106,15 +106,17 @@ class CallsClient:
         self.base_url = _service_url("base_url", base_url).rstrip("/")
         self.token_url = _service_url("token_url", token_url)
         self._calls_url = f"{self.base_url}/accounts/{quote(account_id, safe='')}/calls"
+        checked_timeout = _timeout(timeout)
+        self._auth = self._make_auth(username, password, client_id, client_secret, clock)
+        # Created last, so that a bad argument never leaves an unclosed session behind.
         self._owns_session = session is None
         self._session = session if session is not None else _new_session()
         self._transport = Transport(
             self._session,
-            timeout=_timeout(timeout),
+            timeout=checked_timeout,
             retry=retry if retry is not None else NO_RETRY,
             user_agent=USER_AGENT,
         )
-        self._auth = self._make_auth(username, password, client_id, client_secret, clock)
         self._closed = False
         self._close_lock = threading.Lock()
 
@@ -212,8 +214,10 @@ class CallsClient:
         return self._fetch_page(self._calls_url, params)
 
     def update_call(self, call_id: str, update: UpdateCall | None = None, /, **fields: Any) -> None:
-        """Redirect a call to new BXML, or end it (updateCall); give an :class:`UpdateCall`
-        or its fields. A call that cannot be changed now raises ConflictError (409).
+        """Redirect a call to new BXML, or end it (updateCall).
+
+        Give an :class:`UpdateCall` or its fields. A call that cannot be changed in its
+        current state raises :class:`~callcontrol.exceptions.ConflictError` (409).
         """
         url = self._call_url(call_id)
         body = _request_model(UpdateCall, update, fields)
@@ -235,11 +239,11 @@ class CallsClient:
         call_id: str,
         url: str,
         *,
-        method: str | None = None,
+        method: CallbackMethod | None = None,
         username: str | None = None,
         password: str | None = None,
         fallback_url: str | None = None,
-        fallback_method: str | None = None,
+        fallback_method: CallbackMethod | None = None,
         fallback_username: str | None = None,
         fallback_password: str | None = None,
         tag: str | None = None,
@@ -248,11 +252,11 @@ class CallsClient:
         update = UpdateCall(
             state="active",
             redirect_url=url,
-            redirect_method=method,  # type: ignore[arg-type]  # checked by UpdateCall
+            redirect_method=method,
             username=username,
             password=password,
             redirect_fallback_url=fallback_url,
-            redirect_fallback_method=fallback_method,  # type: ignore[arg-type]
+            redirect_fallback_method=fallback_method,
             fallback_username=fallback_username,
             fallback_password=fallback_password,
             tag=tag,

@@ -1,0 +1,38 @@
+"""Interrupt a live call: say goodbye and hang up, by replacing its BXML.
+
+    export BW_ACCOUNT_ID=9900000 BW_USERNAME=api-user BW_PASSWORD=...
+    python examples/say_goodbye.py c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85
+
+The document is checked against the BXML schema before it is sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bxml import Bxml, Hangup, SpeakSentence
+from callcontrol import CallControlError, CallsClient, ConflictError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Replace the call's BXML with a goodbye; return an exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("call_id")
+    parser.add_argument("--message", default="Thank you for calling. Goodbye.")
+    args = parser.parse_args(argv)
+
+    try:
+        with CallsClient.from_env() as client:
+            client.update_call_bxml(args.call_id, Bxml(SpeakSentence(args.message), Hangup()))
+    except ConflictError:
+        print("the call is not active (already ended, or not answered yet)", file=sys.stderr)
+        return 1
+    except CallControlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,6 +7,7 @@ reported as skipped, never as a crash.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import tracemalloc
@@ -179,26 +180,39 @@ def parse_case(size: str, settings: Settings) -> tuple[Case, list[Target]]:
 # -- validate ---------------------------------------------------------------------------
 
 
+@functools.cache
+def lxml_schema(path: str) -> Any:
+    """lxml's compiled XSD (loaded once per run)."""
+    from lxml import etree
+
+    return etree.XMLSchema(file=path)
+
+
+@functools.cache
+def xmlschema_schema(path: str) -> Any:
+    """xmlschema's compiled XSD (loaded once per run; slow to build)."""
+    return importlib.import_module("xmlschema").XMLSchema(path)
+
+
 def validators(data: bytes, case: Case) -> dict[str, Callable[[], object]]:
     """Return ours and the bare schema validators, each with its schema loaded once."""
+    from lxml import etree
+
     import bxml
 
     validate: Callable[[bytes], object] = bxml.validate
     path = str(bxml.SCHEMA_PATH)
-    from lxml import etree
-
-    lxml_schema = etree.XMLSchema(file=path)
+    schema = lxml_schema(path)
     contenders: dict[str, Callable[[], object]] = {
         OURS: lambda: validate(data),
-        "lxml XMLSchema": lambda: lxml_schema.validate(etree.fromstring(data)),
+        "lxml XMLSchema": lambda: schema.validate(etree.fromstring(data)),
     }
     try:
-        xmlschema = importlib.import_module("xmlschema")
+        other = xmlschema_schema(path)
     except ImportError as exc:
         case["skipped"]["xmlschema"] = missing(exc)
     else:
-        schema = xmlschema.XMLSchema(path)
-        contenders["xmlschema"] = lambda: schema.is_valid(data)
+        contenders["xmlschema"] = lambda: other.is_valid(data)
     return contenders
 
 

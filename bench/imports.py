@@ -41,33 +41,36 @@ def environment() -> dict[str, str]:
     return env
 
 
-def python(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run a fresh interpreter with ``args``."""
+def python(*args: str, cached: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a fresh interpreter with ``args`` (with bytecode caches unless ``cached`` is False).
+
+    A quick run does without the caches: filling them would cost more than it measures.
+    """
     return subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
-        env=environment(),
+        env=environment() if cached else None,
     )
 
 
-def run_python(code: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def run_python(code: str, cached: bool = True) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run ``python -c code`` in a fresh process; return its wall time and result."""
     start = time.perf_counter()
-    done = python("-c", code)
+    done = python("-c", code, cached=cached)
     return time.perf_counter() - start, done
 
 
-def first_run(modules: tuple[str, ...], case: Case) -> dict[str, float]:
+def first_run(modules: tuple[str, ...], case: Case, cached: bool) -> dict[str, float]:
     """Import each module once (also a warm-up); return the wall time of those that work.
 
     The others are noted as skipped in ``case``.
     """
     found = {}
     for module in modules:
-        wall, done = run_python(f"import {module}")
+        wall, done = run_python(f"import {module}", cached)
         if done.returncode == 0:
             found[module] = wall
         else:
@@ -76,10 +79,10 @@ def first_run(modules: tuple[str, ...], case: Case) -> dict[str, float]:
     return found
 
 
-def heavy_imports(module: str) -> list[str]:
+def heavy_imports(module: str, cached: bool) -> list[str]:
     """Return which of :data:`HEAVY` a fresh ``import module`` loads."""
     probe = f"import sys, {module}; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    _, done = run_python(probe)
+    _, done = run_python(probe, cached)
     return done.stdout.split()
 
 
@@ -105,9 +108,11 @@ def slowest_modules(module: str, count: int = 6) -> str:
 def import_case(settings: Settings) -> tuple[Case, list[Target]]:
     """Time the import of each module above a bare interpreter."""
     case = new_case("imports", "import time above bare python (fresh process)", "ms")
-    run_python(BARE)  # fills the bytecode cache of the interpreter's own modules
-    bare = run_python(BARE)[0]
-    first = first_run(MODULES, case)
+    cached = not settings.quick
+    if cached:
+        run_python(BARE)  # fills the bytecode cache of the interpreter's own modules
+    bare = run_python(BARE, cached)[0]
+    first = first_run(MODULES, case, cached)
     modules = list(first)
     codes = [BARE] + [f"import {module}" for module in modules]
     walls: dict[str, list[float]] = {code: [] for code in codes}
@@ -131,14 +136,15 @@ def import_case(settings: Settings) -> tuple[Case, list[Target]]:
         case["rows"].append({"library": module, "value": cost[module] * 1e3, "relative": relative})
     case["notes"].append(f"bare python: {statistics.median(walls[BARE]) * 1e3:.1f} ms")
     if "bxml" in cost:
-        heavy = heavy_imports("bxml")
+        heavy = heavy_imports("bxml", cached)
         case["notes"].append(
             "import bxml loads " + (", ".join(heavy) if heavy else f"none of {', '.join(HEAVY)}")
         )
-        case["notes"].append(
-            "own time of the modules import bxml adds (one `-X importtime` run, which "
-            f"inflates times): {slowest_modules('bxml')}"
-        )
+        if not settings.quick:
+            case["notes"].append(
+                "own time of the modules import bxml adds (one `-X importtime` run, which "
+                f"inflates times): {slowest_modules('bxml')}"
+            )
     measured = cost["bxml"] * 1e3 if "bxml" in cost else None
     target = check("import bxml: above bare python", "<=", 40.0, measured, " ms")
     if target["met"] is False:

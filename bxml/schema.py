@@ -47,7 +47,7 @@ import threading
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from ._element import Element
 from .document import MAX_DOCUMENT_BYTES, Root
@@ -60,9 +60,12 @@ if TYPE_CHECKING:
 SCHEMA_PATH: Path = Path(__file__).parent / "schemas" / "bxml.xsd"
 
 #: What the validation functions accept.
-Source = Union[Element, str, bytes, "os.PathLike[str]"]  # noqa: UP007 - a runtime alias
+Source = Element | str | bytes | bytearray | os.PathLike[str]
 
 _ROOT_TAGS = ("Response", "Bxml")
+_DECLARED_ENCODING = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)"""
+)
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _XSD_NS = "{http://www.w3.org/2001/XMLSchema}"
 
@@ -198,14 +201,14 @@ def check_bxml_body(source: Source) -> bytes:
         message = f"the document is {size} bytes; Bandwidth accepts at most {limit}"
         errors.append(Problem("/", None, message, "BX110"))
     if root is not None:
-        errors += _body_problems(root)
+        errors += _body_problems(root, data)
         errors += _schema_errors(root)
     if errors:
         raise ValidationError(errors)
     return data
 
 
-def _body_problems(root: etree._Element) -> list[Problem]:
+def _body_problems(root: etree._Element, data: bytes) -> list[Problem]:
     problems = []
     if root.tag == "Response":
         problems.append(
@@ -217,8 +220,9 @@ def _body_problems(root: etree._Element) -> list[Problem]:
                 "BX004",
             )
         )
-    encoding = root.getroottree().docinfo.encoding or "UTF-8"
-    if encoding.replace("-", "").replace("_", "").upper() != "UTF8":
+    declared = _DECLARED_ENCODING.match(data)
+    encoding = declared.group(1).decode() if declared else root.getroottree().docinfo.encoding
+    if (encoding or "UTF-8").replace("-", "").replace("_", "").upper() != "UTF8":
         message = f"the body must be UTF-8; this document declares or uses {encoding}"
         problems.append(Problem("/", 1, message, "BX004"))
     return problems

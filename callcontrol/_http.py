@@ -24,7 +24,7 @@ from .retry import Failure, RetryPolicy
 
 logger = logging.getLogger("callcontrol")
 
-Timeout = tuple[float, float]
+TimeoutPair = tuple[float, float]
 
 _FATAL = (
     rex.SSLError,
@@ -42,7 +42,12 @@ class Transport:
     """Sends requests over one session, applying the retry policy."""
 
     def __init__(
-        self, session: requests.Session, *, timeout: Timeout, retry: RetryPolicy, user_agent: str
+        self,
+        session: requests.Session,
+        *,
+        timeout: TimeoutPair,
+        retry: RetryPolicy,
+        user_agent: str,
     ) -> None:
         self.session = session
         self.timeout = timeout
@@ -56,7 +61,7 @@ class Transport:
         *,
         auth: AuthBase,
         params: Mapping[str, str] | None = None,
-        body: bytes | Mapping[str, str] | None = None,
+        body: bytes | None = None,
         content_type: str | None = None,
     ) -> requests.Response:
         """Send until success or a final failure; return the 2xx/3xx response."""

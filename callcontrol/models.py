@@ -262,6 +262,8 @@ class CreateCall(_Model):
 
     ``to`` is an E.164 number or a SIP URI; ``from_`` an E.164 number on the account.
     When the callee answers, Bandwidth fetches the first BXML document from ``answer_url``.
+    URLs must use https when their callback credentials are set, except on loopback hosts
+    (which only a local emulator can reach).
     """
 
     to: str = _field(required=True)

@@ -286,3 +286,32 @@ def test_a_refused_connection_on_loopback_is_retried_then_reported() -> None:
     assert len(sleeps) == 2
     assert "after 3 attempts" in str(info.value) and "connection failed" in str(info.value)
     assert isinstance(info.value.__cause__, requests.ConnectionError)
+
+
+def _request_exceptions() -> list[type[requests.RequestException]]:
+    found: list[type[requests.RequestException]] = []
+    stack: list[type[requests.RequestException]] = [requests.RequestException]
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    # JSONDecodeError comes from response.json(), which the client reads itself.
+    sent = {c for c in found if c.__module__.startswith("requests")}
+    return sorted(sent - {requests.exceptions.JSONDecodeError}, key=str)
+
+
+@pytest.mark.parametrize("cls", _request_exceptions(), ids=lambda c: c.__name__)
+def test_every_requests_exception_becomes_a_transport_error(
+    cls: type[requests.RequestException],
+) -> None:
+    from callcontrol._http import classify, transport_error
+
+    exc = cls("boom")
+    failure = classify(exc)
+    error = transport_error("POST", CALLS_URL, exc, failure, 0)
+    assert isinstance(error, TransportError)
+    assert error.maybe_sent is (failure is Failure.MAYBE_SENT)
+    if issubclass(cls, requests.exceptions.ConnectTimeout):
+        assert failure is Failure.NOT_SENT
+    if issubclass(cls, requests.exceptions.ReadTimeout):
+        assert failure is Failure.MAYBE_SENT

@@ -28,8 +28,7 @@ class Container(Element):
         """Append children (checked like constructor children) and return this container."""
         before = len(self._content)
         try:
-            for child in children:
-                self._add(child)
+            self._add_all(children)
             self._check_rules()
         except Exception:
             del self._content[before:]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from ._values import Attr, check_xml_chars, escape_attr, escape_text, format_number
+from ._compile import compile_init
+from ._values import Attr, Fragment, check_xml_chars, escape_attr, escape_text
 from .exceptions import InvalidValueError, NestingError
 
 ContentKind = Literal["empty", "text", "children", "mixed"]
@@ -25,84 +26,139 @@ _INDENT = "  "
 class Element:
     """Base of every BXML element: attributes, content, equality and serialization."""
 
-    __slots__ = ("_values", "_extra", "_content")
+    __slots__ = ("_values", "_head", "_extra", "_content")
 
     TAG: ClassVar[str] = ""
     #: What the element holds: nothing, one text, child elements, or text mixed with nodes.
     CONTENT: ClassVar[ContentKind] = "empty"
-    #: For CONTENT == "text": whether the text is required (a non-empty string).
+    #: For CONTENT == "text": whether the text is required (a non-blank string).
     TEXT_REQUIRED: ClassVar[bool] = True
     #: Allowed child classes (for "children" and "mixed").
     CHILD_TYPES: ClassVar[tuple[type[Element], ...]] = ()
     MIN_CHILDREN: ClassVar[int] = 0
     MAX_CHILDREN: ClassVar[int | None] = None
-    #: All attribute descriptors in declaration order, base classes first.
+    #: All attribute descriptors in declaration order: the class's own, then its bases'.
     FIELDS: ClassVar[tuple[Attr[Any], ...]] = ()
     #: Attribute descriptors by XML name (for parsing).
     XML_FIELDS: ClassVar[dict[str, Attr[Any]]] = {}
+    #: Per attribute (by Python name): check a value and return its serialized form.
+    FRAGMENTS: ClassVar[dict[str, Fragment]] = {}
+    #: Declaration index of each attribute (by Python name): the order they are written in.
+    ORDER: ClassVar[dict[str, int]] = {}
+    #: Python names of the required attributes.
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
     _BY_NAME: ClassVar[dict[str, Attr[Any]]] = {}
-    _PREFIX: ClassVar[dict[str, str]] = {}
+    _HEAD: ClassVar[str] = "<"
+    _CLOSE: ClassVar[str] = ""
+    #: Whether the class's own ``__init__`` is replaced by a compiled one (bxml._compile).
+    COMPILE_INIT: ClassVar[bool] = True
 
     _values: dict[str, Any]
+    _head: str
     _extra: dict[str, str] | None
     _content: list[Any]
 
     def __init_subclass__(cls, tag: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if tag:
+            cls.TAG = tag
+            REGISTRY[tag] = cls
         fields: dict[str, Attr[Any]] = {}
         for klass in cls.__mro__:  # own attributes first, then those of mixins
             for name, value in vars(klass).items():
                 if isinstance(value, Attr) and name not in fields:
                     fields[name] = value
+        owner = cls.TAG or cls.__name__
         cls.FIELDS = tuple(fields.values())
         cls._BY_NAME = dict(fields)
         cls.XML_FIELDS = {attr.xml: attr for attr in fields.values()}
-        cls._PREFIX = {attr.name: f' {attr.xml}="' for attr in fields.values()}
-        if tag:
-            cls.TAG = tag
-            REGISTRY[tag] = cls
+        cls.ORDER = {name: index for index, name in enumerate(fields)}
+        cls.REQUIRED = tuple(name for name, attr in fields.items() if attr.required)
+        cls.FRAGMENTS = {name: attr.fragment(owner) for name, attr in fields.items()}
+        cls._HEAD = "<" + owner
+        cls._CLOSE = "</" + owner + ">"
+        init = vars(cls).get("__init__")
+        if init is not None and cls.COMPILE_INIT:
+            cls.__init__ = compile_init(cls, init)  # type: ignore[method-assign]
+        elif init is None:
+            _check_inherited_init(cls)
 
     # -- construction -------------------------------------------------------------------
 
     def _setup(self, content: Iterable[Any], values: Mapping[str, Any]) -> None:
-        """Check and store attributes from ``values`` (an __init__'s locals) and content."""
+        """Check and store attributes from ``values`` (an __init__'s locals) and content.
+
+        This is the readable reference; classes run the compiled equivalent
+        (:mod:`bxml._compile`).
+        """
         owner = self.TAG
+        fragments = self.FRAGMENTS
         checked: dict[str, Any] = {}
+        head = "<" + owner
         for attr in self.FIELDS:
             value = values[attr.name]
             if value is not None:
-                checked[attr.name] = attr.check(owner, value)
+                head += fragments[attr.name](value)
+                checked[attr.name] = value
             elif attr.required:
                 raise InvalidValueError(f"{owner}.{attr.name} is required")
         self._values = checked
+        self._head = head
         self._extra = None
         self._content = []
         if self.CONTENT == "text":
             self._set_text(*content)
         else:
-            for item in content:
-                self._add(item)
+            self._add_all(content)
         self._check_rules()
 
     def _set_text(self, text: Any) -> None:
-        if not isinstance(text, str):
-            raise InvalidValueError(
-                f"{self.TAG}: text must be a str, got {type(text).__name__} {text!r}"
-            )
-        check_xml_chars(self.TAG, text, "text")
-        if self.TEXT_REQUIRED and not text.strip():
-            raise InvalidValueError(f"{self.TAG}: text is required and may not be blank")
+        if type(text) is not str or not (text.isascii() and text.isprintable()):
+            if not isinstance(text, str):
+                raise InvalidValueError(
+                    f"{self.TAG}: text must be a str, got {type(text).__name__} {text!r}"
+                )
+            text = str(text)
+            check_xml_chars(self.TAG, text, "text")
+        if not text or text.isspace():
+            if self.TEXT_REQUIRED:
+                raise InvalidValueError(f"{self.TAG}: text is required and may not be blank")
+            if not text:
+                return
         problem = self._text_problem(text)
         if problem is not None:
             raise InvalidValueError(f"{self.TAG}.text: {text!r} {problem}")
-        self._content = [text]
+        self._content.append(text)
 
     def _text_problem(self, text: str) -> str | None:
         """Return why ``text`` is not acceptable as this element's text, or None."""
         return None
 
+    def _add_all(self, items: Iterable[Any]) -> None:
+        """Append content items, checking that this element may hold them."""
+        content = self._content
+        allowed = self.CHILD_TYPES
+        mixed = self.CONTENT == "mixed"
+        for item in items:
+            if type(item) is str:
+                if mixed and item and item.isascii() and item.isprintable():
+                    if not content or type(content[-1]) is not str:
+                        content.append(item)
+                        continue
+                self._add(item)
+            elif isinstance(item, allowed):
+                content.append(item)
+            else:
+                self._add(item)
+        limit = self.MAX_CHILDREN
+        if limit is not None and len(content) > limit:
+            raise NestingError(
+                f"<{self.TAG}> holds at most {limit} children ({self._allowed()}); "
+                f"it would hold {len(content)}"
+            )
+
     def _add(self, item: Any) -> None:
-        """Append one content item, checking that this element may hold it."""
+        """Append one item that is text or an element outside CHILD_TYPES."""
         content = self._content
         if isinstance(item, str):
             if self.CONTENT != "mixed":
@@ -115,19 +171,12 @@ class Element:
             if content and isinstance(content[-1], str):
                 content[-1] += item
             else:
-                content.append(item)
+                content.append(str(item))
             return
-        if not isinstance(item, self.CHILD_TYPES) and not isinstance(item, UnknownElement):
+        if not isinstance(item, (self.CHILD_TYPES, UnknownElement)):
             what = f"<{item.TAG}>" if isinstance(item, Element) else repr(item)
             raise NestingError(f"<{self.TAG}> cannot hold {what}; allowed: {self._allowed()}")
         content.append(item)
-        limit = self.MAX_CHILDREN
-        if limit is not None and len(content) > limit:
-            content.pop()
-            raise NestingError(
-                f"{self.TAG} holds at most {limit} children ({self._allowed()}); "
-                f"adding <{item.TAG}> would make {limit + 1}"
-            )
 
     def _allowed(self) -> str:
         names = [klass.TAG for klass in self.CHILD_TYPES]
@@ -139,21 +188,34 @@ class Element:
         """Check rules that involve several attributes or children (overridden)."""
 
     def _set_attr(self, attr: Attr[Any], value: Any) -> None:
+        values = self._values
+        old = values.get(attr.name)
         if value is None:
             if attr.required:
                 raise InvalidValueError(f"{self.TAG}.{attr.name} is required")
-            old = self._values.pop(attr.name, None)
+            values.pop(attr.name, None)
         else:
-            old = self._values.get(attr.name)
-            self._values[attr.name] = attr.check(self.TAG, value)
+            self.FRAGMENTS[attr.name](value)
+            values[attr.name] = value
         try:
             self._check_rules()
         except InvalidValueError:
             if old is None:
-                self._values.pop(attr.name, None)
+                values.pop(attr.name, None)
             else:
-                self._values[attr.name] = old
+                values[attr.name] = old
             raise
+        self._head = self._make_head()
+
+    def _make_head(self) -> str:
+        values = self._values
+        fragments = self.FRAGMENTS
+        parts = ["<" + self.TAG]
+        for attr in self.FIELDS:
+            value = values.get(attr.name)
+            if value is not None:
+                parts.append(fragments[attr.name](value))
+        return "".join(parts)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -217,46 +279,50 @@ class Element:
     def __str__(self) -> str:
         return self.to_xml()
 
-    def _write(self, out: list[str], pretty: bool, depth: int) -> None:
-        tag = self.TAG
-        out.append("<" + tag)
-        prefix = self._PREFIX
-        for name, value in self._values.items():
-            if type(value) is str:
-                text = value
-            elif value is True:
-                text = "true"
-            elif value is False:
-                text = "false"
-            else:
-                text = format_number(value)
-            out.append(prefix[name] + escape_attr(text) + '"')
-        if self._extra:
-            for key, text in self._extra.items():
-                out.append(f' {key}="{escape_attr(text)}"')
+    def _open(self) -> str:
+        """Return the start tag without its closing ``>``, checking required children."""
         content = self._content
         if len(content) < self.MIN_CHILDREN:
             raise NestingError(
-                f"{tag} needs at least {self.MIN_CHILDREN} child "
+                f"{self.TAG} needs at least {self.MIN_CHILDREN} child "
                 f"({self._allowed()}); it has {len(content)}"
             )
-        if not content or content == [""]:
-            out.append("/>")
-            return
-        out.append(">")
-        if pretty and self.CONTENT == "children":
+        if self._extra:
+            extra = "".join(f' {key}="{escape_attr(text)}"' for key, text in self._extra.items())
+            return self._head + extra
+        return self._head
+
+    def _write(self, out: list[str], pretty: bool, depth: int) -> None:
+        content = self._content
+        head = self._open() if (self._extra or self.MIN_CHILDREN) else self._head
+        if not content:
+            out.append(head + "/>")
+        elif self.CONTENT == "text":
+            out.append(head + ">" + escape_text(content[0]) + self._CLOSE)
+        elif pretty and self.CONTENT == "children":
             inner = "\n" + _INDENT * (depth + 1)
+            out.append(head + ">")
             for item in content:
                 out.append(inner)
                 item._write(out, True, depth + 1)
-            out.append("\n" + _INDENT * depth)
+            out.append("\n" + _INDENT * depth + self._CLOSE)
         else:
+            out.append(head + ">")
             for item in content:
                 if type(item) is str:
                     out.append(escape_text(item))
                 else:
                     item._write(out, False, 0)
-        out.append("</" + tag + ">")
+            out.append(self._CLOSE)
+
+
+def _check_inherited_init(cls: type[Element]) -> None:
+    """Refuse a class that adds attributes but inherits a compiled ``__init__``."""
+    for klass in cls.__mro__[1:]:
+        if "__init__" in vars(klass):
+            if issubclass(klass, Element) and klass.FIELDS != cls.FIELDS:
+                raise TypeError(f"{cls.__name__} adds attributes, so it needs its own __init__")
+            return
 
 
 class UnknownElement(Element):
@@ -269,6 +335,7 @@ class UnknownElement(Element):
     __slots__ = ("_tag",)
 
     CONTENT = "mixed"
+    COMPILE_INIT = False
 
     def __init__(
         self, tag: str, attributes: Mapping[str, str] | None = None, *content: str | Element
@@ -276,6 +343,7 @@ class UnknownElement(Element):
         check_xml_chars("UnknownElement", tag, "tag")
         self._tag = tag
         self._values = {}
+        self._head = "<" + tag
         self._extra = dict(attributes) if attributes else None
         for key, value in (attributes or {}).items():
             check_xml_chars(tag, key, "attribute name")

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: Checks one attribute value and returns its serialized `` name="text"`` form.
+Fragment = Callable[[Any], str]
+
 # Characters XML 1.0 cannot carry, in text or in attributes.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -37,6 +40,8 @@ def xml_name(py_name: str) -> str:
 
 def check_xml_chars(owner: str, value: str, what: str) -> None:
     """Raise InvalidValueError if ``value`` holds a character XML 1.0 cannot carry."""
+    if value.isascii() and value.isprintable():
+        return
     bad = _NOT_XML_CHAR.search(value)
     if bad is not None:
         char = bad.group()
@@ -59,6 +64,11 @@ def escape_text(text: str) -> str:
     return text
 
 
+def is_plain(text: str) -> bool:
+    """Tell whether ``text`` is printable ASCII, which XML carries without any check."""
+    return text.isascii() and text.isprintable()
+
+
 def escape_attr(text: str) -> str:
     """Escape an attribute value; whitespace controls become references so they survive."""
     text = escape_text(text)
@@ -74,7 +84,7 @@ def escape_attr(text: str) -> str:
 def format_number(value: float) -> str:
     """Write a number the way BXML expects: integral values without ``.0``, no exponent."""
     if isinstance(value, int) or value.is_integer():
-        return str(int(value))
+        return str(int(value))  # int() also drops a bool or IntEnum subclass
     text = repr(value)
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
@@ -134,9 +144,26 @@ class Attr(Generic[T]):
         """Return the unescaped XML text for a checked value."""
         return str(value)
 
+    def convert(self, owner: str, text: str) -> Any:
+        """Turn the XML text of this attribute into a Python value, without range checks."""
+        return text
+
     def from_text(self, owner: str, text: str) -> T:
         """Read the XML text of this attribute back into a checked value."""
-        return self.check(owner, text)
+        return self.check(owner, self.convert(owner, text))
+
+    def fragment(self, owner: str) -> Fragment:
+        """Return a function that checks a value and returns its `` name="text"`` XML.
+
+        Kinds override this with fast paths for the common case; the slow path is
+        always the full :meth:`check`, so both accept exactly the same values.
+        """
+        prefix = f' {self.xml}="'
+
+        def make(value: Any) -> str:
+            return prefix + escape_attr(self.to_text(self.check(owner, value))) + '"'
+
+        return make
 
 
 class Text(Attr[str]):
@@ -177,6 +204,26 @@ class Text(Attr[str]):
             raise self.fail(owner, value, f"is not {self.pattern_help}")
         return value
 
+    def fragment(self, owner: str) -> Fragment:
+        prefix = f' {self.xml}="'
+        low = self.min_length
+        high = self.max_length if self.max_length is not None else 1 << 62
+        match = self._regex.fullmatch if self._regex is not None else None
+        check = self.check
+
+        def make(value: Any) -> str:
+            plain = type(value) is str and value.isascii() and value.isprintable()
+            if not (
+                plain and low <= len(value) <= high and (match is None or match(value) is not None)
+            ):
+                value = check(owner, value)
+            text: str = value
+            if not plain or '"' in text or "&" in text or "<" in text or ">" in text:
+                text = escape_attr(text)
+            return prefix + text + '"'
+
+        return make
+
 
 def Url(*, required: bool = False, doc: str = "") -> Text:  # noqa: N802 - reads as a kind
     """A callback or media URL: absolute or relative, never empty."""
@@ -198,6 +245,17 @@ class Choice(Attr[str]):
             raise self.fail(owner, value, f"is not one of {', '.join(self.values)}")
         return value
 
+    def fragment(self, owner: str) -> Fragment:
+        table = {value: f' {self.xml}="{escape_attr(value)}"' for value in self.values}
+        check = self.check
+
+        def make(value: Any) -> str:
+            if type(value) is str and value in table:
+                return table[value]
+            return table[check(owner, value)]
+
+        return make
+
 
 def Method(*, doc: str = "") -> Choice:  # noqa: N802 - reads as a kind
     """An HTTP method for a callback: GET or POST."""
@@ -217,7 +275,20 @@ class Flag(Attr[bool]):
     def to_text(self, value: bool) -> str:
         return "true" if value else "false"
 
-    def from_text(self, owner: str, text: str) -> bool:
+    def fragment(self, owner: str) -> Fragment:
+        true, false = f' {self.xml}="true"', f' {self.xml}="false"'
+        check = self.check
+
+        def make(value: Any) -> str:
+            if value is True:
+                return true
+            if value is False:
+                return false
+            return true if check(owner, value) else false
+
+        return make
+
+    def convert(self, owner: str, text: str) -> bool:
         if text == "true":
             return True
         if text == "false":
@@ -225,6 +296,11 @@ class Flag(Attr[bool]):
         raise InvalidValueError(
             f"{self.label(owner)}: {text!r} is not a BXML boolean (true or false)"
         )
+
+
+# XML Schema's integer and decimal forms (surrounding whitespace is collapsed there too).
+_INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*")
+_DECIMAL = re.compile(r"[ \t\r\n]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
 
 
 class Integer(Attr[int]):
@@ -245,13 +321,25 @@ class Integer(Attr[int]):
             raise self.fail(owner, value, f"is out of range {self.low}..{self.high}{self.unit}")
         return value
 
-    def from_text(self, owner: str, text: str) -> int:
-        if re.fullmatch(r"\s*[+-]?\d+\s*", text) is None:
+    def convert(self, owner: str, text: str) -> int:
+        if text.isascii() and text.isdigit():
+            return int(text)
+        if _INTEGER.fullmatch(text) is None:
             raise InvalidValueError(f"{self.label(owner)}: {text!r} is not an integer")
-        return self.check(owner, int(text))
+        return int(text)
 
+    def to_text(self, value: int) -> str:
+        return str(int(value))
 
-_DECIMAL = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*")
+    def fragment(self, owner: str) -> Fragment:
+        prefix, low, high, check = f' {self.xml}="', self.low, self.high, self.check
+
+        def make(value: Any) -> str:
+            if type(value) is int and low <= value <= high:
+                return prefix + str(value) + '"'
+            return prefix + str(int(check(owner, value))) + '"'
+
+        return make
 
 
 class Number(Attr[float]):
@@ -278,12 +366,24 @@ class Number(Attr[float]):
     def to_text(self, value: float) -> str:
         return format_number(value)
 
-    def from_text(self, owner: str, text: str) -> float:
+    def fragment(self, owner: str) -> Fragment:
+        prefix, low, high, check = f' {self.xml}="', self.low, self.high, self.check
+
+        def make(value: Any) -> str:
+            if type(value) is int and low <= value <= high:
+                return prefix + str(value) + '"'
+            return prefix + format_number(check(owner, value)) + '"'
+
+        return make
+
+    def convert(self, owner: str, text: str) -> float:
+        if text.isascii() and text.isdigit():
+            return int(text)
         if _DECIMAL.fullmatch(text) is None:
             raise InvalidValueError(f"{self.label(owner)}: {text!r} is not a decimal number")
-        stripped = text.strip()
-        value: float = int(stripped) if re.fullmatch(r"[+-]?\d+", stripped) else float(stripped)
-        return self.check(owner, value)
+        if _INTEGER.fullmatch(text) is not None:
+            return int(text)
+        return float(text)
 
 
 class Custom(Attr[str]):

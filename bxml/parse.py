@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from xml.parsers import expat
 
 from ._element import REGISTRY, Element, UnknownElement
+from ._fast_parse import Fallback, read
 from .document import Bxml, Response
 from .exceptions import BxmlError, ParseError
 from .ssml import NODE_TYPES
@@ -241,8 +242,11 @@ def parse(
     :raises ParseError: for anything that cannot be read, with line and column.
     """
     _check_size(text, max_bytes)
-    reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if isinstance(text, str) else None)
-    root = reader.feed(text)
+    try:
+        root = read(text, _ROOTS, strict, max_depth)
+    except Fallback:
+        reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if isinstance(text, str) else None)
+        root = reader.feed(text)
     assert isinstance(root, (Response, Bxml))
     return root
 

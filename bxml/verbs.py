@@ -133,8 +133,12 @@ class SpeakSentence(Verb, tag="SpeakSentence"):
         locale: Locale | None = None,
     ) -> None:
         self._setup(content, locals())
-        if not any(not isinstance(item, str) or item.strip() for item in self._content):
-            raise InvalidValueError("SpeakSentence: text is required and may not be blank")
+
+    def _check_rules(self) -> None:
+        for item in self._content:
+            if type(item) is not str or not item.isspace():
+                return
+        raise InvalidValueError("SpeakSentence: text is required and may not be blank")
 
     @classmethod
     def from_ssml(
@@ -173,7 +177,7 @@ class _TextVerb(Verb):
     @property
     def text(self) -> str:
         """The element's text content."""
-        return str(self._content[0]) if self._content else ""
+        return self._content[0] if self._content else ""
 
 
 class PlayAudio(_TextVerb, tag="PlayAudio"):
@@ -716,7 +720,7 @@ class Gather(_Credentials, _FallbackCredentials, Container, Verb, tag="Gather"):
         self._setup(children, locals())
 
     def _check_rules(self) -> None:
-        repeat = self.repeat_count or 1
+        repeat = self._values.get("repeat_count") or 1
         total = len(self._content) * repeat
         if total > self.MAX_PROMPTS:
             raise InvalidValueError(

@@ -228,17 +228,17 @@ def test_nesting_errors_name_parent_child_and_allowed() -> None:
 
 
 def test_child_counts() -> None:
-    with pytest.raises(NestingError, match="Transfer holds at most 8 children"):
+    with pytest.raises(NestingError, match="<Transfer> holds at most 8 children"):
         Transfer(*(PhoneNumber(E164) for _ in range(9)))
     transfer = Transfer(*(PhoneNumber(E164) for _ in range(8)))
     with pytest.raises(NestingError):
         transfer.phone_number(E164)
     assert len(transfer) == 8
-    with pytest.raises(NestingError, match="StartStream holds at most 12"):
+    with pytest.raises(NestingError, match="<StartStream> holds at most 12"):
         StartStream(
             *(StreamParam(name=str(i), value="v") for i in range(13)), destination="wss://x"
         )
-    with pytest.raises(NestingError, match="StartTranscription holds at most 12"):
+    with pytest.raises(NestingError, match="<StartTranscription> holds at most 12"):
         StartTranscription(*(CustomParam(name=str(i), value="v") for i in range(13)))
     with pytest.raises(InvalidValueError, match="21 prompts x repeat_count 1 = 21"):
         Gather(*(SpeakSentence("x") for _ in range(21)))

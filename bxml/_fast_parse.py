@@ -1,0 +1,181 @@
+"""The fast path of :func:`bxml.parse`: libxml2 reads, a flat walk builds the objects.
+
+It handles valid, namespace-free documents only. On anything unusual (a DOCTYPE, a
+namespace, an unknown name in strict mode, a value that fails its check, too deep a
+tree) it gives up with :class:`Fallback`, and :mod:`bxml.parse` reads the document again
+with the expat reader, which is the reference and reports errors with line and column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._element import REGISTRY, Element, UnknownElement
+from .exceptions import BxmlError
+
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+
+
+class Fallback(Exception):
+    """The fast path cannot read this document; use the reference reader."""
+
+
+_parsers: dict[bool, Any] = {}
+_fromstring: Any = None
+
+
+def _parser(for_str: bool) -> Any:
+    global _fromstring
+    parser = _parsers.get(for_str)
+    if parser is None:
+        from lxml import etree  # on first use: ``import bxml`` stays light
+
+        _fromstring = etree.fromstring
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            encoding="utf-8" if for_str else None,
+        )
+        _parsers[for_str] = parser
+    return parser
+
+
+def read(
+    text: str | bytes, roots: dict[str, type[Element]], strict: bool, max_depth: int
+) -> Element:
+    """Parse ``text`` with libxml2 and build its elements, or raise Fallback."""
+    if isinstance(text, str):
+        if "<!DOCTYPE" in text or "xmlns" in text:
+            raise Fallback
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Fallback from None
+        parser = _parser(True)
+    else:
+        if b"<!DOCTYPE" in text or b"xmlns" in text:
+            raise Fallback
+        data = text
+        parser = _parser(False)
+    try:
+        root = _fromstring(data, parser)
+    except Exception:  # lxml's XMLSyntaxError; the reference reader explains it
+        raise Fallback from None
+    cls = roots.get(root.tag)
+    if cls is None:
+        raise Fallback
+    try:
+        return _build(root, cls, strict, max_depth)
+    except (BxmlError, TypeError, ValueError):
+        raise Fallback from None
+
+
+def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
+    """Build ``cls`` from the lxml ``node`` and, recursively, what it holds."""
+    if depth <= 0:
+        raise Fallback
+    element: Element = cls.__new__(cls)
+    element._extra = None
+    element._content = []
+    items = node.items()
+    if items:
+        _attributes(element, cls, items, strict)
+    else:
+        if cls.REQUIRED:
+            raise Fallback
+        element._values = {}
+        element._head = cls._HEAD
+    if cls.CONTENT == "text":
+        if len(node):
+            raise Fallback
+        element._set_text(node.text or "")
+    else:
+        content = _content(node, cls, strict, depth)
+        if content:
+            element._add_all(content)
+    if cls._check_rules is not Element._check_rules:
+        element._check_rules()
+    return element
+
+
+def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[Any]:
+    """Return the text and built child elements of ``node``, as ``cls`` may hold them."""
+    content: list[Any] = []
+    mixed = cls.CONTENT == "mixed"
+    text = node.text
+    if text and (mixed or not text.isspace()):
+        if not mixed:
+            raise Fallback
+        content.append(text)
+    allowed = cls.CHILD_TYPES
+    for child in node:
+        tag = child.tag
+        child_cls = REGISTRY.get(tag) if type(tag) is str else None
+        if child_cls is not None and (child_cls in allowed or cls is UnknownElement):
+            content.append(_build(child, child_cls, strict, depth - 1))
+        elif strict or type(tag) is not str or tag[0] == "{":
+            raise Fallback
+        else:
+            content.append(_unknown(child, strict, depth - 1))
+        tail = child.tail
+        if tail and (mixed or not tail.isspace()):
+            if not mixed:
+                raise Fallback
+            content.append(tail)
+    if content and cls.CONTENT == "empty":
+        raise Fallback
+    return content
+
+
+def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) -> None:
+    values: dict[str, Any] = {}
+    head = cls._HEAD
+    fields = cls.XML_FIELDS
+    fragments = cls.FRAGMENTS
+    order = cls.ORDER
+    last = -1
+    in_order = True
+    for key, text in items:
+        attr = fields.get(key if key[0] != "{" else _xml_name(key))
+        if attr is None:
+            if strict or key[0] == "{":
+                raise Fallback
+            if element._extra is None:
+                element._extra = {}
+            element._extra[key] = text
+            continue
+        name = attr.name
+        value = attr.convert(cls.TAG, text)
+        head += fragments[name](value)
+        values[name] = value
+        position = order[name]
+        in_order = in_order and position > last
+        last = position
+    for name in cls.REQUIRED:
+        if name not in values:
+            raise Fallback
+    element._values = values
+    element._head = head
+    if not in_order:  # written in another order than declared: write it canonically
+        element._head = element._make_head()
+
+
+def _unknown(node: Any, strict: bool, depth: int) -> Element:
+    if depth <= 0:
+        raise Fallback
+    attributes = dict(node.items())
+    if any(key[0] == "{" for key in attributes):
+        raise Fallback
+    unknown = UnknownElement(node.tag, attributes)
+    unknown._add_all(_content(node, UnknownElement, strict, depth))
+    return unknown
+
+
+def _xml_name(key: str) -> str:
+    if key.startswith(_XML_NS):
+        return "xml:" + key[len(_XML_NS) :]
+    raise Fallback

@@ -258,8 +258,11 @@ class WebhookApp:
 
         Returns the path (relative to where the app is mounted): prefix it with the app's
         public base URL and pass it to ``client.redirect(call_id, url)``. The document is
-        validated now (raising :class:`bxml.ValidationError`); the first synchronous
-        callback to the path gets it, later ones and expired paths get 404.
+        validated now (raising a :class:`bxml.BxmlError`); the first synchronous callback
+        to the path gets it, later ones and expired paths get 404.
+
+        Hosted documents live in this process's memory: under a server with several worker
+        processes, run one process with threads (``gunicorn --workers 1 --threads 8``).
         """
         if not ttl > 0:
             raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
@@ -334,7 +337,8 @@ class WebhookApp:
             return self._query_fields(query)
         body = self._read_body(environ)
         content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
-        if content_type == "application/x-www-form-urlencoded":
+        # Clients such as curl label any -d body as a form; a JSON object is still JSON.
+        if content_type == "application/x-www-form-urlencoded" and body.lstrip()[:1] != b"{":
             return _form_fields(body, "form field")
         if not body.strip() and query:
             return self._query_fields(query)

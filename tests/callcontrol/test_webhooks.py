@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 import requests
+from waitress.server import create_server
 
 import bxml
 from bxml import Gather, Hangup, Response, SpeakSentence
 from callcontrol.events import DisconnectEvent, Event, GatherEvent, UnknownEvent
 from callcontrol.webhooks import DEFAULT_FALLBACK_TEXT, HOSTED_PREFIX, WebhookApp
-from tests.wsgi_server import serve_wsgi
 
 XML = "application/xml; charset=utf-8"
 CALL_ID = "c-95ac8d6e-1a31c52e-b38f-4198-93c1-51633ec68f8d"
@@ -118,10 +122,37 @@ class Switch:
         return self.app(environ, start_response)
 
 
+@contextmanager
+def serve_on_localhost(app: Any) -> Iterator[str]:
+    """Serve ``app`` with waitress on 127.0.0.1, like tests.wsgi_server.serve_wsgi.
+
+    The loop runs in short rounds and shuts itself down in its own thread, so no socket is
+    closed while another thread is about to select() on it (an intermittent EBADF).
+    """
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.close()
+        for channel in list(server._map.values()):
+            channel.close()
+        server.task_dispatcher.shutdown()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[Switch, str]]:
     switch = Switch()
-    with serve_wsgi(switch) as url:
+    with serve_on_localhost(switch) as url:
         yield switch, url
 
 
@@ -197,6 +228,16 @@ def test_get_query_parameters_are_typed(base, app):
 
 def test_a_form_encoded_post_is_read_like_a_query(base, app):
     reply = requests.post(f"{base}/menu", data=GATHER, timeout=10)
+    assert parsed(reply) == Response(SpeakSentence("You pressed 1."), Hangup())
+
+
+def test_a_json_body_labelled_as_a_form_is_still_json(base, app):
+    reply = requests.post(
+        f"{base}/menu",
+        data=json.dumps(GATHER),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
     assert parsed(reply) == Response(SpeakSentence("You pressed 1."), Hangup())
 
 
@@ -675,3 +716,23 @@ def test_repr_names_routes_and_events():
     app = menu_app(username="bw", password=PASSWORD)
     text = repr(app)
     assert "/answer" in text and "gather" in text and "auth=basic" in text
+
+
+# -- the example -----------------------------------------------------------------------------
+
+
+def test_the_example_server_answers_a_call(serve):
+    path = Path(__file__).resolve().parents[2] / "examples" / "webhook_server.py"
+    spec = importlib.util.spec_from_file_location("webhook_server_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    base = serve(example.app)
+
+    menu = parsed(requests.post(f"{base}/answer", json=callback("initiate"), timeout=10))
+    assert "Press 1 for sales" in menu.to_xml()
+    chosen = parsed(requests.get(f"{base}/menu", params={**GATHER, "digits": "2"}, timeout=10))
+    assert "support" in chosen.to_xml()
+    again = parsed(requests.post(f"{base}/menu", json={**GATHER, "digits": ""}, timeout=10))
+    assert "Are you still there?" in again.to_xml()
+    assert requests.post(f"{base}/status", json=DISCONNECT, timeout=10).status_code == 204

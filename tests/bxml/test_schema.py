@@ -589,3 +589,31 @@ def test_what_parse_accepts_between_children_is_valid() -> None:
     text = "<Response>\xa0<Hangup/></Response>"
     bxml.parse(text)
     assert bxml.is_valid(text)
+
+
+# -- robustness ----------------------------------------------------------------------------------
+
+
+def test_when_the_components_explain_nothing_the_validators_messages_are_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = '<Response><Pause duration="0"/></Response>'
+    monkeypatch.setattr(schema._Explainer, "_walk", lambda self, elem, decl: iter(()))
+    (problem,) = bxml.iter_errors(text)
+    assert (problem.path, problem.code) == ("/Response/Pause[1]", "BX039")
+    assert "0.1" in problem.message
+    monkeypatch.setattr(xmlschema.XMLSchema10, "iter_errors", lambda self, root: iter(()))
+    (problem,) = bxml.iter_errors(text)
+    assert problem.code == "BX039" and "duration" in problem.message
+
+
+def test_validation_from_many_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = bxml.Response(bxml.SpeakSentence("Hi"), bxml.Hangup()).to_bytes()
+    bad = b'<Response><Gather maxDigits="99"/></Response>'
+    with ThreadPoolExecutor(8) as pool:
+        verdicts = list(pool.map(bxml.is_valid, [good, bad] * 200))
+        problems = list(pool.map(lambda b: list(bxml.iter_errors(b)), [bad] * 50))
+    assert verdicts == [True, False] * 200
+    assert all([p.path for p in found] == ["/Response/Gather[1]/@maxDigits"] for found in problems)

@@ -77,11 +77,13 @@ class Element:
         cls.FRAGMENTS = {name: attr.fragment(owner) for name, attr in fields.items()}
         cls._HEAD = "<" + owner
         cls._CLOSE = "</" + owner + ">"
+        # Each concrete class gets its own compiled __init__, also when it inherits the
+        # declaring one (which then must name exactly this class's attributes).
         init = vars(cls).get("__init__")
+        if init is None and tag:
+            init = getattr(cls.__init__, "__wrapped__", None)
         if init is not None and cls.COMPILE_INIT:
             cls.__init__ = compile_init(cls, init)  # type: ignore[method-assign]
-        elif init is None:
-            _check_inherited_init(cls)
 
     # -- construction -------------------------------------------------------------------
 
@@ -314,15 +316,6 @@ class Element:
                 else:
                     item._write(out, False, 0)
             out.append(self._CLOSE)
-
-
-def _check_inherited_init(cls: type[Element]) -> None:
-    """Refuse a class that adds attributes but inherits a compiled ``__init__``."""
-    for klass in cls.__mro__[1:]:
-        if "__init__" in vars(klass):
-            if issubclass(klass, Element) and klass.FIELDS != cls.FIELDS:
-                raise TypeError(f"{cls.__name__} adds attributes, so it needs its own __init__")
-            return
 
 
 class UnknownElement(Element):

@@ -98,6 +98,9 @@ class Verb(Element):
 
     __slots__ = ()
 
+    def __init__(self) -> None:
+        self._setup((), locals())
+
 
 class _Credentials(Verb):
     __slots__ = ()
@@ -321,14 +324,7 @@ class _TransferTarget(_Credentials, _FallbackCredentials, _TextVerb):
     transfer_disconnect_url = Url()
     transfer_disconnect_method = Method()
     tag = _tag()
-
-
-class PhoneNumber(_TransferTarget, tag="PhoneNumber"):
-    """A Transfer destination given as an E.164 number, e.g. ``+15554567892``."""
-
-    __slots__ = ()
-
-    uui = _uui(UUI_HEX_PATTERN, "base64|jwt|hex")
+    uui = Text(max_length=256)  # each destination kind narrows the encodings
 
     def __init__(
         self,
@@ -349,6 +345,14 @@ class PhoneNumber(_TransferTarget, tag="PhoneNumber"):
         uui: str | None = None,
     ) -> None:
         self._setup((text,), locals())
+
+
+class PhoneNumber(_TransferTarget, tag="PhoneNumber"):
+    """A Transfer destination given as an E.164 number, e.g. ``+15554567892``."""
+
+    __slots__ = ()
+
+    uui = _uui(UUI_HEX_PATTERN, "base64|jwt|hex")
 
     def _text_problem(self, text: str) -> str | None:
         if _E164.fullmatch(text.strip()) is None:
@@ -362,26 +366,6 @@ class SipUri(_TransferTarget, tag="SipUri"):
     __slots__ = ()
 
     uui = _uui(UUI_PATTERN, "base64|jwt")
-
-    def __init__(
-        self,
-        text: str,
-        /,
-        *,
-        transfer_answer_url: str | None = None,
-        transfer_answer_method: HttpMethod | None = None,
-        transfer_answer_fallback_url: str | None = None,
-        transfer_answer_fallback_method: HttpMethod | None = None,
-        transfer_disconnect_url: str | None = None,
-        transfer_disconnect_method: HttpMethod | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        fallback_username: str | None = None,
-        fallback_password: str | None = None,
-        tag: str | None = None,
-        uui: str | None = None,
-    ) -> None:
-        self._setup((text,), locals())
 
     def _text_problem(self, text: str) -> str | None:
         if _SIP.fullmatch(text.strip()) is None:
@@ -405,9 +389,6 @@ class Hangup(Verb, tag="Hangup"):
     """End the call (or reject it, unbilled, when not yet answered)."""
 
     __slots__ = ()
-
-    def __init__(self) -> None:
-        self._setup((), locals())
 
 
 class Pause(Verb, tag="Pause"):
@@ -438,17 +419,11 @@ class PauseRecording(Verb, tag="PauseRecording"):
 
     __slots__ = ()
 
-    def __init__(self) -> None:
-        self._setup((), locals())
-
 
 class ResumeRecording(Verb, tag="ResumeRecording"):
     """Resume a paused recording."""
 
     __slots__ = ()
-
-    def __init__(self) -> None:
-        self._setup((), locals())
 
 
 class StopRecording(Verb, tag="StopRecording"):
@@ -456,17 +431,11 @@ class StopRecording(Verb, tag="StopRecording"):
 
     __slots__ = ()
 
-    def __init__(self) -> None:
-        self._setup((), locals())
-
 
 class StopGather(Verb, tag="StopGather"):
     """Stop the background digit collection started by StartGather."""
 
     __slots__ = ()
-
-    def __init__(self) -> None:
-        self._setup((), locals())
 
 
 class Forward(Verb, tag="Forward"):
@@ -659,23 +628,20 @@ class _Param(Verb):
     name = Text(required=True, min_length=1, max_length=256)
     value = Text(required=True, max_length=2048)
 
+    def __init__(self, *, name: str, value: str) -> None:
+        self._setup((), locals())
+
 
 class StreamParam(_Param, tag="StreamParam"):
     """A name/value pair sent in the media stream's ``start`` message."""
 
     __slots__ = ()
 
-    def __init__(self, *, name: str, value: str) -> None:
-        self._setup((), locals())
-
 
 class CustomParam(_Param, tag="CustomParam"):
     """A name/value pair sent in the transcription's ``start`` message."""
 
     __slots__ = ()
-
-    def __init__(self, *, name: str, value: str) -> None:
-        self._setup((), locals())
 
 
 # -- containers ------------------------------------------------------------------------

@@ -6,21 +6,19 @@ import importlib.util
 import io
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 import requests
-from waitress.server import create_server
 
 import bxml
 from bxml import Gather, Hangup, Response, SpeakSentence
 from callcontrol.events import DisconnectEvent, Event, GatherEvent, UnknownEvent
 from callcontrol.webhooks import DEFAULT_FALLBACK_TEXT, HOSTED_PREFIX, WebhookApp
+from tests.wsgi_server import serve_wsgi
 
 XML = "application/xml; charset=utf-8"
 CALL_ID = "c-95ac8d6e-1a31c52e-b38f-4198-93c1-51633ec68f8d"
@@ -122,37 +120,10 @@ class Switch:
         return self.app(environ, start_response)
 
 
-@contextmanager
-def serve_on_localhost(app: Any) -> Iterator[str]:
-    """Serve ``app`` with waitress on 127.0.0.1, like tests.wsgi_server.serve_wsgi.
-
-    The loop runs in short rounds and shuts itself down in its own thread, so no socket is
-    closed while another thread is about to select() on it (an intermittent EBADF).
-    """
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    stop = threading.Event()
-
-    def run() -> None:
-        while not stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
-        server.close()
-        for channel in list(server._map.values()):
-            channel.close()
-        server.task_dispatcher.shutdown()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[Switch, str]]:
     switch = Switch()
-    with serve_on_localhost(switch) as url:
+    with serve_wsgi(switch) as url:
         yield switch, url
 
 

@@ -9,7 +9,6 @@ stays reachable as ``__init__.__wrapped__``; a test checks both build equal obje
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,27 +23,37 @@ def _missing(owner: str, name: str) -> InvalidValueError:
 
 
 def _parameters(cls: type[Element], original: Callable[..., None]) -> tuple[list[str], str]:
-    """Return the parameter list source and the name of the content parameter ('' if none)."""
-    params = list(inspect.signature(original).parameters.values())[1:]
+    """Return the parameter list source and the content expression ('' if none).
+
+    Read from the code object rather than :mod:`inspect`, which is slow to import.
+    """
+    code = original.__code__
+    names = code.co_varnames
+    positional = code.co_argcount
+    keyword_only = names[positional : positional + code.co_kwonlyargcount]
     fields = {attr.name for attr in cls.FIELDS}
-    keywords = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
-    if keywords != fields:
-        odd = sorted(keywords ^ fields)
+    if set(keyword_only) != fields:
+        odd = sorted(set(keyword_only) ^ fields)
         raise TypeError(f"{cls.__name__}.__init__ keywords {odd} do not match its attributes")
     source: list[str] = []
     content = ""
-    for param in params:
-        if param.kind is param.POSITIONAL_ONLY:
-            default = "" if param.default is param.empty else f"={param.default!r}"
-            source += [f"{param.name}{default}", "/"]
-            content = f"({param.name},)"
-        elif param.kind is param.VAR_POSITIONAL:
-            source.append(f"*{param.name}")
-            content = param.name
-        else:
-            if not any(p.startswith("*") for p in source):
-                source.append("*")
-            source.append(param.name if param.default is param.empty else f"{param.name}=None")
+    defaults = original.__defaults__ or ()
+    for index in range(1, positional):  # skip self
+        name = names[index]
+        default_index = index - (positional - len(defaults))
+        default = f"={defaults[default_index]!r}" if default_index >= 0 else ""
+        source.append(f"{name}{default}")
+        content = f"({name},)"
+    if positional > 1 and code.co_posonlyargcount == positional:
+        source.append("/")
+    if code.co_flags & 0x04:  # CO_VARARGS: *children / *content
+        name = names[positional + code.co_kwonlyargcount]
+        source.append(f"*{name}")
+        content = name
+    elif keyword_only:
+        source.append("*")
+    required = set(keyword_only) - set(original.__kwdefaults__ or {})
+    source += [name if name in required else f"{name}=None" for name in keyword_only]
     return source, content
 
 

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ._time import parse_datetime
+
 __all__ = [
     "FieldSpec",
     "Wire",
@@ -57,29 +59,17 @@ def _type_name(value: object) -> str:
 
 # -- timestamps and durations -------------------------------------------------------------
 
-_TIMESTAMP = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?"
-    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))?"
-)
-
 
 def parse_timestamp(text: str) -> datetime:
     """Read an ISO 8601 date-time into an aware datetime (UTC when no offset is given).
 
-    Fractions beyond microseconds are truncated; the caller keeps the original text.
+    The same reading as the client's models; fractions beyond microseconds are truncated
+    (the caller keeps the original text).
     """
-    match = _TIMESTAMP.fullmatch(text)
-    if match is None:
+    value = parse_datetime(text)
+    if value is None:
         raise ValueError(f"{text!r} is not an ISO 8601 date-time")
-    year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = match.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    zone = timezone.utc
-    if sign is not None:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m))
-        zone = timezone(-offset if sign == "-" else offset)
-    return datetime(
-        int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone
-    )
+    return value
 
 
 def format_timestamp(value: datetime) -> str:

@@ -154,6 +154,11 @@ def _default_fallback() -> bxml.Response:
     return bxml.Response(bxml.SpeakSentence(DEFAULT_FALLBACK_TEXT), bxml.Hangup())
 
 
+def _shown(path: str) -> str:
+    """The path as logged: hosted-document tokens are as good as credentials."""
+    return HOSTED_PREFIX + "..." if path.startswith(HOSTED_PREFIX) else path
+
+
 def _describe(event: Event) -> str:
     if isinstance(event, ConferenceEvent):
         return f"{event.event_type} event (conferenceId {event.conference_id})"
@@ -279,7 +284,7 @@ class WebhookApp:
     def _answer(self, environ: WSGIEnvironment) -> _Reply:
         path = environ.get("PATH_INFO") or "/"
         if not self._authorized(environ):
-            logger.warning("refused a callback to %s: missing or wrong credentials", path)
+            logger.warning("refused a callback to %s: missing or wrong credentials", _shown(path))
             realm = 'Basic realm="callcontrol webhooks", charset="UTF-8"'
             return _error(
                 HTTPStatus.UNAUTHORIZED,

@@ -627,11 +627,14 @@ def test_hosting_validates_the_document_now():
         app.host(Response(Hangup()), ttl=0)
 
 
-def test_hosted_documents_need_credentials_too(serve):
+def test_hosted_documents_need_credentials_too(serve, caplog):
     app = WebhookApp(username="bw", password=PASSWORD)
     path = app.host(Response(Hangup()))
     base = serve(app)
-    assert requests.post(base + path, json=callback("redirect"), timeout=10).status_code == 401
+    with caplog.at_level(logging.WARNING, logger="callcontrol.webhooks"):
+        assert requests.post(base + path, json=callback("redirect"), timeout=10).status_code == 401
+    assert "refused" in caplog.text
+    assert path not in caplog.text
     reply = requests.post(base + path, json=callback("redirect"), auth=("bw", PASSWORD), timeout=10)
     assert reply.status_code == 200
 

@@ -165,6 +165,10 @@ def _describe(event: Event) -> str:
     return f"{event.event_type} event (callId {getattr(event, 'call_id', None)})"
 
 
+def _method(environ: WSGIEnvironment) -> str:
+    return str(environ.get("REQUEST_METHOD", "GET")).upper()
+
+
 def _expects_document(event: Event) -> bool:
     # An unknown eventType may be a synchronous one: sending the handler's document is
     # harmless if it is not (Bandwidth ignores replies to asynchronous events).
@@ -283,6 +287,30 @@ class WebhookApp:
 
     def _answer(self, environ: WSGIEnvironment) -> _Reply:
         path = environ.get("PATH_INFO") or "/"
+        refusal = self._refusal(environ, path)
+        if refusal is not None:
+            return refusal
+        handler = self._routes.get(path)
+        hosted = path.startswith(HOSTED_PREFIX)
+        if handler is None and not hosted and not self._event_handlers:
+            return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
+        try:
+            event = parse_event(self._read_payload(environ))
+        except _Refused as refused:
+            return refused.reply
+        except EventParseError as exc:
+            return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
+        if hosted:
+            return self._serve_hosted(path, event)
+        if handler is None:
+            handler = self._event_handlers.get(event.event_type)
+        if handler is None:
+            message = f"no handler for {path} or eventType {event.event_type}"
+            return _error(HTTPStatus.NOT_FOUND, "not_found", message)
+        return self._dispatch(handler, event)
+
+    def _refusal(self, environ: WSGIEnvironment, path: str) -> _Reply | None:
+        """The 401 or 405 a request gets before anything is read, if any."""
         if not self._authorized(environ):
             logger.warning("refused a callback to %s: missing or wrong credentials", _shown(path))
             realm = 'Basic realm="callcontrol webhooks", charset="UTF-8"'
@@ -292,31 +320,14 @@ class WebhookApp:
                 "credentials required",
                 ("WWW-Authenticate", realm),
             )
-        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
-        if method not in ("GET", "POST"):
+        if _method(environ) not in ("GET", "POST"):
             return _error(
                 HTTPStatus.METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                f"{method} is not allowed; callbacks use GET or POST",
+                f"{_method(environ)[:20]} is not allowed; callbacks use GET or POST",
                 ("Allow", "GET, POST"),
             )
-        handler = self._routes.get(path)
-        hosted = path.startswith(HOSTED_PREFIX)
-        if handler is None and not hosted and not self._event_handlers:
-            return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
-        try:
-            event = parse_event(self._read_payload(environ, method))
-        except _Refused as refused:
-            return refused.reply
-        except EventParseError as exc:
-            return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
-        if hosted:
-            return self._serve_hosted(path, event)
-        handler = handler or self._event_handlers.get(event.event_type)
-        if handler is None:
-            message = f"no handler for {path} or eventType {event.event_type}"
-            return _error(HTTPStatus.NOT_FOUND, "not_found", message)
-        return self._dispatch(handler, event)
+        return None
 
     def _authorized(self, environ: WSGIEnvironment) -> bool:
         if self._credentials is None:
@@ -336,9 +347,9 @@ class WebhookApp:
 
     # -- reading the callback -------------------------------------------------------------
 
-    def _read_payload(self, environ: WSGIEnvironment, method: str) -> Mapping[str, str] | bytes:
+    def _read_payload(self, environ: WSGIEnvironment) -> Mapping[str, str] | bytes:
         query = str(environ.get("QUERY_STRING", ""))
-        if method == "GET":
+        if _method(environ) == "GET":
             return self._query_fields(query)
         body = self._read_body(environ)
         content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
@@ -364,7 +375,7 @@ class WebhookApp:
     def _read_body(self, environ: WSGIEnvironment) -> bytes:
         declared = str(environ.get("CONTENT_LENGTH") or "").strip()
         if declared:
-            if not declared.isdigit():
+            if not (declared.isascii() and declared.isdigit()):
                 message = f"invalid Content-Length {declared[:20]!r}"
                 raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
             if int(declared) > self.max_body_bytes:

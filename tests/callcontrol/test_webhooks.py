@@ -465,7 +465,7 @@ def test_without_a_length_or_terminated_input_the_body_is_not_read():
     assert b"empty" in body
 
 
-@pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", "\u00b2"])
 def test_an_invalid_content_length_gets_400(length):
     status, headers, body = call(menu_app(), b"{}", CONTENT_LENGTH=length)
     assert status.startswith("400")

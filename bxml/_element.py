@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
 from ._compile import compile_init
-from ._values import Attr, Fragment, check_xml_chars, escape_attr, escape_text
+from ._values import XML_SPACE, Attr, Fragment, check_xml_chars, escape_attr, escape_text
 from .exceptions import InvalidValueError, NestingError
 
 ContentKind = Literal["empty", "text", "children", "mixed"]
@@ -49,6 +49,7 @@ class Element:
     REQUIRED: ClassVar[tuple[str, ...]] = ()
     _BY_NAME: ClassVar[dict[str, Attr[Any]]] = {}
     _HEAD: ClassVar[str] = "<"
+    _CHILD_SET: ClassVar[frozenset[type[Element]]] = frozenset()
     _CLOSE: ClassVar[str] = ""
     #: Whether the class's own ``__init__`` is replaced by a compiled one (bxml._compile).
     COMPILE_INIT: ClassVar[bool] = True
@@ -76,6 +77,7 @@ class Element:
         cls.REQUIRED = tuple(name for name, attr in fields.items() if attr.required)
         cls.FRAGMENTS = {name: attr.fragment(owner) for name, attr in fields.items()}
         cls._HEAD = "<" + owner
+        cls._CHILD_SET = frozenset(cls.CHILD_TYPES)
         cls._CLOSE = "</" + owner + ">"
         # Each concrete class gets its own compiled __init__, also when it inherits the
         # declaring one (which then must name exactly this class's attributes).
@@ -122,7 +124,7 @@ class Element:
                 )
             text = str(text)
             check_xml_chars(self.TAG, text, "text")
-        if not text or text.isspace():
+        if not text.strip(XML_SPACE):
             if self.TEXT_REQUIRED:
                 raise InvalidValueError(f"{self.TAG}: text is required and may not be blank")
             if not text:
@@ -139,17 +141,17 @@ class Element:
     def _add_all(self, items: Iterable[Any]) -> None:
         """Append content items, checking that this element may hold them."""
         content = self._content
-        allowed = self.CHILD_TYPES
+        exact = self._CHILD_SET
         mixed = self.CONTENT == "mixed"
         for item in items:
-            if type(item) is str:
+            if type(item) in exact:
+                content.append(item)
+            elif type(item) is str:
                 if mixed and item and item.isascii() and item.isprintable():
                     if not content or type(content[-1]) is not str:
                         content.append(item)
                         continue
                 self._add(item)
-            elif isinstance(item, allowed):
-                content.append(item)
             else:
                 self._add(item)
         limit = self.MAX_CHILDREN
@@ -316,6 +318,12 @@ class Element:
                 else:
                     item._write(out, False, 0)
             out.append(self._CLOSE)
+
+
+def allow_children(cls: type[Element], *types: type[Element]) -> None:
+    """Set the child classes of ``cls`` after creation (for mutually nested classes)."""
+    cls.CHILD_TYPES = types
+    cls._CHILD_SET = frozenset(types)
 
 
 class UnknownElement(Element):

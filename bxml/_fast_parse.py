@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._element import REGISTRY, Element, UnknownElement
+from ._values import XML_SPACE
 from .exceptions import BxmlError
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
@@ -107,7 +108,7 @@ def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[An
     content: list[Any] = []
     mixed = cls.CONTENT == "mixed"
     text = node.text
-    if text and (mixed or not text.isspace()):
+    if text and (mixed or text.strip(XML_SPACE)):
         if not mixed:
             raise Fallback
         content.append(text)
@@ -122,7 +123,7 @@ def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[An
         else:
             content.append(_unknown(child, strict, depth - 1))
         tail = child.tail
-        if tail and (mixed or not tail.isspace()):
+        if tail and (mixed or tail.strip(XML_SPACE)):
             if not mixed:
                 raise Fallback
             content.append(tail)

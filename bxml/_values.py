@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: The whitespace of XML (and of XML Schema's ``\s``): space, tab, line feed, carriage return.
+XML_SPACE = " \t\n\r"
+
 #: Checks one attribute value and returns its serialized `` name="text"`` form.
 Fragment = Callable[[Any], str]
 

@@ -244,7 +244,7 @@ def _gathers(verbs: list[_Node], context: Context) -> Found:
 def _speech(verbs: list[_Node], context: Context) -> Found:
     found: Found = []
     for node in _walk(verbs):
-        if node.tag == "SpeakSentence" and not node.children and not node.text.strip():
+        if node.tag == "SpeakSentence" and not node.children and not node.text.strip(" \t\n\r"):
             message = "SpeakSentence has nothing to speak: its text is required"
             found.append((node.order, node.problem(message, "BX105")))
         elif node.tag == "say-as" and "format" in node.attrs:

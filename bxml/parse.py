@@ -14,6 +14,7 @@ from xml.parsers import expat
 
 from ._element import REGISTRY, Element, UnknownElement
 from ._fast_parse import Fallback, read
+from ._values import XML_SPACE
 from .document import Bxml, Response
 from .exceptions import BxmlError, ParseError
 from .ssml import NODE_TYPES
@@ -172,7 +173,7 @@ class _Reader:
                 except BxmlError as exc:
                     path = f"{frame.path}/@{key}"
                     raise ParseError(f"{path}: {exc}", frame.line, frame.column, path) from None
-            elif self.strict:
+            elif self.strict and not (len(self.stack) == 0 and _is_schema_hint(key)):
                 known = ", ".join(fields) or "none"
                 self._fail(f"unknown attribute {key!r} on <{frame.tag}>; known: {known}", frame)
             else:
@@ -193,7 +194,7 @@ class _Reader:
             if elements:
                 self._fail(f"<{frame.tag}> holds text only, not <{_tag_of(elements[0])}>", frame)
             return ["".join(texts)]
-        stray = "".join(texts).strip()
+        stray = "".join(texts).strip(XML_SPACE)
         if stray:
             self._fail(f"<{frame.tag}> cannot hold text ({stray[:40]!r})", frame)
         if kind == "empty" and elements:
@@ -214,6 +215,11 @@ class _Reader:
         if self.result is None:  # pragma: no cover - expat reports empty input itself
             raise ParseError("no root element found", 1, 1)
         return self.result
+
+
+def _is_schema_hint(name: str) -> bool:
+    """Tell whether a root attribute only points validators at a schema (kept as is)."""
+    return name == "xmlns:xsi" or name.startswith("xsi:")
 
 
 def _tag_of(element: Element) -> str:

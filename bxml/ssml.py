@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Literal
 
-from ._element import ContentKind, Element
+from ._element import ContentKind, Element, allow_children
 from ._values import Choice, Custom, Text
 from .exceptions import InvalidValueError
 
@@ -32,10 +32,10 @@ LANGUAGES = (
 )  # fmt: skip
 
 # Patterns shared with the XSD (which anchors them implicitly).
-BREAK_TIME_PATTERN = r"\d+(\.\d+)?(s|ms)"
-PITCH_PATTERN = r"x-low|low|medium|high|x-high|default|[+-]\d+(\.\d+)?%"
-RATE_PATTERN = r"x-slow|slow|medium|fast|x-fast|\d+(\.\d+)?%"
-VOLUME_PATTERN = r"silent|x-soft|soft|medium|loud|x-loud|default|[+-]\d+(\.\d+)?dB"
+BREAK_TIME_PATTERN = r"[0-9]+(\.[0-9]+)?(s|ms)"
+PITCH_PATTERN = r"x-low|low|medium|high|x-high|default|[+-][0-9]+(\.[0-9]+)?%"
+RATE_PATTERN = r"x-slow|slow|medium|fast|x-fast|[0-9]+(\.[0-9]+)?%"
+VOLUME_PATTERN = r"silent|x-soft|soft|medium|loud|x-loud|default|[+-][0-9]+(\.[0-9]+)?dB"
 
 _BREAK_TIME = re.compile(BREAK_TIME_PATTERN)
 
@@ -177,10 +177,9 @@ class P(SsmlNode, tag="p"):
 
 
 _PHRASE: tuple[type[Element], ...] = (Break, SayAs, Sub, Phoneme, Emphasis, Prosody, Lang)
-Break.CHILD_TYPES = ()
-SayAs.CHILD_TYPES = Sub.CHILD_TYPES = Phoneme.CHILD_TYPES = ()
-Emphasis.CHILD_TYPES = Prosody.CHILD_TYPES = Lang.CHILD_TYPES = S.CHILD_TYPES = _PHRASE
-P.CHILD_TYPES = (*_PHRASE, S)
+for _node in (Emphasis, Prosody, Lang, S):
+    allow_children(_node, *_PHRASE)
+allow_children(P, *_PHRASE, S)
 
 #: Everything SpeakSentence may hold besides text.
 NODE_TYPES: tuple[type[Element], ...] = (*_PHRASE, S, P)

@@ -25,6 +25,7 @@ from . import ssml, verbs
 from ._element import Element
 from ._values import (
     _NOT_XML_CHAR,
+    XML_SPACE,
     Attr,
     Choice,
     Custom,
@@ -55,7 +56,7 @@ def xml_text(*, min_size: int = 0, max_size: int = 40) -> st.SearchStrategy[str]
 
 
 def _non_blank(max_size: int = 40) -> st.SearchStrategy[str]:
-    return xml_text(min_size=1, max_size=max_size).filter(lambda s: s.strip() != "")
+    return xml_text(min_size=1, max_size=max_size).filter(lambda s: s.strip(XML_SPACE) != "")
 
 
 def _number(attr: Number) -> st.SearchStrategy[float]:
@@ -173,7 +174,7 @@ def _say_as(text: str, kwargs: dict[str, Any]) -> Element:
 
 def _speak_sentence() -> st.SearchStrategy[Element]:
     content = st.lists(st.one_of(_non_blank(30), ssml_nodes()), min_size=1, max_size=4)
-    content = content.filter(lambda c: any(not isinstance(i, str) or i.strip() for i in c))
+    content = content.filter(lambda c: any(not isinstance(i, str) or i.strip(XML_SPACE) for i in c))
     return st.builds(
         lambda c, kw: verbs.SpeakSentence(*c, **kw), content, _attributes(verbs.SpeakSentence)
     )

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from ._builder import Container, leaf
 from ._element import Element
-from ._values import Choice, Flag, Integer, Method, Number, Text, Url
+from ._values import XML_SPACE, Choice, Flag, Integer, Method, Number, Text, Url
 from .exceptions import InvalidValueError
 from .ssml import NODE_TYPES, Node
 
@@ -47,7 +47,7 @@ StreamMode = Literal["unidirectional", "bidirectional"]
 
 # Formats, shared with the XSD (which anchors patterns implicitly).
 E164_PATTERN = r"\+[1-9][0-9]{1,14}"
-SIP_URI_PATTERN = r"sips?:[^\s]+"
+SIP_URI_PATTERN = r"sips?:[^ \t\n\r]+"
 CALLER_ID_KEYWORDS = ("Restricted", "Anonymous", "Private", "Unavailable")
 CALLER_ID_PATTERN = rf"({E164_PATTERN}|{'|'.join(CALLER_ID_KEYWORDS)})?"
 DTMF_PATTERN = r"[0-9*#a-dA-D,wW]{1,50}"
@@ -139,7 +139,7 @@ class SpeakSentence(Verb, tag="SpeakSentence"):
 
     def _check_rules(self) -> None:
         for item in self._content:
-            if type(item) is not str or not item.isspace():
+            if type(item) is not str or item.strip(XML_SPACE):
                 return
         raise InvalidValueError("SpeakSentence: text is required and may not be blank")
 
@@ -216,7 +216,7 @@ class SendDtmf(_TextVerb, tag="SendDtmf"):
         self._setup((text,), locals())
 
     def _text_problem(self, text: str) -> str | None:
-        if _DTMF.fullmatch(text.strip()) is None:
+        if _DTMF.fullmatch(text.strip(XML_SPACE)) is None:
             return "is not 1 to 50 DTMF characters from 0-9 * # a-d A-D , w W"
         return None
 
@@ -355,7 +355,7 @@ class PhoneNumber(_TransferTarget, tag="PhoneNumber"):
     uui = _uui(UUI_HEX_PATTERN, "base64|jwt|hex")
 
     def _text_problem(self, text: str) -> str | None:
-        if _E164.fullmatch(text.strip()) is None:
+        if _E164.fullmatch(text.strip(XML_SPACE)) is None:
             return "is not an E.164 number like +15554567892"
         return None
 
@@ -368,7 +368,7 @@ class SipUri(_TransferTarget, tag="SipUri"):
     uui = _uui(UUI_PATTERN, "base64|jwt")
 
     def _text_problem(self, text: str) -> str | None:
-        if _SIP.fullmatch(text.strip()) is None:
+        if _SIP.fullmatch(text.strip(XML_SPACE)) is None:
             return "is not a SIP URI like sip:user@server.example"
         return None
 

@@ -245,3 +245,23 @@ def test_lenient_mode_keeps_unknown_elements_and_attributes() -> None:
 def test_lenient_mode_still_checks_known_values() -> None:
     with pytest.raises(ParseError, match="Gather.max_digits"):
         parse('<Response><Gather maxDigits="99"/></Response>', strict=False)
+
+
+def test_schema_location_hints_on_the_root_are_kept() -> None:
+    text = (
+        '<Response xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xsi:noNamespaceSchemaLocation="bxml.xsd"><Hangup/></Response>'
+    )
+    doc = parse(text)
+    assert doc.extra_attributes["xsi:noNamespaceSchemaLocation"] == "bxml.xsd"
+    assert doc.to_xml(xml_declaration=False) == text
+    assert bxml.is_valid(text)
+    with pytest.raises(ParseError, match="unknown attribute 'xsi:type' on <Hangup>"):
+        parse('<Response><Hangup xsi:type="x"/></Response>')
+
+
+@pytest.mark.parametrize("space", ["\xa0", "\u3000"])
+def test_only_xml_whitespace_surrounds_a_phone_number(space: str) -> None:
+    assert parse("<Response><Transfer><PhoneNumber>\n +15551234567\t</PhoneNumber></Transfer></Response>")
+    with pytest.raises(ParseError, match="is not an E.164 number"):
+        parse(f"<Response><Transfer><PhoneNumber>{space}+15551234567</PhoneNumber></Transfer></Response>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._element import REGISTRY, Element, UnknownElement
-from ._values import XML_SPACE
+from ._values import XML_SPACE, Attr
 from .exceptions import BxmlError
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
@@ -81,23 +81,27 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
         raise Fallback
     element: Element = cls.__new__(cls)
     element._extra = None
-    element._content = []
     items = node.items()
     if items:
         _attributes(element, cls, items, strict)
+    elif cls.REQUIRED:
+        raise Fallback
     else:
-        if cls.REQUIRED:
-            raise Fallback
         element._values = {}
         element._head = cls._HEAD
     if cls.CONTENT == "text":
         if len(node):
             raise Fallback
+        element._content = []
         element._set_text(node.text or "")
     else:
+        # lxml only hands out XML characters and never two adjacent texts, and every
+        # child was checked against CHILD_TYPES: the content can be taken as it is.
         content = _content(node, cls, strict, depth)
-        if content:
-            element._add_all(content)
+        limit = cls.MAX_CHILDREN
+        if limit is not None and len(content) > limit:
+            raise Fallback
+        element._content = content
     if cls._check_rules is not Element._check_rules:
         element._check_rules()
     return element
@@ -112,13 +116,12 @@ def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[An
         if not mixed:
             raise Fallback
         content.append(text)
-    allowed = cls.CHILD_TYPES
+    allowed = cls._CHILD_SET
     for child in node:
-        tag = child.tag
-        child_cls = REGISTRY.get(tag) if type(tag) is str else None
-        if child_cls is not None and (child_cls in allowed or cls is UnknownElement):
+        child_cls = REGISTRY.get(child.tag)
+        if child_cls in allowed or (child_cls is not None and cls is UnknownElement):
             content.append(_build(child, child_cls, strict, depth - 1))
-        elif strict or type(tag) is not str or tag[0] == "{":
+        elif strict:
             raise Fallback
         else:
             content.append(_unknown(child, strict, depth - 1))
@@ -132,29 +135,47 @@ def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[An
     return content
 
 
+_Reader = tuple[str, Any, Any, int]
+_TABLES: dict[type[Element], dict[str, _Reader]] = {}
+
+
+def _table(cls: type[Element]) -> dict[str, _Reader]:
+    """Per XML attribute name: Python name, text converter (None: the text itself),
+    fragment maker and declaration index."""
+    table = _TABLES.get(cls)
+    if table is None:
+        table = {}
+        for index, attr in enumerate(cls.FIELDS):
+            convert = attr.convert if type(attr).convert is not Attr.convert else None
+            table[attr.xml] = (attr.name, convert, cls.FRAGMENTS[attr.name], index)
+        _TABLES[cls] = table
+    return table
+
+
 def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) -> None:
     values: dict[str, Any] = {}
     head = cls._HEAD
-    fields = cls.XML_FIELDS
-    fragments = cls.FRAGMENTS
-    order = cls.ORDER
+    table = _TABLES.get(cls) or _table(cls)
     last = -1
     in_order = True
     for key, text in items:
-        attr = fields.get(key if key[0] != "{" else _xml_name(key))
-        if attr is None:
-            if strict or key[0] == "{":
-                raise Fallback
-            if element._extra is None:
-                element._extra = {}
-            element._extra[key] = text
-            continue
-        name = attr.name
-        value = attr.convert(cls.TAG, text)
-        head += fragments[name](value)
+        reader = table.get(key)
+        if reader is None:
+            if key[0] == "{":
+                reader = table.get(_xml_name(key))
+            if reader is None:
+                if strict or key[0] == "{":
+                    raise Fallback
+                if element._extra is None:
+                    element._extra = {}
+                element._extra[key] = text
+                continue
+        name, convert, fragment, position = reader
+        value = text if convert is None else convert(cls.TAG, text)
+        head += fragment(value)
         values[name] = value
-        position = order[name]
-        in_order = in_order and position > last
+        if position < last:
+            in_order = False
         last = position
     for name in cls.REQUIRED:
         if name not in values:
@@ -171,7 +192,10 @@ def _unknown(node: Any, strict: bool, depth: int) -> Element:
     attributes = dict(node.items())
     if any(key[0] == "{" for key in attributes):
         raise Fallback
-    unknown = UnknownElement(node.tag, attributes)
+    tag = node.tag
+    if type(tag) is not str or tag[0] == "{":
+        raise Fallback
+    unknown = UnknownElement(tag, attributes)
     unknown._add_all(_content(node, UnknownElement, strict, depth))
     return unknown
 

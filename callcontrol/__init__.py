@@ -1,4 +1,8 @@
-"""Control live Bandwidth voice calls: the Calls API client, its models, errors and retries.
+"""Control live Bandwidth voice calls and serve their BXML.
+
+The Calls API client (:class:`CallsClient`) with its models, errors and retries; typed
+callback events (:func:`parse_event`); and :class:`WebhookApp`, a WSGI application that
+answers Bandwidth's callbacks with validated BXML.
 
 Example::
 

@@ -146,8 +146,9 @@ def _render(doc: object) -> bytes:
         raise TypeError(
             f"a webhook answers with a bxml.Response or its XML, not {type(doc).__name__}{hint}"
         )
-    bxml.validate(doc)
-    return doc.to_bytes()
+    data = doc.to_bytes()
+    bxml.validate(data)  # the bytes that will leave, serialized once
+    return data
 
 
 def _default_fallback() -> bxml.Response:

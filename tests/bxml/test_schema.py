@@ -281,6 +281,7 @@ def test_ssml_numbers_are_ascii_in_the_model() -> None:
 
 # -- (c) every generated document is valid -------------------------------------------------
 
+
 @given(strategies.documents())
 def test_every_generated_document_is_valid(doc: bxml.Root) -> None:
     assert list(bxml.iter_errors(doc)) == []

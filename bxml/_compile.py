@@ -63,6 +63,53 @@ def _overrides(cls: type[Element], name: str) -> bool:
     return getattr(cls, name) is not getattr(Element, name)
 
 
+def _text_lines(cls: type[Element], text: str) -> list[str]:
+    """Lines that store the text: printable ASCII not starting with whitespace is taken
+    after the class's own check; anything else goes through _set_text."""
+    plain = f"type({text}) is str and {text} and {text}.isascii() and {text}.isprintable()"
+    plain += f" and {text}[0] not in ' \\t\\n\\r'"
+    if _overrides(cls, "_text_problem"):
+        plain += f" and self._text_problem({text}) is None"
+    return [
+        f"if {plain}:",
+        f"    self._content.append({text})",
+        "else:",
+        f"    self._set_text({text})",
+    ]
+
+
+def _content_lines(cls: type[Element], items: str, namespace: dict[str, Any]) -> list[str]:
+    """Lines that store the children: taken as they are in the common, valid case
+    (exact allowed classes within the count; one plain text), else through _add_all."""
+    if cls.CONTENT == "mixed":
+        first = f"{items}[0]"
+        plain = f"type({first}) is str and {first} and {first}.isascii() and {first}.isprintable()"
+        return [
+            f"if len({items}) == 1 and {plain}:",
+            f"    self._content.append({first})",
+            f"elif {items}:",
+            f"    self._add_all({items})",
+        ]
+    namespace["EXACT"] = cls._CHILD_SET
+    lines = [
+        f"if {items}:",
+        f"    for c in {items}:",
+        "        if type(c) not in EXACT:",
+        f"            self._add_all({items})",
+        "            break",
+        "    else:",
+    ]
+    if cls.MAX_CHILDREN is None:
+        return [*lines, f"        self._content = list({items})"]
+    return [
+        *lines,
+        f"        if len({items}) <= {cls.MAX_CHILDREN}:",
+        f"            self._content = list({items})",
+        "        else:",
+        f"            self._add_all({items})",
+    ]
+
+
 def compile_init(cls: type[Element], original: Callable[..., None]) -> Callable[..., None]:
     """Return a fast ``__init__`` for ``cls`` with the signature of ``original``."""
     params, content = _parameters(cls, original)
@@ -78,10 +125,9 @@ def compile_init(cls: type[Element], original: Callable[..., None]) -> Callable[
             body += ["else:", f"    raise missing(OWNER, {name!r})"]
     body += ["self._values = v", "self._head = h", "self._extra = None", "self._content = []"]
     if cls.CONTENT == "text":
-        body.append(f"self._set_text(*{content})")
+        body += _text_lines(cls, content.strip("(,)"))
     elif content:
-        body.append(f"if {content}:")
-        body.append(f"    self._add_all({content})")
+        body += _content_lines(cls, content, namespace)
     if _overrides(cls, "_check_rules"):
         body.append("self._check_rules()")
     source = f"def __init__(self, {', '.join(params)}):\n"

@@ -50,6 +50,7 @@ class Element:
     _BY_NAME: ClassVar[dict[str, Attr[Any]]] = {}
     _HEAD: ClassVar[str] = "<"
     _CHILD_SET: ClassVar[frozenset[type[Element]]] = frozenset()
+    _CHECKS_TEXT: ClassVar[bool] = False
     _CLOSE: ClassVar[str] = ""
     #: Whether the class's own ``__init__`` is replaced by a compiled one (bxml._compile).
     COMPILE_INIT: ClassVar[bool] = True
@@ -78,6 +79,7 @@ class Element:
         cls.FRAGMENTS = {name: attr.fragment(owner) for name, attr in fields.items()}
         cls._HEAD = "<" + owner
         cls._CHILD_SET = frozenset(cls.CHILD_TYPES)
+        cls._CHECKS_TEXT = cls._text_problem is not Element._text_problem
         cls._CLOSE = "</" + owner + ">"
         # Each concrete class gets its own compiled __init__, also when it inherits the
         # declaring one (which then must name exactly this class's attributes).
@@ -124,14 +126,15 @@ class Element:
                 )
             text = str(text)
             check_xml_chars(self.TAG, text, "text")
-        if not text.strip(XML_SPACE):
+        if not text or (text[0] in XML_SPACE and not text.strip(XML_SPACE)):
             if self.TEXT_REQUIRED:
                 raise InvalidValueError(f"{self.TAG}: text is required and may not be blank")
             if not text:
                 return
-        problem = self._text_problem(text)
-        if problem is not None:
-            raise InvalidValueError(f"{self.TAG}.text: {text!r} {problem}")
+        if self._CHECKS_TEXT:
+            problem = self._text_problem(text)
+            if problem is not None:
+                raise InvalidValueError(f"{self.TAG}.text: {text!r} {problem}")
         self._content.append(text)
 
     def _text_problem(self, text: str) -> str | None:
@@ -298,12 +301,13 @@ class Element:
 
     def _write(self, out: list[str], pretty: bool, depth: int) -> None:
         content = self._content
-        head = self._open() if (self._extra or self.MIN_CHILDREN) else self._head
+        head = self._open() if (self._extra or len(content) < self.MIN_CHILDREN) else self._head
+        kind = self.CONTENT
         if not content:
             out.append(head + "/>")
-        elif self.CONTENT == "text":
+        elif kind == "text":
             out.append(head + ">" + escape_text(content[0]) + self._CLOSE)
-        elif pretty and self.CONTENT == "children":
+        elif pretty and kind == "children":
             inner = "\n" + _INDENT * (depth + 1)
             out.append(head + ">")
             for item in content:

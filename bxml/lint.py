@@ -14,7 +14,7 @@ is not validated first: run :func:`bxml.validate` for that.
 update, the default), ``"conference"`` (a reply to a conference event, or a conference
 update) or ``"transfer_answer"`` (the reply to transferAnswer, run on the called party).
 
-Rules (bxml-spec.md §3, §6, §7):
+Rules (from Bandwidth's BXML documentation: execution, context restrictions, limits):
 
 =====  ===========================================================================
 BX101  verbs after Redirect, Hangup or Forward never run

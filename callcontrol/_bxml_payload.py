@@ -13,7 +13,7 @@ from .exceptions import InvalidRequestError
 if TYPE_CHECKING:
     import bxml
 
-#: The largest BXML document the Voice API accepts, in bytes (bxml-spec.md: 64 KB).
+#: The largest BXML document the Voice API accepts, in bytes (64 KB).
 MAX_BXML_BYTES = 64 * 1024
 
 _DECLARED_ENCODING = re.compile(r"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")

@@ -212,7 +212,7 @@ def _check_credentials(owner: str, model: Any, *names: str) -> None:
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class MachineDetectionConfiguration(_Model):
-    """Answering-machine detection for :class:`CreateCall` (voice-api.md §3.2).
+    """Answering-machine detection for :class:`CreateCall`.
 
     ``mode="sync"`` puts the result in the answer webhook; ``"async"`` (the API's default)
     sends a machineDetectionComplete webhook to ``callback_url``. Times are in seconds.
@@ -258,7 +258,7 @@ class MachineDetectionConfiguration(_Model):
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class CreateCall(_Model):
-    """The body of createCall: place an outbound call (voice-api.md §3.1).
+    """The body of createCall: place an outbound call.
 
     ``to`` is an E.164 number or a SIP URI; ``from_`` an E.164 number on the account.
     When the callee answers, Bandwidth fetches the first BXML document from ``answer_url``.
@@ -368,7 +368,7 @@ class CreateCall(_Model):
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class UpdateCall(_Model):
-    """The body of updateCall: redirect a call to new BXML, or end it (voice-api.md §6.1).
+    """The body of updateCall: redirect a call to new BXML, or end it.
 
     ``state="active"`` (the default) needs ``redirect_url``, whose reply becomes the call's
     BXML; ``state="completed"`` hangs up, cancels or rejects the call and takes no other field.
@@ -453,7 +453,7 @@ class CreateCallResponse(_Model):
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class CallState(_Model):
-    """A call as getCallState and listCalls describe it (voice-api.md §4.1).
+    """A call as getCallState and listCalls describe it.
 
     ``state`` is one of ``queued``, ``initiated``, ``answered``, ``disconnected`` today, but
     new values may appear; ``disconnect_cause`` likewise (``hangup``, ``busy``, ``timeout``...).

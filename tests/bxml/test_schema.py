@@ -417,7 +417,7 @@ def test_xsi_attributes_are_allowed_as_by_any_xml_schema_validator() -> None:
     assert bxml.is_valid(text)
 
 
-# -- (e) the documents of bxml-spec.md §9 -------------------------------------------------------
+# -- (e) Bandwidth's documented example documents -------------------------------------------------------
 
 
 def test_the_spec_examples_are_all_here() -> None:

@@ -73,7 +73,7 @@ CONTRACT_EVENTS: dict[str, tuple[str, type[Event]]] = {
 # Nested schema properties that are illustrations rather than fields.
 NOT_FIELDS = {"diversion.unknown"}
 
-SYNCHRONOUS = {  # voice-api.md §9.1
+SYNCHRONOUS = {  # Bandwidth's webhook documentation
     "initiate", "answer", "gather", "redirect", "recordComplete", "recordingComplete",
     "transferAnswer", "transferComplete", "bridgeComplete", "bridgeTargetComplete",
     "conferenceCreated", "conferenceMemberJoin", "conferenceMemberExit", "conferenceRedirect",
@@ -203,7 +203,7 @@ def test_contract_field_values_are_typed(schemas):
     assert event.sip_headers == {"x-custom-header": "customer-value", "x-session-id": "sess-12345"}
 
 
-# -- wire examples (voice-api.md §9) ---------------------------------------------------------
+# -- wire examples from Bandwidth's webhook pages ---------------------------------------------------------
 
 GATHER_WIRE = {
     "eventType": "gather",

@@ -306,7 +306,7 @@ class Element:
         if not content:
             out.append(head + "/>")
         elif kind == "text":
-            out.append(head + ">" + escape_text(content[0]) + self._CLOSE)
+            out.append(f"{head}>{escape_text(content[0])}{self._CLOSE}")
         elif pretty and kind == "children":
             inner = "\n" + _INDENT * (depth + 1)
             out.append(head + ">")
@@ -319,6 +319,9 @@ class Element:
             for item in content:
                 if type(item) is str:
                     out.append(escape_text(item))
+                elif item.CONTENT == "text" and item._content and not item._extra:
+                    # A text leaf, written here to save a call per leaf.
+                    out.append(f"{item._head}>{escape_text(item._content[0])}{item._CLOSE}")
                 else:
                     item._write(out, False, 0)
             out.append(self._CLOSE)

@@ -223,7 +223,7 @@ class Text(Attr[str]):
             text: str = value
             if not plain or '"' in text or "&" in text or "<" in text or ">" in text:
                 text = escape_attr(text)
-            return prefix + text + '"'
+            return f'{prefix}{text}"'
 
         return make
 

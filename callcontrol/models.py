@@ -100,8 +100,9 @@ class _Model:
         """Check field values; request models override this."""
 
     def _check_extra(self) -> None:
-        for f in _model_fields(type(self)):
-            name = json_name(f.name)
+        if not self.extra:
+            return
+        for name, f in _fields_by_json(type(self)).items():
             # Response models park unreadable values of known fields in extra; a request
             # model must not let extra smuggle a value past its checks.
             if name in self.extra and (self._STRICT or getattr(self, f.name) is not None):
@@ -127,7 +128,7 @@ class _Model:
         """Build the model from the API's JSON object; unknown fields go to ``extra``."""
         if not isinstance(data, Mapping):
             cls._missing(f"a JSON object is expected, not {type(data).__name__}")
-        by_json = {json_name(f.name): f for f in _model_fields(cls)}
+        by_json = _fields_by_json(cls)
         values: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for key, raw in data.items():
@@ -165,8 +166,23 @@ class _Model:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
+_FIELDS: dict[type[Any], tuple[dataclasses.Field[Any], ...]] = {}
+_BY_JSON: dict[type[Any], dict[str, dataclasses.Field[Any]]] = {}
+
+
 def _model_fields(cls: type[_Model]) -> tuple[dataclasses.Field[Any], ...]:
-    return tuple(f for f in dataclasses.fields(cls) if f.name != "extra")  # type: ignore[arg-type]
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        all_fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        fields = _FIELDS[cls] = tuple(f for f in all_fields if f.name != "extra")
+    return fields
+
+
+def _fields_by_json(cls: type[_Model]) -> dict[str, dataclasses.Field[Any]]:
+    by_json = _BY_JSON.get(cls)
+    if by_json is None:
+        by_json = _BY_JSON[cls] = {json_name(f.name): f for f in _model_fields(cls)}
+    return by_json
 
 
 def _is_required(f: dataclasses.Field[Any]) -> bool:

@@ -75,7 +75,10 @@ def git_commit() -> str:
             timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "bxml", "callcontrol", "bench"],
+            [
+                "git", "status", "--porcelain", "--", "bxml", "callcontrol", "bench",
+                ":(exclude)bench/results.json", ":(exclude)bench/ratios.png",
+            ],  # fmt: skip
             cwd=root,
             capture_output=True,
             text=True,

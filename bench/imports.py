@@ -25,7 +25,7 @@ from .results import Case, Target, check, new_case
 from .timing import Settings
 
 MODULES = ("bxml", "callcontrol", "bandwidth.models.bxml", "twilio.twiml.voice_response")
-#: Heavy modules that ``import bxml`` must not pull in (design.md).
+#: Heavy modules that ``import bxml`` must not pull in.
 HEAVY = ("requests", "xmlschema", "lxml")
 BARE = "pass"
 TIMEOUT = 60

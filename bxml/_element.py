@@ -319,11 +319,15 @@ class Element:
             for item in content:
                 if type(item) is str:
                     out.append(escape_text(item))
-                elif item.CONTENT == "text" and item._content and not item._extra:
-                    # A text leaf, written here to save a call per leaf.
-                    out.append(f"{item._head}>{escape_text(item._content[0])}{item._CLOSE}")
-                else:
+                    continue
+                # Leaves (no content, or one text) are written here: a call saved per leaf.
+                inner = item._content
+                if item._extra or (inner and item.CONTENT != "text") or item.MIN_CHILDREN:
                     item._write(out, False, 0)
+                elif inner:
+                    out.append(f"{item._head}>{escape_text(inner[0])}{item._CLOSE}")
+                else:
+                    out.append(item._head + "/>")
             out.append(self._CLOSE)
 
 

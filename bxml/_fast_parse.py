@@ -1,7 +1,8 @@
-"""The fast path of :func:`bxml.parse`: libxml2 reads, the element constructors build.
+"""The fast path of :func:`bxml.parse`: libxml2 reads, a flat walk builds the objects.
 
-Attribute texts are converted to Python values and handed to the same constructors users
-call, so a parsed document passes exactly the checks of a built one.
+The walk fills the objects directly (the constructors' per-argument work is skipped) but
+runs the same per-attribute checks, text checks and rules; a property test holds it equal
+to the reference reader for every generated document.
 
 It handles valid, namespace-free documents only. On anything unusual (a DOCTYPE, a
 namespace, an unknown name in strict mode, a value that fails its check, too deep a
@@ -79,36 +80,34 @@ def read(
 
 
 def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
-    """Build ``cls`` from the lxml ``node`` (and what it holds) through its constructor."""
+    """Build ``cls`` from the lxml ``node`` and, recursively, what it holds."""
     if depth <= 0:
         raise Fallback
+    element: Element = cls.__new__(cls)
+    element._extra = None
     items = node.items()
-    kwargs: dict[str, Any] = {}
-    extra: dict[str, str] | None = None
     if items:
-        table = _TABLES.get(cls) or _table(cls)
-        for key, text in items:
-            reader = table.get(key)
-            if reader is None and key[0] == "{":
-                reader = table.get(_xml_name(key))
-            if reader is None:
-                if strict or key[0] == "{":
-                    raise Fallback
-                if extra is None:
-                    extra = {}
-                extra[key] = text
-                continue
-            name, convert = reader
-            kwargs[name] = text if convert is None else convert(cls.TAG, text)
-    build: Any = cls  # each element class has its own constructor signature
+        _attributes(element, cls, items, strict)
+    elif cls.REQUIRED:
+        raise Fallback
+    else:
+        element._values = {}
+        element._head = cls._HEAD
     if cls.CONTENT == "text":
         if len(node):
             raise Fallback
-        element: Element = build(node.text or "", **kwargs)
+        element._content = []
+        element._set_text(node.text or "")
     else:
-        element = build(*_content(node, cls, strict, depth), **kwargs)
-    if extra:
-        element._extra = extra
+        # lxml only hands out XML characters and never two adjacent texts, and every
+        # child was checked against CHILD_TYPES: the content can be taken as it is.
+        content = _content(node, cls, strict, depth)
+        limit = cls.MAX_CHILDREN
+        if limit is not None and len(content) > limit:
+            raise Fallback
+        element._content = content
+    if cls._check_rules is not Element._check_rules:
+        element._check_rules()
     return element
 
 
@@ -140,20 +139,55 @@ def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[An
     return content
 
 
-_Reader = tuple[str, Any]
+_Reader = tuple[str, Any, Any, int]
 _TABLES: dict[type[Element], dict[str, _Reader]] = {}
 
 
 def _table(cls: type[Element]) -> dict[str, _Reader]:
-    """Per XML attribute name: the Python name and the text converter (None: the text)."""
+    """Per XML attribute name: Python name, text converter (None: the text itself),
+    fragment maker and declaration index."""
     table = _TABLES.get(cls)
     if table is None:
         table = {}
-        for attr in cls.FIELDS:
+        for index, attr in enumerate(cls.FIELDS):
             convert = attr.convert if type(attr).convert is not Attr.convert else None
-            table[attr.xml] = (attr.name, convert)
+            table[attr.xml] = (attr.name, convert, cls.FRAGMENTS[attr.name], index)
         _TABLES[cls] = table
     return table
+
+
+def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) -> None:
+    values: dict[str, Any] = {}
+    head = cls._HEAD
+    table = _TABLES.get(cls) or _table(cls)
+    last = -1
+    in_order = True
+    for key, text in items:
+        reader = table.get(key)
+        if reader is None:
+            if key[0] == "{":
+                reader = table.get(_xml_name(key))
+            if reader is None:
+                if strict or key[0] == "{":
+                    raise Fallback
+                if element._extra is None:
+                    element._extra = {}
+                element._extra[key] = text
+                continue
+        name, convert, fragment, position = reader
+        value = text if convert is None else convert(cls.TAG, text)
+        head += fragment(value)
+        values[name] = value
+        if position < last:
+            in_order = False
+        last = position
+    for name in cls.REQUIRED:
+        if name not in values:
+            raise Fallback
+    element._values = values
+    element._head = head
+    if not in_order:  # written in another order than declared: write it canonically
+        element._head = element._make_head()
 
 
 def _unknown(node: Any, strict: bool, depth: int) -> Element:

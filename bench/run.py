@@ -76,9 +76,16 @@ def git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             [
-                "git", "status", "--porcelain", "--", "bxml", "callcontrol", "bench",
-                ":(exclude)bench/results.json", ":(exclude)bench/ratios.png",
-            ],  # fmt: skip
+                "git",
+                "status",
+                "--porcelain",
+                "--",
+                "bxml",
+                "callcontrol",
+                "bench",
+                ":(exclude)bench/results.json",
+                ":(exclude)bench/ratios.png",
+            ],
             cwd=root,
             capture_output=True,
             text=True,

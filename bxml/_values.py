@@ -306,16 +306,23 @@ _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*")
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
 
 
-class Integer(Attr[int]):
+N = TypeVar("N", int, float)
+
+
+class _Ranged(Attr[N]):
+    """A number within an inclusive range, with a unit for messages."""
+
+    def __init__(self, low: N, high: N, *, unit: str = "", doc: str = "") -> None:
+        super().__init__(doc=doc)
+        self.low: N = low
+        self.high: N = high
+        self.unit = unit
+
+
+class Integer(_Ranged[int]):
     """A whole number within an inclusive range."""
 
     kind = "integer"
-
-    def __init__(self, low: int, high: int, *, unit: str = "", doc: str = "") -> None:
-        super().__init__(doc=doc)
-        self.low = low
-        self.high = high
-        self.unit = unit
 
     def check(self, owner: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -345,16 +352,10 @@ class Integer(Attr[int]):
         return make
 
 
-class Number(Attr[float]):
+class Number(_Ranged[float]):
     """A decimal number (int or float) within an inclusive range."""
 
     kind = "number"
-
-    def __init__(self, low: float, high: float, *, unit: str = "", doc: str = "") -> None:
-        super().__init__(doc=doc)
-        self.low = low
-        self.high = high
-        self.unit = unit
 
     def check(self, owner: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -198,7 +198,7 @@ def check_bxml_body(source: Source) -> bytes:
     errors = [problem] if problem is not None else []
     if len(data) > MAX_DOCUMENT_BYTES:
         size, limit = len(data), MAX_DOCUMENT_BYTES
-        message = f"the document is {size} bytes; Bandwidth accepts at most {limit}"
+        message = f"the document is {size} bytes; Bandwidth accepts at most {limit} (64 KB)"
         errors.append(Problem("/", None, message, "BX110"))
     if root is not None:
         errors += _body_problems(root, data)

@@ -513,12 +513,6 @@ def test_requests_go_to_the_content_type_each_operation_needs() -> None:
         make_client().hangup(CALL_ID)
 
 
-needs_validate = pytest.mark.skipif(
-    not hasattr(__import__("bxml"), "validate"), reason="bxml.validate is not available yet"
-)
-
-
-@needs_validate
 class TestUpdateCallBxml:
     """PUT .../bxml: a <Bxml> document, checked before it is sent."""
 
@@ -557,17 +551,17 @@ class TestUpdateCallBxml:
     def test_a_response_object_is_refused(self) -> None:
         from bxml import Hangup, Response
 
-        with pytest.raises(InvalidRequestError, match="use|instead"):
+        with pytest.raises(InvalidRequestError, match=r"<Bxml> root, not <Response>.*bxml\.Bxml"):
             make_client().update_call_bxml(CALL_ID, Response(Hangup()))  # type: ignore[arg-type]
         assert len(responses.calls) == 0
 
     @pytest.mark.parametrize(
         ("doc", "message"),
         [
-            ("<Bxml><Hangup>", "cannot be read"),
-            ("<Bxml><NoSuchVerb/></Bxml>", "cannot be read|not valid"),
-            ('<Bxml><Pause duration="x"/></Bxml>', "cannot be read|not valid"),
-            ('<?xml version="1.0" encoding="ISO-8859-1"?><Bxml/>', "encoding"),
+            ("<Bxml><Hangup>", r"not well-formed XML.*\[BX001\]"),
+            ("<Bxml><NoSuchVerb/></Bxml>", r"/Bxml/NoSuchVerb\[1\]"),
+            ('<Bxml><Pause duration="x"/></Bxml>', r"/Bxml/Pause\[1\]/@duration"),
+            ('<?xml version="1.0" encoding="ISO-8859-1"?><Bxml/>', "UTF-8"),
             ("<Bxml><SpeakSentence>" + "a" * 70000 + "</SpeakSentence></Bxml>", "65536"),
             (b"<Bxml/>", "not bytes"),
         ],
@@ -690,7 +684,6 @@ class TestAgainstARealServer:
                 thread.join()
         assert sorted(results) == sorted(f"c-{i}" for i in range(20))
 
-    @needs_validate
     def test_update_call_bxml(self, api: Any) -> None:
         from bxml import Bxml, Hangup, SpeakSentence
 

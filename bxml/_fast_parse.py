@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._element import REGISTRY, Element, UnknownElement
+from ._lxml import parser
 from ._values import XML_SPACE, Attr
 from .exceptions import BxmlError
 
@@ -25,49 +26,20 @@ class Fallback(Exception):
     """The fast path cannot read this document; use the reference reader."""
 
 
-_parsers: dict[bool, Any] = {}
-_fromstring: Any = None
-
-
-def _parser(for_str: bool) -> Any:
-    global _fromstring
-    parser = _parsers.get(for_str)
-    if parser is None:
-        from lxml import etree  # on first use: ``import bxml`` stays light
-
-        _fromstring = etree.fromstring
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-            encoding="utf-8" if for_str else None,
-        )
-        _parsers[for_str] = parser
-    return parser
-
-
 def read(
-    text: str | bytes, roots: dict[str, type[Element]], strict: bool, max_depth: int
+    data: bytes, utf8: bool, roots: dict[str, type[Element]], strict: bool, max_depth: int
 ) -> Element:
-    """Parse ``text`` with libxml2 and build its elements, or raise Fallback."""
-    if isinstance(text, str):
-        if "<!DOCTYPE" in text or "xmlns" in text:
-            raise Fallback
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise Fallback from None
-        parser = _parser(True)
-    else:
-        if b"<!DOCTYPE" in text or b"xmlns" in text:
-            raise Fallback
-        data = text
-        parser = _parser(False)
+    """Parse ``data`` with libxml2 and build its elements, or raise Fallback.
+
+    ``utf8`` says the bytes come from a str (read as UTF-8 whatever they declare); a str
+    with a lone surrogate arrives as invalid UTF-8, fails here, and goes to the reference.
+    """
+    if b"<!DOCTYPE" in data or b"xmlns" in data:
+        raise Fallback
+    from lxml.etree import fromstring
+
     try:
-        root = _fromstring(data, parser)
+        root = fromstring(data, parser(utf8))
     except Exception:  # lxml's XMLSyntaxError; the reference reader explains it
         raise Fallback from None
     cls = roots.get(root.tag)

@@ -67,11 +67,6 @@ def escape_text(text: str) -> str:
     return text
 
 
-def is_plain(text: str) -> bool:
-    """Tell whether ``text`` is printable ASCII, which XML carries without any check."""
-    return text.isascii() and text.isprintable()
-
-
 def escape_attr(text: str) -> str:
     """Escape an attribute value; whitespace controls become references so they survive."""
     text = escape_text(text)

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from ._element import Element, UnknownElement
+from ._values import XML_SPACE
 from .document import MAX_DOCUMENT_BYTES
 from .exceptions import Problem
 from .schema import Source, _line, _name, _parse, _read
@@ -244,7 +245,7 @@ def _gathers(verbs: list[_Node], context: Context) -> Found:
 def _speech(verbs: list[_Node], context: Context) -> Found:
     found: Found = []
     for node in _walk(verbs):
-        if node.tag == "SpeakSentence" and not node.children and not node.text.strip(" \t\n\r"):
+        if node.tag == "SpeakSentence" and not node.children and not node.text.strip(XML_SPACE):
             message = "SpeakSentence has nothing to speak: its text is required"
             found.append((node.order, node.problem(message, "BX105")))
         elif node.tag == "say-as" and "format" in node.attrs:

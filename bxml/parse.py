@@ -226,12 +226,17 @@ def _tag_of(element: Element) -> str:
     return element.tag if isinstance(element, UnknownElement) else element.TAG
 
 
-def _check_size(text: str | bytes, max_bytes: int) -> None:
-    if not isinstance(text, (str, bytes)):
+def _as_bytes(text: str | bytes, max_bytes: int) -> bytes:
+    """Return the document's bytes (a str as UTF-8), refusing more than ``max_bytes``."""
+    if isinstance(text, bytes):
+        data = text
+    elif isinstance(text, str):
+        data = text.encode("utf-8", "surrogatepass")
+    else:
         raise TypeError(f"parse() takes str or bytes, not {type(text).__name__}")
-    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
-    if size > max_bytes:
-        raise ParseError(f"the document is {size} bytes; at most {max_bytes} are read")
+    if len(data) > max_bytes:
+        raise ParseError(f"the document is {len(data)} bytes; at most {max_bytes} are read")
+    return data
 
 
 def parse(
@@ -247,9 +252,9 @@ def parse(
         are kept (:class:`UnknownElement`, ``extra_attributes``) and written back unchanged.
     :raises ParseError: for anything that cannot be read, with line and column.
     """
-    _check_size(text, max_bytes)
+    data = _as_bytes(text, max_bytes)
     try:
-        root = read(text, _ROOTS, strict, max_depth)
+        root = read(data, isinstance(text, str), _ROOTS, strict, max_depth)
     except Fallback:
         reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if isinstance(text, str) else None)
         root = reader.feed(text)
@@ -274,7 +279,7 @@ def parse_ssml(markup: str, *, strict: bool = True) -> list[str | Element]:
     """Parse a fragment of SSML (text and SSML tags) into text and :mod:`bxml.ssml` nodes."""
     opening = "<SpeakSentence>"
     wrapped = f"{opening}{markup}</SpeakSentence>"
-    _check_size(wrapped, DEFAULT_MAX_BYTES)
+    _as_bytes(wrapped, DEFAULT_MAX_BYTES)
     reader = _Reader(strict, DEFAULT_MAX_DEPTH, {"SpeakSentence": _SsmlHolder}, "UTF-8")
     reader.column_shift = len(opening)
     return reader.feed(wrapped).content

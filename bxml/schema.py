@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._element import Element
+from ._lxml import parser
 from .document import MAX_DOCUMENT_BYTES, Root
 from .exceptions import Problem, ValidationError
 
@@ -80,28 +81,7 @@ class _Fast:
         from lxml import etree
 
         self.etree = etree
-        self.schema = etree.XMLSchema(etree.parse(str(SCHEMA_PATH), self._new_parser()))
-        self._local = threading.local()
-
-    def _new_parser(self, encoding: str | None = None) -> etree.XMLParser:
-        return self.etree.XMLParser(
-            encoding=encoding,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-        )
-
-    def parser(self, utf8: bool) -> etree.XMLParser:
-        """Return this thread's parser; ``utf8`` forces UTF-8 whatever the declaration says."""
-        local = self._local
-        name = "utf8" if utf8 else "plain"
-        parser: etree.XMLParser | None = getattr(local, name, None)
-        if parser is None:
-            parser = self._new_parser("utf-8" if utf8 else None)
-            setattr(local, name, parser)
-        return parser
+        self.schema = etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser(False)))
 
 
 _fast: _Fast | None = None
@@ -142,7 +122,7 @@ def _parse(data: bytes, utf8: bool) -> tuple[etree._Element | None, Problem | No
     """Parse safely; return the root, or the problem that stopped the parse."""
     fast = _get_fast()
     try:
-        root = fast.etree.fromstring(data, fast.parser(utf8))
+        root = fast.etree.fromstring(data, parser(utf8))
     except fast.etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         message = str(exc.msg) if exc.msg else str(exc)

@@ -1,0 +1,38 @@
+"""The one hardened libxml2 parser configuration, per thread, for parse and validate.
+
+No DTD loading, no entity resolution, no network, no huge trees; comments and processing
+instructions are dropped (they are not content, and a schema ignores them). lxml is
+imported on first use, so ``import bxml`` stays light. Parsers are kept per thread:
+lxml serializes a shared parser, which would queue the threads of a webhook server.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+_local = threading.local()
+
+
+def parser(utf8: bool) -> etree.XMLParser:
+    """Return this thread's parser; ``utf8`` reads UTF-8 whatever the declaration says."""
+    name = "utf8" if utf8 else "declared"
+    found: etree.XMLParser | None = getattr(_local, name, None)
+    if found is None:
+        from lxml import etree
+
+        found = etree.XMLParser(
+            encoding="utf-8" if utf8 else None,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        setattr(_local, name, found)
+    return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._element import REGISTRY, Element, UnknownElement
-from ._lxml import parser
+from ._lxml import fromstring
 from ._values import XML_SPACE, Attr
 from .exceptions import BxmlError
 
@@ -36,10 +36,8 @@ def read(
     """
     if b"<!DOCTYPE" in data or b"xmlns" in data:
         raise Fallback
-    from lxml.etree import fromstring
-
     try:
-        root = fromstring(data, parser(utf8))
+        root = fromstring(data, utf8)
     except Exception:  # lxml's XMLSyntaxError; the reference reader explains it
         raise Fallback from None
     cls = roots.get(root.tag)

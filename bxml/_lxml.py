@@ -9,12 +9,20 @@ lxml serializes a shared parser, which would queue the threads of a webhook serv
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lxml import etree
 
 _local = threading.local()
+_fromstring: Any = None
+
+
+def fromstring(data: bytes, utf8: bool) -> etree._Element:
+    """Parse ``data`` with this thread's hardened parser (see :func:`parser`)."""
+    chosen = parser(utf8)  # first: it imports lxml and sets _fromstring
+    root: etree._Element = _fromstring(data, chosen)
+    return root
 
 
 def parser(utf8: bool) -> etree.XMLParser:
@@ -22,8 +30,10 @@ def parser(utf8: bool) -> etree.XMLParser:
     name = "utf8" if utf8 else "declared"
     found: etree.XMLParser | None = getattr(_local, name, None)
     if found is None:
+        global _fromstring
         from lxml import etree
 
+        _fromstring = etree.fromstring
         found = etree.XMLParser(
             encoding="utf-8" if utf8 else None,
             resolve_entities=False,

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._element import Element
-from ._lxml import parser
+from ._lxml import fromstring, parser
 from .document import MAX_DOCUMENT_BYTES, Root
 from .exceptions import Problem, ValidationError
 
@@ -122,7 +122,7 @@ def _parse(data: bytes, utf8: bool) -> tuple[etree._Element | None, Problem | No
     """Parse safely; return the root, or the problem that stopped the parse."""
     fast = _get_fast()
     try:
-        root = fast.etree.fromstring(data, parser(utf8))
+        root = fromstring(data, utf8)
     except fast.etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         message = str(exc.msg) if exc.msg else str(exc)

@@ -127,7 +127,8 @@ def _parse(data: bytes, utf8: bool) -> tuple[etree._Element | None, Problem | No
         line = exc.lineno if exc.lineno else None
         message = str(exc.msg) if exc.msg else str(exc)
         return None, Problem("/", line, f"not well-formed XML: {message}", "BX001")
-    if root.getroottree().docinfo.doctype:
+    docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
+    if docinfo.doctype:
         return None, Problem("/", 1, "DTDs (<!DOCTYPE ...>) are not allowed in BXML", "BX002")
     return root, None
 

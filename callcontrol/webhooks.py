@@ -20,14 +20,16 @@ handler returns and answers::
 
 Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``).
 
-Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when there is none
-(and always for asynchronous events, whose replies Bandwidth ignores); 400 (short JSON error)
-for a body that is not an event; 401 for bad credentials; 404 when no handler matches; 405 for
-methods other than GET and POST; 413 over ``max_body_bytes``; 414 for an oversized query
-string. A handler that raises, or returns something that is not a valid ``<Response>``, is
-logged with the callId, and a synchronous event is answered with the fallback document so
-the caller is never left in silence (an asynchronous one gets a 500, which Bandwidth ignores
-but a log reader will not).
+Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when there is none,
+and always for asynchronous events (Bandwidth ignores replies to them), even with no handler
+or a handler that raises; 400 (short JSON error) for a body that is not an event; 401 for bad
+credentials; 404 for a synchronous event (or a request that is no event at all) on a path with
+no route and no event handler; 405 for methods other than GET and POST; 413 over
+``max_body_bytes``; 414 for an oversized query string. A handler that raises, or returns
+something that is not a valid ``<Response>``, is logged with the callId; a synchronous call
+event is then answered with the fallback document so the caller is never left in silence,
+and a conference event with 204 (a conference reply may not hang up, and 204 is what
+Bandwidth accepts as "nothing to do").
 """
 
 from __future__ import annotations
@@ -125,11 +127,6 @@ class _HostedStore:
             self._purge(self.clock())
             hosted = self.documents.pop(path, None)
         return None if hosted is None else hosted.body
-
-    def has(self, path: str) -> bool:
-        with self.lock:
-            self._purge(self.clock())
-            return path in self.documents
 
     def _purge(self, now: float) -> None:
         expired = [path for path, hosted in self.documents.items() if hosted.expires <= now]
@@ -293,22 +290,25 @@ class WebhookApp:
             return refusal
         handler = self._routes.get(path)
         hosted = path.startswith(HOSTED_PREFIX)
-        if handler is None and not hosted and not self._event_handlers:
-            return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
         try:
             event = parse_event(self._read_payload(environ))
         except _Refused as refused:
             return refused.reply
         except EventParseError as exc:
+            if handler is None and not hosted and not self._event_handlers:
+                return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
             return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
         if hosted:
             return self._serve_hosted(path, event)
         if handler is None:
             handler = self._event_handlers.get(event.event_type)
-        if handler is None:
-            message = f"no handler for {path} or eventType {event.event_type}"
-            return _error(HTTPStatus.NOT_FOUND, "not_found", message)
-        return self._dispatch(handler, event)
+        if handler is not None:
+            return self._dispatch(handler, event)
+        if not _expects_document(event):
+            logger.info("no handler for the %s to %s; answered 204", _describe(event), _shown(path))
+            return _NO_CONTENT
+        message = f"no handler for {path} or eventType {event.event_type}"
+        return _error(HTTPStatus.NOT_FOUND, "not_found", message)
 
     def _refusal(self, environ: WSGIEnvironment, path: str) -> _Reply | None:
         """The 401 or 405 a request gets before anything is read, if any."""
@@ -399,9 +399,7 @@ class WebhookApp:
 
     def _serve_hosted(self, path: str, event: Event) -> _Reply:
         if not _expects_document(event):
-            if self._hosted.has(path):
-                return _NO_CONTENT
-            return _error(HTTPStatus.NOT_FOUND, "not_found", "no such hosted document")
+            return _NO_CONTENT  # leaves the document for the redirect it is meant for
         body = self._hosted.take(path)
         if body is None:
             logger.warning("%s asked for an expired or used hosted document", _describe(event))
@@ -414,9 +412,7 @@ class WebhookApp:
             result = handler(event)
         except Exception:
             logger.exception("the handler of the %s raised", _describe(event))
-            if _expects_document(event):
-                return self._fallback
-            return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "handler_failed", "the handler failed")
+            return self._failed(event)
         if result is None:
             return _NO_CONTENT
         if not _expects_document(event):
@@ -430,11 +426,18 @@ class WebhookApp:
             return _Reply(HTTPStatus.OK, _render(result), _XML)
         except Exception as exc:
             logger.error(
-                "the handler of the %s returned an unusable document; sent the fallback: %s",
+                "the handler of the %s returned an unusable document; answered %s: %s",
                 _describe(event),
+                "the fallback" if self._failed(event) is self._fallback else "204",
                 exc,
             )
+            return self._failed(event)
+
+    def _failed(self, event: Event) -> _Reply:
+        """The reply when a handler fails: the fallback where a call waits for a document."""
+        if _expects_document(event) and not isinstance(event, ConferenceEvent):
             return self._fallback
+        return _NO_CONTENT
 
 
 def _form_fields(raw: bytes, what: str) -> dict[str, str]:

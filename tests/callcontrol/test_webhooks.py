@@ -308,11 +308,31 @@ def test_an_invalid_document_is_logged_with_its_problems(base, caplog):
     assert "maxDigits" in caplog.text
 
 
-def test_a_crash_on_an_asynchronous_event_gets_500(base, caplog):
+def test_a_crash_on_an_asynchronous_event_gets_204_and_is_logged(base, caplog):
     with caplog.at_level(logging.ERROR, logger="callcontrol.webhooks"):
         reply = requests.post(f"{base}/crash", json=DISCONNECT, timeout=10)
-    assert_error(reply, 500, "handler_failed")
+    assert reply.status_code == 204
+    assert reply.content == b""
     assert CALL_ID in caplog.text
+    assert "handler bug" in caplog.text
+
+
+CONFERENCE_JOIN = {
+    "eventType": "conferenceMemberJoin",
+    "eventTime": "2019-06-20T15:56:11.554Z",
+    "conferenceId": "conf-1",
+    "name": "room",
+    "callId": CALL_ID,
+}
+
+
+@pytest.mark.parametrize("path", ["/crash", "/invalid", "/bxml-root"])
+def test_a_failing_handler_of_a_conference_event_gets_204_not_the_fallback(base, caplog, path):
+    # The default fallback hangs up, which Bandwidth refuses in a conference reply.
+    with caplog.at_level(logging.ERROR, logger="callcontrol.webhooks"):
+        reply = requests.post(f"{base}{path}", json=CONFERENCE_JOIN, timeout=10)
+    assert reply.status_code == 204
+    assert "conf-1" in caplog.text
 
 
 def test_a_custom_fallback_is_used(serve):
@@ -381,7 +401,16 @@ def test_a_path_without_route_or_event_handler_gets_404(base):
     assert_error(reply, 404, "not_found")
 
 
-def test_an_app_without_event_handlers_404s_before_reading_the_body(serve):
+def test_an_asynchronous_event_without_a_handler_gets_204(base, caplog):
+    with caplog.at_level(logging.INFO, logger="callcontrol.webhooks"):
+        reply = requests.post(f"{base}/status", json=callback("dtmf", digit="5"), timeout=10)
+    assert reply.status_code == 204
+    assert reply.content == b""
+    assert "no handler for the dtmf event" in caplog.text
+    assert CALL_ID in caplog.text
+
+
+def test_an_app_without_event_handlers_answers_by_what_the_body_is(serve):
     app = WebhookApp()
 
     @app.route("/answer")
@@ -389,8 +418,12 @@ def test_an_app_without_event_handlers_404s_before_reading_the_body(serve):
         return None
 
     base = serve(app)
-    reply = requests.post(f"{base}/elsewhere", data=b"not even json", timeout=10)
-    assert_error(reply, 404, "not_found")
+    garbage = requests.post(f"{base}/elsewhere", data=b"not even json", timeout=10)
+    assert_error(garbage, 404, "not_found")
+    synchronous = requests.post(f"{base}/elsewhere", json=callback("redirect"), timeout=10)
+    assert_error(synchronous, 404, "not_found")
+    assert requests.post(f"{base}/elsewhere", json=DISCONNECT, timeout=10).status_code == 204
+    assert requests.get(f"{base}/elsewhere", params=DISCONNECT, timeout=10).status_code == 204
 
 
 def test_a_body_over_the_limit_gets_413(serve):
@@ -605,7 +638,8 @@ def test_an_asynchronous_event_does_not_use_up_a_hosted_document(serve):
     base = serve(app)
     assert requests.post(base + path, json=DISCONNECT, timeout=10).status_code == 204
     assert requests.post(base + path, json=callback("redirect"), timeout=10).status_code == 200
-    assert requests.post(base + path, json=DISCONNECT, timeout=10).status_code == 404
+    assert requests.post(base + path, json=DISCONNECT, timeout=10).status_code == 204
+    assert requests.post(base + path, json=callback("redirect"), timeout=10).status_code == 404
 
 
 def test_hosted_paths_are_unguessable_and_distinct(serve):

@@ -69,6 +69,7 @@ from .exceptions import (
     UnexpectedResponseError,
     UnsupportedMediaTypeError,
 )
+from .hosting import DocumentStore, MemoryStore, RedisStore
 from .models import (
     CallState,
     CreateCall,
@@ -102,6 +103,7 @@ __all__ = [
     "CreateCall",
     "CreateCallResponse",
     "DisconnectEvent",
+    "DocumentStore",
     "DtmfEvent",
     "Event",
     "EventParseError",
@@ -114,6 +116,7 @@ __all__ = [
     "MediaStreamRejectedEvent",
     "MediaStreamStartedEvent",
     "MediaStreamStoppedEvent",
+    "MemoryStore",
     "MethodNotAllowedError",
     "NotFoundError",
     "RateLimitError",
@@ -124,6 +127,7 @@ __all__ = [
     "RecordCompleteEvent",
     "RecordingAvailableEvent",
     "RedirectEvent",
+    "RedisStore",
     "RetryPolicy",
     "ServerError",
     "TranscriptionAvailableEvent",

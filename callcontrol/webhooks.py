@@ -39,11 +39,11 @@ import binascii
 import hmac
 import json
 import logging
-import secrets
-import threading
+import math
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
@@ -51,6 +51,16 @@ from urllib.parse import parse_qsl
 import bxml
 
 from .events import ConferenceEvent, Event, EventParseError, UnknownEvent, event_class, parse_event
+from .hosting import (
+    HOSTED_PREFIX,
+    MAX_TTL,
+    SECRET_ENV,
+    DocumentStore,
+    HostedDocuments,
+    HostingRefused,
+    MemoryStore,
+    secret_bytes,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -61,8 +71,6 @@ logger = logging.getLogger("callcontrol.webhooks")
 
 #: What the default fallback document says before it hangs up.
 DEFAULT_FALLBACK_TEXT = "We are sorry, something went wrong. Please try again later. Goodbye."
-#: Paths under this prefix serve the documents registered with :meth:`WebhookApp.host`.
-HOSTED_PREFIX = "/_bxml/"
 
 _H = TypeVar("_H", bound=Callable[..., object])
 _Handler = Callable[[Any], object]
@@ -98,40 +106,6 @@ class _Refused(Exception):
 
 
 _NO_CONTENT = _Reply(HTTPStatus.NO_CONTENT)
-
-
-@dataclass
-class _Hosted:
-    body: bytes
-    expires: float
-
-
-@dataclass
-class _HostedStore:
-    """One-off documents by path; guarded by a lock since WSGI servers run threads."""
-
-    clock: Callable[[], float]
-    documents: dict[str, _Hosted] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, body: bytes, ttl: float) -> str:
-        path = HOSTED_PREFIX + secrets.token_urlsafe(24)
-        with self.lock:
-            now = self.clock()
-            self._purge(now)
-            self.documents[path] = _Hosted(body, now + ttl)
-        return path
-
-    def take(self, path: str) -> bytes | None:
-        with self.lock:
-            self._purge(self.clock())
-            hosted = self.documents.pop(path, None)
-        return None if hosted is None else hosted.body
-
-    def _purge(self, now: float) -> None:
-        expired = [path for path, hosted in self.documents.items() if hosted.expires <= now]
-        for path in expired:
-            del self.documents[path]
 
 
 def _render(doc: object) -> bytes:
@@ -181,7 +155,14 @@ class WebhookApp:
     :param max_body_bytes: larger bodies get 413 without being read.
     :param fallback: the ``<Response>`` (object or XML) sent when a handler fails on a
         synchronous event; by default a short apology and ``<Hangup>``. Validated here.
-    :param clock: seconds on a monotonic scale, for the expiry of hosted documents.
+    :param hosting_secret: signs the documents :meth:`host` puts in URLs, so that every
+        worker process and host given the same secret can serve them (at least 16 bytes).
+        By default it is read from the ``CALLCONTROL_HOSTING_SECRET`` environment variable.
+    :param hosting_store: keeps hosted documents too long for a URL (or all of them, without
+        a secret): a :class:`~callcontrol.hosting.RedisStore` to share them between workers;
+        by default a :class:`~callcontrol.hosting.MemoryStore` in this process.
+    :param clock: seconds since the epoch (the same on every worker), for the expiry of
+        hosted documents.
 
     Handlers are registered per path with :meth:`route` or per eventType with :meth:`on`
     (a path route wins). They receive the typed event and return a ``bxml.Response``, its
@@ -195,7 +176,9 @@ class WebhookApp:
         password: str | None = None,
         max_body_bytes: int = 65536,
         fallback: bxml.Response | str | bytes | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        hosting_secret: str | bytes | None = None,
+        hosting_store: DocumentStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if (username is None) != (password is None):
             raise ValueError("give both username and password, or neither")
@@ -211,13 +194,16 @@ class WebhookApp:
         self._fallback = _Reply(HTTPStatus.OK, _render(fallback_doc), _XML)
         self._routes: dict[str, _Handler] = {}
         self._event_handlers: dict[str, _Handler] = {}
-        self._hosted = _HostedStore(clock)
+        self._shared_store = hosting_store is not None
+        store = MemoryStore(clock=clock) if hosting_store is None else hosting_store
+        self._hosted = HostedDocuments(_hosting_secret(hosting_secret), store, clock=clock)
+        self._warned_in_process = False
 
     def __repr__(self) -> str:
         auth = "basic" if self._credentials else "none"
         return (
             f"WebhookApp(routes={sorted(self._routes)}, events={sorted(self._event_handlers)}, "
-            f"auth={auth}, max_body_bytes={self.max_body_bytes})"
+            f"auth={auth}, max_body_bytes={self.max_body_bytes}, hosting={self._hosted!r})"
         )
 
     # -- registration ---------------------------------------------------------------------
@@ -261,19 +247,44 @@ class WebhookApp:
         return register
 
     def host(self, doc: bxml.Response | str | bytes, *, ttl: float = 300.0) -> str:
-        """Serve ``doc`` once, under a new unguessable path, for the next ``ttl`` seconds.
+        """Serve ``doc`` under a new unguessable path for the next ``ttl`` seconds.
 
         Returns the path (relative to where the app is mounted): prefix it with the app's
         public base URL and pass it to ``client.redirect(call_id, url)``. The document is
-        validated now (raising a :class:`bxml.BxmlError`); the first synchronous callback
-        to the path gets it, later ones and expired paths get 404.
+        validated now (raising a :class:`bxml.BxmlError`); every synchronous callback to
+        the path gets it until it expires, after which the path answers 404 (410 for an
+        expired signed token).
 
-        Hosted documents live in this process's memory: under a server with several worker
-        processes, run one process with threads (``gunicorn --workers 1 --threads 8``).
+        With a hosting secret, a document that fits a URL (see
+        :data:`~callcontrol.hosting.MAX_TOKEN_PATH`) travels in the path itself, signed, and
+        any worker with the secret serves it; longer ones go to the hosting store. Without
+        a secret or a shared store, only this process can serve them (a warning says so once).
         """
-        if not ttl > 0:
-            raise ValueError(f"ttl must be a positive number of seconds, not {ttl!r}")
-        return self._hosted.add(_render(doc), ttl)
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+            raise TypeError(f"ttl must be a number of seconds, not {type(ttl).__name__}")
+        if not (0 < ttl <= MAX_TTL and math.isfinite(ttl)):
+            message = f"ttl must be more than 0 and at most {MAX_TTL:g} seconds, not {ttl!r}"
+            raise ValueError(message)
+        path = self._hosted.add(_render(doc), ttl)
+        if not self._hosted.is_token(path) and not self._shared_store:
+            self._warn_in_process()
+        return path
+
+    def _warn_in_process(self) -> None:
+        if self._warned_in_process:
+            return
+        self._warned_in_process = True
+        reason = (
+            "it is too long for a signed URL"
+            if self._hosted.signs
+            else f"there is no hosting secret ({SECRET_ENV})"
+        )
+        logger.warning(
+            "a hosted document is kept in this process only, as %s: a redirect that reaches "
+            "another worker process or host gets 404; give every worker the same secret, or "
+            "a shared hosting_store (e.g. RedisStore)",
+            reason,
+        )
 
     # -- WSGI -----------------------------------------------------------------------------
 
@@ -400,11 +411,21 @@ class WebhookApp:
     def _serve_hosted(self, path: str, event: Event) -> _Reply:
         if not _expects_document(event):
             return _NO_CONTENT  # leaves the document for the redirect it is meant for
-        body = self._hosted.take(path)
-        if body is None:
-            logger.warning("%s asked for an expired or used hosted document", _describe(event))
-            message = "no such hosted document (expired or used)"
-            return _error(HTTPStatus.NOT_FOUND, "not_found", message)
+        try:
+            body = self._hosted.fetch(path)
+        except HostingRefused as refused:
+            logger.warning("refused the %s to %s: %s", _describe(event), _shown(path), refused)
+            code = "gone" if refused.status is HTTPStatus.GONE else "not_found"
+            return _error(refused.status, code, refused.message)
+        except Exception as exc:  # the store failed (e.g. Redis is down)
+            logger.error(
+                "the hosting store failed for the %s: %s: %s",
+                _describe(event),
+                type(exc).__name__,
+                exc,
+            )
+            message = "the hosted document cannot be read now"
+            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", message)
         return _Reply(HTTPStatus.OK, body, _XML)
 
     def _dispatch(self, handler: _Handler, event: Event) -> _Reply:
@@ -438,6 +459,14 @@ class WebhookApp:
         if _expects_document(event) and not isinstance(event, ConferenceEvent):
             return self._fallback
         return _NO_CONTENT
+
+
+def _hosting_secret(given: str | bytes | None) -> bytes | None:
+    """The secret given, else the environment's, checked; None when neither is set."""
+    if given is not None:
+        return secret_bytes(given, "hosting_secret")
+    from_env = os.environ.get(SECRET_ENV)
+    return None if from_env is None else secret_bytes(from_env, SECRET_ENV)
 
 
 def _form_fields(raw: bytes, what: str) -> dict[str, str]:

@@ -7,7 +7,8 @@ Run it (development server from the standard library)::
 and point a Bandwidth application's answer/initiate URL at ``https://<your host>/answer``
 (through a tunnel or reverse proxy). For production, serve ``app`` with gunicorn instead; see
 examples/README.md. Set ``WEBHOOK_USERNAME`` and ``WEBHOOK_PASSWORD`` to require the Basic
-credentials configured on the Bandwidth side.
+credentials configured on the Bandwidth side, and ``CALLCONTROL_HOSTING_SECRET`` (the same
+on every worker) when several processes serve the documents of ``app.host``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Answer calls with a small IVR menu: a WebhookApp served on 127.0.0.1.
 
-Run it (development server from the standard library)::
+Run it (development server from the standard library, or waitress)::
 
     python examples/webhook_server.py --port 8000
+    python examples/webhook_server.py --port 8000 --server waitress
 
 and point a Bandwidth application's answer/initiate URL at ``https://<your host>/answer``
 (through a tunnel or reverse proxy). For production, serve ``app`` with gunicorn instead; see
@@ -67,12 +68,30 @@ def ended(event: DisconnectEvent) -> None:
     log.info("call %s ended: %s", event.call_id, event.cause)
 
 
+def waitress_options(webhook_app: WebhookApp) -> dict[str, int]:
+    """waitress settings that match the app's body limit.
+
+    waitress reads a whole body (up to 1 GB by default) before the app runs, so the app's
+    413 would come only after all of it arrived. With this limit waitress itself answers
+    413 and closes the connection as soon as the headers declare too much (or a chunked
+    body grows too large). It refuses a body of ``max_request_body_size`` bytes or more,
+    hence one more than the app's ``max_body_bytes``.
+    """
+    return {"max_request_body_size": webhook_app.max_body_bytes + 1}
+
+
 def main() -> None:
     """Serve ``app`` on 127.0.0.1 until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--server", choices=["wsgiref", "waitress"], default="wsgiref")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.server == "waitress":
+        import waitress  # pip install waitress
+
+        waitress.serve(app, host="127.0.0.1", port=args.port, **waitress_options(app))
+        return
     with make_server("127.0.0.1", args.port, app) as server:
         log.info("serving on http://127.0.0.1:%d (Ctrl-C to stop)", args.port)
         try:

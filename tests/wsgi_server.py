@@ -11,9 +11,12 @@ from waitress.server import create_server
 
 
 @contextmanager
-def serve_wsgi(app: Callable[..., Any], *, threads: int = 4) -> Iterator[str]:
-    """Serve ``app`` on an ephemeral port of 127.0.0.1; yield its base URL."""
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads)
+def serve_wsgi(app: Callable[..., Any], *, threads: int = 4, **options: Any) -> Iterator[str]:
+    """Serve ``app`` on an ephemeral port of 127.0.0.1; yield its base URL.
+
+    ``options`` are more waitress settings (e.g. ``max_request_body_size``).
+    """
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

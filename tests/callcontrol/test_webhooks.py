@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -736,12 +737,17 @@ def test_repr_names_routes_and_events():
 # -- the example -----------------------------------------------------------------------------
 
 
-def test_the_example_server_answers_a_call(serve):
+@pytest.fixture(scope="module")
+def example() -> Any:
     path = Path(__file__).resolve().parents[2] / "examples" / "webhook_server.py"
     spec = importlib.util.spec_from_file_location("webhook_server_example", path)
     assert spec is not None and spec.loader is not None
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_example_server_answers_a_call(serve, example):
     base = serve(example.app)
 
     menu = parsed(requests.post(f"{base}/answer", json=callback("initiate"), timeout=10))
@@ -751,3 +757,43 @@ def test_the_example_server_answers_a_call(serve):
     again = parsed(requests.post(f"{base}/menu", json={**GATHER, "digits": ""}, timeout=10))
     assert "Are you still there?" in again.to_xml()
     assert requests.post(f"{base}/status", json=DISCONNECT, timeout=10).status_code == 204
+
+
+def headers_only(base: str, declared: int) -> bytes:
+    """Send a POST that declares ``declared`` bytes but sends 1 KB; what the server answers.
+
+    Reads until the server closes the connection, for at most 10 s (then the socket times
+    out and the test fails: the server was waiting for the rest of the body).
+    """
+    host, port = base.removeprefix("http://").split(":")
+    head = (
+        f"POST /menu HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {declared}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(head + b"{" + b" " * 1023)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    return received
+
+
+def test_waitress_refuses_an_oversized_body_before_it_is_sent(example):
+    # Without the example's setting, waitress waits for all 50 MB before the app can say 413.
+    options = example.waitress_options(example.app)
+    with serve_wsgi(example.app, **options) as base:
+        answer = headers_only(base, 50 * 1024 * 1024)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+def test_the_waitress_limit_lets_exactly_max_body_bytes_through(example):
+    limit = example.app.max_body_bytes
+    body = json.dumps({**GATHER, "digits": "2", "pad": ""}).encode()
+    exact = body[:-2] + b"x" * (limit - len(body)) + body[-2:]
+    assert len(exact) == limit
+    headers = {"Content-Type": "application/json"}
+    with serve_wsgi(example.app, **example.waitress_options(example.app)) as base:
+        accepted = requests.post(f"{base}/menu", data=exact, headers=headers, timeout=10)
+        refused = requests.post(f"{base}/menu", data=exact + b" ", headers=headers, timeout=10)
+    assert "support" in parsed(accepted).to_xml()
+    assert refused.status_code == 413

@@ -161,7 +161,9 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             found = [one]
         elif group == "http":
             client, targets = web.client_case(settings)
-            found = [client, web.wsgi_case(settings), web.webhook_case(settings)]
+            load, load_targets = web.load_case(settings)
+            found = [client, web.wsgi_case(settings), web.webhook_case(settings), load]
+            targets = targets + load_targets
         else:
             results["profiles"] = profiles(settings)
             found, targets = [], []

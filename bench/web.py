@@ -10,9 +10,11 @@ import importlib
 import io
 import json
 import os
+import statistics
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from .documents import canonical
@@ -331,3 +333,201 @@ def webhook_case(settings: Settings) -> Case:
         "WebhookApp parses the event, runs the handler and validates the reply."
     )
     return case
+
+
+# -- webhook under load ---------------------------------------------------------------------
+
+SERVER_THREADS = 4
+LOAD_REQUESTS = 2000
+LOAD_CLIENTS = 16
+LOAD_ROUNDS = 5
+
+GATHER_EVENT = {
+    **ANSWER_EVENT,
+    "eventType": "gather",
+    "eventTime": "2024-06-01T12:00:09.100Z",
+    "digits": "1",
+    "terminatingDigit": "#",
+}
+
+
+@dataclass
+class Server:
+    """A load server process: its port on 127.0.0.1 and its process id."""
+
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the process used so far (Linux /proc), or None."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def server_process(kind: str) -> Iterator[Server]:
+    """Run ``bench.load_server kind`` in its own process, on 127.0.0.1."""
+    import select
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.load_server", kind],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        line = process.stdout.readline() if ready else ""
+        if not line.strip().isdigit():
+            raise RuntimeError(f"the {kind} server did not start (exit {process.poll()})")
+        yield Server(int(line), process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def drive(port: int, requests: int, clients: int, expected: bytes) -> tuple[float, list[float]]:
+    """POST the gather event ``requests`` times from ``clients`` threads (keep-alive each).
+
+    Returns the wall time from the common start to the last reply, and every latency.
+    Each request has a timeout; a wrong reply raises.
+    """
+    import http.client
+    import time
+
+    body = json.dumps(GATHER_EVENT).encode()
+    headers = {"Content-Type": "application/json"}
+    share = [requests // clients + (i < requests % clients) for i in range(clients)]
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        try:
+            start.wait(timeout=30)
+            for _ in range(share[index]):
+                sent = time.perf_counter()
+                conn.request("POST", "/menu", body, headers)
+                reply = conn.getresponse()
+                data = reply.read()
+                latencies[index].append(time.perf_counter() - sent)
+                if reply.status != 200 or data != expected:
+                    raise AssertionError(f"the server answered {reply.status}: {data[:80]!r}")
+        except BaseException as exc:  # reported by the caller, not lost in the thread
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait(timeout=30)
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT * requests)
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise errors[0]
+    return elapsed, [latency for one in latencies for latency in one]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+@dataclass
+class Rounds:
+    """What the rounds of one server measured."""
+
+    throughput: list[float]
+    cpu_per_request: list[float]
+    latencies: list[float]
+
+
+def measure_load(
+    servers: dict[str, Server], requests: int, clients: int, rounds: int, expected: bytes
+) -> dict[str, Rounds]:
+    """Drive every server for ``rounds`` rounds, alternating their order."""
+    found = {kind: Rounds([], [], []) for kind in servers}
+    for server in servers.values():  # warm-up: connections, imports, first builds
+        drive(server.port, clients * 4, clients, expected)
+    for round_number in range(rounds):
+        order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
+        for kind in order:
+            server = servers[kind]
+            cpu_before = server.cpu_seconds()
+            elapsed, seen = drive(server.port, requests, clients, expected)
+            cpu_after = server.cpu_seconds()
+            found[kind].throughput.append(requests / elapsed)
+            found[kind].latencies.extend(seen)
+            if cpu_before is not None and cpu_after is not None:
+                found[kind].cpu_per_request.append((cpu_after - cpu_before) / requests)
+    return found
+
+
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float | None:
+    """Median of the per-round ratios (None without data)."""
+    pairs = [a / b for a, b in zip(numerators, denominators, strict=True) if b > 0]
+    return statistics.median(pairs) if pairs else None
+
+
+def load_case(settings: Settings) -> tuple[Case, list[Target]]:
+    """Throughput and p99 of WebhookApp and of the bare floor under N client threads."""
+    from bench.load_server import reply_bytes
+
+    claim = "webhook load: WebhookApp ÷ floor throughput"
+    case = new_case(
+        "http", "webhook under load: gather callback, 16 clients, waitress (127.0.0.1)", "req/s"
+    )
+    requests, clients, rounds = (
+        (32, 4, 1) if settings.quick else (LOAD_REQUESTS, LOAD_CLIENTS, LOAD_ROUNDS)
+    )
+    names = {"floor": "bare WSGI, same bytes (floor)", "webhook": "callcontrol.WebhookApp"}
+    try:
+        callcontrol_name("WebhookApp", "callcontrol.webhooks")
+    except ImportError as exc:
+        case["skipped"][names["webhook"]] = f"not available yet ({exc})"
+        return case, [check(claim, ">=", 0.8, None)]
+    with ExitStack() as stack:
+        servers = {kind: stack.enter_context(server_process(kind)) for kind in names}
+        found = measure_load(servers, requests, clients, rounds, reply_bytes())
+    median = {kind: statistics.median(one.throughput) for kind, one in found.items()}
+    for kind, name in names.items():
+        case["rows"].append(
+            {"library": name, "value": median[kind], "relative": median[kind] / median["webhook"]}
+        )
+    p99 = {kind: percentile(one.latencies, 0.99) * 1000 for kind, one in found.items()}
+    case["notes"].append(
+        f"{requests} POSTs of a gather event per round from {clients} client threads "
+        f"(http.client, keep-alive), {rounds} rounds alternating the two servers; each server "
+        f"is waitress with {SERVER_THREADS} threads in a process of its own; the client shares "
+        f"the machine's cores with it. p99 latency: floor {p99['floor']:.1f} ms, "
+        f"WebhookApp {p99['webhook']:.1f} ms."
+    )
+    cpu = {kind: one.cpu_per_request for kind, one in found.items()}
+    cpu_ratio = paired_ratio(cpu["floor"], cpu["webhook"])
+    if cpu_ratio is not None:
+        used = {kind: statistics.median(values) * 1e6 for kind, values in cpu.items()}
+        case["notes"].append(
+            f"Server CPU per request: floor {used['floor']:.0f} µs, WebhookApp "
+            f"{used['webhook']:.0f} µs (floor ÷ WebhookApp {cpu_ratio:.2f}: the throughput "
+            "ratio a server with the cores to itself would see)."
+        )
+    ratio = paired_ratio(found["webhook"].throughput, found["floor"].throughput)
+    return case, [check(claim, ">=", 0.8, ratio)]

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import logging
@@ -76,6 +77,9 @@ _H = TypeVar("_H", bound=Callable[..., object])
 _Handler = Callable[[Any], object]
 _XML = "application/xml; charset=utf-8"
 _READ_CHUNK = 64 * 1024
+# Valid replies remembered, so a repeated document is validated once: at most 256 x 16 KB.
+_VALIDATED_DOCUMENTS = 256
+_VALIDATED_MAX_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,20 @@ def _render(doc: object) -> bytes:
             f"a webhook answers with a bxml.Response or its XML, not {type(doc).__name__}{hint}"
         )
     data = doc.to_bytes()
-    bxml.validate(data)  # the bytes that will leave, serialized once
+    if len(data) <= _VALIDATED_MAX_BYTES:
+        _validate_once(data)
+    else:
+        bxml.validate(data)
     return data
+
+
+@functools.lru_cache(maxsize=_VALIDATED_DOCUMENTS)
+def _validate_once(data: bytes) -> None:
+    """Validate the bytes that will leave; handlers often send the same document again.
+
+    Only documents found valid are remembered (a raising call is not cached).
+    """
+    bxml.validate(data)
 
 
 def _default_fallback() -> bxml.Response:

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import socket
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -486,6 +487,46 @@ class Overflowing(io.BytesIO):
 
     def read(self, size: int | None = -1) -> bytes:
         return super().read(-1)
+
+
+def counting_validate(monkeypatch: pytest.MonkeyPatch, fail_first: bool = False) -> list[bytes]:
+    """Count the calls of bxml.validate (the first one raising, if asked)."""
+    calls: list[bytes] = []
+    real = bxml.validate
+
+    def validate(data: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(data)
+        if fail_first and len(calls) == 1:
+            raise bxml.ValidationError([])
+        real(data, *args, **kwargs)
+
+    monkeypatch.setattr(bxml, "validate", validate)
+    return calls
+
+
+def test_a_repeated_document_is_validated_once(monkeypatch):
+    app = WebhookApp()
+    calls = counting_validate(monkeypatch)
+    doc = Response(SpeakSentence(f"Only this test says {uuid.uuid4()}."), Hangup())
+    app.on("gather")(lambda event: doc)
+    body = json.dumps(GATHER).encode()
+    for _ in range(3):
+        status, _, reply = call(app, body, CONTENT_LENGTH=str(len(body)))
+        assert status.startswith("200") and reply == doc.to_bytes()
+    assert calls == [doc.to_bytes()]
+
+
+def test_a_document_that_failed_validation_is_validated_again(monkeypatch):
+    app = WebhookApp()
+    calls = counting_validate(monkeypatch, fail_first=True)
+    doc = Response(SpeakSentence(f"Only this test says {uuid.uuid4()}."))
+    app.on("gather")(lambda event: doc)
+    body = json.dumps(GATHER).encode()
+    first = call(app, body, CONTENT_LENGTH=str(len(body)))
+    second = call(app, body, CONTENT_LENGTH=str(len(body)))
+    assert DEFAULT_FALLBACK_TEXT.encode() in first[2]
+    assert second[2] == doc.to_bytes()
+    assert len(calls) == 2
 
 
 def test_the_bytes_actually_read_are_limited_too():

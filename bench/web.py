@@ -369,8 +369,11 @@ class Server:
 
 
 @contextmanager
-def server_process(kind: str) -> Iterator[Server]:
-    """Run ``bench.load_server kind`` in its own process, on 127.0.0.1."""
+def server_processes(kinds: Iterable[str]) -> Iterator[dict[str, Server]]:
+    """Run ``bench.load_server kind`` for each kind, each in its own process on 127.0.0.1.
+
+    They start together; each prints its port when it listens.
+    """
     import select
     import subprocess
     import sys
@@ -378,25 +381,32 @@ def server_process(kind: str) -> Iterator[Server]:
 
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.load_server", kind],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    processes: dict[str, subprocess.Popen[str]] = {}
     try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 30)
-        line = process.stdout.readline() if ready else ""
-        if not line.strip().isdigit():
-            raise RuntimeError(f"the {kind} server did not start (exit {process.poll()})")
-        yield Server(int(line), process.pid)
+        for kind in kinds:
+            processes[kind] = subprocess.Popen(
+                [sys.executable, "-m", "bench.load_server", kind],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        servers = {}
+        for kind, process in processes.items():
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 30)
+            line = process.stdout.readline() if ready else ""
+            if not line.strip().isdigit():
+                raise RuntimeError(f"the {kind} server did not start (exit {process.poll()})")
+            servers[kind] = Server(int(line), process.pid)
+        yield servers
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 def drive(port: int, requests: int, clients: int, expected: bytes) -> tuple[float, list[float]]:
@@ -465,8 +475,8 @@ def measure_load(
 ) -> dict[str, Rounds]:
     """Drive every server for ``rounds`` rounds, alternating their order."""
     found = {kind: Rounds([], [], []) for kind in servers}
-    for server in servers.values():  # warm-up: connections, imports, first builds
-        drive(server.port, clients * 4, clients, expected)
+    for server in servers.values():  # warm-up: connections, first builds
+        drive(server.port, clients * 4 if rounds > 1 else clients, clients, expected)
     for round_number in range(rounds):
         order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
         for kind in order:
@@ -504,8 +514,7 @@ def load_case(settings: Settings) -> tuple[Case, list[Target]]:
     except ImportError as exc:
         case["skipped"][names["webhook"]] = f"not available yet ({exc})"
         return case, [check(claim, ">=", 0.8, None)]
-    with ExitStack() as stack:
-        servers = {kind: stack.enter_context(server_process(kind)) for kind in names}
+    with server_processes(names) as servers:
         found = measure_load(servers, requests, clients, rounds, reply_bytes())
     median = {kind: statistics.median(one.throughput) for kind, one in found.items()}
     for kind, name in names.items():

@@ -24,12 +24,14 @@ Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when t
 and always for asynchronous events (Bandwidth ignores replies to them), even with no handler
 or a handler that raises; 400 (short JSON error) for a body that is not an event; 401 for bad
 credentials; 404 for a synchronous event (or a request that is no event at all) on a path with
-no route and no event handler; 405 for methods other than GET and POST; 413 over
-``max_body_bytes``; 414 for an oversized query string. A handler that raises, or returns
-something that is not a valid ``<Response>``, is logged with the callId; a synchronous call
-event is then answered with the fallback document so the caller is never left in silence,
-and a conference event with 204 (a conference reply may not hang up, and 204 is what
-Bandwidth accepts as "nothing to do").
+no route and no event handler, or for an unknown or tampered hosted-document path; 405 for
+methods other than GET and POST; 410 for an expired signed hosted-document path; 413 over
+``max_body_bytes``; 414 for an oversized query string; 503 when the hosting store fails.
+
+A handler that raises, or returns something that is not a valid ``<Response>``, is logged
+with the callId; a synchronous call event is then answered with the fallback document so
+the caller is never left in silence, and a conference event with 204 (a conference reply
+may not hang up, and 204 is what Bandwidth accepts as "nothing to do").
 """
 
 from __future__ import annotations

@@ -464,13 +464,14 @@ class WebhookApp:
         try:
             return _Reply(HTTPStatus.OK, _render(result), _XML)
         except Exception as exc:
+            reply = self._failed(event)
             logger.error(
                 "the handler of the %s returned an unusable document; answered %s: %s",
                 _describe(event),
-                "the fallback" if self._failed(event) is self._fallback else "204",
+                "the fallback" if reply is self._fallback else "204",
                 exc,
             )
-            return self._failed(event)
+            return reply
 
     def _failed(self, event: Event) -> _Reply:
         """The reply when a handler fails: the fallback where a call waits for a document."""

@@ -207,11 +207,6 @@ class HostedDocuments:
         """Whether documents that fit a URL travel in signed tokens."""
         return self._secret is not None
 
-    @property
-    def store(self) -> DocumentStore:
-        """The store for documents not carried by a token."""
-        return self._store
-
     def add(self, body: bytes, ttl: float) -> str:
         """Register ``body`` for ``ttl`` seconds; return its path (a token if it fits)."""
         if self._secret is not None:

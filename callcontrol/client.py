@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, Field, fields
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -101,11 +101,11 @@ class CallsClient:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        check.text("CallsClient", "account_id", account_id, required=True)
+        account_segment = _path_segment("CallsClient", "account_id", account_id)
         self.account_id = account_id
         self.base_url = _service_url("base_url", base_url).rstrip("/")
         self.token_url = _service_url("token_url", token_url)
-        self._calls_url = f"{self.base_url}/accounts/{quote(account_id, safe='')}/calls"
+        self._calls_url = f"{self.base_url}/accounts/{account_segment}/calls"
         checked_timeout = _timeout(timeout)
         self._auth = self._make_auth(username, password, client_id, client_secret, clock)
         # Created last, so that a bad argument never leaves an unclosed session behind.
@@ -345,8 +345,7 @@ class CallsClient:
         return Token(token, renewal_time(now, float(expires_in)))
 
     def _call_url(self, call_id: str) -> str:
-        check.text("CallsClient", "call_id", call_id, required=True)
-        return f"{self._calls_url}/{quote(call_id, safe='')}"
+        return f"{self._calls_url}/{_path_segment('CallsClient', 'call_id', call_id)}"
 
     def _next_url(self, url: str, *, from_server: bool) -> str:
         """Refuse a next-page URL on another origin: our credentials would go with it."""
@@ -422,6 +421,19 @@ def _new_session() -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _path_segment(owner: str, name: str, value: object) -> str:
+    """``value`` percent-encoded as one URL path segment.
+
+    URL handling removes ``.`` and ``..`` segments (``calls/..`` would address the account),
+    so they are refused rather than sent somewhere else.
+    """
+    check.text(owner, name, value, required=True)
+    segment = cast(str, value)
+    if segment in (".", ".."):
+        check.fail(owner, name, value, "must not be '.' or '..' (a URL path drops such segments)")
+    return quote(segment, safe="")
 
 
 def _service_url(name: str, value: str) -> str:

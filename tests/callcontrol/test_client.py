@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
 import responses
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from responses import matchers
 
 from callcontrol import (
@@ -693,3 +697,49 @@ class TestAgainstARealServer:
             client.update_call_bxml("c-live", "<Bxml><Hangup/></Bxml>")
         assert "<SpeakSentence>Goodbye</SpeakSentence>" in api.bxml["c-live"][0]
         assert api.bxml["c-live"][1] == "<Bxml><Hangup/></Bxml>"
+
+
+class TestPathSegments:
+    """Ids become exactly one URL path segment; '.' and '..' would be dropped by URL handling."""
+
+    @pytest.mark.parametrize("call_id", [".", ".."])
+    @responses.activate
+    def test_dot_call_ids_are_refused_before_sending(self, call_id: str) -> None:
+        client = make_client()
+        for operation in (
+            lambda: client.update_call(call_id, state="completed"),
+            lambda: client.get_call_state(call_id),
+            lambda: client.hangup(call_id),
+            lambda: client.update_call_bxml(call_id, "<Bxml><Hangup/></Bxml>"),
+        ):
+            with pytest.raises(InvalidRequestError, match="call_id") as info:
+                operation()
+            assert info.value.field == "call_id"
+            assert "'.' or '..'" in str(info.value)
+        assert len(responses.calls) == 0
+
+    @pytest.mark.parametrize("account_id", [".", ".."])
+    def test_dot_account_ids_are_refused(self, account_id: str) -> None:
+        with pytest.raises(InvalidRequestError, match="account_id") as info:
+            CallsClient(account_id, username=USERNAME, password=PASSWORD)
+        assert info.value.field == "account_id"
+
+    @pytest.mark.parametrize("call_id", ["...", ".a", "a.", "%2E%2E", "./x"])
+    @responses.activate
+    def test_other_dotted_ids_are_one_segment(self, call_id: str) -> None:
+        responses.get(re.compile(rf"{re.escape(CALLS_URL)}/[^/]+"), json=call_state_json())
+        make_client().get_call_state(call_id)
+        sent = responses.calls[0].request.url
+        assert sent.rsplit("/", 1)[0] == CALLS_URL
+        assert unquote(sent.rsplit("/", 1)[1]) == call_id
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.text(min_size=1).filter(lambda s: s not in (".", "..")))
+    def test_any_call_id_is_exactly_the_last_segment(self, call_id: str) -> None:
+        assume(not any(0xD800 <= ord(ch) <= 0xDFFF for ch in call_id))
+        with responses.RequestsMock() as mock:
+            mock.get(re.compile(rf"{re.escape(CALLS_URL)}/[^/]+"), json=call_state_json())
+            make_client().get_call_state(call_id)
+            sent = mock.calls[0].request.url
+        assert sent.rsplit("/", 1)[0] == CALLS_URL
+        assert unquote(sent.rsplit("/", 1)[1]) == call_id

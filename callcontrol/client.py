@@ -36,7 +36,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from . import _checks as check
-from ._auth import BasicAuth, ClientCredentialsAuth, Token, renewal_time
+from ._auth import (
+    BasicAuth,
+    ClientCredentialsAuth,
+    Token,
+    check_credential,
+    check_encodable,
+    is_bearer_token,
+    renewal_time,
+)
 from ._bxml_payload import bxml_payload
 from ._http import Transport
 from ._time import format_datetime, parse_datetime
@@ -314,11 +322,11 @@ class CallsClient:
                 field="username",
             )
         if basic:
-            check.text("CallsClient", "username", username, required=True)
-            check.text("CallsClient", "password", password, required=True, secret=True)
+            check_credential("CallsClient", "username", username, secret=False, user=True)
+            check_credential("CallsClient", "password", password, secret=True, user=False)
             return BasicAuth(str(username), str(password))
-        check.text("CallsClient", "client_id", client_id, required=True)
-        check.text("CallsClient", "client_secret", client_secret, required=True, secret=True)
+        check_credential("CallsClient", "client_id", client_id, secret=False, user=True)
+        check_credential("CallsClient", "client_secret", client_secret, secret=True, user=False)
         credentials = BasicAuth(str(client_id), str(client_secret))
         return ClientCredentialsAuth(lambda now: self._fetch_token(credentials, now), clock)
 
@@ -335,6 +343,13 @@ class CallsClient:
         if not isinstance(token, str) or not token:
             raise UnexpectedResponseError(
                 f"the token endpoint answered {response.status_code} without an access_token",
+                status=response.status_code,
+            )
+        if not is_bearer_token(token):
+            raise UnexpectedResponseError(
+                f"the token endpoint answered {response.status_code} with an access_token "
+                "that cannot be sent as a bearer token (RFC 6750 allows letters, digits "
+                "and -._~+/ followed by =)",
                 status=response.status_code,
             )
         if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
@@ -430,6 +445,7 @@ def _path_segment(owner: str, name: str, value: object) -> str:
     so they are refused rather than sent somewhere else.
     """
     check.text(owner, name, value, required=True)
+    check_encodable(owner, name, value)
     segment = cast(str, value)
     if segment in (".", ".."):
         check.fail(owner, name, value, "must not be '.' or '..' (a URL path drops such segments)")

@@ -44,6 +44,7 @@ from .calls_helpers import (
     USERNAME,
     call_state_json,
     create_response_json,
+    exception_texts,
     instant_retry,
     make_client,
 )
@@ -743,3 +744,63 @@ class TestPathSegments:
             sent = mock.calls[0].request.url
         assert sent.rsplit("/", 1)[0] == CALLS_URL
         assert unquote(sent.rsplit("/", 1)[1]) == call_id
+
+
+class TestUnencodableCredentials:
+    """A lone surrogate cannot be sent: it is refused up front, and no secret leaks."""
+
+    SECRET_TAIL = "Zq9-unique-tail"
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field"),
+        [
+            ({"username": "u\ud800", "password": "p"}, "username"),
+            ({"username": "u", "password": "p\ud800Zq9-unique-tail"}, "password"),
+            ({"client_id": "c\udfff", "client_secret": "s"}, "client_id"),
+            ({"client_id": "c", "client_secret": "\ud800Zq9-unique-tail"}, "client_secret"),
+        ],
+    )
+    def test_credentials(self, kwargs: dict[str, Any], field: str) -> None:
+        with pytest.raises(InvalidRequestError) as info:
+            CallsClient(ACCOUNT_ID, **kwargs)
+        assert info.value.field == field
+        assert field in str(info.value) and "surrogate" in str(info.value)
+        assert self.SECRET_TAIL not in exception_texts(info.value)
+        assert not isinstance(info.value.__context__, UnicodeError)
+
+    @pytest.mark.parametrize("kwargs", [{"username": "a:b", "password": "p"}, {"client_id": "a:b", "client_secret": "s"}])
+    def test_a_colon_in_the_user_part_is_refused(self, kwargs: dict[str, Any]) -> None:
+        with pytest.raises(InvalidRequestError, match="must not contain ':'"):
+            CallsClient(ACCOUNT_ID, **kwargs)
+
+    def test_account_id(self) -> None:
+        with pytest.raises(InvalidRequestError, match="account_id") as info:
+            CallsClient("99\ud800", username=USERNAME, password=PASSWORD)
+        assert info.value.field == "account_id"
+
+    @responses.activate
+    def test_call_id(self) -> None:
+        with pytest.raises(InvalidRequestError, match="call_id") as info:
+            make_client().update_call("c-\ud800", state="completed")
+        assert info.value.field == "call_id"
+        assert len(responses.calls) == 0
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.text(), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), st.text())
+    def test_any_password_with_a_surrogate(self, head: str, lone: str, tail: str) -> None:
+        password = f"{head}{lone}{tail}{self.SECRET_TAIL}"
+        with pytest.raises(InvalidRequestError) as info:
+            CallsClient(ACCOUNT_ID, username=USERNAME, password=password)
+        assert info.value.field == "password" and info.value.value == "***"
+        assert self.SECRET_TAIL not in exception_texts(info.value)
+
+    @pytest.mark.parametrize(
+        "token", ["tok\nZq9-unique-tail", "tök-Zq9-unique-tail", "a Zq9-unique-tail", ""]
+    )
+    @responses.activate
+    def test_unusable_access_tokens_are_refused_without_showing_them(self, token: str) -> None:
+        responses.post(TOKEN_URL, json=_token(token))
+        with pytest.raises(UnexpectedResponseError, match="access_token") as info:
+            oauth_client().get_call_state(CALL_ID)
+        assert self.SECRET_TAIL not in exception_texts(info.value)
+        assert len(responses.calls) == 1

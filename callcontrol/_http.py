@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -48,11 +48,13 @@ class Transport:
         timeout: TimeoutPair,
         retry: RetryPolicy,
         user_agent: str,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.session = session
         self.timeout = timeout
         self.retry = retry
         self.user_agent = user_agent
+        self.redact = redact
 
     def request(
         self,
@@ -85,8 +87,10 @@ class Transport:
             except rex.RequestException as exc:
                 failure = classify(exc)
                 if not self.retry.retry_failure(method, failure, retries):
-                    raise transport_error(method, url, exc, failure, retries) from exc
-                self._wait(method, url, describe(exc), self.retry.backoff(retries), retries)
+                    failed = transport_error(method, url, exc, failure, retries, self.redact)
+                    raise failed from exc
+                reason = self.redact(describe(exc))
+                self._wait(method, url, reason, self.retry.backoff(retries), retries)
                 retries += 1
                 continue
             logger.debug("%s %s -> %d", method, url, response.status_code)
@@ -107,7 +111,15 @@ class Transport:
         body = response.text
         response.close()
         headers = dict(response.headers)
-        return api_error(response.status_code, method, url, headers, body, now=self.retry.clock())
+        return api_error(
+            response.status_code,
+            method,
+            url,
+            headers,
+            body,
+            now=self.retry.clock(),
+            redact=self.redact,
+        )
 
     def _retry_delay(self, method: str, response: requests.Response, retries: int) -> float | None:
         if not self.retry.retry_status(method, response.status_code, retries):
@@ -155,14 +167,19 @@ def classify(exc: rex.RequestException) -> Failure:
 
 
 def transport_error(
-    method: str, url: str, exc: rex.RequestException, failure: Failure, retries: int
+    method: str,
+    url: str,
+    exc: rex.RequestException,
+    failure: Failure,
+    retries: int,
+    redact: Callable[[str], str] = str,
 ) -> TransportError:
     """A TransportError saying what failed and whether the request may have been received."""
     tries = f" after {retries + 1} attempts" if retries else ""
     message = f"{method} {url} failed{tries}: {describe(exc)}"
     if failure is Failure.MAYBE_SENT:
         message += "; the request may have reached the server"
-    return TransportError(message, maybe_sent=failure is Failure.MAYBE_SENT)
+    return TransportError(redact(message), maybe_sent=failure is Failure.MAYBE_SENT)
 
 
 def describe(exc: rex.RequestException) -> str:

@@ -47,6 +47,7 @@ from ._auth import (
 )
 from ._bxml_payload import bxml_payload
 from ._http import Transport
+from ._redact import Redactor
 from ._time import format_datetime, parse_datetime
 from ._version import __version__
 from .exceptions import CallControlError, InvalidRequestError, UnexpectedResponseError
@@ -115,6 +116,7 @@ class CallsClient:
         self.token_url = _service_url("token_url", token_url)
         self._calls_url = f"{self.base_url}/accounts/{account_segment}/calls"
         checked_timeout = _timeout(timeout)
+        self._redact = Redactor()
         self._auth = self._make_auth(username, password, client_id, client_secret, clock)
         # Created last, so that a bad argument never leaves an unclosed session behind.
         self._owns_session = session is None
@@ -124,6 +126,7 @@ class CallsClient:
             timeout=checked_timeout,
             retry=retry if retry is not None else NO_RETRY,
             user_agent=USER_AGENT,
+            redact=self._redact,
         )
         self._closed = False
         self._close_lock = threading.Lock()
@@ -163,12 +166,12 @@ class CallsClient:
         """
         body = _request_model(CreateCall, call, fields)
         response = self._send("POST", self._calls_url, json_body=body.to_dict())
-        return CreateCallResponse.from_dict(_json_object(response))
+        return CreateCallResponse.from_dict(_json_object(response, self._redact))
 
     def get_call_state(self, call_id: str) -> CallState:
         """The current state of a call (getCallState); 404 once it ended over 7 days ago."""
         response = self._send("GET", self._call_url(call_id))
-        return CallState.from_dict(_json_object(response))
+        return CallState.from_dict(_json_object(response, self._redact))
 
     def list_calls(
         self,
@@ -324,9 +327,11 @@ class CallsClient:
         if basic:
             check_credential("CallsClient", "username", username, secret=False, user=True)
             check_credential("CallsClient", "password", password, secret=True, user=False)
+            self._redact.add_basic(str(username), str(password))
             return BasicAuth(str(username), str(password))
         check_credential("CallsClient", "client_id", client_id, secret=False, user=True)
         check_credential("CallsClient", "client_secret", client_secret, secret=True, user=False)
+        self._redact.add_basic(str(client_id), str(client_secret))
         credentials = BasicAuth(str(client_id), str(client_secret))
         return ClientCredentialsAuth(lambda now: self._fetch_token(credentials, now), clock)
 
@@ -338,8 +343,10 @@ class CallsClient:
             content_type=_FORM,
             auth=credentials,
         )
-        data = _json_object(response)
+        data = _json_object(response, self._redact)
         token, expires_in = data.get("access_token"), data.get("expires_in")
+        if isinstance(token, str):
+            self._redact.add_token(token)
         if not isinstance(token, str) or not token:
             raise UnexpectedResponseError(
                 f"the token endpoint answered {response.status_code} without an access_token",
@@ -366,19 +373,21 @@ class CallsClient:
         """Refuse a next-page URL on another origin: our credentials would go with it."""
         if _origin(url) == _origin(self.base_url):
             return url
-        message = f"refusing to send credentials to {url}: not on {self.base_url}"
+        message = self._redact(f"refusing to send credentials to {url}: not on {self.base_url}")
         if from_server:
             raise UnexpectedResponseError(f"the API sent a next-page link {message}")
         raise InvalidRequestError(message, field="next_url", value=url)
 
     def _fetch_page(self, url: str, params: Mapping[str, str] | None) -> CallsPage:
         response = self._send("GET", url, params=params)
-        data = _json(response)
+        data = _json(response, self._redact)
         if not isinstance(data, list):
             raise UnexpectedResponseError(
-                f"GET {url}: expected a JSON array of calls, got {type(data).__name__}",
+                self._redact(
+                    f"GET {url}: expected a JSON array of calls, got {type(data).__name__}"
+                ),
                 status=response.status_code,
-                body=response.text,
+                body=self._redact(response.text),
             )
         items = [CallState.from_dict(item) for item in data]
         return CallsPage(items, next_link(response.headers, response.url))
@@ -410,7 +419,9 @@ class CallsClient:
         if response.status_code >= 300:
             location = response.headers.get("Location", "no Location")
             raise UnexpectedResponseError(
-                f"{method} {url}: unexpected redirect {response.status_code} ({location})",
+                self._redact(
+                    f"{method} {url}: unexpected redirect {response.status_code} ({location})"
+                ),
                 status=response.status_code,
             )
         return response
@@ -594,26 +605,38 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
-def _json(response: requests.Response) -> Any:
+_NOT_JSON = object()
+
+
+def _json(response: requests.Response, redact: Callable[[str], str]) -> Any:
     try:
-        return response.json()
-    except ValueError as exc:
-        snippet = " ".join(response.text.split())[:200]
+        data = response.json()
+    except ValueError:
+        # Raised below, outside this block: the decoder's error holds the whole body.
+        data = _NOT_JSON
+    if data is _NOT_JSON:
+        body = redact(response.text)
+        snippet = " ".join(body.split())[:200]
         raise UnexpectedResponseError(
-            f"{response.request.method} {response.url}: the {response.status_code} answer is "
-            f"not JSON: {snippet!r}",
+            redact(
+                f"{response.request.method} {response.url}: the {response.status_code} "
+                f"answer is not JSON: {snippet!r}"
+            ),
             status=response.status_code,
-            body=response.text,
-        ) from exc
+            body=body,
+        )
+    return data
 
 
-def _json_object(response: requests.Response) -> Mapping[str, Any]:
-    data = _json(response)
+def _json_object(response: requests.Response, redact: Callable[[str], str]) -> Mapping[str, Any]:
+    data = _json(response, redact)
     if not isinstance(data, dict):
         raise UnexpectedResponseError(
-            f"{response.request.method} {response.url}: expected a JSON object, "
-            f"got {type(data).__name__}",
+            redact(
+                f"{response.request.method} {response.url}: expected a JSON object, "
+                f"got {type(data).__name__}"
+            ),
             status=response.status_code,
-            body=response.text,
+            body=redact(response.text),
         )
     return data

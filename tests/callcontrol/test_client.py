@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from responses import matchers
 
 from callcontrol import (
+    ApiError,
     CallControlError,
     CallsClient,
     CallState,
@@ -804,3 +805,77 @@ class TestUnencodableCredentials:
             oauth_client().get_call_state(CALL_ID)
         assert self.SECRET_TAIL not in exception_texts(info.value)
         assert len(responses.calls) == 1
+
+
+def _echo_app(status: int, kind: str, token: str = "") -> Any:
+    """A server that echoes the request's Authorization header and body into its answer."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length).decode() if length else ""
+        if token and environ["PATH_INFO"] == "/oauth2/token":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(_token(token)).encode()]
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        said = f"you sent Authorization: {auth} and body {body!r}"
+        if kind == "json":
+            payload = json.dumps({"type": "validation", "description": said, "id": auth})
+        else:
+            payload = said
+        headers = [("Content-Type", f"application/{kind}"), ("X-Echo", auth)]
+        start_response(f"{status} Echo", headers)
+        return [payload.encode()]
+
+    return app
+
+
+class TestEchoedCredentials:
+    """A server echoing the request's credentials never gets them into our exceptions."""
+
+    PAIR = f"{USERNAME}:{PASSWORD}"
+    PAIR_B64 = base64.b64encode(PAIR.encode()).decode()
+
+    def _leaks(self, error: BaseException, *secrets: str) -> list[str]:
+        texts = exception_texts(error)
+        return [secret for secret in secrets if secret in texts]
+
+    @pytest.mark.parametrize(("status", "kind"), [(400, "json"), (500, "json"), (401, "text")])
+    def test_basic_credentials(self, status: int, kind: str) -> None:
+        from .fake_voice_api import serve
+
+        with serve(_echo_app(status, kind)) as url:
+            client = make_client(base_url=url, retry=None)
+            with pytest.raises(ApiError) as info:
+                client.update_call(CALL_ID, redirect_url="https://a.example/r", tag="x")
+        assert "you sent Authorization: Basic [redacted]" in str(info.value)
+        assert self._leaks(info.value, PASSWORD, self.PAIR, self.PAIR_B64) == []
+        assert info.value.headers.get("X-Echo") == "Basic [redacted]"
+
+    def test_a_success_status_with_an_unreadable_body(self) -> None:
+        from .fake_voice_api import serve
+
+        with serve(_echo_app(200, "text")) as url:
+            with pytest.raises(UnexpectedResponseError, match="not JSON") as info:
+                make_client(base_url=url).get_call_state(CALL_ID)
+        assert self._leaks(info.value, PASSWORD, self.PAIR, self.PAIR_B64) == []
+
+    def test_client_secret_at_the_token_endpoint(self) -> None:
+        from .fake_voice_api import serve
+
+        pair_b64 = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        with serve(_echo_app(401, "json")) as url:
+            client = oauth_client(base_url=url, token_url=f"{url}/oauth2/token")
+            with pytest.raises(UnauthorizedError) as info:
+                client.get_call_state(CALL_ID)
+        assert self._leaks(info.value, CLIENT_SECRET, pair_b64) == []
+
+    def test_bearer_token(self) -> None:
+        from .fake_voice_api import serve
+
+        token = "tok-3a9c1f27be5d4e08"
+        with serve(_echo_app(400, "json", token=token)) as url:
+            client = oauth_client(base_url=url, token_url=f"{url}/oauth2/token")
+            with pytest.raises(ApiError) as info:
+                client.hangup(CALL_ID)
+        assert self._leaks(info.value, token, CLIENT_SECRET) == []
+        assert f"Bearer {token}" not in repr(info.value.__dict__)

@@ -186,7 +186,9 @@ class CallsClient:
         """Every call matching the filters (listCalls), oldest first, fetched page by page.
 
         The filters are checked now; pages are fetched lazily, as the iterator advances,
-        following the API's ``Link: <...>; rel="next"`` header exactly as given.
+        following the API's ``Link: <...>; rel="next"`` header exactly as given. Each call
+        is yielded once; a page with no new call ends the listing, and more than the API's
+        10,000 calls (or 10,001 pages) raises :class:`UnexpectedResponseError`.
         """
         params = _list_params(
             to, from_, min_start_time, max_start_time, disconnect_cause, page_size

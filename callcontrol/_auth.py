@@ -80,13 +80,15 @@ class ClientCredentialsAuth(AuthBase):
                 self._token = token
             return token.value
 
-    def invalidate(self, rejected: str) -> bool:
-        """Forget the cached token if it is ``rejected``; True if a new one should be tried."""
+    def invalidate(self, rejected: str) -> None:
+        """Forget the cached token if it is ``rejected``, so that the next use fetches anew.
+
+        When another thread already replaced it, the cached token is kept: the caller
+        retries with it rather than fetching one more.
+        """
         with self._lock:
             if self._token is not None and self._token.value == rejected:
                 self._token = None
-                return True
-            return False
 
     def __repr__(self) -> str:
         return "ClientCredentialsAuth(***)"

@@ -142,11 +142,18 @@ class Transport:
 
 
 def _renew_token(auth: AuthBase, error: ApiError, response: requests.Response) -> bool:
-    """A 401 to a bearer token may mean it was revoked early: drop it and try once more."""
+    """A 401 to a bearer token may mean it was revoked early: drop it and try once more.
+
+    Under concurrency the token may already have been replaced by another thread that got
+    the same 401; the retry then uses that replacement.
+    """
     if not isinstance(error, UnauthorizedError) or not isinstance(auth, ClientCredentialsAuth):
         return False
     sent = response.request.headers.get("Authorization", "")
-    return sent.startswith("Bearer ") and auth.invalidate(sent[len("Bearer ") :])
+    if not sent.startswith("Bearer "):
+        return False
+    auth.invalidate(sent[len("Bearer ") :])
+    return True
 
 
 def classify(exc: rex.RequestException) -> Failure:

@@ -299,6 +299,23 @@ class TestOAuth:
         assert responses.calls[3].request.headers["Authorization"] == "Bearer fresh"
 
     @responses.activate(registry=responses.registries.OrderedRegistry)
+    def test_a_token_replaced_by_another_thread_is_used_for_the_retry(self) -> None:
+        from callcontrol._auth import Token
+
+        client = oauth_client()
+
+        def refused_while_another_thread_renews(request: Any) -> tuple[int, dict[str, str], str]:
+            client._auth._token = Token("renewed-elsewhere", 1e9)  # type: ignore[union-attr]
+            return 401, {}, json.dumps({"type": "authentication-error"})
+
+        responses.post(TOKEN_URL, json=_token("old"))
+        responses.add_callback(responses.GET, CALL_URL, callback=refused_while_another_thread_renews)
+        responses.get(CALL_URL, json=call_state_json())
+        assert client.get_call_state(CALL_ID).call_id == CALL_ID
+        sent = [c.request.headers["Authorization"] for c in responses.calls]
+        assert sent[1:] == ["Bearer old", "Bearer renewed-elsewhere"]
+
+    @responses.activate(registry=responses.registries.OrderedRegistry)
     def test_a_second_401_is_raised(self) -> None:
         responses.post(TOKEN_URL, json=_token("a"))
         responses.get(CALL_URL, status=401, json={"type": "authentication-error"})
@@ -673,6 +690,40 @@ class TestAgainstARealServer:
             assert client.get_call_state("c-oauth").call_id == "c-oauth"
             assert client.get_call_state("c-oauth").call_id == "c-oauth"
         assert [r.path for r in api.requests].count("/oauth2/token") == 1
+
+    def test_threads_retry_with_a_token_another_thread_renewed(self, api: Any) -> None:
+        api.add_call("c-shared")
+        api.revoke_every = 60
+        errors: list[BaseException] = []
+        done: list[int] = []
+        client = self._client(
+            api,
+            username=None,
+            password=None,
+            client_id=api.client_id,
+            client_secret=api.client_secret,
+            token_url=f"{api.base_url}/oauth2/token",
+        )
+        barrier = threading.Barrier(8)
+
+        def work() -> None:
+            barrier.wait()
+            for _ in range(50):
+                try:
+                    client.get_call_state("c-shared")
+                    done.append(1)
+                except BaseException as exc:  # surfaced by the assertion below
+                    errors.append(exc)
+
+        with client:
+            threads = [threading.Thread(target=work) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert [type(e).__name__ for e in errors] == [] and len(done) == 400
+        fetches = [r.path for r in api.requests].count("/oauth2/token")
+        assert 400 // 60 <= fetches - 1 <= 400 // 60 + 1
 
     def test_concurrent_use_of_one_client(self, api: Any) -> None:
         for i in range(20):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import NewConnectionError
 
 from ._auth import ClientCredentialsAuth
+from ._body import Deadline, read_body
 from .exceptions import ApiError, TransportError, UnauthorizedError, api_error, parse_retry_after
 from .retry import Failure, RetryPolicy
 
@@ -39,7 +41,11 @@ _OBJECT_PREFIX = re.compile(r"^<[^>]*>:\s*")
 
 
 class Transport:
-    """Sends requests over one session, applying the retry policy."""
+    """Sends requests over one session, applying the retry policy, deadline and size limit.
+
+    ``deadline`` (seconds, None for none) bounds one call of :meth:`request` as a whole:
+    attempts, waits between them and reading the response, measured on ``clock``.
+    """
 
     def __init__(
         self,
@@ -49,12 +55,18 @@ class Transport:
         retry: RetryPolicy,
         user_agent: str,
         redact: Callable[[str], str] = str,
+        deadline: float | None = None,
+        max_response_bytes: int = 32 * 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.session = session
         self.timeout = timeout
         self.retry = retry
         self.user_agent = user_agent
         self.redact = redact
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
+        self.clock = clock
 
     def request(
         self,
@@ -66,33 +78,26 @@ class Transport:
         body: bytes | None = None,
         content_type: str | None = None,
     ) -> requests.Response:
-        """Send until success or a final failure; return the 2xx/3xx response."""
+        """Send until success or a final failure; return the 2xx/3xx response, read whole."""
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
+        deadline = Deadline(self.deadline, self.clock)
+        what = self.redact(f"{method} {url}")
         retries = 0
-        renewed = False
+        renewed = maybe_sent = False
         while True:
+            if deadline.remaining() <= 0:
+                raise deadline.exceeded(what, maybe_sent=maybe_sent)
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=body,
-                    headers=headers,
-                    auth=auth,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
+                response = self._attempt(method, url, what, params, body, headers, auth, deadline)
             except rex.RequestException as exc:
                 failure = classify(exc)
-                if not self.retry.retry_failure(method, failure, retries):
-                    failed = transport_error(method, url, exc, failure, retries, self.redact)
-                    raise failed from exc
-                reason = self.redact(describe(exc))
-                self._wait(method, url, reason, self.retry.backoff(retries), retries)
+                maybe_sent = maybe_sent or failure is Failure.MAYBE_SENT
+                self._after_failure(method, url, exc, failure, retries, deadline)
                 retries += 1
                 continue
+            maybe_sent = True
             logger.debug("%s %s -> %d", method, url, response.status_code)
             if response.status_code < 400:
                 return response
@@ -102,10 +107,64 @@ class Transport:
                 logger.debug("%s %s: bearer token refused, fetching a new one", method, url)
                 continue
             delay = self._retry_delay(method, response, retries)
-            if delay is None:
+            if delay is None or not deadline.allows(delay):
                 raise error
             self._wait(method, url, f"HTTP {response.status_code}", delay, retries)
             retries += 1
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        auth: AuthBase,
+        deadline: Deadline,
+    ) -> requests.Response:
+        response = self.session.request(
+            method,
+            url,
+            params=params,
+            data=body,
+            headers=headers,
+            auth=auth,
+            timeout=deadline.cap(self.timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+        read_body(
+            response,
+            what=what,
+            deadline=deadline,
+            read_timeout=self.timeout[1],
+            max_bytes=self.max_response_bytes,
+        )
+        return response
+
+    def _after_failure(
+        self,
+        method: str,
+        url: str,
+        exc: rex.RequestException,
+        failure: Failure,
+        retries: int,
+        deadline: Deadline,
+    ) -> None:
+        """Wait before the next attempt, or raise the failure if there is none."""
+        if deadline.remaining() <= 0:
+            what = self.redact(f"{method} {url} ({describe(exc)})")
+            raise deadline.exceeded(what, maybe_sent=failure is Failure.MAYBE_SENT) from exc
+        delay = (
+            self.retry.backoff(retries)
+            if self.retry.retry_failure(method, failure, retries)
+            else None
+        )
+        if delay is None or not deadline.allows(delay):
+            failed = transport_error(method, url, exc, failure, retries, self.redact)
+            raise failed from exc
+        self._wait(method, url, self.redact(describe(exc)), delay, retries)
 
     def _error(self, method: str, url: str, response: requests.Response) -> ApiError:
         body = response.text

@@ -58,7 +58,14 @@ from .retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 if TYPE_CHECKING:
     import bxml
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_TOKEN_URL", "CallsClient"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOKEN_URL",
+    "CallsClient",
+]
 
 #: The production Voice API.
 DEFAULT_BASE_URL = "https://voice.bandwidth.com/api/v2"
@@ -66,6 +73,12 @@ DEFAULT_BASE_URL = "https://voice.bandwidth.com/api/v2"
 DEFAULT_TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
 #: Seconds to wait for a connection, and for a response once connected.
 DEFAULT_TIMEOUT = (5.0, 30.0)
+#: Seconds one operation may take in all: every attempt, the waits between them and reading
+#: the response (a server trickling its answer cannot hold a call longer).
+DEFAULT_DEADLINE = 120.0
+#: The largest response body accepted, in bytes once decompressed (a full 10,000-call
+#: listCalls page is about 10 MB).
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 USER_AGENT = f"bxml-callcontrol/{__version__} python-requests/{requests.__version__}"
 
@@ -86,10 +99,17 @@ class CallsClient:
     :param account_id: the Bandwidth account id, e.g. ``"9900000"``.
     :param base_url: the Voice API root (a local emulator's URL in tests).
     :param token_url: the OAuth2 token endpoint.
-    :param timeout: seconds as ``(connect, read)``, or one number for both.
+    :param timeout: seconds as ``(connect, read)``, or one number for both; each bounds one
+        wait on the network.
+    :param deadline: seconds one operation may take in all, retries, waits and reading the
+        response included (None: no limit); passing it raises
+        :class:`~callcontrol.exceptions.DeadlineExceededError`.
+    :param max_response_bytes: the largest response body accepted, counted after
+        decompression; a larger one raises
+        :class:`~callcontrol.exceptions.ResponseTooLargeError`.
     :param retry: the :class:`~callcontrol.retry.RetryPolicy`; None never retries.
     :param session: a :class:`requests.Session` to use; the caller keeps ownership of it.
-    :param clock: a monotonic clock in seconds, for the token lifetime.
+    :param clock: a monotonic clock in seconds, for the token lifetime and the deadline.
 
     The client is safe to share between threads, and is a context manager that closes
     its connection pool on exit.
@@ -106,6 +126,8 @@ class CallsClient:
         base_url: str = DEFAULT_BASE_URL,
         token_url: str = DEFAULT_TOKEN_URL,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = DEFAULT_RETRY,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -116,6 +138,17 @@ class CallsClient:
         self.token_url = _service_url("token_url", token_url)
         self._calls_url = f"{self.base_url}/accounts/{account_segment}/calls"
         checked_timeout = _timeout(timeout)
+        if deadline is not None and not _positive(deadline):
+            check.fail(
+                "CallsClient", "deadline", deadline, "must be a positive number of seconds or None"
+            )
+        if not _positive(max_response_bytes) or not isinstance(max_response_bytes, int):
+            check.fail(
+                "CallsClient",
+                "max_response_bytes",
+                max_response_bytes,
+                "must be a whole number of bytes, at least 1",
+            )
         self._redact = Redactor()
         self._auth = self._make_auth(username, password, client_id, client_secret, clock)
         # Created last, so that a bad argument never leaves an unclosed session behind.
@@ -127,6 +160,9 @@ class CallsClient:
             retry=retry if retry is not None else NO_RETRY,
             user_agent=USER_AGENT,
             redact=self._redact,
+            deadline=None if deadline is None else float(deadline),
+            max_response_bytes=max_response_bytes,
+            clock=clock,
         )
         self._closed = False
         self._close_lock = threading.Lock()

@@ -5,6 +5,8 @@ The tree::
     CallControlError
     ├── InvalidRequestError (also ValueError)  a request the client refuses to send
     ├── TransportError                         no HTTP response (timeout, refused, reset)
+    │   ├── DeadlineExceededError              the operation's deadline passed
+    │   └── ResponseTooLargeError              the body exceeds max_response_bytes
     ├── UnexpectedResponseError (also ValueError)  a 2xx/3xx answer the client cannot read
     └── ApiError                               the API answered with an error status
         ├── BadRequestError            400
@@ -77,6 +79,21 @@ class TransportError(CallControlError):
     def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.maybe_sent = maybe_sent
+
+
+class DeadlineExceededError(TransportError):
+    """The operation took longer than the client's ``deadline``, retries and waits included.
+
+    ``maybe_sent`` says whether an attempt may have reached the server.
+    """
+
+
+class ResponseTooLargeError(TransportError):
+    """The response body is larger than the client's ``max_response_bytes``.
+
+    The size is counted after decompression. The server received the request
+    (``maybe_sent`` is True); its answer was dropped unread.
+    """
 
 
 class UnexpectedResponseError(CallControlError, ValueError):

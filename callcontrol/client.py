@@ -25,7 +25,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import MISSING, Field, fields
 from datetime import datetime
 from types import TracebackType
@@ -176,18 +176,19 @@ class CallsClient:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {name: env[key] for name, key in _ENV.items() if env.get(key)}
+        problems: list[tuple[str, str]] = []
         if overrides.keys() & _CREDENTIALS:  # credentials given in code replace the environment's
             values = {k: v for k, v in values.items() if k not in _CREDENTIALS}
-        elif values.keys() & _BASIC and values.keys() & _OAUTH:
-            raise InvalidRequestError(
-                "set BW_USERNAME/BW_PASSWORD or BW_CLIENT_ID/BW_CLIENT_SECRET, not both",
-                field="username",
-            )
+        else:
+            problems += _env_credentials_problems(values.keys())
         values.update(overrides)
         account_id = values.pop("account_id", None)
         if not account_id:
+            problems.insert(0, ("account_id", "BW_ACCOUNT_ID is not set (or pass account_id=)"))
+        if problems:
+            text = "; ".join(problem for _, problem in problems)
             raise InvalidRequestError(
-                "BW_ACCOUNT_ID is not set (or pass account_id=)", field="account_id"
+                f"CallsClient.from_env: {text}; {_READ}", field=problems[0][0]
             )
         return cls(account_id, **values)
 
@@ -476,6 +477,22 @@ _ENV = {
 _BASIC = frozenset({"username", "password"})
 _OAUTH = frozenset({"client_id", "client_secret"})
 _CREDENTIALS = _BASIC | _OAUTH
+_READ = "read " + ", ".join(_ENV.values())
+_PAIRS = "set BW_USERNAME and BW_PASSWORD, or BW_CLIENT_ID and BW_CLIENT_SECRET"
+
+
+def _env_credentials_problems(found: Collection[str]) -> list[tuple[str, str]]:
+    """What keeps the ``found`` settings from holding exactly one pair of credentials."""
+    basic, oauth = _BASIC & set(found), _OAUTH & set(found)
+    if basic and oauth:
+        return [("username", f"{_PAIRS}, not both")]
+    if not basic and not oauth:
+        return [("username", f"no credentials; {_PAIRS} (or pass them as keyword arguments)")]
+    if len(basic | oauth) == 1:
+        (given,) = basic | oauth
+        (missing,) = (_BASIC if basic else _OAUTH) - {given}
+        return [(missing, f"{_ENV[missing]} is not set ({_ENV[given]} is)")]
+    return []
 
 
 def _new_session() -> requests.Session:

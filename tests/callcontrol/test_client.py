@@ -188,8 +188,31 @@ class TestFromEnv:
         assert client._auth.kind == "oauth2" and client._transport.timeout == (3.0, 3.0)
 
     def test_empty_variables_count_as_unset(self) -> None:
-        with pytest.raises(InvalidRequestError, match="give either"):
+        with pytest.raises(InvalidRequestError, match="no credentials"):
             CallsClient.from_env({"BW_ACCOUNT_ID": "1", "BW_USERNAME": "", "BW_PASSWORD": ""})
+
+    ALL_VARIABLES = ("BW_ACCOUNT_ID", "BW_USERNAME", "BW_PASSWORD", "BW_CLIENT_ID", "BW_CLIENT_SECRET")
+
+    @pytest.mark.parametrize("env", [{}, {"BW_ACCOUNT_ID": "1"}, {"BW_USERNAME": "u", "BW_PASSWORD": "p"}])
+    def test_missing_settings_name_every_variable_read(self, env: dict[str, str]) -> None:
+        with pytest.raises(InvalidRequestError) as info:
+            CallsClient.from_env(env)
+        for name in self.ALL_VARIABLES:
+            assert name in str(info.value), name
+
+    @pytest.mark.parametrize(
+        ("env", "missing"),
+        [
+            ({"BW_USERNAME": "u"}, "BW_PASSWORD"),
+            ({"BW_PASSWORD": "Secret-Value-1"}, "BW_USERNAME"),
+            ({"BW_CLIENT_ID": "c"}, "BW_CLIENT_SECRET"),
+            ({"BW_CLIENT_SECRET": "Secret-Value-1"}, "BW_CLIENT_ID"),
+        ],
+    )
+    def test_half_a_pair_names_the_missing_variable(self, env: dict[str, str], missing: str) -> None:
+        with pytest.raises(InvalidRequestError, match=f"{missing} is not set") as info:
+            CallsClient.from_env({"BW_ACCOUNT_ID": "1", **env})
+        assert "Secret-Value-1" not in exception_texts(info.value)
 
 
 class TestBasicAuth:

@@ -56,13 +56,14 @@ class Deadline:
 def read_body(
     response: requests.Response,
     *,
-    what: str,
+    what: Callable[[], str],
     deadline: Deadline,
     read_timeout: float,
     max_bytes: int,
 ) -> None:
     """Read the whole body into ``response`` (so ``.content``/``.json()`` work), or raise.
 
+    ``what`` names the request in error messages (called only to build one).
     Raises :class:`ResponseTooLargeError` past ``max_bytes`` decoded bytes (or at once for a
     larger ``Content-Length``), :class:`DeadlineExceededError` when the deadline passes,
     and the :mod:`requests` exception for a failed read. The connection is closed on failure
@@ -79,7 +80,9 @@ def read_body(
     response.close()  # with the content consumed, this returns the connection to the pool
 
 
-def _check_declared_length(response: requests.Response, what: str, max_bytes: int) -> None:
+def _check_declared_length(
+    response: requests.Response, what: Callable[[], str], max_bytes: int
+) -> None:
     """Refuse unread a body that announces more bytes than allowed (when not compressed:
     the limit counts decoded bytes, and a tiny compressed body is larger than its content).
     """
@@ -92,7 +95,7 @@ def _check_declared_length(response: requests.Response, what: str, max_bytes: in
 
 def _read_chunks(
     response: requests.Response,
-    what: str,
+    what: Callable[[], str],
     deadline: Deadline,
     read_timeout: float,
     max_bytes: int,
@@ -104,7 +107,7 @@ def _read_chunks(
     while True:
         left = deadline.remaining()
         if left <= 0:
-            raise deadline.exceeded(f"{what} (reading the response)", maybe_sent=True)
+            raise deadline.exceeded(f"{what()} (reading the response)", maybe_sent=True)
         _set_socket_timeout(raw, min(read_timeout, left))
         chunk = _translated(read)
         if not chunk:
@@ -145,9 +148,9 @@ def _translated(read: Callable[[], bytes]) -> bytes:
         raise rex.ConnectionError(exc) from exc
 
 
-def _too_large(what: str, detail: str, max_bytes: int) -> ResponseTooLargeError:
+def _too_large(what: Callable[[], str], detail: str, max_bytes: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(
-        f"{what}: the response {detail} than max_response_bytes allows ({max_bytes}); "
+        f"{what()}: the response {detail} than max_response_bytes allows ({max_bytes}); "
         "the request reached the server",
         maybe_sent=True,
     )

@@ -83,12 +83,14 @@ class Transport:
         if content_type is not None:
             headers["Content-Type"] = content_type
         deadline = Deadline(self.deadline, self.clock)
-        what = self.redact(f"{method} {url}")
+        def what() -> str:
+            return self.redact(f"{method} {url}")
+
         retries = 0
         renewed = maybe_sent = False
         while True:
             if deadline.remaining() <= 0:
-                raise deadline.exceeded(what, maybe_sent=maybe_sent)
+                raise deadline.exceeded(what(), maybe_sent=maybe_sent)
             try:
                 response = self._attempt(method, url, what, params, body, headers, auth, deadline)
             except rex.RequestException as exc:
@@ -116,7 +118,7 @@ class Transport:
         self,
         method: str,
         url: str,
-        what: str,
+        what: Callable[[], str],
         params: Mapping[str, str] | None,
         body: bytes | None,
         headers: Mapping[str, str],

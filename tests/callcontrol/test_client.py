@@ -276,6 +276,20 @@ class TestOAuth:
         assert sent[1:3] == ["Bearer tok-1", "Bearer tok-1"] and sent[4] == "Bearer tok-2"
         assert [c.request.url for c in responses.calls].count(TOKEN_URL) == 2
 
+    @responses.activate(registry=responses.registries.OrderedRegistry)
+    def test_an_expired_token_is_never_sent(self) -> None:
+        clock = Clock()
+        responses.post(TOKEN_URL, json=_token("tok-1", expires_in=600))
+        responses.get(CALL_URL, json=call_state_json())
+        responses.post(TOKEN_URL, json=_token("tok-2", expires_in=600))
+        responses.get(CALL_URL, json=call_state_json())
+        client = oauth_client(clock)
+        client.get_call_state(CALL_ID)
+        clock.now += 10_000  # long past its expiry
+        client.get_call_state(CALL_ID)
+        sent = [c.request.headers["Authorization"] for c in responses.calls]
+        assert sent[1] == "Bearer tok-1" and sent[3] == "Bearer tok-2"
+
     @responses.activate
     def test_short_lived_tokens_are_renewed_at_half_life(self) -> None:
         clock = Clock()

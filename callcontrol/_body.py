@@ -18,7 +18,11 @@ import urllib3.exceptions as u3
 
 from .exceptions import DeadlineExceededError, ResponseTooLargeError
 
-__all__ = ["Deadline", "read_body"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "Deadline", "read_body"]
+
+#: The largest response body accepted, in bytes once decompressed (a full 10,000-call
+#: listCalls page is about 10 MB).
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 # Bytes asked for per read: one socket read returns at most this much decoded data.
 _CHUNK = 64 * 1024

@@ -20,7 +20,7 @@ from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import NewConnectionError
 
 from ._auth import ClientCredentialsAuth
-from ._body import Deadline, read_body
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, Deadline, read_body
 from .exceptions import ApiError, TransportError, UnauthorizedError, api_error, parse_retry_after
 from .retry import Failure, RetryPolicy
 
@@ -56,7 +56,7 @@ class Transport:
         user_agent: str,
         redact: Callable[[str], str] = str,
         deadline: float | None = None,
-        max_response_bytes: int = 32 * 1024 * 1024,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.session = session
@@ -83,6 +83,7 @@ class Transport:
         if content_type is not None:
             headers["Content-Type"] = content_type
         deadline = Deadline(self.deadline, self.clock)
+
         def what() -> str:
             return self.redact(f"{method} {url}")
 
@@ -96,7 +97,7 @@ class Transport:
             except rex.RequestException as exc:
                 failure = classify(exc)
                 maybe_sent = maybe_sent or failure is Failure.MAYBE_SENT
-                self._after_failure(method, url, exc, failure, retries, deadline)
+                self._after_failure(method, url, exc, failure, retries, deadline, maybe_sent)
                 retries += 1
                 continue
             maybe_sent = True
@@ -153,11 +154,15 @@ class Transport:
         failure: Failure,
         retries: int,
         deadline: Deadline,
+        maybe_sent: bool,
     ) -> None:
-        """Wait before the next attempt, or raise the failure if there is none."""
+        """Wait before the next attempt, or raise the failure if there is none.
+
+        ``maybe_sent`` says whether this or an earlier attempt may have reached the server.
+        """
         if deadline.remaining() <= 0:
             what = self.redact(f"{method} {url} ({describe(exc)})")
-            raise deadline.exceeded(what, maybe_sent=failure is Failure.MAYBE_SENT) from exc
+            raise deadline.exceeded(what, maybe_sent=maybe_sent) from exc
         delay = (
             self.retry.backoff(retries)
             if self.retry.retry_failure(method, failure, retries)

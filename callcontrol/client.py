@@ -45,6 +45,7 @@ from ._auth import (
     is_bearer_token,
     renewal_time,
 )
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
 from ._bxml_payload import bxml_payload
 from ._http import Transport
 from ._redact import Redactor
@@ -76,9 +77,6 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 #: Seconds one operation may take in all: every attempt, the waits between them and reading
 #: the response (a server trickling its answer cannot hold a call longer).
 DEFAULT_DEADLINE = 120.0
-#: The largest response body accepted, in bytes once decompressed (a full 10,000-call
-#: listCalls page is about 10 MB).
-DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 USER_AGENT = f"bxml-callcontrol/{__version__} python-requests/{requests.__version__}"
 

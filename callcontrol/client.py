@@ -255,6 +255,8 @@ class CallsClient:
                 raise InvalidRequestError(
                     "next_url already carries the filters; pass it alone", field="next_url"
                 )
+            check.text("list_calls_page", "next_url", next_url, required=True)
+            check_encodable("list_calls_page", "next_url", next_url)
             return self._fetch_page(self._next_url(next_url, from_server=False), None)
         params = _list_params(
             to, from_, min_start_time, max_start_time, disconnect_cause, page_size
@@ -598,6 +600,7 @@ def _list_params(
     owner = "list_calls"
     for name, value in (("to", to), ("from_", from_), ("disconnect_cause", disconnect_cause)):
         check.text(owner, name, value)
+        check_encodable(owner, name, value)
     check.integer(owner, "page_size", page_size, low=1, high=10000)
     params = {
         "to": to,

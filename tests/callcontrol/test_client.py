@@ -874,6 +874,19 @@ class TestUnencodableCredentials:
         assert info.value.field == "call_id"
         assert len(responses.calls) == 0
 
+    @pytest.mark.parametrize("name", ["to", "from_", "disconnect_cause"])
+    @responses.activate
+    def test_list_filters(self, name: str) -> None:
+        with pytest.raises(InvalidRequestError, match=name) as info:
+            make_client().list_calls(**{name: "x\ud800"})
+        assert info.value.field == name and len(responses.calls) == 0
+
+    @responses.activate
+    def test_next_url(self) -> None:
+        with pytest.raises(InvalidRequestError, match="next_url"):
+            make_client().list_calls_page(next_url=f"{CALLS_URL}?pageToken=\ud800")
+        assert len(responses.calls) == 0
+
     @settings(max_examples=25, deadline=None)
     @given(st.text(), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), st.text())
     def test_any_password_with_a_surrogate(self, head: str, lone: str, tail: str) -> None:

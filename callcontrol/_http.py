@@ -1,4 +1,7 @@
-"""Sending one API request: timeouts, retries, error mapping and debug logging.
+"""Sending one API request: timeouts, the deadline, retries, error mapping and debug logging.
+
+Responses are streamed and read whole by :mod:`callcontrol._body`, within the operation's
+deadline and the size limit, before anything looks at them.
 
 Every exception from :mod:`requests` becomes a :class:`TransportError` (chained with
 ``raise ... from``), every error status an :class:`ApiError` from the status table.

@@ -209,3 +209,26 @@ class TestSizeLimit:
             else:
                 read_body(response, what=lambda: "x", deadline=deadline, read_timeout=5, max_bytes=limit)
                 assert response.content == payload
+
+
+def test_a_body_read_whole_gives_the_connection_back_for_the_next_request() -> None:
+    from tests.wsgi_server import serve_wsgi
+
+    body = gzip.compress(json.dumps(call_state_json()).encode())
+    ports: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        ports.append(environ["REMOTE_PORT"])
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+            ("Content-Length", str(len(body))),
+        ]
+        start_response("200 OK", headers)
+        return [body]
+
+    with serve_wsgi(app) as url:
+        with _client(url) as client:
+            for _ in range(4):
+                assert client.get_call_state(CALL_ID).call_id == CALL_ID
+    assert len(ports) == 4 and len(set(ports)) == 1

@@ -22,8 +22,8 @@ __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor"]
 
 #: What a removed credential is replaced with.
 MASK = "[redacted]"
-#: Shorter raw values are not searched for: masking every "ab" would garble messages. Their
-#: ``user:password`` and base64 forms are still removed.
+#: Shorter passwords and tokens are not searched for: masking every "ab" would garble
+#: messages. The ``user:password`` and base64 forms of a short password are still removed.
 MIN_SECRET_LENGTH = 4
 _RECENT_TOKENS = 4
 
@@ -58,6 +58,8 @@ class Redactor:
 
     def add_token(self, token: str) -> None:
         """Remember a bearer token (the most recent few are kept)."""
+        if len(token) < MIN_SECRET_LENGTH:
+            return
         with self._lock:
             self._tokens.append(token)
             self._known = None

@@ -101,7 +101,9 @@ class CallsClient:
         wait on the network.
     :param deadline: seconds one operation may take in all, retries, waits and reading the
         response included (None: no limit); passing it raises
-        :class:`~callcontrol.exceptions.DeadlineExceededError`.
+        :class:`~callcontrol.exceptions.DeadlineExceededError`. Every network wait is capped
+        by the time left and the body is read one socket read at a time; only a status line
+        and headers sent byte by byte are bounded by the read timeout per byte instead.
     :param max_response_bytes: the largest response body accepted, counted after
         decompression; a larger one raises
         :class:`~callcontrol.exceptions.ResponseTooLargeError`.

@@ -93,7 +93,7 @@ def _check_declared_length(
     if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
         return
     declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(what, f"announces {int(declared)} bytes", max_bytes)
 
 

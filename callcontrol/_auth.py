@@ -7,6 +7,7 @@ requests from reading ``~/.netrc`` credentials over ours. Neither repr shows a s
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,13 @@ from dataclasses import dataclass
 import requests
 from requests.auth import AuthBase
 
+from . import _checks as check
+
 #: Renew a token this many seconds before it expires (as the official SDK does).
 RENEW_MARGIN = 60.0
+
+# RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 class BasicAuth(AuthBase):
@@ -74,13 +80,15 @@ class ClientCredentialsAuth(AuthBase):
                 self._token = token
             return token.value
 
-    def invalidate(self, rejected: str) -> bool:
-        """Forget the cached token if it is ``rejected``; True if a new one should be tried."""
+    def invalidate(self, rejected: str) -> None:
+        """Forget the cached token if it is ``rejected``, so that the next use fetches anew.
+
+        When another thread already replaced it, the cached token is kept: the caller
+        retries with it rather than fetching one more.
+        """
         with self._lock:
             if self._token is not None and self._token.value == rejected:
                 self._token = None
-                return True
-            return False
 
     def __repr__(self) -> str:
         return "ClientCredentialsAuth(***)"
@@ -99,3 +107,35 @@ def basic_header(username: str, password: str) -> str:
     """The ``Authorization`` value for HTTP Basic (UTF-8, as RFC 7617 recommends)."""
     pair = f"{username}:{password}".encode()
     return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def check_credential(owner: str, name: str, value: object, *, secret: bool, user: bool) -> None:
+    """A non-empty string that can be sent: UTF-8 encodable, and no ``:`` in a user name.
+
+    Checked without encoding, so that no UnicodeEncodeError (which would carry the whole
+    value) is ever raised or chained.
+    """
+    check.text(owner, name, value, required=True, secret=secret)
+    check_encodable(owner, name, value, secret=secret)
+    if user and ":" in str(value):
+        check.fail(owner, name, value, "must not contain ':' (HTTP Basic uses it as separator)")
+
+
+def check_encodable(owner: str, name: str, value: object, *, secret: bool = False) -> None:
+    """``value`` holds no lone surrogate, the one thing a str cannot encode as UTF-8."""
+    if not isinstance(value, str):
+        return
+    index = next((i for i, ch in enumerate(value) if "\ud800" <= ch <= "\udfff"), None)
+    if index is not None:
+        check.fail(
+            owner,
+            name,
+            value,
+            f"contains a lone surrogate at index {index}, which cannot be encoded as UTF-8",
+            secret=secret,
+        )
+
+
+def is_bearer_token(value: str) -> bool:
+    """Whether ``value`` can follow ``Bearer `` in a header (RFC 6750 characters only)."""
+    return _BEARER_TOKEN.fullmatch(value) is not None

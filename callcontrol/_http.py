@@ -1,4 +1,7 @@
-"""Sending one API request: timeouts, retries, error mapping and debug logging.
+"""Sending one API request: timeouts, the deadline, retries, error mapping and debug logging.
+
+Responses are streamed and read whole by :mod:`callcontrol._body`, within the operation's
+deadline and the size limit, before anything looks at them.
 
 Every exception from :mod:`requests` becomes a :class:`TransportError` (chained with
 ``raise ... from``), every error status an :class:`ApiError` from the status table.
@@ -9,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -19,6 +23,7 @@ from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import NewConnectionError
 
 from ._auth import ClientCredentialsAuth
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, Deadline, read_body
 from .exceptions import ApiError, TransportError, UnauthorizedError, api_error, parse_retry_after
 from .retry import Failure, RetryPolicy
 
@@ -39,7 +44,11 @@ _OBJECT_PREFIX = re.compile(r"^<[^>]*>:\s*")
 
 
 class Transport:
-    """Sends requests over one session, applying the retry policy."""
+    """Sends requests over one session, applying the retry policy, deadline and size limit.
+
+    ``deadline`` (seconds, None for none) bounds one call of :meth:`request` as a whole:
+    attempts, waits between them and reading the response, measured on ``clock``.
+    """
 
     def __init__(
         self,
@@ -48,11 +57,19 @@ class Transport:
         timeout: TimeoutPair,
         retry: RetryPolicy,
         user_agent: str,
+        redact: Callable[[str], str] = str,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.session = session
         self.timeout = timeout
         self.retry = retry
         self.user_agent = user_agent
+        self.redact = redact
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
+        self.clock = clock
 
     def request(
         self,
@@ -64,31 +81,29 @@ class Transport:
         body: bytes | None = None,
         content_type: str | None = None,
     ) -> requests.Response:
-        """Send until success or a final failure; return the 2xx/3xx response."""
+        """Send until success or a final failure; return the 2xx/3xx response, read whole."""
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
+        deadline = Deadline(self.deadline, self.clock)
+
+        def what() -> str:
+            return self.redact(f"{method} {url}")
+
         retries = 0
-        renewed = False
+        renewed = maybe_sent = False
         while True:
+            if deadline.remaining() <= 0:
+                raise deadline.exceeded(what(), maybe_sent=maybe_sent)
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=body,
-                    headers=headers,
-                    auth=auth,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
+                response = self._attempt(method, url, what, params, body, headers, auth, deadline)
             except rex.RequestException as exc:
                 failure = classify(exc)
-                if not self.retry.retry_failure(method, failure, retries):
-                    raise transport_error(method, url, exc, failure, retries) from exc
-                self._wait(method, url, describe(exc), self.retry.backoff(retries), retries)
+                maybe_sent = maybe_sent or failure is Failure.MAYBE_SENT
+                self._after_failure(method, url, exc, failure, retries, deadline, maybe_sent)
                 retries += 1
                 continue
+            maybe_sent = True
             logger.debug("%s %s -> %d", method, url, response.status_code)
             if response.status_code < 400:
                 return response
@@ -98,16 +113,82 @@ class Transport:
                 logger.debug("%s %s: bearer token refused, fetching a new one", method, url)
                 continue
             delay = self._retry_delay(method, response, retries)
-            if delay is None:
+            if delay is None or not deadline.allows(delay):
                 raise error
             self._wait(method, url, f"HTTP {response.status_code}", delay, retries)
             retries += 1
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        what: Callable[[], str],
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        auth: AuthBase,
+        deadline: Deadline,
+    ) -> requests.Response:
+        response = self.session.request(
+            method,
+            url,
+            params=params,
+            data=body,
+            headers=headers,
+            auth=auth,
+            timeout=deadline.cap(self.timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+        read_body(
+            response,
+            what=what,
+            deadline=deadline,
+            read_timeout=self.timeout[1],
+            max_bytes=self.max_response_bytes,
+        )
+        return response
+
+    def _after_failure(
+        self,
+        method: str,
+        url: str,
+        exc: rex.RequestException,
+        failure: Failure,
+        retries: int,
+        deadline: Deadline,
+        maybe_sent: bool,
+    ) -> None:
+        """Wait before the next attempt, or raise the failure if there is none.
+
+        ``maybe_sent`` says whether this or an earlier attempt may have reached the server.
+        """
+        if deadline.remaining() <= 0:
+            what = self.redact(f"{method} {url} ({describe(exc)})")
+            raise deadline.exceeded(what, maybe_sent=maybe_sent) from exc
+        delay = (
+            self.retry.backoff(retries)
+            if self.retry.retry_failure(method, failure, retries)
+            else None
+        )
+        if delay is None or not deadline.allows(delay):
+            failed = transport_error(method, url, exc, failure, retries, self.redact)
+            raise failed from exc
+        self._wait(method, url, self.redact(describe(exc)), delay, retries)
 
     def _error(self, method: str, url: str, response: requests.Response) -> ApiError:
         body = response.text
         response.close()
         headers = dict(response.headers)
-        return api_error(response.status_code, method, url, headers, body, now=self.retry.clock())
+        return api_error(
+            response.status_code,
+            method,
+            url,
+            headers,
+            body,
+            now=self.retry.clock(),
+            redact=self.redact,
+        )
 
     def _retry_delay(self, method: str, response: requests.Response, retries: int) -> float | None:
         if not self.retry.retry_status(method, response.status_code, retries):
@@ -130,11 +211,18 @@ class Transport:
 
 
 def _renew_token(auth: AuthBase, error: ApiError, response: requests.Response) -> bool:
-    """A 401 to a bearer token may mean it was revoked early: drop it and try once more."""
+    """A 401 to a bearer token may mean it was revoked early: drop it and try once more.
+
+    Under concurrency the token may already have been replaced by another thread that got
+    the same 401; the retry then uses that replacement.
+    """
     if not isinstance(error, UnauthorizedError) or not isinstance(auth, ClientCredentialsAuth):
         return False
     sent = response.request.headers.get("Authorization", "")
-    return sent.startswith("Bearer ") and auth.invalidate(sent[len("Bearer ") :])
+    if not sent.startswith("Bearer "):
+        return False
+    auth.invalidate(sent[len("Bearer ") :])
+    return True
 
 
 def classify(exc: rex.RequestException) -> Failure:
@@ -155,14 +243,19 @@ def classify(exc: rex.RequestException) -> Failure:
 
 
 def transport_error(
-    method: str, url: str, exc: rex.RequestException, failure: Failure, retries: int
+    method: str,
+    url: str,
+    exc: rex.RequestException,
+    failure: Failure,
+    retries: int,
+    redact: Callable[[str], str] = str,
 ) -> TransportError:
     """A TransportError saying what failed and whether the request may have been received."""
     tries = f" after {retries + 1} attempts" if retries else ""
     message = f"{method} {url} failed{tries}: {describe(exc)}"
     if failure is Failure.MAYBE_SENT:
         message += "; the request may have reached the server"
-    return TransportError(message, maybe_sent=failure is Failure.MAYBE_SENT)
+    return TransportError(redact(message), maybe_sent=failure is Failure.MAYBE_SENT)
 
 
 def describe(exc: rex.RequestException) -> str:

@@ -25,20 +25,30 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import MISSING, Field, fields
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from . import _checks as check
-from ._auth import BasicAuth, ClientCredentialsAuth, Token, renewal_time
+from ._auth import (
+    BasicAuth,
+    ClientCredentialsAuth,
+    Token,
+    check_credential,
+    check_encodable,
+    is_bearer_token,
+    renewal_time,
+)
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
 from ._bxml_payload import bxml_payload
 from ._http import Transport
+from ._redact import Redactor
 from ._time import format_datetime, parse_datetime
 from ._version import __version__
 from .exceptions import CallControlError, InvalidRequestError, UnexpectedResponseError
@@ -49,7 +59,14 @@ from .retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
 if TYPE_CHECKING:
     import bxml
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DEFAULT_TOKEN_URL", "CallsClient"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOKEN_URL",
+    "CallsClient",
+]
 
 #: The production Voice API.
 DEFAULT_BASE_URL = "https://voice.bandwidth.com/api/v2"
@@ -57,6 +74,9 @@ DEFAULT_BASE_URL = "https://voice.bandwidth.com/api/v2"
 DEFAULT_TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
 #: Seconds to wait for a connection, and for a response once connected.
 DEFAULT_TIMEOUT = (5.0, 30.0)
+#: Seconds one operation may take in all: every attempt, the waits between them and reading
+#: the response (a server trickling its answer cannot hold a call longer).
+DEFAULT_DEADLINE = 120.0
 
 USER_AGENT = f"bxml-callcontrol/{__version__} python-requests/{requests.__version__}"
 
@@ -77,10 +97,19 @@ class CallsClient:
     :param account_id: the Bandwidth account id, e.g. ``"9900000"``.
     :param base_url: the Voice API root (a local emulator's URL in tests).
     :param token_url: the OAuth2 token endpoint.
-    :param timeout: seconds as ``(connect, read)``, or one number for both.
+    :param timeout: seconds as ``(connect, read)``, or one number for both; each bounds one
+        wait on the network.
+    :param deadline: seconds one operation may take in all, retries, waits and reading the
+        response included (None: no limit); passing it raises
+        :class:`~callcontrol.exceptions.DeadlineExceededError`. Every network wait is capped
+        by the time left and the body is read one socket read at a time; only a status line
+        and headers sent byte by byte are bounded by the read timeout per byte instead.
+    :param max_response_bytes: the largest response body accepted, counted after
+        decompression; a larger one raises
+        :class:`~callcontrol.exceptions.ResponseTooLargeError`.
     :param retry: the :class:`~callcontrol.retry.RetryPolicy`; None never retries.
     :param session: a :class:`requests.Session` to use; the caller keeps ownership of it.
-    :param clock: a monotonic clock in seconds, for the token lifetime.
+    :param clock: a monotonic clock in seconds, for the token lifetime and the deadline.
 
     The client is safe to share between threads, and is a context manager that closes
     its connection pool on exit.
@@ -97,16 +126,30 @@ class CallsClient:
         base_url: str = DEFAULT_BASE_URL,
         token_url: str = DEFAULT_TOKEN_URL,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = DEFAULT_RETRY,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        check.text("CallsClient", "account_id", account_id, required=True)
+        account_segment = _path_segment("CallsClient", "account_id", account_id)
         self.account_id = account_id
         self.base_url = _service_url("base_url", base_url).rstrip("/")
         self.token_url = _service_url("token_url", token_url)
-        self._calls_url = f"{self.base_url}/accounts/{quote(account_id, safe='')}/calls"
+        self._calls_url = f"{self.base_url}/accounts/{account_segment}/calls"
         checked_timeout = _timeout(timeout)
+        if deadline is not None and not _positive(deadline):
+            check.fail(
+                "CallsClient", "deadline", deadline, "must be a positive number of seconds or None"
+            )
+        if not _positive(max_response_bytes) or not isinstance(max_response_bytes, int):
+            check.fail(
+                "CallsClient",
+                "max_response_bytes",
+                max_response_bytes,
+                "must be a whole number of bytes, at least 1",
+            )
+        self._redact = Redactor()
         self._auth = self._make_auth(username, password, client_id, client_secret, clock)
         # Created last, so that a bad argument never leaves an unclosed session behind.
         self._owns_session = session is None
@@ -116,6 +159,10 @@ class CallsClient:
             timeout=checked_timeout,
             retry=retry if retry is not None else NO_RETRY,
             user_agent=USER_AGENT,
+            redact=self._redact,
+            deadline=None if deadline is None else float(deadline),
+            max_response_bytes=max_response_bytes,
+            clock=clock,
         )
         self._closed = False
         self._close_lock = threading.Lock()
@@ -129,18 +176,19 @@ class CallsClient:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {name: env[key] for name, key in _ENV.items() if env.get(key)}
+        problems: list[tuple[str, str]] = []
         if overrides.keys() & _CREDENTIALS:  # credentials given in code replace the environment's
             values = {k: v for k, v in values.items() if k not in _CREDENTIALS}
-        elif values.keys() & _BASIC and values.keys() & _OAUTH:
-            raise InvalidRequestError(
-                "set BW_USERNAME/BW_PASSWORD or BW_CLIENT_ID/BW_CLIENT_SECRET, not both",
-                field="username",
-            )
+        else:
+            problems += _env_credentials_problems(values.keys())
         values.update(overrides)
         account_id = values.pop("account_id", None)
         if not account_id:
+            problems.insert(0, ("account_id", "BW_ACCOUNT_ID is not set (or pass account_id=)"))
+        if problems:
+            text = "; ".join(problem for _, problem in problems)
             raise InvalidRequestError(
-                "BW_ACCOUNT_ID is not set (or pass account_id=)", field="account_id"
+                f"CallsClient.from_env: {text}; {_READ}", field=problems[0][0]
             )
         return cls(account_id, **values)
 
@@ -155,12 +203,12 @@ class CallsClient:
         """
         body = _request_model(CreateCall, call, fields)
         response = self._send("POST", self._calls_url, json_body=body.to_dict())
-        return CreateCallResponse.from_dict(_json_object(response))
+        return CreateCallResponse.from_dict(_json_object(response, self._redact))
 
     def get_call_state(self, call_id: str) -> CallState:
         """The current state of a call (getCallState); 404 once it ended over 7 days ago."""
         response = self._send("GET", self._call_url(call_id))
-        return CallState.from_dict(_json_object(response))
+        return CallState.from_dict(_json_object(response, self._redact))
 
     def list_calls(
         self,
@@ -175,7 +223,9 @@ class CallsClient:
         """Every call matching the filters (listCalls), oldest first, fetched page by page.
 
         The filters are checked now; pages are fetched lazily, as the iterator advances,
-        following the API's ``Link: <...>; rel="next"`` header exactly as given.
+        following the API's ``Link: <...>; rel="next"`` header exactly as given. Each call
+        is yielded once; a page with no new call ends the listing, and more than the API's
+        10,000 calls (or 10,001 pages) raises :class:`UnexpectedResponseError`.
         """
         params = _list_params(
             to, from_, min_start_time, max_start_time, disconnect_cause, page_size
@@ -207,6 +257,8 @@ class CallsClient:
                 raise InvalidRequestError(
                     "next_url already carries the filters; pass it alone", field="next_url"
                 )
+            check.text("list_calls_page", "next_url", next_url, required=True)
+            check_encodable("list_calls_page", "next_url", next_url)
             return self._fetch_page(self._next_url(next_url, from_server=False), None)
         params = _list_params(
             to, from_, min_start_time, max_start_time, disconnect_cause, page_size
@@ -314,11 +366,13 @@ class CallsClient:
                 field="username",
             )
         if basic:
-            check.text("CallsClient", "username", username, required=True)
-            check.text("CallsClient", "password", password, required=True, secret=True)
+            check_credential("CallsClient", "username", username, secret=False, user=True)
+            check_credential("CallsClient", "password", password, secret=True, user=False)
+            self._redact.add_basic(str(username), str(password))
             return BasicAuth(str(username), str(password))
-        check.text("CallsClient", "client_id", client_id, required=True)
-        check.text("CallsClient", "client_secret", client_secret, required=True, secret=True)
+        check_credential("CallsClient", "client_id", client_id, secret=False, user=True)
+        check_credential("CallsClient", "client_secret", client_secret, secret=True, user=False)
+        self._redact.add_basic(str(client_id), str(client_secret))
         credentials = BasicAuth(str(client_id), str(client_secret))
         return ClientCredentialsAuth(lambda now: self._fetch_token(credentials, now), clock)
 
@@ -330,11 +384,20 @@ class CallsClient:
             content_type=_FORM,
             auth=credentials,
         )
-        data = _json_object(response)
+        data = _json_object(response, self._redact)
         token, expires_in = data.get("access_token"), data.get("expires_in")
+        if isinstance(token, str):
+            self._redact.add_token(token)
         if not isinstance(token, str) or not token:
             raise UnexpectedResponseError(
                 f"the token endpoint answered {response.status_code} without an access_token",
+                status=response.status_code,
+            )
+        if not is_bearer_token(token):
+            raise UnexpectedResponseError(
+                f"the token endpoint answered {response.status_code} with an access_token "
+                "that cannot be sent as a bearer token (RFC 6750 allows letters, digits "
+                "and -._~+/ followed by =)",
                 status=response.status_code,
             )
         if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
@@ -345,26 +408,27 @@ class CallsClient:
         return Token(token, renewal_time(now, float(expires_in)))
 
     def _call_url(self, call_id: str) -> str:
-        check.text("CallsClient", "call_id", call_id, required=True)
-        return f"{self._calls_url}/{quote(call_id, safe='')}"
+        return f"{self._calls_url}/{_path_segment('CallsClient', 'call_id', call_id)}"
 
     def _next_url(self, url: str, *, from_server: bool) -> str:
         """Refuse a next-page URL on another origin: our credentials would go with it."""
         if _origin(url) == _origin(self.base_url):
             return url
-        message = f"refusing to send credentials to {url}: not on {self.base_url}"
+        message = self._redact(f"refusing to send credentials to {url}: not on {self.base_url}")
         if from_server:
             raise UnexpectedResponseError(f"the API sent a next-page link {message}")
         raise InvalidRequestError(message, field="next_url", value=url)
 
     def _fetch_page(self, url: str, params: Mapping[str, str] | None) -> CallsPage:
         response = self._send("GET", url, params=params)
-        data = _json(response)
+        data = _json(response, self._redact)
         if not isinstance(data, list):
             raise UnexpectedResponseError(
-                f"GET {url}: expected a JSON array of calls, got {type(data).__name__}",
+                self._redact(
+                    f"GET {url}: expected a JSON array of calls, got {type(data).__name__}"
+                ),
                 status=response.status_code,
-                body=response.text,
+                body=self._redact(response.text),
             )
         items = [CallState.from_dict(item) for item in data]
         return CallsPage(items, next_link(response.headers, response.url))
@@ -396,7 +460,9 @@ class CallsClient:
         if response.status_code >= 300:
             location = response.headers.get("Location", "no Location")
             raise UnexpectedResponseError(
-                f"{method} {url}: unexpected redirect {response.status_code} ({location})",
+                self._redact(
+                    f"{method} {url}: unexpected redirect {response.status_code} ({location})"
+                ),
                 status=response.status_code,
             )
         return response
@@ -413,6 +479,22 @@ _ENV = {
 _BASIC = frozenset({"username", "password"})
 _OAUTH = frozenset({"client_id", "client_secret"})
 _CREDENTIALS = _BASIC | _OAUTH
+_READ = "read " + ", ".join(_ENV.values())
+_PAIRS = "set BW_USERNAME and BW_PASSWORD, or BW_CLIENT_ID and BW_CLIENT_SECRET"
+
+
+def _env_credentials_problems(found: Collection[str]) -> list[tuple[str, str]]:
+    """What keeps the ``found`` settings from holding exactly one pair of credentials."""
+    basic, oauth = _BASIC & set(found), _OAUTH & set(found)
+    if basic and oauth:
+        return [("username", f"{_PAIRS}, not both")]
+    if not basic and not oauth:
+        return [("username", f"no credentials; {_PAIRS} (or pass them as keyword arguments)")]
+    if len(basic | oauth) == 1:
+        (given,) = basic | oauth
+        (missing,) = (_BASIC if basic else _OAUTH) - {given}
+        return [(missing, f"{_ENV[missing]} is not set ({_ENV[given]} is)")]
+    return []
 
 
 def _new_session() -> requests.Session:
@@ -422,6 +504,20 @@ def _new_session() -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _path_segment(owner: str, name: str, value: object) -> str:
+    """``value`` percent-encoded as one URL path segment.
+
+    URL handling removes ``.`` and ``..`` segments (``calls/..`` would address the account),
+    so they are refused rather than sent somewhere else.
+    """
+    check.text(owner, name, value, required=True)
+    check_encodable(owner, name, value)
+    segment = cast(str, value)
+    if segment in (".", ".."):
+        check.fail(owner, name, value, "must not be '.' or '..' (a URL path drops such segments)")
+    return quote(segment, safe="")
 
 
 def _service_url(name: str, value: str) -> str:
@@ -506,6 +602,7 @@ def _list_params(
     owner = "list_calls"
     for name, value in (("to", to), ("from_", from_), ("disconnect_cause", disconnect_cause)):
         check.text(owner, name, value)
+        check_encodable(owner, name, value)
     check.integer(owner, "page_size", page_size, low=1, high=10000)
     params = {
         "to": to,
@@ -566,26 +663,38 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
-def _json(response: requests.Response) -> Any:
+_NOT_JSON = object()
+
+
+def _json(response: requests.Response, redact: Callable[[str], str]) -> Any:
     try:
-        return response.json()
-    except ValueError as exc:
-        snippet = " ".join(response.text.split())[:200]
+        data = response.json()
+    except ValueError:
+        # Raised below, outside this block: the decoder's error holds the whole body.
+        data = _NOT_JSON
+    if data is _NOT_JSON:
+        body = redact(response.text)
+        snippet = " ".join(body.split())[:200]
         raise UnexpectedResponseError(
-            f"{response.request.method} {response.url}: the {response.status_code} answer is "
-            f"not JSON: {snippet!r}",
+            redact(
+                f"{response.request.method} {response.url}: the {response.status_code} "
+                f"answer is not JSON: {snippet!r}"
+            ),
             status=response.status_code,
-            body=response.text,
-        ) from exc
+            body=body,
+        )
+    return data
 
 
-def _json_object(response: requests.Response) -> Mapping[str, Any]:
-    data = _json(response)
+def _json_object(response: requests.Response, redact: Callable[[str], str]) -> Mapping[str, Any]:
+    data = _json(response, redact)
     if not isinstance(data, dict):
         raise UnexpectedResponseError(
-            f"{response.request.method} {response.url}: expected a JSON object, "
-            f"got {type(data).__name__}",
+            redact(
+                f"{response.request.method} {response.url}: expected a JSON object, "
+                f"got {type(data).__name__}"
+            ),
             status=response.status_code,
-            body=response.text,
+            body=redact(response.text),
         )
     return data

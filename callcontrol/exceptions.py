@@ -5,6 +5,8 @@ The tree::
     CallControlError
     ├── InvalidRequestError (also ValueError)  a request the client refuses to send
     ├── TransportError                         no HTTP response (timeout, refused, reset)
+    │   ├── DeadlineExceededError              the operation's deadline passed
+    │   └── ResponseTooLargeError              the body exceeds max_response_bytes
     ├── UnexpectedResponseError (also ValueError)  a 2xx/3xx answer the client cannot read
     └── ApiError                               the API answered with an error status
         ├── BadRequestError            400
@@ -27,7 +29,8 @@ Catch :class:`CallControlError` to handle every failure of the client::
         log.warning("could not hang up: %s", exc)
 
 No message, repr or attribute of these exceptions contains a credential: request
-``Authorization`` headers are never stored, and sensitive response headers are redacted.
+``Authorization`` headers are never stored, sensitive response headers are redacted, and
+credentials a server echoes into its answer are masked.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
@@ -76,6 +79,21 @@ class TransportError(CallControlError):
     def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.maybe_sent = maybe_sent
+
+
+class DeadlineExceededError(TransportError):
+    """The operation took longer than the client's ``deadline``, retries and waits included.
+
+    ``maybe_sent`` says whether an attempt may have reached the server.
+    """
+
+
+class ResponseTooLargeError(TransportError):
+    """The response body is larger than the client's ``max_response_bytes``.
+
+    The size is counted after decompression. The server received the request
+    (``maybe_sent`` is True); its answer was dropped unread.
+    """
 
 
 class UnexpectedResponseError(CallControlError, ValueError):
@@ -229,14 +247,22 @@ def api_error(
     body: str,
     *,
     now: float | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> ApiError:
     """Build the right :class:`ApiError` subclass for an error response.
 
     The body is read as a VoiceApiError (``type``, ``description``, ``id``), or as an OAuth2
     error (``error``, ``error_description``); any other body is kept as text for the message.
     ``now`` (seconds since the epoch) turns an HTTP-date ``Retry-After`` into seconds.
+    ``redact`` cleans every text taken from the response (body, its fields, header values
+    and the URL) before it reaches the exception, so an echoed credential never shows.
     """
-    error_type, description, error_id = _read_error_body(body)
+    clean = redact if redact is not None else _unchanged
+    error_type, description, error_id = (
+        None if value is None else clean(value) for value in _read_error_body(body)
+    )
+    headers = {name: clean(value) for name, value in headers.items()}
+    body, url = clean(body), clean(url)
     cls = error_class_for(status)
     args = (status, error_type, description, error_id, method, url, headers, body)
     if issubclass(cls, RateLimitError):
@@ -265,6 +291,10 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
         name: "[redacted]" if name.lower() in REDACTED_HEADERS else value
         for name, value in headers.items()
     }
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _seconds_until(value: str, now: float | None) -> float | None:

@@ -13,6 +13,7 @@ page token, so it is followed exactly as given and never rebuilt from the filter
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -22,7 +23,14 @@ from requests.utils import parse_header_links
 from .exceptions import UnexpectedResponseError
 from .models import CallState
 
-__all__ = ["CallsPage", "iter_calls", "next_link"]
+__all__ = ["MAX_PAGES", "MAX_RESULTS", "CallsPage", "iter_calls", "next_link"]
+
+logger = logging.getLogger("callcontrol")
+
+#: The most calls one listCalls listing returns (the API's documented maximum).
+MAX_RESULTS = 10_000
+#: The most pages followed: every call on its own page (pageSize=1), plus an empty last one.
+MAX_PAGES = MAX_RESULTS + 1
 
 
 @dataclass(frozen=True)
@@ -62,22 +70,60 @@ def next_link(headers: Mapping[str, str], base_url: str) -> str | None:
 
 
 def iter_calls(
-    first: Callable[[], CallsPage], fetch: Callable[[str], CallsPage]
+    first: Callable[[], CallsPage],
+    fetch: Callable[[str], CallsPage],
+    *,
+    max_results: int = MAX_RESULTS,
+    max_pages: int = MAX_PAGES,
 ) -> Iterator[CallState]:
-    """Yield every item of ``first()`` and the pages after it, fetching each page on demand.
+    """Yield every call of ``first()`` and the pages after it, fetching each page on demand.
 
-    Raises :class:`UnexpectedResponseError` if the API sends a next link it already sent,
-    which would otherwise loop for ever.
+    The listing ends on the last page, and also on a page that brings no call not seen
+    before (an empty page, or repeats) whatever its next link says. Each call is yielded
+    once. Raises :class:`UnexpectedResponseError` instead of going on for ever: when the API
+    sends a next link it already sent, more than ``max_results`` calls, or more than
+    ``max_pages`` pages.
     """
     page = first()
+    links: set[str] = set()
     seen: set[str] = set()
+    count = pages = 0
     while True:
-        yield from page.items
+        pages += 1
+        fresh = _new_calls(page.items, seen)
+        if not fresh:
+            if page.next_url is not None:
+                logger.debug("listCalls: a page brought no new call; stopping there")
+            return
+        count += len(fresh)
+        if count > max_results:
+            raise UnexpectedResponseError(
+                f"listCalls returns at most {max_results} calls, but the API sent more; "
+                "stopping (narrow the listing with min_start_time/max_start_time)"
+            )
+        yield from fresh
         if page.next_url is None:
             return
-        if page.next_url in seen:
+        if page.next_url in links:
             raise UnexpectedResponseError(
                 f"the API sent the same next-page link twice ({page.next_url}); stopping"
             )
-        seen.add(page.next_url)
+        if pages >= max_pages:
+            raise UnexpectedResponseError(
+                f"listCalls sent more than {max_pages} pages; stopping (narrow the listing "
+                "with min_start_time/max_start_time, or page by hand with list_calls_page)"
+            )
+        links.add(page.next_url)
         page = fetch(page.next_url)
+
+
+def _new_calls(items: list[CallState], seen: set[str]) -> list[CallState]:
+    """The calls of ``items`` not seen before (a call without an id always counts as new)."""
+    fresh = []
+    for item in items:
+        if item.call_id is None:
+            fresh.append(item)
+        elif item.call_id not in seen:
+            seen.add(item.call_id)
+            fresh.append(item)
+    return fresh

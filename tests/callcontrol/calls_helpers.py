@@ -96,3 +96,20 @@ def create_response_json(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def exception_texts(exc: BaseException) -> str:
+    """Everything an exception chain shows: str, repr, args and attributes of each link."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        parts += [str(current), repr(current), repr(current.args)]
+        parts += [repr(value) for value in vars(current).values()]
+        parts += [repr(getattr(current, "object", ""))]
+        pending += [current.__cause__, current.__context__]
+    return "\n".join(parts)

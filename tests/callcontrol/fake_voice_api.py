@@ -90,6 +90,10 @@ class FakeVoiceApi:
     redirects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
+    #: Revoke every token after this many accepted API requests (0: never), as a server
+    #: that rotates its keys would.
+    revoke_every: int = 0
+    _accepted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_call(self, call_id: str, **fields: Any) -> None:
@@ -153,7 +157,12 @@ class FakeVoiceApi:
 
     def _authorized(self, header: str) -> bool:
         if header.startswith("Bearer "):
-            return header[len("Bearer ") :] in self.tokens
+            accepted = header[len("Bearer ") :] in self.tokens
+            if accepted and self.revoke_every:
+                self._accepted += 1
+                if self._accepted % self.revoke_every == 0:
+                    self.tokens.clear()
+            return accepted
         return header == _basic(self.username, self.password)
 
     def _token(

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
 import responses
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from responses import matchers
 
 from callcontrol import (
+    ApiError,
     CallControlError,
     CallsClient,
     CallState,
@@ -40,6 +45,7 @@ from .calls_helpers import (
     USERNAME,
     call_state_json,
     create_response_json,
+    exception_texts,
     instant_retry,
     make_client,
 )
@@ -182,8 +188,31 @@ class TestFromEnv:
         assert client._auth.kind == "oauth2" and client._transport.timeout == (3.0, 3.0)
 
     def test_empty_variables_count_as_unset(self) -> None:
-        with pytest.raises(InvalidRequestError, match="give either"):
+        with pytest.raises(InvalidRequestError, match="no credentials"):
             CallsClient.from_env({"BW_ACCOUNT_ID": "1", "BW_USERNAME": "", "BW_PASSWORD": ""})
+
+    ALL_VARIABLES = ("BW_ACCOUNT_ID", "BW_USERNAME", "BW_PASSWORD", "BW_CLIENT_ID", "BW_CLIENT_SECRET")
+
+    @pytest.mark.parametrize("env", [{}, {"BW_ACCOUNT_ID": "1"}, {"BW_USERNAME": "u", "BW_PASSWORD": "p"}])
+    def test_missing_settings_name_every_variable_read(self, env: dict[str, str]) -> None:
+        with pytest.raises(InvalidRequestError) as info:
+            CallsClient.from_env(env)
+        for name in self.ALL_VARIABLES:
+            assert name in str(info.value), name
+
+    @pytest.mark.parametrize(
+        ("env", "missing"),
+        [
+            ({"BW_USERNAME": "u"}, "BW_PASSWORD"),
+            ({"BW_PASSWORD": "Secret-Value-1"}, "BW_USERNAME"),
+            ({"BW_CLIENT_ID": "c"}, "BW_CLIENT_SECRET"),
+            ({"BW_CLIENT_SECRET": "Secret-Value-1"}, "BW_CLIENT_ID"),
+        ],
+    )
+    def test_half_a_pair_names_the_missing_variable(self, env: dict[str, str], missing: str) -> None:
+        with pytest.raises(InvalidRequestError, match=f"{missing} is not set") as info:
+            CallsClient.from_env({"BW_ACCOUNT_ID": "1", **env})
+        assert "Secret-Value-1" not in exception_texts(info.value)
 
 
 class TestBasicAuth:
@@ -247,6 +276,20 @@ class TestOAuth:
         assert sent[1:3] == ["Bearer tok-1", "Bearer tok-1"] and sent[4] == "Bearer tok-2"
         assert [c.request.url for c in responses.calls].count(TOKEN_URL) == 2
 
+    @responses.activate(registry=responses.registries.OrderedRegistry)
+    def test_an_expired_token_is_never_sent(self) -> None:
+        clock = Clock()
+        responses.post(TOKEN_URL, json=_token("tok-1", expires_in=600))
+        responses.get(CALL_URL, json=call_state_json())
+        responses.post(TOKEN_URL, json=_token("tok-2", expires_in=600))
+        responses.get(CALL_URL, json=call_state_json())
+        client = oauth_client(clock)
+        client.get_call_state(CALL_ID)
+        clock.now += 10_000  # long past its expiry
+        client.get_call_state(CALL_ID)
+        sent = [c.request.headers["Authorization"] for c in responses.calls]
+        assert sent[1] == "Bearer tok-1" and sent[3] == "Bearer tok-2"
+
     @responses.activate
     def test_short_lived_tokens_are_renewed_at_half_life(self) -> None:
         clock = Clock()
@@ -291,6 +334,23 @@ class TestOAuth:
         result = oauth_client().create_call(**CREATE_FIELDS)
         assert result.call_id == CALL_ID
         assert responses.calls[3].request.headers["Authorization"] == "Bearer fresh"
+
+    @responses.activate(registry=responses.registries.OrderedRegistry)
+    def test_a_token_replaced_by_another_thread_is_used_for_the_retry(self) -> None:
+        from callcontrol._auth import Token
+
+        client = oauth_client()
+
+        def refused_while_another_thread_renews(request: Any) -> tuple[int, dict[str, str], str]:
+            client._auth._token = Token("renewed-elsewhere", 1e9)  # type: ignore[union-attr]
+            return 401, {}, json.dumps({"type": "authentication-error"})
+
+        responses.post(TOKEN_URL, json=_token("old"))
+        responses.add_callback(responses.GET, CALL_URL, callback=refused_while_another_thread_renews)
+        responses.get(CALL_URL, json=call_state_json())
+        assert client.get_call_state(CALL_ID).call_id == CALL_ID
+        sent = [c.request.headers["Authorization"] for c in responses.calls]
+        assert sent[1:] == ["Bearer old", "Bearer renewed-elsewhere"]
 
     @responses.activate(registry=responses.registries.OrderedRegistry)
     def test_a_second_401_is_raised(self) -> None:
@@ -668,6 +728,40 @@ class TestAgainstARealServer:
             assert client.get_call_state("c-oauth").call_id == "c-oauth"
         assert [r.path for r in api.requests].count("/oauth2/token") == 1
 
+    def test_threads_retry_with_a_token_another_thread_renewed(self, api: Any) -> None:
+        api.add_call("c-shared")
+        api.revoke_every = 90
+        errors: list[BaseException] = []
+        done: list[int] = []
+        client = self._client(
+            api,
+            username=None,
+            password=None,
+            client_id=api.client_id,
+            client_secret=api.client_secret,
+            token_url=f"{api.base_url}/oauth2/token",
+        )
+        barrier = threading.Barrier(8)
+
+        def work() -> None:
+            barrier.wait()
+            for _ in range(50):
+                try:
+                    client.get_call_state("c-shared")
+                    done.append(1)
+                except BaseException as exc:  # surfaced by the assertion below
+                    errors.append(exc)
+
+        with client:
+            threads = [threading.Thread(target=work) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert [type(e).__name__ for e in errors] == [] and len(done) == 400
+        fetches = [r.path for r in api.requests].count("/oauth2/token")
+        assert fetches - 1 == 400 // 90  # one renewal per revocation, no more
+
     def test_concurrent_use_of_one_client(self, api: Any) -> None:
         for i in range(20):
             api.add_call(f"c-{i}")
@@ -693,3 +787,196 @@ class TestAgainstARealServer:
             client.update_call_bxml("c-live", "<Bxml><Hangup/></Bxml>")
         assert "<SpeakSentence>Goodbye</SpeakSentence>" in api.bxml["c-live"][0]
         assert api.bxml["c-live"][1] == "<Bxml><Hangup/></Bxml>"
+
+
+class TestPathSegments:
+    """Ids become exactly one URL path segment; '.' and '..' would be dropped by URL handling."""
+
+    @pytest.mark.parametrize("call_id", [".", ".."])
+    @responses.activate
+    def test_dot_call_ids_are_refused_before_sending(self, call_id: str) -> None:
+        client = make_client()
+        for operation in (
+            lambda: client.update_call(call_id, state="completed"),
+            lambda: client.get_call_state(call_id),
+            lambda: client.hangup(call_id),
+            lambda: client.update_call_bxml(call_id, "<Bxml><Hangup/></Bxml>"),
+        ):
+            with pytest.raises(InvalidRequestError, match="call_id") as info:
+                operation()
+            assert info.value.field == "call_id"
+            assert "'.' or '..'" in str(info.value)
+        assert len(responses.calls) == 0
+
+    @pytest.mark.parametrize("account_id", [".", ".."])
+    def test_dot_account_ids_are_refused(self, account_id: str) -> None:
+        with pytest.raises(InvalidRequestError, match="account_id") as info:
+            CallsClient(account_id, username=USERNAME, password=PASSWORD)
+        assert info.value.field == "account_id"
+
+    @pytest.mark.parametrize("call_id", ["...", ".a", "a.", "%2E%2E", "./x"])
+    @responses.activate
+    def test_other_dotted_ids_are_one_segment(self, call_id: str) -> None:
+        responses.get(re.compile(rf"{re.escape(CALLS_URL)}/[^/]+"), json=call_state_json())
+        make_client().get_call_state(call_id)
+        sent = responses.calls[0].request.url
+        assert sent.rsplit("/", 1)[0] == CALLS_URL
+        assert unquote(sent.rsplit("/", 1)[1]) == call_id
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.text(min_size=1).filter(lambda s: s not in (".", "..")))
+    def test_any_call_id_is_exactly_the_last_segment(self, call_id: str) -> None:
+        assume(not any(0xD800 <= ord(ch) <= 0xDFFF for ch in call_id))
+        with responses.RequestsMock() as mock:
+            mock.get(re.compile(rf"{re.escape(CALLS_URL)}/[^/]+"), json=call_state_json())
+            make_client().get_call_state(call_id)
+            sent = mock.calls[0].request.url
+        assert sent.rsplit("/", 1)[0] == CALLS_URL
+        assert unquote(sent.rsplit("/", 1)[1]) == call_id
+
+
+class TestUnencodableCredentials:
+    """A lone surrogate cannot be sent: it is refused up front, and no secret leaks."""
+
+    SECRET_TAIL = "Zq9-unique-tail"
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field"),
+        [
+            ({"username": "u\ud800", "password": "p"}, "username"),
+            ({"username": "u", "password": "p\ud800Zq9-unique-tail"}, "password"),
+            ({"client_id": "c\udfff", "client_secret": "s"}, "client_id"),
+            ({"client_id": "c", "client_secret": "\ud800Zq9-unique-tail"}, "client_secret"),
+        ],
+    )
+    def test_credentials(self, kwargs: dict[str, Any], field: str) -> None:
+        with pytest.raises(InvalidRequestError) as info:
+            CallsClient(ACCOUNT_ID, **kwargs)
+        assert info.value.field == field
+        assert field in str(info.value) and "surrogate" in str(info.value)
+        assert self.SECRET_TAIL not in exception_texts(info.value)
+        assert not isinstance(info.value.__context__, UnicodeError)
+
+    @pytest.mark.parametrize("kwargs", [{"username": "a:b", "password": "p"}, {"client_id": "a:b", "client_secret": "s"}])
+    def test_a_colon_in_the_user_part_is_refused(self, kwargs: dict[str, Any]) -> None:
+        with pytest.raises(InvalidRequestError, match="must not contain ':'"):
+            CallsClient(ACCOUNT_ID, **kwargs)
+
+    def test_account_id(self) -> None:
+        with pytest.raises(InvalidRequestError, match="account_id") as info:
+            CallsClient("99\ud800", username=USERNAME, password=PASSWORD)
+        assert info.value.field == "account_id"
+
+    @responses.activate
+    def test_call_id(self) -> None:
+        with pytest.raises(InvalidRequestError, match="call_id") as info:
+            make_client().update_call("c-\ud800", state="completed")
+        assert info.value.field == "call_id"
+        assert len(responses.calls) == 0
+
+    @pytest.mark.parametrize("name", ["to", "from_", "disconnect_cause"])
+    @responses.activate
+    def test_list_filters(self, name: str) -> None:
+        with pytest.raises(InvalidRequestError, match=name) as info:
+            make_client().list_calls(**{name: "x\ud800"})
+        assert info.value.field == name and len(responses.calls) == 0
+
+    @responses.activate
+    def test_next_url(self) -> None:
+        with pytest.raises(InvalidRequestError, match="next_url"):
+            make_client().list_calls_page(next_url=f"{CALLS_URL}?pageToken=\ud800")
+        assert len(responses.calls) == 0
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.text(), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), st.text())
+    def test_any_password_with_a_surrogate(self, head: str, lone: str, tail: str) -> None:
+        password = f"{head}{lone}{tail}{self.SECRET_TAIL}"
+        with pytest.raises(InvalidRequestError) as info:
+            CallsClient(ACCOUNT_ID, username=USERNAME, password=password)
+        assert info.value.field == "password" and info.value.value == "***"
+        assert self.SECRET_TAIL not in exception_texts(info.value)
+
+    @pytest.mark.parametrize(
+        "token", ["tok\nZq9-unique-tail", "tök-Zq9-unique-tail", "a Zq9-unique-tail", ""]
+    )
+    @responses.activate
+    def test_unusable_access_tokens_are_refused_without_showing_them(self, token: str) -> None:
+        responses.post(TOKEN_URL, json=_token(token))
+        with pytest.raises(UnexpectedResponseError, match="access_token") as info:
+            oauth_client().get_call_state(CALL_ID)
+        assert self.SECRET_TAIL not in exception_texts(info.value)
+        assert len(responses.calls) == 1
+
+
+def _echo_app(status: int, kind: str, token: str = "") -> Any:
+    """A server that echoes the request's Authorization header and body into its answer."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length).decode() if length else ""
+        if token and environ["PATH_INFO"] == "/oauth2/token":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(_token(token)).encode()]
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        said = f"you sent Authorization: {auth} and body {body!r}"
+        if kind == "json":
+            payload = json.dumps({"type": "validation", "description": said, "id": auth})
+        else:
+            payload = said
+        headers = [("Content-Type", f"application/{kind}"), ("X-Echo", auth)]
+        start_response(f"{status} Echo", headers)
+        return [payload.encode()]
+
+    return app
+
+
+class TestEchoedCredentials:
+    """A server echoing the request's credentials never gets them into our exceptions."""
+
+    PAIR = f"{USERNAME}:{PASSWORD}"
+    PAIR_B64 = base64.b64encode(PAIR.encode()).decode()
+
+    def _leaks(self, error: BaseException, *secrets: str) -> list[str]:
+        texts = exception_texts(error)
+        return [secret for secret in secrets if secret in texts]
+
+    @pytest.mark.parametrize(("status", "kind"), [(400, "json"), (500, "json"), (401, "text")])
+    def test_basic_credentials(self, status: int, kind: str) -> None:
+        from .fake_voice_api import serve
+
+        with serve(_echo_app(status, kind)) as url:
+            client = make_client(base_url=url, retry=None)
+            with pytest.raises(ApiError) as info:
+                client.update_call(CALL_ID, redirect_url="https://a.example/r", tag="x")
+        assert "you sent Authorization: Basic [redacted]" in str(info.value)
+        assert self._leaks(info.value, PASSWORD, self.PAIR, self.PAIR_B64) == []
+        assert info.value.headers.get("X-Echo") == "Basic [redacted]"
+
+    def test_a_success_status_with_an_unreadable_body(self) -> None:
+        from .fake_voice_api import serve
+
+        with serve(_echo_app(200, "text")) as url:
+            with pytest.raises(UnexpectedResponseError, match="not JSON") as info:
+                make_client(base_url=url).get_call_state(CALL_ID)
+        assert self._leaks(info.value, PASSWORD, self.PAIR, self.PAIR_B64) == []
+
+    def test_client_secret_at_the_token_endpoint(self) -> None:
+        from .fake_voice_api import serve
+
+        pair_b64 = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        with serve(_echo_app(401, "json")) as url:
+            client = oauth_client(base_url=url, token_url=f"{url}/oauth2/token")
+            with pytest.raises(UnauthorizedError) as info:
+                client.get_call_state(CALL_ID)
+        assert self._leaks(info.value, CLIENT_SECRET, pair_b64) == []
+
+    def test_bearer_token(self) -> None:
+        from .fake_voice_api import serve
+
+        token = "tok-3a9c1f27be5d4e08"
+        with serve(_echo_app(400, "json", token=token)) as url:
+            client = oauth_client(base_url=url, token_url=f"{url}/oauth2/token")
+            with pytest.raises(ApiError) as info:
+                client.hangup(CALL_ID)
+        assert self._leaks(info.value, token, CLIENT_SECRET) == []
+        assert f"Bearer {token}" not in repr(info.value.__dict__)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import pickle
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -9,6 +11,8 @@ from email.utils import format_datetime
 import pytest
 import requests
 import responses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import callcontrol
 from callcontrol.exceptions import (
@@ -17,11 +21,13 @@ from callcontrol.exceptions import (
     BadRequestError,
     CallControlError,
     ConflictError,
+    DeadlineExceededError,
     ForbiddenError,
     InvalidRequestError,
     MethodNotAllowedError,
     NotFoundError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
     UnauthorizedError,
@@ -33,7 +39,7 @@ from callcontrol.exceptions import (
     redact_headers,
 )
 
-from .calls_helpers import CALL_ID, CALLS_URL, PASSWORD, USERNAME, make_client
+from .calls_helpers import CALL_ID, CALLS_URL, PASSWORD, USERNAME, exception_texts, make_client
 
 CALL_URL = f"{CALLS_URL}/{CALL_ID}"
 
@@ -271,3 +277,43 @@ class TestPickling:
         assert (str(clone), clone.field, clone.value) == ("bad", "to", "x")
         transport = pickle.loads(pickle.dumps(TransportError("t", maybe_sent=True)))
         assert transport.maybe_sent is True
+
+
+def test_deadline_and_size_errors_are_transport_errors() -> None:
+    for cls in (DeadlineExceededError, ResponseTooLargeError):
+        assert issubclass(cls, TransportError) and getattr(callcontrol, cls.__name__) is cls
+        clone = pickle.loads(pickle.dumps(cls("late", maybe_sent=True)))
+        assert type(clone) is cls and clone.maybe_sent is True and str(clone) == "late"
+
+
+_secret = st.text(min_size=4, max_size=24).map(lambda s: f"Zq{s}").filter(
+    lambda s: not any("\ud800" <= ch <= "\udfff" for ch in s) and not {"[", "]"} & set(s)
+)
+
+
+class TestEchoedCredentialsAreRemoved:
+    """Whatever the password, a server echoing it (in any form, anywhere) cannot leak it."""
+
+    @settings(max_examples=25, deadline=None)
+    @given(_secret, st.sampled_from([400, 401, 404, 500]), st.sampled_from(["json", "text", "header"]))
+    def test_basic(self, password: str, status: int, where: str) -> None:
+        pair = f"{USERNAME}:{password}"
+        encoded = base64.b64encode(pair.encode()).decode()
+
+        def echo(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+            auth = str(request.headers["Authorization"])
+            said = f"got {auth} = {pair} / {password} / {json.dumps(password)}"
+            if where == "json":
+                return status, {}, json.dumps({"type": said, "description": said, "id": said})
+            if where == "text":
+                return status, {}, said
+            return status, {"X-Echo": auth, "Www-Authenticate": said}, ""
+
+        with responses.RequestsMock() as mock:
+            mock.add_callback(responses.GET, CALL_URL, callback=echo)
+            with pytest.raises(ApiError) as info:
+                make_client(password=password, retry=None).get_call_state(CALL_ID)
+        error = info.value
+        texts = exception_texts(error) + repr(pickle.loads(pickle.dumps(error)).__dict__)
+        texts = texts.replace("[redacted]", "\x00")
+        assert password not in texts and encoded not in texts and pair not in texts

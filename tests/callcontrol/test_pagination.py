@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import responses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from responses import matchers
 
 from callcontrol import CallsPage, CallState, InvalidRequestError, UnexpectedResponseError
-from callcontrol.pagination import iter_calls, next_link
+from callcontrol.pagination import MAX_PAGES, MAX_RESULTS, iter_calls, next_link
 
 from .calls_helpers import CALLS_URL, call_state_json, make_client
+from .fake_voice_api import serve
 
 # Deliberately odd: encoded characters and a parameter order no client would produce.
 PAGE_2 = f"{CALLS_URL}?pageToken=eyJvZmZzZXQiOjJ9%3D%3D&to=%2B19195551234&pageSize=2"
@@ -237,3 +242,82 @@ def test_iter_calls_is_lazy_over_pages() -> None:
     assert next(iterator).call_id == "a" and fetched == []
     assert next(iterator).call_id == "next-1" and fetched == ["next-1"]
     assert list(iterator) == []
+
+
+class TestEndlessPaging:
+    """A server that keeps announcing pages cannot keep the iterator going."""
+
+    @staticmethod
+    def _endless(pages: list[list[str]], limit: int = 200) -> Any:
+        """Serve ``pages`` then empty ones, each with a fresh next link; 400 after ``limit``."""
+        served = []
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            served.append(environ.get("QUERY_STRING", ""))
+            if len(served) > limit:
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [b'{"type": "validation", "description": "too many requests"}']
+            n = len(served)
+            ids = pages[n - 1] if n <= len(pages) else []
+            base = f"http://{environ['HTTP_HOST']}{environ['PATH_INFO']}"
+            headers = [
+                ("Content-Type", "application/json"),
+                ("Link", f'<{base}?pageToken=t{n}>; rel="next"'),
+            ]
+            start_response("200 OK", headers)
+            return [json.dumps([call_state_json(i) for i in ids]).encode()]
+
+        app.served = served  # type: ignore[attr-defined]
+        return app
+
+    def test_empty_pages_with_new_links_end_the_listing(self) -> None:
+        app = self._endless([["c-1", "c-2"], ["c-3"]])
+        with serve(app) as url:
+            calls = list(make_client(base_url=url).list_calls())
+        assert [c.call_id for c in calls] == ["c-1", "c-2", "c-3"]
+        assert len(app.served) == 3
+
+    def test_a_page_of_calls_already_seen_ends_the_listing(self) -> None:
+        app = self._endless([["c-1", "c-2"], ["c-2", "c-3"], ["c-1", "c-3"], ["c-4"]])
+        with serve(app) as url:
+            calls = list(make_client(base_url=url).list_calls())
+        assert [c.call_id for c in calls] == ["c-1", "c-2", "c-3"]
+        assert len(app.served) == 3
+
+    def test_more_calls_than_the_api_returns_is_an_error(self) -> None:
+        def fetch(url: str) -> CallsPage:
+            n = int(url.rsplit("-", 1)[1])
+            return CallsPage([CallState(call_id=f"c-{n}")], f"next-{n + 1}")
+
+        iterator = iter_calls(lambda: fetch("next-0"), fetch, max_results=5)
+        assert [c.call_id for c in itertools.islice(iterator, 5)] == [f"c-{i}" for i in range(5)]
+        with pytest.raises(UnexpectedResponseError, match="at most 5 calls"):
+            next(iterator)
+
+    def test_the_page_limit(self) -> None:
+        def fetch(url: str) -> CallsPage:
+            return CallsPage([CallState(call_id=None)], url + "+")
+
+        with pytest.raises(UnexpectedResponseError, match="more than 3 pages") as info:
+            list(iter_calls(lambda: fetch("p"), fetch, max_pages=3))
+        assert "max_start_time" in str(info.value)
+
+    def test_the_documented_limits(self) -> None:
+        assert MAX_RESULTS == 10000 and MAX_PAGES >= MAX_RESULTS
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from([f"c-{i}" for i in range(12)]), max_size=5), max_size=12))
+    def test_any_server_ends_with_each_call_once(self, pages: list[list[str]]) -> None:
+        fetched: list[str] = []
+
+        def page(n: int) -> CallsPage:
+            ids = pages[n] if n < len(pages) else []
+            return CallsPage([CallState(call_id=i) for i in ids], f"next-{n + 1}")
+
+        def fetch(url: str) -> CallsPage:
+            fetched.append(url)
+            return page(int(url.rsplit("-", 1)[1]))
+
+        ids = [c.call_id for c in iter_calls(lambda: page(0), fetch)]
+        assert len(ids) == len(set(ids))
+        assert len(fetched) <= len(pages)

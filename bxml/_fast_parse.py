@@ -4,10 +4,12 @@ The walk fills the objects directly (the constructors' per-argument work is skip
 runs the same per-attribute checks, text checks and rules; a property test holds it equal
 to the reference reader for every generated document.
 
-It handles valid, namespace-free documents only. On anything unusual (a DOCTYPE, a
-namespace, an unknown name in strict mode, a value that fails its check, too deep a
-tree) it gives up with :class:`Fallback`, and :mod:`bxml.parse` reads the document again
-with the expat reader, which is the reference and reports errors with line and column.
+It handles valid, namespace-free documents in UTF-8 or another encoding that writes
+ASCII as ASCII (so that a search of the bytes finds every ``<!DOCTYPE`` and ``xmlns``).
+On anything unusual (another encoding, a DTD, a namespace, an unknown name in strict
+mode, a value that fails its check, too deep a tree, too many attributes) it gives up
+with :class:`Fallback`, and :mod:`bxml.parse` reads the document again with the expat
+reader, which is the reference and reports errors with line and column.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from ._element import REGISTRY, Element, UnknownElement
+from ._limits import MAX_ATTRIBUTES
 from ._lxml import fromstring
+from ._sniff import searchable
 from ._values import XML_SPACE, Attr
 from .exceptions import BxmlError
 
@@ -34,19 +38,32 @@ def read(
     ``utf8`` says the bytes come from a str (read as UTF-8 whatever they declare); a str
     with a lone surrogate arrives as invalid UTF-8, fails here, and goes to the reference.
     """
-    if b"<!DOCTYPE" in data or b"xmlns" in data:
+    if b"<!DOCTYPE" in data or b"xmlns" in data or not (utf8 or searchable(data)):
         raise Fallback
     try:
         root = fromstring(data, utf8)
     except Exception:  # lxml's XMLSyntaxError; the reference reader explains it
         raise Fallback from None
+    docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
+    if docinfo.doctype:  # a second guard, should the byte search miss an encoding
+        raise Fallback
     cls = roots.get(root.tag)
     if cls is None:
+        raise Fallback
+    if data.count(b"=") > MAX_ATTRIBUTES and _crowded(root):
         raise Fallback
     try:
         return _build(root, cls, strict, max_depth)
     except (BxmlError, TypeError, ValueError):
         raise Fallback from None
+
+
+def _crowded(root: Any) -> bool:
+    """Tell whether an element has more attributes than any BXML element may have.
+
+    Checked before ``items()``, which costs time quadratic in the number of attributes.
+    """
+    return any(len(node.attrib) > MAX_ATTRIBUTES for node in root.iter())
 
 
 def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:

@@ -1,7 +1,8 @@
 """Read BXML text back into the objects that build it, safely.
 
-The reader refuses DTDs, entity declarations and external references, limits size and
-depth, and reports every failure as a :class:`bxml.ParseError` with line, column and path.
+The reader refuses DTDs, entity declarations and external references (in every
+encoding), limits size, depth and attributes per element (:mod:`bxml._limits`), and
+reports every failure as a :class:`bxml.ParseError` with line, column and path.
 Values go through the same checks as when a verb is built, so a parsed document is as
 correct as a built one and ``parse(doc.to_xml()) == doc``.
 """
@@ -14,15 +15,17 @@ from xml.parsers import expat
 
 from ._element import REGISTRY, Element, UnknownElement
 from ._fast_parse import Fallback, read
+from ._limits import MAX_ATTRIBUTES, MAX_BYTES, MAX_DEPTH
+from ._sniff import wide_codec
 from ._values import XML_SPACE
 from .document import Bxml, Response
 from .exceptions import BxmlError, ParseError
 from .ssml import NODE_TYPES
 
 #: Largest document read by default (Bandwidth itself stops at 64 KB).
-DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_BYTES = MAX_BYTES
 #: Deepest nesting read by default; real BXML is rarely deeper than 6.
-DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_DEPTH = MAX_DEPTH
 
 _ROOTS: dict[str, type[Element]] = {"Response": Response, "Bxml": Bxml}
 
@@ -97,6 +100,11 @@ class _Reader:
         stack = self.stack
         if len(stack) >= self.max_depth:
             self._fail(f"elements are nested deeper than {self.max_depth} levels")
+        if len(attrs) > MAX_ATTRIBUTES:
+            self._fail(
+                f"<{tag}> has {len(attrs)} attributes; "
+                f"a BXML element has at most {MAX_ATTRIBUTES}"
+            )
         if stack:
             parent = stack[-1]
             count = parent.seen[tag] = parent.seen.get(tag, 0) + 1
@@ -212,6 +220,13 @@ class _Reader:
             line = exc.lineno
             column = exc.offset + 1 - (self.column_shift if line == 1 else 0)
             raise ParseError(expat.ErrorString(exc.code), line, column) from None
+        except ParseError:
+            raise
+        except ValueError as exc:  # a declared encoding that expat cannot read
+            raise ParseError(
+                f"cannot read the document's declared encoding ({exc}); "
+                "UTF-8, UTF-16, UTF-32, ISO-8859-1 and US-ASCII are read"
+            ) from None
         if self.result is None:  # pragma: no cover - expat reports empty input itself
             raise ParseError("no root element found", 1, 1)
         return self.result
@@ -239,6 +254,17 @@ def _as_bytes(text: str | bytes, max_bytes: int) -> bytes:
     return data
 
 
+def _decoded(data: bytes) -> str | None:
+    """Return UTF-32 or BOM-less UTF-16 bytes (which expat cannot read) as text, else None."""
+    codec = wide_codec(data)
+    if codec is None:
+        return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the document is not valid {codec.upper()}: {exc.reason}") from None
+
+
 def parse(
     text: str | bytes,
     *,
@@ -256,6 +282,7 @@ def parse(
     try:
         root = read(data, isinstance(text, str), _ROOTS, strict, max_depth)
     except Fallback:
+        text = _decoded(data) or text
         reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if isinstance(text, str) else None)
         root = reader.feed(text)
     assert isinstance(root, (Response, Bxml))

@@ -25,6 +25,9 @@ BX001    the text is not well-formed XML
 BX002    a DTD (``<!DOCTYPE ...>``) is present; BXML refuses DTDs
 BX003    the root element is not <Response> or <Bxml>
 BX004    (``check_bxml_body``) the root is <Response>, or the body is not UTF-8
+BX005    a reading limit is exceeded: the document is larger than 1 MB, or an
+         element has more than 64 attributes (no BXML element has so many)
+BX009    not a problem itself: how many more problems were found than are listed
 BX010    an attribute value is not allowed (enum, range, format, length)
 BX011    a required attribute is missing
 BX012    an attribute the element does not have
@@ -50,7 +53,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._element import Element
+from ._limits import MAX_ATTRIBUTES, MAX_BYTES
 from ._lxml import fromstring, parser
+from ._sniff import searchable
 from .document import MAX_DOCUMENT_BYTES, Root
 from .exceptions import Problem, ValidationError
 
@@ -69,6 +74,11 @@ _DECLARED_ENCODING = re.compile(
 )
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _XSD_NS = "{http://www.w3.org/2001/XMLSchema}"
+#: Most problems listed for one document; a last problem (BX009) says there are more.
+MAX_PROBLEMS = 100
+# Larger documents are validated while parsed: validating a tree, libxml2 names the node
+# of each failure, which costs time quadratic in the number of failing siblings.
+_TREE_VALIDATION_BYTES = MAX_DOCUMENT_BYTES
 
 
 # -- the fast path: lxml ---------------------------------------------------------------
@@ -120,6 +130,9 @@ def _read(source: Source) -> tuple[bytes, bool]:
 
 def _parse(data: bytes, utf8: bool) -> tuple[etree._Element | None, Problem | None]:
     """Parse safely; return the root, or the problem that stopped the parse."""
+    if len(data) > MAX_BYTES:
+        message = f"the document is {len(data)} bytes; at most {MAX_BYTES} are read"
+        return None, Problem("/", None, message, "BX005")
     fast = _get_fast()
     try:
         root = fromstring(data, utf8)
@@ -130,29 +143,78 @@ def _parse(data: bytes, utf8: bool) -> tuple[etree._Element | None, Problem | No
     docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
     if docinfo.doctype:
         return None, Problem("/", 1, "DTDs (<!DOCTYPE ...>) are not allowed in BXML", "BX002")
+    if data.count(b"=") > MAX_ATTRIBUTES or not searchable(data):
+        crowded = _crowded(root)
+        if crowded is not None:
+            return None, crowded
     return root, None
+
+
+def _crowded(root: etree._Element) -> Problem | None:
+    """Find an element with more attributes than any BXML element may have.
+
+    Such a document is refused before validation, which (like lxml's ``items()``) takes
+    time quadratic in the number of attributes of an element.
+    """
+    for elem in root.iter():
+        count = len(elem.attrib)
+        if count > MAX_ATTRIBUTES:
+            message = (
+                f"<{_name(elem.tag)}> has {count} attributes; "
+                f"a BXML element has at most {MAX_ATTRIBUTES}"
+            )
+            return Problem(element_path(elem), _line(elem), message, "BX005")
+    return None
 
 
 def is_valid(source: Source) -> bool:
     """Return True if the document is well-formed BXML that the schema accepts."""
-    root, _ = _parse(*_read(source))
-    return root is not None and bool(_get_fast().schema.validate(root))
+    data, utf8 = _read(source)
+    root, _ = _parse(data, utf8)
+    if root is None:
+        return False
+    return _schema_log(root, data, utf8) is None
+
+
+def _schema_log(root: etree._Element, data: bytes, utf8: bool) -> Any:
+    """Return None when the document passes the schema, else libxml2's error log."""
+    schema = _get_fast().schema
+    if len(data) <= _TREE_VALIDATION_BYTES:
+        return None if schema.validate(root) else schema.error_log
+    try:
+        fromstring(data, utf8, schema)
+    except _get_fast().etree.XMLSyntaxError as exc:
+        return exc.error_log
+    return None
 
 
 def iter_errors(source: Source) -> Iterator[Problem]:
-    """Yield every problem the schema finds in the document (nothing when it is valid)."""
-    root, problem = _parse(*_read(source))
+    """Yield every problem the schema finds in the document (nothing when it is valid).
+
+    At most :data:`MAX_PROBLEMS` are listed; a last problem (BX009) counts the others.
+    """
+    data, utf8 = _read(source)
+    root, problem = _parse(data, utf8)
     if problem is not None:
         yield problem
     if root is not None:
-        yield from _schema_errors(root)
+        yield from _capped(_schema_errors(root, data, utf8))
 
 
-def _schema_errors(root: etree._Element) -> Iterator[Problem]:
-    schema = _get_fast().schema
-    if schema.validate(root):
-        return
-    yield from _get_explainer().explain(root, schema.error_log)
+def _capped(problems: Iterator[Problem]) -> Iterator[Problem]:
+    """Yield the first MAX_PROBLEMS problems, then say whether there are more."""
+    for count, problem in enumerate(problems, 1):
+        if count > MAX_PROBLEMS:
+            message = f"... and more problems: only the first {MAX_PROBLEMS} are listed"
+            yield Problem("/", None, message, "BX009")
+            return
+        yield problem
+
+
+def _schema_errors(root: etree._Element, data: bytes, utf8: bool) -> Iterator[Problem]:
+    log = _schema_log(root, data, utf8)
+    if log is not None:
+        yield from _get_explainer().explain(root, log)
 
 
 def validate(source: Source) -> None:
@@ -183,7 +245,7 @@ def check_bxml_body(source: Source) -> bytes:
         errors.append(Problem("/", None, message, "BX110"))
     if root is not None:
         errors += _body_problems(root, data)
-        errors += _schema_errors(root)
+        errors += _capped(_schema_errors(root, data, utf8))
     if errors:
         raise ValidationError(errors)
     return data
@@ -279,20 +341,22 @@ class _Explainer:
                 "BX003",
             )
             return
-        found = list(self._walk(root, decl))
-        yield from found
+        found = False
+        for problem in self._walk(root, decl, "/" + _name(root.tag)):
+            found = True
+            yield problem
         if not found:  # the schema's components explain nothing: fall back on the validators
             yield from self._fallback(root, libxml_log)
 
-    def _walk(self, elem: etree._Element, decl: Any) -> Iterator[Problem]:
-        yield from self._attribute_problems(elem, decl)
+    def _walk(self, elem: etree._Element, decl: Any, path: str) -> Iterator[Problem]:
+        yield from self._attribute_problems(elem, decl, path)
         xsd_type = decl.type
         if xsd_type.is_simple() or xsd_type.has_simple_content():
-            yield from self._text_problems(elem, xsd_type)
+            yield from self._text_problems(elem, xsd_type, path)
         else:
-            yield from self._children_problems(elem, xsd_type.content)
+            yield from self._children_problems(elem, xsd_type.content, path)
             if not xsd_type.mixed:
-                yield from _stray_text_problems(elem, xsd_type.content)
+                yield from _stray_text_problems(elem, xsd_type.content, path)
 
     def _fallback(self, root: etree._Element, libxml_log: Any) -> Iterator[Problem]:
         seen = False
@@ -308,9 +372,10 @@ class _Explainer:
 
     # -- attributes ---------------------------------------------------------------------
 
-    def _attribute_problems(self, elem: etree._Element, decl: Any) -> Iterator[Problem]:
+    def _attribute_problems(
+        self, elem: etree._Element, decl: Any, base: str
+    ) -> Iterator[Problem]:
         tag = _name(elem.tag)
-        base = element_path(elem)
         known = decl.attributes
         for raw_key, raw_value in elem.attrib.items():
             key, value = str(raw_key), str(raw_value)
@@ -338,55 +403,57 @@ class _Explainer:
 
     # -- content ------------------------------------------------------------------------
 
-    def _text_problems(self, elem: etree._Element, xsd_type: Any) -> Iterator[Problem]:
+    def _text_problems(
+        self, elem: etree._Element, xsd_type: Any, path: str
+    ) -> Iterator[Problem]:
         tag = _name(elem.tag)
-        children = [child for child in elem if isinstance(child.tag, str)]
+        children = _child_paths(elem, path)
         simple = xsd_type if xsd_type.is_simple() else xsd_type.content
         if getattr(simple, "name", None) == "blank":
-            for child in children:
-                yield _not_allowed(child, tag, "nothing")
+            for child, child_path in children:
+                yield _not_allowed(child, child_path, tag, "nothing")
             text = "".join(str(part) for part in elem.itertext()).strip()
             if text:
                 yield Problem(
-                    element_path(elem),
+                    path,
                     _line(elem),
                     f"<{tag}> cannot hold text ({_show(text)})",
                     "BX031",
                 )
             return
-        for child in children:
-            yield _not_allowed(child, tag, "text only")
+        for child, child_path in children:
+            yield _not_allowed(child, child_path, tag, "text only")
         text = elem.text or ""
         problem = _value_problem(simple, text)
         if problem is not None and simple.name == "nonBlankText":
             problem = "it is required and may not be blank"
         if problem is not None:
-            yield Problem(element_path(elem), _line(elem), f"{tag} text: {problem}", "BX030")
+            yield Problem(path, _line(elem), f"{tag} text: {problem}", "BX030")
 
-    def _children_problems(self, elem: etree._Element, group: Any) -> Iterator[Problem]:
+    def _children_problems(
+        self, elem: etree._Element, group: Any, path: str
+    ) -> Iterator[Problem]:
         tag = _name(elem.tag)
         allowed = _allowed(group)
         low, high = _occurs(group)
         count = 0
-        for child in elem:
-            if not isinstance(child.tag, str):
-                continue  # comments and processing instructions
+        for child, child_path in _child_paths(elem, path):
             if child.tag not in allowed:
-                yield _not_allowed(child, tag, _names_or(allowed))
+                yield _not_allowed(child, child_path, tag, _names_or(allowed))
                 continue
             count += 1
             if high is not None and count == high + 1:
                 yield Problem(
-                    element_path(child),
+                    child_path,
                     _line(child),
                     f"<{tag}> holds at most {high} {_names_or(allowed)}; "
                     f"this is number {count} of {_count_allowed(elem, allowed)}",
                     "BX021",
                 )
-            yield from self._walk(child, _child_decl(group, child.tag))
+            yield from self._walk(child, _child_decl(group, child.tag), child_path)
         if count < low:
             yield Problem(
-                element_path(elem),
+                path,
                 _line(elem),
                 f"<{tag}> needs at least {low} {_names_or(allowed)}; it has {count}",
                 "BX022",
@@ -400,11 +467,22 @@ def _child_decl(group: Any, tag: str) -> Any:
     raise LookupError(tag)  # pragma: no cover - callers pass only allowed tags
 
 
-def _stray_text_problems(elem: etree._Element, group: Any) -> Iterator[Problem]:
+def _child_paths(elem: etree._Element, path: str) -> Iterator[tuple[etree._Element, str]]:
+    """Yield the child elements of ``elem`` with their paths, numbered in one pass."""
+    counts: dict[str, int] = {}
+    for child in elem:
+        if not isinstance(child.tag, str):
+            continue  # comments and processing instructions
+        name = _name(child.tag)
+        counts[name] = counts.get(name, 0) + 1
+        yield child, f"{path}/{name}[{counts[name]}]"
+
+
+def _stray_text_problems(elem: etree._Element, group: Any, path: str) -> Iterator[Problem]:
     stray = _stray_text(elem)
     if stray:
         yield Problem(
-            element_path(elem),
+            path,
             _line(elem),
             f"<{_name(elem.tag)}> cannot hold text ({_show(stray)}); "
             f"it holds only {_names_or(_allowed(group))}",
@@ -437,9 +515,9 @@ def _names_or(names: list[str]) -> str:
     return ", ".join(f"<{name}>" for name in names[:-1]) + f" or <{names[-1]}>"
 
 
-def _not_allowed(child: etree._Element, parent: str, allowed: str) -> Problem:
+def _not_allowed(child: etree._Element, path: str, parent: str, allowed: str) -> Problem:
     return Problem(
-        element_path(child),
+        path,
         _line(child),
         f"<{_name(child.tag)}> is not allowed in <{parent}>; it holds {allowed}",
         "BX020",

@@ -574,7 +574,7 @@ def test_when_the_components_explain_nothing_the_validators_messages_are_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = '<Response><Pause duration="0"/></Response>'
-    monkeypatch.setattr(schema._Explainer, "_walk", lambda self, elem, decl: iter(()))
+    monkeypatch.setattr(schema._Explainer, "_walk", lambda self, elem, decl, path: iter(()))
     (problem,) = bxml.iter_errors(text)
     assert (problem.path, problem.code) == ("/Response/Pause[1]", "BX039")
     assert "0.1" in problem.message

@@ -90,7 +90,7 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
         # child was checked against CHILD_TYPES: the content can be taken as it is.
         content = _content(node, cls, strict, depth)
         limit = cls.MAX_CHILDREN
-        if limit is not None and len(content) > limit:
+        if len(content) < cls.MIN_CHILDREN or (limit is not None and len(content) > limit):
             raise Fallback
         element._content = content
     if cls._check_rules is not Element._check_rules:

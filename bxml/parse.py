@@ -207,6 +207,13 @@ class _Reader:
             self._fail(f"<{frame.tag}> cannot hold text ({stray[:40]!r})", frame)
         if kind == "empty" and elements:
             self._fail(f"<{frame.tag}> cannot hold child elements", frame)
+        if len(elements) < cls.MIN_CHILDREN:
+            names = ", ".join(klass.TAG for klass in cls.CHILD_TYPES)
+            self._fail(
+                f"<{frame.tag}> needs at least {cls.MIN_CHILDREN} child ({names}); "
+                f"it has {len(elements)}",
+                frame,
+            )
         return elements
 
     def feed(self, data: str | bytes) -> Element:

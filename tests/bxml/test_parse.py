@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from xml.etree.ElementTree import canonicalize
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
 import bxml
-from bxml import Bxml, Gather, ParseError, Response, SpeakSentence, UnknownElement, parse
+from bxml import (
+    Bxml,
+    Gather,
+    ParseError,
+    Response,
+    SpeakSentence,
+    UnknownElement,
+    parse,
+    strategies,
+)
+from bxml._element import REGISTRY
 
 EXAMPLES = sorted((Path(__file__).parent / "spec_examples").glob("*.xml"))
 
@@ -269,3 +283,71 @@ def test_only_xml_whitespace_surrounds_a_phone_number(space: str) -> None:
         parse(
             f"<Response><Transfer><PhoneNumber>{space}+15551234567</PhoneNumber></Transfer></Response>"
         )
+
+
+# -- parse checks what building checks ------------------------------------------------------
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            "<Response>\n  <Transfer/></Response>",
+            "/Response/Transfer[1]",
+            "<Transfer> needs at least 1 child (PhoneNumber, SipUri); it has 0",
+        ),
+        (
+            "<Bxml>\n  <Connect></Connect></Bxml>",
+            "/Bxml/Connect[1]",
+            "<Connect> needs at least 1 child (Endpoint); it has 0",
+        ),
+    ],
+)
+def test_required_children_are_checked_when_parsing(
+    text: str, path: str, message: str, strict: bool
+) -> None:
+    with pytest.raises(ParseError) as info:
+        parse(text, strict=strict)
+    assert message in str(info.value)
+    assert (info.value.line, info.value.column, info.value.path) == (2, 3, path)
+    with pytest.raises(ParseError, match="needs at least 1 child"):
+        parse(text.encode("utf-16"), strict=strict)  # the reference reader
+
+
+# Edits that turn a valid document into one that may break a rule of the model or the XSD.
+_EDITS = ("drop children", "drop a child", "drop an attribute", "copy a child", "add an element")
+
+
+def _edit(root: etree._Element, data: st.DataObject) -> None:
+    elem = data.draw(st.sampled_from(list(root.iter())))
+    edit = data.draw(st.sampled_from(_EDITS))
+    children = list(elem)
+    if edit == "drop children":
+        for child in children:
+            elem.remove(child)
+    elif edit == "drop a child" and children:
+        elem.remove(data.draw(st.sampled_from(children)))
+    elif edit == "drop an attribute" and elem.attrib:
+        del elem.attrib[data.draw(st.sampled_from(sorted(elem.attrib)))]
+    elif edit == "copy a child" and children:
+        elem.append(copy.deepcopy(data.draw(st.sampled_from(children))))
+    else:
+        etree.SubElement(elem, data.draw(st.sampled_from(sorted(REGISTRY))))
+
+
+@given(strategies.documents(), st.data())
+def test_what_strict_parse_accepts_serializes_and_is_valid(
+    doc: bxml.Root, data: st.DataObject
+) -> None:
+    root = etree.fromstring(doc.to_bytes())
+    for _ in range(data.draw(st.integers(1, 3))):
+        _edit(root, data)
+    text = etree.tostring(root)
+    try:
+        parsed = parse(text)
+    except ParseError:
+        return
+    out = parsed.to_xml()
+    assert bxml.is_valid(text), list(bxml.iter_errors(text))
+    assert bxml.is_valid(out), list(bxml.iter_errors(out))

@@ -9,8 +9,9 @@ correct as a built one and ``parse(doc.to_xml()) == doc``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 from xml.parsers import expat
 
 from ._element import REGISTRY, Element, UnknownElement
@@ -28,6 +29,9 @@ DEFAULT_MAX_BYTES = MAX_BYTES
 DEFAULT_MAX_DEPTH = MAX_DEPTH
 
 _ROOTS: dict[str, type[Element]] = {"Response": Response, "Bxml": Bxml}
+
+#: What :func:`parse` reads: XML text, its bytes, a file path or an open file.
+Source = str | bytes | bytearray | os.PathLike[str] | IO[bytes] | IO[str]
 
 
 @dataclass
@@ -248,14 +252,42 @@ def _tag_of(element: Element) -> str:
     return element.tag if isinstance(element, UnknownElement) else element.TAG
 
 
+def _contents(source: Source, max_bytes: int) -> str | bytes:
+    """Return the document as text or bytes: as given, or read from the file (up to the limit)."""
+    if isinstance(source, (str, bytes)):
+        return source
+    if isinstance(source, bytearray):
+        return bytes(source)
+    if isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            return file.read(max_bytes + 1)
+    read = getattr(source, "read", None)
+    contents = read(max_bytes + 1) if callable(read) else None
+    if isinstance(contents, (str, bytes)):
+        return contents
+    raise TypeError(
+        "parse() takes XML text (str or bytes), a file path (os.PathLike) or an open file, "
+        f"not {type(source).__name__}"
+    )
+
+
+def _check_not_a_path(text: str) -> None:
+    """Refuse, with a hint, a str that cannot be XML and may well be a file name."""
+    start = text.lstrip(" \t\r\n\ufeff")
+    if start and not start.startswith("<"):
+        shown = text if len(text) <= 80 else text[:80] + "..."
+        raise ParseError(
+            f"XML text starts with '<', and {shown!r} does not: it looks like a file path. "
+            "A str is always XML text; to read a file, pass a pathlib.Path "
+            "(bxml.parse(pathlib.Path(name))) or a file opened with 'rb'",
+            1,
+            1,
+        )
+
+
 def _as_bytes(text: str | bytes, max_bytes: int) -> bytes:
     """Return the document's bytes (a str as UTF-8), refusing more than ``max_bytes``."""
-    if isinstance(text, bytes):
-        data = text
-    elif isinstance(text, str):
-        data = text.encode("utf-8", "surrogatepass")
-    else:
-        raise TypeError(f"parse() takes str or bytes, not {type(text).__name__}")
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     if len(data) > max_bytes:
         raise ParseError(f"the document is {len(data)} bytes; at most {max_bytes} are read")
     return data
@@ -273,7 +305,7 @@ def _decoded(data: bytes) -> str | None:
 
 
 def parse(
-    text: str | bytes,
+    source: Source,
     *,
     strict: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -281,10 +313,15 @@ def parse(
 ) -> Response | Bxml:
     """Parse a BXML document into a :class:`Response` or :class:`Bxml`.
 
+    :param source: XML text (a ``str`` is always text, never a file name), its bytes, a
+        file path (:class:`os.PathLike`) or an open file (binary, or text).
     :param strict: reject unknown elements and attributes (naming them); with False they
         are kept (:class:`UnknownElement`, ``extra_attributes``) and written back unchanged.
     :raises ParseError: for anything that cannot be read, with line and column.
     """
+    text = _contents(source, max_bytes)
+    if isinstance(text, str):
+        _check_not_a_path(text)
     data = _as_bytes(text, max_bytes)
     try:
         root = read(data, isinstance(text, str), _ROOTS, strict, max_depth)

@@ -172,7 +172,7 @@ def test_error_carries_path() -> None:
 
 
 def test_parse_rejects_non_text() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="file path .* not int"):
         parse(42)  # type: ignore[arg-type]
 
 
@@ -351,3 +351,39 @@ def test_what_strict_parse_accepts_serializes_and_is_valid(
     out = parsed.to_xml()
     assert bxml.is_valid(text), list(bxml.iter_errors(text))
     assert bxml.is_valid(out), list(bxml.iter_errors(out))
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def test_a_path_or_an_open_file_is_read(tmp_path: Path) -> None:
+    doc = Response(SpeakSentence("Gr\u00fc\u00dfe"), bxml.Hangup())
+    file = tmp_path / "menu.xml"
+    file.write_bytes(doc.to_bytes())
+    assert parse(file) == doc
+    with file.open("rb") as binary:
+        assert parse(binary) == doc
+    with file.open(encoding="utf-8") as text:
+        assert parse(text) == doc
+    assert parse(bytearray(doc.to_bytes())) == doc
+
+
+def test_a_str_that_is_a_path_gets_a_hint(tmp_path: Path) -> None:
+    file = tmp_path / "menu.xml"
+    file.write_text("<Response/>", encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        parse(str(file))
+    message = str(info.value)
+    assert "looks like a file path" in message and "pathlib.Path" in message
+    assert str(file) in message
+    assert (info.value.line, info.value.column) == (1, 1)
+    assert parse("  \n<Response/>") == Response()
+
+
+def test_a_file_is_read_up_to_the_size_limit(tmp_path: Path) -> None:
+    file = tmp_path / "big.xml"
+    file.write_bytes(b"<Response>" + b" " * 200 + b"</Response>")
+    with pytest.raises(ParseError, match="at most 100 are read"):
+        parse(file, max_bytes=100)
+    with file.open("rb") as binary, pytest.raises(ParseError, match="at most 100 are read"):
+        parse(binary, max_bytes=100)

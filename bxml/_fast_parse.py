@@ -126,11 +126,11 @@ def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[An
     return content
 
 
-_Reader = tuple[str, Any, Any, int]
-_TABLES: dict[type[Element], dict[str, _Reader]] = {}
+_AttrSpec = tuple[str, Any, Any, int]
+_TABLES: dict[type[Element], dict[str, _AttrSpec]] = {}
 
 
-def _table(cls: type[Element]) -> dict[str, _Reader]:
+def _table(cls: type[Element]) -> dict[str, _AttrSpec]:
     """Per XML attribute name: Python name, text converter (None: the text itself),
     fragment maker and declaration index."""
     table = _TABLES.get(cls)
@@ -150,18 +150,18 @@ def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) 
     last = -1
     in_order = True
     for key, text in items:
-        reader = table.get(key)
-        if reader is None:
+        spec = table.get(key)
+        if spec is None:
             if key[0] == "{":
-                reader = table.get(_xml_name(key))
-            if reader is None:
+                spec = table.get(_xml_name(key))
+            if spec is None:
                 if strict or key[0] == "{":
                     raise Fallback
                 if element._extra is None:
                     element._extra = {}
                 element._extra[key] = text
                 continue
-        name, convert, fragment, position = reader
+        name, convert, fragment, position = spec
         value = text if convert is None else convert(cls.TAG, text)
         head += fragment(value)
         values[name] = value

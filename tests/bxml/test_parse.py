@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 from pathlib import Path
 from xml.etree.ElementTree import canonicalize
 
@@ -387,3 +388,116 @@ def test_a_file_is_read_up_to_the_size_limit(tmp_path: Path) -> None:
         parse(file, max_bytes=100)
     with file.open("rb") as binary, pytest.raises(ParseError, match="at most 100 are read"):
         parse(binary, max_bytes=100)
+
+
+# -- each reader, on purpose -------------------------------------------------------------------
+
+LENIENT_TEXT = (
+    '<Response><Refer referTo="sip:a@b" x="1">text<Inner a="b"/>tail</Refer>'
+    '<Gather maxDigits="2" futureAttr="yes"><SpeakSentence newVoiceOpt="on">hi '
+    '<effect name="whispered">there</effect></SpeakSentence></Gather>'
+    '<Hangup reason="done"/></Response>'
+)
+
+
+PARSE_MODULE = importlib.import_module("bxml.parse")  # bxml.parse is the function
+
+
+class _CountingReader(PARSE_MODULE._Reader):  # type: ignore[name-defined,misc]
+    made = 0
+
+    def __init__(self, *args: object) -> None:
+        type(self).made += 1
+        super().__init__(*args)
+
+
+@pytest.fixture
+def reference_reads(monkeypatch: pytest.MonkeyPatch) -> type[_CountingReader]:
+    """Count how often parse falls back to the reference (expat) reader."""
+    _CountingReader.made = 0
+    monkeypatch.setattr(PARSE_MODULE, "_Reader", _CountingReader)
+    return _CountingReader
+
+
+def _read(text: str, strict: bool, reader: str) -> bxml.Root:
+    """Parse ``text`` on the chosen reader: UTF-16 bytes go to the reference reader."""
+    data = text.encode("utf-8") if reader == "fast" else text.encode("utf-16")
+    return parse(data, strict=strict)
+
+
+@pytest.mark.parametrize("reader", ["fast", "reference"])
+def test_lenient_parse_keeps_everything_on_each_reader(
+    reader: str, reference_reads: type[_CountingReader]
+) -> None:
+    doc = _read(LENIENT_TEXT, False, reader)
+    assert reference_reads.made == (reader == "reference")
+    refer, gather, hangup = doc.content
+    assert isinstance(refer, UnknownElement)
+    assert refer.extra_attributes == {"referTo": "sip:a@b", "x": "1"}
+    assert refer.content[0] == "text" and refer.content[-1] == "tail"
+    assert isinstance(gather, Gather) and gather.extra_attributes == {"futureAttr": "yes"}
+    sentence = gather.children[0]
+    assert sentence.extra_attributes == {"newVoiceOpt": "on"}
+    assert isinstance(sentence.content[1], UnknownElement)
+    assert hangup.extra_attributes == {"reason": "done"}
+    assert doc.to_xml(xml_declaration=False) == LENIENT_TEXT
+
+
+@pytest.mark.parametrize("reader", ["fast", "reference"])
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_each_reader_builds_the_same_checked_objects(
+    reader: str, strict: bool, reference_reads: type[_CountingReader]
+) -> None:
+    xml = bxml.Response(
+        bxml.Gather(bxml.PlayAudio("https://a.example/x.wav"), gather_url="/g", max_digits=3),
+        bxml.Transfer(bxml.PhoneNumber("+15555550100"), transfer_caller_id="+15555550101"),
+        bxml.Pause(duration=1.5),
+        bxml.Ring(answer_call=False),
+    )
+    doc = _read(xml.to_xml(xml_declaration=False), strict, reader)
+    assert reference_reads.made == (reader == "reference")
+    assert doc == xml
+    gather = doc.children[0]
+    assert isinstance(gather, Gather) and gather.max_digits == 3
+
+
+@pytest.mark.parametrize("reader", ["fast", "reference"])
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_each_reader_refuses_a_bad_value_with_its_place(reader: str, strict: bool) -> None:
+    text = '<Response>\n  <Gather maxDigits="99"/></Response>'
+    with pytest.raises(ParseError, match="Gather.max_digits: 99 is out of range") as info:
+        _read(text, strict, reader)
+    assert info.value.path == "/Response/Gather[1]/@maxDigits"
+    assert info.value.line == 2
+
+
+def test_strict_parse_refuses_unknown_names_on_each_reader() -> None:
+    for reader in ("fast", "reference"):
+        with pytest.raises(ParseError, match="unknown attribute 'futureAttr' on <Gather>"):
+            _read('<Response><Gather futureAttr="yes"/></Response>', True, reader)
+        with pytest.raises(ParseError, match="unknown element <Refer>"):
+            _read("<Response><Refer/></Response>", True, reader)
+
+
+def test_ordinary_documents_take_the_fast_path(reference_reads: type[_CountingReader]) -> None:
+    from bench.documents import SIZES, document_bytes
+
+    for size in SIZES:
+        data = document_bytes(size)
+        for source in (data, data.decode("utf-8")):
+            parse(source)
+            parse(source, strict=False)
+    for path in EXAMPLES:
+        parse(path.read_bytes())
+    assert reference_reads.made == 0
+
+
+@given(strategies.documents())
+def test_generated_documents_take_the_fast_path(doc: bxml.Root) -> None:
+    original = PARSE_MODULE._Reader
+    try:
+        PARSE_MODULE._Reader = None  # any use of the reference reader fails
+        assert parse(doc.to_xml()) == doc
+        assert parse(doc.to_bytes(), strict=False) == doc
+    finally:
+        PARSE_MODULE._Reader = original

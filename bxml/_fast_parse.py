@@ -19,11 +19,12 @@ from typing import Any
 from ._element import REGISTRY, Element, UnknownElement
 from ._limits import MAX_ATTRIBUTES
 from ._lxml import fromstring
-from ._sniff import searchable
+from ._sniff import OWN_DECLARATION, searchable
 from ._values import XML_SPACE, Attr
 from .exceptions import BxmlError
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+_new = object.__new__
 
 
 class Fallback(Exception):
@@ -38,15 +39,17 @@ def read(
     ``utf8`` says the bytes come from a str (read as UTF-8 whatever they declare); a str
     with a lone surrogate arrives as invalid UTF-8, fails here, and goes to the reference.
     """
-    if b"<!DOCTYPE" in data or b"xmlns" in data or not (utf8 or searchable(data)):
+    utf8_only = utf8 or data.startswith(OWN_DECLARATION)
+    if b"<!DOCTYPE" in data or b"xmlns" in data or not (utf8_only or searchable(data)):
         raise Fallback
     try:
         root = fromstring(data, utf8)
     except Exception:  # lxml's XMLSyntaxError; the reference reader explains it
         raise Fallback from None
-    docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
-    if docinfo.doctype:  # a second guard, should the byte search miss an encoding
-        raise Fallback
+    if not utf8_only:  # a second guard, should the byte search miss an encoding
+        docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
+        if docinfo.doctype:
+            raise Fallback
     cls = roots.get(root.tag)
     if cls is None:
         raise Fallback
@@ -66,63 +69,97 @@ def _crowded(root: Any) -> bool:
     return any(len(node.attrib) > MAX_ATTRIBUTES for node in root.iter())
 
 
+# Content kinds, as small ints for the walk.
+_EMPTY, _TEXT, _CHILDREN, _MIXED = range(4)
+_KINDS = {"empty": _EMPTY, "text": _TEXT, "children": _CHILDREN, "mixed": _MIXED}
+#: Per class: content kind, allowed child classes, fewest and most children, whether the
+#: class has rules and a text check of its own, its required attributes and bare start tag.
+_Plan = tuple[int, frozenset[type[Element]], int, int, bool, bool, tuple[str, ...], str]
+_PLANS: dict[type[Element], _Plan] = {}
+
+
+def _plan(cls: type[Element]) -> _Plan:
+    high = cls.MAX_CHILDREN if cls.MAX_CHILDREN is not None else 1 << 62
+    rules = cls._check_rules is not Element._check_rules
+    plan = (
+        _KINDS[cls.CONTENT],
+        cls._CHILD_SET,
+        cls.MIN_CHILDREN,
+        high,
+        rules,
+        cls._CHECKS_TEXT,
+        cls.REQUIRED,
+        cls._HEAD,
+    )
+    _PLANS[cls] = plan
+    return plan
+
+
 def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
     """Build ``cls`` from the lxml ``node`` and, recursively, what it holds."""
     if depth <= 0:
         raise Fallback
-    element: Element = cls.__new__(cls)
+    kind, allowed, low, high, rules, checks_text, required, head = _PLANS.get(cls) or _plan(cls)
+    element: Element = _new(cls)
     element._extra = None
     items = node.items()
     if items:
         _attributes(element, cls, items, strict)
-    elif cls.REQUIRED:
+    elif required:
         raise Fallback
     else:
         element._values = {}
-        element._head = cls._HEAD
-    if cls.CONTENT == "text":
+        element._head = head
+    if kind == _TEXT:
         if len(node):
             raise Fallback
-        element._content = []
-        element._set_text(node.text or "")
+        text = node.text
+        if text and text[0] not in XML_SPACE and text.isascii() and text.isprintable():
+            # Plain, not blank: _set_text would only run the class's own text check.
+            if checks_text and element._text_problem(text) is not None:
+                raise Fallback
+            element._content = [text]
+        else:
+            element._content = []
+            element._set_text(text or "")
     else:
         # lxml only hands out XML characters and never two adjacent texts, and every
-        # child was checked against CHILD_TYPES: the content can be taken as it is.
-        content = _content(node, cls, strict, depth)
-        limit = cls.MAX_CHILDREN
-        if len(content) < cls.MIN_CHILDREN or (limit is not None and len(content) > limit):
+        # child is checked against CHILD_TYPES: the content can be taken as it is.
+        content = _content(node, allowed, kind == _MIXED, strict, depth)
+        count = len(content)
+        if count and kind == _EMPTY or count < low or count > high:
             raise Fallback
         element._content = content
-    if cls._check_rules is not Element._check_rules:
+    if rules:
         element._check_rules()
     return element
 
 
-def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[Any]:
-    """Return the text and built child elements of ``node``, as ``cls`` may hold them."""
+def _content(
+    node: Any, allowed: frozenset[type[Element]], mixed: bool, strict: bool, depth: int
+) -> list[Any]:
+    """Return the text and built child elements of ``node``, checked against ``allowed``."""
     content: list[Any] = []
-    mixed = cls.CONTENT == "mixed"
     text = node.text
-    if text and (mixed or text.strip(XML_SPACE)):
-        if not mixed:
+    if text is not None:
+        if mixed:
+            content.append(text)
+        elif text.strip(XML_SPACE):
             raise Fallback
-        content.append(text)
-    allowed = cls._CHILD_SET
     for child in node:
         child_cls = REGISTRY.get(child.tag)
-        if child_cls in allowed or (child_cls is not None and cls is UnknownElement):
+        if child_cls in allowed:
             content.append(_build(child, child_cls, strict, depth - 1))
         elif strict:
             raise Fallback
         else:
             content.append(_unknown(child, strict, depth - 1))
         tail = child.tail
-        if tail and (mixed or tail.strip(XML_SPACE)):
-            if not mixed:
+        if tail is not None:
+            if mixed:
+                content.append(tail)
+            elif tail.strip(XML_SPACE):
                 raise Fallback
-            content.append(tail)
-    if content and cls.CONTENT == "empty":
-        raise Fallback
     return content
 
 
@@ -187,8 +224,18 @@ def _unknown(node: Any, strict: bool, depth: int) -> Element:
     if type(tag) is not str or tag[0] == "{":
         raise Fallback
     unknown = UnknownElement(tag, attributes)
-    unknown._add_all(_content(node, UnknownElement, strict, depth))
+    unknown._add_all(_content(node, _ANY_ELEMENT, True, strict, depth))
     return unknown
+
+
+class _AnyElement(frozenset[type[Element]]):
+    """What an unknown element may hold: every known element."""
+
+    def __contains__(self, item: object) -> bool:
+        return item is not None
+
+
+_ANY_ELEMENT = _AnyElement()
 
 
 def _xml_name(key: str) -> str:

@@ -173,3 +173,18 @@ def test_the_list_is_not_capped_below_the_limit() -> None:
     problems = list(bxml.iter_errors(text))
     assert len(problems) == schema.MAX_PROBLEMS
     assert all(p.code == "BX012" for p in problems)
+
+
+def test_big_documents_are_validated_while_parsed_with_the_same_verdicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    corpus = sorted((here / "invalid").glob("*.xml")) + sorted(
+        (here / "spec_examples").glob("*.xml")
+    )
+    on_tree = {path: list(bxml.iter_errors(path)) for path in corpus}
+    monkeypatch.setattr("bxml._validation._TREE_VALIDATION_BYTES", 0)
+    assert {path: list(bxml.iter_errors(path)) for path in corpus} == on_tree
+    assert [bxml.is_valid(path) for path in corpus] == [not on_tree[path] for path in corpus]

@@ -305,7 +305,7 @@ def _decoded(data: bytes) -> str | None:
 
 
 def parse(
-    source: Source,
+    text: Source,
     *,
     strict: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -313,22 +313,23 @@ def parse(
 ) -> Response | Bxml:
     """Parse a BXML document into a :class:`Response` or :class:`Bxml`.
 
-    :param source: XML text (a ``str`` is always text, never a file name), its bytes, a
+    :param text: XML text (a ``str`` is always text, never a file name), its bytes, a
         file path (:class:`os.PathLike`) or an open file (binary, or text).
     :param strict: reject unknown elements and attributes (naming them); with False they
         are kept (:class:`UnknownElement`, ``extra_attributes``) and written back unchanged.
     :raises ParseError: for anything that cannot be read, with line and column.
     """
-    text = _contents(source, max_bytes)
-    if isinstance(text, str):
-        _check_not_a_path(text)
-    data = _as_bytes(text, max_bytes)
+    document = _contents(text, max_bytes)
+    if isinstance(document, str):
+        _check_not_a_path(document)
+    data = _as_bytes(document, max_bytes)
     try:
-        root = read(data, isinstance(text, str), _ROOTS, strict, max_depth)
+        root = read(data, isinstance(document, str), _ROOTS, strict, max_depth)
     except Fallback:
-        text = _decoded(data) or text
-        reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if isinstance(text, str) else None)
-        root = reader.feed(text)
+        document = _decoded(data) or document
+        utf8 = isinstance(document, str)
+        reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if utf8 else None)
+        root = reader.feed(document)
     assert isinstance(root, (Response, Bxml))
     return root
 

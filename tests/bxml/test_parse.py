@@ -367,6 +367,14 @@ def test_a_path_or_an_open_file_is_read(tmp_path: Path) -> None:
     with file.open(encoding="utf-8") as text:
         assert parse(text) == doc
     assert parse(bytearray(doc.to_bytes())) == doc
+    # Files the reference reader reads: UTF-16 bytes, and text with a prefixed name.
+    wide = tmp_path / "wide.xml"
+    wide.write_bytes(doc.to_xml(xml_declaration=False).encode("utf-16"))
+    assert parse(wide) == doc
+    prefixed = tmp_path / "prefixed.xml"
+    prefixed.write_text("<Response><a:b/></Response>", encoding="utf-8")
+    with prefixed.open(encoding="utf-8") as text:
+        assert parse(text, strict=False)[0] == UnknownElement("a:b")
 
 
 def test_a_str_that_is_a_path_gets_a_hint(tmp_path: Path) -> None:

@@ -4,10 +4,12 @@ The walk fills the objects directly (the constructors' per-argument work is skip
 runs the same per-attribute checks, text checks and rules; a property test holds it equal
 to the reference reader for every generated document.
 
-It handles valid, namespace-free documents only. On anything unusual (a DOCTYPE, a
-namespace, an unknown name in strict mode, a value that fails its check, too deep a
-tree) it gives up with :class:`Fallback`, and :mod:`bxml.parse` reads the document again
-with the expat reader, which is the reference and reports errors with line and column.
+It handles valid, namespace-free documents in UTF-8 or another encoding that writes
+ASCII as ASCII (so that a search of the bytes finds every ``<!DOCTYPE`` and ``xmlns``).
+On anything unusual (another encoding, a DTD, a namespace, an unknown name in strict
+mode, a value that fails its check, too deep a tree, too many attributes) it gives up
+with :class:`Fallback`, and :mod:`bxml.parse` reads the document again with the expat
+reader, which is the reference and reports errors with line and column.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from ._element import REGISTRY, Element, UnknownElement
+from ._limits import MAX_ATTRIBUTES
 from ._lxml import fromstring
+from ._sniff import OWN_DECLARATION, searchable
 from ._values import XML_SPACE, Attr
 from .exceptions import BxmlError
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+_new = object.__new__
 
 
 class Fallback(Exception):
@@ -34,14 +39,21 @@ def read(
     ``utf8`` says the bytes come from a str (read as UTF-8 whatever they declare); a str
     with a lone surrogate arrives as invalid UTF-8, fails here, and goes to the reference.
     """
-    if b"<!DOCTYPE" in data or b"xmlns" in data:
+    utf8_only = utf8 or data.startswith(OWN_DECLARATION)
+    if b"<!DOCTYPE" in data or b"xmlns" in data or not (utf8_only or searchable(data)):
         raise Fallback
     try:
         root = fromstring(data, utf8)
     except Exception:  # lxml's XMLSyntaxError; the reference reader explains it
         raise Fallback from None
+    if not utf8_only:  # a second guard, should the byte search miss an encoding
+        docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
+        if docinfo.doctype:
+            raise Fallback
     cls = roots.get(root.tag)
     if cls is None:
+        raise Fallback
+    if data.count(b"=") > MAX_ATTRIBUTES and _crowded(root):
         raise Fallback
     try:
         return _build(root, cls, strict, max_depth)
@@ -49,71 +61,113 @@ def read(
         raise Fallback from None
 
 
+def _crowded(root: Any) -> bool:
+    """Tell whether an element has more attributes than any BXML element may have.
+
+    Checked before ``items()``, which costs time quadratic in the number of attributes.
+    """
+    return any(len(node.attrib) > MAX_ATTRIBUTES for node in root.iter())
+
+
+# Content kinds, as small ints for the walk.
+_EMPTY, _TEXT, _CHILDREN, _MIXED = range(4)
+_KINDS = {"empty": _EMPTY, "text": _TEXT, "children": _CHILDREN, "mixed": _MIXED}
+#: Per class: content kind, allowed child classes, fewest and most children, whether the
+#: class has rules and a text check of its own, its required attributes and bare start tag.
+_Plan = tuple[int, frozenset[type[Element]], int, int, bool, bool, tuple[str, ...], str]
+_PLANS: dict[type[Element], _Plan] = {}
+
+
+def _plan(cls: type[Element]) -> _Plan:
+    high = cls.MAX_CHILDREN if cls.MAX_CHILDREN is not None else 1 << 62
+    rules = cls._check_rules is not Element._check_rules
+    plan = (
+        _KINDS[cls.CONTENT],
+        cls._CHILD_SET,
+        cls.MIN_CHILDREN,
+        high,
+        rules,
+        cls._CHECKS_TEXT,
+        cls.REQUIRED,
+        cls._HEAD,
+    )
+    _PLANS[cls] = plan
+    return plan
+
+
 def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
     """Build ``cls`` from the lxml ``node`` and, recursively, what it holds."""
     if depth <= 0:
         raise Fallback
-    element: Element = cls.__new__(cls)
+    kind, allowed, low, high, rules, checks_text, required, head = _PLANS.get(cls) or _plan(cls)
+    element: Element = _new(cls)
     element._extra = None
     items = node.items()
     if items:
         _attributes(element, cls, items, strict)
-    elif cls.REQUIRED:
+    elif required:
         raise Fallback
     else:
         element._values = {}
-        element._head = cls._HEAD
-    if cls.CONTENT == "text":
+        element._head = head
+    if kind == _TEXT:
         if len(node):
             raise Fallback
-        element._content = []
-        element._set_text(node.text or "")
+        text = node.text
+        if text and text[0] not in XML_SPACE and text.isascii() and text.isprintable():
+            # Plain, not blank: _set_text would only run the class's own text check.
+            if checks_text and element._text_problem(text) is not None:
+                raise Fallback
+            element._content = [text]
+        else:
+            element._content = []
+            element._set_text(text or "")
     else:
         # lxml only hands out XML characters and never two adjacent texts, and every
-        # child was checked against CHILD_TYPES: the content can be taken as it is.
-        content = _content(node, cls, strict, depth)
-        limit = cls.MAX_CHILDREN
-        if limit is not None and len(content) > limit:
+        # child is checked against CHILD_TYPES: the content can be taken as it is.
+        content = _content(node, allowed, kind == _MIXED, strict, depth)
+        count = len(content)
+        if count and kind == _EMPTY or count < low or count > high:
             raise Fallback
         element._content = content
-    if cls._check_rules is not Element._check_rules:
+    if rules:
         element._check_rules()
     return element
 
 
-def _content(node: Any, cls: type[Element], strict: bool, depth: int) -> list[Any]:
-    """Return the text and built child elements of ``node``, as ``cls`` may hold them."""
+def _content(
+    node: Any, allowed: frozenset[type[Element]], mixed: bool, strict: bool, depth: int
+) -> list[Any]:
+    """Return the text and built child elements of ``node``, checked against ``allowed``."""
     content: list[Any] = []
-    mixed = cls.CONTENT == "mixed"
     text = node.text
-    if text and (mixed or text.strip(XML_SPACE)):
-        if not mixed:
+    if text is not None:
+        if mixed:
+            content.append(text)
+        elif text.strip(XML_SPACE):
             raise Fallback
-        content.append(text)
-    allowed = cls._CHILD_SET
     for child in node:
         child_cls = REGISTRY.get(child.tag)
-        if child_cls in allowed or (child_cls is not None and cls is UnknownElement):
+        if child_cls in allowed:
             content.append(_build(child, child_cls, strict, depth - 1))
         elif strict:
             raise Fallback
         else:
             content.append(_unknown(child, strict, depth - 1))
         tail = child.tail
-        if tail and (mixed or tail.strip(XML_SPACE)):
-            if not mixed:
+        if tail is not None:
+            if mixed:
+                content.append(tail)
+            elif tail.strip(XML_SPACE):
                 raise Fallback
-            content.append(tail)
-    if content and cls.CONTENT == "empty":
-        raise Fallback
     return content
 
 
-_Reader = tuple[str, Any, Any, int]
-_TABLES: dict[type[Element], dict[str, _Reader]] = {}
+_AttrSpec = tuple[str, Any, Any, int]
+_TABLES: dict[type[Element], dict[str, _AttrSpec]] = {}
 
 
-def _table(cls: type[Element]) -> dict[str, _Reader]:
+def _table(cls: type[Element]) -> dict[str, _AttrSpec]:
     """Per XML attribute name: Python name, text converter (None: the text itself),
     fragment maker and declaration index."""
     table = _TABLES.get(cls)
@@ -133,18 +187,18 @@ def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) 
     last = -1
     in_order = True
     for key, text in items:
-        reader = table.get(key)
-        if reader is None:
+        spec = table.get(key)
+        if spec is None:
             if key[0] == "{":
-                reader = table.get(_xml_name(key))
-            if reader is None:
+                spec = table.get(_xml_name(key))
+            if spec is None:
                 if strict or key[0] == "{":
                     raise Fallback
                 if element._extra is None:
                     element._extra = {}
                 element._extra[key] = text
                 continue
-        name, convert, fragment, position = reader
+        name, convert, fragment, position = spec
         value = text if convert is None else convert(cls.TAG, text)
         head += fragment(value)
         values[name] = value
@@ -170,8 +224,18 @@ def _unknown(node: Any, strict: bool, depth: int) -> Element:
     if type(tag) is not str or tag[0] == "{":
         raise Fallback
     unknown = UnknownElement(tag, attributes)
-    unknown._add_all(_content(node, UnknownElement, strict, depth))
+    unknown._add_all(_content(node, _ANY_ELEMENT, True, strict, depth))
     return unknown
+
+
+class _AnyElement(frozenset[type[Element]]):
+    """What an unknown element may hold: every known element."""
+
+    def __contains__(self, item: object) -> bool:
+        return item is not None
+
+
+_ANY_ELEMENT = _AnyElement()
 
 
 def _xml_name(key: str) -> str:

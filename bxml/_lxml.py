@@ -18,16 +18,21 @@ _local = threading.local()
 _fromstring: Any = None
 
 
-def fromstring(data: bytes, utf8: bool) -> etree._Element:
+def fromstring(
+    data: bytes, utf8: bool, schema: etree.XMLSchema | None = None
+) -> etree._Element:
     """Parse ``data`` with this thread's hardened parser (see :func:`parser`)."""
-    chosen = parser(utf8)  # first: it imports lxml and sets _fromstring
+    chosen = parser(utf8, schema)  # first: it imports lxml and sets _fromstring
     root: etree._Element = _fromstring(data, chosen)
     return root
 
 
-def parser(utf8: bool) -> etree.XMLParser:
-    """Return this thread's parser; ``utf8`` reads UTF-8 whatever the declaration says."""
-    name = "utf8" if utf8 else "declared"
+def parser(utf8: bool, schema: etree.XMLSchema | None = None) -> etree.XMLParser:
+    """Return this thread's parser; ``utf8`` reads UTF-8 whatever the declaration says.
+
+    With ``schema`` (always the same one), the parser also validates as it reads.
+    """
+    name = ("utf8" if utf8 else "declared") + ("" if schema is None else "+schema")
     found: etree.XMLParser | None = getattr(_local, name, None)
     if found is None:
         global _fromstring
@@ -43,6 +48,7 @@ def parser(utf8: bool) -> etree.XMLParser:
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
+            schema=schema,
         )
         setattr(_local, name, found)
     return found

@@ -47,10 +47,14 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from ._element import Element, UnknownElement
+from ._tree import Source
+from ._tree import line as _line
+from ._tree import parse_tree as _parse
+from ._tree import read_source as _read
+from ._tree import xml_name as _name
 from ._values import XML_SPACE
 from .document import MAX_DOCUMENT_BYTES
 from .exceptions import Problem
-from .schema import Source, _line, _name, _parse, _read
 
 if TYPE_CHECKING:
     from lxml import etree

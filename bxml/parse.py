@@ -1,30 +1,37 @@
 """Read BXML text back into the objects that build it, safely.
 
-The reader refuses DTDs, entity declarations and external references, limits size and
-depth, and reports every failure as a :class:`bxml.ParseError` with line, column and path.
+The reader refuses DTDs, entity declarations and external references (in every
+encoding), limits size, depth and attributes per element (:mod:`bxml._limits`), and
+reports every failure as a :class:`bxml.ParseError` with line, column and path.
 Values go through the same checks as when a verb is built, so a parsed document is as
 correct as a built one and ``parse(doc.to_xml()) == doc``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 from xml.parsers import expat
 
 from ._element import REGISTRY, Element, UnknownElement
 from ._fast_parse import Fallback, read
+from ._limits import MAX_ATTRIBUTES, MAX_BYTES, MAX_DEPTH
+from ._sniff import wide_codec
 from ._values import XML_SPACE
 from .document import Bxml, Response
 from .exceptions import BxmlError, ParseError
 from .ssml import NODE_TYPES
 
 #: Largest document read by default (Bandwidth itself stops at 64 KB).
-DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_BYTES = MAX_BYTES
 #: Deepest nesting read by default; real BXML is rarely deeper than 6.
-DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_DEPTH = MAX_DEPTH
 
 _ROOTS: dict[str, type[Element]] = {"Response": Response, "Bxml": Bxml}
+
+#: What :func:`parse` reads: XML text, its bytes, a file path or an open file.
+Source = str | bytes | bytearray | os.PathLike[str] | IO[bytes] | IO[str]
 
 
 @dataclass
@@ -97,6 +104,11 @@ class _Reader:
         stack = self.stack
         if len(stack) >= self.max_depth:
             self._fail(f"elements are nested deeper than {self.max_depth} levels")
+        if len(attrs) > MAX_ATTRIBUTES:
+            self._fail(
+                f"<{tag}> has {len(attrs)} attributes; "
+                f"a BXML element has at most {MAX_ATTRIBUTES}"
+            )
         if stack:
             parent = stack[-1]
             count = parent.seen[tag] = parent.seen.get(tag, 0) + 1
@@ -199,6 +211,13 @@ class _Reader:
             self._fail(f"<{frame.tag}> cannot hold text ({stray[:40]!r})", frame)
         if kind == "empty" and elements:
             self._fail(f"<{frame.tag}> cannot hold child elements", frame)
+        if len(elements) < cls.MIN_CHILDREN:
+            names = ", ".join(klass.TAG for klass in cls.CHILD_TYPES)
+            self._fail(
+                f"<{frame.tag}> needs at least {cls.MIN_CHILDREN} child ({names}); "
+                f"it has {len(elements)}",
+                frame,
+            )
         return elements
 
     def feed(self, data: str | bytes) -> Element:
@@ -212,6 +231,13 @@ class _Reader:
             line = exc.lineno
             column = exc.offset + 1 - (self.column_shift if line == 1 else 0)
             raise ParseError(expat.ErrorString(exc.code), line, column) from None
+        except ParseError:
+            raise
+        except ValueError as exc:  # a declared encoding that expat cannot read
+            raise ParseError(
+                f"cannot read the document's declared encoding ({exc}); "
+                "UTF-8, UTF-16, UTF-32, ISO-8859-1 and US-ASCII are read"
+            ) from None
         if self.result is None:  # pragma: no cover - expat reports empty input itself
             raise ParseError("no root element found", 1, 1)
         return self.result
@@ -226,21 +252,60 @@ def _tag_of(element: Element) -> str:
     return element.tag if isinstance(element, UnknownElement) else element.TAG
 
 
+def _contents(source: Source, max_bytes: int) -> str | bytes:
+    """Return the document as text or bytes: as given, or read from the file (up to the limit)."""
+    if isinstance(source, (str, bytes)):
+        return source
+    if isinstance(source, bytearray):
+        return bytes(source)
+    if isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            return file.read(max_bytes + 1)
+    read = getattr(source, "read", None)
+    contents = read(max_bytes + 1) if callable(read) else None
+    if isinstance(contents, (str, bytes)):
+        return contents
+    raise TypeError(
+        "parse() takes XML text (str or bytes), a file path (os.PathLike) or an open file, "
+        f"not {type(source).__name__}"
+    )
+
+
+def _check_not_a_path(text: str) -> None:
+    """Refuse, with a hint, a str that cannot be XML and may well be a file name."""
+    start = text.lstrip(" \t\r\n\ufeff")
+    if start and not start.startswith("<"):
+        shown = text if len(text) <= 80 else text[:80] + "..."
+        raise ParseError(
+            f"XML text starts with '<', and {shown!r} does not: it looks like a file path. "
+            "A str is always XML text; to read a file, pass a pathlib.Path "
+            "(bxml.parse(pathlib.Path(name))) or a file opened with 'rb'",
+            1,
+            1,
+        )
+
+
 def _as_bytes(text: str | bytes, max_bytes: int) -> bytes:
     """Return the document's bytes (a str as UTF-8), refusing more than ``max_bytes``."""
-    if isinstance(text, bytes):
-        data = text
-    elif isinstance(text, str):
-        data = text.encode("utf-8", "surrogatepass")
-    else:
-        raise TypeError(f"parse() takes str or bytes, not {type(text).__name__}")
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     if len(data) > max_bytes:
         raise ParseError(f"the document is {len(data)} bytes; at most {max_bytes} are read")
     return data
 
 
+def _decoded(data: bytes) -> str | None:
+    """Return UTF-32 or BOM-less UTF-16 bytes (which expat cannot read) as text, else None."""
+    codec = wide_codec(data)
+    if codec is None:
+        return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the document is not valid {codec.upper()}: {exc.reason}") from None
+
+
 def parse(
-    text: str | bytes,
+    text: Source,
     *,
     strict: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -248,16 +313,23 @@ def parse(
 ) -> Response | Bxml:
     """Parse a BXML document into a :class:`Response` or :class:`Bxml`.
 
+    :param text: XML text (a ``str`` is always text, never a file name), its bytes, a
+        file path (:class:`os.PathLike`) or an open file (binary, or text).
     :param strict: reject unknown elements and attributes (naming them); with False they
         are kept (:class:`UnknownElement`, ``extra_attributes``) and written back unchanged.
     :raises ParseError: for anything that cannot be read, with line and column.
     """
-    data = _as_bytes(text, max_bytes)
+    document = _contents(text, max_bytes)
+    if isinstance(document, str):
+        _check_not_a_path(document)
+    data = _as_bytes(document, max_bytes)
     try:
-        root = read(data, isinstance(text, str), _ROOTS, strict, max_depth)
+        root = read(data, isinstance(document, str), _ROOTS, strict, max_depth)
     except Fallback:
-        reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if isinstance(text, str) else None)
-        root = reader.feed(text)
+        document = _decoded(data) or document
+        utf8 = isinstance(document, str)
+        reader = _Reader(strict, max_depth, _ROOTS, "UTF-8" if utf8 else None)
+        root = reader.feed(document)
     assert isinstance(root, (Response, Bxml))
     return root
 

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+import importlib
 from pathlib import Path
 from xml.etree.ElementTree import canonicalize
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
 import bxml
-from bxml import Bxml, Gather, ParseError, Response, SpeakSentence, UnknownElement, parse
+from bxml import (
+    Bxml,
+    Gather,
+    ParseError,
+    Response,
+    SpeakSentence,
+    UnknownElement,
+    parse,
+    strategies,
+)
+from bxml._element import REGISTRY
 
 EXAMPLES = sorted((Path(__file__).parent / "spec_examples").glob("*.xml"))
 
@@ -158,7 +173,7 @@ def test_error_carries_path() -> None:
 
 
 def test_parse_rejects_non_text() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="file path .* not int"):
         parse(42)  # type: ignore[arg-type]
 
 
@@ -269,3 +284,228 @@ def test_only_xml_whitespace_surrounds_a_phone_number(space: str) -> None:
         parse(
             f"<Response><Transfer><PhoneNumber>{space}+15551234567</PhoneNumber></Transfer></Response>"
         )
+
+
+# -- parse checks what building checks ------------------------------------------------------
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            "<Response>\n  <Transfer/></Response>",
+            "/Response/Transfer[1]",
+            "<Transfer> needs at least 1 child (PhoneNumber, SipUri); it has 0",
+        ),
+        (
+            "<Bxml>\n  <Connect></Connect></Bxml>",
+            "/Bxml/Connect[1]",
+            "<Connect> needs at least 1 child (Endpoint); it has 0",
+        ),
+    ],
+)
+def test_required_children_are_checked_when_parsing(
+    text: str, path: str, message: str, strict: bool
+) -> None:
+    with pytest.raises(ParseError) as info:
+        parse(text, strict=strict)
+    assert message in str(info.value)
+    assert (info.value.line, info.value.column, info.value.path) == (2, 3, path)
+    with pytest.raises(ParseError, match="needs at least 1 child"):
+        parse(text.encode("utf-16"), strict=strict)  # the reference reader
+
+
+# Edits that turn a valid document into one that may break a rule of the model or the XSD.
+_EDITS = ("drop children", "drop a child", "drop an attribute", "copy a child", "add an element")
+
+
+def _edit(root: etree._Element, data: st.DataObject) -> None:
+    elem = data.draw(st.sampled_from(list(root.iter())))
+    edit = data.draw(st.sampled_from(_EDITS))
+    children = list(elem)
+    if edit == "drop children":
+        for child in children:
+            elem.remove(child)
+    elif edit == "drop a child" and children:
+        elem.remove(data.draw(st.sampled_from(children)))
+    elif edit == "drop an attribute" and elem.attrib:
+        del elem.attrib[data.draw(st.sampled_from(sorted(elem.attrib)))]
+    elif edit == "copy a child" and children:
+        elem.append(copy.deepcopy(data.draw(st.sampled_from(children))))
+    else:
+        etree.SubElement(elem, data.draw(st.sampled_from(sorted(REGISTRY))))
+
+
+@given(strategies.documents(), st.data())
+def test_what_strict_parse_accepts_serializes_and_is_valid(
+    doc: bxml.Root, data: st.DataObject
+) -> None:
+    root = etree.fromstring(doc.to_bytes())
+    for _ in range(data.draw(st.integers(1, 3))):
+        _edit(root, data)
+    text = etree.tostring(root)
+    try:
+        parsed = parse(text)
+    except ParseError:
+        return
+    out = parsed.to_xml()
+    assert bxml.is_valid(text), list(bxml.iter_errors(text))
+    assert bxml.is_valid(out), list(bxml.iter_errors(out))
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def test_a_path_or_an_open_file_is_read(tmp_path: Path) -> None:
+    doc = Response(SpeakSentence("Gr\u00fc\u00dfe"), bxml.Hangup())
+    file = tmp_path / "menu.xml"
+    file.write_bytes(doc.to_bytes())
+    assert parse(file) == doc
+    with file.open("rb") as binary:
+        assert parse(binary) == doc
+    with file.open(encoding="utf-8") as text:
+        assert parse(text) == doc
+    assert parse(bytearray(doc.to_bytes())) == doc
+    # Files the reference reader reads: UTF-16 bytes, and text with a prefixed name.
+    wide = tmp_path / "wide.xml"
+    wide.write_bytes(doc.to_xml(xml_declaration=False).encode("utf-16"))
+    assert parse(wide) == doc
+    prefixed = tmp_path / "prefixed.xml"
+    prefixed.write_text("<Response><a:b/></Response>", encoding="utf-8")
+    with prefixed.open(encoding="utf-8") as text:
+        assert parse(text, strict=False)[0] == UnknownElement("a:b")
+
+
+def test_a_str_that_is_a_path_gets_a_hint(tmp_path: Path) -> None:
+    file = tmp_path / "menu.xml"
+    file.write_text("<Response/>", encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        parse(str(file))
+    message = str(info.value)
+    assert "looks like a file path" in message and "pathlib.Path" in message
+    assert str(file) in message
+    assert (info.value.line, info.value.column) == (1, 1)
+    assert parse("  \n<Response/>") == Response()
+
+
+def test_a_file_is_read_up_to_the_size_limit(tmp_path: Path) -> None:
+    file = tmp_path / "big.xml"
+    file.write_bytes(b"<Response>" + b" " * 200 + b"</Response>")
+    with pytest.raises(ParseError, match="at most 100 are read"):
+        parse(file, max_bytes=100)
+    with file.open("rb") as binary, pytest.raises(ParseError, match="at most 100 are read"):
+        parse(binary, max_bytes=100)
+
+
+# -- each reader, on purpose -------------------------------------------------------------------
+
+LENIENT_TEXT = (
+    '<Response><Refer referTo="sip:a@b" x="1">text<Inner a="b"/>tail</Refer>'
+    '<Gather maxDigits="2" futureAttr="yes"><SpeakSentence newVoiceOpt="on">hi '
+    '<effect name="whispered">there</effect></SpeakSentence></Gather>'
+    '<Hangup reason="done"/></Response>'
+)
+
+
+PARSE_MODULE = importlib.import_module("bxml.parse")  # bxml.parse is the function
+
+
+class _CountingReader(PARSE_MODULE._Reader):  # type: ignore[name-defined,misc]
+    made = 0
+
+    def __init__(self, *args: object) -> None:
+        type(self).made += 1
+        super().__init__(*args)
+
+
+@pytest.fixture
+def reference_reads(monkeypatch: pytest.MonkeyPatch) -> type[_CountingReader]:
+    """Count how often parse falls back to the reference (expat) reader."""
+    _CountingReader.made = 0
+    monkeypatch.setattr(PARSE_MODULE, "_Reader", _CountingReader)
+    return _CountingReader
+
+
+def _read(text: str, strict: bool, reader: str) -> bxml.Root:
+    """Parse ``text`` on the chosen reader: UTF-16 bytes go to the reference reader."""
+    data = text.encode("utf-8") if reader == "fast" else text.encode("utf-16")
+    return parse(data, strict=strict)
+
+
+@pytest.mark.parametrize("reader", ["fast", "reference"])
+def test_lenient_parse_keeps_everything_on_each_reader(
+    reader: str, reference_reads: type[_CountingReader]
+) -> None:
+    doc = _read(LENIENT_TEXT, False, reader)
+    assert reference_reads.made == (reader == "reference")
+    refer, gather, hangup = doc.content
+    assert isinstance(refer, UnknownElement)
+    assert refer.extra_attributes == {"referTo": "sip:a@b", "x": "1"}
+    assert refer.content[0] == "text" and refer.content[-1] == "tail"
+    assert isinstance(gather, Gather) and gather.extra_attributes == {"futureAttr": "yes"}
+    sentence = gather.children[0]
+    assert sentence.extra_attributes == {"newVoiceOpt": "on"}
+    assert isinstance(sentence.content[1], UnknownElement)
+    assert hangup.extra_attributes == {"reason": "done"}
+    assert doc.to_xml(xml_declaration=False) == LENIENT_TEXT
+
+
+@pytest.mark.parametrize("reader", ["fast", "reference"])
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_each_reader_builds_the_same_checked_objects(
+    reader: str, strict: bool, reference_reads: type[_CountingReader]
+) -> None:
+    xml = bxml.Response(
+        bxml.Gather(bxml.PlayAudio("https://a.example/x.wav"), gather_url="/g", max_digits=3),
+        bxml.Transfer(bxml.PhoneNumber("+15555550100"), transfer_caller_id="+15555550101"),
+        bxml.Pause(duration=1.5),
+        bxml.Ring(answer_call=False),
+    )
+    doc = _read(xml.to_xml(xml_declaration=False), strict, reader)
+    assert reference_reads.made == (reader == "reference")
+    assert doc == xml
+    gather = doc.children[0]
+    assert isinstance(gather, Gather) and gather.max_digits == 3
+
+
+@pytest.mark.parametrize("reader", ["fast", "reference"])
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_each_reader_refuses_a_bad_value_with_its_place(reader: str, strict: bool) -> None:
+    text = '<Response>\n  <Gather maxDigits="99"/></Response>'
+    with pytest.raises(ParseError, match="Gather.max_digits: 99 is out of range") as info:
+        _read(text, strict, reader)
+    assert info.value.path == "/Response/Gather[1]/@maxDigits"
+    assert info.value.line == 2
+
+
+def test_strict_parse_refuses_unknown_names_on_each_reader() -> None:
+    for reader in ("fast", "reference"):
+        with pytest.raises(ParseError, match="unknown attribute 'futureAttr' on <Gather>"):
+            _read('<Response><Gather futureAttr="yes"/></Response>', True, reader)
+        with pytest.raises(ParseError, match="unknown element <Refer>"):
+            _read("<Response><Refer/></Response>", True, reader)
+
+
+def test_ordinary_documents_take_the_fast_path(reference_reads: type[_CountingReader]) -> None:
+    from bench.documents import SIZES, document_bytes
+
+    for size in SIZES:
+        data = document_bytes(size)
+        for source in (data, data.decode("utf-8")):
+            parse(source)
+            parse(source, strict=False)
+    for path in EXAMPLES:
+        parse(path.read_bytes())
+    assert reference_reads.made == 0
+
+
+@given(strategies.documents())
+def test_generated_documents_take_the_fast_path(doc: bxml.Root) -> None:
+    original = PARSE_MODULE._Reader
+    try:
+        PARSE_MODULE._Reader = None  # any use of the reference reader fails
+        assert parse(doc.to_xml()) == doc
+        assert parse(doc.to_bytes(), strict=False) == doc
+    finally:
+        PARSE_MODULE._Reader = original

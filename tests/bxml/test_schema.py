@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import bxml
-from bxml import schema, ssml, strategies
+from bxml import _explain, schema, ssml, strategies
 from bxml._element import REGISTRY, Element
+from bxml._tree import element_path
 from bxml._values import Attr, Choice, Custom, Flag, Integer, Number, Text, escape_text
 from bxml.exceptions import BxmlError
 
@@ -157,7 +158,7 @@ def test_attribute_types_agree(tag: str, attr: Attr[Any]) -> None:
         assert sorted(xsd_type.enumeration) == ["false", "true"]
     elif isinstance(attr, (Integer, Number)):
         builtin = "integer" if isinstance(attr, Integer) else "decimal"
-        assert schema._builtin_name(xsd_type) == builtin
+        assert _explain._builtin_name(xsd_type) == builtin
         assert Decimal(str(xsd_type.min_value)) == Decimal(str(attr.low))
         assert Decimal(str(xsd_type.max_value)) == Decimal(str(attr.high))
     elif isinstance(attr, Text):
@@ -305,7 +306,7 @@ def test_a_broken_attribute_is_explained_at_its_path(doc: bxml.Root, data: st.Da
     problems = list(bxml.iter_errors(text))
     assert bxml.is_valid(text) == (problems == [])
     assert all(p.code != "BX039" for p in problems)
-    attribute = schema.element_path(elem) + "/@" + _xml_name(str(name))
+    attribute = element_path(elem) + "/@" + _xml_name(str(name))
     assert {p.path for p in problems} <= {attribute}
 
 
@@ -319,7 +320,7 @@ def test_an_added_element_is_explained_at_its_path(doc: bxml.Root, data: st.Data
     problems = list(bxml.iter_errors(text))
     assert bxml.is_valid(text) == (problems == [])
     assert all(p.code != "BX039" for p in problems)
-    assert all(p.path.startswith(schema.element_path(parent)) for p in problems)
+    assert all(p.path.startswith(element_path(parent)) for p in problems)
 
 
 # -- (b) hand-written invalid documents --------------------------------------------------------
@@ -574,7 +575,7 @@ def test_when_the_components_explain_nothing_the_validators_messages_are_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = '<Response><Pause duration="0"/></Response>'
-    monkeypatch.setattr(schema._Explainer, "_walk", lambda self, elem, decl: iter(()))
+    monkeypatch.setattr(_explain.Explainer, "_walk", lambda self, elem, decl, path: iter(()))
     (problem,) = bxml.iter_errors(text)
     assert (problem.path, problem.code) == ("/Response/Pause[1]", "BX039")
     assert "0.1" in problem.message
@@ -593,3 +594,29 @@ def test_validation_from_many_threads_at_once() -> None:
         problems = list(pool.map(lambda b: list(bxml.iter_errors(b)), [bad] * 50))
     assert verdicts == [True, False] * 200
     assert all([p.path for p in found] == ["/Response/Gather[1]/@maxDigits"] for found in problems)
+
+
+# -- layout --------------------------------------------------------------------------------------
+
+_CHECKERS = ("schema", "_tree", "_validation", "_explain", "_body", "lint", "parse", "_fast_parse")
+
+
+@pytest.mark.parametrize("module", _CHECKERS)
+def test_the_checking_modules_use_no_private_name_of_another(module: str) -> None:
+    import ast
+
+    tree = ast.parse((Path(bxml.__file__).parent / f"{module}.py").read_text(encoding="utf-8"))
+    private = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name.startswith("_") and alias.name != "annotations"
+    ]
+    assert private == []
+
+
+def test_check_bxml_body_keeps_its_import_path() -> None:
+    from bxml.schema import check_bxml_body
+
+    assert check_bxml_body is schema.check_bxml_body

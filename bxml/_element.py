@@ -160,7 +160,8 @@ class Element:
         limit = self.MAX_CHILDREN
         if limit is not None and len(content) > limit:
             raise NestingError(
-                f"<{self.TAG}> holds at most {limit} children ({self._allowed()}); "
+                f"<{self.TAG}> holds at most {limit} {'child' if limit == 1 else 'children'} "
+                f"({self._allowed()}); "
                 f"it would hold {len(content)}"
             )
 
@@ -341,7 +342,7 @@ class UnknownElement(Element):
     """An element this library does not model, kept verbatim by ``parse(strict=False)``.
 
     It may also be built by hand as an escape hatch for elements newer than this
-    library: ``UnknownElement("Refer", {"referTo": "sip:a@b"})``.
+    library: ``UnknownElement("Dial", {"number": "sip:a@b"})``.
     """
 
     __slots__ = ("_tag",)

@@ -18,8 +18,9 @@ Rules (from Bandwidth's BXML documentation: execution, context restrictions, lim
 
 =====  ===========================================================================
 BX101  verbs after Redirect, Hangup or Forward never run
-BX102  verbs after a Gather, Record, Transfer or Bridge that has its callback URL
-       (gatherUrl, recordCompleteUrl, transferCompleteUrl, bridgeCompleteUrl) never run
+BX102  verbs after a Gather, Record, Transfer, Bridge or Refer that has its callback URL
+       (gatherUrl, recordCompleteUrl, transferCompleteUrl, bridgeCompleteUrl,
+       referCompleteUrl) never run
 BX103  a Gather without gatherUrl throws the digits away
 BX104  a Gather whose prompts x repeatCount exceeds 20
 BX105  a SpeakSentence with nothing to speak
@@ -30,12 +31,13 @@ BX120  username/password on Record, StartRecording, StartStream or StartTranscri
        with a callback URL that is not https
 BX130  a conference document with verbs other than PlayAudio, SpeakSentence,
        StartRecording, StopRecording, PauseRecording and ResumeRecording
-BX131  a transferAnswer reply with Bridge, Conference, Forward or Transfer
+BX131  a transferAnswer reply with Bridge, Conference, Forward, Refer or Transfer
 BX140  StartGather together with Forward
 BX141  two StartStreams, or two StartTranscriptions, with the same name
 BX142  more than 4 stream tracks, or 4 transcription tracks, at once
        (``tracks="both"`` counts as 2)
 BX143  a StartRecording while another recording runs (Bandwidth ignores it)
+BX150  a Refer whose SipUri has attributes (a Refer's SipUri carries the URI only)
 =====  ===========================================================================
 """
 
@@ -63,8 +65,9 @@ CONFERENCE_VERBS = frozenset(
     {"PlayAudio", "SpeakSentence", "StartRecording", "StopRecording", "PauseRecording"}
     | {"ResumeRecording"}
 )
-#: The verbs a transferAnswer reply may not use.
-TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
+#: The verbs a transferAnswer reply may not use. Refer works on inbound SIP calls only, and
+#: the leg that answered a Transfer is an outbound call.
+TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Refer", "Transfer"})
 #: Most concurrent stream (or transcription) tracks on one call.
 MAX_TRACKS = 4
 #: Most prompts a Gather may play, counting repeats.
@@ -80,6 +83,7 @@ _CALLBACKS = {
     "Record": "recordCompleteUrl",
     "Transfer": "transferCompleteUrl",
     "Bridge": "bridgeCompleteUrl",
+    "Refer": "referCompleteUrl",
 }
 _CREDENTIAL_URLS = {
     "Record": ("recordCompleteUrl", "recordingAvailableUrl", "transcriptionAvailableUrl"),
@@ -364,6 +368,22 @@ class _Tracks:
         return found
 
 
+def _refer_destination(verbs: list[_Node], context: Context) -> Found:
+    found: Found = []
+    for node in _walk(verbs):
+        if node.tag != "Refer":
+            continue
+        for child in node.children:
+            if child.tag == "SipUri" and child.attrs:
+                given = ", ".join(child.attrs)
+                message = (
+                    f"the SipUri of a Refer carries the SIP URI only; {given} "
+                    "belong to a Transfer's SipUri"
+                )
+                found.append((child.order, child.problem(message, "BX150")))
+    return found
+
+
 def _int(text: str | None, default: int) -> int:
     try:
         return int(text) if text is not None else default
@@ -380,4 +400,5 @@ _RULES: tuple[Callable[[list[_Node], Context], Found], ...] = (
     _context,
     _start_gather_forward,
     _background,
+    _refer_destination,
 )

@@ -11,7 +11,7 @@ import bxml
 
 BXML_CONTRACT = """
 Response Bxml SCHEMA_PATH Bridge Conference Connect CustomParam Endpoint Forward Gather Hangup
-Pause PauseRecording PhoneNumber PlayAudio Record Redirect ResumeRecording Ring SendDtmf SipUri
+Pause PauseRecording PhoneNumber PlayAudio Record Redirect Refer ResumeRecording Ring SendDtmf SipUri
 SpeakSentence StartGather StartRecording StartStream StartTranscription StopGather StopRecording
 StopStream StopTranscription StreamParam Tag Transfer parse validate is_valid iter_errors lint
 BxmlError InvalidValueError NestingError ParseError ValidationError Problem ssml

@@ -20,6 +20,7 @@ from bxml import (
     PlayAudio,
     Record,
     Redirect,
+    Refer,
     Response,
     Ring,
     SendDtmf,
@@ -312,7 +313,7 @@ def test_every_container_has_one_method_per_child() -> None:
     def method_name(tag: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in tag).lstrip("_")
 
-    for container in (Root, Gather, Transfer, StartStream, StartTranscription, Connect):
+    for container in (Root, Gather, Transfer, StartStream, StartTranscription, Connect, Refer):
         for child in container.CHILD_TYPES:
             assert callable(getattr(container, method_name(child.TAG))), (container, child)
 
@@ -409,3 +410,56 @@ def test_speak_sentence_from_ssml() -> None:
         SpeakSentence.from_ssml("<blink>x</blink>")
     with pytest.raises(bxml.ParseError, match="emphasis.level"):
         SpeakSentence.from_ssml('<emphasis level="loud">x</emphasis>')
+
+
+# -- Refer ------------------------------------------------------------------------------
+
+SIP = "sip:alice@atlanta.example.com"
+
+
+def test_refer_holds_exactly_one_sip_uri() -> None:
+    refer = Refer(SipUri(SIP), refer_complete_url="/done", refer_complete_method="GET", tag="r")
+    assert refer.to_xml() == (
+        '<Refer referCompleteUrl="/done" referCompleteMethod="GET" tag="r">'
+        f"<SipUri>{SIP}</SipUri></Refer>"
+    )
+    with pytest.raises(NestingError, match=r"<Refer> holds at most 1 child \(SipUri\)"):
+        Refer(SipUri(SIP), SipUri(SIP))
+    with pytest.raises(NestingError, match="<Refer> cannot hold <PhoneNumber>; allowed: SipUri"):
+        Refer(PhoneNumber(E164))  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="Refer needs at least 1 child"):
+        Response(Refer()).to_xml()
+    with pytest.raises(InvalidValueError, match="Refer.refer_complete_method: 'PUT'"):
+        Refer(SipUri(SIP), refer_complete_method="PUT")  # type: ignore[arg-type]
+
+
+def test_the_sip_uri_of_a_refer_carries_the_uri_only() -> None:
+    with pytest.raises(InvalidValueError, match="Refer: its SipUri takes the SIP URI only, not tag"):
+        Refer(SipUri(SIP, tag="x"))
+    refer = Refer()
+    with pytest.raises(InvalidValueError, match="not transfer_answer_url"):
+        refer.append(SipUri(SIP, transfer_answer_url="/a"))
+    assert len(refer) == 0
+    with pytest.raises(bxml.ParseError, match="its SipUri takes the SIP URI only"):
+        bxml.parse(f'<Response><Refer><SipUri tag="x">{SIP}</SipUri></Refer></Response>')
+
+
+def test_refer_is_built_three_ways_and_read_back() -> None:
+    nested = Response(Refer(SipUri(SIP), refer_complete_url="/done"))
+    chained = Response()
+    assert chained.refer(refer_complete_url="/done").sip_uri(SIP) is chained[0]
+    assert nested == chained
+    assert bxml.parse(nested.to_xml()) == nested
+    assert bxml.Bxml(Refer(SipUri(SIP))).to_xml().endswith(f"<Refer><SipUri>{SIP}</SipUri></Refer></Bxml>")
+
+
+def test_top_level_verbs_come_from_one_union() -> None:
+    from typing import get_args
+
+    from bxml.document import Root
+
+    assert bxml.verbs.TOP_LEVEL == get_args(bxml.verbs.TopLevelVerb)
+    assert Root.CHILD_TYPES == bxml.verbs.TOP_LEVEL
+    assert Refer in bxml.verbs.TOP_LEVEL
+    names = [cls.__name__ for cls in bxml.verbs.TOP_LEVEL]
+    assert names == sorted(names)

@@ -12,7 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
 from ._compile import compile_init
-from ._values import XML_SPACE, Attr, Fragment, check_xml_chars, escape_attr, escape_text
+from ._values import (
+    XML_SPACE,
+    Attr,
+    Fragment,
+    check_xml_chars,
+    check_xml_name,
+    escape_attr,
+    escape_text,
+)
 from .exceptions import InvalidValueError, NestingError
 
 ContentKind = Literal["empty", "text", "children", "mixed"]
@@ -353,13 +361,17 @@ class UnknownElement(Element):
     def __init__(
         self, tag: str, attributes: Mapping[str, str] | None = None, *content: str | Element
     ) -> None:
-        check_xml_chars("UnknownElement", tag, "tag")
+        check_xml_name("UnknownElement", tag, "element name")
         self._tag = tag
         self._values = {}
         self._head = "<" + tag
         self._extra = dict(attributes) if attributes else None
         for key, value in (attributes or {}).items():
-            check_xml_chars(tag, key, "attribute name")
+            check_xml_name(tag, key, "attribute name")
+            if not isinstance(value, str):
+                raise InvalidValueError(
+                    f"{tag}.{key}: {value!r} is a {type(value).__name__}; a str is required"
+                )
             check_xml_chars(tag, value, key)
         self._content = []
         for item in content:

@@ -29,6 +29,13 @@ Fragment = Callable[[Any], str]
 # Characters XML 1.0 cannot carry, in text or in attributes.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
+# XML 1.0's Name production: what an element or attribute name may be.
+_NAME_START = (
+    ":A-Z_a-z\xc0-\xd6\xd8-\xf6\xf8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_XML_NAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\xb7\u0300-\u036f\u203f\u2040]*")
+
 # Python names whose XML name is not plain lowerCamelCase.
 _XML_NAME_OVERRIDES = {"from_": "from", "xml_lang": "xml:lang", "interpret_as": "interpret-as"}
 
@@ -52,6 +59,20 @@ def check_xml_chars(owner: str, value: str, what: str) -> None:
             f"{owner}.{what}: character U+{ord(char):04X} at index {bad.start()} cannot be "
             "carried by XML 1.0 (control characters and lone surrogates are not allowed)"
         )
+
+
+def check_xml_name(owner: str, value: object, what: str) -> str:
+    """Return ``value`` if it is an XML name, else raise InvalidValueError.
+
+    A name is written into the markup as it is, so anything else could break the document
+    or add markup to it.
+    """
+    if not isinstance(value, str) or _XML_NAME.fullmatch(value) is None:
+        raise InvalidValueError(
+            f"{owner}: {what} {value!r} is not an XML name (a letter, '_' or ':' first, "
+            "then letters, digits, '-', '.', '_' or ':'; no spaces or markup)"
+        )
+    return value
 
 
 def escape_text(text: str) -> str:

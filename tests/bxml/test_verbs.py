@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bxml
 from bxml import (
@@ -32,6 +37,7 @@ from bxml import (
     StreamParam,
     Tag,
     Transfer,
+    UnknownElement,
 )
 
 E164 = "+15551234567"
@@ -463,3 +469,43 @@ def test_top_level_verbs_come_from_one_union() -> None:
     assert Refer in bxml.verbs.TOP_LEVEL
     names = [cls.__name__ for cls in bxml.verbs.TOP_LEVEL]
     assert names == sorted(names)
+
+
+# -- UnknownElement names ---------------------------------------------------------------
+
+INJECTION = 'Pause/><Redirect redirectUrl="https://evil.example/x"/><Pause'
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: UnknownElement(""), "UnknownElement: element name '' is not an XML name"),
+        (lambda: UnknownElement(INJECTION), "element name 'Pause/><Redirect"),
+        (lambda: UnknownElement("1st"), "'1st' is not an XML name"),
+        (lambda: UnknownElement("a b"), "'a b' is not an XML name"),
+        (lambda: UnknownElement(7), "element name 7 is not an XML name"),  # type: ignore[arg-type]
+        (lambda: UnknownElement("Dial", {"": "v"}), "Dial: attribute name '' is not an XML name"),
+        (lambda: UnknownElement("Dial", {'a="1" b': "v"}), "attribute name 'a=\"1\" b'"),
+        (lambda: UnknownElement("Dial", {"n": 1}), "Dial.n: 1 is a int; a str is required"),  # type: ignore[dict-item]
+    ],
+)
+def test_unknown_element_names_must_be_xml_names(build: Any, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=re.escape(message)):
+        build()
+
+
+def test_unknown_element_accepts_xml_names_with_prefixes_and_letters() -> None:
+    element = UnknownElement("amazon:effect", {"xml:lang": "x", "a-b.c_d": "1"}, "hi")
+    assert element.to_xml() == '<amazon:effect xml:lang="x" a-b.c_d="1">hi</amazon:effect>'
+    assert UnknownElement("ÉtapeŒ").to_xml() == "<ÉtapeŒ/>"
+
+
+@settings(max_examples=60)
+@given(st.text(max_size=12), st.text(max_size=8))
+def test_an_accepted_unknown_name_writes_exactly_one_element(name: str, key: str) -> None:
+    try:
+        element = UnknownElement(name, {key: "v"})
+    except InvalidValueError:
+        return
+    doc = bxml.parse(Response(element).to_xml(), strict=False)  # type: ignore[arg-type]
+    assert doc.content == [element]

@@ -190,8 +190,9 @@ class Element:
                 content.append(str(item))
             return
         if not isinstance(item, (self.CHILD_TYPES, UnknownElement)):
-            what = f"<{item.TAG}>" if isinstance(item, Element) else repr(item)
-            raise NestingError(f"<{self.TAG}> cannot hold {what}; allowed: {self._allowed()}")
+            raise NestingError(
+                f"<{self.TAG}> cannot hold {_shown(item)}; allowed: {self._allowed()}"
+            )
         content.append(item)
 
     def _allowed(self) -> str:
@@ -340,6 +341,16 @@ class Element:
             out.append(self._CLOSE)
 
 
+def _shown(item: object) -> str:
+    """Name a content item that was refused, for a message."""
+    if isinstance(item, Element):
+        return f"<{item.TAG}>"
+    if isinstance(item, type) and issubclass(item, Element):
+        name = item.__name__
+        return f"the class {name} (pass {name}(), an instance, not the class {name})"
+    return repr(item)
+
+
 def allow_children(cls: type[Element], *types: type[Element]) -> None:
     """Set the child classes of ``cls`` after creation (for mutually nested classes)."""
     cls.CHILD_TYPES = types
@@ -393,7 +404,7 @@ class UnknownElement(Element):
                     return
             self._content.append(item)
             return
-        raise NestingError(f"{self._tag} cannot hold {item!r}; allowed: text and elements")
+        raise NestingError(f"{self._tag} cannot hold {_shown(item)}; allowed: text and elements")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UnknownElement):

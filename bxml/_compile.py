@@ -110,9 +110,37 @@ def _content_lines(cls: type[Element], items: str, namespace: dict[str, Any]) ->
     ]
 
 
+def _check_body(
+    cls: type[Element], original: Callable[..., None], params: list[str], content: str
+) -> None:
+    """Refuse a hand-written ``__init__`` that does more than call ``self._setup``.
+
+    Only the signature of that ``__init__`` is kept, so any other statement in it would
+    silently never run. Its bytecode is compared with that of the one allowed body.
+    """
+    content = content or "()"
+    allowed = [f"self._setup({content}, locals())"]
+    if not cls.FIELDS:
+        allowed.append(f"self._setup({content}, {{}})")
+    doc = f"    {original.__doc__!r}\n" if original.__doc__ is not None else ""
+    for call in allowed:
+        source = f"def __init__(self, {', '.join(params)}):\n{doc}    {call}\n"
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<bxml check>", "exec"), namespace)  # noqa: S102
+        if namespace["__init__"].__code__.co_code == original.__code__.co_code:
+            return
+    raise TypeError(
+        f"{cls.__qualname__}.__init__ may only call self._setup({content}, locals()): the "
+        "rest of its body would never run, as its signature is compiled into a new "
+        "__init__. Put checks that involve several attributes or children in "
+        "_check_rules(self), checks of the text in _text_problem(self, text)."
+    )
+
+
 def compile_init(cls: type[Element], original: Callable[..., None]) -> Callable[..., None]:
     """Return a fast ``__init__`` for ``cls`` with the signature of ``original``."""
     params, content = _parameters(cls, original)
+    _check_body(cls, original, params, content)
     owner = cls.TAG or cls.__name__
     namespace: dict[str, Any] = {"missing": _missing, "OWNER": owner}
     body = ["v = {}", "h = self._HEAD"]

@@ -72,7 +72,6 @@ class Element:
         super().__init_subclass__(**kwargs)
         if tag:
             cls.TAG = tag
-            REGISTRY[tag] = cls
         fields: dict[str, Attr[Any]] = {}
         for klass in cls.__mro__:  # own attributes first, then those of mixins
             for name, value in vars(klass).items():
@@ -96,6 +95,8 @@ class Element:
             init = getattr(cls.__init__, "__wrapped__", None)
         if init is not None and cls.COMPILE_INIT:
             cls.__init__ = compile_init(cls, init)  # type: ignore[method-assign]
+        if tag:  # only a class that was created without error is known to the parser
+            REGISTRY[tag] = cls
 
     # -- construction -------------------------------------------------------------------
 

@@ -540,3 +540,50 @@ def test_a_class_instead_of_an_instance_is_named_as_such(
     expected = f"{parent} cannot hold the class {child} (pass {child}(), an instance, not the class {child})"
     with pytest.raises(NestingError, match=re.escape(expected)):
         build()
+
+
+# -- the compiled constructors ------------------------------------------------------------
+
+
+def test_an_init_body_beyond_the_setup_call_is_refused_at_class_creation() -> None:
+    from bxml._values import Number
+
+    with pytest.raises(
+        TypeError, match=r"Seven.__init__ may only call self._setup\(\(\), locals\(\)\)"
+    ):
+
+        class Seven(bxml.Verb, tag="Seven"):
+            __slots__ = ()
+            duration = Number(1, 10)
+
+            def __init__(self, *, duration: float | None = None) -> None:
+                if duration == 7:
+                    raise ValueError("no sevens")
+                self._setup((), locals())
+
+    assert "Seven" not in REGISTRY
+    with pytest.raises(
+        TypeError, match="checks that involve several attributes or children in _check_rules"
+    ):
+
+        class Logged(bxml.Verb):
+            __slots__ = ()
+
+            def __init__(self, *children: bxml.Verb) -> None:
+                self._setup(children, locals())
+                print("built")
+
+
+def test_a_docstring_and_the_setup_call_are_all_an_init_may_hold() -> None:
+    from bxml._values import Number
+
+    class Documented(bxml.Verb):
+        __slots__ = ()
+        duration = Number(1, 10)
+
+        def __init__(self, *, duration: float | None = None) -> None:
+            """Build it."""
+            self._setup((), locals())
+
+    assert Documented.__init__.__doc__ == "Build it."
+    assert Documented(duration=3).attributes == {"duration": 3}

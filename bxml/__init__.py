@@ -63,8 +63,6 @@ from .verbs import (
     Verb,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Bridge",
     "Bxml",
@@ -118,3 +116,17 @@ __all__ = [
     "ssml",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """Read ``__version__`` from the installed distribution, the first time it is asked for."""
+    if name != "__version__":
+        raise AttributeError(f"module 'bxml' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("bxml-callcontrol")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -51,8 +51,6 @@ class Element:
     XML_FIELDS: ClassVar[dict[str, Attr[Any]]] = {}
     #: Per attribute (by Python name): check a value and return its serialized form.
     FRAGMENTS: ClassVar[dict[str, Fragment]] = {}
-    #: Declaration index of each attribute (by Python name): the order they are written in.
-    ORDER: ClassVar[dict[str, int]] = {}
     #: Python names of the required attributes.
     REQUIRED: ClassVar[tuple[str, ...]] = ()
     _BY_NAME: ClassVar[dict[str, Attr[Any]]] = {}
@@ -81,7 +79,6 @@ class Element:
         cls.FIELDS = tuple(fields.values())
         cls._BY_NAME = dict(fields)
         cls.XML_FIELDS = {attr.xml: attr for attr in fields.values()}
-        cls.ORDER = {name: index for index, name in enumerate(fields)}
         cls.REQUIRED = tuple(name for name, attr in fields.items() if attr.required)
         cls.FRAGMENTS = {name: attr.fragment(owner) for name, attr in fields.items()}
         cls._HEAD = "<" + owner
@@ -238,6 +235,11 @@ class Element:
     # -- reading ------------------------------------------------------------------------
 
     @property
+    def element_name(self) -> str:
+        """The XML element name, such as ``"Gather"``."""
+        return self.TAG
+
+    @property
     def attributes(self) -> dict[str, Any]:
         """The attributes that are set, by Python name, in declaration order."""
         return dict(self._values)
@@ -365,16 +367,20 @@ class UnknownElement(Element):
     library: ``UnknownElement("Dial", {"number": "sip:a@b"})``.
     """
 
-    __slots__ = ("_tag",)
+    __slots__ = ("_name",)
 
     CONTENT = "mixed"
     COMPILE_INIT = False
 
     def __init__(
-        self, tag: str, attributes: Mapping[str, str] | None = None, *content: str | Element
+        self,
+        element_name: str,
+        attributes: Mapping[str, str] | None = None,
+        /,
+        *content: str | Element,
     ) -> None:
-        check_xml_name("UnknownElement", tag, "element name")
-        self._tag = tag
+        tag = check_xml_name("UnknownElement", element_name, "element name")
+        self._name = tag
         self._values = {}
         self._head = "<" + tag
         self._extra = dict(attributes) if attributes else None
@@ -390,14 +396,14 @@ class UnknownElement(Element):
             self._add(item)
 
     @property
-    def tag(self) -> str:
-        """The element's XML name."""
-        return self._tag
+    def element_name(self) -> str:
+        """The element's XML name, as given."""
+        return self._name
 
     def _add(self, item: Any) -> None:
         if isinstance(item, (str, Element)):
             if isinstance(item, str):
-                check_xml_chars(self._tag, item, "text")
+                check_xml_chars(self._name, item, "text")
                 if not item:
                     return
                 if self._content and isinstance(self._content[-1], str):
@@ -405,20 +411,20 @@ class UnknownElement(Element):
                     return
             self._content.append(item)
             return
-        raise NestingError(f"{self._tag} cannot hold {_shown(item)}; allowed: text and elements")
+        raise NestingError(f"{self._name} cannot hold {_shown(item)}; allowed: text and elements")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UnknownElement):
             return NotImplemented
-        return self._tag == other._tag and super().__eq__(other)
+        return self._name == other._name and super().__eq__(other)
 
     def __repr__(self) -> str:
-        parts = [repr(self._tag), repr(self._extra or {})]
+        parts = [repr(self._name), repr(self._extra or {})]
         parts += [repr(item) for item in self._content]
         return f"UnknownElement({', '.join(parts)})"
 
     def _write(self, out: list[str], pretty: bool, depth: int) -> None:
-        out.append("<" + self._tag)
+        out.append("<" + self._name)
         for key, text in (self._extra or {}).items():
             out.append(f' {key}="{escape_attr(text)}"')
         if not self._content:
@@ -430,4 +436,4 @@ class UnknownElement(Element):
                 out.append(escape_text(item))
             else:
                 item._write(out, False, 0)
-        out.append("</" + self._tag + ">")
+        out.append("</" + self._name + ">")

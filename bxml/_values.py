@@ -116,12 +116,9 @@ class Attr(Generic[T]):
     Reading returns the value or None when unset; assigning checks the value first.
     """
 
-    kind = "value"
-
-    def __init__(self, *, required: bool = False, secret: bool = False, doc: str = "") -> None:
+    def __init__(self, *, required: bool = False, secret: bool = False) -> None:
         self.required = required
         self.secret = secret
-        self.doc = doc
         self.name = ""
         self.xml = ""
 
@@ -188,8 +185,6 @@ class Attr(Generic[T]):
 class Text(Attr[str]):
     """A string, optionally limited in length, pattern and emptiness."""
 
-    kind = "string"
-
     def __init__(
         self,
         *,
@@ -199,9 +194,8 @@ class Text(Attr[str]):
         pattern_help: str = "",
         required: bool = False,
         secret: bool = False,
-        doc: str = "",
     ) -> None:
-        super().__init__(required=required, secret=secret, doc=doc)
+        super().__init__(required=required, secret=secret)
         self.max_length = max_length
         self.min_length = min_length
         self.pattern = pattern
@@ -244,18 +238,16 @@ class Text(Attr[str]):
         return make
 
 
-def Url(*, required: bool = False, doc: str = "") -> Text:  # noqa: N802 - reads as a kind
+def Url(*, required: bool = False) -> Text:  # noqa: N802 - reads as a kind
     """A callback or media URL: absolute or relative, never empty."""
-    return Text(min_length=1, required=required, doc=doc)
+    return Text(min_length=1, required=required)
 
 
 class Choice(Attr[str]):
     """One string out of a fixed set."""
 
-    kind = "enum"
-
-    def __init__(self, *values: str, required: bool = False, doc: str = "") -> None:
-        super().__init__(required=required, doc=doc)
+    def __init__(self, *values: str, required: bool = False) -> None:
+        super().__init__(required=required)
         self.values = values
         self._set = frozenset(values)
 
@@ -276,15 +268,13 @@ class Choice(Attr[str]):
         return make
 
 
-def Method(*, doc: str = "") -> Choice:  # noqa: N802 - reads as a kind
+def Method() -> Choice:  # noqa: N802 - reads as a kind
     """An HTTP method for a callback: GET or POST."""
-    return Choice("GET", "POST", doc=doc)
+    return Choice("GET", "POST")
 
 
 class Flag(Attr[bool]):
     """A boolean, written ``true`` or ``false``."""
-
-    kind = "boolean"
 
     def check(self, owner: str, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -328,8 +318,8 @@ N = TypeVar("N", int, float)
 class _Ranged(Attr[N]):
     """A number within an inclusive range, with a unit for messages."""
 
-    def __init__(self, low: N, high: N, *, unit: str = "", doc: str = "") -> None:
-        super().__init__(doc=doc)
+    def __init__(self, low: N, high: N, *, unit: str = "") -> None:
+        super().__init__()
         self.low: N = low
         self.high: N = high
         self.unit = unit
@@ -337,8 +327,6 @@ class _Ranged(Attr[N]):
 
 class Integer(_Ranged[int]):
     """A whole number within an inclusive range."""
-
-    kind = "integer"
 
     def check(self, owner: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -370,8 +358,6 @@ class Integer(_Ranged[int]):
 
 class Number(_Ranged[float]):
     """A decimal number (int or float) within an inclusive range."""
-
-    kind = "number"
 
     def check(self, owner: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -409,12 +395,8 @@ class Number(_Ranged[float]):
 class Custom(Attr[str]):
     """A string checked by a function that returns an error text, or None when fine."""
 
-    kind = "string"
-
-    def __init__(
-        self, test: Callable[[str], str | None], *, required: bool = False, doc: str = ""
-    ) -> None:
-        super().__init__(required=required, doc=doc)
+    def __init__(self, test: Callable[[str], str | None], *, required: bool = False) -> None:
+        super().__init__(required=required)
         self.test = test
 
     def check(self, owner: str, value: Any) -> str:

@@ -122,10 +122,10 @@ class _Builder:
         return self.order
 
     def from_element(self, element: Element, path: str) -> _Node:
+        tag = element.element_name
         if isinstance(element, UnknownElement):
-            tag, attrs = element.tag, element.extra_attributes
+            attrs = element.extra_attributes
         else:
-            tag = element.TAG
             fields = {attr.name: attr for attr in type(element).FIELDS}
             attrs = {
                 fields[name].xml: fields[name].to_text(value)
@@ -138,7 +138,7 @@ class _Builder:
             if isinstance(item, str):
                 node.text += item
                 continue
-            child_tag = item.tag if isinstance(item, UnknownElement) else item.TAG
+            child_tag = item.element_name
             counts[child_tag] = counts.get(child_tag, 0) + 1
             child_path = f"{path}/{child_tag}[{counts[child_tag]}]"
             node.children.append(self.from_element(item, child_path))
@@ -185,16 +185,12 @@ def lint(doc: Source, *, context: Context = "call") -> list[Problem]:
 def _load(doc: Source) -> tuple[_Node | None, int, Problem | None]:
     if isinstance(doc, Element):
         data, _ = _read(doc)
-        return _Builder().from_element(doc, "/" + _tag_of(doc)), len(data), None
+        return _Builder().from_element(doc, "/" + doc.element_name), len(data), None
     data, utf8 = _read(doc)
     elem, problem = _parse(data, utf8)
     if elem is None:
         return None, len(data), problem
     return _Builder().from_lxml(elem, "/" + _name(elem.tag)), len(data), None
-
-
-def _tag_of(element: Element) -> str:
-    return element.tag if isinstance(element, UnknownElement) else element.TAG
 
 
 def _walk(nodes: list[_Node]) -> Iterator[_Node]:

@@ -69,7 +69,7 @@ def _choices(kind: object) -> tuple[str, ...]:
 
 
 def _tag() -> Text:
-    return Text(max_length=TAG_MAX, doc="Sticky call tag sent on later callbacks; '' clears it.")
+    return Text(max_length=TAG_MAX)
 
 
 def _uui(pattern: str, encodings: str) -> Text:
@@ -104,14 +104,14 @@ class Verb(Element):
 
 class _Credentials(Verb):
     __slots__ = ()
-    username = Text(doc="HTTP Basic user for the callback URLs.")
-    password = Text(secret=True, doc="HTTP Basic password for the callback URLs.")
+    username = Text()
+    password = Text(secret=True)
 
 
 class _FallbackCredentials(Verb):
     __slots__ = ()
-    fallback_username = Text(doc="HTTP Basic user for the fallback URLs.")
-    fallback_password = Text(secret=True, doc="HTTP Basic password for the fallback URLs.")
+    fallback_username = Text()
+    fallback_password = Text(secret=True)
 
 
 # -- leaves with text ------------------------------------------------------------------
@@ -188,8 +188,8 @@ class PlayAudio(_TextVerb, tag="PlayAudio"):
 
     __slots__ = ()
 
-    username = Text(doc="HTTP Basic user for fetching the audio.")
-    password = Text(secret=True, doc="HTTP Basic password for fetching the audio.")
+    username = Text()
+    password = Text(secret=True)
 
     def __init__(
         self, text: str, /, *, username: str | None = None, password: str | None = None

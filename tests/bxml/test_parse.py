@@ -234,7 +234,7 @@ def test_lenient_mode_keeps_unknown_elements_and_attributes() -> None:
     doc = parse(text, strict=False)
     dial = doc[0]
     assert isinstance(dial, UnknownElement)
-    assert dial.tag == "Dial" and dial.extra_attributes == {"number": "sip:a@b", "x": "1"}
+    assert dial.element_name == "Dial" and dial.extra_attributes == {"number": "sip:a@b", "x": "1"}
     gather = doc[1]
     assert isinstance(gather, Gather)
     assert gather.max_digits == 2 and gather.extra_attributes == {"futureAttr": "yes"}

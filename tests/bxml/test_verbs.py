@@ -587,3 +587,66 @@ def test_a_docstring_and_the_setup_call_are_all_an_init_may_hold() -> None:
 
     assert Documented.__init__.__doc__ == "Build it."
     assert Documented(duration=3).attributes == {"duration": 3}
+
+
+# -- names and annotations ----------------------------------------------------------------
+
+
+def test_every_element_names_its_xml_element_one_way() -> None:
+    assert Gather().element_name == "Gather"
+    assert bxml.ssml.SayAs("1", interpret_as="cardinal").element_name == "say-as"
+    dial = UnknownElement("Dial", {"number": "sip:a@b"})
+    assert dial.element_name == "Dial"
+    assert not hasattr(dial, "tag")  # .tag is the sticky-tag attribute of verbs only
+    assert Bridge("c-1", tag="t").tag == "t"
+    with pytest.raises(TypeError):
+        UnknownElement(element_name="Dial")  # type: ignore[call-arg]
+
+
+def test_no_dead_class_machinery_is_left() -> None:
+    from bxml._element import Element
+    from bxml._values import Attr, Text
+
+    assert not hasattr(Element, "ORDER")
+    assert not hasattr(Attr, "kind") and not hasattr(Text(), "doc")
+
+
+def test_version_comes_from_the_distribution_when_asked_for() -> None:
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    assert bxml.__version__ == version("bxml-callcontrol")
+    code = "import bxml; print('__version__' in vars(bxml)); print(bxml.__version__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", version("bxml-callcontrol")]
+
+
+def _expected_annotation(attr: Any) -> Any:
+    from typing import Literal
+
+    from bxml._values import Choice, Custom, Flag, Integer, Number, Text
+
+    if isinstance(attr, Choice):
+        kind: Any = Literal[attr.values]  # type: ignore[valid-type]
+    elif isinstance(attr, Flag):
+        kind = bool
+    elif isinstance(attr, Integer):
+        kind = int
+    elif isinstance(attr, Number):
+        kind = float
+    else:
+        assert isinstance(attr, (Text, Custom))
+        kind = str
+    return kind if attr.required else kind | None
+
+
+@pytest.mark.parametrize("tag", sorted(REGISTRY))
+def test_every_annotation_agrees_with_its_descriptor(tag: str) -> None:
+    from typing import get_type_hints
+
+    cls = REGISTRY[tag]
+    init = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    hints = get_type_hints(init)
+    for attr in cls.FIELDS:
+        assert hints[attr.name] == _expected_annotation(attr), f"{tag}.{attr.name}"

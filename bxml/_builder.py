@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from ._compile import builder_method
 from ._element import Element
 
 P = ParamSpec("P")
@@ -23,6 +24,15 @@ class Container(Element):
     __slots__ = ()
 
     CONTENT = "children"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            if getattr(value, "_bxml_builds", None) is not None:  # made by leaf() or nest()
+                value.__name__ = name
+                value.__qualname__ = f"{cls.__qualname__}.{name}"
+                value.__module__ = cls.__module__
+                value.__annotations__.setdefault("return", cls.__name__)
 
     def append(self: C, *children: Element) -> C:
         """Append children (checked like constructor children) and return this container."""
@@ -53,23 +63,21 @@ class Container(Element):
 
 def leaf(cls: Callable[P, Element]) -> Callable[Concatenate[C, P], C]:
     """Make a method that appends a ``cls`` child and returns the container."""
-    name = getattr(cls, "__name__", "child")
-
-    def method(self: C, /, *args: P.args, **kwargs: P.kwargs) -> C:
-        return self.append(cls(*args, **kwargs))
-
-    method.__doc__ = f"Append a {name} built from these arguments; return this container."
+    klass: Any = cls
+    method = builder_method(klass, returns_child=False)
+    method.__doc__ = (
+        f"Append a {klass.__name__} built from these arguments; return this container.\n\n"
+        f"{klass.__name__}: {klass.__doc__}"
+    )
     return method
 
 
 def nest(cls: Callable[P, E]) -> Callable[Concatenate[Container, P], E]:
     """Make a method that appends a ``cls`` child and returns that child."""
-    name = getattr(cls, "__name__", "child")
-
-    def method(self: Container, /, *args: P.args, **kwargs: P.kwargs) -> E:
-        child = cls(*args, **kwargs)
-        self.append(child)
-        return child
-
-    method.__doc__ = f"Append a {name} built from these arguments and return it (to fill it)."
+    klass: Any = cls
+    method = builder_method(klass, returns_child=True)
+    method.__doc__ = (
+        f"Append a {klass.__name__} built from these arguments and return it (to fill it).\n\n"
+        f"{klass.__name__}: {klass.__doc__}"
+    )
     return method

@@ -57,6 +57,45 @@ def _parameters(cls: type[Element], original: Callable[..., None]) -> tuple[list
     return source, content
 
 
+def call_arguments(original: Callable[..., None]) -> str:
+    """Return the argument list that passes every parameter of ``original`` on, by kind."""
+    code = original.__code__
+    names = code.co_varnames
+    positional = code.co_argcount
+    keyword_only = names[positional : positional + code.co_kwonlyargcount]
+    arguments = list(names[1:positional])
+    if code.co_flags & 0x04:  # CO_VARARGS
+        arguments.append("*" + names[positional + code.co_kwonlyargcount])
+    arguments += [f"{name}={name}" for name in keyword_only]
+    return ", ".join(arguments)
+
+
+def builder_method(cls: type[Element], returns_child: bool) -> Callable[..., Any]:
+    """Return a container method that appends a ``cls`` built from its arguments.
+
+    It is compiled with the parameters of ``cls``'s own ``__init__``, so ``help()``,
+    :mod:`inspect` and editors show the verb's real signature.
+    """
+    original = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    params, _ = _parameters(cls, original)
+    call = f"CHILD({call_arguments(original)})"
+    if returns_child:
+        body = f"    child = {call}\n    self.append(child)\n    return child\n"
+    else:
+        body = f"    return self.append({call})\n"
+    source = f"def method(self, {', '.join(params)}):\n{body}"
+    namespace: dict[str, Any] = {"CHILD": cls}
+    exec(compile(source, f"<bxml builder for {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    method: Callable[..., Any] = namespace["method"]
+    annotations = {k: v for k, v in original.__annotations__.items() if k != "return"}
+    if returns_child:  # else the container's name, set when the container class is made
+        annotations["return"] = cls.__name__
+    method.__annotations__ = annotations
+    method.__module__ = cls.__module__
+    method._bxml_builds = cls  # type: ignore[attr-defined]
+    return method
+
+
 def _overrides(cls: type[Element], name: str) -> bool:
     from ._element import Element
 

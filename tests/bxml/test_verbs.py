@@ -650,3 +650,42 @@ def test_every_annotation_agrees_with_its_descriptor(tag: str) -> None:
     hints = get_type_hints(init)
     for attr in cls.FIELDS:
         assert hints[attr.name] == _expected_annotation(attr), f"{tag}.{attr.name}"
+
+
+def _builder_methods() -> list[tuple[type[Any], type[Any]]]:
+    from bxml.document import Root
+
+    containers = (Root, Gather, Transfer, StartStream, StartTranscription, Connect)
+    return [(container, child) for container in containers for child in container.CHILD_TYPES]
+
+
+def _method_name(tag: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in tag).lstrip("_")
+
+
+@pytest.mark.parametrize(
+    ("container", "child"), _builder_methods(), ids=lambda v: getattr(v, "__name__", v)
+)
+def test_builder_methods_show_the_verbs_real_signature(
+    container: type[Any], child: type[Any]
+) -> None:
+    import inspect
+
+    name = _method_name(child.TAG)
+    method = getattr(container, name)
+    assert (method.__name__, method.__qualname__) == (name, f"{container.__qualname__}.{name}")
+    assert method.__module__ == container.__module__
+    verb = inspect.signature(child.__init__.__wrapped__)
+    shown = inspect.signature(method)
+    assert list(shown.parameters.values()) == list(verb.parameters.values())
+    returns = child.__name__ if issubclass(child, bxml.verbs.Container) else container.__name__
+    assert shown.return_annotation == returns
+    assert child.__name__ in method.__doc__ and child.__doc__ in method.__doc__
+
+
+def test_builder_methods_check_their_arguments_as_the_verb_does() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'gather_uri'"):
+        Response().gather(gather_uri="/g")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Response().hangup("now")  # type: ignore[call-arg]
+    assert Response().tag() == Response(Tag())

@@ -12,8 +12,6 @@ same objects, ``bxml.validate`` checks them against the shipped XSD and ``bxml.l
 finds call-flow mistakes a schema cannot see.
 """
 
-from __future__ import annotations
-
 from . import ssml
 from ._element import Element, UnknownElement
 from .document import MAX_DOCUMENT_BYTES, Bxml, Response, Root

@@ -190,9 +190,19 @@ NODE_TYPES: tuple[type[Element], ...] = (*_PHRASE, S, P)
 Node = Break | SayAs | Sub | Phoneme | Emphasis | Prosody | Lang | S | P
 
 __all__ = [
+    "BREAK_TIME_PATTERN",
     "LANGUAGES",
+    "NODE_TYPES",
+    "PITCH_PATTERN",
+    "RATE_PATTERN",
+    "VOLUME_PATTERN",
     "Break",
+    "BreakStrength",
+    "DateFormat",
     "Emphasis",
+    "EmphasisLevel",
+    "Inline",
+    "InterpretAs",
     "Lang",
     "Language",
     "Node",

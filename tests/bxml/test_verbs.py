@@ -689,3 +689,248 @@ def test_builder_methods_check_their_arguments_as_the_verb_does() -> None:
     with pytest.raises(TypeError):
         Response().hangup("now")  # type: ignore[call-arg]
     assert Response().tag() == Response(Tag())
+
+
+# -- fixed edges: every fast path escapes, the model and the XSD agree at every boundary --------
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('say "hi"', "say &quot;hi&quot;"),  # ASCII, printable, no &<>: the plain fast path
+        ("a&b", "a&amp;b"),
+        ("a<b", "a&lt;b"),
+        ("a>b", "a&gt;b"),
+        ("a\tb", "a&#9;b"),
+        ("a\nb", "a&#10;b"),
+        ("a\rb", "a&#13;b"),
+        ('é "q" &', "é &quot;q&quot; &amp;"),  # not ASCII: the full path
+    ],
+)
+def test_attribute_values_are_escaped_on_every_path(value: str, written: str) -> None:
+    expected = f' tag="{written}"'
+    assert expected in Bridge("c-1", tag=value).to_xml()  # compiled constructor
+    bridge = Bridge("c-1")
+    bridge.tag = value  # assignment
+    assert expected in bridge.to_xml()
+    assert f' n="{written}"' in UnknownElement("Dial", {"n": value}).to_xml()
+    lenient = bxml.parse(f'<Response><Hangup n="{written}"/></Response>', strict=False).to_xml(
+        xml_declaration=False
+    )
+    assert lenient == f'<Response><Hangup n="{written}"/></Response>'
+    assert bxml.parse(Response(Bridge("c-1", tag=value)).to_xml())[0] == Bridge("c-1", tag=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('say "hi"', 'say "hi"'),  # quotes need no escaping in text
+        ("a&b", "a&amp;b"),
+        ("a<b>c", "a&lt;b&gt;c"),
+        ("a\rb", "a&#13;b"),
+        ("é<", "é&lt;"),
+    ],
+)
+def test_text_is_escaped_on_every_path(value: str, written: str) -> None:
+    assert Tag(value).to_xml() == f"<Tag>{written}</Tag>"  # a leaf on its own
+    for pretty in (False, True):  # a leaf inside a container, written inline
+        assert f"<Tag>{written}</Tag>" in Response(Tag(value)).to_xml(pretty=pretty)
+    speak = SpeakSentence(value, bxml.ssml.Break(), value)  # mixed content
+    assert speak.to_xml() == f"<SpeakSentence>{written}<break/>{written}</SpeakSentence>"
+    assert SpeakSentence(value).to_xml() == f"<SpeakSentence>{written}</SpeakSentence>"
+    assert UnknownElement("Dial", None, value).to_xml() == f"<Dial>{written}</Dial>"
+
+
+# Documents that hold one value, and how the model builds the same value.
+_CONTEXTS: dict[str, tuple[str, Any]] = {
+    "PhoneNumber": ("<Transfer><PhoneNumber>{}</PhoneNumber></Transfer>", PhoneNumber),
+    "SipUri": ("<Transfer><SipUri>{}</SipUri></Transfer>", SipUri),
+    "SendDtmf": ("<SendDtmf>{}</SendDtmf>", SendDtmf),
+    "Conference": ("<Conference>{}</Conference>", Conference),
+    "Tag": ("<Tag>{}</Tag>", Tag),
+    "Forward.to": ('<Forward to="{}"/>', lambda v: Forward(to=v)),
+    "Forward.from": ('<Forward to="+15551234567" from="{}"/>', lambda v: Forward(to=E164, from_=v)),
+    "Forward.uui": ('<Forward to="sip:a@b" uui="{}"/>', lambda v: Forward(to="sip:a@b", uui=v)),
+    "Transfer.transferCallerDisplayName": (
+        '<Transfer transferCallerDisplayName="{}"><PhoneNumber>+15551234567</PhoneNumber></Transfer>',
+        lambda v: Transfer(PhoneNumber(E164), transfer_caller_display_name=v),
+    ),
+    "PhoneNumber.uui": (
+        '<Transfer><PhoneNumber uui="{}">+15551234567</PhoneNumber></Transfer>',
+        lambda v: PhoneNumber(E164, uui=v),
+    ),
+    "SipUri.uui": (
+        '<Transfer><SipUri uui="{}">sip:a@b</SipUri></Transfer>',
+        lambda v: SipUri("sip:a@b", uui=v),
+    ),
+    "Gather.terminatingDigits": (
+        '<Gather terminatingDigits="{}"/>',
+        lambda v: Gather(terminating_digits=v),
+    ),
+    "Gather.tag": ('<Gather tag="{}"/>', lambda v: Gather(tag=v)),
+    "StreamParam.name": (
+        '<StartStream destination="wss://x"><StreamParam name="{}" value="v"/></StartStream>',
+        lambda v: StreamParam(name=v, value="v"),
+    ),
+    "StreamParam.value": (
+        '<StartStream destination="wss://x"><StreamParam name="n" value="{}"/></StartStream>',
+        lambda v: StreamParam(name="n", value=v),
+    ),
+    "break.time": (
+        '<SpeakSentence>a<break time="{}"/></SpeakSentence>',
+        lambda v: bxml.ssml.Break(time=v),
+    ),
+    "prosody.pitch": (
+        '<SpeakSentence><prosody pitch="{}">a</prosody></SpeakSentence>',
+        lambda v: bxml.ssml.Prosody("a", pitch=v),
+    ),
+    "prosody.rate": (
+        '<SpeakSentence><prosody rate="{}">a</prosody></SpeakSentence>',
+        lambda v: bxml.ssml.Prosody("a", rate=v),
+    ),
+    "prosody.volume": (
+        '<SpeakSentence><prosody volume="{}">a</prosody></SpeakSentence>',
+        lambda v: bxml.ssml.Prosody("a", volume=v),
+    ),
+}
+
+_E164_EDGES = [
+    ("+12", True), ("+123456789012345", True), ("+1", False), ("+1234567890123456", False),
+    ("+0123456789", False), ("+01", False), ("15551234567", False), ("+1 555", False),
+    ("++15551234567", False), ("+1555123456a", False),
+]  # fmt: skip
+_UUI_EDGES = [
+    ("abc;encoding=base64", True), ("abc;encoding=jwt", True), ("a;x=1;encoding=jwt;y=2", True),
+    ("abc", False), (";encoding=jwt", False), ("abc;encoding=b64", False),
+    ("abc;encoding=BASE64", False), ("a" * 240 + ";encoding=base64", True),
+    ("a" * 241 + ";encoding=base64", False),
+]  # fmt: skip
+
+EDGES: list[tuple[str, str, bool]] = [
+    *(("PhoneNumber", value, ok) for value, ok in _E164_EDGES),
+    ("PhoneNumber", " +15551234567\n", True),
+    *(("Forward.to", value, ok) for value, ok in _E164_EDGES),
+    *(("Forward.from", value, ok) for value, ok in _E164_EDGES),
+    ("Forward.from", "", True), ("Forward.from", "Restricted", True),
+    ("Forward.from", "Anonymous", True), ("Forward.from", "restricted", False),
+    ("Forward.from", "Restricted ", False), ("Forward.from", "Withheld", False),
+    ("SipUri", "sip:a", True), ("SipUri", "sips:a@b.c", True), ("SipUri", "sip:", False),
+    ("SipUri", "sipx:a", False), ("SipUri", "SIP:a", False), ("SipUri", "sip:a b", False),
+    ("SipUri", "tel:+15551234567", False),
+    ("Forward.to", "sip:a", True), ("Forward.to", "sip:", False), ("Forward.to", "sip:a b", False),
+    ("SendDtmf", "0123456789*#abcdABCD,wW", True), ("SendDtmf", "1" * 50, True),
+    ("SendDtmf", "1" * 51, False), ("SendDtmf", "e", False), ("SendDtmf", "1 2", False),
+    ("SendDtmf", "", False), ("SendDtmf", " 12 ", True),
+    ("Conference", "a" * 100, True), ("Conference", "a" * 101, False),
+    ("Conference", "A-z_0.9", True), ("Conference", "a b", False), ("Conference", "é", False),
+    ("Conference", "", False), ("Conference", "a/b", False),
+    ("Tag", "x" * 256, True), ("Tag", "x" * 257, False), ("Tag", "", True),
+    ("Gather.tag", "x" * 256, True), ("Gather.tag", "x" * 257, False), ("Gather.tag", "", True),
+    ("Gather.terminatingDigits", "", True), ("Gather.terminatingDigits", "#*0123456789", True),
+    ("Gather.terminatingDigits", "a", False), ("Gather.terminatingDigits", "1 ", False),
+    ("Transfer.transferCallerDisplayName", "x" * 256, True),
+    ("Transfer.transferCallerDisplayName", "x" * 257, False),
+    ("Transfer.transferCallerDisplayName", "", True),
+    ("Transfer.transferCallerDisplayName", "a\tb", False),
+    ("Transfer.transferCallerDisplayName", "a\x7fb", False),
+    ("Transfer.transferCallerDisplayName", "Zoë Ünal", True),
+    *(("Forward.uui", value, ok) for value, ok in _UUI_EDGES),
+    ("Forward.uui", "abc;encoding=hex", False),
+    *(("SipUri.uui", value, ok) for value, ok in _UUI_EDGES),
+    ("SipUri.uui", "abc;encoding=hex", False),
+    *(("PhoneNumber.uui", value, ok) for value, ok in _UUI_EDGES),
+    ("PhoneNumber.uui", "abc;encoding=hex", True),
+    ("StreamParam.name", "n" * 256, True), ("StreamParam.name", "n" * 257, False),
+    ("StreamParam.name", "", False),
+    ("StreamParam.value", "v" * 2048, True), ("StreamParam.value", "v" * 2049, False),
+    ("StreamParam.value", "", True),
+    ("break.time", "10s", True), ("break.time", "10.0s", True), ("break.time", "10.01s", False),
+    ("break.time", "11s", False), ("break.time", "10000ms", True), ("break.time", "10001ms", False),
+    ("break.time", "9999.9ms", True), ("break.time", "0ms", True), ("break.time", "1.5s", True),
+    ("break.time", "s", False), ("break.time", "1.s", False), ("break.time", "1 s", False),
+    ("break.time", "1S", False), ("break.time", "-1s", False),
+    ("prosody.pitch", "+10%", True), ("prosody.pitch", "-1.5%", True),
+    ("prosody.pitch", "10%", False), ("prosody.pitch", "x-high", True),
+    ("prosody.pitch", "+10", False), ("prosody.pitch", "X-HIGH", False),
+    ("prosody.rate", "80%", True), ("prosody.rate", "80.5%", True), ("prosody.rate", "+80%", False),
+    ("prosody.rate", "x-fast", True), ("prosody.rate", "80", False),
+    ("prosody.volume", "-6dB", True), ("prosody.volume", "+6.5dB", True),
+    ("prosody.volume", "6dB", False), ("prosody.volume", "+6db", False),
+    ("prosody.volume", "silent", True),
+]  # fmt: skip
+
+
+def _model_accepts(build: Any, value: Any) -> bool:
+    try:
+        build(value)
+    except InvalidValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("where", "value", "ok"), EDGES, ids=lambda v: repr(v)[:40])
+def test_patterns_agree_at_their_edges_in_the_model_and_the_xsd(
+    where: str, value: str, ok: bool
+) -> None:
+    template, build = _CONTEXTS[where]
+    escaped = value.replace("&", "&amp;").replace("\t", "&#9;").replace("\n", "&#10;")
+    document = f"<Response>{template.format(escaped)}</Response>"
+    assert _model_accepts(build, value) is ok, f"model, {where} = {value!r}"
+    assert bxml.is_valid(document) is ok, f"XSD, {where} = {value!r}"
+
+
+# A document that holds each element with ranged attributes, around {}.
+_RANGED_CONTEXTS = {
+    "Conference": "<Conference {}>room</Conference>",
+    "Forward": '<Forward to="+15551234567" {}/>',
+    "Gather": "<Gather {}/>",
+    "Pause": "<Pause {}/>",
+    "Record": "<Record {}/>",
+    "Ring": "<Ring {}/>",
+    "SendDtmf": "<SendDtmf {}>1</SendDtmf>",
+    "Transfer": "<Transfer {}><PhoneNumber>+15551234567</PhoneNumber></Transfer>",
+}
+
+
+def _ranged() -> list[tuple[str, Any]]:
+    from bxml._values import Integer, Number
+
+    return [
+        (tag, attr)
+        for tag, cls in sorted(REGISTRY.items())
+        for attr in cls.FIELDS
+        if isinstance(attr, (Integer, Number))
+    ]
+
+
+def _edges(attr: Any) -> list[tuple[Any, bool]]:
+    from decimal import Decimal
+
+    from bxml._values import Integer
+
+    if isinstance(attr, Integer):
+        return [(attr.low, True), (attr.high, True), (attr.low - 1, False), (attr.high + 1, False)]
+    step = Decimal("0.001")
+    low, high = Decimal(str(attr.low)), Decimal(str(attr.high))
+    near = [(float(low - step), False), (float(high + step), False)]
+    whole = [(int(high), True), (int(high) + 1, False)] if high == int(high) else []
+    return [(attr.low, True), (attr.high, True), (float(high), True), *near, *whole]
+
+
+def test_every_ranged_attribute_has_a_context() -> None:
+    assert {tag for tag, _ in _ranged()} == set(_RANGED_CONTEXTS)
+
+
+@pytest.mark.parametrize(("tag", "attr"), _ranged(), ids=lambda v: getattr(v, "xml", v))
+def test_ranges_agree_at_both_ends_in_the_model_and_the_xsd(tag: str, attr: Any) -> None:
+    from bxml._values import format_number
+
+    cls = REGISTRY[tag]
+    for value, ok in _edges(attr):
+        text = format_number(value)
+        assert _model_accepts(lambda v: attr.check(tag, v), value) is ok, (tag, attr.name, value)
+        assert _model_accepts(cls.FRAGMENTS[attr.name], value) is ok, (tag, attr.name, value)
+        assert _model_accepts(lambda t: attr.from_text(tag, t), text) is ok, (tag, text)
+        attribute = f'{attr.xml}="{text}"'
+        document = f"<Response>{_RANGED_CONTEXTS[tag].format(attribute)}</Response>"
+        assert bxml.is_valid(document) is ok, (document, ok)

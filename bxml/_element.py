@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from ._compile import compile_init
+from ._compile import lazy_init
 from ._values import (
     XML_SPACE,
     Attr,
@@ -91,7 +91,7 @@ class Element:
         if init is None and tag:
             init = getattr(cls.__init__, "__wrapped__", None)
         if init is not None and cls.COMPILE_INIT:
-            cls.__init__ = compile_init(cls, init)  # type: ignore[method-assign]
+            cls.__init__ = lazy_init(cls, init)  # type: ignore[method-assign]
         if tag:  # only a class that was created without error is known to the parser
             REGISTRY[tag] = cls
 

@@ -26,15 +26,43 @@ XML_SPACE = " \t\n\r"
 #: Checks one attribute value and returns its serialized `` name="text"`` form.
 Fragment = Callable[[Any], str]
 
-# Characters XML 1.0 cannot carry, in text or in attributes.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Patterns with large character classes, compiled on first use: each takes milliseconds
+# to compile, and most programs only ever write printable ASCII, which needs neither.
+_LAZY_PATTERNS = {
+    # Characters XML 1.0 cannot carry, in text or in attributes.
+    "_NOT_XML_CHAR": "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
+}
+_compiled: dict[str, re.Pattern[str]] = {}
 
-# XML 1.0's Name production: what an element or attribute name may be.
+
+def _lazy(name: str) -> re.Pattern[str]:
+    found = _compiled.get(name)
+    if found is None:
+        found = _compiled[name] = re.compile(_LAZY_PATTERNS[name])
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_PATTERNS:
+        return _lazy(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# XML 1.0's Name production: what an element or attribute name may be (ASCII names are
+# checked with the short form).
+_ASCII_XML_NAME = re.compile(r"[:A-Z_a-z][:A-Z_a-z\-.0-9]*")
 _NAME_START = (
     ":A-Z_a-z\xc0-\xd6\xd8-\xf6\xf8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
-_XML_NAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\xb7\u0300-\u036f\u203f\u2040]*")
+_LAZY_PATTERNS["_XML_NAME"] = f"[{_NAME_START}][{_NAME_START}\\-.0-9\xb7\u0300-\u036f\u203f\u2040]*"
+
+
+def _is_xml_name(value: str) -> bool:
+    if value.isascii():
+        return _ASCII_XML_NAME.fullmatch(value) is not None
+    return _lazy("_XML_NAME").fullmatch(value) is not None
+
 
 # Python names whose XML name is not plain lowerCamelCase.
 _XML_NAME_OVERRIDES = {"from_": "from", "xml_lang": "xml:lang", "interpret_as": "interpret-as"}
@@ -52,7 +80,7 @@ def check_xml_chars(owner: str, value: str, what: str) -> None:
     """Raise InvalidValueError if ``value`` holds a character XML 1.0 cannot carry."""
     if value.isascii() and value.isprintable():
         return
-    bad = _NOT_XML_CHAR.search(value)
+    bad = _lazy("_NOT_XML_CHAR").search(value)
     if bad is not None:
         char = bad.group()
         raise InvalidValueError(
@@ -67,7 +95,7 @@ def check_xml_name(owner: str, value: object, what: str) -> str:
     A name is written into the markup as it is, so anything else could break the document
     or add markup to it.
     """
-    if not isinstance(value, str) or _XML_NAME.fullmatch(value) is None:
+    if not isinstance(value, str) or not _is_xml_name(value):
         raise InvalidValueError(
             f"{owner}: {what} {value!r} is not an XML name (a letter, '_' or ':' first, "
             "then letters, digits, '-', '.', '_' or ':'; no spaces or markup)"

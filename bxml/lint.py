@@ -44,9 +44,7 @@ BX150  a Refer whose SipUri has attributes (a Refer's SipUri carries the URI onl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
 from ._element import Element, UnknownElement
 from ._values import XML_SPACE
@@ -94,17 +92,21 @@ _CREDENTIAL_URLS = {
 _FALLBACK_URLS = {"Record": ("recordCompleteFallbackUrl",)}
 
 
-@dataclass
 class _Node:
     """An element as the rules see it: tag, XML attributes, where it is, what it holds."""
 
-    tag: str
-    attrs: dict[str, str]
-    path: str
-    line: int | None
-    order: int
-    children: list[_Node] = field(default_factory=list)
-    text: str = ""
+    __slots__ = ("tag", "attrs", "path", "line", "order", "children", "text")
+
+    def __init__(
+        self, tag: str, attrs: dict[str, str], path: str, line: int | None, order: int
+    ) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.path = path
+        self.line = line
+        self.order = order
+        self.children: list[_Node] = []
+        self.text = ""
 
     def problem(self, message: str, code: str, attribute: str | None = None) -> Problem:
         path = f"{self.path}/@{attribute}" if attribute else self.path
@@ -276,7 +278,7 @@ def _credentials(verbs: list[_Node], context: Context) -> Found:
                 continue
             for url_name in urls:
                 url = node.attrs.get(url_name)
-                if url is not None and urlsplit(url).scheme.lower() not in ("", "https"):
+                if url is not None and _scheme(url) not in ("", "https"):
                     message = (
                         f"{node.tag}.{url_name} is {url!r}: with {'/'.join(secrets)} set, "
                         "Bandwidth requires https URLs"
@@ -378,6 +380,13 @@ def _refer_destination(verbs: list[_Node], context: Context) -> Found:
                 )
                 found.append((child.order, child.problem(message, "BX150")))
     return found
+
+
+def _scheme(url: str) -> str:
+    """Return the URL's scheme in lower case ('' for a relative URL)."""
+    from urllib.parse import urlsplit  # only when a rule needs it: it is slow to import
+
+    return urlsplit(url).scheme.lower()
 
 
 def _int(text: str | None, default: int) -> int:

@@ -549,7 +549,7 @@ def test_an_init_body_beyond_the_setup_call_is_refused_at_class_creation() -> No
     from bxml._values import Number
 
     with pytest.raises(
-        TypeError, match=r"Seven.__init__ may only call self._setup\(\(\), locals\(\)\)"
+        TypeError, match=r"Seven.__init__ may only call self._setup\(..., locals\(\)\)"
     ):
 
         class Seven(bxml.Verb, tag="Seven"):

@@ -89,11 +89,9 @@ def builder_method(cls: type[Element], returns_child: bool) -> Callable[..., Any
     exec(compile(source, f"<bxml builder for {cls.__name__}>", "exec"), namespace)  # noqa: S102
     method: Callable[..., Any] = namespace["method"]
     annotations = {k: v for k, v in original.__annotations__.items() if k != "return"}
-    if returns_child:  # else the container's name, set when the container class is made
+    if returns_child:  # else the container, which the caller names
         annotations["return"] = cls.__name__
     method.__annotations__ = annotations
-    method.__module__ = cls.__module__
-    method._bxml_builds = cls  # type: ignore[attr-defined]
     return method
 
 
@@ -205,7 +203,8 @@ def _body(
     function: Callable[..., None], has_doc: bool
 ) -> tuple[bytes, tuple[str, ...], tuple[Any, ...]]:
     code = function.__code__
-    consts = code.co_consts[1:] if has_doc else code.co_consts
+    doc = function.__doc__
+    consts = tuple(c for c in code.co_consts if not (has_doc and c == doc))
     return code.co_code, code.co_names, consts
 
 

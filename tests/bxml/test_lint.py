@@ -68,7 +68,10 @@ def test_a_final_redirect_is_fine() -> None:
             "transferCompleteUrl",
         ),
         (bxml.Bridge("c-123", bridge_complete_url="/b"), "bridgeCompleteUrl"),
-        (bxml.Refer(bxml.SipUri("sip:a@pbx.example.com"), refer_complete_url="/r"), "referCompleteUrl"),
+        (
+            bxml.Refer(bxml.SipUri("sip:a@pbx.example.com"), refer_complete_url="/r"),
+            "referCompleteUrl",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
@@ -309,7 +312,11 @@ def test_attributes_on_the_sipuri_of_a_refer() -> None:
         '<SipUri transferAnswerUrl="/a">sip:a@pbx.example.com</SipUri></Refer></Response>'
     )
     (problem,) = lint(text)
-    assert (problem.path, problem.code, problem.line) == ("/Response/Refer[1]/SipUri[1]", "BX150", 2)
+    assert (problem.path, problem.code, problem.line) == (
+        "/Response/Refer[1]/SipUri[1]",
+        "BX150",
+        2,
+    )
     assert "transferAnswerUrl" in problem.message
     assert bxml.is_valid(text)  # one element name has one type in the XSD
     assert lint(text.replace(' transferAnswerUrl="/a"', "")) == []

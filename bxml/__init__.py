@@ -12,8 +12,6 @@ same objects, ``bxml.validate`` checks them against the shipped XSD and ``bxml.l
 finds call-flow mistakes a schema cannot see.
 """
 
-from __future__ import annotations
-
 from . import ssml
 from ._element import Element, UnknownElement
 from .document import MAX_DOCUMENT_BYTES, Bxml, Response, Root
@@ -43,6 +41,7 @@ from .verbs import (
     PlayAudio,
     Record,
     Redirect,
+    Refer,
     ResumeRecording,
     Ring,
     SendDtmf,
@@ -61,8 +60,6 @@ from .verbs import (
     Transfer,
     Verb,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Bridge",
@@ -87,6 +84,7 @@ __all__ = [
     "Problem",
     "Record",
     "Redirect",
+    "Refer",
     "Response",
     "ResumeRecording",
     "Ring",
@@ -116,3 +114,17 @@ __all__ = [
     "ssml",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """Read ``__version__`` from the installed distribution, the first time it is asked for."""
+    if name != "__version__":
+        raise AttributeError(f"module 'bxml' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("bxml-callcontrol")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -8,8 +8,9 @@ return it, to fill it). Both keep the child's own signature for type checkers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
+from ._compile import builder_method
 from ._element import Element
 
 P = ParamSpec("P")
@@ -51,25 +52,50 @@ class Container(Element):
         return self.children[index]
 
 
+class _Builder:
+    """A builder method, compiled on first access (see :func:`bxml._compile.builder_method`).
+
+    Compiling each method as its class is made would add to the cost of ``import bxml``;
+    most programs use a few of them.
+    """
+
+    def __init__(self, child: type[Element], returns_child: bool) -> None:
+        self.child = child
+        self.returns_child = returns_child
+        self.owner: type[Container] = Container
+        self.name = ""
+
+    def __set_name__(self, owner: type[Container], name: str) -> None:
+        self.owner, self.name = owner, name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        method = self.compile()
+        setattr(self.owner, self.name, method)  # later lookups find the function itself
+        return method.__get__(obj, objtype)
+
+    def compile(self) -> Callable[..., Any]:
+        """Return the method as a plain function with the child's signature and docstring."""
+        child, owner, name = self.child, self.owner, self.name
+        method = builder_method(child, self.returns_child)
+        what = "and return it (to fill it)" if self.returns_child else "; return this container"
+        method.__doc__ = (
+            f"Append a {child.__name__} built from these arguments {what}.\n\n"
+            f"{child.__name__}: {child.__doc__}"
+        ).replace(" ;", ";")
+        method.__name__ = name
+        method.__qualname__ = f"{owner.__qualname__}.{name}"
+        method.__module__ = owner.__module__
+        method.__annotations__.setdefault("return", owner.__name__)
+        return method
+
+
 def leaf(cls: Callable[P, Element]) -> Callable[Concatenate[C, P], C]:
     """Make a method that appends a ``cls`` child and returns the container."""
-    name = getattr(cls, "__name__", "child")
-
-    def method(self: C, /, *args: P.args, **kwargs: P.kwargs) -> C:
-        return self.append(cls(*args, **kwargs))
-
-    method.__doc__ = f"Append a {name} built from these arguments; return this container."
+    method: Callable[Concatenate[C, P], C] = cast(Any, _Builder(cast(Any, cls), False))
     return method
 
 
 def nest(cls: Callable[P, E]) -> Callable[Concatenate[Container, P], E]:
     """Make a method that appends a ``cls`` child and returns that child."""
-    name = getattr(cls, "__name__", "child")
-
-    def method(self: Container, /, *args: P.args, **kwargs: P.kwargs) -> E:
-        child = cls(*args, **kwargs)
-        self.append(child)
-        return child
-
-    method.__doc__ = f"Append a {name} built from these arguments and return it (to fill it)."
+    method: Callable[Concatenate[Container, P], E] = cast(Any, _Builder(cast(Any, cls), True))
     return method

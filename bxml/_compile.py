@@ -1,10 +1,11 @@
 """Compile each element class's ``__init__`` into straight-line code, as dataclasses do.
 
 A verb's hand-written ``__init__`` declares its signature (for readers, type checkers and
-``help()``) and calls the generic :meth:`Element._setup`. At class creation we replace it
-with a function of the same signature whose body checks only the arguments given, in
-declaration order, with the per-attribute fast checks of :mod:`bxml._values`. The original
-stays reachable as ``__init__.__wrapped__``; a test checks both build equal objects.
+``help()``) and calls the generic :meth:`Element._setup`; at class creation it is checked to
+do nothing else. When a class is first instantiated, its ``__init__`` is replaced by a
+function of the same signature whose body checks only the arguments given, in declaration
+order, with the per-attribute fast checks of :mod:`bxml._values`. The original stays
+reachable as ``__init__.__wrapped__``; a test checks both build equal objects.
 """
 
 from __future__ import annotations
@@ -55,6 +56,43 @@ def _parameters(cls: type[Element], original: Callable[..., None]) -> tuple[list
     required = set(keyword_only) - set(original.__kwdefaults__ or {})
     source += [name if name in required else f"{name}=None" for name in keyword_only]
     return source, content
+
+
+def call_arguments(original: Callable[..., None]) -> str:
+    """Return the argument list that passes every parameter of ``original`` on, by kind."""
+    code = original.__code__
+    names = code.co_varnames
+    positional = code.co_argcount
+    keyword_only = names[positional : positional + code.co_kwonlyargcount]
+    arguments = list(names[1:positional])
+    if code.co_flags & 0x04:  # CO_VARARGS
+        arguments.append("*" + names[positional + code.co_kwonlyargcount])
+    arguments += [f"{name}={name}" for name in keyword_only]
+    return ", ".join(arguments)
+
+
+def builder_method(cls: type[Element], returns_child: bool) -> Callable[..., Any]:
+    """Return a container method that appends a ``cls`` built from its arguments.
+
+    It is compiled with the parameters of ``cls``'s own ``__init__``, so ``help()``,
+    :mod:`inspect` and editors show the verb's real signature.
+    """
+    original = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    params, _ = _parameters(cls, original)
+    call = f"CHILD({call_arguments(original)})"
+    if returns_child:
+        body = f"    child = {call}\n    self.append(child)\n    return child\n"
+    else:
+        body = f"    return self.append({call})\n"
+    source = f"def method(self, {', '.join(params)}):\n{body}"
+    namespace: dict[str, Any] = {"CHILD": cls}
+    exec(compile(source, f"<bxml builder for {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    method: Callable[..., Any] = namespace["method"]
+    annotations = {k: v for k, v in original.__annotations__.items() if k != "return"}
+    if returns_child:  # else the container, which the caller names
+        annotations["return"] = cls.__name__
+    method.__annotations__ = annotations
+    return method
 
 
 def _overrides(cls: type[Element], name: str) -> bool:
@@ -108,6 +146,102 @@ def _content_lines(cls: type[Element], items: str, namespace: dict[str, Any]) ->
         "        else:",
         f"            self._add_all({items})",
     ]
+
+
+# Bytecode of the allowed __init__ bodies, by the shape of the signature (argument counts,
+# varargs, docstring): the names do not change the bytecode, so few shapes are compiled.
+_ALLOWED: dict[tuple[int, ...], list[tuple[bytes, tuple[str, ...], tuple[Any, ...]]]] = {}
+
+
+def _shape(code: Any) -> tuple[str, str]:
+    """Return a parameter list with made-up names and the content expression for it."""
+    positional = code.co_argcount
+    params = [f"p{index}" for index in range(1, positional)]
+    if positional > 1 and code.co_posonlyargcount == positional:
+        params.append("/")
+    content = f"(p{positional - 1},)" if positional > 1 else "()"
+    if code.co_flags & 0x04:  # CO_VARARGS
+        params.append("*v")
+        content = "v"
+    elif code.co_kwonlyargcount:
+        params.append("*")
+    params += [f"k{index}" for index in range(code.co_kwonlyargcount)]
+    return ", ".join(params), content
+
+
+def _allowed(cls: type[Element], original: Callable[..., None]) -> list[Any]:
+    code = original.__code__
+    has_doc = original.__doc__ is not None
+    key = (
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_flags & 0x04,
+        has_doc,
+        not cls.FIELDS,
+    )
+    found = _ALLOWED.get(key)
+    if found is None:
+        params, content = _shape(code)
+        calls = [f"self._setup({content}, locals())"]
+        if not cls.FIELDS:
+            calls.append(f"self._setup({content}, {{}})")
+        doc = "    'doc'\n" if has_doc else ""
+        source = "".join(
+            f"def allowed_{index}(self, {params}):\n{doc}    {call}\n"
+            for index, call in enumerate(calls)
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<bxml allowed __init__>", "exec"), namespace)  # noqa: S102
+        found = _ALLOWED[key] = [
+            _body(namespace[f"allowed_{index}"], has_doc) for index in range(len(calls))
+        ]
+    return found
+
+
+def _body(
+    function: Callable[..., None], has_doc: bool
+) -> tuple[bytes, tuple[str, ...], tuple[Any, ...]]:
+    code = function.__code__
+    doc = function.__doc__
+    consts = tuple(c for c in code.co_consts if not (has_doc and c == doc))
+    return code.co_code, code.co_names, consts
+
+
+def check_init(cls: type[Element], original: Callable[..., None]) -> None:
+    """Refuse a hand-written ``__init__`` that does more than call ``self._setup``.
+
+    Only the signature of that ``__init__`` is kept, so any other statement in it would
+    silently never run. Its bytecode is compared with that of the allowed bodies.
+    """
+    _parameters(cls, original)  # its keywords must be the class's attributes
+    if _body(original, original.__doc__ is not None) in _allowed(cls, original):
+        return
+    raise TypeError(
+        f"{cls.__qualname__}.__init__ may only call self._setup(..., locals()): the rest "
+        "of its body would never run, as its signature is compiled into a new __init__. "
+        "Put checks that involve several attributes or children in _check_rules(self), "
+        "checks of the text in _text_problem(self, text)."
+    )
+
+
+def lazy_init(cls: type[Element], original: Callable[..., None]) -> Callable[..., None]:
+    """Check ``original`` now; return an ``__init__`` that compiles the fast one when first
+    called (most programs build a few of the element classes, so most are never compiled).
+    """
+    check_init(cls, original)
+
+    def __init__(self: Element, *args: Any, **kwargs: Any) -> None:
+        init = compile_init(cls, original)
+        if vars(cls).get("__init__") is __init__:
+            cls.__init__ = init  # type: ignore[method-assign]
+        init(self, *args, **kwargs)
+
+    __init__.__doc__ = original.__doc__
+    __init__.__qualname__ = original.__qualname__
+    __init__.__module__ = original.__module__
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    return __init__
 
 
 def compile_init(cls: type[Element], original: Callable[..., None]) -> Callable[..., None]:

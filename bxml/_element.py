@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from ._compile import compile_init
-from ._values import XML_SPACE, Attr, Fragment, check_xml_chars, escape_attr, escape_text
+from ._compile import lazy_init
+from ._values import (
+    XML_SPACE,
+    Attr,
+    Fragment,
+    check_xml_chars,
+    check_xml_name,
+    escape_attr,
+    escape_text,
+)
 from .exceptions import InvalidValueError, NestingError
 
 ContentKind = Literal["empty", "text", "children", "mixed"]
@@ -43,8 +51,6 @@ class Element:
     XML_FIELDS: ClassVar[dict[str, Attr[Any]]] = {}
     #: Per attribute (by Python name): check a value and return its serialized form.
     FRAGMENTS: ClassVar[dict[str, Fragment]] = {}
-    #: Declaration index of each attribute (by Python name): the order they are written in.
-    ORDER: ClassVar[dict[str, int]] = {}
     #: Python names of the required attributes.
     REQUIRED: ClassVar[tuple[str, ...]] = ()
     _BY_NAME: ClassVar[dict[str, Attr[Any]]] = {}
@@ -64,7 +70,6 @@ class Element:
         super().__init_subclass__(**kwargs)
         if tag:
             cls.TAG = tag
-            REGISTRY[tag] = cls
         fields: dict[str, Attr[Any]] = {}
         for klass in cls.__mro__:  # own attributes first, then those of mixins
             for name, value in vars(klass).items():
@@ -74,7 +79,6 @@ class Element:
         cls.FIELDS = tuple(fields.values())
         cls._BY_NAME = dict(fields)
         cls.XML_FIELDS = {attr.xml: attr for attr in fields.values()}
-        cls.ORDER = {name: index for index, name in enumerate(fields)}
         cls.REQUIRED = tuple(name for name, attr in fields.items() if attr.required)
         cls.FRAGMENTS = {name: attr.fragment(owner) for name, attr in fields.items()}
         cls._HEAD = "<" + owner
@@ -87,7 +91,9 @@ class Element:
         if init is None and tag:
             init = getattr(cls.__init__, "__wrapped__", None)
         if init is not None and cls.COMPILE_INIT:
-            cls.__init__ = compile_init(cls, init)  # type: ignore[method-assign]
+            cls.__init__ = lazy_init(cls, init)  # type: ignore[method-assign]
+        if tag:  # only a class that was created without error is known to the parser
+            REGISTRY[tag] = cls
 
     # -- construction -------------------------------------------------------------------
 
@@ -160,7 +166,8 @@ class Element:
         limit = self.MAX_CHILDREN
         if limit is not None and len(content) > limit:
             raise NestingError(
-                f"<{self.TAG}> holds at most {limit} children ({self._allowed()}); "
+                f"<{self.TAG}> holds at most {limit} {'child' if limit == 1 else 'children'} "
+                f"({self._allowed()}); "
                 f"it would hold {len(content)}"
             )
 
@@ -181,8 +188,9 @@ class Element:
                 content.append(str(item))
             return
         if not isinstance(item, (self.CHILD_TYPES, UnknownElement)):
-            what = f"<{item.TAG}>" if isinstance(item, Element) else repr(item)
-            raise NestingError(f"<{self.TAG}> cannot hold {what}; allowed: {self._allowed()}")
+            raise NestingError(
+                f"<{self.TAG}> cannot hold {_shown(item)}; allowed: {self._allowed()}"
+            )
         content.append(item)
 
     def _allowed(self) -> str:
@@ -225,6 +233,11 @@ class Element:
         return "".join(parts)
 
     # -- reading ------------------------------------------------------------------------
+
+    @property
+    def element_name(self) -> str:
+        """The XML element name, such as ``"Gather"``."""
+        return self.TAG
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -331,6 +344,16 @@ class Element:
             out.append(self._CLOSE)
 
 
+def _shown(item: object) -> str:
+    """Name a content item that was refused, for a message."""
+    if isinstance(item, Element):
+        return f"<{item.TAG}>"
+    if isinstance(item, type) and issubclass(item, Element):
+        name = item.__name__
+        return f"the class {name} (pass {name}(), an instance, not the class {name})"
+    return repr(item)
+
+
 def allow_children(cls: type[Element], *types: type[Element]) -> None:
     """Set the child classes of ``cls`` after creation (for mutually nested classes)."""
     cls.CHILD_TYPES = types
@@ -341,38 +364,46 @@ class UnknownElement(Element):
     """An element this library does not model, kept verbatim by ``parse(strict=False)``.
 
     It may also be built by hand as an escape hatch for elements newer than this
-    library: ``UnknownElement("Refer", {"referTo": "sip:a@b"})``.
+    library: ``UnknownElement("Dial", {"number": "sip:a@b"})``.
     """
 
-    __slots__ = ("_tag",)
+    __slots__ = ("_name",)
 
     CONTENT = "mixed"
     COMPILE_INIT = False
 
     def __init__(
-        self, tag: str, attributes: Mapping[str, str] | None = None, *content: str | Element
+        self,
+        element_name: str,
+        attributes: Mapping[str, str] | None = None,
+        /,
+        *content: str | Element,
     ) -> None:
-        check_xml_chars("UnknownElement", tag, "tag")
-        self._tag = tag
+        tag = check_xml_name("UnknownElement", element_name, "element name")
+        self._name = tag
         self._values = {}
         self._head = "<" + tag
         self._extra = dict(attributes) if attributes else None
         for key, value in (attributes or {}).items():
-            check_xml_chars(tag, key, "attribute name")
+            check_xml_name(tag, key, "attribute name")
+            if not isinstance(value, str):
+                raise InvalidValueError(
+                    f"{tag}.{key}: {value!r} is a {type(value).__name__}; a str is required"
+                )
             check_xml_chars(tag, value, key)
         self._content = []
         for item in content:
             self._add(item)
 
     @property
-    def tag(self) -> str:
-        """The element's XML name."""
-        return self._tag
+    def element_name(self) -> str:
+        """The element's XML name, as given."""
+        return self._name
 
     def _add(self, item: Any) -> None:
         if isinstance(item, (str, Element)):
             if isinstance(item, str):
-                check_xml_chars(self._tag, item, "text")
+                check_xml_chars(self._name, item, "text")
                 if not item:
                     return
                 if self._content and isinstance(self._content[-1], str):
@@ -380,20 +411,20 @@ class UnknownElement(Element):
                     return
             self._content.append(item)
             return
-        raise NestingError(f"{self._tag} cannot hold {item!r}; allowed: text and elements")
+        raise NestingError(f"{self._name} cannot hold {_shown(item)}; allowed: text and elements")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UnknownElement):
             return NotImplemented
-        return self._tag == other._tag and super().__eq__(other)
+        return self._name == other._name and super().__eq__(other)
 
     def __repr__(self) -> str:
-        parts = [repr(self._tag), repr(self._extra or {})]
+        parts = [repr(self._name), repr(self._extra or {})]
         parts += [repr(item) for item in self._content]
         return f"UnknownElement({', '.join(parts)})"
 
     def _write(self, out: list[str], pretty: bool, depth: int) -> None:
-        out.append("<" + self._tag)
+        out.append("<" + self._name)
         for key, text in (self._extra or {}).items():
             out.append(f' {key}="{escape_attr(text)}"')
         if not self._content:
@@ -405,4 +436,4 @@ class UnknownElement(Element):
                 out.append(escape_text(item))
             else:
                 item._write(out, False, 0)
-        out.append("</" + self._tag + ">")
+        out.append("</" + self._name + ">")

@@ -26,8 +26,43 @@ XML_SPACE = " \t\n\r"
 #: Checks one attribute value and returns its serialized `` name="text"`` form.
 Fragment = Callable[[Any], str]
 
-# Characters XML 1.0 cannot carry, in text or in attributes.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Patterns with large character classes, compiled on first use: each takes milliseconds
+# to compile, and most programs only ever write printable ASCII, which needs neither.
+_LAZY_PATTERNS = {
+    # Characters XML 1.0 cannot carry, in text or in attributes.
+    "_NOT_XML_CHAR": "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
+}
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _lazy(name: str) -> re.Pattern[str]:
+    found = _compiled.get(name)
+    if found is None:
+        found = _compiled[name] = re.compile(_LAZY_PATTERNS[name])
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_PATTERNS:
+        return _lazy(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# XML 1.0's Name production: what an element or attribute name may be (ASCII names are
+# checked with the short form).
+_ASCII_XML_NAME = re.compile(r"[:A-Z_a-z][:A-Z_a-z\-.0-9]*")
+_NAME_START = (
+    ":A-Z_a-z\xc0-\xd6\xd8-\xf6\xf8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_LAZY_PATTERNS["_XML_NAME"] = f"[{_NAME_START}][{_NAME_START}\\-.0-9\xb7\u0300-\u036f\u203f\u2040]*"
+
+
+def _is_xml_name(value: str) -> bool:
+    if value.isascii():
+        return _ASCII_XML_NAME.fullmatch(value) is not None
+    return _lazy("_XML_NAME").fullmatch(value) is not None
+
 
 # Python names whose XML name is not plain lowerCamelCase.
 _XML_NAME_OVERRIDES = {"from_": "from", "xml_lang": "xml:lang", "interpret_as": "interpret-as"}
@@ -45,13 +80,27 @@ def check_xml_chars(owner: str, value: str, what: str) -> None:
     """Raise InvalidValueError if ``value`` holds a character XML 1.0 cannot carry."""
     if value.isascii() and value.isprintable():
         return
-    bad = _NOT_XML_CHAR.search(value)
+    bad = _lazy("_NOT_XML_CHAR").search(value)
     if bad is not None:
         char = bad.group()
         raise InvalidValueError(
             f"{owner}.{what}: character U+{ord(char):04X} at index {bad.start()} cannot be "
             "carried by XML 1.0 (control characters and lone surrogates are not allowed)"
         )
+
+
+def check_xml_name(owner: str, value: object, what: str) -> str:
+    """Return ``value`` if it is an XML name, else raise InvalidValueError.
+
+    A name is written into the markup as it is, so anything else could break the document
+    or add markup to it.
+    """
+    if not isinstance(value, str) or not _is_xml_name(value):
+        raise InvalidValueError(
+            f"{owner}: {what} {value!r} is not an XML name (a letter, '_' or ':' first, "
+            "then letters, digits, '-', '.', '_' or ':'; no spaces or markup)"
+        )
+    return value
 
 
 def escape_text(text: str) -> str:
@@ -95,12 +144,9 @@ class Attr(Generic[T]):
     Reading returns the value or None when unset; assigning checks the value first.
     """
 
-    kind = "value"
-
-    def __init__(self, *, required: bool = False, secret: bool = False, doc: str = "") -> None:
+    def __init__(self, *, required: bool = False, secret: bool = False) -> None:
         self.required = required
         self.secret = secret
-        self.doc = doc
         self.name = ""
         self.xml = ""
 
@@ -167,8 +213,6 @@ class Attr(Generic[T]):
 class Text(Attr[str]):
     """A string, optionally limited in length, pattern and emptiness."""
 
-    kind = "string"
-
     def __init__(
         self,
         *,
@@ -178,9 +222,8 @@ class Text(Attr[str]):
         pattern_help: str = "",
         required: bool = False,
         secret: bool = False,
-        doc: str = "",
     ) -> None:
-        super().__init__(required=required, secret=secret, doc=doc)
+        super().__init__(required=required, secret=secret)
         self.max_length = max_length
         self.min_length = min_length
         self.pattern = pattern
@@ -223,18 +266,16 @@ class Text(Attr[str]):
         return make
 
 
-def Url(*, required: bool = False, doc: str = "") -> Text:  # noqa: N802 - reads as a kind
+def Url(*, required: bool = False) -> Text:  # noqa: N802 - reads as a kind
     """A callback or media URL: absolute or relative, never empty."""
-    return Text(min_length=1, required=required, doc=doc)
+    return Text(min_length=1, required=required)
 
 
 class Choice(Attr[str]):
     """One string out of a fixed set."""
 
-    kind = "enum"
-
-    def __init__(self, *values: str, required: bool = False, doc: str = "") -> None:
-        super().__init__(required=required, doc=doc)
+    def __init__(self, *values: str, required: bool = False) -> None:
+        super().__init__(required=required)
         self.values = values
         self._set = frozenset(values)
 
@@ -255,15 +296,13 @@ class Choice(Attr[str]):
         return make
 
 
-def Method(*, doc: str = "") -> Choice:  # noqa: N802 - reads as a kind
+def Method() -> Choice:  # noqa: N802 - reads as a kind
     """An HTTP method for a callback: GET or POST."""
-    return Choice("GET", "POST", doc=doc)
+    return Choice("GET", "POST")
 
 
 class Flag(Attr[bool]):
     """A boolean, written ``true`` or ``false``."""
-
-    kind = "boolean"
 
     def check(self, owner: str, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -307,8 +346,8 @@ N = TypeVar("N", int, float)
 class _Ranged(Attr[N]):
     """A number within an inclusive range, with a unit for messages."""
 
-    def __init__(self, low: N, high: N, *, unit: str = "", doc: str = "") -> None:
-        super().__init__(doc=doc)
+    def __init__(self, low: N, high: N, *, unit: str = "") -> None:
+        super().__init__()
         self.low: N = low
         self.high: N = high
         self.unit = unit
@@ -316,8 +355,6 @@ class _Ranged(Attr[N]):
 
 class Integer(_Ranged[int]):
     """A whole number within an inclusive range."""
-
-    kind = "integer"
 
     def check(self, owner: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -349,8 +386,6 @@ class Integer(_Ranged[int]):
 
 class Number(_Ranged[float]):
     """A decimal number (int or float) within an inclusive range."""
-
-    kind = "number"
 
     def check(self, owner: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -388,12 +423,8 @@ class Number(_Ranged[float]):
 class Custom(Attr[str]):
     """A string checked by a function that returns an error text, or None when fine."""
 
-    kind = "string"
-
-    def __init__(
-        self, test: Callable[[str], str | None], *, required: bool = False, doc: str = ""
-    ) -> None:
-        super().__init__(required=required, doc=doc)
+    def __init__(self, test: Callable[[str], str | None], *, required: bool = False) -> None:
+        super().__init__(required=required)
         self.test = test
 
     def check(self, owner: str, value: Any) -> str:

@@ -1,6 +1,6 @@
 """The two roots: :class:`Response` (webhook replies) and :class:`Bxml` (live updates).
 
-Both hold the same 25 verbs and offer the same builder: leaf methods append a verb and
+Both hold the same 26 verbs and offer the same builder: leaf methods append a verb and
 return the document (chain siblings); container methods append a verb and return it::
 
     doc = Response().speak_sentence("Hi").gather(gather_url="/menu", max_digits=1)
@@ -71,6 +71,7 @@ class Root(Container):
     play_audio = leaf(v.PlayAudio)
     record = leaf(v.Record)
     redirect = leaf(v.Redirect)
+    refer = nest(v.Refer)
     resume_recording = leaf(v.ResumeRecording)
     ring = leaf(v.Ring)
     send_dtmf = leaf(v.SendDtmf)

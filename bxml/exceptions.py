@@ -18,22 +18,53 @@ Catch :class:`BxmlError` to handle every failure of this package::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Problem:
     """One finding about a document: where it is, and what is wrong.
 
     ``path`` is an XPath-like location such as ``/Response/Gather[1]/@maxDigits``;
     ``line`` is the 1-based source line when known; ``code`` names the lint rule
-    or schema check that produced it.
+    or schema check that produced it. Problems are immutable and compare by value.
     """
+
+    # A plain class rather than a dataclass: dataclasses (and the inspect module it
+    # loads) would be a large part of the cost of ``import bxml``.
+    __slots__ = ("path", "line", "message", "code")
 
     path: str
     line: int | None
     message: str
-    code: str | None = None
+    code: str | None
+
+    def __init__(self, path: str, line: int | None, message: str, code: str | None = None) -> None:
+        for name, value in (("path", path), ("line", line), ("message", message), ("code", code)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Problem is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Problem is immutable; cannot delete {name!r}")
+
+    def _key(self) -> tuple[str, int | None, str, str | None]:
+        return (self.path, self.line, self.message, self.code)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Problem(path={self.path!r}, line={self.line!r}, message={self.message!r}, "
+            f"code={self.code!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Problem], tuple[str, int | None, str, str | None]]:
+        return (Problem, self._key())
 
     def __str__(self) -> str:
         where = f"{self.path} (line {self.line})" if self.line is not None else self.path

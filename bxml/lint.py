@@ -18,8 +18,9 @@ Rules (from Bandwidth's BXML documentation: execution, context restrictions, lim
 
 =====  ===========================================================================
 BX101  verbs after Redirect, Hangup or Forward never run
-BX102  verbs after a Gather, Record, Transfer or Bridge that has its callback URL
-       (gatherUrl, recordCompleteUrl, transferCompleteUrl, bridgeCompleteUrl) never run
+BX102  verbs after a Gather, Record, Transfer, Bridge or Refer that has its callback URL
+       (gatherUrl, recordCompleteUrl, transferCompleteUrl, bridgeCompleteUrl,
+       referCompleteUrl) never run
 BX103  a Gather without gatherUrl throws the digits away
 BX104  a Gather whose prompts x repeatCount exceeds 20
 BX105  a SpeakSentence with nothing to speak
@@ -30,21 +31,20 @@ BX120  username/password on Record, StartRecording, StartStream or StartTranscri
        with a callback URL that is not https
 BX130  a conference document with verbs other than PlayAudio, SpeakSentence,
        StartRecording, StopRecording, PauseRecording and ResumeRecording
-BX131  a transferAnswer reply with Bridge, Conference, Forward or Transfer
+BX131  a transferAnswer reply with Bridge, Conference, Forward, Refer or Transfer
 BX140  StartGather together with Forward
 BX141  two StartStreams, or two StartTranscriptions, with the same name
 BX142  more than 4 stream tracks, or 4 transcription tracks, at once
        (``tracks="both"`` counts as 2)
 BX143  a StartRecording while another recording runs (Bandwidth ignores it)
+BX150  a Refer whose SipUri has attributes (a Refer's SipUri carries the URI only)
 =====  ===========================================================================
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
 from ._element import Element, UnknownElement
 from ._tree import Source
@@ -67,8 +67,9 @@ CONFERENCE_VERBS = frozenset(
     {"PlayAudio", "SpeakSentence", "StartRecording", "StopRecording", "PauseRecording"}
     | {"ResumeRecording"}
 )
-#: The verbs a transferAnswer reply may not use.
-TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
+#: The verbs a transferAnswer reply may not use. Refer works on inbound SIP calls only, and
+#: the leg that answered a Transfer is an outbound call.
+TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Refer", "Transfer"})
 #: Most concurrent stream (or transcription) tracks on one call.
 MAX_TRACKS = 4
 #: Most prompts a Gather may play, counting repeats.
@@ -84,6 +85,7 @@ _CALLBACKS = {
     "Record": "recordCompleteUrl",
     "Transfer": "transferCompleteUrl",
     "Bridge": "bridgeCompleteUrl",
+    "Refer": "referCompleteUrl",
 }
 _CREDENTIAL_URLS = {
     "Record": ("recordCompleteUrl", "recordingAvailableUrl", "transcriptionAvailableUrl"),
@@ -94,17 +96,21 @@ _CREDENTIAL_URLS = {
 _FALLBACK_URLS = {"Record": ("recordCompleteFallbackUrl",)}
 
 
-@dataclass
 class _Node:
     """An element as the rules see it: tag, XML attributes, where it is, what it holds."""
 
-    tag: str
-    attrs: dict[str, str]
-    path: str
-    line: int | None
-    order: int
-    children: list[_Node] = field(default_factory=list)
-    text: str = ""
+    __slots__ = ("tag", "attrs", "path", "line", "order", "children", "text")
+
+    def __init__(
+        self, tag: str, attrs: dict[str, str], path: str, line: int | None, order: int
+    ) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.path = path
+        self.line = line
+        self.order = order
+        self.children: list[_Node] = []
+        self.text = ""
 
     def problem(self, message: str, code: str, attribute: str | None = None) -> Problem:
         path = f"{self.path}/@{attribute}" if attribute else self.path
@@ -122,10 +128,10 @@ class _Builder:
         return self.order
 
     def from_element(self, element: Element, path: str) -> _Node:
+        tag = element.element_name
         if isinstance(element, UnknownElement):
-            tag, attrs = element.tag, element.extra_attributes
+            attrs = element.extra_attributes
         else:
-            tag = element.TAG
             fields = {attr.name: attr for attr in type(element).FIELDS}
             attrs = {
                 fields[name].xml: fields[name].to_text(value)
@@ -138,7 +144,7 @@ class _Builder:
             if isinstance(item, str):
                 node.text += item
                 continue
-            child_tag = item.tag if isinstance(item, UnknownElement) else item.TAG
+            child_tag = item.element_name
             counts[child_tag] = counts.get(child_tag, 0) + 1
             child_path = f"{path}/{child_tag}[{counts[child_tag]}]"
             node.children.append(self.from_element(item, child_path))
@@ -185,16 +191,12 @@ def lint(doc: Source, *, context: Context = "call") -> list[Problem]:
 def _load(doc: Source) -> tuple[_Node | None, int, Problem | None]:
     if isinstance(doc, Element):
         data, _ = _read(doc)
-        return _Builder().from_element(doc, "/" + _tag_of(doc)), len(data), None
+        return _Builder().from_element(doc, "/" + doc.element_name), len(data), None
     data, utf8 = _read(doc)
     elem, problem = _parse(data, utf8)
     if elem is None:
         return None, len(data), problem
     return _Builder().from_lxml(elem, "/" + _name(elem.tag)), len(data), None
-
-
-def _tag_of(element: Element) -> str:
-    return element.tag if isinstance(element, UnknownElement) else element.TAG
 
 
 def _walk(nodes: list[_Node]) -> Iterator[_Node]:
@@ -280,7 +282,7 @@ def _credentials(verbs: list[_Node], context: Context) -> Found:
                 continue
             for url_name in urls:
                 url = node.attrs.get(url_name)
-                if url is not None and urlsplit(url).scheme.lower() not in ("", "https"):
+                if url is not None and _scheme(url) not in ("", "https"):
                     message = (
                         f"{node.tag}.{url_name} is {url!r}: with {'/'.join(secrets)} set, "
                         "Bandwidth requires https URLs"
@@ -368,6 +370,29 @@ class _Tracks:
         return found
 
 
+def _refer_destination(verbs: list[_Node], context: Context) -> Found:
+    found: Found = []
+    for node in _walk(verbs):
+        if node.tag != "Refer":
+            continue
+        for child in node.children:
+            if child.tag == "SipUri" and child.attrs:
+                given = ", ".join(child.attrs)
+                message = (
+                    f"the SipUri of a Refer carries the SIP URI only; {given} "
+                    "belong to a Transfer's SipUri"
+                )
+                found.append((child.order, child.problem(message, "BX150")))
+    return found
+
+
+def _scheme(url: str) -> str:
+    """Return the URL's scheme in lower case ('' for a relative URL)."""
+    from urllib.parse import urlsplit  # only when a rule needs it: it is slow to import
+
+    return urlsplit(url).scheme.lower()
+
+
 def _int(text: str | None, default: int) -> int:
     try:
         return int(text) if text is not None else default
@@ -384,4 +409,5 @@ _RULES: tuple[Callable[[list[_Node], Context], Found], ...] = (
     _context,
     _start_gather_forward,
     _background,
+    _refer_destination,
 )

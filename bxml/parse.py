@@ -249,7 +249,7 @@ def _is_schema_hint(name: str) -> bool:
 
 
 def _tag_of(element: Element) -> str:
-    return element.tag if isinstance(element, UnknownElement) else element.TAG
+    return element.element_name
 
 
 def _contents(source: Source, max_bytes: int) -> str | bytes:

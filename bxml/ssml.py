@@ -14,7 +14,7 @@ lang, p, phoneme, prosody, s, say-as and sub.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from ._element import ContentKind, Element, allow_children
 from ._values import Choice, Custom, Text
@@ -25,11 +25,14 @@ EmphasisLevel = Literal["strong", "moderate", "reduced"]
 InterpretAs = Literal["date", "time", "telephone", "characters", "cardinal", "ordinal"]
 DateFormat = Literal["mdy", "dmy", "ymd", "md", "dm", "ym", "my", "d", "m", "y"]
 
-LANGUAGES = (
+Language = Literal[
     "arb", "cmn-CN", "da-DK", "nl-NL", "en-AU", "en-GB", "en-IN", "en-US", "fr-FR", "fr-CA",
     "hi-IN", "de-DE", "is-IS", "it-IT", "ja-JP", "ko-KR", "nb-NO", "pl-PL", "pt-BR", "pt-PT",
     "ro-RO", "ru-RU", "es-ES", "es-MX", "es-US", "sv-SE", "tr-TR", "cy-GB",
-)  # fmt: skip
+]  # fmt: skip
+
+#: The languages of ``<lang xml:lang="...">`` (from :data:`Language`).
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 # Patterns shared with the XSD (which anchors them implicitly).
 BREAK_TIME_PATTERN = r"[0-9]+(\.[0-9]+)?(s|ms)"
@@ -154,7 +157,7 @@ class Lang(SsmlNode, tag="lang"):
 
     xml_lang = Choice(*LANGUAGES, required=True)
 
-    def __init__(self, *content: Inline | Emphasis | Prosody | Lang, xml_lang: str) -> None:
+    def __init__(self, *content: Inline | Emphasis | Prosody | Lang, xml_lang: Language) -> None:
         self._setup(content, locals())
 
 
@@ -187,10 +190,21 @@ NODE_TYPES: tuple[type[Element], ...] = (*_PHRASE, S, P)
 Node = Break | SayAs | Sub | Phoneme | Emphasis | Prosody | Lang | S | P
 
 __all__ = [
+    "BREAK_TIME_PATTERN",
     "LANGUAGES",
+    "NODE_TYPES",
+    "PITCH_PATTERN",
+    "RATE_PATTERN",
+    "VOLUME_PATTERN",
     "Break",
+    "BreakStrength",
+    "DateFormat",
     "Emphasis",
+    "EmphasisLevel",
+    "Inline",
+    "InterpretAs",
     "Lang",
+    "Language",
     "Node",
     "P",
     "Phoneme",

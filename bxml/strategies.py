@@ -209,7 +209,13 @@ def _destination() -> st.SearchStrategy[Element]:
     return st.one_of(_leaf(verbs.PhoneNumber), _leaf(verbs.SipUri))
 
 
+def _refer() -> st.SearchStrategy[Element]:
+    destination = st.builds(verbs.SipUri, _TEXT_CONTENT[verbs.SipUri])  # the URI only
+    return st.builds(lambda c, kw: verbs.Refer(c, **kw), destination, _attributes(verbs.Refer))
+
+
 _SPECIAL: dict[type[Element], Callable[[], st.SearchStrategy[Element]]] = {
+    verbs.Refer: _refer,
     verbs.SpeakSentence: _speak_sentence,
     verbs.Gather: _gather,
     verbs.Transfer: lambda: _container(verbs.Transfer, verbs.PhoneNumber, 1, 8),
@@ -220,7 +226,7 @@ _SPECIAL: dict[type[Element], Callable[[], st.SearchStrategy[Element]]] = {
 
 
 def elements(cls: type[Element]) -> st.SearchStrategy[Element]:
-    """Valid instances of one element class (any of the 30 verbs or a root)."""
+    """Valid instances of one element class (any of the 31 verbs or a root)."""
     if issubclass(cls, Root):
         return documents(root=cls)
     special = _SPECIAL.get(cls)
@@ -228,7 +234,7 @@ def elements(cls: type[Element]) -> st.SearchStrategy[Element]:
 
 
 def top_level_verbs() -> st.SearchStrategy[Element]:
-    """Any of the 25 verbs a document may hold at its top level."""
+    """Any of the 26 verbs a document may hold at its top level."""
     return st.one_of(*(elements(cls) for cls in verbs.TOP_LEVEL))
 
 

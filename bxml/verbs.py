@@ -1,4 +1,4 @@
-"""The 30 BXML elements, one class each, named exactly as the XML elements.
+"""The 31 BXML elements, one class each, named exactly as the XML elements.
 
 Attributes are keyword-only snake_case parameters; the camelCase XML names are derived in
 one place (:func:`bxml._values.xml_name`). Text content is the first positional argument;
@@ -11,7 +11,7 @@ children are positional arguments of containers. Every value is checked when it 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeAlias, get_args
 
 from ._builder import Container, leaf
 from ._element import Element
@@ -69,7 +69,7 @@ def _choices(kind: object) -> tuple[str, ...]:
 
 
 def _tag() -> Text:
-    return Text(max_length=TAG_MAX, doc="Sticky call tag sent on later callbacks; '' clears it.")
+    return Text(max_length=TAG_MAX)
 
 
 def _uui(pattern: str, encodings: str) -> Text:
@@ -104,14 +104,14 @@ class Verb(Element):
 
 class _Credentials(Verb):
     __slots__ = ()
-    username = Text(doc="HTTP Basic user for the callback URLs.")
-    password = Text(secret=True, doc="HTTP Basic password for the callback URLs.")
+    username = Text()
+    password = Text(secret=True)
 
 
 class _FallbackCredentials(Verb):
     __slots__ = ()
-    fallback_username = Text(doc="HTTP Basic user for the fallback URLs.")
-    fallback_password = Text(secret=True, doc="HTTP Basic password for the fallback URLs.")
+    fallback_username = Text()
+    fallback_password = Text(secret=True)
 
 
 # -- leaves with text ------------------------------------------------------------------
@@ -188,8 +188,8 @@ class PlayAudio(_TextVerb, tag="PlayAudio"):
 
     __slots__ = ()
 
-    username = Text(doc="HTTP Basic user for fetching the audio.")
-    password = Text(secret=True, doc="HTTP Basic password for fetching the audio.")
+    username = Text()
+    password = Text(secret=True)
 
     def __init__(
         self, text: str, /, *, username: str | None = None, password: str | None = None
@@ -830,15 +830,49 @@ class Connect(Container, Verb, tag="Connect"):
     endpoint = leaf(Endpoint)
 
 
-#: The 25 verbs a root (Response or Bxml) may hold.
-TOP_LEVEL: tuple[type[Verb], ...] = (
-    Bridge, Conference, Connect, Forward, Gather, Hangup, Pause, PauseRecording, PlayAudio,
-    Record, Redirect, ResumeRecording, Ring, SendDtmf, SpeakSentence, StartGather,
-    StartRecording, StartStream, StartTranscription, StopGather, StopRecording, StopStream,
-    StopTranscription, Tag, Transfer,
-)  # fmt: skip
+class Refer(Container, Verb, tag="Refer"):
+    """Send a SIP REFER (an inbound SIP call only) to the one SipUri it holds.
 
-TopLevelVerb = (
+    On success the call leaves Bandwidth and the reply to ``refer_complete_url`` is
+    ignored; on failure that reply runs on the call, which is still up. The SipUri of a
+    Refer carries the SIP URI only (its Transfer attributes are refused here).
+    """
+
+    __slots__ = ()
+
+    CHILD_TYPES = (SipUri,)
+    MIN_CHILDREN = 1
+    MAX_CHILDREN = 1
+    refer_complete_url = Url()
+    refer_complete_method = Method()
+    tag = _tag()
+
+    def __init__(
+        self,
+        *children: SipUri,
+        refer_complete_url: str | None = None,
+        refer_complete_method: HttpMethod | None = None,
+        tag: str | None = None,
+    ) -> None:
+        self._setup(children, locals())
+
+    def _check_rules(self) -> None:
+        for child in self._content:
+            if isinstance(child, SipUri) and child._values:
+                given = ", ".join(child._values)
+                raise InvalidValueError(
+                    f"Refer: its SipUri takes the SIP URI only, not {given} "
+                    "(those attributes belong to a Transfer's SipUri)"
+                )
+
+    def sip_uri(self, text: str, /) -> Refer:
+        """Append the destination SipUri (e.g. ``sip:alice@example.com``); return this Refer."""
+        return self.append(SipUri(text))
+
+
+#: The verbs a root (Response or Bxml) may hold, in the order messages and the XSD list
+#: them. This one union is the source of TOP_LEVEL too: a new verb is added here only.
+TopLevelVerb: TypeAlias = (
     Bridge
     | Conference
     | Connect
@@ -850,6 +884,7 @@ TopLevelVerb = (
     | PlayAudio
     | Record
     | Redirect
+    | Refer
     | ResumeRecording
     | Ring
     | SendDtmf
@@ -865,3 +900,6 @@ TopLevelVerb = (
     | Tag
     | Transfer
 )
+
+#: The 26 verb classes a root may hold (from :data:`TopLevelVerb`).
+TOP_LEVEL: tuple[type[Verb], ...] = get_args(TopLevelVerb)

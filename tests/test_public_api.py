@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import subprocess
 import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -11,7 +15,7 @@ import bxml
 
 BXML_CONTRACT = """
 Response Bxml SCHEMA_PATH Bridge Conference Connect CustomParam Endpoint Forward Gather Hangup
-Pause PauseRecording PhoneNumber PlayAudio Record Redirect ResumeRecording Ring SendDtmf SipUri
+Pause PauseRecording PhoneNumber PlayAudio Record Redirect Refer ResumeRecording Ring SendDtmf SipUri
 SpeakSentence StartGather StartRecording StartStream StartTranscription StopGather StopRecording
 StopStream StopTranscription StreamParam Tag Transfer parse validate is_valid iter_errors lint
 BxmlError InvalidValueError NestingError ParseError ValidationError Problem ssml
@@ -47,3 +51,40 @@ def test_import_bxml_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- pinned: __all__ is exactly what each public module offers --------------------------------
+
+
+def _defined_names(module: ModuleType) -> set[str]:
+    """Names a module defines itself (not those it imports), from its source."""
+    assert module.__file__ is not None
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {name for name in names if not name.startswith("_")}
+
+
+def test_bxml_all_is_exactly_its_public_names() -> None:
+    # Submodules become attributes of the package when imported; only ssml is offered.
+    public = {
+        name
+        for name, value in vars(bxml).items()
+        if not name.startswith("_") and not (isinstance(value, ModuleType) and name != "ssml")
+    }
+    assert sorted(public) == bxml.__all__
+    assert "annotations" not in vars(bxml)
+
+
+@pytest.mark.parametrize("name", ["bxml.ssml", "bxml.strategies"])
+def test_public_submodule_all_is_exactly_what_it_defines(name: str) -> None:
+    module = importlib.import_module(name)
+    assert sorted(module.__all__) == sorted(_defined_names(module))
+    for exported in module.__all__:
+        assert hasattr(module, exported), exported

@@ -150,6 +150,12 @@ BUILDERS: dict[str, Callable[[], bxml.Element]] = {
         tag="next",
         **CREDS,
     ),
+    "Refer": lambda: bxml.Refer(
+        bxml.SipUri("sip:alice@atlanta.example.com"),
+        refer_complete_url="/refer-complete",
+        refer_complete_method="GET",
+        tag="refer",
+    ),
     "ResumeRecording": bxml.ResumeRecording,
     "Ring": lambda: bxml.Ring(duration=10, answer_call=False),
     "SendDtmf": lambda: bxml.SendDtmf("12w3W#", tone_duration=150, tone_interval=75.5),
@@ -239,7 +245,7 @@ VERB_NAMES = sorted(name for name, cls in REGISTRY.items() if issubclass(cls, bx
 
 def test_every_verb_has_a_golden_builder() -> None:
     assert sorted(BUILDERS) == VERB_NAMES
-    assert len(VERB_NAMES) == 30
+    assert len(VERB_NAMES) == 31
 
 
 def _every_attribute_set(element: bxml.Element) -> bool:

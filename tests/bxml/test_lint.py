@@ -68,6 +68,10 @@ def test_a_final_redirect_is_fine() -> None:
             "transferCompleteUrl",
         ),
         (bxml.Bridge("c-123", bridge_complete_url="/b"), "bridgeCompleteUrl"),
+        (
+            bxml.Refer(bxml.SipUri("sip:a@pbx.example.com"), refer_complete_url="/r"),
+            "referCompleteUrl",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
@@ -187,12 +191,13 @@ def test_conference_documents_allow_six_verbs() -> None:
     assert len(CONFERENCE_VERBS) == 6
 
 
-@pytest.mark.parametrize("tag", ["Bridge", "Conference", "Forward", "Transfer"])
-def test_transfer_answer_replies_refuse_four_verbs(tag: str) -> None:
+@pytest.mark.parametrize("tag", ["Bridge", "Conference", "Forward", "Refer", "Transfer"])
+def test_transfer_answer_replies_refuse_five_verbs(tag: str) -> None:
     verbs = {
         "Bridge": bxml.Bridge("c-1"),
         "Conference": bxml.Conference("room"),
         "Forward": bxml.Forward(to="+15554567892"),
+        "Refer": bxml.Refer(bxml.SipUri("sip:a@pbx.example.com")),
         "Transfer": bxml.Transfer(bxml.PhoneNumber("+15554567892")),
     }
     doc = bxml.Response(bxml.SpeakSentence("A customer is waiting"), verbs[tag])  # type: ignore[arg-type]
@@ -291,3 +296,27 @@ def test_objects_and_their_text_lint_the_same(doc: bxml.Root) -> None:
     from_text = [(p.path, p.code, p.message) for p in lint(doc.to_bytes())]
     assert from_objects == from_text
     assert all(p.line is None for p in lint(doc))
+
+
+# -- BX150: Refer ---------------------------------------------------------------------------------
+
+
+def test_a_refer_without_complete_url_lets_later_verbs_run_on_failure() -> None:
+    doc = bxml.Response(bxml.Refer(bxml.SipUri("sip:a@pbx.example.com")), bxml.Hangup())
+    assert codes(doc) == []
+
+
+def test_attributes_on_the_sipuri_of_a_refer() -> None:
+    text = (
+        '<Response><Refer referCompleteUrl="/r">\n'
+        '<SipUri transferAnswerUrl="/a">sip:a@pbx.example.com</SipUri></Refer></Response>'
+    )
+    (problem,) = lint(text)
+    assert (problem.path, problem.code, problem.line) == (
+        "/Response/Refer[1]/SipUri[1]",
+        "BX150",
+        2,
+    )
+    assert "transferAnswerUrl" in problem.message
+    assert bxml.is_valid(text)  # one element name has one type in the XSD
+    assert lint(text.replace(' transferAnswerUrl="/a"', "")) == []

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bxml
 from bxml import (
@@ -20,6 +25,7 @@ from bxml import (
     PlayAudio,
     Record,
     Redirect,
+    Refer,
     Response,
     Ring,
     SendDtmf,
@@ -31,7 +37,9 @@ from bxml import (
     StreamParam,
     Tag,
     Transfer,
+    UnknownElement,
 )
+from bxml._element import REGISTRY
 
 E164 = "+15551234567"
 
@@ -312,7 +320,7 @@ def test_every_container_has_one_method_per_child() -> None:
     def method_name(tag: str) -> str:
         return "".join("_" + c.lower() if c.isupper() else c for c in tag).lstrip("_")
 
-    for container in (Root, Gather, Transfer, StartStream, StartTranscription, Connect):
+    for container in (Root, Gather, Transfer, StartStream, StartTranscription, Connect, Refer):
         for child in container.CHILD_TYPES:
             assert callable(getattr(container, method_name(child.TAG))), (container, child)
 
@@ -409,3 +417,520 @@ def test_speak_sentence_from_ssml() -> None:
         SpeakSentence.from_ssml("<blink>x</blink>")
     with pytest.raises(bxml.ParseError, match="emphasis.level"):
         SpeakSentence.from_ssml('<emphasis level="loud">x</emphasis>')
+
+
+# -- Refer ------------------------------------------------------------------------------
+
+SIP = "sip:alice@atlanta.example.com"
+
+
+def test_refer_holds_exactly_one_sip_uri() -> None:
+    refer = Refer(SipUri(SIP), refer_complete_url="/done", refer_complete_method="GET", tag="r")
+    assert refer.to_xml() == (
+        '<Refer referCompleteUrl="/done" referCompleteMethod="GET" tag="r">'
+        f"<SipUri>{SIP}</SipUri></Refer>"
+    )
+    with pytest.raises(NestingError, match=r"<Refer> holds at most 1 child \(SipUri\)"):
+        Refer(SipUri(SIP), SipUri(SIP))
+    with pytest.raises(NestingError, match="<Refer> cannot hold <PhoneNumber>; allowed: SipUri"):
+        Refer(PhoneNumber(E164))  # type: ignore[arg-type]
+    with pytest.raises(NestingError, match="Refer needs at least 1 child"):
+        Response(Refer()).to_xml()
+    with pytest.raises(InvalidValueError, match="Refer.refer_complete_method: 'PUT'"):
+        Refer(SipUri(SIP), refer_complete_method="PUT")  # type: ignore[arg-type]
+
+
+def test_the_sip_uri_of_a_refer_carries_the_uri_only() -> None:
+    with pytest.raises(
+        InvalidValueError, match="Refer: its SipUri takes the SIP URI only, not tag"
+    ):
+        Refer(SipUri(SIP, tag="x"))
+    refer = Refer()
+    with pytest.raises(InvalidValueError, match="not transfer_answer_url"):
+        refer.append(SipUri(SIP, transfer_answer_url="/a"))
+    assert len(refer) == 0
+    with pytest.raises(bxml.ParseError, match="its SipUri takes the SIP URI only"):
+        bxml.parse(f'<Response><Refer><SipUri tag="x">{SIP}</SipUri></Refer></Response>')
+
+
+def test_refer_is_built_three_ways_and_read_back() -> None:
+    nested = Response(Refer(SipUri(SIP), refer_complete_url="/done"))
+    chained = Response()
+    assert chained.refer(refer_complete_url="/done").sip_uri(SIP) is chained[0]
+    assert nested == chained
+    assert bxml.parse(nested.to_xml()) == nested
+    assert (
+        bxml.Bxml(Refer(SipUri(SIP)))
+        .to_xml()
+        .endswith(f"<Refer><SipUri>{SIP}</SipUri></Refer></Bxml>")
+    )
+
+
+def test_top_level_verbs_come_from_one_union() -> None:
+    from typing import get_args
+
+    from bxml.document import Root
+
+    assert bxml.verbs.TOP_LEVEL == get_args(bxml.verbs.TopLevelVerb)
+    assert Root.CHILD_TYPES == bxml.verbs.TOP_LEVEL
+    assert Refer in bxml.verbs.TOP_LEVEL
+    names = [cls.__name__ for cls in bxml.verbs.TOP_LEVEL]
+    assert names == sorted(names)
+
+
+# -- UnknownElement names ---------------------------------------------------------------
+
+INJECTION = 'Pause/><Redirect redirectUrl="https://evil.example/x"/><Pause'
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: UnknownElement(""), "UnknownElement: element name '' is not an XML name"),
+        (lambda: UnknownElement(INJECTION), "element name 'Pause/><Redirect"),
+        (lambda: UnknownElement("1st"), "'1st' is not an XML name"),
+        (lambda: UnknownElement("a b"), "'a b' is not an XML name"),
+        (lambda: UnknownElement(7), "element name 7 is not an XML name"),  # type: ignore[arg-type]
+        (lambda: UnknownElement("Dial", {"": "v"}), "Dial: attribute name '' is not an XML name"),
+        (lambda: UnknownElement("Dial", {'a="1" b': "v"}), "attribute name 'a=\"1\" b'"),
+        (lambda: UnknownElement("Dial", {"n": 1}), "Dial.n: 1 is a int; a str is required"),  # type: ignore[dict-item]
+    ],
+)
+def test_unknown_element_names_must_be_xml_names(build: Any, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=re.escape(message)):
+        build()
+
+
+def test_unknown_element_accepts_xml_names_with_prefixes_and_letters() -> None:
+    element = UnknownElement("amazon:effect", {"xml:lang": "x", "a-b.c_d": "1"}, "hi")
+    assert element.to_xml() == '<amazon:effect xml:lang="x" a-b.c_d="1">hi</amazon:effect>'
+    assert UnknownElement("ÉtapeŒ").to_xml() == "<ÉtapeŒ/>"
+
+
+@settings(max_examples=60)
+@given(st.text(max_size=12), st.text(max_size=8))
+def test_an_accepted_unknown_name_writes_exactly_one_element(name: str, key: str) -> None:
+    try:
+        element = UnknownElement(name, {key: "v"})
+    except InvalidValueError:
+        return
+    if name in REGISTRY:  # read back as the class of that name
+        return
+    doc = bxml.parse(Response(element).to_xml(), strict=False)  # type: ignore[arg-type]
+    assert doc.content == [element]
+
+
+@pytest.mark.parametrize(
+    ("build", "parent", "child"),
+    [
+        (lambda: Response(Hangup), "<Response>", "Hangup"),  # type: ignore[arg-type]
+        (lambda: Response().append(Pause), "<Response>", "Pause"),  # type: ignore[arg-type]
+        (lambda: Gather(SpeakSentence), "<Gather>", "SpeakSentence"),  # type: ignore[arg-type]
+        (lambda: Transfer(PhoneNumber), "<Transfer>", "PhoneNumber"),  # type: ignore[arg-type]
+        (lambda: Refer(SipUri), "<Refer>", "SipUri"),  # type: ignore[arg-type]
+        (lambda: Connect(bxml.Endpoint), "<Connect>", "Endpoint"),  # type: ignore[arg-type]
+        (lambda: SpeakSentence("a", bxml.ssml.Break), "<SpeakSentence>", "Break"),  # type: ignore[arg-type]
+        (lambda: bxml.ssml.P(bxml.ssml.S), "<p>", "S"),  # type: ignore[arg-type]
+        (lambda: UnknownElement("Dial", None, Hangup), "Dial", "Hangup"),  # type: ignore[arg-type]
+    ],
+)
+def test_a_class_instead_of_an_instance_is_named_as_such(
+    build: Any, parent: str, child: str
+) -> None:
+    expected = f"{parent} cannot hold the class {child} (pass {child}(), an instance, not the class {child})"
+    with pytest.raises(NestingError, match=re.escape(expected)):
+        build()
+
+
+# -- the compiled constructors ------------------------------------------------------------
+
+
+def test_an_init_body_beyond_the_setup_call_is_refused_at_class_creation() -> None:
+    from bxml._values import Number
+
+    with pytest.raises(
+        TypeError, match=r"Seven.__init__ may only call self._setup\(..., locals\(\)\)"
+    ):
+
+        class Seven(bxml.Verb, tag="Seven"):
+            __slots__ = ()
+            duration = Number(1, 10)
+
+            def __init__(self, *, duration: float | None = None) -> None:
+                if duration == 7:
+                    raise ValueError("no sevens")
+                self._setup((), locals())
+
+    assert "Seven" not in REGISTRY
+    with pytest.raises(
+        TypeError, match="checks that involve several attributes or children in _check_rules"
+    ):
+
+        class Logged(bxml.Verb):
+            __slots__ = ()
+
+            def __init__(self, *children: bxml.Verb) -> None:
+                self._setup(children, locals())
+                print("built")
+
+
+def test_a_docstring_and_the_setup_call_are_all_an_init_may_hold() -> None:
+    from bxml._values import Number
+
+    class Documented(bxml.Verb):
+        __slots__ = ()
+        duration = Number(1, 10)
+
+        def __init__(self, *, duration: float | None = None) -> None:
+            """Build it."""
+            self._setup((), locals())
+
+    assert Documented.__init__.__doc__ == "Build it."
+    assert Documented(duration=3).attributes == {"duration": 3}
+
+
+# -- names and annotations ----------------------------------------------------------------
+
+
+def test_every_element_names_its_xml_element_one_way() -> None:
+    assert Gather().element_name == "Gather"
+    assert bxml.ssml.SayAs("1", interpret_as="cardinal").element_name == "say-as"
+    dial = UnknownElement("Dial", {"number": "sip:a@b"})
+    assert dial.element_name == "Dial"
+    assert not hasattr(dial, "tag")  # .tag is the sticky-tag attribute of verbs only
+    assert Bridge("c-1", tag="t").tag == "t"
+    with pytest.raises(TypeError):
+        UnknownElement(element_name="Dial")  # type: ignore[call-arg]
+
+
+def test_no_dead_class_machinery_is_left() -> None:
+    from bxml._element import Element
+    from bxml._values import Attr, Text
+
+    assert not hasattr(Element, "ORDER")
+    assert not hasattr(Attr, "kind") and not hasattr(Text(), "doc")
+
+
+def test_version_comes_from_the_distribution_when_asked_for() -> None:
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    assert bxml.__version__ == version("bxml-callcontrol")
+    code = "import bxml; print('__version__' in vars(bxml)); print(bxml.__version__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", version("bxml-callcontrol")]
+
+
+def _expected_annotation(attr: Any) -> Any:
+    from typing import Literal
+
+    from bxml._values import Choice, Custom, Flag, Integer, Number, Text
+
+    if isinstance(attr, Choice):
+        kind: Any = Literal[attr.values]  # type: ignore[valid-type]
+    elif isinstance(attr, Flag):
+        kind = bool
+    elif isinstance(attr, Integer):
+        kind = int
+    elif isinstance(attr, Number):
+        kind = float
+    else:
+        assert isinstance(attr, (Text, Custom))
+        kind = str
+    return kind if attr.required else kind | None
+
+
+@pytest.mark.parametrize("tag", sorted(REGISTRY))
+def test_every_annotation_agrees_with_its_descriptor(tag: str) -> None:
+    from typing import get_type_hints
+
+    cls = REGISTRY[tag]
+    init = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    hints = get_type_hints(init)
+    for attr in cls.FIELDS:
+        assert hints[attr.name] == _expected_annotation(attr), f"{tag}.{attr.name}"
+
+
+def _builder_methods() -> list[tuple[type[Any], type[Any]]]:
+    from bxml.document import Root
+
+    containers = (Root, Gather, Transfer, StartStream, StartTranscription, Connect)
+    return [(container, child) for container in containers for child in container.CHILD_TYPES]
+
+
+def _method_name(tag: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in tag).lstrip("_")
+
+
+@pytest.mark.parametrize(
+    ("container", "child"), _builder_methods(), ids=lambda v: getattr(v, "__name__", v)
+)
+def test_builder_methods_show_the_verbs_real_signature(
+    container: type[Any], child: type[Any]
+) -> None:
+    import inspect
+
+    name = _method_name(child.TAG)
+    method = getattr(container, name)
+    assert (method.__name__, method.__qualname__) == (name, f"{container.__qualname__}.{name}")
+    assert method.__module__ == container.__module__
+    verb = inspect.signature(child.__init__.__wrapped__)
+    shown = inspect.signature(method)
+    assert list(shown.parameters.values()) == list(verb.parameters.values())
+    returns = child.__name__ if issubclass(child, bxml.verbs.Container) else container.__name__
+    assert shown.return_annotation == returns
+    assert child.__name__ in method.__doc__ and child.__doc__ in method.__doc__
+
+
+def test_builder_methods_check_their_arguments_as_the_verb_does() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'gather_uri'"):
+        Response().gather(gather_uri="/g")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Response().hangup("now")  # type: ignore[call-arg]
+    assert Response().tag() == Response(Tag())
+
+
+# -- fixed edges: every fast path escapes, the model and the XSD agree at every boundary --------
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('say "hi"', "say &quot;hi&quot;"),  # ASCII, printable, no &<>: the plain fast path
+        ("a&b", "a&amp;b"),
+        ("a<b", "a&lt;b"),
+        ("a>b", "a&gt;b"),
+        ("a\tb", "a&#9;b"),
+        ("a\nb", "a&#10;b"),
+        ("a\rb", "a&#13;b"),
+        ('é "q" &', "é &quot;q&quot; &amp;"),  # not ASCII: the full path
+    ],
+)
+def test_attribute_values_are_escaped_on_every_path(value: str, written: str) -> None:
+    expected = f' tag="{written}"'
+    assert expected in Bridge("c-1", tag=value).to_xml()  # compiled constructor
+    bridge = Bridge("c-1")
+    bridge.tag = value  # assignment
+    assert expected in bridge.to_xml()
+    assert f' n="{written}"' in UnknownElement("Dial", {"n": value}).to_xml()
+    lenient = bxml.parse(f'<Response><Hangup n="{written}"/></Response>', strict=False).to_xml(
+        xml_declaration=False
+    )
+    assert lenient == f'<Response><Hangup n="{written}"/></Response>'
+    assert bxml.parse(Response(Bridge("c-1", tag=value)).to_xml())[0] == Bridge("c-1", tag=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('say "hi"', 'say "hi"'),  # quotes need no escaping in text
+        ("a&b", "a&amp;b"),
+        ("a<b>c", "a&lt;b&gt;c"),
+        ("a\rb", "a&#13;b"),
+        ("é<", "é&lt;"),
+    ],
+)
+def test_text_is_escaped_on_every_path(value: str, written: str) -> None:
+    assert Tag(value).to_xml() == f"<Tag>{written}</Tag>"  # a leaf on its own
+    for pretty in (False, True):  # a leaf inside a container, written inline
+        assert f"<Tag>{written}</Tag>" in Response(Tag(value)).to_xml(pretty=pretty)
+    speak = SpeakSentence(value, bxml.ssml.Break(), value)  # mixed content
+    assert speak.to_xml() == f"<SpeakSentence>{written}<break/>{written}</SpeakSentence>"
+    assert SpeakSentence(value).to_xml() == f"<SpeakSentence>{written}</SpeakSentence>"
+    assert UnknownElement("Dial", None, value).to_xml() == f"<Dial>{written}</Dial>"
+
+
+# Documents that hold one value, and how the model builds the same value.
+_CONTEXTS: dict[str, tuple[str, Any]] = {
+    "PhoneNumber": ("<Transfer><PhoneNumber>{}</PhoneNumber></Transfer>", PhoneNumber),
+    "SipUri": ("<Transfer><SipUri>{}</SipUri></Transfer>", SipUri),
+    "SendDtmf": ("<SendDtmf>{}</SendDtmf>", SendDtmf),
+    "Conference": ("<Conference>{}</Conference>", Conference),
+    "Tag": ("<Tag>{}</Tag>", Tag),
+    "Forward.to": ('<Forward to="{}"/>', lambda v: Forward(to=v)),
+    "Forward.from": ('<Forward to="+15551234567" from="{}"/>', lambda v: Forward(to=E164, from_=v)),
+    "Forward.uui": ('<Forward to="sip:a@b" uui="{}"/>', lambda v: Forward(to="sip:a@b", uui=v)),
+    "Transfer.transferCallerDisplayName": (
+        '<Transfer transferCallerDisplayName="{}"><PhoneNumber>+15551234567</PhoneNumber></Transfer>',
+        lambda v: Transfer(PhoneNumber(E164), transfer_caller_display_name=v),
+    ),
+    "PhoneNumber.uui": (
+        '<Transfer><PhoneNumber uui="{}">+15551234567</PhoneNumber></Transfer>',
+        lambda v: PhoneNumber(E164, uui=v),
+    ),
+    "SipUri.uui": (
+        '<Transfer><SipUri uui="{}">sip:a@b</SipUri></Transfer>',
+        lambda v: SipUri("sip:a@b", uui=v),
+    ),
+    "Gather.terminatingDigits": (
+        '<Gather terminatingDigits="{}"/>',
+        lambda v: Gather(terminating_digits=v),
+    ),
+    "Gather.tag": ('<Gather tag="{}"/>', lambda v: Gather(tag=v)),
+    "StreamParam.name": (
+        '<StartStream destination="wss://x"><StreamParam name="{}" value="v"/></StartStream>',
+        lambda v: StreamParam(name=v, value="v"),
+    ),
+    "StreamParam.value": (
+        '<StartStream destination="wss://x"><StreamParam name="n" value="{}"/></StartStream>',
+        lambda v: StreamParam(name="n", value=v),
+    ),
+    "break.time": (
+        '<SpeakSentence>a<break time="{}"/></SpeakSentence>',
+        lambda v: bxml.ssml.Break(time=v),
+    ),
+    "prosody.pitch": (
+        '<SpeakSentence><prosody pitch="{}">a</prosody></SpeakSentence>',
+        lambda v: bxml.ssml.Prosody("a", pitch=v),
+    ),
+    "prosody.rate": (
+        '<SpeakSentence><prosody rate="{}">a</prosody></SpeakSentence>',
+        lambda v: bxml.ssml.Prosody("a", rate=v),
+    ),
+    "prosody.volume": (
+        '<SpeakSentence><prosody volume="{}">a</prosody></SpeakSentence>',
+        lambda v: bxml.ssml.Prosody("a", volume=v),
+    ),
+}
+
+_E164_EDGES = [
+    ("+12", True), ("+123456789012345", True), ("+1", False), ("+1234567890123456", False),
+    ("+0123456789", False), ("+01", False), ("15551234567", False), ("+1 555", False),
+    ("++15551234567", False), ("+1555123456a", False),
+]  # fmt: skip
+_UUI_EDGES = [
+    ("abc;encoding=base64", True), ("abc;encoding=jwt", True), ("a;x=1;encoding=jwt;y=2", True),
+    ("abc", False), (";encoding=jwt", False), ("abc;encoding=b64", False),
+    ("abc;encoding=BASE64", False), ("a" * 240 + ";encoding=base64", True),
+    ("a" * 241 + ";encoding=base64", False),
+]  # fmt: skip
+
+EDGES: list[tuple[str, str, bool]] = [
+    *(("PhoneNumber", value, ok) for value, ok in _E164_EDGES),
+    ("PhoneNumber", " +15551234567\n", True),
+    *(("Forward.to", value, ok) for value, ok in _E164_EDGES),
+    *(("Forward.from", value, ok) for value, ok in _E164_EDGES),
+    ("Forward.from", "", True), ("Forward.from", "Restricted", True),
+    ("Forward.from", "Anonymous", True), ("Forward.from", "restricted", False),
+    ("Forward.from", "Restricted ", False), ("Forward.from", "Withheld", False),
+    ("SipUri", "sip:a", True), ("SipUri", "sips:a@b.c", True), ("SipUri", "sip:", False),
+    ("SipUri", "sipx:a", False), ("SipUri", "SIP:a", False), ("SipUri", "sip:a b", False),
+    ("SipUri", "tel:+15551234567", False),
+    ("Forward.to", "sip:a", True), ("Forward.to", "sip:", False), ("Forward.to", "sip:a b", False),
+    ("SendDtmf", "0123456789*#abcdABCD,wW", True), ("SendDtmf", "1" * 50, True),
+    ("SendDtmf", "1" * 51, False), ("SendDtmf", "e", False), ("SendDtmf", "1 2", False),
+    ("SendDtmf", "", False), ("SendDtmf", " 12 ", True),
+    ("Conference", "a" * 100, True), ("Conference", "a" * 101, False),
+    ("Conference", "A-z_0.9", True), ("Conference", "a b", False), ("Conference", "é", False),
+    ("Conference", "", False), ("Conference", "a/b", False),
+    ("Tag", "x" * 256, True), ("Tag", "x" * 257, False), ("Tag", "", True),
+    ("Gather.tag", "x" * 256, True), ("Gather.tag", "x" * 257, False), ("Gather.tag", "", True),
+    ("Gather.terminatingDigits", "", True), ("Gather.terminatingDigits", "#*0123456789", True),
+    ("Gather.terminatingDigits", "a", False), ("Gather.terminatingDigits", "1 ", False),
+    ("Transfer.transferCallerDisplayName", "x" * 256, True),
+    ("Transfer.transferCallerDisplayName", "x" * 257, False),
+    ("Transfer.transferCallerDisplayName", "", True),
+    ("Transfer.transferCallerDisplayName", "a\tb", False),
+    ("Transfer.transferCallerDisplayName", "a\x7fb", False),
+    ("Transfer.transferCallerDisplayName", "Zoë Ünal", True),
+    *(("Forward.uui", value, ok) for value, ok in _UUI_EDGES),
+    ("Forward.uui", "abc;encoding=hex", False),
+    *(("SipUri.uui", value, ok) for value, ok in _UUI_EDGES),
+    ("SipUri.uui", "abc;encoding=hex", False),
+    *(("PhoneNumber.uui", value, ok) for value, ok in _UUI_EDGES),
+    ("PhoneNumber.uui", "abc;encoding=hex", True),
+    ("StreamParam.name", "n" * 256, True), ("StreamParam.name", "n" * 257, False),
+    ("StreamParam.name", "", False),
+    ("StreamParam.value", "v" * 2048, True), ("StreamParam.value", "v" * 2049, False),
+    ("StreamParam.value", "", True),
+    ("break.time", "10s", True), ("break.time", "10.0s", True), ("break.time", "10.01s", False),
+    ("break.time", "11s", False), ("break.time", "10000ms", True), ("break.time", "10001ms", False),
+    ("break.time", "9999.9ms", True), ("break.time", "0ms", True), ("break.time", "1.5s", True),
+    ("break.time", "s", False), ("break.time", "1.s", False), ("break.time", "1 s", False),
+    ("break.time", "1S", False), ("break.time", "-1s", False),
+    ("prosody.pitch", "+10%", True), ("prosody.pitch", "-1.5%", True),
+    ("prosody.pitch", "10%", False), ("prosody.pitch", "x-high", True),
+    ("prosody.pitch", "+10", False), ("prosody.pitch", "X-HIGH", False),
+    ("prosody.rate", "80%", True), ("prosody.rate", "80.5%", True), ("prosody.rate", "+80%", False),
+    ("prosody.rate", "x-fast", True), ("prosody.rate", "80", False),
+    ("prosody.volume", "-6dB", True), ("prosody.volume", "+6.5dB", True),
+    ("prosody.volume", "6dB", False), ("prosody.volume", "+6db", False),
+    ("prosody.volume", "silent", True),
+]  # fmt: skip
+
+
+def _model_accepts(build: Any, value: Any) -> bool:
+    try:
+        build(value)
+    except InvalidValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("where", "value", "ok"), EDGES, ids=lambda v: repr(v)[:40])
+def test_patterns_agree_at_their_edges_in_the_model_and_the_xsd(
+    where: str, value: str, ok: bool
+) -> None:
+    template, build = _CONTEXTS[where]
+    escaped = value.replace("&", "&amp;").replace("\t", "&#9;").replace("\n", "&#10;")
+    document = f"<Response>{template.format(escaped)}</Response>"
+    assert _model_accepts(build, value) is ok, f"model, {where} = {value!r}"
+    assert bxml.is_valid(document) is ok, f"XSD, {where} = {value!r}"
+
+
+# A document that holds each element with ranged attributes, around {}.
+_RANGED_CONTEXTS = {
+    "Conference": "<Conference {}>room</Conference>",
+    "Forward": '<Forward to="+15551234567" {}/>',
+    "Gather": "<Gather {}/>",
+    "Pause": "<Pause {}/>",
+    "Record": "<Record {}/>",
+    "Ring": "<Ring {}/>",
+    "SendDtmf": "<SendDtmf {}>1</SendDtmf>",
+    "Transfer": "<Transfer {}><PhoneNumber>+15551234567</PhoneNumber></Transfer>",
+}
+
+
+def _ranged() -> list[tuple[str, Any]]:
+    from bxml._values import Integer, Number
+
+    return [
+        (tag, attr)
+        for tag, cls in sorted(REGISTRY.items())
+        for attr in cls.FIELDS
+        if isinstance(attr, (Integer, Number))
+    ]
+
+
+def _edges(attr: Any) -> list[tuple[Any, bool]]:
+    from decimal import Decimal
+
+    from bxml._values import Integer
+
+    if isinstance(attr, Integer):
+        return [(attr.low, True), (attr.high, True), (attr.low - 1, False), (attr.high + 1, False)]
+    step = Decimal("0.001")
+    low, high = Decimal(str(attr.low)), Decimal(str(attr.high))
+    near = [(float(low - step), False), (float(high + step), False)]
+    whole = [(int(high), True), (int(high) + 1, False)] if high == int(high) else []
+    return [(attr.low, True), (attr.high, True), (float(high), True), *near, *whole]
+
+
+def test_every_ranged_attribute_has_a_context() -> None:
+    assert {tag for tag, _ in _ranged()} == set(_RANGED_CONTEXTS)
+
+
+@pytest.mark.parametrize(("tag", "attr"), _ranged(), ids=lambda v: getattr(v, "xml", v))
+def test_ranges_agree_at_both_ends_in_the_model_and_the_xsd(tag: str, attr: Any) -> None:
+    from bxml._values import format_number
+
+    cls = REGISTRY[tag]
+    for value, ok in _edges(attr):
+        text = format_number(value)
+        assert _model_accepts(lambda v: attr.check(tag, v), value) is ok, (tag, attr.name, value)
+        assert _model_accepts(cls.FRAGMENTS[attr.name], value) is ok, (tag, attr.name, value)
+        assert _model_accepts(lambda t: attr.from_text(tag, t), text) is ok, (tag, text)
+        attribute = f'{attr.xml}="{text}"'
+        document = f"<Response>{_RANGED_CONTEXTS[tag].format(attribute)}</Response>"
+        assert bxml.is_valid(document) is ok, (document, ok)

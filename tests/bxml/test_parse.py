@@ -401,7 +401,7 @@ def test_a_file_is_read_up_to_the_size_limit(tmp_path: Path) -> None:
 # -- each reader, on purpose -------------------------------------------------------------------
 
 LENIENT_TEXT = (
-    '<Response><Refer referTo="sip:a@b" x="1">text<Inner a="b"/>tail</Refer>'
+    '<Response><Dial referTo="sip:a@b" x="1">text<Inner a="b"/>tail</Dial>'
     '<Gather maxDigits="2" futureAttr="yes"><SpeakSentence newVoiceOpt="on">hi '
     '<effect name="whispered">there</effect></SpeakSentence></Gather>'
     '<Hangup reason="done"/></Response>'
@@ -439,10 +439,10 @@ def test_lenient_parse_keeps_everything_on_each_reader(
 ) -> None:
     doc = _read(LENIENT_TEXT, False, reader)
     assert reference_reads.made == (reader == "reference")
-    refer, gather, hangup = doc.content
-    assert isinstance(refer, UnknownElement)
-    assert refer.extra_attributes == {"referTo": "sip:a@b", "x": "1"}
-    assert refer.content[0] == "text" and refer.content[-1] == "tail"
+    dial, gather, hangup = doc.content
+    assert isinstance(dial, UnknownElement)
+    assert dial.extra_attributes == {"referTo": "sip:a@b", "x": "1"}
+    assert dial.content[0] == "text" and dial.content[-1] == "tail"
     assert isinstance(gather, Gather) and gather.extra_attributes == {"futureAttr": "yes"}
     sentence = gather.children[0]
     assert sentence.extra_attributes == {"newVoiceOpt": "on"}
@@ -483,8 +483,8 @@ def test_strict_parse_refuses_unknown_names_on_each_reader() -> None:
     for reader in ("fast", "reference"):
         with pytest.raises(ParseError, match="unknown attribute 'futureAttr' on <Gather>"):
             _read('<Response><Gather futureAttr="yes"/></Response>', True, reader)
-        with pytest.raises(ParseError, match="unknown element <Refer>"):
-            _read("<Response><Refer/></Response>", True, reader)
+        with pytest.raises(ParseError, match="unknown element <Dial>"):
+            _read("<Response><Dial/></Response>", True, reader)
 
 
 def test_ordinary_documents_take_the_fast_path(reference_reads: type[_CountingReader]) -> None:

@@ -13,8 +13,6 @@ Example::
             print(call.call_id, call.state)
 """
 
-from __future__ import annotations
-
 from ._version import __version__
 from .client import CallsClient
 from .events import (
@@ -30,15 +28,19 @@ from .events import (
     ConferenceRecordingAvailableEvent,
     ConferenceRedirectEvent,
     DisconnectEvent,
+    Diversion,
     DtmfEvent,
     Event,
     EventParseError,
     GatherEvent,
     InitiateEvent,
     MachineDetectionCompleteEvent,
+    MachineDetectionResult,
+    MediaStream,
     MediaStreamRejectedEvent,
     MediaStreamStartedEvent,
     MediaStreamStoppedEvent,
+    RealTimeTranscription,
     RealTimeTranscriptionAvailableEvent,
     RealTimeTranscriptionRejectedEvent,
     RealTimeTranscriptionStartedEvent,
@@ -46,11 +48,14 @@ from .events import (
     RecordCompleteEvent,
     RecordingAvailableEvent,
     RedirectEvent,
+    StirShaken,
+    Transcription,
     TranscriptionAvailableEvent,
     TransferAnswerEvent,
     TransferCompleteEvent,
     TransferDisconnectEvent,
     UnknownEvent,
+    event_class,
     parse_event,
 )
 from .exceptions import (
@@ -70,11 +75,14 @@ from .exceptions import (
     UnsupportedMediaTypeError,
 )
 from .models import (
+    CallbackMethod,
     CallState,
     CreateCall,
     CreateCallResponse,
     MachineDetectionConfiguration,
+    MachineDetectionMode,
     UpdateCall,
+    UpdateCallState,
 )
 from .pagination import CallsPage
 from .retry import RetryPolicy
@@ -89,6 +97,7 @@ __all__ = [
     "CallControlError",
     "CallEvent",
     "CallState",
+    "CallbackMethod",
     "CallsClient",
     "CallsPage",
     "ConferenceCompletedEvent",
@@ -102,6 +111,7 @@ __all__ = [
     "CreateCall",
     "CreateCallResponse",
     "DisconnectEvent",
+    "Diversion",
     "DtmfEvent",
     "Event",
     "EventParseError",
@@ -111,12 +121,16 @@ __all__ = [
     "InvalidRequestError",
     "MachineDetectionCompleteEvent",
     "MachineDetectionConfiguration",
+    "MachineDetectionMode",
+    "MachineDetectionResult",
+    "MediaStream",
     "MediaStreamRejectedEvent",
     "MediaStreamStartedEvent",
     "MediaStreamStoppedEvent",
     "MethodNotAllowedError",
     "NotFoundError",
     "RateLimitError",
+    "RealTimeTranscription",
     "RealTimeTranscriptionAvailableEvent",
     "RealTimeTranscriptionRejectedEvent",
     "RealTimeTranscriptionStartedEvent",
@@ -126,6 +140,8 @@ __all__ = [
     "RedirectEvent",
     "RetryPolicy",
     "ServerError",
+    "StirShaken",
+    "Transcription",
     "TranscriptionAvailableEvent",
     "TransferAnswerEvent",
     "TransferCompleteEvent",
@@ -136,7 +152,9 @@ __all__ = [
     "UnknownEvent",
     "UnsupportedMediaTypeError",
     "UpdateCall",
+    "UpdateCallState",
     "WebhookApp",
     "__version__",
+    "event_class",
     "parse_event",
 ]

@@ -84,12 +84,13 @@ _R = TypeVar("_R", bound="_Record")
 class EventParseError(CallControlError, ValueError):
     """A callback could not be read as an event (not JSON, not an object, a bad field value).
 
-    ``field`` names the offending field when there is one (``"eventTime"``,
-    ``"machineDetectionResult.duration"``).
+    ``json_path`` is the JSON name of the offending field when there is one, dotted for a
+    field of a nested object (``"eventTime"``, ``"machineDetectionResult.duration"``); it is
+    the name in the payload, not the Python attribute (``"from"``, not ``"from_"``).
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        self.field = field
+    def __init__(self, message: str, *, json_path: str | None = None) -> None:
+        self.json_path = json_path
         super().__init__(message)
 
 
@@ -674,10 +675,10 @@ def parse_event(data: Mapping[str, Any] | bytes | bytearray | str) -> Event:
             found = "no eventType" if event_type is None else f"eventType {event_type!r}"
             raise EventParseError(
                 f"not a callback event: {found} (a non-empty string is required)",
-                field="eventType",
+                json_path="eventType",
             )
         return event_class(event_type)._from_wire(payload, "")
     except WireError as exc:
-        raise EventParseError(f"invalid callback event: {exc}", field=exc.path) from None
+        raise EventParseError(f"invalid callback event: {exc}", json_path=exc.path) from None
     except RecursionError:
         raise EventParseError("the callback is nested too deeply") from None

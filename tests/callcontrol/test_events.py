@@ -497,7 +497,7 @@ def test_durations_are_timedeltas_and_keep_their_text(text, expected):
 
 
 @pytest.mark.parametrize(
-    ("payload", "field"),
+    ("payload", "path"),
     [
         ({"eventTime": "yesterday"}, "eventTime"),
         ({"eventTime": "2019-13-01T00:00:00Z"}, "eventTime"),
@@ -518,11 +518,26 @@ def test_durations_are_timedeltas_and_keep_their_text(text, expected):
         ({"transcription": {"completedTime": "now"}}, "transcription.completedTime"),
     ],
 )
-def test_a_bad_field_value_names_the_field(payload, field):
+def test_a_bad_field_value_names_the_field(payload, path):
     with pytest.raises(EventParseError) as info:
         parse_event({"eventType": "transcriptionAvailable", **payload})
-    assert info.value.field == field
-    assert repr(field) in str(info.value)
+    assert info.value.json_path == path
+    assert repr(path) in str(info.value)
+
+
+def test_parse_errors_carry_the_json_path_not_a_python_field():
+    """``field`` is InvalidRequestError's Python name; events speak of JSON paths instead."""
+    body = {"eventType": "answer", "machineDetectionResult": {"duration": "soon"}}
+    with pytest.raises(EventParseError) as info:
+        parse_event(body)
+    assert info.value.json_path == "machineDetectionResult.duration"
+    assert not hasattr(info.value, "field")
+    with pytest.raises(EventParseError) as info:
+        parse_event({"from": "+15551112222"})
+    assert info.value.json_path == "eventType"
+    with pytest.raises(EventParseError) as info:
+        parse_event(b"[]")
+    assert info.value.json_path is None
 
 
 def test_bad_nested_values_name_the_path():
@@ -836,7 +851,7 @@ def test_any_json_in_known_fields_parses_or_raises_event_parse_error(payload):
     try:
         event = parse_event(payload)
     except EventParseError as exc:
-        assert exc.field is not None
+        assert exc.json_path is not None
     else:
         assert parse_event(event.to_dict()) == event
 

@@ -102,6 +102,9 @@ class _Model:
     def _check_extra(self) -> None:
         if not self.extra:
             return
+        if self._STRICT:
+            for key, value in self.extra.items():
+                check.json_texts(type(self).__name__, f"extra[{key!r}]", (key, value))
         for name, f in _fields_by_json(type(self)).items():
             # Response models park unreadable values of known fields in extra; a request
             # model must not let extra smuggle a value past its checks.

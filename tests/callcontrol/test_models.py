@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import typing
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -495,3 +497,75 @@ class TestMasking:
     def test_repr_shows_only_given_fields(self) -> None:
         assert repr(UpdateCall(state="completed")) == "UpdateCall(state='completed')"
         assert "extra={'x': 1}" in repr(CallState.from_dict({"x": 1}))
+
+
+# Valid text for each string field of the request models, to spoil with a lone surrogate.
+TEXT_SAMPLES: dict[str, str] = {
+    "to": "sip:user@host.example",
+    "from_": "+19195554321",
+    "application_id": "app-1",
+    "answer_url": "https://a.example/answer",
+    "display_name": "Alice",
+    "uui": "abc;encoding=hex",
+    "username": "user",
+    "password": "hunter2",
+    "answer_fallback_url": "https://a.example/fallback",
+    "fallback_username": "fuser",
+    "fallback_password": "swordfish",
+    "disconnect_url": "https://a.example/disconnect",
+    "tag": "tag",
+    "redirect_url": "https://a.example/redirect",
+    "redirect_fallback_url": "https://a.example/redirect-fallback",
+    "callback_url": "https://a.example/amd",
+    "fallback_url": "https://a.example/amd-fallback",
+}
+REQUEST_BASES: dict[type, dict[str, Any]] = {
+    CreateCall: CREATE_FIELDS,
+    UpdateCall: {"redirect_url": "https://a.example/r"},
+    MachineDetectionConfiguration: {},
+}
+TEXT_FIELDS = [
+    (model, name)
+    for model in REQUEST_BASES
+    for name in (f.name for f in dataclasses.fields(model))
+    if name in TEXT_SAMPLES
+]
+SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+class TestUnencodableText:
+    """A lone surrogate cannot be sent as UTF-8: it is refused when the model is built."""
+
+    def test_every_text_field_is_covered(self) -> None:
+        for model in REQUEST_BASES:
+            hints = typing.get_type_hints(model)
+            for f in dataclasses.fields(model):
+                if f.name != "extra" and str in typing.get_args(hints[f.name]) + (hints[f.name],):
+                    assert f.name in TEXT_SAMPLES, f"{model.__name__}.{f.name}"
+
+    @pytest.mark.parametrize(("model", "name"), TEXT_FIELDS)
+    @given(data=st.data())
+    def test_a_lone_surrogate_names_the_field(self, model: type, name: str, data: Any) -> None:
+        sample = TEXT_SAMPLES[name]
+        at = data.draw(st.integers(0, len(sample)), label="at")
+        spoiled = sample[:at] + data.draw(SURROGATES, label="surrogate") + sample[at:]
+        with pytest.raises(InvalidRequestError) as info:
+            model(**{**REQUEST_BASES[model], name: spoiled})
+        assert info.value.field == name
+        if "password" in name:
+            assert sample not in str(info.value) and sample not in repr(info.value.value)
+
+    def test_the_message_says_what_is_wrong(self) -> None:
+        with pytest.raises(InvalidRequestError, match=r"UpdateCall\.tag = 'a\\ud800'.*surrogate"):
+            UpdateCall(redirect_url="https://a.example/r", tag="a\ud800")
+
+    def test_a_lone_surrogate_in_extra_names_the_key(self) -> None:
+        for extra in ({"note": "a\udc00"}, {"deep": [{"x": "\ud800"}]}, {"k\ud800": 1}):
+            with pytest.raises(InvalidRequestError, match=r"extra\[") as info:
+                create(extra=extra)
+            assert info.value.field == "extra"
+
+    @given(tag=st.text(max_size=20), note=st.text(max_size=20))
+    def test_what_is_accepted_can_be_sent(self, tag: str, note: str) -> None:
+        call = create(tag=tag, extra={"note": note})
+        json.dumps(call.to_dict(), ensure_ascii=False).encode("utf-8")

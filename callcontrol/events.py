@@ -31,7 +31,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
-from ._wire import Wire, WireError, dump_fields, field_specs, load_fields
+from ._wire import (
+    CALLBACK,
+    Reading,
+    Wire,
+    WireError,
+    dump_fields,
+    field_specs,
+    fields_repr,
+    load_fields,
+)
 from .exceptions import CallControlError
 
 __all__ = [
@@ -105,13 +114,13 @@ class _Record:
     _wire: Wire | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        clashes = sorted(set(self.extra) & set(field_specs(type(self))))
+        clashes = sorted(set(self.extra) & set(field_specs(type(self)))) if self.extra else ()
         if clashes:
             raise ValueError(f"extra may not hold typed fields of {type(self).__name__}: {clashes}")
 
     @classmethod
-    def _from_wire(cls: type[_R], data: Mapping[str, Any], path: str) -> _R:
-        values, extra, wire = load_fields(cls, data, path)
+    def _from_json(cls: type[_R], data: Mapping[str, Any], path: str, reading: Reading) -> _R:
+        values, extra, wire = load_fields(cls, data, path, reading)
         record = cls(extra=copy.deepcopy(extra), **values)
         object.__setattr__(record, "_wire", wire)
         return record
@@ -121,14 +130,7 @@ class _Record:
         return copy.deepcopy(dump_fields(self, self._wire, self.extra))
 
     def __repr__(self) -> str:
-        shown = [
-            f"{spec.attr}={getattr(self, spec.attr)!r}"
-            for spec in field_specs(type(self)).values()
-            if getattr(self, spec.attr) is not None
-        ]
-        if self.extra:
-            shown.append(f"extra={dict(self.extra)!r}")
-        return f"{type(self).__name__}({', '.join(shown)})"
+        return fields_repr(self)
 
 
 # -- objects nested in events ---------------------------------------------------------------
@@ -677,7 +679,7 @@ def parse_event(data: Mapping[str, Any] | bytes | bytearray | str) -> Event:
                 f"not a callback event: {found} (a non-empty string is required)",
                 json_path="eventType",
             )
-        return event_class(event_type)._from_wire(payload, "")
+        return event_class(event_type)._from_json(payload, "", CALLBACK)
     except WireError as exc:
         raise EventParseError(f"invalid callback event: {exc}", json_path=exc.path) from None
     except RecursionError:

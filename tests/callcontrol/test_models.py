@@ -22,7 +22,8 @@ from callcontrol import (
     UpdateCall,
 )
 from callcontrol._time import format_datetime, parse_datetime
-from callcontrol.models import json_name
+from callcontrol._wire import camel_case as json_name
+from callcontrol.events import GatherEvent
 
 from .calls_helpers import CREATE_FIELDS, call_state_json, create_response_json
 
@@ -193,6 +194,13 @@ class TestUnknownFields:
         assert state.extra == {"endTime": "yesterday", "direction": 7}
         assert state.to_dict()["endTime"] == "yesterday"
 
+    def test_empty_and_query_like_response_values_are_kept_not_converted(self) -> None:
+        data = call_state_json(endTime="", stirShaken='{"verstat": "x"}')
+        state = CallState.from_dict(data)
+        assert state.end_time is None and state.stir_shaken is None
+        assert state.extra == {"endTime": "", "stirShaken": '{"verstat": "x"}'}
+        assert state.to_dict()["endTime"] == ""
+
     def test_request_extra_is_sent(self) -> None:
         call = create(extra={"futureOption": True})
         assert call.to_dict()["futureOption"] is True
@@ -243,7 +251,32 @@ class TestTimestamps:
             "2022-06-21T19:13:21Z"
         )
         local = datetime(2022, 6, 21, 21, 13, 21, 500000, timezone(timedelta(hours=2)))
-        assert format_datetime(local) == "2022-06-21T19:13:21.5Z"
+        assert format_datetime(local) == "2022-06-21T19:13:21.500Z"
+        assert format_datetime(datetime(2022, 6, 21, 19, 13, 21, 5)) == (
+            "2022-06-21T19:13:21.000005Z"
+        )
+
+    @given(
+        st.datetimes(
+            min_value=datetime(1900, 1, 2),
+            max_value=datetime(9999, 12, 30),
+            timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))]),
+        )
+    )
+    def test_format_reads_back(self, moment: datetime) -> None:
+        assert parse_datetime(format_datetime(moment)) == moment
+
+    def test_models_and_events_write_times_alike(self) -> None:
+        moment = datetime(2022, 6, 16, 13, 15, 7, 160000, UTC)
+        state = CallState(start_time=moment).to_dict()["startTime"]
+        event = GatherEvent(event_time=moment).to_dict()["eventTime"]
+        assert state == event == format_datetime(moment) == "2022-06-16T13:15:07.160Z"
+
+    def test_a_response_keeps_the_api_spelling_of_milliseconds(self) -> None:
+        data = call_state_json()
+        written = CallState.from_dict(data).to_dict()
+        for key in ("enqueuedTime", "startTime", "answerTime", "endTime", "lastUpdate"):
+            assert written[key] == data[key]
 
     def test_call_state_times_are_aware(self) -> None:
         state = CallState.from_dict(call_state_json())

@@ -76,6 +76,7 @@ __all__ = [
     "RecordCompleteEvent",
     "RecordingAvailableEvent",
     "RedirectEvent",
+    "ReferCompleteEvent",
     "StirShaken",
     "Transcription",
     "TranscriptionAvailableEvent",
@@ -244,7 +245,11 @@ class Event(_Record):
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class CallEvent(Event):
-    """An event about one call leg; carries the fields common to call events (voice-api §9.3)."""
+    """An event about one call leg; carries the fields common to call events (voice-api §9.3).
+
+    ``privacy`` and ``caller_display_name`` echo what createCall asked for (``privacy``,
+    ``display_name``) on the events of an outbound call that set them.
+    """
 
     account_id: str | None = None
     application_id: str | None = None
@@ -256,6 +261,8 @@ class CallEvent(Event):
     enqueued_time: datetime | None = None
     start_time: datetime | None = None
     answer_time: datetime | None = None
+    privacy: bool | None = None
+    caller_display_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -410,6 +417,25 @@ class RedirectEvent(_LegEvent):
 
     EVENT_TYPES = ("redirect",)
     is_synchronous = True
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ReferCompleteEvent(CallEvent):
+    """A ``<Refer>`` (SIP REFER) finished: ``refer_call_status`` is ``success`` or ``failure``.
+
+    On success the caller's endpoint talks to the refer target and the call is gone, so
+    the reply is ignored; on failure the call is still up and the reply's BXML runs on it.
+    ``refer_sip_response_code`` answers the REFER itself (202, 405, 603, ...);
+    ``notify_sip_response_code`` is the final code the endpoint reported by NOTIFY, absent
+    when the REFER was refused or no final NOTIFY came.
+    """
+
+    EVENT_TYPES = ("referComplete",)
+    is_synchronous = True
+
+    refer_call_status: str | None = None
+    refer_sip_response_code: int | None = None
+    notify_sip_response_code: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -623,6 +649,7 @@ _EVENT_CLASSES: tuple[type[Event], ...] = (
     RecordCompleteEvent,
     RecordingAvailableEvent,
     RedirectEvent,
+    ReferCompleteEvent,
     TranscriptionAvailableEvent,
     TransferAnswerEvent,
     TransferCompleteEvent,

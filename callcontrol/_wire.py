@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import re
 import types
 import typing
@@ -31,6 +32,7 @@ __all__ = [
     "CALLBACK",
     "REQUEST",
     "RESPONSE",
+    "ComparedByFields",
     "FieldSpec",
     "Kind",
     "Reading",
@@ -410,6 +412,49 @@ def dump_fields(record: object, wire: Wire | None, extra: Mapping[str, Any]) -> 
 
 def _dump(spec: FieldSpec, value: Any) -> Any:
     return None if value is None else spec.kind.dump(value)
+
+
+class ComparedByFields:
+    """``==`` and ``hash()`` by dataclass fields, for record classes declared with ``eq=False``.
+
+    The same comparison a dataclass generates (the fields with ``compare``, the hash of those
+    with ``hash``), written once: a generated ``__eq__`` and ``__hash__`` per class would be
+    compiled at import, which for the many event classes costs more than all the rest.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        compared = _comparison(type(self))[0]
+        return bool(compared(self) == compared(other))
+
+    def __hash__(self) -> int:
+        return hash(_comparison(type(self))[1](self))
+
+
+_Getter = Callable[[Any], Any]
+_COMPARISONS: dict[type, tuple[_Getter, _Getter]] = {}
+
+
+def _comparison(cls: type) -> tuple[_Getter, _Getter]:
+    """The getters of the compared and of the hashed field values of a record class."""
+    found = _COMPARISONS.get(cls)
+    if found is None:
+        fields = dataclasses.fields(cls)
+        compared = [f.name for f in fields if f.compare]
+        hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
+        found = _COMPARISONS[cls] = (_getter(compared), _getter(hashed))
+    return found
+
+
+def _getter(names: list[str]) -> _Getter:
+    """A function giving the tuple of the named attributes."""
+    if len(names) == 1:
+        get_one = operator.attrgetter(names[0])
+        return lambda record: (get_one(record),)
+    return operator.attrgetter(*names) if names else lambda record: ()
 
 
 def fields_repr(record: Any) -> str:

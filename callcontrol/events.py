@@ -33,6 +33,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ._wire import (
     CALLBACK,
+    ComparedByFields,
     Reading,
     Wire,
     WireError,
@@ -104,8 +105,8 @@ class EventParseError(CallControlError, ValueError):
         super().__init__(message)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
-class _Record:
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
+class _Record(ComparedByFields):
     """Base of events and of the objects nested in them: typed fields plus ``extra``.
 
     ``extra`` holds the fields this library does not know, exactly as received.
@@ -137,7 +138,7 @@ class _Record:
 # -- objects nested in events ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MachineDetectionResult(_Record):
     """Answering-machine detection outcome: ``value`` (human, answering-machine, ...)."""
 
@@ -145,7 +146,7 @@ class MachineDetectionResult(_Record):
     duration: timedelta | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Diversion(_Record):
     """The most recent Diversion header of an inbound call; unlisted keys go to ``extra``."""
 
@@ -157,7 +158,7 @@ class Diversion(_Record):
     limit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class StirShaken(_Record):
     """STIR/SHAKEN verification of an inbound call."""
 
@@ -166,7 +167,7 @@ class StirShaken(_Record):
     originating_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Transcription(_Record):
     """A recording's transcription; the API documents two shapes, both are read."""
 
@@ -179,7 +180,7 @@ class Transcription(_Record):
     completed_time: datetime | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStream(_Record):
     """A ``<StartStream>`` websocket stream."""
 
@@ -192,7 +193,7 @@ class MediaStream(_Record):
     duration: timedelta | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscription(_Record):
     """A ``<StartTranscription>`` real-time transcription."""
 
@@ -211,7 +212,7 @@ class RealTimeTranscription(_Record):
 # -- the event bases ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Event(_Record):
     """Base of every callback event.
 
@@ -243,7 +244,7 @@ class Event(_Record):
             )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CallEvent(Event):
     """An event about one call leg; carries the fields common to call events (voice-api §9.3).
 
@@ -265,7 +266,7 @@ class CallEvent(Event):
     caller_display_name: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class _LegEvent(CallEvent):
     """A call event that may concern the B-leg of a ``<Transfer>``."""
 
@@ -274,7 +275,7 @@ class _LegEvent(CallEvent):
     transfer_to: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class _RecordingEvent(_LegEvent):
     """A call event about a recording file."""
 
@@ -286,7 +287,7 @@ class _RecordingEvent(_LegEvent):
     file_format: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceEvent(Event):
     """An event about a conference rather than one call."""
 
@@ -297,7 +298,7 @@ class ConferenceEvent(Event):
 # -- call events ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class InitiateEvent(CallEvent):
     """An inbound call arrived; answer with the BXML that handles it."""
 
@@ -311,7 +312,7 @@ class InitiateEvent(CallEvent):
     sip_headers: Mapping[str, str] | None = field(default=None, hash=False)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class AnswerEvent(CallEvent):
     """An outbound call was answered; answer with the BXML to run."""
 
@@ -322,7 +323,7 @@ class AnswerEvent(CallEvent):
     sip_call_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class BridgeCompleteEvent(CallEvent):
     """The bridge target left first, or bridging failed (``cause``)."""
 
@@ -334,7 +335,7 @@ class BridgeCompleteEvent(CallEvent):
     error_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class BridgeTargetCompleteEvent(CallEvent):
     """The originating call left the bridge first; ``call_id`` is the target call."""
 
@@ -342,7 +343,7 @@ class BridgeTargetCompleteEvent(CallEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class DisconnectEvent(CallEvent):
     """The call ended; ``cause`` says why."""
 
@@ -356,7 +357,7 @@ class DisconnectEvent(CallEvent):
     sip_response_code: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class DtmfEvent(_LegEvent):
     """One digit pressed while ``<StartGather>`` listens."""
 
@@ -365,7 +366,7 @@ class DtmfEvent(_LegEvent):
     digit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class GatherEvent(_LegEvent):
     """A ``<Gather>`` finished; ``digits`` is ``""`` on a timeout."""
 
@@ -376,7 +377,7 @@ class GatherEvent(_LegEvent):
     terminating_digit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MachineDetectionCompleteEvent(CallEvent):
     """Asynchronous answering-machine detection finished."""
 
@@ -385,7 +386,7 @@ class MachineDetectionCompleteEvent(CallEvent):
     machine_detection_result: MachineDetectionResult | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RecordCompleteEvent(_RecordingEvent):
     """A ``<Record>`` finished with the call still up (``recordComplete``/``recordingComplete``)."""
 
@@ -393,7 +394,7 @@ class RecordCompleteEvent(_RecordingEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RecordingAvailableEvent(_RecordingEvent):
     """A recording file can be downloaded from ``media_url``."""
 
@@ -402,7 +403,7 @@ class RecordingAvailableEvent(_RecordingEvent):
     status: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TranscriptionAvailableEvent(_RecordingEvent):
     """The transcription of a recording is ready."""
 
@@ -411,7 +412,7 @@ class TranscriptionAvailableEvent(_RecordingEvent):
     transcription: Transcription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RedirectEvent(_LegEvent):
     """A ``<Redirect>`` verb or an updateCall redirect asks for new BXML."""
 
@@ -419,7 +420,7 @@ class RedirectEvent(_LegEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ReferCompleteEvent(CallEvent):
     """A ``<Refer>`` (SIP REFER) finished: ``refer_call_status`` is ``success`` or ``failure``.
 
@@ -438,7 +439,7 @@ class ReferCompleteEvent(CallEvent):
     notify_sip_response_code: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferAnswerEvent(_LegEvent):
     """A ``<Transfer>`` destination answered; the BXML runs on that B-leg only."""
 
@@ -446,7 +447,7 @@ class TransferAnswerEvent(_LegEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferCompleteEvent(_LegEvent):
     """The transfer's B-leg ended or the transfer failed; the BXML runs on the A-leg."""
 
@@ -458,7 +459,7 @@ class TransferCompleteEvent(_LegEvent):
     error_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferDisconnectEvent(_LegEvent):
     """A ``<Transfer>`` leg ended, for any reason."""
 
@@ -470,7 +471,7 @@ class TransferDisconnectEvent(_LegEvent):
     error_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamStartedEvent(CallEvent):
     """A ``<StartStream>`` stream began."""
 
@@ -479,7 +480,7 @@ class MediaStreamStartedEvent(CallEvent):
     media_stream: MediaStream | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamRejectedEvent(CallEvent):
     """A ``<StartStream>`` stream could not start (``cause``)."""
 
@@ -492,7 +493,7 @@ class MediaStreamRejectedEvent(CallEvent):
     original_media_stream: MediaStream | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamStoppedEvent(CallEvent):
     """A media stream stopped (``<StopStream>``, the call ended, or an error)."""
 
@@ -504,7 +505,7 @@ class MediaStreamStoppedEvent(CallEvent):
     media_stream: MediaStream | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionStartedEvent(CallEvent):
     """A ``<StartTranscription>`` transcription began."""
 
@@ -513,7 +514,7 @@ class RealTimeTranscriptionStartedEvent(CallEvent):
     real_time_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionRejectedEvent(CallEvent):
     """A real-time transcription could not start (``cause``)."""
 
@@ -526,7 +527,7 @@ class RealTimeTranscriptionRejectedEvent(CallEvent):
     original_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionStoppedEvent(CallEvent):
     """A real-time transcription stopped."""
 
@@ -538,7 +539,7 @@ class RealTimeTranscriptionStoppedEvent(CallEvent):
     real_time_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionAvailableEvent(CallEvent):
     """The transcript of a real-time transcription can be downloaded."""
 
@@ -547,7 +548,7 @@ class RealTimeTranscriptionAvailableEvent(CallEvent):
     real_time_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class UnknownEvent(CallEvent):
     """An ``eventType`` this library does not know; every field is kept.
 
@@ -558,7 +559,7 @@ class UnknownEvent(CallEvent):
 # -- conference events ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceCreatedEvent(ConferenceEvent):
     """A conference was created; answer with conference BXML, or nothing."""
 
@@ -566,7 +567,7 @@ class ConferenceCreatedEvent(ConferenceEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceRedirectEvent(ConferenceEvent):
     """A conference redirect (REST updateConference) asks for conference BXML."""
 
@@ -574,7 +575,7 @@ class ConferenceRedirectEvent(ConferenceEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceMemberJoinEvent(ConferenceEvent):
     """A call joined the conference; ``tag`` is the creator's."""
 
@@ -586,7 +587,7 @@ class ConferenceMemberJoinEvent(ConferenceEvent):
     to: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceMemberExitEvent(ConferenceEvent):
     """A call left the conference."""
 
@@ -598,14 +599,14 @@ class ConferenceMemberExitEvent(ConferenceEvent):
     to: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceCompletedEvent(ConferenceEvent):
     """The last member left; the conference is over."""
 
     EVENT_TYPES = ("conferenceCompleted",)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceRecordingAvailableEvent(ConferenceEvent):
     """A conference recording can be downloaded from ``media_url``."""
 

@@ -29,7 +29,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 
 from . import _checks as check
-from ._wire import REQUEST, RESPONSE, Reading, dump_fields, field_specs, fields_repr, load_fields
+from ._wire import (
+    REQUEST,
+    RESPONSE,
+    ComparedByFields,
+    Reading,
+    dump_fields,
+    field_specs,
+    fields_repr,
+    load_fields,
+)
 from .exceptions import InvalidRequestError, UnexpectedResponseError
 
 __all__ = [
@@ -65,7 +74,7 @@ def _extra() -> Any:
     return field(default_factory=dict, hash=False, repr=False)
 
 
-class _Model:
+class _Model(ComparedByFields):
     """Shared behaviour: JSON mapping, unknown-field keeping, checks and masked repr."""
 
     #: Request models check values and refuse unknown types; response models tolerate them.
@@ -144,7 +153,7 @@ def _check_credentials(owner: str, model: Any, *names: str) -> None:
         check.text(owner, name, getattr(model, name), max_length=1024, secret="password" in name)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MachineDetectionConfiguration(_Model):
     """Answering-machine detection for :class:`CreateCall`.
 
@@ -190,7 +199,7 @@ class MachineDetectionConfiguration(_Model):
         )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CreateCall(_Model):
     """The body of createCall: place an outbound call.
 
@@ -300,7 +309,7 @@ class CreateCall(_Model):
                 )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class UpdateCall(_Model):
     """The body of updateCall: redirect a call to new BXML, or end it.
 
@@ -355,7 +364,7 @@ class UpdateCall(_Model):
                 )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CreateCallResponse(_Model):
     """The createCall reply: the new call's id and URL, and the settings it was created with."""
 
@@ -385,7 +394,7 @@ class CreateCallResponse(_Model):
     extra: dict[str, Any] = _extra()
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CallState(_Model):
     """A call as getCallState and listCalls describe it.
 

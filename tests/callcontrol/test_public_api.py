@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import inspect
+import subprocess
+import sys
 import types
 import typing
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+import bxml
 import callcontrol
 from callcontrol import events, models
 
@@ -71,3 +77,46 @@ def test_every_field_type_of_an_exported_record_is_exported() -> None:
                     where = f"{name}.{attr}"
                     assert cls.__name__ in callcontrol.__all__, f"{where} uses {cls.__name__}"
                     assert getattr(callcontrol, cls.__name__) is cls, where
+
+
+def test_no_other_public_name_is_bound() -> None:
+    bound = {
+        name
+        for name, value in vars(callcontrol).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert bound <= set(callcontrol.__all__)
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    assert callcontrol.__version__ == importlib.metadata.version("bxml-callcontrol")
+    assert callcontrol.__version__ == bxml.__version__
+
+
+def loaded_after(code: str) -> set[str]:
+    """Which heavy modules a fresh interpreter has loaded after running ``code``."""
+    probe = f"{code}; import sys; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+HEAVY = ("requests", "bxml", "callcontrol.events", "callcontrol.client", "importlib.metadata")
+
+
+def test_import_callcontrol_loads_nothing_heavy() -> None:
+    assert loaded_after("import callcontrol") == set()
+
+
+def test_names_load_only_what_they_need() -> None:
+    client = loaded_after("from callcontrol import CallsClient")
+    assert {"requests", "callcontrol.client"} <= client
+    assert not client & {"bxml", "callcontrol.events"}
+    assert loaded_after("from callcontrol import parse_event") == {"callcontrol.events"}
+    webhooks = loaded_after("from callcontrol import WebhookApp")
+    assert {"bxml", "callcontrol.events"} <= webhooks
+    assert not webhooks & {"requests", "importlib.metadata", "callcontrol.client"}
+
+
+def test_a_missing_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        callcontrol.Nope  # type: ignore[attr-defined]  # noqa: B018

@@ -946,3 +946,15 @@ def test_built_events_round_trip_through_to_dict(event):
     assert json.loads(json.dumps(payload)) == payload
     assert parse_event(payload) == event
     assert parse_event(payload).to_dict() == payload
+
+
+def test_equality_and_hash_follow_the_fields():
+    payload = {**CALL, "eventType": "redirect", "tag": "t", "newField": [1]}
+    parsed = parse_event(payload)
+    built = ev.RedirectEvent(**{f: getattr(parsed, f) for f in field_types(ev.RedirectEvent)})
+    assert built != parsed  # extra differs
+    built = dataclasses.replace(built, extra={"newField": [1]})
+    assert built == parsed and hash(built) == hash(parsed)
+    assert parse_event({**payload, "eventType": "gather"}) != parsed  # another class
+    assert parsed != payload
+    assert dataclasses.replace(parsed, tag="u") != parsed

@@ -2,13 +2,11 @@
 
 The checks (a ``<Bxml>`` root, UTF-8, 64 KB, the schema) are bxml's own
 (:func:`bxml.schema.check_bxml_body`); this module only turns its findings into the
-client's :class:`InvalidRequestError`.
+client's :class:`InvalidRequestError`. :mod:`bxml` is imported on first use, so that a
+client that never replaces BXML does not load it.
 """
 
 from __future__ import annotations
-
-import bxml
-from bxml.schema import check_bxml_body
 
 from .exceptions import InvalidRequestError
 
@@ -18,6 +16,9 @@ def bxml_payload(doc: object) -> bytes:
 
     ``doc`` is a :class:`bxml.Bxml` or a BXML string; a string is sent exactly as given.
     """
+    import bxml
+    from bxml.schema import check_bxml_body
+
     if not isinstance(doc, (bxml.Root, str)):
         raise InvalidRequestError(
             f"update_call_bxml takes a bxml.Bxml document or a BXML string, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -44,10 +44,56 @@ def text(
         return
     if not isinstance(value, str):
         fail(owner, name, value, "must be a string", secret=secret)
+    if not value.isascii() and lone_surrogate(value) is not None:
+        fail(owner, name, value, UNENCODABLE, secret=secret)
     if required and not value:
         fail(owner, name, value, "is required and must not be empty", secret=secret)
     if max_length is not None and len(value) > max_length:
         fail(owner, name, value, f"must be at most {max_length} characters", secret=secret)
+
+
+UNENCODABLE = (
+    "must be valid Unicode text: it holds a lone surrogate code point, which UTF-8 "
+    "(the encoding of the request) cannot carry"
+)
+
+
+def lone_surrogate(value: str) -> int | None:
+    """The index of the first lone surrogate in ``value`` (which UTF-8 cannot encode), or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def json_texts(owner: str, name: str, value: object) -> None:
+    """Every string in a JSON value (object keys too, at any depth) can be encoded as UTF-8.
+
+    Only the position is shown: the value may be anything, a secret included.
+    """
+    for text in _strings(value):
+        at = lone_surrogate(text) if not text.isascii() else None
+        if at is not None:
+            message = (
+                f"{owner}.{name} holds a string with a lone surrogate {text[at]!r} at index "
+                f"{at}; it must be valid Unicode text, which UTF-8 (the encoding of the "
+                "request) can carry"
+            )
+            raise InvalidRequestError(message, field=name.partition("[")[0], value=None)
+
+
+def _strings(value: object) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
 
 
 def e164(owner: str, name: str, value: object, *, required: bool = False) -> None:

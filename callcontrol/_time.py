@@ -1,4 +1,7 @@
-"""ISO 8601 timestamps as the Voice API writes them, read into timezone-aware datetimes.
+"""ISO 8601 timestamps and durations as the Voice API writes them (private).
+
+The one place where callcontrol reads and writes times: request and response models, callback
+events and the client's query parameters all use these four functions.
 
 ``datetime.fromisoformat`` on Python 3.10 accepts neither ``Z`` nor fractions other than
 3 or 6 digits, both of which the API sends, hence this small parser.
@@ -8,17 +11,26 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+__all__ = ["format_datetime", "format_duration", "parse_datetime", "parse_duration"]
 
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
     r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
 )
+_NUMBER = r"([0-9]+(?:[.,][0-9]+)?)"
+_DURATION = re.compile(
+    rf"(-)?P(?:{_NUMBER}W)?(?:{_NUMBER}D)?(?:T(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?"
+)
+_UNIT_MICROS = (604_800_000_000, 86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000)
 
 
 def parse_datetime(text: str) -> datetime | None:
-    """Read an ISO 8601 date-time; None if ``text`` is not one.
+    """Read an ISO 8601 date-time into an aware datetime; None if ``text`` is not one.
 
     A timestamp without an offset is taken as UTC, which is what the API means by it.
+    Fractions beyond microseconds are truncated.
     """
     match = _ISO.fullmatch(text.strip())
     if match is None:
@@ -38,9 +50,49 @@ def parse_datetime(text: str) -> datetime | None:
 
 
 def format_datetime(value: datetime) -> str:
-    """Write an aware datetime as UTC ISO 8601 with a ``Z``, and a fraction only when needed."""
-    utc = value.astimezone(timezone.utc)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        text += f".{utc.microsecond:06d}".rstrip("0")
-    return text + "Z"
+    """Write a datetime as UTC ISO 8601 with a ``Z``, the way the API writes its own.
+
+    Milliseconds (``2019-06-20T15:56:11.554Z``), microseconds when they are needed, and no
+    fraction for a whole second. A naive datetime is taken to be UTC already.
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    micro = value.microsecond
+    if micro == 0:
+        fraction = ""
+    elif micro % 1000 == 0:
+        fraction = f".{micro // 1000:03d}"
+    else:
+        fraction = f".{micro:06d}"
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}{fraction}Z"
+    )
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """Read an ISO 8601 duration such as ``PT4.9891287S`` or ``P1DT2H``; None if it is not one.
+
+    Years and months have no fixed length and are refused; sub-microsecond digits are dropped.
+    """
+    match = _DURATION.fullmatch(text)
+    parts = match.groups()[1:] if match else ()
+    if match is None or all(part is None for part in parts) or text.endswith("T"):
+        return None
+    pairs = zip(parts, _UNIT_MICROS, strict=True)
+    micros = sum(
+        (Decimal(part.replace(",", ".")) * unit for part, unit in pairs if part), Decimal(0)
+    )
+    try:
+        result = timedelta(microseconds=int(micros))
+    except OverflowError:
+        return None
+    return -result if match.group(1) else result
+
+
+def format_duration(value: timedelta) -> str:
+    """Write a timedelta as an ISO 8601 duration in seconds, e.g. ``PT4.98S``."""
+    micros = abs(value) // timedelta(microseconds=1)
+    seconds, fraction = divmod(micros, 1_000_000)
+    text = f"{seconds}.{fraction:06d}".rstrip("0").rstrip(".")
+    return f"{'-' if value < timedelta(0) else ''}PT{text}S"

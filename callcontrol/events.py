@@ -31,7 +31,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
-from ._wire import Wire, WireError, dump_fields, field_specs, load_fields
+from ._wire import (
+    CALLBACK,
+    ComparedByFields,
+    Reading,
+    Wire,
+    WireError,
+    dump_fields,
+    field_specs,
+    fields_repr,
+    load_fields,
+)
 from .exceptions import CallControlError
 
 __all__ = [
@@ -67,6 +77,7 @@ __all__ = [
     "RecordCompleteEvent",
     "RecordingAvailableEvent",
     "RedirectEvent",
+    "ReferCompleteEvent",
     "StirShaken",
     "Transcription",
     "TranscriptionAvailableEvent",
@@ -84,17 +95,18 @@ _R = TypeVar("_R", bound="_Record")
 class EventParseError(CallControlError, ValueError):
     """A callback could not be read as an event (not JSON, not an object, a bad field value).
 
-    ``field`` names the offending field when there is one (``"eventTime"``,
-    ``"machineDetectionResult.duration"``).
+    ``json_path`` is the JSON name of the offending field when there is one, dotted for a
+    field of a nested object (``"eventTime"``, ``"machineDetectionResult.duration"``); it is
+    the name in the payload, not the Python attribute (``"from"``, not ``"from_"``).
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        self.field = field
+    def __init__(self, message: str, *, json_path: str | None = None) -> None:
+        self.json_path = json_path
         super().__init__(message)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
-class _Record:
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
+class _Record(ComparedByFields):
     """Base of events and of the objects nested in them: typed fields plus ``extra``.
 
     ``extra`` holds the fields this library does not know, exactly as received.
@@ -104,13 +116,13 @@ class _Record:
     _wire: Wire | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        clashes = sorted(set(self.extra) & set(field_specs(type(self))))
+        clashes = sorted(set(self.extra) & set(field_specs(type(self)))) if self.extra else ()
         if clashes:
             raise ValueError(f"extra may not hold typed fields of {type(self).__name__}: {clashes}")
 
     @classmethod
-    def _from_wire(cls: type[_R], data: Mapping[str, Any], path: str) -> _R:
-        values, extra, wire = load_fields(cls, data, path)
+    def _from_json(cls: type[_R], data: Mapping[str, Any], path: str, reading: Reading) -> _R:
+        values, extra, wire = load_fields(cls, data, path, reading)
         record = cls(extra=copy.deepcopy(extra), **values)
         object.__setattr__(record, "_wire", wire)
         return record
@@ -120,20 +132,13 @@ class _Record:
         return copy.deepcopy(dump_fields(self, self._wire, self.extra))
 
     def __repr__(self) -> str:
-        shown = [
-            f"{spec.attr}={getattr(self, spec.attr)!r}"
-            for spec in field_specs(type(self)).values()
-            if getattr(self, spec.attr) is not None
-        ]
-        if self.extra:
-            shown.append(f"extra={dict(self.extra)!r}")
-        return f"{type(self).__name__}({', '.join(shown)})"
+        return fields_repr(self)
 
 
 # -- objects nested in events ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MachineDetectionResult(_Record):
     """Answering-machine detection outcome: ``value`` (human, answering-machine, ...)."""
 
@@ -141,7 +146,7 @@ class MachineDetectionResult(_Record):
     duration: timedelta | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Diversion(_Record):
     """The most recent Diversion header of an inbound call; unlisted keys go to ``extra``."""
 
@@ -153,7 +158,7 @@ class Diversion(_Record):
     limit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class StirShaken(_Record):
     """STIR/SHAKEN verification of an inbound call."""
 
@@ -162,7 +167,7 @@ class StirShaken(_Record):
     originating_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Transcription(_Record):
     """A recording's transcription; the API documents two shapes, both are read."""
 
@@ -175,7 +180,7 @@ class Transcription(_Record):
     completed_time: datetime | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStream(_Record):
     """A ``<StartStream>`` websocket stream."""
 
@@ -188,7 +193,7 @@ class MediaStream(_Record):
     duration: timedelta | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscription(_Record):
     """A ``<StartTranscription>`` real-time transcription."""
 
@@ -207,7 +212,7 @@ class RealTimeTranscription(_Record):
 # -- the event bases ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Event(_Record):
     """Base of every callback event.
 
@@ -239,9 +244,13 @@ class Event(_Record):
             )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CallEvent(Event):
-    """An event about one call leg; carries the fields common to call events (voice-api §9.3)."""
+    """An event about one call leg; carries the fields common to call events (voice-api §9.3).
+
+    ``privacy`` and ``caller_display_name`` echo what createCall asked for (``privacy``,
+    ``display_name``) on the events of an outbound call that set them.
+    """
 
     account_id: str | None = None
     application_id: str | None = None
@@ -253,9 +262,11 @@ class CallEvent(Event):
     enqueued_time: datetime | None = None
     start_time: datetime | None = None
     answer_time: datetime | None = None
+    privacy: bool | None = None
+    caller_display_name: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class _LegEvent(CallEvent):
     """A call event that may concern the B-leg of a ``<Transfer>``."""
 
@@ -264,7 +275,7 @@ class _LegEvent(CallEvent):
     transfer_to: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class _RecordingEvent(_LegEvent):
     """A call event about a recording file."""
 
@@ -276,7 +287,7 @@ class _RecordingEvent(_LegEvent):
     file_format: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceEvent(Event):
     """An event about a conference rather than one call."""
 
@@ -287,7 +298,7 @@ class ConferenceEvent(Event):
 # -- call events ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class InitiateEvent(CallEvent):
     """An inbound call arrived; answer with the BXML that handles it."""
 
@@ -301,7 +312,7 @@ class InitiateEvent(CallEvent):
     sip_headers: Mapping[str, str] | None = field(default=None, hash=False)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class AnswerEvent(CallEvent):
     """An outbound call was answered; answer with the BXML to run."""
 
@@ -312,7 +323,7 @@ class AnswerEvent(CallEvent):
     sip_call_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class BridgeCompleteEvent(CallEvent):
     """The bridge target left first, or bridging failed (``cause``)."""
 
@@ -324,7 +335,7 @@ class BridgeCompleteEvent(CallEvent):
     error_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class BridgeTargetCompleteEvent(CallEvent):
     """The originating call left the bridge first; ``call_id`` is the target call."""
 
@@ -332,7 +343,7 @@ class BridgeTargetCompleteEvent(CallEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class DisconnectEvent(CallEvent):
     """The call ended; ``cause`` says why."""
 
@@ -346,7 +357,7 @@ class DisconnectEvent(CallEvent):
     sip_response_code: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class DtmfEvent(_LegEvent):
     """One digit pressed while ``<StartGather>`` listens."""
 
@@ -355,7 +366,7 @@ class DtmfEvent(_LegEvent):
     digit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class GatherEvent(_LegEvent):
     """A ``<Gather>`` finished; ``digits`` is ``""`` on a timeout."""
 
@@ -366,7 +377,7 @@ class GatherEvent(_LegEvent):
     terminating_digit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MachineDetectionCompleteEvent(CallEvent):
     """Asynchronous answering-machine detection finished."""
 
@@ -375,7 +386,7 @@ class MachineDetectionCompleteEvent(CallEvent):
     machine_detection_result: MachineDetectionResult | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RecordCompleteEvent(_RecordingEvent):
     """A ``<Record>`` finished with the call still up (``recordComplete``/``recordingComplete``)."""
 
@@ -383,7 +394,7 @@ class RecordCompleteEvent(_RecordingEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RecordingAvailableEvent(_RecordingEvent):
     """A recording file can be downloaded from ``media_url``."""
 
@@ -392,7 +403,7 @@ class RecordingAvailableEvent(_RecordingEvent):
     status: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TranscriptionAvailableEvent(_RecordingEvent):
     """The transcription of a recording is ready."""
 
@@ -401,7 +412,7 @@ class TranscriptionAvailableEvent(_RecordingEvent):
     transcription: Transcription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RedirectEvent(_LegEvent):
     """A ``<Redirect>`` verb or an updateCall redirect asks for new BXML."""
 
@@ -409,7 +420,26 @@ class RedirectEvent(_LegEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
+class ReferCompleteEvent(CallEvent):
+    """A ``<Refer>`` (SIP REFER) finished: ``refer_call_status`` is ``success`` or ``failure``.
+
+    On success the caller's endpoint talks to the refer target and the call is gone, so
+    the reply is ignored; on failure the call is still up and the reply's BXML runs on it.
+    ``refer_sip_response_code`` answers the REFER itself (202, 405, 603, ...);
+    ``notify_sip_response_code`` is the final code the endpoint reported by NOTIFY, absent
+    when the REFER was refused or no final NOTIFY came.
+    """
+
+    EVENT_TYPES = ("referComplete",)
+    is_synchronous = True
+
+    refer_call_status: str | None = None
+    refer_sip_response_code: int | None = None
+    notify_sip_response_code: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferAnswerEvent(_LegEvent):
     """A ``<Transfer>`` destination answered; the BXML runs on that B-leg only."""
 
@@ -417,7 +447,7 @@ class TransferAnswerEvent(_LegEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferCompleteEvent(_LegEvent):
     """The transfer's B-leg ended or the transfer failed; the BXML runs on the A-leg."""
 
@@ -429,7 +459,7 @@ class TransferCompleteEvent(_LegEvent):
     error_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferDisconnectEvent(_LegEvent):
     """A ``<Transfer>`` leg ended, for any reason."""
 
@@ -441,7 +471,7 @@ class TransferDisconnectEvent(_LegEvent):
     error_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamStartedEvent(CallEvent):
     """A ``<StartStream>`` stream began."""
 
@@ -450,7 +480,7 @@ class MediaStreamStartedEvent(CallEvent):
     media_stream: MediaStream | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamRejectedEvent(CallEvent):
     """A ``<StartStream>`` stream could not start (``cause``)."""
 
@@ -463,7 +493,7 @@ class MediaStreamRejectedEvent(CallEvent):
     original_media_stream: MediaStream | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamStoppedEvent(CallEvent):
     """A media stream stopped (``<StopStream>``, the call ended, or an error)."""
 
@@ -475,7 +505,7 @@ class MediaStreamStoppedEvent(CallEvent):
     media_stream: MediaStream | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionStartedEvent(CallEvent):
     """A ``<StartTranscription>`` transcription began."""
 
@@ -484,7 +514,7 @@ class RealTimeTranscriptionStartedEvent(CallEvent):
     real_time_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionRejectedEvent(CallEvent):
     """A real-time transcription could not start (``cause``)."""
 
@@ -497,7 +527,7 @@ class RealTimeTranscriptionRejectedEvent(CallEvent):
     original_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionStoppedEvent(CallEvent):
     """A real-time transcription stopped."""
 
@@ -509,7 +539,7 @@ class RealTimeTranscriptionStoppedEvent(CallEvent):
     real_time_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionAvailableEvent(CallEvent):
     """The transcript of a real-time transcription can be downloaded."""
 
@@ -518,7 +548,7 @@ class RealTimeTranscriptionAvailableEvent(CallEvent):
     real_time_transcription: RealTimeTranscription | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class UnknownEvent(CallEvent):
     """An ``eventType`` this library does not know; every field is kept.
 
@@ -529,7 +559,7 @@ class UnknownEvent(CallEvent):
 # -- conference events ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceCreatedEvent(ConferenceEvent):
     """A conference was created; answer with conference BXML, or nothing."""
 
@@ -537,7 +567,7 @@ class ConferenceCreatedEvent(ConferenceEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceRedirectEvent(ConferenceEvent):
     """A conference redirect (REST updateConference) asks for conference BXML."""
 
@@ -545,7 +575,7 @@ class ConferenceRedirectEvent(ConferenceEvent):
     is_synchronous = True
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceMemberJoinEvent(ConferenceEvent):
     """A call joined the conference; ``tag`` is the creator's."""
 
@@ -557,7 +587,7 @@ class ConferenceMemberJoinEvent(ConferenceEvent):
     to: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceMemberExitEvent(ConferenceEvent):
     """A call left the conference."""
 
@@ -569,14 +599,14 @@ class ConferenceMemberExitEvent(ConferenceEvent):
     to: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceCompletedEvent(ConferenceEvent):
     """The last member left; the conference is over."""
 
     EVENT_TYPES = ("conferenceCompleted",)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class ConferenceRecordingAvailableEvent(ConferenceEvent):
     """A conference recording can be downloaded from ``media_url``."""
 
@@ -620,6 +650,7 @@ _EVENT_CLASSES: tuple[type[Event], ...] = (
     RecordCompleteEvent,
     RecordingAvailableEvent,
     RedirectEvent,
+    ReferCompleteEvent,
     TranscriptionAvailableEvent,
     TransferAnswerEvent,
     TransferCompleteEvent,
@@ -674,10 +705,10 @@ def parse_event(data: Mapping[str, Any] | bytes | bytearray | str) -> Event:
             found = "no eventType" if event_type is None else f"eventType {event_type!r}"
             raise EventParseError(
                 f"not a callback event: {found} (a non-empty string is required)",
-                field="eventType",
+                json_path="eventType",
             )
-        return event_class(event_type)._from_wire(payload, "")
+        return event_class(event_type)._from_json(payload, "", CALLBACK)
     except WireError as exc:
-        raise EventParseError(f"invalid callback event: {exc}", field=exc.path) from None
+        raise EventParseError(f"invalid callback event: {exc}", json_path=exc.path) from None
     except RecursionError:
         raise EventParseError("the callback is nested too deeply") from None

@@ -23,14 +23,22 @@ timezone-aware datetimes. Passwords are masked in every repr.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 
 from . import _checks as check
-from ._time import format_datetime, parse_datetime
+from ._wire import (
+    REQUEST,
+    RESPONSE,
+    ComparedByFields,
+    Reading,
+    dump_fields,
+    field_specs,
+    fields_repr,
+    load_fields,
+)
 from .exceptions import InvalidRequestError, UnexpectedResponseError
 
 __all__ = [
@@ -55,24 +63,18 @@ UUI_ENCODINGS = ("jwt", "base64", "hex")
 M = TypeVar("M", bound="_Model")
 
 
-def json_name(py_name: str) -> str:
-    """The API's JSON name for a model field: ``call_timeout`` -> ``callTimeout``."""
-    head, *rest = py_name.rstrip("_").split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _field(kind: Any = str, *, secret: bool = False, required: bool = False) -> Any:
-    metadata = {"kind": kind, "secret": secret}
+def _field(*, secret: bool = False, required: bool = False, hash: bool = True) -> Any:
+    metadata = {"secret": secret}
     if required:
         return field(metadata=metadata)
-    return field(default=None, metadata=metadata, hash=kind is not dict)
+    return field(default=None, metadata=metadata, hash=hash)
 
 
 def _extra() -> Any:
     return field(default_factory=dict, hash=False, repr=False)
 
 
-class _Model:
+class _Model(ComparedByFields):
     """Shared behaviour: JSON mapping, unknown-field keeping, checks and masked repr."""
 
     #: Request models check values and refuse unknown types; response models tolerate them.
@@ -102,48 +104,37 @@ class _Model:
     def _check_extra(self) -> None:
         if not self.extra:
             return
-        for name, f in _fields_by_json(type(self)).items():
+        if self._STRICT:
+            for key, value in self.extra.items():
+                check.json_texts(type(self).__name__, f"extra[{key!r}]", (key, value))
+        for name, spec in field_specs(type(self)).items():
             # Response models park unreadable values of known fields in extra; a request
             # model must not let extra smuggle a value past its checks.
-            if name in self.extra and (self._STRICT or getattr(self, f.name) is not None):
+            if name in self.extra and (self._STRICT or getattr(self, spec.attr) is not None):
                 raise InvalidRequestError(
-                    f"{type(self).__name__}.extra[{name!r}] duplicates the field {f.name!r}; "
-                    f"set {f.name}= instead",
+                    f"{type(self).__name__}.extra[{name!r}] duplicates the field "
+                    f"{spec.attr!r}; set {spec.attr}= instead",
                     field="extra",
                     value=name,
                 )
 
     def to_dict(self) -> dict[str, Any]:
         """The API's JSON object: camelCase names, None omitted, ``extra`` included."""
-        data: dict[str, Any] = {}
-        for f in _model_fields(type(self)):
-            value = getattr(self, f.name)
-            if value is not None:
-                data[json_name(f.name)] = _encode(value)
-        data.update(self.extra)
-        return data
+        return dump_fields(self, None, self.extra)
 
     @classmethod
     def from_dict(cls: type[M], data: Mapping[str, Any]) -> M:
         """Build the model from the API's JSON object; unknown fields go to ``extra``."""
         if not isinstance(data, Mapping):
             cls._missing(f"a JSON object is expected, not {type(data).__name__}")
-        by_json = _fields_by_json(cls)
-        values: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        for key, raw in data.items():
-            f = by_json.get(key)
-            if f is None:
-                extra[key] = raw
-                continue
-            ok, value = _decode(f.metadata["kind"], raw, strict=cls._STRICT)
-            if ok:
-                values[f.name] = value
-            else:
-                extra[key] = raw
-        for f in _model_fields(cls):
-            if _is_required(f) and values.get(f.name) is None:
-                cls._missing(f"the required field {json_name(f.name)!r} is missing or invalid")
+        return cls._from_json(data, "", REQUEST if cls._STRICT else RESPONSE)
+
+    @classmethod
+    def _from_json(cls: type[M], data: Mapping[str, Any], path: str, reading: Reading) -> M:
+        values, extra, _ = load_fields(cls, data, path, reading)
+        for key, spec in field_specs(cls).items():
+            if spec.required and values.get(spec.attr) is None:
+                cls._missing(f"the required field {path + key!r} is missing or invalid")
         return cls(**values, extra=extra)
 
     @classmethod
@@ -154,71 +145,7 @@ class _Model:
         raise UnexpectedResponseError(message)
 
     def __repr__(self) -> str:
-        parts = []
-        for f in _model_fields(type(self)):
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            shown = "'***'" if f.metadata["secret"] else repr(value)
-            parts.append(f"{f.name}={shown}")
-        if self.extra:
-            parts.append(f"extra={self.extra!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-
-_FIELDS: dict[type[Any], tuple[dataclasses.Field[Any], ...]] = {}
-_BY_JSON: dict[type[Any], dict[str, dataclasses.Field[Any]]] = {}
-
-
-def _model_fields(cls: type[_Model]) -> tuple[dataclasses.Field[Any], ...]:
-    fields = _FIELDS.get(cls)
-    if fields is None:
-        all_fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        fields = _FIELDS[cls] = tuple(f for f in all_fields if f.name != "extra")
-    return fields
-
-
-def _fields_by_json(cls: type[_Model]) -> dict[str, dataclasses.Field[Any]]:
-    by_json = _BY_JSON.get(cls)
-    if by_json is None:
-        by_json = _BY_JSON[cls] = {json_name(f.name): f for f in _model_fields(cls)}
-    return by_json
-
-
-def _is_required(f: dataclasses.Field[Any]) -> bool:
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    if isinstance(value, _Model):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return dict(value)
-    return value
-
-
-def _decode(kind: Any, raw: Any, *, strict: bool) -> tuple[bool, Any]:
-    """Turn a JSON value into the field's type; (False, None) when it cannot be read."""
-    if raw is None:
-        return True, None
-    if isinstance(kind, type) and issubclass(kind, _Model):
-        return (True, kind.from_dict(raw)) if isinstance(raw, Mapping) or strict else (False, None)
-    if strict:  # request models check the value themselves, with a precise message
-        return True, raw
-    if kind is datetime:
-        parsed = parse_datetime(raw) if isinstance(raw, str) else None
-        return parsed is not None, parsed
-    if kind is float:
-        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        return ok, float(raw) if ok else None
-    if kind is int:
-        ok = isinstance(raw, int) and not isinstance(raw, bool)
-        return ok, raw if ok else None
-    if kind is dict:
-        return (True, dict(raw)) if isinstance(raw, Mapping) else (False, None)
-    return isinstance(raw, kind), raw if isinstance(raw, kind) else None
+        return fields_repr(self)
 
 
 def _check_credentials(owner: str, model: Any, *names: str) -> None:
@@ -226,7 +153,7 @@ def _check_credentials(owner: str, model: Any, *names: str) -> None:
         check.text(owner, name, getattr(model, name), max_length=1024, secret="password" in name)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MachineDetectionConfiguration(_Model):
     """Answering-machine detection for :class:`CreateCall`.
 
@@ -235,12 +162,12 @@ class MachineDetectionConfiguration(_Model):
     """
 
     mode: MachineDetectionMode | None = _field()
-    detection_timeout: float | None = _field(float)
-    silence_timeout: float | None = _field(float)
-    speech_threshold: float | None = _field(float)
-    speech_end_threshold: float | None = _field(float)
-    machine_speech_end_threshold: float | None = _field(float)
-    delay_result: bool | None = _field(bool)
+    detection_timeout: float | None = _field()
+    silence_timeout: float | None = _field()
+    speech_threshold: float | None = _field()
+    speech_end_threshold: float | None = _field()
+    machine_speech_end_threshold: float | None = _field()
+    delay_result: bool | None = _field()
     callback_url: str | None = _field()
     callback_method: CallbackMethod | None = _field()
     username: str | None = _field()
@@ -272,7 +199,7 @@ class MachineDetectionConfiguration(_Model):
         )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CreateCall(_Model):
     """The body of createCall: place an outbound call.
 
@@ -286,7 +213,7 @@ class CreateCall(_Model):
     from_: str = _field(required=True)
     application_id: str = _field(required=True)
     answer_url: str = _field(required=True)
-    privacy: bool | None = _field(bool)
+    privacy: bool | None = _field()
     display_name: str | None = _field()
     uui: str | None = _field()
     answer_method: CallbackMethod | None = _field()
@@ -298,10 +225,10 @@ class CreateCall(_Model):
     fallback_password: str | None = _field(secret=True)
     disconnect_url: str | None = _field()
     disconnect_method: CallbackMethod | None = _field()
-    call_timeout: float | None = _field(float)
-    callback_timeout: float | None = _field(float)
-    machine_detection: MachineDetectionConfiguration | None = _field(MachineDetectionConfiguration)
-    priority: int | None = _field(int)
+    call_timeout: float | None = _field()
+    callback_timeout: float | None = _field()
+    machine_detection: MachineDetectionConfiguration | None = _field()
+    priority: int | None = _field()
     tag: str | None = _field()
     extra: dict[str, Any] = _extra()
 
@@ -382,7 +309,7 @@ class CreateCall(_Model):
                 )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class UpdateCall(_Model):
     """The body of updateCall: redirect a call to new BXML, or end it.
 
@@ -425,19 +352,19 @@ class UpdateCall(_Model):
         check.text(owner, "tag", self.tag, max_length=4096)
 
     def _check_completed(self) -> None:
-        for f in _model_fields(type(self)):
-            value = getattr(self, f.name)
-            if f.name != "state" and value is not None:
+        for spec in field_specs(type(self)).values():
+            value = getattr(self, spec.attr)
+            if spec.attr != "state" and value is not None:
                 check.fail(
                     type(self).__name__,
-                    f.name,
+                    spec.attr,
                     value,
                     "is not allowed when state='completed' (it only applies to redirects)",
-                    secret=f.metadata["secret"],
+                    secret=spec.secret,
                 )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CreateCallResponse(_Model):
     """The createCall reply: the new call's id and URL, and the settings it was created with."""
 
@@ -448,10 +375,10 @@ class CreateCallResponse(_Model):
     call_id: str = _field(required=True)
     to: str = _field(required=True)
     from_: str = _field(required=True)
-    enqueued_time: datetime | None = _field(datetime)
+    enqueued_time: datetime | None = _field()
     call_url: str = _field(required=True)
-    call_timeout: float | None = _field(float)
-    callback_timeout: float | None = _field(float)
+    call_timeout: float | None = _field()
+    callback_timeout: float | None = _field()
     tag: str | None = _field()
     answer_method: str = _field(required=True)
     answer_url: str = _field(required=True)
@@ -463,11 +390,11 @@ class CreateCallResponse(_Model):
     password: str | None = _field(secret=True)
     fallback_username: str | None = _field()
     fallback_password: str | None = _field(secret=True)
-    priority: int | None = _field(int)
+    priority: int | None = _field()
     extra: dict[str, Any] = _extra()
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class CallState(_Model):
     """A call as getCallState and listCalls describe it.
 
@@ -485,14 +412,14 @@ class CallState(_Model):
     from_: str | None = _field()
     direction: str | None = _field()
     state: str | None = _field()
-    stir_shaken: dict[str, str] | None = _field(dict)
+    stir_shaken: dict[str, str] | None = _field(hash=False)
     identity: str | None = _field()
-    enqueued_time: datetime | None = _field(datetime)
-    start_time: datetime | None = _field(datetime)
-    answer_time: datetime | None = _field(datetime)
-    end_time: datetime | None = _field(datetime)
+    enqueued_time: datetime | None = _field()
+    start_time: datetime | None = _field()
+    answer_time: datetime | None = _field()
+    end_time: datetime | None = _field()
     disconnect_cause: str | None = _field()
     error_message: str | None = _field()
     error_id: str | None = _field()
-    last_update: datetime | None = _field(datetime)
+    last_update: datetime | None = _field()
     extra: dict[str, Any] = _extra()

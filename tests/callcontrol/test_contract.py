@@ -25,9 +25,9 @@ from callcontrol import (
     MachineDetectionConfiguration,
     UpdateCall,
 )
+from callcontrol._wire import camel_case as json_name
 from callcontrol.client import DEFAULT_BASE_URL, DEFAULT_TOKEN_URL
 from callcontrol.exceptions import STATUS_ERRORS, ApiError, api_error, error_class_for
-from callcontrol.models import json_name
 
 from .calls_helpers import CALL_ID, CALLS_URL, CREATE_FIELDS, create_response_json, make_client
 

@@ -77,6 +77,7 @@ SYNCHRONOUS = {  # Bandwidth's webhook documentation
     "initiate", "answer", "gather", "redirect", "recordComplete", "recordingComplete",
     "transferAnswer", "transferComplete", "bridgeComplete", "bridgeTargetComplete",
     "conferenceCreated", "conferenceMemberJoin", "conferenceMemberExit", "conferenceRedirect",
+    "referComplete",
 }  # fmt: skip
 ASYNCHRONOUS = {
     "disconnect", "dtmf", "machineDetectionComplete", "recordingAvailable",
@@ -497,7 +498,7 @@ def test_durations_are_timedeltas_and_keep_their_text(text, expected):
 
 
 @pytest.mark.parametrize(
-    ("payload", "field"),
+    ("payload", "path"),
     [
         ({"eventTime": "yesterday"}, "eventTime"),
         ({"eventTime": "2019-13-01T00:00:00Z"}, "eventTime"),
@@ -518,11 +519,26 @@ def test_durations_are_timedeltas_and_keep_their_text(text, expected):
         ({"transcription": {"completedTime": "now"}}, "transcription.completedTime"),
     ],
 )
-def test_a_bad_field_value_names_the_field(payload, field):
+def test_a_bad_field_value_names_the_field(payload, path):
     with pytest.raises(EventParseError) as info:
         parse_event({"eventType": "transcriptionAvailable", **payload})
-    assert info.value.field == field
-    assert repr(field) in str(info.value)
+    assert info.value.json_path == path
+    assert repr(path) in str(info.value)
+
+
+def test_parse_errors_carry_the_json_path_not_a_python_field():
+    """``field`` is InvalidRequestError's Python name; events speak of JSON paths instead."""
+    body = {"eventType": "answer", "machineDetectionResult": {"duration": "soon"}}
+    with pytest.raises(EventParseError) as info:
+        parse_event(body)
+    assert info.value.json_path == "machineDetectionResult.duration"
+    assert not hasattr(info.value, "field")
+    with pytest.raises(EventParseError) as info:
+        parse_event({"from": "+15551112222"})
+    assert info.value.json_path == "eventType"
+    with pytest.raises(EventParseError) as info:
+        parse_event(b"[]")
+    assert info.value.json_path is None
 
 
 def test_bad_nested_values_name_the_path():
@@ -651,6 +667,55 @@ def test_replace_gives_the_canonical_spelling():
 def test_repr_shows_only_what_is_set():
     event = parse_event({"eventType": "gather", "digits": "1", "x": 2})
     assert repr(event) == "GatherEvent(event_type='gather', digits='1', extra={'x': 2})"
+
+
+# referComplete, from Bandwidth's "Refer Complete" webhook page (the <Refer> verb, SIP REFER).
+REFER_COMPLETE = {
+    "eventType": "referComplete",
+    "eventTime": "2026-05-22T10:07:11.554Z",
+    "accountId": "55555555",
+    "applicationId": "7fc9698a-b04a-468b-9e8f-91238c0d0086",
+    "from": "+15551112222",
+    "to": "sip:ivr@example.com",
+    "direction": "inbound",
+    "callId": "c-95ac8d6e-1a31c52e-b38f-4198-93c1-51633ec68f8d",
+    "callUrl": "https://voice.bandwidth.com/api/v2/accounts/55555555/calls/c-95ac8d6e",
+    "startTime": "2026-05-22T10:06:01.234Z",
+    "answerTime": "2026-05-22T10:06:02.432Z",
+    "tag": "support",
+    "referCallStatus": "failure",
+    "referSipResponseCode": 202,
+    "notifySipResponseCode": 486,
+}
+
+
+def test_refer_complete():
+    event = parse_event(json.dumps(REFER_COMPLETE))
+    assert isinstance(event, ev.ReferCompleteEvent)
+    assert event.is_synchronous  # on failure the reply's BXML runs on the call
+    assert (event.refer_call_status, event.refer_sip_response_code) == ("failure", 202)
+    assert event.notify_sip_response_code == 486
+    assert event.extra == {}
+    assert event.to_dict() == REFER_COMPLETE
+    refused = {**REFER_COMPLETE, "referSipResponseCode": "405"}
+    del refused["notifySipResponseCode"]
+    event = parse_event(refused)
+    assert isinstance(event, ev.ReferCompleteEvent)
+    assert event.refer_sip_response_code == 405 and event.notify_sip_response_code is None
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    ["answer", "machineDetectionComplete", "mediaStreamStarted", "realTimeTranscriptionRejected"],
+)
+def test_privacy_and_caller_display_name_are_typed(event_type):
+    """The current webhook pages list both on the events of a call created with privacy."""
+    payload = {**CALL, "eventType": event_type, "privacy": True, "callerDisplayName": "Private"}
+    event = parse_event(payload)
+    assert isinstance(event, ev.CallEvent)
+    assert (event.privacy, event.caller_display_name) == (True, "Private")
+    assert event.extra == {}
+    assert event.to_dict() == payload
 
 
 def test_conference_member_events():
@@ -836,7 +901,7 @@ def test_any_json_in_known_fields_parses_or_raises_event_parse_error(payload):
     try:
         event = parse_event(payload)
     except EventParseError as exc:
-        assert exc.field is not None
+        assert exc.json_path is not None
     else:
         assert parse_event(event.to_dict()) == event
 
@@ -881,3 +946,15 @@ def test_built_events_round_trip_through_to_dict(event):
     assert json.loads(json.dumps(payload)) == payload
     assert parse_event(payload) == event
     assert parse_event(payload).to_dict() == payload
+
+
+def test_equality_and_hash_follow_the_fields():
+    payload = {**CALL, "eventType": "redirect", "tag": "t", "newField": [1]}
+    parsed = parse_event(payload)
+    built = ev.RedirectEvent(**{f: getattr(parsed, f) for f in field_types(ev.RedirectEvent)})
+    assert built != parsed  # extra differs
+    built = dataclasses.replace(built, extra={"newField": [1]})
+    assert built == parsed and hash(built) == hash(parsed)
+    assert parse_event({**payload, "eventType": "gather"}) != parsed  # another class
+    assert parsed != payload
+    assert dataclasses.replace(parsed, tag="u") != parsed

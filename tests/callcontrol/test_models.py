@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import typing
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -20,7 +22,8 @@ from callcontrol import (
     UpdateCall,
 )
 from callcontrol._time import format_datetime, parse_datetime
-from callcontrol.models import json_name
+from callcontrol._wire import camel_case as json_name
+from callcontrol.events import GatherEvent
 
 from .calls_helpers import CREATE_FIELDS, call_state_json, create_response_json
 
@@ -191,6 +194,13 @@ class TestUnknownFields:
         assert state.extra == {"endTime": "yesterday", "direction": 7}
         assert state.to_dict()["endTime"] == "yesterday"
 
+    def test_empty_and_query_like_response_values_are_kept_not_converted(self) -> None:
+        data = call_state_json(endTime="", stirShaken='{"verstat": "x"}')
+        state = CallState.from_dict(data)
+        assert state.end_time is None and state.stir_shaken is None
+        assert state.extra == {"endTime": "", "stirShaken": '{"verstat": "x"}'}
+        assert state.to_dict()["endTime"] == ""
+
     def test_request_extra_is_sent(self) -> None:
         call = create(extra={"futureOption": True})
         assert call.to_dict()["futureOption"] is True
@@ -241,7 +251,32 @@ class TestTimestamps:
             "2022-06-21T19:13:21Z"
         )
         local = datetime(2022, 6, 21, 21, 13, 21, 500000, timezone(timedelta(hours=2)))
-        assert format_datetime(local) == "2022-06-21T19:13:21.5Z"
+        assert format_datetime(local) == "2022-06-21T19:13:21.500Z"
+        assert format_datetime(datetime(2022, 6, 21, 19, 13, 21, 5)) == (
+            "2022-06-21T19:13:21.000005Z"
+        )
+
+    @given(
+        st.datetimes(
+            min_value=datetime(1900, 1, 2),
+            max_value=datetime(9999, 12, 30),
+            timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))]),
+        )
+    )
+    def test_format_reads_back(self, moment: datetime) -> None:
+        assert parse_datetime(format_datetime(moment)) == moment
+
+    def test_models_and_events_write_times_alike(self) -> None:
+        moment = datetime(2022, 6, 16, 13, 15, 7, 160000, UTC)
+        state = CallState(start_time=moment).to_dict()["startTime"]
+        event = GatherEvent(event_time=moment).to_dict()["eventTime"]
+        assert state == event == format_datetime(moment) == "2022-06-16T13:15:07.160Z"
+
+    def test_a_response_keeps_the_api_spelling_of_milliseconds(self) -> None:
+        data = call_state_json()
+        written = CallState.from_dict(data).to_dict()
+        for key in ("enqueuedTime", "startTime", "answerTime", "endTime", "lastUpdate"):
+            assert written[key] == data[key]
 
     def test_call_state_times_are_aware(self) -> None:
         state = CallState.from_dict(call_state_json())
@@ -495,3 +530,75 @@ class TestMasking:
     def test_repr_shows_only_given_fields(self) -> None:
         assert repr(UpdateCall(state="completed")) == "UpdateCall(state='completed')"
         assert "extra={'x': 1}" in repr(CallState.from_dict({"x": 1}))
+
+
+# Valid text for each string field of the request models, to spoil with a lone surrogate.
+TEXT_SAMPLES: dict[str, str] = {
+    "to": "sip:user@host.example",
+    "from_": "+19195554321",
+    "application_id": "app-1",
+    "answer_url": "https://a.example/answer",
+    "display_name": "Alice",
+    "uui": "abc;encoding=hex",
+    "username": "user",
+    "password": "hunter2",
+    "answer_fallback_url": "https://a.example/fallback",
+    "fallback_username": "fuser",
+    "fallback_password": "swordfish",
+    "disconnect_url": "https://a.example/disconnect",
+    "tag": "tag",
+    "redirect_url": "https://a.example/redirect",
+    "redirect_fallback_url": "https://a.example/redirect-fallback",
+    "callback_url": "https://a.example/amd",
+    "fallback_url": "https://a.example/amd-fallback",
+}
+REQUEST_BASES: dict[type, dict[str, Any]] = {
+    CreateCall: CREATE_FIELDS,
+    UpdateCall: {"redirect_url": "https://a.example/r"},
+    MachineDetectionConfiguration: {},
+}
+TEXT_FIELDS = [
+    (model, name)
+    for model in REQUEST_BASES
+    for name in (f.name for f in dataclasses.fields(model))
+    if name in TEXT_SAMPLES
+]
+SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+class TestUnencodableText:
+    """A lone surrogate cannot be sent as UTF-8: it is refused when the model is built."""
+
+    def test_every_text_field_is_covered(self) -> None:
+        for model in REQUEST_BASES:
+            hints = typing.get_type_hints(model)
+            for f in dataclasses.fields(model):
+                if f.name != "extra" and str in typing.get_args(hints[f.name]) + (hints[f.name],):
+                    assert f.name in TEXT_SAMPLES, f"{model.__name__}.{f.name}"
+
+    @pytest.mark.parametrize(("model", "name"), TEXT_FIELDS)
+    @given(data=st.data())
+    def test_a_lone_surrogate_names_the_field(self, model: type, name: str, data: Any) -> None:
+        sample = TEXT_SAMPLES[name]
+        at = data.draw(st.integers(0, len(sample)), label="at")
+        spoiled = sample[:at] + data.draw(SURROGATES, label="surrogate") + sample[at:]
+        with pytest.raises(InvalidRequestError) as info:
+            model(**{**REQUEST_BASES[model], name: spoiled})
+        assert info.value.field == name
+        if "password" in name:
+            assert sample not in str(info.value) and sample not in repr(info.value.value)
+
+    def test_the_message_says_what_is_wrong(self) -> None:
+        with pytest.raises(InvalidRequestError, match=r"UpdateCall\.tag = 'a\\ud800'.*surrogate"):
+            UpdateCall(redirect_url="https://a.example/r", tag="a\ud800")
+
+    def test_a_lone_surrogate_in_extra_names_the_key(self) -> None:
+        for extra in ({"note": "a\udc00"}, {"deep": [{"x": "\ud800"}]}, {"k\ud800": 1}):
+            with pytest.raises(InvalidRequestError, match=r"extra\[") as info:
+                create(extra=extra)
+            assert info.value.field == "extra"
+
+    @given(tag=st.text(max_size=20), note=st.text(max_size=20))
+    def test_what_is_accepted_can_be_sent(self, tag: str, note: str) -> None:
+        call = create(tag=tag, extra={"note": note})
+        json.dumps(call.to_dict(), ensure_ascii=False).encode("utf-8")

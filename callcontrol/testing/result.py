@@ -48,6 +48,12 @@ class SimulatedCall:
     def __str__(self) -> str:
         return "\n".join(entry.render() for entry in self.transcript)
 
+    def __repr__(self) -> str:
+        return (
+            f"SimulatedCall({self.call_id!r}, state={self.state!r}, "
+            f"disconnect_cause={self.disconnect_cause!r}, duration={self.duration:g})"
+        )
+
     # -- assertions --------------------------------------------------------------------------
 
     def assert_heard(self, expected: str | re.Pattern[str]) -> None:

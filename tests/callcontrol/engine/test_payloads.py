@@ -67,9 +67,7 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                 '<StartGather dtmfUrl="/dtmf"/><Gather gatherUrl="/bg" firstDigitTimeout="1"/>'
             ),
             "/bg": xml("<SpeakSentence>bridging</SpeakSentence>"),
-            "/bridge": xml(
-                '<Bridge bridgeCompleteUrl="/streams">c-x</Bridge>'
-            ),
+            "/bridge": xml('<Bridge bridgeCompleteUrl="/streams">c-x</Bridge>'),
             "/streams": xml(
                 '<StartStream name="a" destination="wss://s.test" streamEventUrl="/se"/>'
                 '<StartTranscription name="b" destination="wss://s.test" transcriptionEventUrl="/te"/>'
@@ -83,8 +81,12 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "outbound",
-        {"/answer": xml(f'<Transfer transferCompleteUrl="/c"><PhoneNumber transferDisconnectUrl="/bd">{AGENT}</PhoneNumber></Transfer>'),
-         "/c": xml('<Gather gatherUrl="/g" gatherMethod="GET" firstDigitTimeout="1"/>')},
+        {
+            "/answer": xml(
+                f'<Transfer transferCompleteUrl="/c"><PhoneNumber transferDisconnectUrl="/bd">{AGENT}</PhoneNumber></Transfer>'
+            ),
+            "/c": xml('<Gather gatherUrl="/g" gatherMethod="GET" firstDigitTimeout="1"/>'),
+        },
         {"script": [silence()], "destinations": {AGENT: busy()}},
     ),
 ]
@@ -106,9 +108,14 @@ EVENT_TYPES = {cb.event_type for cb in CALLBACKS}
 
 
 def test_the_flows_cover_every_event_the_engine_sends():
-    assert EVENT_TYPES >= {*SCHEMAS, "mediaStreamStarted", "mediaStreamStopped",
-                           "realTimeTranscriptionStarted", "realTimeTranscriptionStopped",
-                           "realTimeTranscriptionAvailable"}
+    assert EVENT_TYPES >= {
+        *SCHEMAS,
+        "mediaStreamStarted",
+        "mediaStreamStopped",
+        "realTimeTranscriptionStarted",
+        "realTimeTranscriptionStopped",
+        "realTimeTranscriptionAvailable",
+    }
 
 
 @pytest.mark.parametrize("index", range(len(CALLBACKS)))
@@ -167,8 +174,10 @@ def closed(node, extras=frozenset()):
 @pytest.mark.parametrize("event_type", sorted(SCHEMAS))
 def test_payloads_validate_against_the_contract(spec, event_type):
     jsonschema = pytest.importorskip("jsonschema")
-    schema = closed(resolve(spec, spec["components"]["schemas"][SCHEMAS[event_type]]),
-                    DOCUMENTED_EXTRAS.get(event_type, ()))
+    schema = closed(
+        resolve(spec, spec["components"]["schemas"][SCHEMAS[event_type]]),
+        DOCUMENTED_EXTRAS.get(event_type, ()),
+    )
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )

@@ -21,6 +21,7 @@ class GatherRun:
     round: int = 1
     digits: str = ""
     phase: str = "prompt"
+    deadline: int = -1
 
 
 @dataclass

@@ -100,6 +100,10 @@ class Engine:
         label = leg.label if leg is not None else "-"
         self.transcript.append(TranscriptEntry(self.now, label, kind, detail))
 
+    def _assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+        if assumption not in self.assumptions_used:
+            self._assume(leg, assumption, detail)
+
     def _assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
         self.assumptions_used.append(assumption)
         self._note(leg, "assume", f"[{assumption}] {detail}".rstrip())
@@ -322,6 +326,7 @@ class Engine:
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
         )
         if synchronous:
+            self._assume_once(leg, "fetch-latency", "replies take no virtual time")
             if self._looping(leg, target.url):
                 return
             leg.waiting = request.id
@@ -490,14 +495,16 @@ class Engine:
     def _verb_instant(self, leg: Leg, verb: Element) -> None:
         """Tag and the verbs that only change background state take no time."""
 
-    def _timed(self, leg: Leg, ms: int) -> None:
+    def _timed(self, leg: Leg, ms: int, media: bool = False) -> None:
+        if media:
+            self._assume_once(leg, "speech-rate", "durations of speech and audio")
         leg.activity = "timed"
         self._listen_in_background(leg, ms)
         self._after(leg, ms, self._finish_activity)
 
     def _speak(self, leg: Leg, verb: bxml.SpeakSentence) -> None:
         self._hear(leg, " ".join(verb.text.split()))
-        self._timed(leg, self.durations.speech_ms(verb))
+        self._timed(leg, self.durations.speech_ms(verb), media=True)
 
     def _play(self, leg: Leg, verb: bxml.PlayAudio) -> None:
         url = self._url(leg, verb.text.strip())
@@ -506,7 +513,7 @@ class Engine:
             self._end_leg(leg, "application-error", f"unsupported audio format: {url}")
             return
         self._hear(leg, f"[audio {url}]")
-        self._timed(leg, self.durations.audio_ms(verb, url))
+        self._timed(leg, self.durations.audio_ms(verb, url), media=True)
 
     def _hear(self, leg: Leg, text: str) -> None:
         if leg.parent is None:
@@ -768,6 +775,8 @@ class Engine:
         assert cursor is not None
         ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
         prompts = [(self._prompt_ms(leg, p), p) for p in verb.children]
+        if prompts:
+            self._assume_once(leg, "speech-rate", "durations of speech and audio")
         run = GatherRun(verb, prompts, f"{cursor.source} Gather[{ordinal}]")
         leg.activity = run
         self._gather_step(leg, run, sum(ms for ms, _ in prompts))
@@ -802,7 +811,8 @@ class Engine:
             return
         run.phase = "wait"
         first = run.verb.first_digit_timeout
-        self._after(leg, to_ms(first if first is not None else 5.0), self._gather_timeout, run)
+        run.deadline = self.now + to_ms(first if first is not None else 5.0)
+        self._after(leg, run.deadline - self.now, self._gather_timeout, run)
 
     def _gather_prompt_end(self, leg: Leg, run: GatherRun) -> None:
         run.index += 1
@@ -821,6 +831,8 @@ class Engine:
     def _gather_digit(self, leg: Leg, run: GatherRun, digit: str) -> None:
         if run.phase == "prompt":
             self._note(leg, "barge-in", "first key interrupts the prompt")
+        elif run.deadline == self.now:
+            self._assume(leg, "digit-tie", f"key {digit} at the timeout counts")
         run.phase = "digits"
         leg.epoch += 1
         self._note(leg, "pressed", digit)
@@ -833,7 +845,8 @@ class Engine:
             self._gather_end(leg, run, "")
             return
         inter = run.verb.inter_digit_timeout
-        self._after(leg, to_ms(inter if inter is not None else 5.0), self._gather_end, run, "")
+        run.deadline = self.now + to_ms(inter if inter is not None else 5.0)
+        self._after(leg, run.deadline - self.now, self._gather_end, run, "")
 
     def _gather_end(self, leg: Leg, run: GatherRun, terminator: str) -> None:
         leg.activity = None

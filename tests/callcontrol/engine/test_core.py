@@ -536,3 +536,13 @@ def test_outbound_callee_that_does_not_answer(dest, cause):
     )
     call.assert_ended(cause)
     assert [cb.event_type for cb in call.callbacks] == ["disconnect"]
+
+
+def test_a_key_at_the_exact_timeout_counts():
+    # prompt 1.6 s + 0.3 s gap = first key at 1.9 s; firstDigitTimeout 0.3 s expires then too
+    call, app = run(
+        {"/answer": gather('firstDigitTimeout="0.3" maxDigits="1"'), "/g": xml("<Hangup/>")},
+        script=[press("1")],
+    )
+    assert app.events("gather")[0]["digits"] == "1"
+    assert "digit-tie" in call.assumptions

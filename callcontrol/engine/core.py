@@ -736,7 +736,7 @@ class Engine:
             self._hang_up_at(leg, self.now + ms, step)
 
     def _press(self, leg: Leg, step: Press, at: int) -> None:
-        self._assume(leg, "press-timing")
+        self._assume_once(leg, "press-timing", "keys 0.3 s apart, after the prompt")
         self.pressed.append(step.digits)
         gap = to_ms(self.durations.key_gap)
         for index, digit in enumerate(step.digits):

@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-APP = '''
+APP = """
 import pytest
 from bxml import Gather, Hangup, PhoneNumber, Response, SpeakSentence, Transfer
 
@@ -27,9 +27,9 @@ def app(environ, start_response):
 @pytest.fixture
 def bxml_app():
     return app
-'''
+"""
 
-TESTS = '''
+TESTS = """
 def test_press_one(call_simulator, press, busy):
     call = call_simulator.inbound("/answer", script=[press("1")],
                                   destinations={"+15550001111": busy()})
@@ -37,7 +37,7 @@ def test_press_one(call_simulator, press, busy):
 
 def test_fresh_simulator_per_test(call_simulator):
     assert call_simulator.base_url == "https://app.test"
-'''
+"""
 
 
 @pytest.fixture
@@ -55,13 +55,15 @@ def test_fixtures_work(project):
 def test_coverage_report_lists_sites_outcomes_and_unfetched_urls(project):
     result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines([
-        "*IVR coverage*",
-        "  /answer (initiate): 1",
-        "/answer Gather[1]: seen 1; never: timeout",
-        "transfer +15550001111: seen busy; never: answered, no-answer",
-        "coverage: *%",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*IVR coverage*",
+            "  /answer (initiate): 1",
+            "/answer Gather[1]: seen 1; never: timeout",
+            "transfer +15550001111: seen busy; never: answered, no-answer",
+            "coverage: *%",
+        ]
+    )
 
 
 def test_coverage_fail_under(project):

@@ -42,6 +42,11 @@ NOT_ANSWERING = frozenset(
 )
 UNSUPPORTED_AUDIO = (".ogg",)
 _CACHE_SIZE = 256
+# Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
+# the same URL differently, so never by URL). Documents are never changed once parsed.
+_DOCUMENTS: dict[bytes, Response | Bxml] = {}
+_JOINED: dict[tuple[str, str], str] = {}
+_PATHS: dict[str, str] = {}
 
 
 class Engine:
@@ -76,12 +81,11 @@ class Engine:
         self.gather_outcomes: list[tuple[str, str]] = []
         self.transfer_outcomes: list[tuple[str, str]] = []
         self.served: list[tuple[str, str]] = []
-        self.mentioned: dict[str, str] = {}
+        self._served_docs: list[tuple[str, Element]] = []
         self.assumptions_used: list[str] = []
         self.stop_verb: str | None = None
         self.stopped = False
         self._next_request = 0
-        self._doc_cache: dict[bytes, Response | Bxml] = {}
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ class Engine:
         """The virtual time in milliseconds."""
         return self.sched.now
 
-    def _note(self, leg: Leg | None, kind: str, detail: str) -> None:
+    def _note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
         label = leg.label if leg is not None else "-"
         self.transcript.append(TranscriptEntry(self.now, label, kind, detail))
 
@@ -372,12 +376,12 @@ class Engine:
             self._assume(leg, "empty-reply", f"{request.event_type} reply had no body")
             return Response()
         try:
-            doc = self._doc_cache.get(body)
+            doc = _DOCUMENTS.get(body)
             if doc is None:
                 doc = bxml.parse(body)
-                if len(self._doc_cache) >= _CACHE_SIZE:
-                    self._doc_cache.clear()
-                self._doc_cache[body] = doc
+                if len(_DOCUMENTS) >= _CACHE_SIZE:
+                    _DOCUMENTS.clear()
+                _DOCUMENTS[body] = doc
         except BxmlError as exc:
             self._invalid(leg, request, str(exc))
             return None
@@ -396,23 +400,28 @@ class Engine:
                 )
                 return None
         self.served.append((request.target.url, request.event_type))
-        self._collect_urls(doc, request.target.url)
+        self._served_docs.append((request.target.url, doc))
         return doc
 
     def _invalid(self, leg: Leg, request: CallbackRequest, problem: str) -> None:
         self._note(leg, "fetch", f"{request.event_type} {request.target.url} -> invalid BXML")
         self._end_leg(leg, "invalid-bxml", f"invalid BXML from {request.target.url}: {problem}")
 
-    def _collect_urls(self, doc: Element, base: str) -> None:
-        for element in doc.iter():
-            for name, value in element.attributes.items():
-                if name.endswith("_url") and isinstance(value, str):
-                    self.mentioned.setdefault(urljoin(base, value), f"{element.TAG}.{name}")
+    @property
+    def mentioned(self) -> dict[str, str]:
+        """Callback URLs (absolute) that appeared in served documents, with where."""
+        found: dict[str, str] = {}
+        for base, doc in self._served_docs:
+            for element in doc.iter():
+                for name, value in element.attributes.items():
+                    if name.endswith("_url") and isinstance(value, str):
+                        found.setdefault(urljoin(base, value), f"{element.TAG}.{name}")
+        return found
 
     # -- running documents ------------------------------------------------------------------
 
     def _install(self, leg: Leg, doc: Response | Bxml, base_url: str) -> None:
-        leg.cursor = Cursor(doc.children, base_url, 0, urlsplit(base_url).path)
+        leg.cursor = Cursor(doc.children, base_url, 0, _path(base_url))
         leg.base_url = base_url
         leg.epoch += 1
 
@@ -447,7 +456,7 @@ class Engine:
             ):
                 self._assume(leg, "inbound-answer", f"answered by <{name}>")
                 self._answer(leg)
-        self._note(leg, "verb", _describe(verb))
+        self._note(leg, "verb", lambda: _describe(verb))
         runner = self._runners().get(name, Engine._verb_instant)
         runner(self, leg, verb)
         if self.stop_verb == name:
@@ -457,7 +466,13 @@ class Engine:
         leg.tag = value.strip() or None
 
     def _url(self, leg: Leg, value: str) -> str:
-        return urljoin(leg.base_url, value)
+        key = (leg.base_url, value)
+        joined = _JOINED.get(key)
+        if joined is None:
+            if len(_JOINED) >= 4 * _CACHE_SIZE:
+                _JOINED.clear()
+            joined = _JOINED[key] = urljoin(leg.base_url, value)
+        return joined
 
     def _target(
         self, leg: Leg, verb: Element, url_attr: str, method_attr: str, *, fallback: bool = False
@@ -503,8 +518,9 @@ class Engine:
         self._after(leg, ms, self._finish_activity)
 
     def _speak(self, leg: Leg, verb: bxml.SpeakSentence) -> None:
-        self._hear(leg, " ".join(verb.text.split()))
-        self._timed(leg, self.durations.speech_ms(verb), media=True)
+        text, ms = self.durations.speech(verb)
+        self._hear(leg, text)
+        self._timed(leg, ms, media=True)
 
     def _play(self, leg: Leg, verb: bxml.PlayAudio) -> None:
         url = self._url(leg, verb.text.strip())
@@ -804,7 +820,10 @@ class Engine:
     def _gather_prompt(self, leg: Leg, run: GatherRun) -> None:
         if run.index < len(run.prompts):
             ms, prompt = run.prompts[run.index]
-            text = _prompt_text(prompt, self._url(leg, prompt.text.strip()))
+            if isinstance(prompt, bxml.SpeakSentence):
+                text = self.durations.speech(prompt)[0]
+            else:
+                text = f"[audio {self._url(leg, prompt.text.strip())}]"
             self._hear(leg, text)
             self._note(leg, "prompt", text)
             self._after(leg, ms, self._gather_prompt_end, run)
@@ -1093,6 +1112,15 @@ class Engine:
             self._send(b_leg, "transferDisconnect", payload, target, synchronous=False)
 
 
+def _path(url: str) -> str:
+    path = _PATHS.get(url)
+    if path is None:
+        if len(_PATHS) >= 4 * _CACHE_SIZE:
+            _PATHS.clear()
+        path = _PATHS[url] = urlsplit(url).path
+    return path
+
+
 def _method(value: object) -> Any:
     if value not in ("GET", "POST"):
         raise ValueError(f"callback method must be GET or POST, not {value!r}")
@@ -1116,12 +1144,6 @@ def _tracks(value: object) -> list[str]:
     if value == "both":
         return ["inbound", "outbound"]
     return [str(value or "inbound")]
-
-
-def _prompt_text(prompt: Element, url: str) -> str:
-    if isinstance(prompt, bxml.SpeakSentence):
-        return " ".join(prompt.text.split())
-    return f"[audio {url}]"
 
 
 def _describe(verb: Element) -> str:

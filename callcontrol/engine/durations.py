@@ -11,6 +11,8 @@ from bxml.ssml import Break
 
 from .clock import to_ms
 
+# Parsed documents are shared and never change, so a verb's speech is worked out once.
+_SPEECH: dict[tuple[int, float, float], tuple[SpeakSentence, str, int]] = {}
 _TIME = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s)\s*")
 
 
@@ -26,7 +28,23 @@ class Durations:
 
     def speech_ms(self, verb: SpeakSentence) -> int:
         """Words at ``per_word`` seconds each (at least ``min_speech``) plus SSML breaks."""
-        words = len(verb.text.split())
+        return self.speech(verb)[1]
+
+    def speech(self, verb: SpeakSentence) -> tuple[str, int]:
+        """The spoken text (whitespace collapsed) and how long it takes, cached per verb."""
+        key = (id(verb), self.per_word, self.min_speech)
+        cached = _SPEECH.get(key)
+        if cached is not None and cached[0] is verb:
+            return cached[1], cached[2]
+        text = " ".join(verb.text.split())
+        ms = self._speech_ms(verb, text)
+        if len(_SPEECH) >= 1024:
+            _SPEECH.clear()
+        _SPEECH[key] = (verb, text, ms)
+        return text, ms
+
+    def _speech_ms(self, verb: SpeakSentence, text: str) -> int:
+        words = len(text.split())
         spoken = max(to_ms(words * self.per_word), to_ms(self.min_speech))
         return spoken + sum(_break_ms(node) for node in verb.iter() if node is not verb)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -60,14 +61,42 @@ class FetchResult:
     error: str | None = None
 
 
-@dataclass(frozen=True)
 class TranscriptEntry:
-    """One line of a call's story: virtual ms, leg label, kind and detail."""
+    """One line of a call's story: virtual ms, leg label, kind and detail.
 
-    ms: int
-    leg: str
-    kind: str
-    detail: str
+    The detail may be given as a function, rendered the first time it is read, so runs
+    whose transcript nobody reads do not pay for formatting it.
+    """
+
+    __slots__ = ("ms", "leg", "kind", "_detail")
+
+    def __init__(self, ms: int, leg: str, kind: str, detail: str | Callable[[], str]) -> None:
+        self.ms = ms
+        self.leg = leg
+        self.kind = kind
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        """The entry's detail text."""
+        if not isinstance(self._detail, str):
+            self._detail = self._detail()
+        return self._detail
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TranscriptEntry):
+            return NotImplemented
+        return (self.ms, self.leg, self.kind, self.detail) == (
+            other.ms,
+            other.leg,
+            other.kind,
+            other.detail,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TranscriptEntry({self.ms}, {self.leg!r}, {self.kind!r}, {self.detail!r})"
 
     def render(self) -> str:
         """The entry as one stable line of text."""

@@ -17,8 +17,8 @@ EPOCH = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
 
 def timestamp(start: datetime, ms: int) -> str:
     """The wall-clock ISO 8601 time of virtual millisecond ``ms`` (``…T09:00:01.500Z``)."""
-    moment = start + timedelta(milliseconds=ms)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_duration(ms: int) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 COMMAND = 0
 INPUT = 1
@@ -25,17 +24,16 @@ def to_ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
-@dataclass(order=True)
-class Entry:
-    """One scheduled action."""
+class Entry(NamedTuple):
+    """One scheduled action; ``seq`` is unique, so comparison never reaches ``action``."""
 
     due: int
     priority: int
     seq: int
-    action: Callable[..., None] = field(compare=False)
-    args: tuple[Any, ...] = field(compare=False, default=())
-    owner: Any = field(compare=False, default=None)
-    epoch: int | None = field(compare=False, default=None)
+    action: Callable[..., None]
+    args: tuple[Any, ...]
+    owner: Any
+    epoch: int | None
 
 
 class Scheduler:

@@ -74,7 +74,7 @@ class Engine:
         self.legs: dict[str, Leg] = {}
         self.a_leg: Leg | None = None
         self.outbox: deque[CallbackRequest] = deque()
-        self.transcript: list[TranscriptEntry] = []
+        self._notes: list[tuple[int, str, str, str | Callable[[], str]]] = []
         self.heard: list[str] = []
         self.pressed: list[str] = []
         self.verbs_run: list[tuple[str, str, str]] = []
@@ -101,8 +101,12 @@ class Engine:
         return self.sched.now
 
     def _note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
-        label = leg.label if leg is not None else "-"
-        self.transcript.append(TranscriptEntry(self.now, label, kind, detail))
+        self._notes.append((self.sched.now, leg.label if leg is not None else "-", kind, detail))
+
+    @property
+    def transcript(self) -> list[TranscriptEntry]:
+        """The call's story so far, one entry per event, in order."""
+        return [TranscriptEntry(*note) for note in self._notes]
 
     def _assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
         if assumption not in self.assumptions_used:

@@ -15,10 +15,20 @@ from .model import Leg
 EPOCH = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
 
 
+_STAMPS: dict[tuple[datetime, int], str] = {}
+
+
 def timestamp(start: datetime, ms: int) -> str:
     """The wall-clock ISO 8601 time of virtual millisecond ``ms`` (``…T09:00:01.500Z``)."""
-    moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
-    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    key = (start, ms)
+    text = _STAMPS.get(key)
+    if text is None:
+        moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
+        text = moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+        if len(_STAMPS) >= 4096:
+            _STAMPS.clear()
+        _STAMPS[key] = text
+    return text
 
 
 def iso_duration(ms: int) -> str:

@@ -1078,6 +1078,7 @@ class Engine:
             return
         activity = leg.activity
         leg.state = "disconnected"
+        leg.up = False
         leg.end_ms = self.now
         leg.cause = cause
         leg.error_message = error

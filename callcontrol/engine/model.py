@@ -152,8 +152,6 @@ class Leg:
     loop_urls: list[str] = field(default_factory=list)
     loop_mark: tuple[int, int] = (-1, -1)
     inputs: int = 0
+    #: Whether the leg has not ended (kept beside ``state`` for the scheduler's hot path).
+    up: bool = True
 
-    @property
-    def up(self) -> bool:
-        """Whether the leg has not ended."""
-        return self.state != "disconnected"

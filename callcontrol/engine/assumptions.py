@@ -136,6 +136,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "The docs do not say what happens to a bridged B-leg when the A-leg is redirected.",
     ),
     Assumption(
+        "put-relative-urls",
+        "Relative URLs in a document installed with updateCallBxml resolve against the URL "
+        "of the last document the call fetched.",
+        "The docs resolve relative URLs against the URL that served the BXML; a PUT has none.",
+    ),
+    Assumption(
         "hangup-in-bleg-reply",
         "The end of a transferAnswer reply bridges the legs; a Hangup in it ends the B-leg "
         "and the Transfer goes on as if it had hung up.",

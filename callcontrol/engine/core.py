@@ -304,6 +304,7 @@ class Engine:
             raise ValueError(f"updateCallBxml needs a <Bxml> document, not <{type(doc).__name__}>")
         self._note(leg, "api", f"updateCallBxml {len(doc.children)} verbs")
         self._interrupt(leg)
+        self._assume(leg, "put-relative-urls", leg.base_url)
         self._install(leg, doc, leg.base_url)
         self._advance(leg)
 

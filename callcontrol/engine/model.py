@@ -154,4 +154,3 @@ class Leg:
     inputs: int = 0
     #: Whether the leg has not ended (kept beside ``state`` for the scheduler's hot path).
     up: bool = True
-

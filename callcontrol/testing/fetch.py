@@ -27,7 +27,16 @@ class Exchange:
 
 
 class AppError(Exception):
-    """The app raised while handling a callback; the message names the request."""
+    """The app raised while handling a callback; the message names the request.
+
+    ``request`` is the callback (event type, payload, target) and ``url`` the URL it went
+    to; the app's own exception is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, request: CallbackRequest, url: str) -> None:
+        super().__init__(message)
+        self.request = request
+        self.url = url
 
 
 def encode(request: CallbackRequest) -> tuple[str, bytes]:
@@ -106,7 +115,8 @@ class Router:
         except Exception as exc:
             where = f"{request.target.method} {url} ({request.event_type})"
             if self.raise_app_errors:
-                raise AppError(f"the app raised {type(exc).__name__} on {where}: {exc}") from exc
+                message = f"the app raised {type(exc).__name__} on {where}: {exc}"
+                raise AppError(message, request, url) from exc
             return FetchResult(500, b"", None)
         data = b"".join(captured.get("written", [])) + b"".join(chunks)
         status = int(str(captured.get("status", "500")).split()[0])

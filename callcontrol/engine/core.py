@@ -145,6 +145,7 @@ class Engine:
         self.a_leg = leg
         for step in script:
             if isinstance(step, HangUp) and step.after is not None:
+                leg.timed_steps.append(step)
                 self.sched.at(to_ms(step.after), COMMAND, self._caller_hangup, leg, step, owner=leg)
             else:
                 leg.script.append(step)
@@ -768,6 +769,8 @@ class Engine:
 
     def _caller_hangup(self, leg: Leg, step: Step) -> None:
         leg.inputs += 1
+        if step in leg.timed_steps:
+            leg.timed_steps.remove(step)
         self._note(leg, "hangs-up", f"caller ({step!r})")
         self._end_leg(leg, "hangup")
 

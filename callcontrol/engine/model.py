@@ -142,6 +142,7 @@ class Leg:
     epoch: int = 0
     waiting: int | None = None
     script: deque[Step] = field(default_factory=deque)
+    timed_steps: list[Step] = field(default_factory=list)
     destinations: dict[str, Destination] = field(default_factory=dict)
     activity: Any = None
     start_gather: tuple[Target, ...] | None = None

@@ -179,8 +179,9 @@ class LiveCall:
         self._drive(None)
         call = self._snapshot()
         COVERAGE.record(self.engine)
-        if self.leg.script:
-            steps = ", ".join(repr(s) for s in self.leg.script)
+        unused = [*self.leg.script, *self.leg.timed_steps]
+        if unused:
+            steps = ", ".join(repr(s) for s in unused)
             end = self.leg.end_ms or self.engine.now
             raise UnusedStepsError(
                 f"script steps never used: {steps}; the call ended at {end / 1000:g} s "

@@ -29,6 +29,7 @@ class RoutesApp:
     """Answers each path from ``routes``; unknown paths get 204. Records every request."""
 
     routes: dict[str, Reply]
+    default: Reply | None = None
     seen: list[Seen] = field(default_factory=list)
     closed: int = 0
 
@@ -47,7 +48,9 @@ class RoutesApp:
                 environ.get("HTTP_AUTHORIZATION"),
             )
         )
-        reply = self.routes.get(path)
+        reply = self.routes.get(path, self.default)
+        if path == "/status" and path not in self.routes:
+            reply = None
         if callable(reply) and not isinstance(reply, Response):
             reply = reply(event or query)
         status, data = 204, b""

@@ -43,7 +43,7 @@ def test_fresh_simulator_per_test(call_simulator):
 @pytest.fixture
 def project(pytester):
     pytester.makeconftest(APP)
-    pytester.makepyfile(test_ivr=TESTS)
+    pytester.makepyfile(test_my_ivr=TESTS)
     return pytester
 
 

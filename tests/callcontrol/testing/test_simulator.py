@@ -264,3 +264,9 @@ def test_assertion_failures_show_the_closest_candidate_and_transcript(menu_call)
         menu_call.assert_transferred_to("+15550001111", "answered")
     with pytest.raises(AssertionError, match="ended with 'hangup'"):
         menu_call.assert_ended("busy")
+
+
+def test_a_timed_hang_up_after_the_call_ended_is_unused():
+    app = RoutesApp({"/answer": xml('<Pause duration="2"/>')})
+    with pytest.raises(UnusedStepsError, match=r"hang_up\(after=10\); the call ended at 2 s"):
+        CallSimulator(app, base_url=BASE).inbound("/answer", script=[hang_up(after=10)])

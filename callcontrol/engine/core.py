@@ -780,6 +780,8 @@ class Engine:
         if isinstance(activity, GatherRun):
             self._gather_digit(leg, activity, digit)
         elif isinstance(activity, RecordRun):
+            if leg.start_gather is not None:  # only a Gather pauses StartGather (§3.2)
+                self._dtmf_event(leg, digit)
             self._record_digit(leg, activity, digit)
         elif leg.start_gather is not None:
             self._note(leg, "pressed", f"{digit} (StartGather)")

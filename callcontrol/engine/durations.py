@@ -36,7 +36,7 @@ class Durations:
         cached = _SPEECH.get(key)
         if cached is not None and cached[0] is verb:
             return cached[1], cached[2]
-        text = " ".join(verb.text.split())
+        text = " ".join(_spoken(verb).split())
         ms = self._speech_ms(verb, text)
         if len(_SPEECH) >= 1024:
             _SPEECH.clear()
@@ -52,6 +52,15 @@ class Durations:
         """The configured length of ``url`` (or of the URL as written), else the default."""
         seconds = self.audio.get(url, self.audio.get(verb.text.strip(), self.default_audio))
         return to_ms(seconds)
+
+
+def _spoken(node: Element) -> str:
+    """The text of ``node`` with SSML tags left out; a tag separates words (a <break/>
+    between two words is a pause, not a join)."""
+    parts = []
+    for item in node.content:
+        parts.append(item if isinstance(item, str) else f" {_spoken(item)} ")
+    return "".join(parts)
 
 
 def _break_ms(node: Element) -> int:

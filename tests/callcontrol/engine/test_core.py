@@ -546,3 +546,9 @@ def test_a_key_at_the_exact_timeout_counts():
     )
     assert app.events("gather")[0]["digits"] == "1"
     assert "digit-tie" in call.assumptions
+
+
+def test_start_gather_keeps_listening_during_a_record():
+    doc = xml('<StartGather dtmfUrl="/dtmf"/><Record maxDuration="5"/>')
+    _, app = run({"/answer": doc}, script=[leave_message(2)])
+    assert [e["digit"] for e in app.events("dtmf")] == ["#"]

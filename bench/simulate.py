@@ -15,6 +15,10 @@ from typing import Any
 import bxml
 from bench.results import Case, Target, check, new_case
 from bench.timing import Settings, interleaved
+from callcontrol.engine.model import CallbackRequest
+from callcontrol.engine.model import Target as CallbackTarget
+from callcontrol.testing import CallSimulator, SimulatedCall, press
+from callcontrol.testing.fetch import Router
 
 GOAL = 1.5
 
@@ -23,7 +27,7 @@ ROUTES = {
     "<SpeakSentence>Press 1 for sales, 2 for support.</SpeakSentence></Gather></Response>",
     "/one": '<Response><Gather gatherUrl="/two" maxDigits="4" terminatingDigits="#">'
     "<SpeakSentence>Enter your PIN, then pound.</SpeakSentence></Gather></Response>",
-    "/two": '<Response><SpeakSentence>Thank you.</SpeakSentence>'
+    "/two": "<Response><SpeakSentence>Thank you.</SpeakSentence>"
     '<Redirect redirectUrl="/three"/></Response>',
     "/three": '<Response><Gather gatherUrl="/four" maxDigits="1">'
     "<SpeakSentence>Press 3 to confirm.</SpeakSentence></Gather></Response>",
@@ -42,8 +46,6 @@ def ivr(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
 
 def simulated_call() -> Callable[[], object]:
     """One five-callback call through CallSimulator."""
-    from callcontrol.testing import CallSimulator, press
-
     sim = CallSimulator(ivr, base_url="https://ivr.test", username="u", password="p")
     script = [press("1"), press("1234#"), press("3")]
 
@@ -57,16 +59,13 @@ def simulated_call() -> Callable[[], object]:
 
 def floor_call() -> Callable[[], object]:
     """The same callbacks (captured from one simulated call) sent straight to the app."""
-    from callcontrol.testing.fetch import Router
-
-    sample: Any = simulated_call()()
-    requests = [cb for cb in sample.callbacks if cb.synchronous]
+    sample = simulated_call()()
+    assert isinstance(sample, SimulatedCall)
     router = Router(ivr, "https://ivr.test", True, 15.0)
-    from callcontrol.engine.model import CallbackRequest, Target
-
     prepared = [
-        CallbackRequest(i, "c", cb.event_type, cb.payload, Target(cb.url), True)
-        for i, cb in enumerate(requests)
+        CallbackRequest(i, "c", cb.event_type, cb.payload, CallbackTarget(cb.url), True)
+        for i, cb in enumerate(sample.callbacks)
+        if cb.synchronous
     ]
 
     def call() -> object:

@@ -25,22 +25,19 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import Bxml, BxmlError, Element, Response
 
-from . import payloads
-from .activities import GatherRun, RecordRun, TransferRun
+from . import background, caller, dialing, gather, media, payloads, record
+from .activities import RecordRun, TransferRun
 from .clock import COMMAND, INPUT, TIMER, Scheduler, to_ms
 from .durations import Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
-from .script import Answers, Busy, Destination, HangUp, LeaveMessage, Press, Step
+from .script import Answers, Busy, Destination, HangUp, Step
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
-DEFAULT_CALL_TIMEOUT = 30.0
-BUSY_AFTER_MS = 1000
 TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
 NOT_ANSWERING = frozenset(
     {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
 )
-UNSUPPORTED_AUDIO = (".ogg",)
 _CACHE_SIZE = 256
 # Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
 # the same URL differently, so never by URL). Documents are never changed once parsed.
@@ -146,10 +143,12 @@ class Engine:
         for step in script:
             if isinstance(step, HangUp) and step.after is not None:
                 leg.timed_steps.append(step)
-                self.sched.at(to_ms(step.after), COMMAND, self._caller_hangup, leg, step, owner=leg)
+                self.sched.at(
+                    to_ms(step.after), COMMAND, caller.caller_hangup, leg, step, owner=leg
+                )
             else:
                 leg.script.append(step)
-        self.sched.at(self.time_limit_ms, COMMAND, self._time_limit, leg, owner=leg)
+        self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
         first = Target(url, _method(method), credentials)
         fallback = Target(fallback_url, _method(method), credentials) if fallback_url else None
         if direction == "inbound":
@@ -183,17 +182,19 @@ class Engine:
         if callee is None or isinstance(callee, Answers):
             after = to_ms(callee.after) if isinstance(callee, Answers) else 0
             self.sched.at(
-                self.now + after, INPUT, self._outbound_answered, leg, first, fallback, owner=leg
+                self.now + after, INPUT, Engine._outbound_answered, leg, first, fallback, owner=leg
             )
             if isinstance(callee, Answers):
                 due = self.now + after + to_ms(callee.hangs_up_after)
-                self.sched.at(due, COMMAND, self._caller_hangup, leg, HangUp(), owner=leg)
+                self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
         elif isinstance(callee, Busy):
             self._assume(leg, "busy-timing")
-            self.sched.at(self.now + BUSY_AFTER_MS, INPUT, self._end_leg, leg, "busy", owner=leg)
+            self.sched.at(
+                self.now + dialing.BUSY_AFTER_MS, INPUT, Engine._end_leg, leg, "busy", owner=leg
+            )
         else:
-            due = self.now + to_ms(DEFAULT_CALL_TIMEOUT)
-            self.sched.at(due, INPUT, self._end_leg, leg, "timeout", owner=leg)
+            due = self.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
+            self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
 
     def _outbound_answered(self, leg: Leg, first: Target, fallback: Target | None) -> None:
         self._answer(leg)
@@ -226,7 +227,7 @@ class Engine:
                 not owner.up or (entry.epoch is not None and owner.epoch != entry.epoch)
             ):
                 continue
-            entry.action(*entry.args)
+            entry.action(self, *entry.args)
 
     def take(self) -> list[CallbackRequest]:
         """Remove and return the callbacks waiting to be sent, in order."""
@@ -445,10 +446,10 @@ class Engine:
         if leg.parent is not None:
             self._assume(leg, "hangup-in-bleg-reply", "end of the transferAnswer reply")
             leg.cursor = None
-            self._bridge(leg)
+            dialing.bridge(self, leg)
             return
         self._note(leg, "end-doc", "end of document: implicit Hangup")
-        self._hangup_verb(leg)
+        media.hangup_verb(self, leg)
 
     def _run_verb(self, leg: Leg, verb: Element, cursor: Cursor) -> None:
         name = verb.TAG
@@ -463,7 +464,7 @@ class Engine:
                 self._assume(leg, "inbound-answer", f"answered by <{name}>")
                 self._answer(leg)
         self._note(leg, "verb", lambda: _describe(verb))
-        runner = self._runners().get(name, Engine._verb_instant)
+        runner = _RUNNERS.get(name, media.verb_instant)
         runner(self, leg, verb)
         if self.stop_verb == name:
             self.stopped = True
@@ -509,555 +510,22 @@ class Engine:
 
     # -- simple verbs -------------------------------------------------------------------------
 
-    @staticmethod
-    def _runners() -> dict[str, Callable[[Engine, Leg, Any], None]]:
-        return _RUNNERS
-
-    def _verb_instant(self, leg: Leg, verb: Element) -> None:
-        """Tag and the verbs that only change background state take no time."""
-
     def _timed(self, leg: Leg, ms: int, media: bool = False) -> None:
         if media:
             self._assume_once(leg, "speech-rate", "durations of speech and audio")
         leg.activity = "timed"
-        self._listen_in_background(leg, ms)
-        self._after(leg, ms, self._finish_activity)
-
-    def _speak(self, leg: Leg, verb: bxml.SpeakSentence) -> None:
-        text, ms = self.durations.speech(verb)
-        self._hear(leg, text)
-        self._timed(leg, ms, media=True)
-
-    def _play(self, leg: Leg, verb: bxml.PlayAudio) -> None:
-        url = self._url(leg, verb.text.strip())
-        if urlsplit(url).path.lower().endswith(UNSUPPORTED_AUDIO):
-            self._assume(leg, "unsupported-audio", url)
-            self._end_leg(leg, "application-error", f"unsupported audio format: {url}")
-            return
-        self._hear(leg, f"[audio {url}]")
-        self._timed(leg, self.durations.audio_ms(verb, url), media=True)
-
-    def _hear(self, leg: Leg, text: str) -> None:
-        if leg.parent is None:
-            self.heard.append(text)
-
-    def _pause(self, leg: Leg, verb: bxml.Pause) -> None:
-        self._timed(leg, to_ms(verb.duration if verb.duration is not None else 1.0))
-
-    def _ring(self, leg: Leg, verb: bxml.Ring) -> None:
-        self._timed(leg, to_ms(verb.duration if verb.duration is not None else 5.0))
-
-    def _send_dtmf(self, leg: Leg, verb: bxml.SendDtmf) -> None:
-        from .durations import dtmf_ms
-
-        self._timed(leg, dtmf_ms(verb))
-
-    def _tag_verb(self, leg: Leg, verb: bxml.Tag) -> None:
-        self._set_tag(leg, verb.text)
-
-    def _hangup_verb(self, leg: Leg, verb: Element | None = None) -> None:
-        if leg.direction == "inbound" and leg.answer_ms is None and leg.parent is None:
-            self._assume(leg, "reject-cause")
-            self._end_leg(leg, "rejected")
-        else:
-            self._end_leg(leg, "hangup")
-
-    def _redirect(self, leg: Leg, verb: bxml.Redirect) -> None:
-        target, fallback = self._targets(leg, verb, "redirect")
-        assert target is not None
-        payload = payloads.leg_event("redirect", leg, self.start_time, self.now)
-        self._send(leg, "redirect", payload, target, fallback, synchronous=True)
-
-    def _hold(self, leg: Leg, verb: Element) -> None:
-        self._assume(leg, "conference-alone", f"<{verb.TAG}> holds the call")
-        leg.activity = "hold"
-
-    def _bridge_verb(self, leg: Leg, verb: bxml.Bridge) -> None:
-        self._assume(leg, "no-bridge-target", verb.text.strip())
-        target, fallback = self._targets(leg, verb, "bridge_complete")
-        if target is None:
-            return
-        payload = payloads.call_fields("bridgeComplete", leg, self.start_time, self.now)
-        payload["cause"] = "unknown"
-        payload["errorMessage"] = f"call {verb.text.strip()} is not part of this simulation"
-        self._send(leg, "bridgeComplete", payload, target, fallback, synchronous=True)
-
-    def _forward(self, leg: Leg, verb: bxml.Forward) -> None:
-        if leg.direction != "inbound" or leg.answer_ms is not None or leg.parent is not None:
-            self._assume(leg, "forward-answered")
-            self._end_leg(leg, "application-error", "<Forward> needs an unanswered inbound call")
-            return
-        leg.activity = "forward"
-        leg.cursor = None
-        number = str(verb.to)
-        timeout = to_ms(
-            verb.call_timeout if verb.call_timeout is not None else DEFAULT_CALL_TIMEOUT
-        )
-        self._ring_destination(leg, number, timeout, self._forward_outcome)
-
-    def _forward_outcome(self, leg: Leg, number: str, outcome: str, hangs_up_ms: int) -> None:
-        self.transfer_outcomes.append((number, outcome))
-        self._note(leg, "forward", f"{number} -> {outcome}")
-        if outcome == "answered":
-            self._answer(leg)
-            self.sched.at(self.now + hangs_up_ms, COMMAND, self._end_leg, leg, "hangup", owner=leg)
-        else:
-            self._end_leg(leg, "busy" if outcome == "busy" else "timeout")
-
-    def _ring_destination(
-        self, leg: Leg, number: str, timeout_ms: int, outcome: Callable[..., None]
-    ) -> None:
-        dest = self._destinations_of(leg).get(number)
-        if isinstance(dest, Answers) and to_ms(dest.after) < timeout_ms:
-            due, result, hang = to_ms(dest.after), "answered", to_ms(dest.hangs_up_after)
-        elif isinstance(dest, Busy):
-            self._assume(leg, "busy-timing", number)
-            due, result, hang = BUSY_AFTER_MS, "busy", 0
-        else:
-            if dest is None:
-                self._assume(leg, "busy-timing", f"{number} has no destination entry")
-            due, result, hang = timeout_ms, "no-answer", 0
-        self.sched.at(self.now + due, INPUT, outcome, leg, number, result, hang, owner=leg)
-
-    def _destinations_of(self, leg: Leg) -> dict[str, Destination]:
-        return (leg.parent or leg).destinations
+        caller.listen_in_background(self, leg, ms)
+        self._after(leg, ms, Engine._finish_activity)
 
     # -- background verbs ---------------------------------------------------------------------
 
-    def _start_gather(self, leg: Leg, verb: bxml.StartGather) -> None:
-        target = self._target(leg, verb, "dtmf_url", "dtmf_method")
-        leg.start_gather = (target,) if target is not None else ()
-
-    def _stop_gather(self, leg: Leg, verb: Element) -> None:
-        leg.start_gather = None
-
-    def _start_recording(self, leg: Leg, verb: bxml.StartRecording) -> None:
-        if leg.recording is not None:
-            self._note(leg, "ignored", "StartRecording while one runs (bxml-spec §3.2)")
-            return
-        leg.recording = {
-            "id": f"r-{self._uuid()}",
-            "start": self.now,
-            "target": self._target(
-                leg, verb, "recording_available_url", "recording_available_method"
-            ),
-            "file_format": verb.file_format or "wav",
-            "channels": 2 if verb.multi_channel else 1,
-        }
-
-    def _stop_recording(self, leg: Leg, verb: Element | None = None) -> None:
-        info = leg.recording
-        if info is None:
-            return
-        leg.recording = None
-        info["end"] = self.now
-        self._note(leg, "recording", f"{info['id']} stopped")
-        self._recording_available(leg, info)
-
-    def _recording_available(self, leg: Leg, info: dict[str, Any]) -> None:
-        target = info.get("target")
-        if target is None:
-            return
-        payload = payloads.recording("recordingAvailable", leg, self.start_time, self.now, info)
-        self._send(leg, "recordingAvailable", payload, target, synchronous=False)
-
-    def _stream(self, leg: Leg, verb: Element) -> None:
-        kind = "mediaStream" if verb.TAG == "StartStream" else "realTimeTranscription"
-        store = leg.streams if kind == "mediaStream" else leg.transcriptions
-        self._assume(leg, "stream-events")
-        name = verb.attributes.get("name") or f"s-{self._uuid()}"
-        url = "stream_event" if kind == "mediaStream" else "transcription_event"
-        target = self._target(leg, verb, f"{url}_url", f"{url}_method")
-        destination = verb.attributes.get("destination")
-        info = {
-            "id": f"s-{self._uuid()}",
-            "name": name,
-            "start": self.now,
-            "target": target,
-            "destination": destination,
-            "tracks": _tracks(verb.attributes.get("tracks")),
-            "kind": kind,
-        }
-        store[name] = info
-        if target is not None and (kind == "mediaStream" or destination):
-            self._send(
-                leg,
-                f"{kind}Started",
-                self._stream_payload(leg, info, "Started"),
-                target,
-                synchronous=False,
-            )
-
-    def _stop_stream(self, leg: Leg, verb: Element) -> None:
-        store = leg.streams if verb.TAG == "StopStream" else leg.transcriptions
-        name = verb.attributes.get("name")
-        names = [name] if name else list(store)
-        for key in names:
-            info = store.pop(key, None)
-            if info is not None:
-                self._stream_stopped(leg, info)
-
-    def _stream_stopped(self, leg: Leg, info: dict[str, Any]) -> None:
-        target = info["target"]
-        if target is None:
-            return
-        kind = info["kind"]
-        if kind == "mediaStream" or info["destination"]:
-            self._send(
-                leg,
-                f"{kind}Stopped",
-                self._stream_payload(leg, info, "Stopped"),
-                target,
-                synchronous=False,
-            )
-        if kind == "realTimeTranscription":
-            payload = self._stream_payload(leg, info, "Available")
-            self._send(leg, f"{kind}Available", payload, target, synchronous=False)
-
-    def _stream_payload(self, leg: Leg, info: dict[str, Any], what: str) -> dict[str, Any]:
-        kind = info["kind"]
-        payload = payloads.call_fields(f"{kind}{what}", leg, self.start_time, self.now)
-        inner: dict[str, Any] = {
-            "id": info["id"],
-            "name": info["name"],
-            "startTime": payloads.timestamp(self.start_time, info["start"]),
-            "tracks": info["tracks"],
-        }
-        if info["destination"]:
-            inner["destination"] = info["destination"]
-        if kind == "mediaStream":
-            inner["type"] = "WebSocket"
-        if what != "Started":
-            inner["duration"] = payloads.iso_duration(self.now - info["start"])
-        if what == "Stopped":
-            payload["cause"] = "closed"
-        if what == "Available":
-            inner["status"] = "available"
-            inner["completedTime"] = payloads.timestamp(self.start_time, self.now)
-        payload[kind] = inner
-        return payload
-
     # -- caller input -------------------------------------------------------------------------
-
-    def _take_step(self, leg: Leg, where: str) -> Step | None:
-        if not leg.script:
-            return None
-        step = leg.script.popleft()
-        self._note(leg, "step", f"{step!r} at {where}")
-        return step
-
-    def _listen_in_background(self, leg: Leg, ms: int) -> None:
-        if leg.start_gather is None or not leg.script:
-            return
-        step = self._take_step(leg, "StartGather")
-        if isinstance(step, Press):
-            gap = to_ms(self.durations.key_gap)
-            offset = to_ms(step.barge_in) if step.barge_in is not None else ms + gap
-            self._press(leg, step, self.now + offset)
-        elif isinstance(step, (HangUp, LeaveMessage)):
-            self._hang_up_at(leg, self.now + ms, step)
-
-    def _press(self, leg: Leg, step: Press, at: int) -> None:
-        self._assume_once(leg, "press-timing", "keys 0.3 s apart, after the prompt")
-        self.pressed.append(step.digits)
-        gap = to_ms(self.durations.key_gap)
-        for index, digit in enumerate(step.digits):
-            self.sched.at(at + index * gap, INPUT, self._on_digit, leg, digit, owner=leg)
-
-    def _hang_up_at(self, leg: Leg, at: int, step: Step) -> None:
-        self.sched.at(at, INPUT, self._caller_hangup, leg, step, owner=leg)
-
-    def _caller_hangup(self, leg: Leg, step: Step) -> None:
-        leg.inputs += 1
-        if step in leg.timed_steps:
-            leg.timed_steps.remove(step)
-        self._note(leg, "hangs-up", f"caller ({step!r})")
-        self._end_leg(leg, "hangup")
-
-    def _on_digit(self, leg: Leg, digit: str) -> None:
-        leg.inputs += 1
-        activity = leg.activity
-        if isinstance(activity, GatherRun):
-            self._gather_digit(leg, activity, digit)
-        elif isinstance(activity, RecordRun):
-            if leg.start_gather is not None:  # only a Gather pauses StartGather (§3.2)
-                self._dtmf_event(leg, digit)
-            self._record_digit(leg, activity, digit)
-        elif leg.start_gather is not None:
-            self._note(leg, "pressed", f"{digit} (StartGather)")
-            self._dtmf_event(leg, digit)
-        else:
-            self._assume(leg, "digits-unheard", f"key {digit} discarded")
-
-    def _dtmf_event(self, leg: Leg, digit: str) -> None:
-        for target in leg.start_gather or ():
-            payload = payloads.leg_event("dtmf", leg, self.start_time, self.now, digit=digit)
-            self._send(leg, "dtmf", payload, target, synchronous=False)
 
     # -- Gather (bxml-spec §4.6) -----------------------------------------------------------------
 
-    def _gather(self, leg: Leg, verb: bxml.Gather) -> None:
-        cursor = leg.cursor
-        assert cursor is not None
-        ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
-        prompts = [(self._prompt_ms(leg, p), p) for p in verb.children]
-        if prompts:
-            self._assume_once(leg, "speech-rate", "durations of speech and audio")
-        run = GatherRun(verb, prompts, f"{cursor.source} Gather[{ordinal}]")
-        leg.activity = run
-        self._gather_step(leg, run, sum(ms for ms, _ in prompts))
-        self._gather_prompt(leg, run)
-
-    def _prompt_ms(self, leg: Leg, prompt: Element) -> int:
-        if isinstance(prompt, bxml.SpeakSentence):
-            return self.durations.speech_ms(prompt)
-        assert isinstance(prompt, bxml.PlayAudio)
-        return self.durations.audio_ms(prompt, self._url(leg, prompt.text.strip()))
-
-    def _gather_step(self, leg: Leg, run: GatherRun, prompt_ms: int) -> None:
-        step = self._take_step(leg, run.site)
-        if isinstance(step, Press):
-            gap = to_ms(self.durations.key_gap)
-            offset = to_ms(step.barge_in) if step.barge_in is not None else prompt_ms + gap
-            self._press(leg, step, self.now + offset)
-        elif isinstance(step, HangUp):
-            self._hang_up_at(leg, self.now + prompt_ms, step)
-        elif isinstance(step, LeaveMessage):
-            self._note(leg, "speaks", f"{step.seconds} s into a Gather (no keys)")
-            if step.then == "hang_up":
-                self._hang_up_at(leg, self.now + prompt_ms + to_ms(step.seconds), step)
-
-    def _gather_prompt(self, leg: Leg, run: GatherRun) -> None:
-        if run.index < len(run.prompts):
-            ms, prompt = run.prompts[run.index]
-            if isinstance(prompt, bxml.SpeakSentence):
-                text = self.durations.speech(prompt)[0]
-            else:
-                text = f"[audio {self._url(leg, prompt.text.strip())}]"
-            self._hear(leg, text)
-            self._note(leg, "prompt", text)
-            self._after(leg, ms, self._gather_prompt_end, run)
-            return
-        run.phase = "wait"
-        first = run.verb.first_digit_timeout
-        run.deadline = self.now + to_ms(first if first is not None else 5.0)
-        self._after(leg, run.deadline - self.now, self._gather_timeout, run)
-
-    def _gather_prompt_end(self, leg: Leg, run: GatherRun) -> None:
-        run.index += 1
-        self._gather_prompt(leg, run)
-
-    def _gather_timeout(self, leg: Leg, run: GatherRun) -> None:
-        if not run.digits and run.round < (run.verb.repeat_count or 1) and run.prompts:
-            run.round += 1
-            run.index = 0
-            run.phase = "prompt"
-            self._note(leg, "repeat", f"prompt {run.round} of {run.verb.repeat_count}")
-            self._gather_prompt(leg, run)
-            return
-        self._gather_end(leg, run, "")
-
-    def _gather_digit(self, leg: Leg, run: GatherRun, digit: str) -> None:
-        if run.phase == "prompt":
-            self._note(leg, "barge-in", "first key interrupts the prompt")
-        elif run.deadline == self.now:
-            self._assume(leg, "digit-tie", f"key {digit} at the timeout counts")
-        run.phase = "digits"
-        leg.epoch += 1
-        self._note(leg, "pressed", digit)
-        terminating = run.verb.terminating_digits or ""
-        if digit in terminating:
-            self._gather_end(leg, run, digit)
-            return
-        run.digits += digit
-        if len(run.digits) >= (run.verb.max_digits or 50):
-            self._gather_end(leg, run, "")
-            return
-        inter = run.verb.inter_digit_timeout
-        run.deadline = self.now + to_ms(inter if inter is not None else 5.0)
-        self._after(leg, run.deadline - self.now, self._gather_end, run, "")
-
-    def _gather_end(self, leg: Leg, run: GatherRun, terminator: str) -> None:
-        leg.activity = None
-        leg.epoch += 1
-        outcome = run.digits or ("terminated" if terminator else "timeout")
-        self.gather_outcomes.append((run.site, outcome))
-        self._note(leg, "gathered", f"digits={run.digits!r} terminatingDigit={terminator!r}")
-        target, fallback = self._targets(leg, run.verb, "gather")
-        if target is None:
-            self._advance(leg)
-            return
-        payload = payloads.leg_event(
-            "gather",
-            leg,
-            self.start_time,
-            self.now,
-            digits=run.digits,
-            terminatingDigit=terminator,
-        )
-        self._send(leg, "gather", payload, target, fallback, synchronous=True)
-
     # -- Record (bxml-spec §4.12) ---------------------------------------------------------------
 
-    def _record(self, leg: Leg, verb: bxml.Record) -> None:
-        info: dict[str, Any] = {
-            "id": f"r-{self._uuid()}",
-            "start": self.now,
-            "file_format": verb.file_format or "wav",
-            "channels": 1,
-            "target": self._target(
-                leg, verb, "recording_available_url", "recording_available_method"
-            ),
-        }
-        run = RecordRun(verb, info)
-        leg.activity = run
-        self._note(leg, "recording", info["id"])
-        max_ms = to_ms(verb.max_duration if verb.max_duration is not None else 60)
-        self._after(leg, max_ms, self._record_end, run, "maxDuration")
-        speech_end = self._record_step(leg, run)
-        silence = verb.silence_timeout or 0
-        if silence > 0 and speech_end is not None:
-            self._after(
-                leg, speech_end - self.now + to_ms(silence), self._record_end, run, "silenceTimeout"
-            )
-
-    def _record_step(self, leg: Leg, run: RecordRun) -> int | None:
-        """Schedule the caller's part; return when silence starts (None: it never does)."""
-        step = self._take_step(leg, "Record")
-        terminating = run.verb.terminating_digits
-        terminating = "#" if terminating is None else terminating
-        if isinstance(step, LeaveMessage):
-            end = self.now + to_ms(step.seconds)
-            self._note(leg, "speaks", f"{step.seconds:g} s")
-            if step.then == "hang_up":
-                self._hang_up_at(leg, end, step)
-                return None
-            if step.then == "press" and terminating:
-                self.pressed.append(terminating[0])
-                self.sched.at(end, INPUT, self._on_digit, leg, terminating[0], owner=leg)
-                return None
-            return end
-        if isinstance(step, Press):
-            at = self.now + (to_ms(step.barge_in) if step.barge_in is not None else 0)
-            self._press(leg, step, at)
-            return self.now
-        if isinstance(step, HangUp):
-            self._hang_up_at(leg, self.now, step)
-            return None
-        return self.now
-
-    def _record_digit(self, leg: Leg, run: RecordRun, digit: str) -> None:
-        terminating = run.verb.terminating_digits
-        if digit in ("#" if terminating is None else terminating):
-            self._note(leg, "pressed", f"{digit} ends the recording")
-            self._record_end(leg, run, "terminatingDigit")
-        else:
-            self._note(leg, "pressed", f"{digit} (recorded, not a terminating digit)")
-
-    def _record_end(self, leg: Leg, run: RecordRun, reason: str) -> None:
-        leg.activity = None
-        leg.epoch += 1
-        run.info["end"] = self.now
-        self._note(leg, "recorded", f"{run.info['id']} ends by {reason}")
-        target, fallback = self._targets(leg, run.verb, "record_complete")
-        if target is not None:
-            payload = payloads.recording("recordComplete", leg, self.start_time, self.now, run.info)
-            self._send(leg, "recordComplete", payload, target, fallback, synchronous=True)
-            self._recording_available(leg, run.info)
-            return
-        self._recording_available(leg, run.info)
-        self._advance(leg)
-
     # -- Transfer (bxml-spec §4.27, §3.1) --------------------------------------------------------
-
-    def _transfer(self, leg: Leg, verb: bxml.Transfer) -> None:
-        run = TransferRun(verb, leg.cursor.base_url if leg.cursor else "")
-        leg.activity = run
-        timeout = to_ms(
-            verb.call_timeout if verb.call_timeout is not None else DEFAULT_CALL_TIMEOUT
-        )
-        children = verb.children
-        caller_id = verb.transfer_caller_id or (leg.from_ if leg.direction == "inbound" else leg.to)
-        for index, child in enumerate(children):
-            label = "B" if len(children) == 1 else f"B{index + 1}"
-            number = child.text.strip()  # type: ignore[attr-defined]
-            b_leg = self._new_leg(label, "outbound", caller_id, number)
-            b_leg.parent = leg
-            b_leg.transfer_caller_id = caller_id
-            b_leg.transfer_to = number
-            b_leg.tag = leg.tag
-            b_leg.transfer = child
-            b_leg.base_url = run.base_url
-            child_tag = child.attributes.get("tag")
-            if isinstance(child_tag, str):
-                b_leg.tag = child_tag.strip() or None
-            run.b_legs.append((b_leg, child))
-            self._note(b_leg, "dial", f"{number} (Transfer, callTimeout {timeout / 1000:g} s)")
-            self._ring_destination(b_leg, number, timeout, self._b_outcome)
-        self._listen_in_background(leg, 0)
-
-    def _b_outcome(self, b_leg: Leg, number: str, outcome: str, hangs_up_ms: int) -> None:
-        a_leg = b_leg.parent
-        assert a_leg is not None
-        run = a_leg.activity
-        if not isinstance(run, TransferRun) or run.winner is not None:
-            self._end_leg(b_leg, "cancel")
-            return
-        self.transfer_outcomes.append((number, outcome))
-        self._note(b_leg, "dial", f"{number} -> {outcome}")
-        if outcome != "answered":
-            self._end_leg(b_leg, "busy" if outcome == "busy" else "timeout")
-            return
-        run.winner = b_leg
-        self._answer(b_leg)
-        for other, _ in run.b_legs:
-            if other is not b_leg and other.up:
-                self._end_leg(other, "cancel")
-        self.sched.at(self.now + hangs_up_ms, COMMAND, self._callee_hangup, b_leg, owner=b_leg)
-        target, fallback = self._targets(b_leg, b_leg.transfer, "transfer_answer")
-        if target is None:
-            b_leg.cursor = None
-            self._bridge(b_leg)
-            return
-        payload = payloads.transfer_answer(b_leg, self.start_time, self.now)
-        self._send(b_leg, "transferAnswer", payload, target, fallback, synchronous=True)
-
-    def _callee_hangup(self, b_leg: Leg) -> None:
-        self._note(b_leg, "hangs-up", "called party")
-        self._end_leg(b_leg, "hangup")
-
-    def _bridge(self, b_leg: Leg) -> None:
-        b_leg.activity = "bridged"
-        self._note(b_leg, "bridged", f"with {b_leg.parent.label if b_leg.parent else '?'}")
-
-    def _b_leg_ended(self, b_leg: Leg) -> None:
-        a_leg = b_leg.parent
-        assert a_leg is not None
-        run = a_leg.activity
-        if not a_leg.up or not isinstance(run, TransferRun):
-            return
-        if run.winner is not None and b_leg is not run.winner:
-            return
-        if run.winner is None and any(b.up for b, _ in run.b_legs):
-            return
-        if run.winner is None:
-            self._assume(a_leg, "transfer-failure-cause")
-        self._transfer_complete(a_leg, run, b_leg)
-
-    def _transfer_complete(self, a_leg: Leg, run: TransferRun, b_leg: Leg) -> None:
-        a_leg.activity = None
-        a_leg.epoch += 1
-        cause = b_leg.cause or "hangup"
-        if run.winner is None and cause == "cancel":
-            cause = "timeout"
-        target, fallback = self._targets(a_leg, run.verb, "transfer_complete")
-        if target is None:
-            self._advance(a_leg)
-            return
-        payload = payloads.transfer_complete(
-            a_leg, b_leg, self.start_time, self.now, cause, b_leg.error_message
-        )
-        self._send(a_leg, "transferComplete", payload, target, fallback, synchronous=True)
 
     # -- ending --------------------------------------------------------------------------------
 
@@ -1069,7 +537,7 @@ class Engine:
         leg.epoch += 1
         if isinstance(activity, RecordRun):
             activity.info["end"] = self.now
-            self._recording_available(leg, activity.info)
+            record.recording_available(self, leg, activity.info)
         elif isinstance(activity, TransferRun):
             self._assume(leg, "interrupt-transfer")
             for b_leg, _ in activity.b_legs:
@@ -1094,33 +562,22 @@ class Engine:
         self._note(leg, "end", cause + (f": {error}" if error else ""))
         if isinstance(activity, RecordRun):
             activity.info["end"] = self.now
-            self._recording_available(leg, activity.info)
+            record.recording_available(self, leg, activity.info)
         if isinstance(activity, TransferRun):
             for b_leg, _ in activity.b_legs:
                 self._end_leg(b_leg, "hangup")
-        self._stop_recording(leg)
+        record.stop_recording(self, leg)
         for store in (leg.streams, leg.transcriptions):
             for info in list(store.values()):
-                self._stream_stopped(leg, info)
+                background.stream_stopped(self, leg, info)
             store.clear()
         if leg.parent is None:
             if leg.disconnect is not None:
                 payload = payloads.disconnect(leg, self.start_time, self.now)
                 self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
             return
-        self._b_disconnect(leg)
-        self._b_leg_ended(leg)
-
-    def _b_disconnect(self, b_leg: Leg) -> None:
-        a_leg = b_leg.parent
-        assert a_leg is not None
-        child = b_leg.transfer
-        if child is None:
-            return
-        target = self._target(b_leg, child, "transfer_disconnect_url", "transfer_disconnect_method")
-        if target is not None:
-            payload = payloads.transfer_disconnect(b_leg, self.start_time, self.now)
-            self._send(b_leg, "transferDisconnect", payload, target, synchronous=False)
+        dialing.b_disconnect(self, leg)
+        dialing.b_leg_ended(self, leg)
 
 
 def _path(url: str) -> str:
@@ -1151,12 +608,6 @@ def _replace(request: CallbackRequest, new_id: int, target: Target, again: bool)
     )
 
 
-def _tracks(value: object) -> list[str]:
-    if value == "both":
-        return ["inbound", "outbound"]
-    return [str(value or "inbound")]
-
-
 def _describe(verb: Element) -> str:
     if isinstance(verb, bxml.SpeakSentence):
         return f'SpeakSentence "{" ".join(verb.text.split())}"'
@@ -1175,27 +626,29 @@ def _fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None
 
 
 _RUNNERS: dict[str, Callable[[Engine, Leg, Any], None]] = {
-    "SpeakSentence": Engine._speak,
-    "PlayAudio": Engine._play,
-    "Pause": Engine._pause,
-    "Ring": Engine._ring,
-    "SendDtmf": Engine._send_dtmf,
-    "Tag": Engine._tag_verb,
-    "Hangup": Engine._hangup_verb,
-    "Redirect": Engine._redirect,
-    "Gather": Engine._gather,
-    "Record": Engine._record,
-    "Transfer": Engine._transfer,
-    "Forward": Engine._forward,
-    "Bridge": Engine._bridge_verb,
-    "Conference": Engine._hold,
-    "Connect": Engine._hold,
-    "StartGather": Engine._start_gather,
-    "StopGather": Engine._stop_gather,
-    "StartRecording": Engine._start_recording,
-    "StopRecording": Engine._stop_recording,
-    "StartStream": Engine._stream,
-    "StopStream": Engine._stop_stream,
-    "StartTranscription": Engine._stream,
-    "StopTranscription": Engine._stop_stream,
+    "SpeakSentence": media.speak,
+    "PlayAudio": media.play,
+    "Pause": media.pause,
+    "Ring": media.ring,
+    "SendDtmf": media.send_dtmf,
+    "Tag": media.tag_verb,
+    "Hangup": media.hangup_verb,
+    "Redirect": media.redirect,
+    "Conference": media.hold,
+    "Connect": media.hold,
+    "Gather": gather.gather,
+    "Record": record.record,
+    "StartRecording": record.start_recording,
+    "StopRecording": record.stop_recording,
+    "PauseRecording": record.pause_recording,
+    "ResumeRecording": record.pause_recording,
+    "Transfer": dialing.transfer,
+    "Forward": dialing.forward,
+    "Bridge": dialing.bridge_verb,
+    "StartGather": background.start_gather,
+    "StopGather": background.stop_gather,
+    "StartStream": background.stream,
+    "StopStream": background.stop_stream,
+    "StartTranscription": background.stream,
+    "StopTranscription": background.stop_stream,
 }

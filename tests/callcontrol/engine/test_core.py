@@ -552,3 +552,18 @@ def test_start_gather_keeps_listening_during_a_record():
     doc = xml('<StartGather dtmfUrl="/dtmf"/><Record maxDuration="5"/>')
     _, app = run({"/answer": doc}, script=[leave_message(2)])
     assert [e["digit"] for e in app.events("dtmf")] == ["#"]
+
+
+def test_duplicate_stream_names_and_a_fifth_track_are_rejected():
+    start = '<StartStream name="{}" tracks="both" destination="wss://x.test" streamEventUrl="/s"/>'
+    doc = xml(start.format("a") + start.format("a") + start.format("b") + start.format("c"))
+    _, app = run({"/answer": doc})
+    events = [(s.event["eventType"], s.event.get("cause")) for s in app.seen if s.path == "/s"]
+    assert events[:4] == [
+        ("mediaStreamStarted", None),
+        ("mediaStreamRejected", "duplicate"),
+        ("mediaStreamStarted", None),
+        ("mediaStreamRejected", "track-limit"),
+    ]
+    rejected = app.events("mediaStreamRejected")[0]
+    assert rejected["originalMediaStream"]["name"] == "a"

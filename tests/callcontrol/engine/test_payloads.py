@@ -70,6 +70,7 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "/bridge": xml('<Bridge bridgeCompleteUrl="/streams">c-x</Bridge>'),
             "/streams": xml(
                 '<StartStream name="a" destination="wss://s.test" streamEventUrl="/se"/>'
+                '<StartStream name="a" destination="wss://s.test" streamEventUrl="/se"/>'
                 '<StartTranscription name="b" destination="wss://s.test" transcriptionEventUrl="/te"/>'
                 '<Pause duration="1"/>'
             ),
@@ -111,6 +112,7 @@ def test_the_flows_cover_every_event_the_engine_sends():
     assert EVENT_TYPES >= {
         *SCHEMAS,
         "mediaStreamStarted",
+        "mediaStreamRejected",
         "mediaStreamStopped",
         "realTimeTranscriptionStarted",
         "realTimeTranscriptionStopped",

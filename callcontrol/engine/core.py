@@ -44,6 +44,8 @@ _CACHE_SIZE = 256
 _DOCUMENTS: dict[bytes, Response | Bxml] = {}
 _JOINED: dict[tuple[str, str], str] = {}
 _PATHS: dict[str, str] = {}
+# Callback targets of the (shared, never changed) verbs, keyed by verb identity.
+_TARGETS: dict[tuple[int, str, str], tuple[Element, tuple[Target | None, Target | None]]] = {}
 
 
 class Engine:
@@ -99,6 +101,11 @@ class Engine:
 
     def _note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
         self._notes.append((self.sched.now, leg.label if leg is not None else "-", kind, detail))
+
+    @property
+    def notes(self) -> list[tuple[int, str, str, str | Callable[[], str]]]:
+        """A copy of the transcript as raw tuples, rendered later by :class:`TranscriptEntry`."""
+        return list(self._notes)
 
     @property
     def transcript(self) -> list[TranscriptEntry]:
@@ -494,14 +501,22 @@ class Engine:
         return Target(self._url(leg, url), _method(attrs.get(method_attr) or "POST"), creds)
 
     def _targets(self, leg: Leg, verb: Element, stem: str) -> tuple[Target | None, Target | None]:
+        key = (id(verb), stem, leg.base_url)
+        cached = _TARGETS.get(key)
+        if cached is not None and cached[0] is verb:
+            return cached[1]
         primary = self._target(leg, verb, f"{stem}_url", f"{stem}_method")
         fallback = self._target(
             leg, verb, f"{stem}_fallback_url", f"{stem}_fallback_method", fallback=True
         )
+        if len(_TARGETS) >= 4 * _CACHE_SIZE:
+            _TARGETS.clear()
+        _TARGETS[key] = (verb, (primary, fallback))
         return primary, fallback
 
     def _after(self, leg: Leg, ms: int, action: Callable[..., None], *args: Any) -> None:
-        self.sched.at(self.now + ms, TIMER, action, leg, *args, owner=leg, epoch=leg.epoch)
+        sched = self.sched
+        sched.at(sched.now + ms, TIMER, action, leg, *args, owner=leg, epoch=leg.epoch)
 
     def _finish_activity(self, leg: Leg) -> None:
         leg.activity = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import sys
@@ -145,11 +146,11 @@ class Router:
         return FetchResult(reply.status_code, reply.content)
 
 
-def _environ(url: str, request: CallbackRequest, body: bytes) -> dict[str, Any]:
+@functools.lru_cache(maxsize=1024)
+def _url_environ(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     https = parts.scheme == "https"
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.target.method,
+    return {
         "SCRIPT_NAME": "",
         "PATH_INFO": unquote(parts.path) or "/",
         "QUERY_STRING": parts.query,
@@ -161,13 +162,22 @@ def _environ(url: str, request: CallbackRequest, body: bytes) -> dict[str, Any]:
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": parts.scheme or "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(body)) if body else "",
     }
+
+
+def _environ(url: str, request: CallbackRequest, body: bytes) -> dict[str, Any]:
+    environ = dict(_url_environ(url))
+    environ.update(
+        {
+            "REQUEST_METHOD": request.target.method,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)) if body else "",
+        }
+    )
     if body:
         environ["CONTENT_TYPE"] = "application/json"
     auth = basic_auth(request.target.credentials)

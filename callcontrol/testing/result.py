@@ -41,9 +41,14 @@ class SimulatedCall:
     disconnect_cause: str | None = None
     error: str | None = None
     duration: float = 0.0
-    transcript: list[TranscriptEntry] = field(default_factory=list)
+    notes: list[tuple[int, str, str, Any]] = field(default_factory=list, repr=False)
     transfers: list[tuple[str, str]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def transcript(self) -> list[TranscriptEntry]:
+        """The call's story, one entry per event (virtual time, leg, kind, detail)."""
+        return [TranscriptEntry(*note) for note in self.notes]
 
     def __str__(self) -> str:
         return "\n".join(entry.render() for entry in self.transcript)
@@ -131,15 +136,16 @@ class SimulatedCall:
         elif kind in ("heard", "fetch"):
             lines.append("nothing of that kind happened")
         lines.append("transcript:")
-        lines.extend("  " + entry.render() for entry in self._around(kind))
+        lines.extend("  " + entry.render() for entry in self._around(kind, self.transcript))
         raise AssertionError("\n".join(lines))
 
-    def _around(self, kind: str) -> list[TranscriptEntry]:
-        hits = [i for i, e in enumerate(self.transcript) if e.kind.startswith(kind[:5])]
-        if not hits or len(self.transcript) <= 3 * _CONTEXT:
-            return self.transcript[: 3 * _CONTEXT * 2]
+    @staticmethod
+    def _around(kind: str, entries: list[TranscriptEntry]) -> list[TranscriptEntry]:
+        hits = [i for i, e in enumerate(entries) if e.kind.startswith(kind[:5])]
+        if not hits or len(entries) <= 3 * _CONTEXT:
+            return entries[: 3 * _CONTEXT * 2]
         start = max(0, hits[0] - _CONTEXT)
-        return self.transcript[start : hits[-1] + _CONTEXT]
+        return entries[start : hits[-1] + _CONTEXT]
 
 
 class UnusedStepsError(AssertionError):

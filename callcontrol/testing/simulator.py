@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -127,7 +128,12 @@ class CallSimulator:
         return LiveCall(self, engine, leg)
 
     def _absolute(self, url: str) -> str:
-        return urljoin(self.base_url + "/", url)
+        return _join(self.base_url + "/", url)
+
+
+@functools.lru_cache(maxsize=1024)
+def _join(base: str, url: str) -> str:
+    return urljoin(base, url)
 
 
 class LiveCall:
@@ -230,7 +236,7 @@ class LiveCall:
         call.error = leg.error_message
         end = leg.end_ms if leg.end_ms is not None else engine.now
         call.duration = (end - leg.start_ms) / 1000
-        call.transcript = list(engine.transcript)
+        call.notes = engine.notes
         call.transfers = list(engine.transfer_outcomes)
         call.assumptions = sorted(set(engine.assumptions_used))
         return call

@@ -33,17 +33,17 @@ def stream(engine: Engine, leg: Leg, verb: Element) -> None:
     kind = "mediaStream" if verb.TAG == "StartStream" else "realTimeTranscription"
     store = leg.streams if kind == "mediaStream" else leg.transcriptions
     engine._assume(leg, "stream-events")
-    name = verb.attributes.get("name") or f"s-{engine._uuid()}"
+    name = getattr(verb, "name", None) or f"s-{engine._uuid()}"
     url = "stream_event" if kind == "mediaStream" else "transcription_event"
     target = engine._target(leg, verb, f"{url}_url", f"{url}_method")
-    destination = verb.attributes.get("destination")
+    destination = getattr(verb, "destination", None)
     info = {
         "id": f"s-{engine._uuid()}",
         "name": name,
         "start": engine.now,
         "target": target,
         "destination": destination,
-        "tracks": _tracks(verb.attributes.get("tracks")),
+        "tracks": _tracks(getattr(verb, "tracks", None)),
         "kind": kind,
     }
     problem = _rejection(store, info)
@@ -83,7 +83,7 @@ def _rejection(store: dict[str, dict[str, Any]], info: dict[str, Any]) -> tuple[
 def stop_stream(engine: Engine, leg: Leg, verb: Element) -> None:
     """StopStream / StopTranscription: stop by name (all transcriptions without one)."""
     store = leg.streams if verb.TAG == "StopStream" else leg.transcriptions
-    name = verb.attributes.get("name")
+    name = getattr(verb, "name", None)
     names = [name] if name else list(store)
     for key in names:
         info = store.pop(key, None)

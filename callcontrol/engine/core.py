@@ -461,12 +461,12 @@ class Engine:
     def _run_verb(self, leg: Leg, verb: Element, cursor: Cursor) -> None:
         name = verb.TAG
         self.verbs_run.append((leg.label, name, cursor.source))
-        tag = verb.attributes.get("tag")
+        tag = getattr(verb, "tag", None)
         if isinstance(tag, str):
             self._set_tag(leg, tag)
         if leg.direction == "inbound" and leg.answer_ms is None and leg.parent is None:
             if name not in NOT_ANSWERING or (
-                name == "Ring" and verb.attributes.get("answer_call") is not False
+                name == "Ring" and getattr(verb, "answer_call", None) is not False
             ):
                 self._assume(leg, "inbound-answer", f"answered by <{name}>")
                 self._answer(leg)
@@ -491,14 +491,14 @@ class Engine:
     def _target(
         self, leg: Leg, verb: Element, url_attr: str, method_attr: str, *, fallback: bool = False
     ) -> Target | None:
-        attrs = verb.attributes
-        url = attrs.get(url_attr)
+        url = getattr(verb, url_attr, None)
         if not url:
             return None
-        user = attrs.get("fallback_username" if fallback else "username")
-        password = attrs.get("fallback_password" if fallback else "password")
+        user = getattr(verb, "fallback_username" if fallback else "username", None)
+        password = getattr(verb, "fallback_password" if fallback else "password", None)
         creds = Credentials(user, password or "") if user else None
-        return Target(self._url(leg, url), _method(attrs.get(method_attr) or "POST"), creds)
+        method = getattr(verb, method_attr, None) or "POST"
+        return Target(self._url(leg, url), _method(method), creds)
 
     def _targets(self, leg: Leg, verb: Element, stem: str) -> tuple[Target | None, Target | None]:
         key = (id(verb), stem, leg.base_url)

@@ -95,7 +95,7 @@ def transfer(engine: Engine, leg: Leg, verb: bxml.Transfer) -> None:
         b_leg.tag = leg.tag
         b_leg.transfer = child
         b_leg.base_url = run.base_url
-        child_tag = child.attributes.get("tag")
+        child_tag = getattr(child, "tag", None)
         if isinstance(child_tag, str):
             b_leg.tag = child_tag.strip() or None
         run.b_legs.append((b_leg, child))

@@ -79,9 +79,12 @@ def floor_call() -> Callable[[], object]:
 def simulate_case(settings: Settings) -> tuple[Case, list[Target]]:
     """Calls per second of the simulator beside the floor."""
     case = new_case("simulate", "simulated five-callback IVR calls, in-process", "calls/s")
-    contenders = {"CallSimulator": simulated_call(), "floor (app + bxml.parse)": floor_call()}
+    contenders = {
+        "callcontrol.testing.CallSimulator": simulated_call(),
+        "callcontrol floor (app + bxml.parse)": floor_call(),
+    }
     measurement = interleaved(contenders, settings)
-    ours = "CallSimulator"
+    ours = "callcontrol.testing.CallSimulator"
     for name in measurement.times:
         case["rows"].append(
             {
@@ -90,11 +93,15 @@ def simulate_case(settings: Settings) -> tuple[Case, list[Target]]:
                 "relative": measurement.ratio(ours, name),
             }
         )
-    ratio = measurement.ratio(ours, "floor (app + bxml.parse)")
+    ratio = measurement.ratio(ours, "callcontrol floor (app + bxml.parse)")
     case["notes"].append(
         "A call: initiate, three Gathers with scripted keys, a Redirect and a Hangup (five "
         "synchronous callbacks). The floor sends the same five callbacks to the same app and "
         "parses every reply; the simulator caches parsed replies by their bytes."
     )
     target = check(f"simulated call ≤ {GOAL}× the floor", "<=", GOAL, ratio)
+    target["note"] = (
+        "the engine's own Python work per call (about 19 scheduler entries, 7 verb runs, "
+        "35 transcript notes, 5 payloads); its profile is flat, no function above 4%."
+    )
     return case, [target]

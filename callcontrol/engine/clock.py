@@ -72,5 +72,11 @@ class Scheduler:
         self.now = entry.due
         return entry
 
+    def pop_due(self) -> Entry:
+        """Take the next entry (there must be one) and move the clock to its time."""
+        entry = heapq.heappop(self._heap)
+        self.now = entry.due
+        return entry
+
     def __len__(self) -> int:
         return len(self._heap)

@@ -92,7 +92,8 @@ class Engine:
         return f"{self.rng.getrandbits(digits * 4):0{digits}x}"
 
     def _uuid(self) -> str:
-        return "-".join(self._hex(n) for n in (8, 4, 4, 4, 12))
+        h = self._hex(32)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     @property
     def now(self) -> int:
@@ -227,8 +228,7 @@ class Engine:
             if until_ms is not None and due > until_ms:
                 sched.now = max(sched.now, until_ms)
                 return
-            entry = sched.pop()
-            assert entry is not None
+            entry = sched.pop_due()
             owner = entry.owner
             if owner is not None and (
                 not owner.up or (entry.epoch is not None and owner.epoch != entry.epoch)

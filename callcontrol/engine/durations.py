@@ -26,6 +26,17 @@ class Durations:
     default_audio: float = 3.0
     key_gap: float = 0.3
 
+    def __post_init__(self) -> None:
+        for name in ("per_word", "min_speech", "default_audio", "key_gap"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"Durations.{name} must be 0 seconds or more, not {value!r}")
+        for url, seconds in self.audio.items():
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                raise ValueError(
+                    f"Durations.audio[{url!r}] must be 0 seconds or more, not {seconds!r}"
+                )
+
     def speech_ms(self, verb: SpeakSentence) -> int:
         """Words at ``per_word`` seconds each (at least ``min_speech``) plus SSML breaks."""
         return self.speech(verb)[1]

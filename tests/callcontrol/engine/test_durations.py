@@ -40,3 +40,16 @@ def test_audio_length_comes_from_the_map_else_the_default():
 )
 def test_send_dtmf_timing(digits, kwargs, ms):
     assert dtmf_ms(SendDtmf(digits, **kwargs)) == ms
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"per_word": -1}, r"Durations.per_word must be 0 seconds or more, not -1"),
+        ({"key_gap": "fast"}, r"Durations.key_gap must be 0 seconds or more, not 'fast'"),
+        ({"audio": {"/a.wav": -2}}, r"Durations.audio\['/a.wav'\] must be 0 seconds or more"),
+    ],
+)
+def test_bad_durations_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Durations(**kwargs)

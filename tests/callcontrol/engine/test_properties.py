@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bxml import Response
 from bxml.strategies import documents
+from callcontrol import parse_event
 from callcontrol.testing import (
     CallSimulator,
     UnusedStepsError,
@@ -136,3 +137,24 @@ def test_engine_source_never_reads_the_wall_clock():
     pattern = re.compile(r"\btime\.time|\.now\(|utcnow|date\.today|perf_counter|monotonic")
     offenders = [p.name for p in root.glob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+@settings(max_examples=25)
+@given(documents(root=Response, max_verbs=5), st.lists(steps, max_size=4), destinations)
+def test_wire_urls_and_leg_invariants(doc, script, dests):
+    """engine-design §d 9-12: absolute URLs, one transferDisconnect per B-leg, one
+    recordingAvailable per recording, payloads that parse back unchanged."""
+    call = simulate(doc, script, dests)
+    per_b_leg: dict[str, int] = {}
+    per_recording: dict[str, int] = {}
+    for cb in call.callbacks:
+        assert cb.url.startswith(("https://", "http://")), cb.url
+        event = parse_event(cb.payload)
+        assert event.to_dict() == cb.payload and not event.extra
+        if cb.event_type == "transferDisconnect":
+            per_b_leg[cb.payload["callId"]] = per_b_leg.get(cb.payload["callId"], 0) + 1
+        if cb.event_type == "recordingAvailable":
+            rid = cb.payload["recordingId"]
+            per_recording[rid] = per_recording.get(rid, 0) + 1
+    assert set(per_b_leg.values()) <= {1}
+    assert set(per_recording.values()) <= {1}

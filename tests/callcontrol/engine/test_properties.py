@@ -56,11 +56,16 @@ destinations = st.dictionaries(
 
 def simulate(doc, script=(), dests=None):
     """Serve ``doc`` for the first callback and an empty reply (a hangup) for every other."""
+    return simulate_sequence([doc], script, dests)
+
+
+def simulate_sequence(docs, script=(), dests=None):
+    """Serve ``docs`` in turn to the callbacks (async ones included), then empty replies."""
     served = []
 
     def first_only(event):
         served.append(event)
-        return doc if len(served) == 1 else (200, b"")
+        return docs[len(served) - 1] if len(served) <= len(docs) else (200, b"")
 
     app = RoutesApp({}, default=first_only)
     sim = CallSimulator(app, base_url=BASE, username="u", password="p")
@@ -158,3 +163,16 @@ def test_wire_urls_and_leg_invariants(doc, script, dests):
             per_recording[rid] = per_recording.get(rid, 0) + 1
     assert set(per_b_leg.values()) <= {1}
     assert set(per_recording.values()) <= {1}
+
+
+@settings(max_examples=20)
+@given(
+    st.lists(documents(root=Response, max_verbs=3), min_size=1, max_size=4),
+    st.lists(steps, max_size=4),
+    destinations,
+)
+def test_multi_document_flows_end_and_repeat(docs, script, dests):
+    first = simulate_sequence(docs, script, dests)
+    again = simulate_sequence(docs, script, dests)
+    assert first.state == "disconnected"
+    assert str(first) == str(again)

@@ -80,6 +80,7 @@ class Engine:
         self.gather_outcomes: list[tuple[str, str]] = []
         self.transfer_outcomes: list[tuple[str, str]] = []
         self.served: list[tuple[str, str]] = []
+        self.called: list[str] = []
         self._served_docs: list[tuple[str, Element]] = []
         self.assumptions_used: list[str] = []
         self.stop_verb: str | None = None
@@ -328,6 +329,7 @@ class Engine:
         return self._next_request
 
     def _queue(self, request: CallbackRequest) -> None:
+        self.called.append(request.target.url)
         self.outbox.append(request)
 
     def _send(

@@ -33,7 +33,7 @@ class Coverage:
             return
         for url, event in engine.served:
             self.served[(_path(url), event)] += 1
-            self.fetched.add(url)
+        self.fetched.update(engine.called)
         for _, name, _ in engine.verbs_run:
             self.verbs[name] += 1
         for site, outcome in engine.gather_outcomes:
@@ -42,9 +42,6 @@ class Coverage:
             self.transfers[number][outcome] += 1
         for url, where in engine.mentioned.items():
             self.mentioned.setdefault(url, where)
-        for entry in engine.transcript:
-            if entry.kind == "callback":
-                self.fetched.add(entry.detail.split(" ")[2])
 
     def never_fetched(self) -> list[str]:
         """Callback URLs that appeared in served BXML but were never called."""

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from ..engine import Durations
 from .coverage import COVERAGE, Coverage
 from .fetch import AppError
 from .result import Callback, SimulatedCall, UnusedStepsError
@@ -23,6 +24,7 @@ __all__ = [
     "CallSimulator",
     "Callback",
     "Coverage",
+    "Durations",
     "LiveCall",
     "SimulatedCall",
     "UnusedStepsError",

@@ -270,3 +270,15 @@ def test_a_timed_hang_up_after_the_call_ended_is_unused():
     app = RoutesApp({"/answer": xml('<Pause duration="2"/>')})
     with pytest.raises(UnusedStepsError, match=r"hang_up\(after=10\); the call ended at 2 s"):
         CallSimulator(app, base_url=BASE).inbound("/answer", script=[hang_up(after=10)])
+
+
+def test_durations_change_how_long_verbs_take():
+    from callcontrol.testing import Durations
+
+    app = RoutesApp(
+        {"/answer": xml("<SpeakSentence>a b</SpeakSentence><PlayAudio>/x.wav</PlayAudio>")}
+    )
+    sim = CallSimulator(
+        app, base_url=BASE, durations=Durations(per_word=1.0, audio={"/x.wav": 0.5})
+    )
+    assert sim.inbound("/answer").duration == 2.5

@@ -8,7 +8,7 @@ transcript entries). The simulator (:mod:`callcontrol.testing`) and other driver
 from __future__ import annotations
 
 from .assumptions import ASSUMPTIONS, Assumption
-from .core import Engine
+from .core import CallStateConflict, Engine
 from .durations import Durations
 from .model import CallbackRequest, Credentials, FetchResult, Leg, Target, TranscriptEntry
 from .payloads import EPOCH
@@ -29,6 +29,7 @@ __all__ = [
     "Answers",
     "Assumption",
     "Busy",
+    "CallStateConflict",
     "CallbackRequest",
     "Credentials",
     "Destination",

@@ -48,6 +48,10 @@ _PATHS: dict[str, str] = {}
 _TARGETS: dict[tuple[int, str, str], tuple[Element, tuple[Target | None, Target | None]]] = {}
 
 
+class CallStateConflict(ValueError):
+    """The call cannot be modified in its current state (the API's 409, voice-api §6.2)."""
+
+
 class Engine:
     """One simulated call (its A-leg and any Transfer B-legs) on its own virtual clock."""
 
@@ -284,19 +288,31 @@ class Engine:
         credentials: Credentials | None = None,
         fallback_url: str | None = None,
         fallback_credentials: Credentials | None = None,
-        state: str | None = None,
+        state: str = "active",
+        tag: str | None = None,
     ) -> None:
-        """updateCall: ``state='completed'`` hangs up; a ``redirect_url`` interrupts the running
-        verb, drops the rest of the document and fetches a new one (bxml-spec §3.1)."""
-        if not leg.up:
-            raise ValueError(f"call {leg.id} has ended; it cannot be updated")
+        """updateCall (voice-api §6): ``state='completed'`` hangs up an answered call, cancels
+        an unanswered outbound one and rejects an unanswered inbound one; ``state='active'``
+        with a ``redirect_url`` interrupts the running verb, drops the rest of the document and
+        fetches a new one (bxml-spec §3.1). ``tag`` sets (``""`` clears) the sticky tag.
+
+        :raises CallStateConflict: the call has ended, or is not answered yet for a redirect.
+        """
+        if state not in ("active", "completed"):
+            raise ValueError(f"updateCall state must be 'active' or 'completed', not {state!r}")
         if state == "completed":
+            if redirect_url is not None or tag is not None:
+                raise ValueError("updateCall with state='completed' takes no redirect_url or tag")
+            self._modifiable(leg, answered=False)
             self._note(leg, "api", "updateCall state=completed")
-            self._end_leg(leg, "hangup")
+            self._end_leg(leg, self._completed_cause(leg))
             return
         if redirect_url is None:
-            raise ValueError("updateCall needs redirect_url or state='completed'")
+            raise ValueError("updateCall with state='active' needs a redirect_url")
+        self._modifiable(leg, answered=True)
         self._note(leg, "api", f"updateCall redirect {redirect_url}")
+        if tag is not None:
+            self._set_tag(leg, tag)
         self._interrupt(leg)
         target = Target(redirect_url, _method(method), credentials)
         fallback = (
@@ -306,9 +322,11 @@ class Engine:
         self._send(leg, "redirect", payload, target, fallback, synchronous=True)
 
     def update_call_bxml(self, leg: Leg, document: Bxml | str | bytes) -> None:
-        """updateCallBxml: interrupt the running verb and run ``document`` instead."""
-        if not leg.up:
-            raise ValueError(f"call {leg.id} has ended; it cannot be updated")
+        """updateCallBxml (voice-api §7): interrupt the running verb and run ``document``.
+
+        :raises CallStateConflict: the call has ended or is not answered yet.
+        """
+        self._modifiable(leg, answered=True)
         doc = bxml.parse(document) if isinstance(document, (str, bytes)) else document
         if not isinstance(doc, Bxml):
             raise ValueError(f"updateCallBxml needs a <Bxml> document, not <{type(doc).__name__}>")
@@ -317,6 +335,16 @@ class Engine:
         self._assume(leg, "put-relative-urls", leg.base_url)
         self._install(leg, doc, leg.base_url)
         self._advance(leg)
+
+    def _modifiable(self, leg: Leg, *, answered: bool) -> None:
+        if not leg.up or (answered and leg.answer_ms is None):
+            raise CallStateConflict(f"Call [{leg.id}] cannot be modified in its current state")
+
+    @staticmethod
+    def _completed_cause(leg: Leg) -> str:
+        if leg.answer_ms is not None:
+            return "hangup"
+        return "rejected" if leg.direction == "inbound" else "cancel"
 
     def hang_up(self, leg: Leg) -> None:
         """updateCall with state=completed."""

@@ -165,13 +165,29 @@ class LiveCall:
         self.engine.update_call_bxml(self.leg, document)
         self._drive(self.engine.now)
 
-    def redirect(self, url: str, *, method: str = "POST") -> None:
-        """updateCall with a redirectUrl (relative to the simulator's base URL)."""
+    def redirect(
+        self,
+        url: str,
+        *,
+        method: str = "POST",
+        username: str | None = None,
+        password: str | None = None,
+        tag: str | None = None,
+    ) -> None:
+        """updateCall with a redirectUrl (relative to the simulator's base URL).
+
+        The ``redirect`` callback carries ``username``/``password`` when given, else the
+        simulator's credentials; ``tag`` sets (``""`` clears) the call's tag first.
+        """
+        credentials = self._sim.credentials
+        if username is not None:
+            credentials = Credentials(username, password or "")
         self.engine.update_call(
             self.leg,
             redirect_url=self._sim._absolute(url),
             method=method,
-            credentials=self._sim.credentials,
+            credentials=credentials,
+            tag=tag,
         )
         self._drive(self.engine.now)
 

@@ -131,6 +131,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "Tests need an end; real calls are bounded by account limits that are not documented.",
     ),
     Assumption(
+        "interrupt-wins",
+        "An updateCall or updateCallBxml that arrives while a synchronous callback is in "
+        "flight wins: the callback's reply is ignored when it comes back.",
+        "The docs say an update interrupts what runs, not what happens to a pending fetch.",
+    ),
+    Assumption(
         "interrupt-transfer",
         "updateCall or updateCallBxml during a Transfer hangs up every B-leg first.",
         "The docs do not say what happens to a bridged B-leg when the A-leg is redirected.",

@@ -257,6 +257,8 @@ class Engine:
         leg = self.legs[request.leg_id]
         if not leg.up or leg.waiting != request.id:
             self._note(leg, "stale", f"{request.event_type} reply ignored (call moved on)")
+            if leg.up:
+                self._assume(leg, "interrupt-wins")
             return
         if result.error is not None or result.status is None or not 200 <= result.status < 300:
             self._fetch_failed(leg, request, result)

@@ -53,6 +53,7 @@ def test_an_interrupt_while_a_fetch_is_in_flight_makes_its_reply_stale():
     engine.run()
     assert engine.heard == ["from the API"]
     assert [e.kind for e in engine.transcript].count("stale") == 1
+    assert "interrupt-wins" in engine.assumptions_used
 
 
 def test_async_callbacks_are_retried_once_after_a_connection_error():

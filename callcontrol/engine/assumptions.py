@@ -7,6 +7,7 @@ a test, so the two never drift.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -171,5 +172,10 @@ def render_markdown() -> str:
         "|---|---|---|",
     ]
     for item in ASSUMPTIONS:
-        lines.append(f"| `{item.id}` | {item.rule} | {item.why} |")
+        lines.append(f"| `{item.id}` | {_code(item.rule)} | {_code(item.why)} |")
     return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    """Markdown with XML tags such as <Response/> shown as code, not read as HTML."""
+    return re.sub(r"(<[^<>]+>)", r"`\1`", text)

@@ -224,7 +224,11 @@ class Engine:
 
     def run(self, until_ms: int | None = None) -> None:
         """Process scheduled entries until a callback waits in the outbox, a stop point is
-        reached, virtual time would pass ``until_ms``, or nothing is left."""
+        reached, virtual time would pass ``until_ms``, or nothing is left.
+
+        Entries hold plain functions (verb runners, timers) called as ``action(engine, *args)``;
+        one whose leg has ended, or whose epoch has moved on, is dropped.
+        """
         sched = self.sched
         while not self.outbox and not self.stopped:
             due = sched.peek()

@@ -8,7 +8,9 @@ URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,11 +37,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="fail the run when IVR coverage is below N percent",
     )
+    group.addoption(
+        "--ivr-coverage-json",
+        default=None,
+        metavar="PATH",
+        help="also write the IVR coverage data to PATH as JSON",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Switch the session-wide recorder on when asked for."""
-    if config.getoption("ivr_coverage") or config.getoption("ivr_coverage_fail_under") is not None:
+    wanted = (
+        config.getoption("ivr_coverage")
+        or config.getoption("ivr_coverage_fail_under") is not None
+        or config.getoption("ivr_coverage_json") is not None
+    )
+    if wanted:
         COVERAGE.reset()
         COVERAGE.enabled = True
 
@@ -59,6 +72,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("IVR coverage")
     for line in COVERAGE.report():
         terminalreporter.write_line(line)
+    path = config.getoption("ivr_coverage_json")
+    if path is not None:
+        Path(path).write_text(json.dumps(COVERAGE.to_json(), indent=2) + "\n", encoding="utf-8")
+        terminalreporter.write_line(f"IVR coverage data written to {path}")
     limit = config.getoption("ivr_coverage_fail_under")
     if limit is not None and COVERAGE.percent() < limit:
         terminalreporter.write_line(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytest_plugins = ["pytester"]
 
 APP = """
+import json
+
 import pytest
 from bxml import Gather, Hangup, PhoneNumber, Response, SpeakSentence, Transfer
 
@@ -76,3 +80,12 @@ def test_missing_bxml_app_is_explained(pytester):
     pytester.makepyfile("def test_x(call_simulator):\n    pass\n")
     result = pytester.runpytest("-p", "callcontrol.testing.plugin")
     result.stdout.fnmatch_lines(["*call_simulator needs a fixture named bxml_app*"])
+
+
+def test_coverage_json(project):
+    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage-json=cov.json")
+    result.assert_outcomes(passed=2)
+    data = json.loads((project.path / "cov.json").read_text())
+    assert data["gathers"] == {"/answer Gather[1]": {"1": 1}}
+    assert data["transfers"] == {"+15550001111": {"busy": 1}}
+    assert 0 < data["percent"] < 100

@@ -425,6 +425,10 @@ class Engine:
         if not body.strip():
             self._assume(leg, "empty-reply", f"{request.event_type} reply had no body")
             return Response()
+        if len(body) > bxml.MAX_DOCUMENT_BYTES:
+            limit = bxml.MAX_DOCUMENT_BYTES
+            self._invalid(leg, request, f"the reply is {len(body)} bytes; at most {limit} (§1)")
+            return None
         try:
             doc = _DOCUMENTS.get(body)
             if doc is None:

@@ -567,3 +567,10 @@ def test_duplicate_stream_names_and_a_fifth_track_are_rejected():
     ]
     rejected = app.events("mediaStreamRejected")[0]
     assert rejected["originalMediaStream"]["name"] == "a"
+
+
+def test_a_reply_over_64_kb_is_invalid_bxml():
+    big = xml("<SpeakSentence>" + "word " * 14000 + "</SpeakSentence>")
+    call, _ = run({"/answer": big})
+    call.assert_ended("invalid-bxml")
+    assert "at most 65536" in call.error

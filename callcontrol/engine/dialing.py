@@ -176,8 +176,6 @@ def _transfer_complete(engine: Engine, a_leg: Leg, run: TransferRun, b_leg: Leg)
 
 def b_disconnect(engine: Engine, b_leg: Leg) -> None:
     """Send ``transferDisconnect`` for an ended B-leg when its URL was set."""
-    a_leg = b_leg.parent
-    assert a_leg is not None
     child = b_leg.transfer
     if child is None:
         return

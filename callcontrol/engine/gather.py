@@ -39,18 +39,18 @@ def _prompt_ms(engine: Engine, leg: Leg, prompt: Element) -> int:
     return engine.durations.audio_ms(prompt, engine._url(leg, prompt.text.strip()))
 
 
-def _gather_step(engine: Engine, leg: Leg, run: GatherRun, _prompt_ms: int) -> None:
+def _gather_step(engine: Engine, leg: Leg, run: GatherRun, prompt_total: int) -> None:
     step = caller.take_step(engine, leg, run.site)
     if isinstance(step, Press):
         gap = to_ms(engine.durations.key_gap)
-        offset = to_ms(step.barge_in) if step.barge_in is not None else _prompt_ms + gap
+        offset = to_ms(step.barge_in) if step.barge_in is not None else prompt_total + gap
         caller.press(engine, leg, step, engine.now + offset)
     elif isinstance(step, HangUp):
-        caller.hang_up_at(engine, leg, engine.now + _prompt_ms, step)
+        caller.hang_up_at(engine, leg, engine.now + prompt_total, step)
     elif isinstance(step, LeaveMessage):
         engine._note(leg, "speaks", f"{step.seconds} s into a Gather (no keys)")
         if step.then == "hang_up":
-            caller.hang_up_at(engine, leg, engine.now + _prompt_ms + to_ms(step.seconds), step)
+            caller.hang_up_at(engine, leg, engine.now + prompt_total + to_ms(step.seconds), step)
 
 
 def _gather_prompt(engine: Engine, leg: Leg, run: GatherRun) -> None:

@@ -1,0 +1,49 @@
+"""The call engine: a pure core that runs BXML like Bandwidth does, in virtual time.
+
+No HTTP, no threads, no wall clock: inputs go in (call start, callback results, caller
+keys, API commands) and effects come out (:class:`CallbackRequest` values to send and
+transcript entries). The simulator (:mod:`callcontrol.testing`) and other drivers run it.
+"""
+
+from __future__ import annotations
+
+from .assumptions import ASSUMPTIONS, Assumption
+from .core import CallStateConflict, Engine
+from .durations import Durations
+from .model import CallbackRequest, Credentials, FetchResult, Leg, Target, TranscriptEntry
+from .payloads import EPOCH
+from .script import (
+    Answers,
+    Busy,
+    Destination,
+    HangUp,
+    LeaveMessage,
+    NoAnswer,
+    Press,
+    Silence,
+    Step,
+)
+
+__all__ = [
+    "ASSUMPTIONS",
+    "Answers",
+    "Assumption",
+    "Busy",
+    "CallStateConflict",
+    "CallbackRequest",
+    "Credentials",
+    "Destination",
+    "Durations",
+    "EPOCH",
+    "Engine",
+    "FetchResult",
+    "HangUp",
+    "LeaveMessage",
+    "Leg",
+    "NoAnswer",
+    "Press",
+    "Silence",
+    "Step",
+    "Target",
+    "TranscriptEntry",
+]

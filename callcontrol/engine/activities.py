@@ -1,0 +1,42 @@
+"""State of the blocking verbs that wait for time or input: Gather, Record and Transfer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bxml import Element, Gather, Record, Transfer
+
+from .model import Leg
+
+
+@dataclass
+class GatherRun:
+    """A running Gather: its prompts (ms, verb), position, round and the digits so far."""
+
+    verb: Gather
+    prompts: list[tuple[int, Any]]
+    site: str
+    index: int = 0
+    round: int = 1
+    digits: str = ""
+    phase: str = "prompt"
+    deadline: int = -1
+
+
+@dataclass
+class RecordRun:
+    """A running Record and the recording it makes."""
+
+    verb: Record
+    info: dict[str, Any]
+
+
+@dataclass
+class TransferRun:
+    """A running Transfer: its B-legs with their destination elements, and the winner."""
+
+    verb: Transfer
+    base_url: str
+    b_legs: list[tuple[Leg, Element]] = field(default_factory=list)
+    winner: Leg | None = None

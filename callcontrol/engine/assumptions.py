@@ -1,0 +1,181 @@
+"""The engine's assumption register: behaviour it picks where Bandwidth's docs are silent.
+
+Each entry has an id (written into the transcript whenever it applies), the rule the engine
+follows, and why. ``docs/engine-assumptions.md`` is generated from this list and checked by
+a test, so the two never drift.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One documented guess: ``id``, the ``rule`` the engine follows and ``why``."""
+
+    id: str
+    rule: str
+    why: str
+
+
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    Assumption(
+        "fetch-latency",
+        "The app answers every callback in zero virtual time.",
+        "Network and app latency are not documented; zero keeps transcripts exact.",
+    ),
+    Assumption(
+        "empty-reply",
+        "A 2xx reply with an empty body to a synchronous callback is an empty <Response/>, "
+        "so the call hangs up.",
+        "The docs only describe replies that carry BXML (voice-api §9.1).",
+    ),
+    Assumption(
+        "bxml-root-reply",
+        "A callback reply whose root is <Bxml> instead of <Response> is invalid BXML.",
+        "Every synchronous reply is a <Response> (bxml-spec §1.1); <Bxml> is for PUT .../bxml.",
+    ),
+    Assumption(
+        "fallback-status",
+        "Any non-2xx status, a connection error or an unreachable URL counts as 'failed to "
+        "respond' and moves a synchronous callback to its fallback URL, once.",
+        "voice-api §11: which statuses trigger the fallback is not specified.",
+    ),
+    Assumption(
+        "inbound-answer",
+        "An inbound call is answered when the first verb other than Tag, Hangup, Forward, "
+        "Redirect, StartGather, StopGather or Ring answerCall=false starts.",
+        "The docs say when Ring answers (bxml-spec §4.14) but not when other verbs do.",
+    ),
+    Assumption(
+        "reject-cause",
+        "<Hangup> (or the end of the document) on an unanswered inbound call ends it with "
+        "cause 'rejected'.",
+        "bxml-spec §4.7 says the call is rejected; the disconnect cause is not documented.",
+    ),
+    Assumption(
+        "press-timing",
+        "A scripted press starts 0.3 s after the prompt has finished (or barge_in seconds "
+        "into it) and keys follow 0.3 s apart.",
+        "Human key timing is not part of the platform; a fixed gap keeps runs repeatable.",
+    ),
+    Assumption(
+        "digit-tie",
+        "A key arriving at the same virtual millisecond as a timeout counts.",
+        "Caller input is ordered before verb timers at equal times (engine-design §b.2).",
+    ),
+    Assumption(
+        "digits-unheard",
+        "Keys pressed while neither Gather, Record nor StartGather listens are discarded.",
+        "Nothing in the docs receives them.",
+    ),
+    Assumption(
+        "speech-rate",
+        "SpeakSentence takes 0.4 s per word (at least 0.5 s) plus its SSML <break> times; "
+        "PlayAudio takes the configured seconds for its URL, else 3 s.",
+        "Real durations depend on the TTS voice and the file; tests need fixed values.",
+    ),
+    Assumption(
+        "unsupported-audio",
+        "PlayAudio of a URL ending in .ogg ends the call with cause 'application-error'.",
+        "bxml-spec §4.11 gives .ogg as unsupported; other unknown extensions play as WAV.",
+    ),
+    Assumption(
+        "busy-timing",
+        "A busy destination reports busy 1 s after it is dialled; a destination with no "
+        "entry never answers and times out after callTimeout.",
+        "Ringing times are not documented.",
+    ),
+    Assumption(
+        "transfer-failure-cause",
+        "When every Transfer destination fails, transferComplete carries the cause of the "
+        "destination that failed last.",
+        "voice-api §9.4 says it refers to 'one of them' without saying which.",
+    ),
+    Assumption(
+        "forward-answered",
+        "<Forward> on a call that is already answered (or outbound) ends it with cause "
+        "'application-error'.",
+        "bxml-spec §4.5 allows Forward only on an unanswered inbound call.",
+    ),
+    Assumption(
+        "no-bridge-target",
+        "<Bridge> fails (bridgeComplete cause 'unknown', or the next verb without a URL) "
+        "because the simulation holds no other call to bridge with.",
+        "A single simulated call has no target; the failure case is documented in §4.1.",
+    ),
+    Assumption(
+        "conference-alone",
+        "<Conference> and <Connect> hold the call (no conference or connect events are sent) "
+        "until it is hung up or interrupted.",
+        "A single call in a conference hears nothing; Connect events are not documented.",
+    ),
+    Assumption(
+        "stream-events",
+        "StartStream sends mediaStreamStarted, StopStream or the end of the call sends "
+        "mediaStreamStopped (cause 'closed'); StartTranscription sends "
+        "realTimeTranscriptionStarted and Stopped when destination and URL are set, and "
+        "Available at the end when the URL is set. No websocket is opened.",
+        "The simulation has no media; only the callbacks of bxml-spec §5 are modelled.",
+    ),
+    Assumption(
+        "loop-limit",
+        "A call that fetches more than 50 documents without virtual time passing or caller "
+        "input ends with cause 'error' and an error naming the URLs of the loop.",
+        "Bandwidth would loop until something breaks; a test must end.",
+    ),
+    Assumption(
+        "time-limit",
+        "A simulated call still up after 4 hours of virtual time is hung up (cause 'error').",
+        "Tests need an end; real calls are bounded by account limits that are not documented.",
+    ),
+    Assumption(
+        "interrupt-wins",
+        "An updateCall or updateCallBxml that arrives while a synchronous callback is in "
+        "flight wins: the callback's reply is ignored when it comes back.",
+        "The docs say an update interrupts what runs, not what happens to a pending fetch.",
+    ),
+    Assumption(
+        "interrupt-transfer",
+        "updateCall or updateCallBxml during a Transfer hangs up every B-leg first.",
+        "The docs do not say what happens to a bridged B-leg when the A-leg is redirected.",
+    ),
+    Assumption(
+        "put-relative-urls",
+        "Relative URLs in a document installed with updateCallBxml resolve against the URL "
+        "of the last document the call fetched.",
+        "The docs resolve relative URLs against the URL that served the BXML; a PUT has none.",
+    ),
+    Assumption(
+        "hangup-in-bleg-reply",
+        "The end of a transferAnswer reply bridges the legs; a Hangup in it ends the B-leg "
+        "and the Transfer goes on as if it had hung up.",
+        "bxml-spec §4.10: 'the bridge happens after it finishes'.",
+    ),
+)
+
+BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}
+
+
+def render_markdown() -> str:
+    """The register as the Markdown page ``docs/engine-assumptions.md``."""
+    lines = [
+        "# Call engine: assumption register",
+        "",
+        "Where Bandwidth's documentation is silent the call engine picks a behaviour. Each",
+        "choice has an id that the simulator writes into a call's transcript whenever it",
+        "applies. This page is generated from `callcontrol/engine/assumptions.py`.",
+        "",
+        "| id | rule | why |",
+        "|---|---|---|",
+    ]
+    for item in ASSUMPTIONS:
+        lines.append(f"| `{item.id}` | {_code(item.rule)} | {_code(item.why)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    """Markdown with XML tags such as <Response/> shown as code, not read as HTML."""
+    return re.sub(r"(<[^<>]+>)", r"`\1`", text)

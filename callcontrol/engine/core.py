@@ -1,0 +1,709 @@
+"""The call engine: runs BXML the way Bandwidth does, on a virtual clock, without I/O.
+
+Inputs go in through methods (:meth:`Engine.start_call`, :meth:`Engine.fetch_done`,
+:meth:`Engine.update_call`, ...); effects come out as :class:`CallbackRequest` values in
+:attr:`Engine.outbox` and as :attr:`Engine.transcript` entries. A driver loops::
+
+    engine.run()                      # until a callback must be sent, or nothing is left
+    for request in engine.take():     # send it; report synchronous results back
+        engine.fetch_done(request, result)
+
+Semantics follow reference/bxml-spec.md §3 and §5 and voice-api.md §9; where they are
+silent the engine follows an entry of :mod:`callcontrol.engine.assumptions` and writes its
+id into the transcript.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import bxml
+from bxml import Bxml, BxmlError, Element, Response
+
+from . import background, caller, dialing, gather, media, payloads, record
+from .activities import RecordRun, TransferRun
+from .clock import COMMAND, INPUT, TIMER, Scheduler, to_ms
+from .durations import Durations
+from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
+from .script import Answers, Busy, Destination, HangUp, Step
+
+LOOP_LIMIT = 50
+TIME_LIMIT_MS = 4 * 3600 * 1000
+TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
+NOT_ANSWERING = frozenset(
+    {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
+)
+_CACHE_SIZE = 256
+# Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
+# the same URL differently, so never by URL). Documents are never changed once parsed.
+_DOCUMENTS: dict[bytes, Response | Bxml] = {}
+_JOINED: dict[tuple[str, str], str] = {}
+_PATHS: dict[str, str] = {}
+# Callback targets of the (shared, never changed) verbs, keyed by verb identity.
+_TARGETS: dict[tuple[int, str, str], tuple[Element, tuple[Target | None, Target | None]]] = {}
+
+
+class CallStateConflict(ValueError):
+    """The call cannot be modified in its current state (the API's 409, voice-api §6.2)."""
+
+
+class Engine:
+    """One simulated call (its A-leg and any Transfer B-legs) on its own virtual clock."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        start_time: datetime = payloads.EPOCH,
+        durations: Durations | None = None,
+        account_id: str = "9900000",
+        application_id: str | None = None,
+        loop_limit: int = LOOP_LIMIT,
+        time_limit: float = TIME_LIMIT_MS / 1000,
+    ) -> None:
+        self.sched = Scheduler()
+        self.rng = random.Random(seed)
+        self.start_time = start_time
+        self.durations = durations or Durations()
+        self.account_id = account_id
+        self.application_id = application_id or self._uuid()
+        self.loop_limit = loop_limit
+        self.time_limit_ms = to_ms(time_limit)
+        self.legs: dict[str, Leg] = {}
+        self.a_leg: Leg | None = None
+        self.outbox: deque[CallbackRequest] = deque()
+        self._notes: list[tuple[int, str, str, str | Callable[[], str]]] = []
+        self.heard: list[str] = []
+        self.pressed: list[str] = []
+        self.verbs_run: list[tuple[str, str, str]] = []
+        self.gather_outcomes: list[tuple[str, str]] = []
+        self.transfer_outcomes: list[tuple[str, str]] = []
+        self.served: list[tuple[str, str]] = []
+        self.called: list[str] = []
+        self._served_docs: list[tuple[str, Element]] = []
+        self.assumptions_used: list[str] = []
+        self.stop_verb: str | None = None
+        self.stopped = False
+        self._next_request = 0
+
+    # -- ids and time -----------------------------------------------------------------------
+
+    def _hex(self, digits: int) -> str:
+        return f"{self.rng.getrandbits(digits * 4):0{digits}x}"
+
+    def _uuid(self) -> str:
+        h = self._hex(32)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    @property
+    def now(self) -> int:
+        """The virtual time in milliseconds."""
+        return self.sched.now
+
+    def _note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
+        self._notes.append((self.sched.now, leg.label if leg is not None else "-", kind, detail))
+
+    @property
+    def notes(self) -> list[tuple[int, str, str, str | Callable[[], str]]]:
+        """A copy of the transcript as raw tuples, rendered later by :class:`TranscriptEntry`."""
+        return list(self._notes)
+
+    @property
+    def transcript(self) -> list[TranscriptEntry]:
+        """The call's story so far, one entry per event, in order."""
+        return [TranscriptEntry(*note) for note in self._notes]
+
+    def _assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+        if assumption not in self.assumptions_used:
+            self._assume(leg, assumption, detail)
+
+    def _assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+        self.assumptions_used.append(assumption)
+        self._note(leg, "assume", f"[{assumption}] {detail}".rstrip())
+
+    # -- starting a call --------------------------------------------------------------------
+
+    def start_call(
+        self,
+        direction: str,
+        url: str,
+        *,
+        from_: str,
+        to: str,
+        credentials: Credentials | None = None,
+        method: str = "POST",
+        fallback_url: str | None = None,
+        disconnect_url: str | None = None,
+        disconnect_method: str = "POST",
+        script: Iterable[Step] = (),
+        destinations: dict[str, Destination] | None = None,
+    ) -> Leg:
+        """Create the A-leg; inbound sends ``initiate`` at once, outbound ``answer`` when the
+        called number answers (at once unless ``destinations`` has an entry for it)."""
+        if direction not in ("inbound", "outbound"):
+            raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}")
+        leg = self._new_leg("A", direction, from_, to)
+        leg.credentials = credentials
+        if disconnect_url is not None:
+            leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
+        leg.destinations = dict(destinations or {})
+        self.a_leg = leg
+        for step in script:
+            if isinstance(step, HangUp) and step.after is not None:
+                leg.timed_steps.append(step)
+                self.sched.at(
+                    to_ms(step.after), COMMAND, caller.caller_hangup, leg, step, owner=leg
+                )
+            else:
+                leg.script.append(step)
+        self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
+        first = Target(url, _method(method), credentials)
+        fallback = Target(fallback_url, _method(method), credentials) if fallback_url else None
+        if direction == "inbound":
+            self._note(leg, "call", f"inbound {from_} -> {to}")
+            payload = payloads.call_fields("initiate", leg, self.start_time, self.now)
+            self._send(leg, "initiate", payload, first, fallback, synchronous=True)
+        else:
+            self._note(leg, "call", f"outbound {from_} -> {to}")
+            self._dial_outbound(leg, first, fallback)
+        return leg
+
+    def _new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
+        call_id = f"c-{self._hex(8)}-{self._uuid()}"
+        call_url = f"https://voice.bandwidth.com/api/v2/accounts/{self.account_id}/calls/{call_id}"
+        leg = Leg(
+            id=call_id,
+            label=label,
+            direction="inbound" if direction == "inbound" else "outbound",
+            from_=from_,
+            to=to,
+            start_ms=self.now,
+            account_id=self.account_id,
+            application_id=self.application_id,
+            call_url=call_url,
+        )
+        self.legs[call_id] = leg
+        return leg
+
+    def _dial_outbound(self, leg: Leg, first: Target, fallback: Target | None) -> None:
+        callee = leg.destinations.pop(leg.to, None)
+        if callee is None or isinstance(callee, Answers):
+            after = to_ms(callee.after) if isinstance(callee, Answers) else 0
+            self.sched.at(
+                self.now + after, INPUT, Engine._outbound_answered, leg, first, fallback, owner=leg
+            )
+            if isinstance(callee, Answers):
+                due = self.now + after + to_ms(callee.hangs_up_after)
+                self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
+        elif isinstance(callee, Busy):
+            self._assume(leg, "busy-timing")
+            self.sched.at(
+                self.now + dialing.BUSY_AFTER_MS, INPUT, Engine._end_leg, leg, "busy", owner=leg
+            )
+        else:
+            due = self.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
+            self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+
+    def _outbound_answered(self, leg: Leg, first: Target, fallback: Target | None) -> None:
+        self._answer(leg)
+        payload = payloads.call_fields("answer", leg, self.start_time, self.now)
+        self._send(leg, "answer", payload, first, fallback, synchronous=True)
+
+    def _answer(self, leg: Leg) -> None:
+        if leg.answer_ms is None:
+            leg.answer_ms = self.now
+            leg.state = "answered"
+            self._note(leg, "answered", "")
+
+    # -- the driver's side ------------------------------------------------------------------
+
+    def run(self, until_ms: int | None = None) -> None:
+        """Process scheduled entries until a callback waits in the outbox, a stop point is
+        reached, virtual time would pass ``until_ms``, or nothing is left.
+
+        Entries hold plain functions (verb runners, timers) called as ``action(engine, *args)``;
+        one whose leg has ended, or whose epoch has moved on, is dropped.
+        """
+        sched = self.sched
+        while not self.outbox and not self.stopped:
+            due = sched.peek()
+            if due is None:
+                return
+            if until_ms is not None and due > until_ms:
+                sched.now = max(sched.now, until_ms)
+                return
+            entry = sched.pop_due()
+            owner = entry.owner
+            if owner is not None and (
+                not owner.up or (entry.epoch is not None and owner.epoch != entry.epoch)
+            ):
+                continue
+            entry.action(self, *entry.args)
+
+    def take(self) -> list[CallbackRequest]:
+        """Remove and return the callbacks waiting to be sent, in order."""
+        out = list(self.outbox)
+        self.outbox.clear()
+        return out
+
+    @property
+    def finished(self) -> bool:
+        """True when every leg has ended and nothing is left to send."""
+        return not self.outbox and all(not leg.up for leg in self.legs.values())
+
+    def fetch_done(self, request: CallbackRequest, result: FetchResult) -> None:
+        """Report the result of a synchronous callback; its reply becomes the next document."""
+        leg = self.legs[request.leg_id]
+        if not leg.up or leg.waiting != request.id:
+            self._note(leg, "stale", f"{request.event_type} reply ignored (call moved on)")
+            if leg.up:
+                self._assume(leg, "interrupt-wins")
+            return
+        if result.error is not None or result.status is None or not 200 <= result.status < 300:
+            self._fetch_failed(leg, request, result)
+            return
+        leg.waiting = None
+        doc = self._read_reply(leg, request, result)
+        if doc is None:
+            return
+        self._note(leg, "fetch", _fetch_line(request, result, len(doc)))
+        self._install(leg, doc, request.target.url)
+        self._advance(leg)
+
+    def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
+        """Report the result of an asynchronous callback (the reply body is ignored)."""
+        leg = self.legs[request.leg_id]
+        self._note(leg, "callback", _fetch_line(request, result, None))
+        if result.error is not None and not request.is_fallback:
+            self._note(leg, "retry", f"{request.event_type} once more after: {result.error}")
+            self._queue(_replace(request, self._request_id(), request.target, True))
+
+    # -- API commands (updateCall, updateCallBxml) --------------------------------------------
+
+    def update_call(
+        self,
+        leg: Leg,
+        *,
+        redirect_url: str | None = None,
+        method: str = "POST",
+        credentials: Credentials | None = None,
+        fallback_url: str | None = None,
+        fallback_credentials: Credentials | None = None,
+        state: str = "active",
+        tag: str | None = None,
+    ) -> None:
+        """updateCall (voice-api §6): ``state='completed'`` hangs up an answered call, cancels
+        an unanswered outbound one and rejects an unanswered inbound one; ``state='active'``
+        with a ``redirect_url`` interrupts the running verb, drops the rest of the document and
+        fetches a new one (bxml-spec §3.1). ``tag`` sets (``""`` clears) the sticky tag.
+
+        :raises CallStateConflict: the call has ended, or is not answered yet for a redirect.
+        """
+        if state not in ("active", "completed"):
+            raise ValueError(f"updateCall state must be 'active' or 'completed', not {state!r}")
+        if state == "completed":
+            if redirect_url is not None or tag is not None:
+                raise ValueError("updateCall with state='completed' takes no redirect_url or tag")
+            self._modifiable(leg, answered=False)
+            self._note(leg, "api", "updateCall state=completed")
+            self._end_leg(leg, self._completed_cause(leg))
+            return
+        if redirect_url is None:
+            raise ValueError("updateCall with state='active' needs a redirect_url")
+        self._modifiable(leg, answered=True)
+        self._note(leg, "api", f"updateCall redirect {redirect_url}")
+        if tag is not None:
+            self._set_tag(leg, tag)
+        self._interrupt(leg)
+        target = Target(redirect_url, _method(method), credentials)
+        fallback = (
+            Target(fallback_url, _method(method), fallback_credentials) if fallback_url else None
+        )
+        payload = payloads.leg_event("redirect", leg, self.start_time, self.now)
+        self._send(leg, "redirect", payload, target, fallback, synchronous=True)
+
+    def update_call_bxml(self, leg: Leg, document: Bxml | str | bytes) -> None:
+        """updateCallBxml (voice-api §7): interrupt the running verb and run ``document``.
+
+        :raises CallStateConflict: the call has ended or is not answered yet.
+        """
+        self._modifiable(leg, answered=True)
+        doc = bxml.parse(document) if isinstance(document, (str, bytes)) else document
+        if not isinstance(doc, Bxml):
+            raise ValueError(f"updateCallBxml needs a <Bxml> document, not <{type(doc).__name__}>")
+        self._note(leg, "api", f"updateCallBxml {len(doc.children)} verbs")
+        self._interrupt(leg)
+        self._assume(leg, "put-relative-urls", leg.base_url)
+        self._install(leg, doc, leg.base_url)
+        self._advance(leg)
+
+    def _modifiable(self, leg: Leg, *, answered: bool) -> None:
+        if not leg.up or (answered and leg.answer_ms is None):
+            raise CallStateConflict(f"Call [{leg.id}] cannot be modified in its current state")
+
+    @staticmethod
+    def _completed_cause(leg: Leg) -> str:
+        if leg.answer_ms is not None:
+            return "hangup"
+        return "rejected" if leg.direction == "inbound" else "cancel"
+
+    def hang_up(self, leg: Leg) -> None:
+        """updateCall with state=completed."""
+        self.update_call(leg, state="completed")
+
+    # -- callbacks ---------------------------------------------------------------------------
+
+    def _request_id(self) -> int:
+        self._next_request += 1
+        return self._next_request
+
+    def _queue(self, request: CallbackRequest) -> None:
+        self.called.append(request.target.url)
+        self.outbox.append(request)
+
+    def _send(
+        self,
+        leg: Leg,
+        event_type: str,
+        payload: dict[str, Any],
+        target: Target,
+        fallback: Target | None = None,
+        *,
+        synchronous: bool,
+    ) -> None:
+        request = CallbackRequest(
+            self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
+        )
+        if synchronous:
+            self._assume_once(leg, "fetch-latency", "replies take no virtual time")
+            if self._looping(leg, target.url):
+                return
+            leg.waiting = request.id
+            leg.cursor = None
+        self._queue(request)
+
+    def _looping(self, leg: Leg, url: str) -> bool:
+        mark = (self.now, leg.inputs)
+        if leg.loop_mark != mark:
+            leg.loop_mark = mark
+            leg.loop_urls = []
+        leg.loop_urls.append(url)
+        if len(leg.loop_urls) <= self.loop_limit:
+            return False
+        seen = " -> ".join(urlsplit(u).path or u for u in leg.loop_urls[-4:])
+        self._assume(leg, "loop-limit")
+        self._end_leg(
+            leg,
+            "error",
+            f"loop: {len(leg.loop_urls) - 1} documents fetched at {self.now / 1000:.3f} s "
+            f"without time passing or caller input (... {seen})",
+        )
+        return True
+
+    def _fetch_failed(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
+        problem = result.error or f"HTTP {result.status}"
+        self._note(leg, "fetch", _fetch_line(request, result, None))
+        if request.fallback is not None and not request.is_fallback:
+            self._assume(leg, "fallback-status", f"retrying {request.fallback.url}")
+            retry = _replace(request, self._request_id(), request.fallback, True)
+            leg.waiting = retry.id
+            self._queue(retry)
+            return
+        leg.waiting = None
+        message = f"{request.event_type} callback to {request.target.url} failed: {problem}"
+        self._end_leg(leg, "callback-error", message)
+
+    def _read_reply(
+        self, leg: Leg, request: CallbackRequest, result: FetchResult
+    ) -> Response | Bxml | None:
+        body = result.body
+        if not body.strip():
+            self._assume(leg, "empty-reply", f"{request.event_type} reply had no body")
+            return Response()
+        if len(body) > bxml.MAX_DOCUMENT_BYTES:
+            limit = bxml.MAX_DOCUMENT_BYTES
+            self._invalid(leg, request, f"the reply is {len(body)} bytes; at most {limit} (§1)")
+            return None
+        try:
+            doc = _DOCUMENTS.get(body)
+            if doc is None:
+                doc = bxml.parse(body)
+                if len(_DOCUMENTS) >= _CACHE_SIZE:
+                    _DOCUMENTS.clear()
+                _DOCUMENTS[body] = doc
+        except BxmlError as exc:
+            self._invalid(leg, request, str(exc))
+            return None
+        if isinstance(doc, Bxml):
+            self._assume(leg, "bxml-root-reply")
+            self._invalid(leg, request, "the reply's root is <Bxml>; replies use <Response>")
+            return None
+        if request.event_type == "transferAnswer":
+            bad = [v.TAG for v in doc.children if v.TAG in TRANSFER_ANSWER_FORBIDDEN]
+            if bad:
+                self._invalid(
+                    leg,
+                    request,
+                    f"<{bad[0]}> is not allowed in a transferAnswer reply "
+                    "(bxml-spec §6: not Bridge, Conference, Forward or Transfer)",
+                )
+                return None
+        self.served.append((request.target.url, request.event_type))
+        self._served_docs.append((request.target.url, doc))
+        return doc
+
+    def _invalid(self, leg: Leg, request: CallbackRequest, problem: str) -> None:
+        self._note(leg, "fetch", f"{request.event_type} {request.target.url} -> invalid BXML")
+        self._end_leg(leg, "invalid-bxml", f"invalid BXML from {request.target.url}: {problem}")
+
+    @property
+    def mentioned(self) -> dict[str, str]:
+        """Callback URLs (absolute) that appeared in served documents, with where."""
+        found: dict[str, str] = {}
+        for base, doc in self._served_docs:
+            for element in doc.iter():
+                for name, value in element.attributes.items():
+                    if name.endswith("_url") and isinstance(value, str):
+                        found.setdefault(urljoin(base, value), f"{element.TAG}.{name}")
+        return found
+
+    # -- running documents ------------------------------------------------------------------
+
+    def _install(self, leg: Leg, doc: Response | Bxml, base_url: str) -> None:
+        leg.cursor = Cursor(doc.children, base_url, 0, _path(base_url))
+        leg.base_url = base_url
+        leg.epoch += 1
+
+    def _advance(self, leg: Leg) -> None:
+        while leg.up and leg.waiting is None and leg.activity is None:
+            cursor = leg.cursor
+            if cursor is None or cursor.index >= len(cursor.verbs):
+                self._document_end(leg)
+                return
+            verb = cursor.verbs[cursor.index]
+            cursor.index += 1
+            self._run_verb(leg, verb, cursor)
+
+    def _document_end(self, leg: Leg) -> None:
+        if leg.parent is not None:
+            self._assume(leg, "hangup-in-bleg-reply", "end of the transferAnswer reply")
+            leg.cursor = None
+            dialing.bridge(self, leg)
+            return
+        self._note(leg, "end-doc", "end of document: implicit Hangup")
+        media.hangup_verb(self, leg)
+
+    def _run_verb(self, leg: Leg, verb: Element, cursor: Cursor) -> None:
+        name = verb.TAG
+        self.verbs_run.append((leg.label, name, cursor.source))
+        tag = getattr(verb, "tag", None)
+        if isinstance(tag, str):
+            self._set_tag(leg, tag)
+        if leg.direction == "inbound" and leg.answer_ms is None and leg.parent is None:
+            if name not in NOT_ANSWERING or (
+                name == "Ring" and getattr(verb, "answer_call", None) is not False
+            ):
+                self._assume(leg, "inbound-answer", f"answered by <{name}>")
+                self._answer(leg)
+        self._note(leg, "verb", lambda: _describe(verb))
+        runner = _RUNNERS.get(name, media.verb_instant)
+        runner(self, leg, verb)
+        if self.stop_verb == name:
+            self.stopped = True
+
+    def _set_tag(self, leg: Leg, value: str) -> None:
+        leg.tag = value.strip() or None
+
+    def _url(self, leg: Leg, value: str) -> str:
+        key = (leg.base_url, value)
+        joined = _JOINED.get(key)
+        if joined is None:
+            if len(_JOINED) >= 4 * _CACHE_SIZE:
+                _JOINED.clear()
+            joined = _JOINED[key] = urljoin(leg.base_url, value)
+        return joined
+
+    def _target(
+        self, leg: Leg, verb: Element, url_attr: str, method_attr: str, *, fallback: bool = False
+    ) -> Target | None:
+        url = getattr(verb, url_attr, None)
+        if not url:
+            return None
+        user = getattr(verb, "fallback_username" if fallback else "username", None)
+        password = getattr(verb, "fallback_password" if fallback else "password", None)
+        creds = Credentials(user, password or "") if user else None
+        method = getattr(verb, method_attr, None) or "POST"
+        return Target(self._url(leg, url), _method(method), creds)
+
+    def _targets(self, leg: Leg, verb: Element, stem: str) -> tuple[Target | None, Target | None]:
+        key = (id(verb), stem, leg.base_url)
+        cached = _TARGETS.get(key)
+        if cached is not None and cached[0] is verb:
+            return cached[1]
+        primary = self._target(leg, verb, f"{stem}_url", f"{stem}_method")
+        fallback = self._target(
+            leg, verb, f"{stem}_fallback_url", f"{stem}_fallback_method", fallback=True
+        )
+        if len(_TARGETS) >= 4 * _CACHE_SIZE:
+            _TARGETS.clear()
+        _TARGETS[key] = (verb, (primary, fallback))
+        return primary, fallback
+
+    def _after(self, leg: Leg, ms: int, action: Callable[..., None], *args: Any) -> None:
+        sched = self.sched
+        sched.at(sched.now + ms, TIMER, action, leg, *args, owner=leg, epoch=leg.epoch)
+
+    def _finish_activity(self, leg: Leg) -> None:
+        leg.activity = None
+        leg.epoch += 1
+        self._advance(leg)
+
+    # -- simple verbs -------------------------------------------------------------------------
+
+    def _timed(self, leg: Leg, ms: int, media: bool = False) -> None:
+        if media:
+            self._assume_once(leg, "speech-rate", "durations of speech and audio")
+        leg.activity = "timed"
+        caller.listen_in_background(self, leg, ms)
+        self._after(leg, ms, Engine._finish_activity)
+
+    # -- background verbs ---------------------------------------------------------------------
+
+    # -- caller input -------------------------------------------------------------------------
+
+    # -- Gather (bxml-spec §4.6) -----------------------------------------------------------------
+
+    # -- Record (bxml-spec §4.12) ---------------------------------------------------------------
+
+    # -- Transfer (bxml-spec §4.27, §3.1) --------------------------------------------------------
+
+    # -- ending --------------------------------------------------------------------------------
+
+    def _interrupt(self, leg: Leg) -> None:
+        activity = leg.activity
+        leg.activity = None
+        leg.waiting = None
+        leg.cursor = None
+        leg.epoch += 1
+        if isinstance(activity, RecordRun):
+            activity.info["end"] = self.now
+            record.recording_available(self, leg, activity.info)
+        elif isinstance(activity, TransferRun):
+            self._assume(leg, "interrupt-transfer")
+            for b_leg, _ in activity.b_legs:
+                self._end_leg(b_leg, "hangup")
+
+    def _time_limit(self, leg: Leg) -> None:
+        self._assume(leg, "time-limit")
+        self._end_leg(leg, "error", f"the simulation stopped the call after {self.now / 1000:g} s")
+
+    def _end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:
+        if not leg.up:
+            return
+        activity = leg.activity
+        leg.state = "disconnected"
+        leg.up = False
+        leg.end_ms = self.now
+        leg.cause = cause
+        leg.error_message = error
+        leg.activity = None
+        leg.waiting = None
+        leg.epoch += 1
+        self._note(leg, "end", cause + (f": {error}" if error else ""))
+        if isinstance(activity, RecordRun):
+            activity.info["end"] = self.now
+            record.recording_available(self, leg, activity.info)
+        if isinstance(activity, TransferRun):
+            for b_leg, _ in activity.b_legs:
+                self._end_leg(b_leg, "hangup")
+        record.stop_recording(self, leg)
+        for store in (leg.streams, leg.transcriptions):
+            for info in list(store.values()):
+                background.stream_stopped(self, leg, info)
+            store.clear()
+        if leg.parent is None:
+            if leg.disconnect is not None:
+                payload = payloads.disconnect(leg, self.start_time, self.now)
+                self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
+            return
+        dialing.b_disconnect(self, leg)
+        dialing.b_leg_ended(self, leg)
+
+
+def _path(url: str) -> str:
+    path = _PATHS.get(url)
+    if path is None:
+        if len(_PATHS) >= 4 * _CACHE_SIZE:
+            _PATHS.clear()
+        path = _PATHS[url] = urlsplit(url).path
+    return path
+
+
+def _method(value: object) -> Any:
+    if value not in ("GET", "POST"):
+        raise ValueError(f"callback method must be GET or POST, not {value!r}")
+    return value
+
+
+def _replace(request: CallbackRequest, new_id: int, target: Target, again: bool) -> CallbackRequest:
+    return CallbackRequest(
+        new_id,
+        request.leg_id,
+        request.event_type,
+        request.payload,
+        target,
+        request.synchronous,
+        None,
+        again,
+    )
+
+
+def _describe(verb: Element) -> str:
+    if isinstance(verb, bxml.SpeakSentence):
+        return f'SpeakSentence "{" ".join(verb.text.split())}"'
+    text = getattr(verb, "text", "")
+    shown = [f"{k}={v!r}" for k, v in verb.attributes.items() if "password" not in k]
+    head = verb.TAG + (f" {text.strip()!r}" if isinstance(text, str) and text.strip() else "")
+    return " ".join([head, *shown])
+
+
+def _fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None) -> str:
+    outcome = result.error or f"{result.status}"
+    if verbs is not None:
+        outcome += f", {verbs} verb" + ("" if verbs == 1 else "s")
+    via = " (fallback)" if request.is_fallback and request.synchronous else ""
+    return f"{request.event_type} {request.target.method} {request.target.url}{via} -> {outcome}"
+
+
+_RUNNERS: dict[str, Callable[[Engine, Leg, Any], None]] = {
+    "SpeakSentence": media.speak,
+    "PlayAudio": media.play,
+    "Pause": media.pause,
+    "Ring": media.ring,
+    "SendDtmf": media.send_dtmf,
+    "Tag": media.tag_verb,
+    "Hangup": media.hangup_verb,
+    "Redirect": media.redirect,
+    "Conference": media.hold,
+    "Connect": media.hold,
+    "Gather": gather.gather,
+    "Record": record.record,
+    "StartRecording": record.start_recording,
+    "StopRecording": record.stop_recording,
+    "PauseRecording": record.pause_recording,
+    "ResumeRecording": record.pause_recording,
+    "Transfer": dialing.transfer,
+    "Forward": dialing.forward,
+    "Bridge": dialing.bridge_verb,
+    "StartGather": background.start_gather,
+    "StopGather": background.stop_gather,
+    "StartStream": background.stream,
+    "StopStream": background.stop_stream,
+    "StartTranscription": background.stream,
+    "StopTranscription": background.stop_stream,
+}

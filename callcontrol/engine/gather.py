@@ -1,0 +1,129 @@
+"""<Gather> (bxml-spec §4.6): prompts, the first key interrupting them, the digit timers,
+repeatCount, and the ``gather`` callback (sent with ``digits=""`` on a timeout)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import bxml
+from bxml import Element
+
+from . import caller, media, payloads
+from .activities import GatherRun
+from .clock import to_ms
+from .model import Leg
+from .script import HangUp, LeaveMessage, Press
+
+if TYPE_CHECKING:
+    from .core import Engine
+
+
+def gather(engine: Engine, leg: Leg, verb: bxml.Gather) -> None:
+    """Gather: play the prompts and collect digits (§4.6)."""
+    cursor = leg.cursor
+    assert cursor is not None
+    ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
+    prompts = [(_prompt_ms(engine, leg, p), p) for p in verb.children]
+    if prompts:
+        engine._assume_once(leg, "speech-rate", "durations of speech and audio")
+    run = GatherRun(verb, prompts, f"{cursor.source} Gather[{ordinal}]")
+    leg.activity = run
+    _gather_step(engine, leg, run, sum(ms for ms, _ in prompts))
+    _gather_prompt(engine, leg, run)
+
+
+def _prompt_ms(engine: Engine, leg: Leg, prompt: Element) -> int:
+    if isinstance(prompt, bxml.SpeakSentence):
+        return engine.durations.speech_ms(prompt)
+    assert isinstance(prompt, bxml.PlayAudio)
+    return engine.durations.audio_ms(prompt, engine._url(leg, prompt.text.strip()))
+
+
+def _gather_step(engine: Engine, leg: Leg, run: GatherRun, prompt_total: int) -> None:
+    step = caller.take_step(engine, leg, run.site)
+    if isinstance(step, Press):
+        gap = to_ms(engine.durations.key_gap)
+        offset = to_ms(step.barge_in) if step.barge_in is not None else prompt_total + gap
+        caller.press(engine, leg, step, engine.now + offset)
+    elif isinstance(step, HangUp):
+        caller.hang_up_at(engine, leg, engine.now + prompt_total, step)
+    elif isinstance(step, LeaveMessage):
+        engine._note(leg, "speaks", f"{step.seconds} s into a Gather (no keys)")
+        if step.then == "hang_up":
+            caller.hang_up_at(engine, leg, engine.now + prompt_total + to_ms(step.seconds), step)
+
+
+def _gather_prompt(engine: Engine, leg: Leg, run: GatherRun) -> None:
+    if run.index < len(run.prompts):
+        ms, prompt = run.prompts[run.index]
+        if isinstance(prompt, bxml.SpeakSentence):
+            text = engine.durations.speech(prompt)[0]
+        else:
+            text = f"[audio {engine._url(leg, prompt.text.strip())}]"
+        media.hear(engine, leg, text)
+        engine._note(leg, "prompt", text)
+        engine._after(leg, ms, _gather_prompt_end, run)
+        return
+    run.phase = "wait"
+    first = run.verb.first_digit_timeout
+    run.deadline = engine.now + to_ms(first if first is not None else 5.0)
+    engine._after(leg, run.deadline - engine.now, _gather_timeout, run)
+
+
+def _gather_prompt_end(engine: Engine, leg: Leg, run: GatherRun) -> None:
+    run.index += 1
+    _gather_prompt(engine, leg, run)
+
+
+def _gather_timeout(engine: Engine, leg: Leg, run: GatherRun) -> None:
+    if not run.digits and run.round < (run.verb.repeat_count or 1) and run.prompts:
+        run.round += 1
+        run.index = 0
+        run.phase = "prompt"
+        engine._note(leg, "repeat", f"prompt {run.round} of {run.verb.repeat_count}")
+        _gather_prompt(engine, leg, run)
+        return
+    _gather_end(engine, leg, run, "")
+
+
+def gather_digit(engine: Engine, leg: Leg, run: GatherRun, digit: str) -> None:
+    """A key during a Gather: interrupt the prompt, collect, or finish."""
+    if run.phase == "prompt":
+        engine._note(leg, "barge-in", "first key interrupts the prompt")
+    elif run.deadline == engine.now:
+        engine._assume(leg, "digit-tie", f"key {digit} at the timeout counts")
+    run.phase = "digits"
+    leg.epoch += 1
+    engine._note(leg, "pressed", digit)
+    terminating = run.verb.terminating_digits or ""
+    if digit in terminating:
+        _gather_end(engine, leg, run, digit)
+        return
+    run.digits += digit
+    if len(run.digits) >= (run.verb.max_digits or 50):
+        _gather_end(engine, leg, run, "")
+        return
+    inter = run.verb.inter_digit_timeout
+    run.deadline = engine.now + to_ms(inter if inter is not None else 5.0)
+    engine._after(leg, run.deadline - engine.now, _gather_end, run, "")
+
+
+def _gather_end(engine: Engine, leg: Leg, run: GatherRun, terminator: str) -> None:
+    leg.activity = None
+    leg.epoch += 1
+    outcome = run.digits or ("terminated" if terminator else "timeout")
+    engine.gather_outcomes.append((run.site, outcome))
+    engine._note(leg, "gathered", f"digits={run.digits!r} terminatingDigit={terminator!r}")
+    target, fallback = engine._targets(leg, run.verb, "gather")
+    if target is None:
+        engine._advance(leg)
+        return
+    payload = payloads.leg_event(
+        "gather",
+        leg,
+        engine.start_time,
+        engine.now,
+        digits=run.digits,
+        terminatingDigit=terminator,
+    )
+    engine._send(leg, "gather", payload, target, fallback, synchronous=True)

@@ -1,0 +1,137 @@
+"""Callback payloads, one builder per eventType (voice-api §9.3 and §9.4).
+
+Payloads are plain dicts in a fixed key order, built once per callback; every one parses
+with :func:`callcontrol.parse_event` into the same fields (a test checks each builder).
+``tag`` is left out when the call has none; B-leg fields only appear on B-leg events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .model import Leg
+
+EPOCH = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
+
+
+_STAMPS: dict[tuple[datetime, int], str] = {}
+
+
+def timestamp(start: datetime, ms: int) -> str:
+    """The wall-clock ISO 8601 time of virtual millisecond ``ms`` (``…T09:00:01.500Z``)."""
+    key = (start, ms)
+    text = _STAMPS.get(key)
+    if text is None:
+        moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
+        text = moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+        if len(_STAMPS) >= 4096:
+            _STAMPS.clear()
+        _STAMPS[key] = text
+    return text
+
+
+def iso_duration(ms: int) -> str:
+    """An ISO 8601 duration such as ``PT13.67S``."""
+    seconds = f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
+    return f"PT{seconds}S"
+
+
+def call_fields(event_type: str, leg: Leg, start: datetime, now: int) -> dict[str, Any]:
+    """The [CALL] fields of voice-api §9.3 for ``leg`` at virtual time ``now``."""
+    payload: dict[str, Any] = {
+        "eventType": event_type,
+        "eventTime": timestamp(start, now),
+        "accountId": leg.account_id,
+        "applicationId": leg.application_id,
+        "from": leg.from_,
+        "to": leg.to,
+        "direction": leg.direction,
+        "callId": leg.id,
+        "callUrl": leg.call_url,
+        "startTime": timestamp(start, leg.start_ms),
+    }
+    if leg.answer_ms is not None and event_type != "initiate":
+        payload["answerTime"] = timestamp(start, leg.answer_ms)
+    if leg.tag is not None and event_type != "initiate":
+        payload["tag"] = leg.tag
+    return payload
+
+
+def transfer_fields(payload: dict[str, Any], leg: Leg, *, parent: bool = True) -> None:
+    """Add the [XFER] fields when ``leg`` is a Transfer B-leg."""
+    if leg.parent is None:
+        return
+    if parent:
+        payload["parentCallId"] = leg.parent.id
+    payload["transferCallerId"] = leg.transfer_caller_id or leg.from_
+    payload["transferTo"] = leg.transfer_to or leg.to
+
+
+def leg_event(event_type: str, leg: Leg, start: datetime, now: int, **extra: Any) -> dict[str, Any]:
+    """A call event with the B-leg fields when they apply, plus ``extra`` fields."""
+    payload = call_fields(event_type, leg, start, now)
+    transfer_fields(payload, leg)
+    payload.update(extra)
+    return payload
+
+
+def disconnect(leg: Leg, start: datetime, now: int) -> dict[str, Any]:
+    """The ``disconnect`` event of an A-leg."""
+    payload = call_fields("disconnect", leg, start, now)
+    payload["endTime"] = timestamp(start, leg.end_ms if leg.end_ms is not None else now)
+    payload["cause"] = leg.cause or "hangup"
+    if leg.error_message:
+        payload["errorMessage"] = leg.error_message
+    return payload
+
+
+def transfer_disconnect(leg: Leg, start: datetime, now: int) -> dict[str, Any]:
+    """The ``transferDisconnect`` event of a B-leg."""
+    payload = leg_event("transferDisconnect", leg, start, now)
+    payload["endTime"] = timestamp(start, leg.end_ms if leg.end_ms is not None else now)
+    payload["cause"] = leg.cause or "hangup"
+    if leg.error_message:
+        payload["errorMessage"] = leg.error_message
+    return payload
+
+
+def transfer_complete(
+    a_leg: Leg, b_leg: Leg, start: datetime, now: int, cause: str, error: str | None
+) -> dict[str, Any]:
+    """``transferComplete`` for the A-leg, about B-leg ``b_leg``."""
+    payload = call_fields("transferComplete", a_leg, start, now)
+    payload["transferCallerId"] = b_leg.transfer_caller_id or b_leg.from_
+    payload["transferTo"] = b_leg.transfer_to or b_leg.to
+    payload["cause"] = cause
+    if error:
+        payload["errorMessage"] = error
+    return payload
+
+
+def transfer_answer(leg: Leg, start: datetime, now: int) -> dict[str, Any]:
+    """``transferAnswer`` for B-leg ``leg`` (parentCallId as in the docs' table)."""
+    return leg_event("transferAnswer", leg, start, now)
+
+
+def recording(
+    event_type: str,
+    leg: Leg,
+    start: datetime,
+    now: int,
+    info: dict[str, Any],
+) -> dict[str, Any]:
+    """``recordComplete`` or ``recordingAvailable`` for a finished recording ``info``."""
+    payload = call_fields(event_type, leg, start, now)
+    transfer_fields(payload, leg)
+    payload["recordingId"] = info["id"]
+    payload["mediaUrl"] = f"{leg.call_url}/recordings/{info['id']}/media"
+    payload["startTime"] = timestamp(start, info["start"])
+    payload["endTime"] = timestamp(start, info["end"])
+    payload["duration"] = iso_duration(info["end"] - info["start"])
+    payload["channels"] = info.get("channels", 1)
+    payload["fileFormat"] = info.get("file_format", "wav")
+    if event_type == "recordingAvailable":
+        payload.pop("answerTime", None)  # not a field of recordingAvailableCallback
+        payload["status"] = "complete"
+    return payload

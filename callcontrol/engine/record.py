@@ -1,0 +1,135 @@
+"""<Record> (bxml-spec §4.12) and the background recording verbs (§4.9, §4.19)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import bxml
+from bxml import Element
+
+from . import caller, payloads
+from .activities import RecordRun
+from .clock import INPUT, to_ms
+from .model import Leg
+from .script import HangUp, LeaveMessage, Press
+
+if TYPE_CHECKING:
+    from .core import Engine
+
+
+def start_recording(engine: Engine, leg: Leg, verb: bxml.StartRecording) -> None:
+    """StartRecording: one background recording at a time (§3.2)."""
+    if leg.recording is not None:
+        engine._note(leg, "ignored", "StartRecording while one runs (bxml-spec §3.2)")
+        return
+    leg.recording = {
+        "id": f"r-{engine._uuid()}",
+        "start": engine.now,
+        "target": engine._target(
+            leg, verb, "recording_available_url", "recording_available_method"
+        ),
+        "file_format": verb.file_format or "wav",
+        "channels": 2 if verb.multi_channel else 1,
+    }
+
+
+def stop_recording(engine: Engine, leg: Leg, verb: Element | None = None) -> None:
+    """StopRecording (and the end of the call): finish the background recording."""
+    info = leg.recording
+    if info is None:
+        return
+    leg.recording = None
+    info["end"] = engine.now
+    engine._note(leg, "recording", f"{info['id']} stopped")
+    recording_available(engine, leg, info)
+
+
+def recording_available(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
+    """Send ``recordingAvailable`` for a finished recording when a URL was set."""
+    target = info.get("target")
+    if target is None:
+        return
+    payload = payloads.recording("recordingAvailable", leg, engine.start_time, engine.now, info)
+    engine._send(leg, "recordingAvailable", payload, target, synchronous=False)
+
+
+def record(engine: Engine, leg: Leg, verb: bxml.Record) -> None:
+    """Record: one segment ended by key, maxDuration or silenceTimeout (§4.12)."""
+    info: dict[str, Any] = {
+        "id": f"r-{engine._uuid()}",
+        "start": engine.now,
+        "file_format": verb.file_format or "wav",
+        "channels": 1,
+        "target": engine._target(
+            leg, verb, "recording_available_url", "recording_available_method"
+        ),
+    }
+    run = RecordRun(verb, info)
+    leg.activity = run
+    engine._note(leg, "recording", info["id"])
+    max_ms = to_ms(verb.max_duration if verb.max_duration is not None else 60)
+    engine._after(leg, max_ms, _record_end, run, "maxDuration")
+    speech_end = _record_step(engine, leg, run)
+    silence = verb.silence_timeout or 0
+    if silence > 0 and speech_end is not None:
+        engine._after(
+            leg, speech_end - engine.now + to_ms(silence), _record_end, run, "silenceTimeout"
+        )
+
+
+def _record_step(engine: Engine, leg: Leg, run: RecordRun) -> int | None:
+    """Schedule the caller's part; return when silence starts (None: it never does)."""
+    step = caller.take_step(engine, leg, "Record")
+    terminating = run.verb.terminating_digits
+    terminating = "#" if terminating is None else terminating
+    if isinstance(step, LeaveMessage):
+        end = engine.now + to_ms(step.seconds)
+        engine._note(leg, "speaks", f"{step.seconds:g} s")
+        if step.then == "hang_up":
+            caller.hang_up_at(engine, leg, end, step)
+            return None
+        if step.then == "press" and terminating:
+            engine.pressed.append(terminating[0])
+            engine.sched.at(end, INPUT, caller.on_digit, leg, terminating[0], owner=leg)
+            return None
+        return end
+    if isinstance(step, Press):
+        at = engine.now + (to_ms(step.barge_in) if step.barge_in is not None else 0)
+        caller.press(engine, leg, step, at)
+        return engine.now
+    if isinstance(step, HangUp):
+        caller.hang_up_at(engine, leg, engine.now, step)
+        return None
+    return engine.now
+
+
+def record_digit(engine: Engine, leg: Leg, run: RecordRun, digit: str) -> None:
+    """A key during a Record: a terminating digit ends it."""
+    terminating = run.verb.terminating_digits
+    if digit in ("#" if terminating is None else terminating):
+        engine._note(leg, "pressed", f"{digit} ends the recording")
+        _record_end(engine, leg, run, "terminatingDigit")
+    else:
+        engine._note(leg, "pressed", f"{digit} (recorded, not a terminating digit)")
+
+
+def _record_end(engine: Engine, leg: Leg, run: RecordRun, reason: str) -> None:
+    leg.activity = None
+    leg.epoch += 1
+    run.info["end"] = engine.now
+    engine._note(leg, "recorded", f"{run.info['id']} ends by {reason}")
+    target, fallback = engine._targets(leg, run.verb, "record_complete")
+    if target is not None:
+        payload = payloads.recording("recordComplete", leg, engine.start_time, engine.now, run.info)
+        engine._send(leg, "recordComplete", payload, target, fallback, synchronous=True)
+        recording_available(engine, leg, run.info)
+        return
+    recording_available(engine, leg, run.info)
+    engine._advance(leg)
+
+
+def pause_recording(engine: Engine, leg: Leg, verb: Element) -> None:
+    """PauseRecording / ResumeRecording: nothing happens when no recording runs (§4.9)."""
+    if leg.recording is not None:
+        leg.recording["paused"] = verb.TAG == "PauseRecording"
+        engine._note(leg, "recording", f"{leg.recording['id']} {verb.TAG}")

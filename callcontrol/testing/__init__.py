@@ -1,0 +1,38 @@
+"""Unit-test an IVR: run whole calls against a WSGI webhook app in virtual time.
+
+::
+
+    from callcontrol.testing import CallSimulator, press
+
+    sim = CallSimulator(app, base_url="https://ivr.test")
+    call = sim.inbound("/answer", script=[press("1")])
+    call.assert_heard("Sales")
+"""
+
+from __future__ import annotations
+
+from ..engine import Durations
+from .coverage import COVERAGE, Coverage
+from .fetch import AppError
+from .result import Callback, SimulatedCall, UnusedStepsError
+from .simulator import CallSimulator, LiveCall
+from .steps import answers, busy, hang_up, leave_message, no_answer, press, silence
+
+__all__ = [
+    "AppError",
+    "COVERAGE",
+    "CallSimulator",
+    "Callback",
+    "Coverage",
+    "Durations",
+    "LiveCall",
+    "SimulatedCall",
+    "UnusedStepsError",
+    "answers",
+    "busy",
+    "hang_up",
+    "leave_message",
+    "no_answer",
+    "press",
+    "silence",
+]

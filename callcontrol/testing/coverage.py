@@ -1,0 +1,100 @@
+"""Session-wide IVR coverage: documents served, verbs run, Gather and transfer outcomes."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..engine import Engine
+
+GATHER_OUTCOMES = ("timeout",)
+
+
+class Coverage:
+    """Collects what simulated calls reached; :meth:`report` renders it."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.served: Counter[tuple[str, str]] = Counter()
+        self.verbs: Counter[str] = Counter()
+        self.gathers: dict[str, Counter[str]] = defaultdict(Counter)
+        self.transfers: dict[str, Counter[str]] = defaultdict(Counter)
+        self.mentioned: dict[str, str] = {}
+        self.fetched: set[str] = set()
+
+    def reset(self) -> None:
+        """Forget everything collected."""
+        self.__init__()  # type: ignore[misc]
+
+    def record(self, engine: Engine) -> None:
+        """Add what one finished call reached (a no-op unless enabled)."""
+        if not self.enabled:
+            return
+        for url, event in engine.served:
+            self.served[(_path(url), event)] += 1
+        self.fetched.update(engine.called)
+        for _, name, _ in engine.verbs_run:
+            self.verbs[name] += 1
+        for site, outcome in engine.gather_outcomes:
+            self.gathers[site][outcome] += 1
+        for number, outcome in engine.transfer_outcomes:
+            self.transfers[number][outcome] += 1
+        for url, where in engine.mentioned.items():
+            self.mentioned.setdefault(url, where)
+
+    def never_fetched(self) -> list[str]:
+        """Callback URLs that appeared in served BXML but were never called."""
+        return sorted(url for url in self.mentioned if url not in self.fetched)
+
+    def percent(self) -> float:
+        """Share of Gather outcomes, transfer outcomes and mentioned URLs that were reached."""
+        reached, total = 0, 0
+        for outcomes in self.gathers.values():
+            total += len(set(outcomes) | set(GATHER_OUTCOMES))
+            reached += len(outcomes)
+        for outcomes in self.transfers.values():
+            total += 3
+            reached += len(outcomes)
+        total += len(self.mentioned)
+        reached += len(self.mentioned) - len(self.never_fetched())
+        return 100.0 if total == 0 else 100.0 * reached / total
+
+    def report(self) -> list[str]:
+        """The report as lines of text."""
+        lines = ["documents served:"]
+        lines += [f"  {path} ({event}): {n}" for (path, event), n in sorted(self.served.items())]
+        lines.append("verbs run: " + ", ".join(f"{v} {n}" for v, n in sorted(self.verbs.items())))
+        for site, outcomes in sorted(self.gathers.items()):
+            never = [o for o in GATHER_OUTCOMES if o not in outcomes]
+            line = f"{site}: seen {', '.join(sorted(outcomes))}"
+            lines.append(line + (f"; never: {', '.join(never)}" if never else ""))
+        for number, outcomes in sorted(self.transfers.items()):
+            never = [o for o in ("answered", "busy", "no-answer") if o not in outcomes]
+            line = f"transfer {number}: seen {', '.join(sorted(outcomes))}"
+            lines.append(line + (f"; never: {', '.join(never)}" if never else ""))
+        missing = self.never_fetched()
+        if missing:
+            lines.append("callback URLs never fetched:")
+            lines += [f"  {url} ({self.mentioned[url]})" for url in missing]
+        lines.append(f"coverage: {self.percent():.1f}%")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        """The collected data as JSON-ready values."""
+        return {
+            "served": [{"path": p, "event": e, "count": n} for (p, e), n in self.served.items()],
+            "verbs": dict(self.verbs),
+            "gathers": {site: dict(c) for site, c in self.gathers.items()},
+            "transfers": {num: dict(c) for num, c in self.transfers.items()},
+            "never_fetched": self.never_fetched(),
+            "percent": self.percent(),
+        }
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+#: The process-wide recorder the pytest plugin enables with ``--ivr-coverage``.
+COVERAGE = Coverage()

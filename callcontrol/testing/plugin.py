@@ -1,0 +1,122 @@
+"""pytest plugin: ``call_simulator`` and script-step fixtures, and ``--ivr-coverage``.
+
+Define a ``bxml_app`` fixture returning your WSGI app (and optionally ``bxml_base_url``);
+each test then gets a fresh ``call_simulator``. ``pytest --ivr-coverage`` prints which
+URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
+``--ivr-coverage-fail-under=N`` fails the run below N percent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import steps
+from .coverage import COVERAGE
+from .simulator import CallSimulator
+
+DEFAULT_BASE_URL = "https://app.test"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the coverage options."""
+    group = parser.getgroup("ivr", "IVR call simulation")
+    group.addoption(
+        "--ivr-coverage",
+        action="store_true",
+        help="report which IVR branches the simulated calls reached",
+    )
+    group.addoption(
+        "--ivr-coverage-fail-under",
+        type=float,
+        default=None,
+        metavar="N",
+        help="fail the run when IVR coverage is below N percent",
+    )
+    group.addoption(
+        "--ivr-coverage-json",
+        default=None,
+        metavar="PATH",
+        help="also write the IVR coverage data to PATH as JSON",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Switch the session-wide recorder on when asked for."""
+    wanted = (
+        config.getoption("ivr_coverage")
+        or config.getoption("ivr_coverage_fail_under") is not None
+        or config.getoption("ivr_coverage_json") is not None
+    )
+    if wanted:
+        COVERAGE.reset()
+        COVERAGE.enabled = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when coverage is below ``--ivr-coverage-fail-under``."""
+    limit = session.config.getoption("ivr_coverage_fail_under")
+    if limit is not None and COVERAGE.enabled and COVERAGE.percent() < limit:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the coverage report."""
+    if not COVERAGE.enabled:
+        return
+    terminalreporter.section("IVR coverage")
+    for line in COVERAGE.report():
+        terminalreporter.write_line(line)
+    path = config.getoption("ivr_coverage_json")
+    if path is not None:
+        Path(path).write_text(json.dumps(COVERAGE.to_json(), indent=2) + "\n", encoding="utf-8")
+        terminalreporter.write_line(f"IVR coverage data written to {path}")
+    limit = config.getoption("ivr_coverage_fail_under")
+    if limit is not None and COVERAGE.percent() < limit:
+        terminalreporter.write_line(
+            f"FAIL: IVR coverage {COVERAGE.percent():.1f}% is below {limit:g}%", red=True
+        )
+
+
+@pytest.fixture
+def call_simulator(request: pytest.FixtureRequest) -> CallSimulator:
+    """A fresh CallSimulator for the app of the ``bxml_app`` fixture."""
+    try:
+        app = request.getfixturevalue("bxml_app")
+    except pytest.FixtureLookupError:
+        raise pytest.UsageError(
+            "call_simulator needs a fixture named bxml_app that returns your WSGI app "
+            "(or its base URL)"
+        ) from None
+    try:
+        base_url = request.getfixturevalue("bxml_base_url")
+    except pytest.FixtureLookupError:
+        base_url = DEFAULT_BASE_URL
+    return CallSimulator(app, base_url=base_url)
+
+
+def _provide(step: Callable[..., Any]) -> Any:
+    def fixture() -> Callable[..., Any]:
+        return step
+
+    fixture.__doc__ = f"The {step.__name__} script step."
+    return pytest.fixture(name=step.__name__)(fixture)
+
+
+press = _provide(steps.press)
+silence = _provide(steps.silence)
+leave_message = _provide(steps.leave_message)
+hang_up = _provide(steps.hang_up)
+answers = _provide(steps.answers)
+busy = _provide(steps.busy)
+no_answer = _provide(steps.no_answer)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop recording when the session ends."""
+    COVERAGE.enabled = False

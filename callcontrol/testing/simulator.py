@@ -1,0 +1,258 @@
+"""CallSimulator: drive a webhook app through whole calls inside a unit test, in virtual time.
+
+::
+
+    sim = CallSimulator(app, base_url="https://ivr.test", username="ivr", password="hunter2")
+    call = sim.inbound("/answer", from_="+15551230000", to="+15553334444", script=[press("1")])
+    call.assert_heard("sales")
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bxml import Bxml
+
+from ..engine import EPOCH, Credentials, Durations, Engine, Leg
+from ..engine.clock import to_ms
+from ..engine.model import CallbackRequest
+from ..engine.script import Destination, Step, check_destinations, check_script
+from .coverage import COVERAGE
+from .fetch import Router, WsgiApp
+from .result import Callback, SimulatedCall, UnusedStepsError, path_of
+
+
+class CallSimulator:
+    """Runs calls against ``app`` (a WSGI callable, or a base URL reached over HTTP).
+
+    ``username``/``password`` are the call's own callback credentials (first callback and
+    disconnect). ``seed`` and ``start_time`` make call ids, times and transcripts repeat.
+    """
+
+    def __init__(
+        self,
+        app: WsgiApp | str,
+        *,
+        base_url: str = "https://app.test",
+        username: str | None = None,
+        password: str | None = None,
+        seed: int = 0,
+        start_time: datetime = EPOCH,
+        account_id: str = "9900000",
+        durations: Durations | None = None,
+        raise_app_errors: bool = True,
+        timeout: float = 15.0,
+    ) -> None:
+        if not isinstance(app, str) and not callable(app):
+            raise TypeError(f"app must be a WSGI callable or a base URL, not {type(app).__name__}")
+        if not urlsplit(base_url).scheme or not urlsplit(base_url).netloc:
+            raise ValueError(
+                f"base_url must be an absolute URL like https://ivr.test, not {base_url!r}"
+            )
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together; give both or neither")
+        self.base_url = base_url.rstrip("/")
+        self.credentials = (
+            Credentials(username, password) if username and password is not None else None
+        )
+        self.seed = seed
+        self.start_time = start_time
+        self.account_id = account_id
+        self.durations = durations
+        self.router = Router(app, self.base_url, raise_app_errors, timeout)
+        self._calls = 0
+
+    def __repr__(self) -> str:
+        return f"CallSimulator(base_url={self.base_url!r}, seed={self.seed})"
+
+    def mount(self, url_prefix: str, app: WsgiApp | str) -> None:
+        """Serve URLs that start with ``url_prefix`` (another host) from ``app``."""
+        if not urlsplit(url_prefix).netloc:
+            raise ValueError(f"mount needs an absolute URL prefix, not {url_prefix!r}")
+        self.router.mount(url_prefix, app)
+
+    def inbound(self, url: str = "/answer", **kwargs: Any) -> SimulatedCall:
+        """Run an inbound call to the end: ``initiate`` goes to ``url``."""
+        return self.start_inbound(url, **kwargs).run()
+
+    def outbound(self, url: str = "/answer", **kwargs: Any) -> SimulatedCall:
+        """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers."""
+        return self.start_outbound(url, **kwargs).run()
+
+    def start_inbound(self, url: str = "/answer", **kwargs: Any) -> LiveCall:
+        """Set up an inbound call without running it; see :class:`LiveCall`."""
+        return self._start("inbound", url, **kwargs)
+
+    def start_outbound(self, url: str = "/answer", **kwargs: Any) -> LiveCall:
+        """Set up an outbound call without running it; see :class:`LiveCall`."""
+        return self._start("outbound", url, **kwargs)
+
+    def _start(
+        self,
+        direction: str,
+        url: str,
+        *,
+        from_: str = "+15551230000",
+        to: str = "+15553334444",
+        script: Iterable[Step] = (),
+        destinations: dict[str, Destination] | None = None,
+        disconnect_url: str | None = None,
+        method: str = "POST",
+        fallback_url: str | None = None,
+    ) -> LiveCall:
+        steps = check_script(script)
+        dests = check_destinations(destinations if destinations is not None else {})
+        self._calls += 1
+        engine = Engine(
+            seed=self.seed * 1_000_003 + self._calls,
+            start_time=self.start_time,
+            durations=self.durations,
+            account_id=self.account_id,
+        )
+        leg = engine.start_call(
+            direction,
+            self._absolute(url),
+            from_=from_,
+            to=to,
+            credentials=self.credentials,
+            method=method,
+            fallback_url=self._absolute(fallback_url) if fallback_url else None,
+            disconnect_url=self._absolute(disconnect_url) if disconnect_url else None,
+            script=steps,
+            destinations=dests,
+        )
+        return LiveCall(self, engine, leg)
+
+    def _absolute(self, url: str) -> str:
+        return _join(self.base_url + "/", url)
+
+
+@functools.lru_cache(maxsize=1024)
+def _join(base: str, url: str) -> str:
+    return urljoin(base, url)
+
+
+class LiveCall:
+    """A call that runs step by step: stop at a verb or a time, intervene, then run on."""
+
+    def __init__(self, simulator: CallSimulator, engine: Engine, leg: Leg) -> None:
+        self._sim = simulator
+        self.engine = engine
+        self.leg = leg
+        self.result = SimulatedCall(leg.id)
+
+    def __repr__(self) -> str:
+        return (
+            f"LiveCall({self.leg.id!r}, state={self.leg.state!r}, at={self.engine.now / 1000:g}s)"
+        )
+
+    def run_until(self, *, verb: str | None = None, seconds: float | None = None) -> SimulatedCall:
+        """Run until ``verb`` starts or virtual time reaches ``seconds`` (or the call ends)."""
+        if (verb is None) == (seconds is None):
+            raise ValueError("run_until needs exactly one of verb= or seconds=")
+        self.engine.stop_verb = verb
+        self._drive(to_ms(seconds) if seconds is not None else None)
+        self.engine.stop_verb = None
+        self.engine.stopped = False
+        return self._snapshot()
+
+    def update_call_bxml(self, document: Bxml | str | bytes) -> None:
+        """updateCallBxml: interrupt what runs and run ``document`` instead."""
+        self.engine.update_call_bxml(self.leg, document)
+        self._drive(self.engine.now)
+
+    def redirect(
+        self,
+        url: str,
+        *,
+        method: str = "POST",
+        username: str | None = None,
+        password: str | None = None,
+        tag: str | None = None,
+    ) -> None:
+        """updateCall with a redirectUrl (relative to the simulator's base URL).
+
+        The ``redirect`` callback carries ``username``/``password`` when given, else the
+        simulator's credentials; ``tag`` sets (``""`` clears) the call's tag first.
+        """
+        credentials = self._sim.credentials
+        if username is not None:
+            credentials = Credentials(username, password or "")
+        self.engine.update_call(
+            self.leg,
+            redirect_url=self._sim._absolute(url),
+            method=method,
+            credentials=credentials,
+            tag=tag,
+        )
+        self._drive(self.engine.now)
+
+    def hang_up(self) -> None:
+        """updateCall with state=completed."""
+        self.engine.hang_up(self.leg)
+        self._drive(self.engine.now)
+
+    def run(self) -> SimulatedCall:
+        """Run to the end; raises :class:`UnusedStepsError` if script steps are left."""
+        self._drive(None)
+        call = self._snapshot()
+        COVERAGE.record(self.engine)
+        unused = [*self.leg.script, *self.leg.timed_steps]
+        if unused:
+            steps = ", ".join(repr(s) for s in unused)
+            end = self.leg.end_ms or self.engine.now
+            raise UnusedStepsError(
+                f"script steps never used: {steps}; the call ended at {end / 1000:g} s "
+                f"with cause {self.leg.cause!r}"
+                + (f" ({self.leg.error_message})" if self.leg.error_message else ""),
+                call,
+            )
+        return call
+
+    def _drive(self, until_ms: int | None) -> None:
+        engine = self.engine
+        while True:
+            engine.run(until_ms)
+            if not engine.outbox:
+                return
+            for request in engine.take():
+                self._send(request)
+
+    def _send(self, request: CallbackRequest) -> None:
+        exchange = self._sim.router.send(request)
+        result = exchange.result
+        self.result.callbacks.append(
+            Callback(
+                request.event_type,
+                exchange.url,
+                request.target.method,
+                request.payload,
+                result.status,
+                result.body,
+                request.synchronous,
+                self.engine.now,
+            )
+        )
+        if request.synchronous:
+            self.result.visited.append(path_of(request.target.url))
+            self.engine.fetch_done(request, result)
+        else:
+            self.engine.delivered(request, result)
+
+    def _snapshot(self) -> SimulatedCall:
+        engine, leg, call = self.engine, self.leg, self.result
+        call.heard = list(engine.heard)
+        call.pressed = list(engine.pressed)
+        call.state = leg.state
+        call.disconnect_cause = leg.cause
+        call.error = leg.error_message
+        end = leg.end_ms if leg.end_ms is not None else engine.now
+        call.duration = (end - leg.start_ms) / 1000
+        call.notes = engine.notes
+        call.transfers = list(engine.transfer_outcomes)
+        call.assumptions = sorted(set(engine.assumptions_used))
+        return call

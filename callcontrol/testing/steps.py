@@ -1,0 +1,44 @@
+"""The script DSL: what the caller does and how Transfer destinations behave."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..engine.script import Answers, Busy, HangUp, LeaveMessage, NoAnswer, Press, Silence
+
+
+def press(digits: str, *, barge_in: float | None = None) -> Press:
+    """Press ``digits`` after the prompt, or ``barge_in`` seconds into it."""
+    return Press(digits, barge_in)
+
+
+def silence() -> Silence:
+    """Press and say nothing at the next input opportunity (the no-input branch)."""
+    return Silence()
+
+
+def leave_message(
+    seconds: float, then: Literal["press", "silence", "hang_up"] = "press"
+) -> LeaveMessage:
+    """Speak into a Record for ``seconds``, then press its terminating digit (or ``then``)."""
+    return LeaveMessage(seconds, then)
+
+
+def hang_up(*, after: float | None = None) -> HangUp:
+    """Hang up at the next input opportunity, or at virtual time ``after`` seconds."""
+    return HangUp(after)
+
+
+def answers(*, after: float = 2.0, hangs_up_after: float = 60.0) -> Answers:
+    """A destination that answers ``after`` seconds and hangs up ``hangs_up_after`` later."""
+    return Answers(after, hangs_up_after)
+
+
+def busy() -> Busy:
+    """A destination that is busy."""
+    return Busy()
+
+
+def no_answer() -> NoAnswer:
+    """A destination that rings until the call times out."""
+    return NoAnswer()

@@ -1,0 +1,87 @@
+"""Small WSGI apps for engine and simulator tests: routes map a path to a reply."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from bxml import Response
+
+Reply = Response | str | bytes | tuple[int, bytes] | Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class Seen:
+    """One request the app received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    event: dict[str, Any]
+    authorization: str | None
+
+
+@dataclass
+class RoutesApp:
+    """Answers each path from ``routes``; unknown paths get 204. Records every request."""
+
+    routes: dict[str, Reply]
+    default: Reply | None = None
+    seen: list[Seen] = field(default_factory=list)
+    closed: int = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size)
+        event = json.loads(body) if body else {}
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        path = environ["PATH_INFO"]
+        self.seen.append(
+            Seen(
+                environ["REQUEST_METHOD"],
+                path,
+                query,
+                event or query,
+                environ.get("HTTP_AUTHORIZATION"),
+            )
+        )
+        reply = self.routes.get(path, self.default)
+        if path == "/status" and path not in self.routes:
+            reply = None
+        if callable(reply) and not isinstance(reply, Response):
+            reply = reply(event or query)
+        status, data = 204, b""
+        if isinstance(reply, tuple):
+            status, data = reply
+        elif isinstance(reply, Response):
+            status, data = 200, reply.to_bytes()
+        elif isinstance(reply, str):
+            status, data = 200, reply.encode()
+        elif isinstance(reply, bytes):
+            status, data = 200, reply
+        start_response(f"{status} X", [("Content-Type", "application/xml")])
+        return _Body(self, data)
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        """The events of that type the app received, in order."""
+        return [s.event for s in self.seen if s.event.get("eventType") == event_type]
+
+
+class _Body:
+    def __init__(self, app: RoutesApp, data: bytes) -> None:
+        self.app = app
+        self.data = data
+
+    def __iter__(self) -> Any:
+        yield self.data
+
+    def close(self) -> None:
+        self.app.closed += 1
+
+
+def xml(body: str) -> str:
+    """A <Response> around ``body``."""
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'

@@ -1,0 +1,576 @@
+"""The engine's execution rules, each against the reference section it comes from."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from callcontrol.testing import (
+    CallSimulator,
+    answers,
+    busy,
+    hang_up,
+    leave_message,
+    no_answer,
+    press,
+    silence,
+)
+
+from .apps import RoutesApp, xml
+
+BASE = "https://ivr.test"
+
+
+def run(routes, *, script=(), destinations=None, **kwargs):
+    app = RoutesApp(routes)
+    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    call = sim.inbound(
+        "/answer",
+        script=script,
+        destinations=destinations or {},
+        disconnect_url="/status",
+        **kwargs,
+    )
+    return call, app
+
+
+def times(call, kind):
+    return [e.ms for e in call.transcript if e.kind == kind]
+
+
+# -- bxml-spec §3.1 and verbs that take time ----------------------------------------------
+
+
+def test_verbs_take_virtual_time_in_order():
+    doc = xml(
+        "<SpeakSentence>one two three</SpeakSentence><PlayAudio>/beep.wav</PlayAudio>"
+        '<Pause duration="2"/><Ring duration="1.5"/><SendDtmf>1w2</SendDtmf>'
+    )
+    call, _ = run({"/answer": doc})
+    assert times(call, "verb") == [0, 1200, 4200, 6200, 7700]
+    # SendDtmf 1w2: tone 200 + pause 500 + tone 200 + interval 400 (bxml-spec §4.15)
+    assert call.duration == pytest.approx(7.7 + 1.3)
+    assert call.heard == ["one two three", "[audio https://ivr.test/beep.wav]"]
+
+
+def test_speech_breaks_add_time():
+    call, _ = run({"/answer": xml('<SpeakSentence>Hi <break time="1500ms"/></SpeakSentence>')})
+    assert call.duration == pytest.approx(0.5 + 1.5)
+    assert call.heard == ["Hi"]
+
+
+def test_end_of_document_is_an_implicit_hangup():
+    call, app = run({"/answer": xml("<SpeakSentence>Hello there</SpeakSentence>")})
+    call.assert_ended("hangup")
+    assert app.events("disconnect")[0]["cause"] == "hangup"
+
+
+def test_empty_response_on_unanswered_inbound_call_rejects_it():
+    call, _ = run({"/answer": xml("")})
+    call.assert_ended("rejected")
+    assert "reject-cause" in call.assumptions
+
+
+@pytest.mark.parametrize("ender", ["<Hangup/>", '<Redirect redirectUrl="/next"/>'])
+def test_hangup_and_redirect_end_the_document(ender):
+    doc = xml(f"<SpeakSentence>first</SpeakSentence>{ender}<SpeakSentence>never</SpeakSentence>")
+    call, _ = run({"/answer": doc, "/next": xml("<Hangup/>")})
+    call.assert_not_heard("never")
+    call.assert_heard("first")
+
+
+def test_relative_urls_resolve_against_the_serving_url():
+    routes = {
+        "/answer": xml('<Redirect redirectUrl="/menu/start"/>'),
+        "/menu/start": xml('<Redirect redirectUrl="next"/>'),
+        "/menu/next": xml("<SpeakSentence>arrived</SpeakSentence>"),
+    }
+    call, _ = run(routes)
+    assert call.visited == ["/answer", "/menu/start", "/menu/next"]
+    call.assert_heard("arrived")
+
+
+def test_redirect_reply_replaces_the_rest():
+    call, app = run(
+        {
+            "/answer": xml('<Redirect redirectUrl="/two" tag="t1"/>'),
+            "/two": xml("<SpeakSentence>two</SpeakSentence>"),
+        }
+    )
+    assert app.events("redirect")[0]["tag"] == "t1"
+    assert call.heard == ["two"]
+
+
+# -- sticky tag (bxml-spec §1, voice-api §9.1) --------------------------------------------
+
+
+def test_sticky_tag_goes_on_every_later_callback_until_cleared():
+    routes = {
+        "/answer": xml('<Tag>menu</Tag><Redirect redirectUrl="/a"/>'),
+        "/a": xml('<Gather gatherUrl="/b" tag="second" firstDigitTimeout="1"/>'),
+        "/b": xml('<Tag></Tag><Redirect redirectUrl="/c"/>'),
+        "/c": xml("<Hangup/>"),
+    }
+    call, app = run(routes, script=[silence()])
+    assert app.events("redirect")[0]["tag"] == "menu"
+    assert app.events("gather")[0]["tag"] == "second"
+    assert "tag" not in app.events("redirect")[1]
+    assert "tag" not in app.events("disconnect")[0]
+    assert "tag" not in app.events("initiate")[0]
+
+
+# -- Gather (bxml-spec §4.6) --------------------------------------------------------------
+
+PROMPT = "<SpeakSentence>Press a key now</SpeakSentence>"  # 4 words: 1.6 s
+
+
+def gather(attrs, prompt=PROMPT):
+    return xml(
+        f'<Gather gatherUrl="/g" {attrs}>{prompt}</Gather><SpeakSentence>after</SpeakSentence>'
+    )
+
+
+def test_gather_max_digits_stops_collection():
+    call, app = run(
+        {"/answer": gather('maxDigits="2"'), "/g": xml('<Pause duration="2"/>')},
+        script=[press("1234")],
+    )
+    event = app.events("gather")[0]
+    assert (event["digits"], event["terminatingDigit"]) == ("12", "")
+    assert "digits-unheard" in call.assumptions  # 3 and 4 reached nobody
+
+
+def test_gather_terminating_digit_is_reported_not_collected():
+    _, app = run(
+        {"/answer": gather('terminatingDigits="#"'), "/g": xml("<Hangup/>")}, script=[press("12#")]
+    )
+    event = app.events("gather")[0]
+    assert (event["digits"], event["terminatingDigit"]) == ("12", "#")
+
+
+def test_gather_timeout_sends_empty_digits_after_first_digit_timeout():
+    call, app = run(
+        {"/answer": gather('firstDigitTimeout="3"'), "/g": xml("<Hangup/>")}, script=[silence()]
+    )
+    assert app.events("gather")[0]["digits"] == ""
+    gathered = [e for e in call.transcript if e.kind == "gathered"][0]
+    assert gathered.ms == 1600 + 3000
+
+
+def test_gather_inter_digit_timeout_ends_after_the_last_key():
+    call, _ = run(
+        {"/answer": gather('interDigitTimeout="2"'), "/g": xml("<Hangup/>")}, script=[press("12")]
+    )
+    keys = times(call, "pressed")
+    gathered = [e for e in call.transcript if e.kind == "gathered"][0]
+    assert keys == [1900, 2200]
+    assert gathered.ms == 2200 + 2000
+
+
+def test_gather_repeat_count_replays_the_prompt_with_first_digit_timeout_gaps():
+    call, _ = run(
+        {"/answer": gather('repeatCount="3" firstDigitTimeout="2"'), "/g": xml("<Hangup/>")},
+        script=[silence()],
+    )
+    assert call.heard.count("Press a key now") == 3
+    assert times(call, "prompt") == [0, 3600, 7200]
+    assert times(call, "gathered") == [3 * 3600]
+
+
+def test_first_key_interrupts_the_prompt():
+    doc = gather('maxDigits="1"', PROMPT + "<SpeakSentence>second prompt</SpeakSentence>")
+    call, _ = run({"/answer": doc, "/g": xml("<Hangup/>")}, script=[press("5", barge_in=0.5)])
+    assert times(call, "barge-in") == [500]
+    assert call.heard == ["Press a key now"]  # the second prompt never started
+
+
+def test_gather_without_url_discards_digits_and_continues():
+    doc = xml(
+        '<Gather maxDigits="1">' + PROMPT + "</Gather><SpeakSentence>next verb</SpeakSentence>"
+    )
+    call, app = run({"/answer": doc}, script=[press("1")])
+    assert app.events("gather") == []
+    call.assert_heard("next verb")
+
+
+def test_gather_without_url_and_timeout_continues_too():
+    doc = xml('<Gather firstDigitTimeout="1"/><SpeakSentence>next verb</SpeakSentence>')
+    call, _ = run({"/answer": doc}, script=[silence()])
+    call.assert_heard("next verb")
+
+
+# -- synchronous and asynchronous callbacks (voice-api §9.1) -------------------------------
+
+
+def test_async_callback_replies_are_ignored():
+    doc = xml('<StartGather dtmfUrl="/dtmf"/><SpeakSentence>speak while listening</SpeakSentence>')
+    call, app = run(
+        {"/answer": doc, "/dtmf": xml("<SpeakSentence>ignored</SpeakSentence>")},
+        script=[press("7", barge_in=0.2)],
+    )
+    assert [e["digit"] for e in app.events("dtmf")] == ["7"]
+    call.assert_not_heard("ignored")
+    assert "/dtmf" not in call.visited
+
+
+def test_digits_in_a_gather_are_not_reported_as_dtmf():
+    doc = xml('<StartGather dtmfUrl="/dtmf"/>' + '<Gather gatherUrl="/g" maxDigits="1"/>')
+    _, app = run({"/answer": doc, "/g": xml("<Hangup/>")}, script=[press("3")])
+    assert app.events("dtmf") == []
+    assert app.events("gather")[0]["digits"] == "3"
+
+
+def test_get_callbacks_send_query_parameters():
+    doc = xml('<Gather gatherUrl="/g" gatherMethod="GET" maxDigits="1"/>')
+    _, app = run({"/answer": doc, "/g": xml("<Hangup/>")}, script=[press("4")])
+    seen = [s for s in app.seen if s.path == "/g"][0]
+    assert seen.method == "GET"
+    assert seen.query["digits"] == "4"
+    assert seen.query["eventType"] == "gather"
+
+
+def auth(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_credentials_come_from_the_call_then_from_the_bxml():
+    doc = xml('<Redirect redirectUrl="/r" username="verb" password="secret"/>')
+    _, app = run(
+        {"/answer": doc, "/r": xml('<Redirect redirectUrl="/plain"/>'), "/plain": xml("<Hangup/>")}
+    )
+    by_path = {s.path: s.authorization for s in app.seen}
+    assert by_path["/answer"] == auth("ivr", "hunter2")
+    assert by_path["/r"] == auth("verb", "secret")
+    assert by_path["/plain"] is None
+    assert by_path["/status"] == auth("ivr", "hunter2")
+
+
+def test_failing_callback_retries_the_fallback_with_fallback_credentials():
+    doc = xml(
+        '<Redirect redirectUrl="/broken" redirectFallbackUrl="/backup" '
+        'fallbackUsername="fb" fallbackPassword="pw"/>'
+    )
+    call, app = run(
+        {
+            "/answer": doc,
+            "/broken": (500, b""),
+            "/backup": xml("<SpeakSentence>saved</SpeakSentence>"),
+        }
+    )
+    call.assert_heard("saved")
+    assert [s.authorization for s in app.seen if s.path == "/backup"] == [auth("fb", "pw")]
+    assert "fallback-status" in call.assumptions
+
+
+def test_failing_callback_without_fallback_ends_with_callback_error():
+    call, _ = run({"/answer": xml('<Redirect redirectUrl="/broken"/>'), "/broken": (503, b"")})
+    call.assert_ended("callback-error")
+    assert "HTTP 503" in call.error and "/broken" in call.error
+
+
+def test_unreachable_host_is_a_callback_error():
+    call, _ = run({"/answer": xml('<Redirect redirectUrl="https://elsewhere.test/x"/>')})
+    call.assert_ended("callback-error")
+    assert "unreachable" in call.error
+
+
+def test_invalid_bxml_ends_the_call_with_the_problem():
+    call, _ = run(
+        {"/answer": xml('<Redirect redirectUrl="/bad"/>'), "/bad": xml('<Gather maxDigits="99"/>')}
+    )
+    call.assert_ended("invalid-bxml")
+    assert "max_digits" in call.error or "maxDigits" in call.error
+
+
+def test_a_reply_that_is_not_xml_is_invalid_bxml():
+    call, _ = run({"/answer": "this is not xml"})
+    call.assert_ended("invalid-bxml")
+
+
+def test_empty_reply_is_an_empty_response():
+    call, _ = run(
+        {
+            "/answer": xml('<SpeakSentence>hi</SpeakSentence><Redirect redirectUrl="/empty"/>'),
+            "/empty": (200, b""),
+        }
+    )
+    call.assert_ended("hangup")
+    assert "empty-reply" in call.assumptions
+
+
+def test_redirect_loop_ends_with_an_error_naming_the_loop():
+    call, _ = run(
+        {
+            "/answer": xml('<Redirect redirectUrl="/a"/>'),
+            "/a": xml('<Redirect redirectUrl="/b"/>'),
+            "/b": xml('<Redirect redirectUrl="/a"/>'),
+        }
+    )
+    call.assert_ended("error")
+    assert "loop" in call.error and "/a -> /b" in call.error
+    assert len(call.visited) == 50  # the 51st fetch at the same instant is refused
+
+
+def test_a_loop_with_time_passing_is_not_cut_short():
+    routes = {
+        "/answer": xml('<Redirect redirectUrl="/a"/>'),
+        "/a": xml('<Pause duration="1"/><Redirect redirectUrl="/a"/>'),
+    }
+    call, _ = run(routes, script=[hang_up(after=100)])
+    call.assert_ended("hangup")
+    assert call.duration == 100
+
+
+# -- Record (bxml-spec §4.12) -------------------------------------------------------------
+
+REC = (
+    '<Record recordCompleteUrl="/done" recordingAvailableUrl="/file" {attrs}/>'
+    "<SpeakSentence>never</SpeakSentence>"
+)
+
+
+def record(attrs=""):
+    return {"/answer": xml(REC.format(attrs=attrs)), "/done": xml("<Hangup/>")}
+
+
+def test_record_ends_on_terminating_digit_then_complete_then_available():
+    call, app = run(record(), script=[leave_message(4)])
+    kinds = [cb.event_type for cb in call.callbacks]
+    assert kinds[1:3] == ["recordComplete", "recordingAvailable"]
+    assert app.events("recordComplete")[0]["duration"] == "PT4S"
+    call.assert_not_heard("never")
+
+
+def test_record_ends_on_max_duration():
+    _, app = run(record('maxDuration="7"'), script=[leave_message(20, then="silence")])
+    assert app.events("recordComplete")[0]["duration"] == "PT7S"
+
+
+def test_record_ends_on_silence_timeout_after_speech():
+    _, app = run(record('silenceTimeout="2"'), script=[leave_message(3, then="silence")])
+    assert app.events("recordComplete")[0]["duration"] == "PT5S"
+
+
+def test_hangup_during_record_sends_only_recording_available():
+    call, app = run(record(), script=[leave_message(3, then="hang_up")])
+    assert app.events("recordComplete") == []
+    assert len(app.events("recordingAvailable")) == 1
+    call.assert_ended("hangup")
+
+
+def test_record_without_complete_url_continues():
+    call, _ = run(
+        {"/answer": xml('<Record maxDuration="2"/><SpeakSentence>continued</SpeakSentence>')},
+        script=[silence()],
+    )
+    call.assert_heard("continued")
+
+
+# -- Transfer (bxml-spec §4.27, §4.10, voice-api §9.4) ------------------------------------
+
+AGENT, OTHER = "+15550001111", "+15550002222"
+
+
+def transfer(inner=f"<PhoneNumber transferDisconnectUrl='/bdisc'>{AGENT}</PhoneNumber>", attrs=""):
+    return xml(
+        f'<Transfer transferCompleteUrl="/complete" {attrs}>{inner}</Transfer>'
+        "<SpeakSentence>never</SpeakSentence>"
+    )
+
+
+def test_transfer_busy_reports_cause_on_transfer_complete():
+    call, app = run(
+        {"/answer": transfer(), "/complete": xml("<SpeakSentence>busy line</SpeakSentence>")},
+        destinations={AGENT: busy()},
+    )
+    assert app.events("transferComplete")[0]["cause"] == "busy"
+    assert app.events("transferDisconnect")[0]["cause"] == "busy"
+    call.assert_transferred_to(AGENT, "busy")
+    call.assert_heard("busy line")
+
+
+def test_transfer_without_entry_does_not_answer():
+    call, app = run({"/answer": transfer(attrs='callTimeout="10"'), "/complete": xml("<Hangup/>")})
+    assert app.events("transferComplete")[0]["cause"] == "timeout"
+    call.assert_transferred_to(AGENT, "no-answer")
+    assert [e.ms for e in call.transcript if e.kind == "dial"][-1] == 10_000
+
+
+def test_first_answer_wins_and_runs_transfer_answer_on_the_b_leg():
+    inner = (
+        f"<PhoneNumber transferAnswerUrl='/whisper' transferDisconnectUrl='/bdisc'>{AGENT}</PhoneNumber>"
+        f"<PhoneNumber transferDisconnectUrl='/bdisc'>{OTHER}</PhoneNumber>"
+    )
+    routes = {
+        "/answer": transfer(inner),
+        "/whisper": xml("<SpeakSentence>customer calling</SpeakSentence>"),
+        "/complete": xml("<SpeakSentence>back on A</SpeakSentence>"),
+    }
+    call, app = run(
+        routes, destinations={AGENT: answers(after=3, hangs_up_after=30), OTHER: answers(after=5)}
+    )
+    answer = app.events("transferAnswer")[0]
+    initiate = app.events("initiate")[0]
+    assert answer["parentCallId"] == initiate["callId"] != answer["callId"]
+    assert answer["transferTo"] == AGENT
+    call.assert_not_heard("customer calling")  # heard by the B-leg, not the caller
+    assert {e["transferTo"]: e["cause"] for e in app.events("transferDisconnect")} == {
+        OTHER: "cancel",
+        AGENT: "hangup",
+    }
+    complete = app.events("transferComplete")[0]
+    assert complete["callId"] == initiate["callId"] and complete["cause"] == "hangup"
+    call.assert_heard("back on A")
+    call.assert_transferred_to(AGENT, "answered")
+
+
+def test_transfer_without_complete_url_continues_after_the_b_leg_hangs_up():
+    doc = xml(
+        f"<Transfer><PhoneNumber>{AGENT}</PhoneNumber></Transfer><SpeakSentence>after</SpeakSentence>"
+    )
+    call, _ = run({"/answer": doc}, destinations={AGENT: answers(after=1, hangs_up_after=5)})
+    call.assert_heard("after")
+
+
+def test_caller_hangup_during_transfer_sends_no_transfer_complete():
+    call, app = run(
+        {"/answer": transfer()}, destinations={AGENT: answers(after=1)}, script=[hang_up(after=10)]
+    )
+    assert app.events("transferComplete") == []
+    assert app.events("transferDisconnect")[0]["cause"] == "hangup"
+    call.assert_ended("hangup")
+
+
+def test_transfer_answer_reply_may_not_transfer_again():
+    inner = f"<PhoneNumber transferAnswerUrl='/whisper'>{AGENT}</PhoneNumber>"
+    routes = {
+        "/answer": transfer(inner),
+        "/whisper": xml(f"<Transfer><PhoneNumber>{OTHER}</PhoneNumber></Transfer>"),
+        "/complete": xml("<Hangup/>"),
+    }
+    call, app = run(routes, destinations={AGENT: answers()})
+    assert app.events("transferComplete")[0]["cause"] == "invalid-bxml"
+
+
+# -- Forward, Bridge, background verbs -----------------------------------------------------
+
+
+def test_forward_hands_the_call_over():
+    doc = xml(f'<Forward to="{AGENT}"/><SpeakSentence>never</SpeakSentence>')
+    call, _ = run({"/answer": doc}, destinations={AGENT: answers(after=2, hangs_up_after=8)})
+    call.assert_ended("hangup")
+    assert call.duration == 10
+    call.assert_transferred_to(AGENT, "answered")
+    call.assert_not_heard("never")
+
+
+def test_forward_on_an_answered_call_is_an_application_error():
+    call, _ = run({"/answer": xml(f'<SpeakSentence>hi</SpeakSentence><Forward to="{AGENT}"/>')})
+    call.assert_ended("application-error")
+
+
+def test_unsupported_audio_is_an_application_error():
+    call, _ = run({"/answer": xml("<PlayAudio>https://cdn.test/a.ogg</PlayAudio>")})
+    call.assert_ended("application-error")
+
+
+def test_bridge_without_target_sends_bridge_complete_with_cause():
+    _, app = run(
+        {
+            "/answer": xml('<Bridge bridgeCompleteUrl="/bc">c-missing</Bridge>'),
+            "/bc": xml("<Hangup/>"),
+        }
+    )
+    assert app.events("bridgeComplete")[0]["cause"] == "unknown"
+
+
+def test_start_recording_sends_recording_available_when_stopped():
+    doc = xml(
+        '<StartRecording recordingAvailableUrl="/file"/><StartRecording recordingAvailableUrl="/second"/>'
+        '<Pause duration="3"/><StopRecording/><Pause duration="1"/>'
+    )
+    call, app = run({"/answer": doc})
+    assert [e["duration"] for e in app.events("recordingAvailable")] == ["PT3S"]
+    assert all(s.path != "/second" for s in app.seen)
+
+
+def test_streams_send_started_and_stopped():
+    doc = xml(
+        '<StartStream name="s" destination="wss://x.test" streamEventUrl="/stream"/>'
+        '<Pause duration="2"/>'
+    )
+    _, app = run({"/answer": doc})
+    assert [s.event["eventType"] for s in app.seen if s.path == "/stream"] == [
+        "mediaStreamStarted",
+        "mediaStreamStopped",
+    ]
+
+
+def test_conference_holds_until_the_caller_hangs_up():
+    call, _ = run({"/answer": xml("<Conference>room1</Conference>")}, script=[hang_up(after=42)])
+    assert call.duration == 42
+
+
+def test_time_limit_ends_a_call_that_nobody_ends():
+    call, _ = run({"/answer": xml("<Conference>room1</Conference>")})
+    call.assert_ended("error")
+    assert call.duration == 4 * 3600
+
+
+# -- outbound calls ------------------------------------------------------------------------
+
+
+def test_outbound_first_event_is_answer():
+    app = RoutesApp({"/answer": xml("<SpeakSentence>hello</SpeakSentence>")})
+    call = CallSimulator(app, base_url=BASE).outbound("/answer", to=AGENT)
+    assert [cb.event_type for cb in call.callbacks] == ["answer"]
+    call.assert_heard("hello")
+
+
+@pytest.mark.parametrize(("dest", "cause"), [(busy(), "busy"), (no_answer(), "timeout")])
+def test_outbound_callee_that_does_not_answer(dest, cause):
+    app = RoutesApp({})
+    call = CallSimulator(app, base_url=BASE).outbound(
+        "/answer", to=AGENT, destinations={AGENT: dest}, disconnect_url="/status"
+    )
+    call.assert_ended(cause)
+    assert [cb.event_type for cb in call.callbacks] == ["disconnect"]
+
+
+def test_a_key_at_the_exact_timeout_counts():
+    # prompt 1.6 s + 0.3 s gap = first key at 1.9 s; firstDigitTimeout 0.3 s expires then too
+    call, app = run(
+        {"/answer": gather('firstDigitTimeout="0.3" maxDigits="1"'), "/g": xml("<Hangup/>")},
+        script=[press("1")],
+    )
+    assert app.events("gather")[0]["digits"] == "1"
+    assert "digit-tie" in call.assumptions
+
+
+def test_start_gather_keeps_listening_during_a_record():
+    doc = xml('<StartGather dtmfUrl="/dtmf"/><Record maxDuration="5"/>')
+    _, app = run({"/answer": doc}, script=[leave_message(2)])
+    assert [e["digit"] for e in app.events("dtmf")] == ["#"]
+
+
+def test_duplicate_stream_names_and_a_fifth_track_are_rejected():
+    start = '<StartStream name="{}" tracks="both" destination="wss://x.test" streamEventUrl="/s"/>'
+    doc = xml(start.format("a") + start.format("a") + start.format("b") + start.format("c"))
+    _, app = run({"/answer": doc})
+    events = [(s.event["eventType"], s.event.get("cause")) for s in app.seen if s.path == "/s"]
+    assert events[:4] == [
+        ("mediaStreamStarted", None),
+        ("mediaStreamRejected", "duplicate"),
+        ("mediaStreamStarted", None),
+        ("mediaStreamRejected", "track-limit"),
+    ]
+    rejected = app.events("mediaStreamRejected")[0]
+    assert rejected["originalMediaStream"]["name"] == "a"
+
+
+def test_a_reply_over_64_kb_is_invalid_bxml():
+    big = xml("<SpeakSentence>" + "word " * 14000 + "</SpeakSentence>")
+    call, _ = run({"/answer": big})
+    call.assert_ended("invalid-bxml")
+    assert "at most 65536" in call.error

@@ -1,0 +1,127 @@
+"""The engine on its own (sans-I/O): inputs in, callback requests and transcript out."""
+
+from __future__ import annotations
+
+import pytest
+
+import bxml
+from callcontrol.engine import CallStateConflict, Credentials, Engine, FetchResult, NoAnswer
+
+
+def reply(body: str) -> FetchResult:
+    return FetchResult(200, f"<Response>{body}</Response>".encode())
+
+
+def test_inputs_in_effects_out():
+    engine = Engine(seed=7)
+    leg = engine.start_call(
+        "inbound",
+        "https://app.test/answer",
+        from_="+15551230000",
+        to="+15553334444",
+        credentials=Credentials("u", "p"),
+        disconnect_url="https://app.test/status",
+    )
+    engine.run()
+    (initiate,) = engine.take()
+    assert (initiate.event_type, initiate.synchronous) == ("initiate", True)
+    assert initiate.target.credentials == Credentials("u", "p")
+    engine.fetch_done(initiate, reply('<Pause duration="2"/>'))
+    engine.run()
+    (disconnect,) = engine.take()
+    assert (disconnect.event_type, disconnect.synchronous) == ("disconnect", False)
+    assert engine.now == 2000 and engine.finished and not leg.up
+    engine.delivered(disconnect, FetchResult(204))
+    assert engine.transcript[-1].detail == "disconnect POST https://app.test/status -> 204"
+
+
+def test_nothing_happens_without_the_driver():
+    engine = Engine()
+    engine.start_call("outbound", "https://app.test/answer", from_="+1555", to="+1666")
+    engine.run(until_ms=0)
+    assert [r.event_type for r in engine.take()] == ["answer"]
+    assert engine.now == 0
+
+
+def test_an_interrupt_while_a_fetch_is_in_flight_makes_its_reply_stale():
+    engine = Engine()
+    leg = engine.start_call("outbound", "https://app.test/answer", from_="+1555", to="+1666")
+    engine.run()
+    (answer,) = engine.take()
+    engine.update_call_bxml(leg, bxml.Bxml(bxml.SpeakSentence("from the API")))
+    engine.fetch_done(answer, reply("<SpeakSentence>too late</SpeakSentence>"))
+    engine.run()
+    assert engine.heard == ["from the API"]
+    assert [e.kind for e in engine.transcript].count("stale") == 1
+    assert "interrupt-wins" in engine.assumptions_used
+
+
+def test_async_callbacks_are_retried_once_after_a_connection_error():
+    engine = Engine()
+    engine.start_call(
+        "inbound",
+        "https://app.test/answer",
+        from_="+1555",
+        to="+1666",
+        disconnect_url="https://app.test/status",
+    )
+    engine.run()
+    engine.fetch_done(engine.take()[0], reply("<Hangup/>"))
+    (disconnect,) = engine.take()
+    engine.delivered(disconnect, FetchResult(None, b"", "connection refused"))
+    (retry,) = engine.take()
+    assert retry.payload == disconnect.payload and retry.is_fallback
+    engine.delivered(retry, FetchResult(None, b"", "connection refused"))
+    assert engine.take() == []
+
+
+def started(direction="inbound"):
+    engine = Engine()
+    leg = engine.start_call(direction, "https://app.test/answer", from_="+1555", to="+1666")
+    engine.run()
+    return engine, leg
+
+
+def test_an_unanswered_call_cannot_be_redirected_or_given_bxml():
+    engine, leg = started()
+    with pytest.raises(
+        CallStateConflict, match=r"Call \[c-.*\] cannot be modified in its current state"
+    ):
+        engine.update_call(leg, redirect_url="https://app.test/x")
+    with pytest.raises(CallStateConflict):
+        engine.update_call_bxml(leg, bxml.Bxml(bxml.Hangup()))
+
+
+@pytest.mark.parametrize(("direction", "cause"), [("inbound", "rejected"), ("outbound", "cancel")])
+def test_completing_an_unanswered_call_rejects_or_cancels_it(direction, cause):
+    engine = Engine()
+    leg = engine.start_call(
+        direction,
+        "https://app.test/answer",
+        from_="+1555",
+        to="+1666",
+        destinations={"+1666": NoAnswer()},
+    )
+    engine.hang_up(leg)
+    assert leg.cause == cause
+    with pytest.raises(CallStateConflict):
+        engine.hang_up(leg)
+
+
+def test_update_call_arguments_are_checked():
+    engine, leg = started()
+    with pytest.raises(ValueError, match="state must be 'active' or 'completed'"):
+        engine.update_call(leg, state="paused")
+    with pytest.raises(ValueError, match="needs a redirect_url"):
+        engine.update_call(leg)
+    with pytest.raises(ValueError, match="takes no redirect_url or tag"):
+        engine.update_call(leg, state="completed", tag="x")
+
+
+def test_update_call_sets_the_tag_before_the_redirect():
+    engine, leg = started()
+    engine.fetch_done(engine.take()[0], reply('<Pause duration="5"/>'))
+    engine.run(until_ms=1000)
+    engine.update_call(leg, redirect_url="https://app.test/next", tag="moved")
+    (redirect,) = engine.take()
+    assert redirect.payload["tag"] == "moved" and redirect.payload["eventType"] == "redirect"

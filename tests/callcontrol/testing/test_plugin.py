@@ -1,0 +1,91 @@
+"""The pytest plugin, run through pytester with ``-p callcontrol.testing.plugin``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+APP = """
+import json
+
+import pytest
+from bxml import Gather, Hangup, PhoneNumber, Response, SpeakSentence, Transfer
+
+MENU = Response(Gather(SpeakSentence("Press 1"), gather_url="/choice", max_digits=1,
+                       first_digit_timeout=2))
+ROUTES = {
+    "/answer": MENU.to_bytes(),
+    "/choice": Response(Transfer(PhoneNumber("+15550001111"), transfer_complete_url="/done"),
+                        ).to_bytes(),
+    "/done": Response(Hangup()).to_bytes(),
+}
+
+def app(environ, start_response):
+    body = ROUTES.get(environ["PATH_INFO"], b"")
+    start_response("200 OK" if body else "204 No Content", [])
+    return [body]
+
+@pytest.fixture
+def bxml_app():
+    return app
+"""
+
+TESTS = """
+def test_press_one(call_simulator, press, busy):
+    call = call_simulator.inbound("/answer", script=[press("1")],
+                                  destinations={"+15550001111": busy()})
+    call.assert_transferred_to("+15550001111", "busy")
+
+def test_fresh_simulator_per_test(call_simulator):
+    assert call_simulator.base_url == "https://app.test"
+"""
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makeconftest(APP)
+    pytester.makepyfile(test_my_ivr=TESTS)
+    return pytester
+
+
+def test_fixtures_work(project):
+    result = project.runpytest("-p", "callcontrol.testing.plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_coverage_report_lists_sites_outcomes_and_unfetched_urls(project):
+    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*IVR coverage*",
+            "  /answer (initiate): 1",
+            "/answer Gather[1]: seen 1; never: timeout",
+            "transfer +15550001111: seen busy; never: answered, no-answer",
+            "coverage: *%",
+        ]
+    )
+
+
+def test_coverage_fail_under(project):
+    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage-fail-under=99")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["FAIL: IVR coverage *% is below 99%"])
+
+
+def test_missing_bxml_app_is_explained(pytester):
+    pytester.makepyfile("def test_x(call_simulator):\n    pass\n")
+    result = pytester.runpytest("-p", "callcontrol.testing.plugin")
+    result.stdout.fnmatch_lines(["*call_simulator needs a fixture named bxml_app*"])
+
+
+def test_coverage_json(project):
+    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage-json=cov.json")
+    result.assert_outcomes(passed=2)
+    data = json.loads((project.path / "cov.json").read_text())
+    assert data["gathers"] == {"/answer Gather[1]": {"1": 1}}
+    assert data["transfers"] == {"+15550001111": {"busy": 1}}
+    assert 0 < data["percent"] < 100

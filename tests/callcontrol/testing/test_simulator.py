@@ -1,0 +1,284 @@
+"""CallSimulator: WSGI in-process and over HTTP, live intervention, errors, unused steps."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bxml import Bxml, Hangup, SpeakSentence
+from callcontrol.testing import (
+    AppError,
+    CallSimulator,
+    UnusedStepsError,
+    answers,
+    busy,
+    hang_up,
+    leave_message,
+    no_answer,
+    press,
+    silence,
+)
+from tests.wsgi_server import serve_wsgi
+
+from ..engine.apps import RoutesApp, xml
+
+BASE = "https://ivr.test"
+MENU = xml(
+    '<Gather gatherUrl="/g" maxDigits="1" firstDigitTimeout="5">'
+    "<SpeakSentence>Press one</SpeakSentence></Gather><SpeakSentence>rest</SpeakSentence>"
+)
+
+
+def test_wsgi_request_is_pep_3333_with_the_wire_bytes_and_close_called():
+    environs = []
+
+    def app(environ, start_response):
+        environs.append(dict(environ, body=environ["wsgi.input"].read()))
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [xml("<Hangup/>").encode()]
+
+    call = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2").inbound(
+        "/answer?x=1"
+    )
+    env = environs[0]
+    assert env["REQUEST_METHOD"] == "POST"
+    assert (env["PATH_INFO"], env["QUERY_STRING"], env["wsgi.url_scheme"]) == (
+        "/answer",
+        "x=1",
+        "https",
+    )
+    assert env["HTTP_HOST"] == "ivr.test" and env["SERVER_PORT"] == "443"
+    assert env["CONTENT_TYPE"] == "application/json"
+    assert env["body"] == json.dumps(call.callbacks[0].payload, separators=(",", ":")).encode()
+    assert env["HTTP_AUTHORIZATION"] == "Basic aXZyOmh1bnRlcjI="
+    app2 = RoutesApp({"/answer": xml("<Hangup/>")})
+    CallSimulator(app2, base_url=BASE).inbound("/answer")
+    assert app2.closed == 1
+
+
+def test_app_given_as_a_base_url_is_reached_over_http():
+    app = RoutesApp({"/answer": MENU, "/g": xml("<SpeakSentence>over http</SpeakSentence>")})
+    with serve_wsgi(app) as url:
+        call = CallSimulator(url, base_url=BASE).inbound("/answer", script=[press("1")])
+    call.assert_heard("over http")
+    assert [s.path for s in app.seen] == ["/answer", "/g"]
+
+
+def test_other_hosts_are_unreachable_unless_mounted():
+    doc = xml('<Redirect redirectUrl="https://other.test/next"/>')
+    other = RoutesApp({"/next": xml("<SpeakSentence>elsewhere</SpeakSentence>")})
+    sim = CallSimulator(RoutesApp({"/answer": doc}), base_url=BASE)
+    sim.inbound("/answer").assert_ended("callback-error")
+    sim.mount("https://other.test", other)
+    sim.inbound("/answer").assert_heard("elsewhere")
+
+
+def test_app_exceptions_are_raised_with_the_request():
+    def app(environ, start_response):
+        raise KeyError("digits")
+
+    with pytest.raises(AppError, match=r"KeyError on POST https://ivr.test/answer \(initiate\)"):
+        CallSimulator(app, base_url=BASE).inbound("/answer")
+    call = CallSimulator(app, base_url=BASE, raise_app_errors=False).inbound("/answer")
+    call.assert_ended("callback-error")
+    assert "HTTP 500" in call.error
+
+
+def test_unused_steps_fail_naming_the_step_and_the_end():
+    app = RoutesApp({"/answer": MENU, "/g": xml("<Hangup/>")})
+    with pytest.raises(
+        UnusedStepsError, match=r"press\('2'\).*ended at 1\.1 s with cause 'hangup'"
+    ) as info:
+        CallSimulator(app, base_url=BASE).inbound("/answer", script=[press("1"), press("2")])
+    assert info.value.call.pressed == ["1"]
+    assert isinstance(info.value, AssertionError)
+
+
+def test_runs_repeat_exactly_for_the_same_seed():
+    app = RoutesApp({"/answer": MENU, "/g": xml("<Hangup/>")})
+    first = CallSimulator(app, base_url=BASE).inbound("/answer", script=[press("1")])
+    again = CallSimulator(app, base_url=BASE).inbound("/answer", script=[press("1")])
+    other = CallSimulator(app, base_url=BASE, seed=1).inbound("/answer", script=[press("1")])
+    assert str(first) == str(again) and first.call_id == again.call_id
+    assert first.callbacks == again.callbacks
+    assert other.call_id != first.call_id
+
+
+# -- live intervention ----------------------------------------------------------------------
+
+
+def test_run_until_a_verb_then_update_call_bxml_interrupts_it():
+    app = RoutesApp({"/answer": MENU})
+    live = CallSimulator(app, base_url=BASE).start_inbound("/answer")
+    assert live.run_until(verb="Gather").state == "answered"
+    live.update_call_bxml(Bxml(SpeakSentence("We are closing."), Hangup()))
+    call = live.run()
+    assert call.heard == ["Press one", "We are closing."]
+    assert [cb.event_type for cb in call.callbacks] == ["initiate"]  # no gather event
+    call.assert_ended("hangup")
+
+
+def test_redirect_interrupts_and_fetches():
+    app = RoutesApp({"/answer": MENU, "/closing": xml("<SpeakSentence>closing</SpeakSentence>")})
+    live = CallSimulator(app, base_url=BASE).start_inbound("/answer")
+    live.run_until(seconds=1.0)
+    live.redirect("/closing")
+    call = live.run()
+    assert call.visited == ["/answer", "/closing"]
+    call.assert_callback("redirect")
+    call.assert_not_heard("rest")
+
+
+def test_hang_up_ends_the_call_now():
+    app = RoutesApp({"/answer": xml('<Pause duration="30"/>')})
+    live = CallSimulator(app, base_url=BASE).start_inbound("/answer", disconnect_url="/status")
+    live.run_until(seconds=12.5)
+    live.hang_up()
+    call = live.run()
+    assert call.duration == 12.5
+    call.assert_callback("disconnect", cause="hangup")
+
+
+def test_run_until_needs_one_stop_point():
+    live = CallSimulator(RoutesApp({}), base_url=BASE).start_inbound("/answer")
+    with pytest.raises(ValueError, match="exactly one"):
+        live.run_until()
+
+
+# -- steps, destinations, arguments ------------------------------------------------------------
+
+
+def test_steps_and_destinations_are_values_whose_repr_is_their_call():
+    values = [
+        press("1"),
+        press("12", barge_in=1.5),
+        silence(),
+        leave_message(4),
+        leave_message(2.5, then="hang_up"),
+        hang_up(),
+        hang_up(after=3),
+        answers(),
+        answers(after=1, hangs_up_after=5),
+        busy(),
+        no_answer(),
+    ]
+    assert [repr(v) for v in values] == [
+        "press('1')",
+        "press('12', barge_in=1.5)",
+        "silence()",
+        "leave_message(4)",
+        "leave_message(2.5, then='hang_up')",
+        "hang_up()",
+        "hang_up(after=3)",
+        "answers()",
+        "answers(after=1, hangs_up_after=5)",
+        "busy()",
+        "no_answer()",
+    ]
+    assert press("1") == press("1") and hash(busy()) == hash(busy())
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: press("1x"), r"press: digits must be one or more of 0-9 \* #, not '1x'"),
+        (lambda: press("1", barge_in=-1), "press: barge_in must be 0 seconds or more"),
+        (lambda: leave_message(0), "leave_message: seconds must be more than 0"),
+        (lambda: leave_message(3, then="wait"), "then must be one of press, silence, hang_up"),
+        (lambda: hang_up(after="soon"), "hang_up: after must be a number of seconds"),
+    ],
+)
+def test_bad_steps_are_refused_clearly(make, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make()
+
+
+def test_bad_script_and_destinations_name_the_position():
+    sim = CallSimulator(RoutesApp({}), base_url=BASE)
+    with pytest.raises(TypeError, match=r"script\[1\]: '2' is not a step"):
+        sim.inbound("/answer", script=[press("1"), "2"])
+    with pytest.raises(TypeError, match=r"destinations\['\+1555'\]: 'busy' is not a destination"):
+        sim.inbound("/answer", destinations={"+1555": "busy"})
+
+
+def test_credentials_never_appear_in_reprs():
+    sim = CallSimulator(RoutesApp({}), base_url=BASE, username="ivr", password="hunter2")
+    live = sim.start_inbound("/answer")
+    text = repr(sim) + repr(live) + repr(sim.credentials) + str(live.run())
+    assert "hunter2" not in text
+
+
+def test_constructor_arguments_are_checked():
+    with pytest.raises(ValueError, match="base_url must be an absolute URL"):
+        CallSimulator(RoutesApp({}), base_url="/relative")
+    with pytest.raises(ValueError, match="username and password go together"):
+        CallSimulator(RoutesApp({}), username="only")
+
+
+# -- assertions ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def menu_call():
+    app = RoutesApp(
+        {
+            "/answer": MENU,
+            "/g": xml(
+                '<Transfer transferCompleteUrl="/done"><PhoneNumber>+15550001111</PhoneNumber></Transfer>'
+            ),
+            "/done": xml("<Hangup/>"),
+        }
+    )
+    return CallSimulator(app, base_url=BASE).inbound(
+        "/answer", script=[press("1")], destinations={"+15550001111": busy()}
+    )
+
+
+def test_assertions_pass(menu_call):
+    menu_call.assert_heard("Press")
+    menu_call.assert_heard(re.compile(r"one$"))
+    menu_call.assert_not_heard("rest")
+    menu_call.assert_visited("/g")
+    menu_call.assert_callback("gather", digits="1", terminating_digit="")
+    menu_call.assert_transferred_to("+15550001111")
+    menu_call.assert_transferred_to("+15550001111", "busy")
+    menu_call.assert_ended("hangup")
+
+
+def test_assertion_failures_show_the_closest_candidate_and_transcript(menu_call):
+    with pytest.raises(AssertionError) as info:
+        menu_call.assert_heard("Press two")
+    text = str(info.value)
+    assert "expected to hear 'Press two'" in text
+    assert "closest: 'Press one'" in text
+    assert "transcript:" in text and "prompt" in text
+    with pytest.raises(AssertionError, match="closest: '/g'"):
+        menu_call.assert_visited("/gg")
+    with pytest.raises(AssertionError, match=r"the ones sent had \[\{'digits': '1'\}\]"):
+        menu_call.assert_callback("gather", digits="2")
+    with pytest.raises(
+        AssertionError, match=r"(?s)outcome 'answered'.*closest: '\+15550001111 \(busy\)'"
+    ):
+        menu_call.assert_transferred_to("+15550001111", "answered")
+    with pytest.raises(AssertionError, match="ended with 'hangup'"):
+        menu_call.assert_ended("busy")
+
+
+def test_a_timed_hang_up_after_the_call_ended_is_unused():
+    app = RoutesApp({"/answer": xml('<Pause duration="2"/>')})
+    with pytest.raises(UnusedStepsError, match=r"hang_up\(after=10\); the call ended at 2 s"):
+        CallSimulator(app, base_url=BASE).inbound("/answer", script=[hang_up(after=10)])
+
+
+def test_durations_change_how_long_verbs_take():
+    from callcontrol.testing import Durations
+
+    app = RoutesApp(
+        {"/answer": xml("<SpeakSentence>a b</SpeakSentence><PlayAudio>/x.wav</PlayAudio>")}
+    )
+    sim = CallSimulator(
+        app, base_url=BASE, durations=Durations(per_word=1.0, audio={"/x.wav": 0.5})
+    )
+    assert sim.inbound("/answer").duration == 2.5

@@ -1,12 +1,19 @@
-"""The pytest plugin, run through pytester with ``-p callcontrol.testing.plugin``."""
+"""The pytest plugin, run through pytester: loaded by its ``pytest11`` entry point when the
+package is installed, else with ``-p callcontrol.testing.plugin``."""
 
 from __future__ import annotations
 
 import json
+from importlib.metadata import entry_points
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+INSTALLED = any(
+    ep.value == "callcontrol.testing.plugin" for ep in entry_points(group="pytest11")
+)
+PLUGIN = () if INSTALLED else ("-p", "callcontrol.testing.plugin")
 
 APP = """
 import json
@@ -52,12 +59,12 @@ def project(pytester):
 
 
 def test_fixtures_work(project):
-    result = project.runpytest("-p", "callcontrol.testing.plugin", "-p", "no:cacheprovider")
+    result = project.runpytest(*PLUGIN, "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
 
 def test_coverage_report_lists_sites_outcomes_and_unfetched_urls(project):
-    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage")
+    result = project.runpytest(*PLUGIN, "--ivr-coverage")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [
@@ -71,19 +78,19 @@ def test_coverage_report_lists_sites_outcomes_and_unfetched_urls(project):
 
 
 def test_coverage_fail_under(project):
-    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage-fail-under=99")
+    result = project.runpytest(*PLUGIN, "--ivr-coverage-fail-under=99")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["FAIL: IVR coverage *% is below 99%"])
 
 
 def test_missing_bxml_app_is_explained(pytester):
     pytester.makepyfile("def test_x(call_simulator):\n    pass\n")
-    result = pytester.runpytest("-p", "callcontrol.testing.plugin")
+    result = pytester.runpytest(*PLUGIN)
     result.stdout.fnmatch_lines(["*call_simulator needs a fixture named bxml_app*"])
 
 
 def test_coverage_json(project):
-    result = project.runpytest("-p", "callcontrol.testing.plugin", "--ivr-coverage-json=cov.json")
+    result = project.runpytest(*PLUGIN, "--ivr-coverage-json=cov.json")
     result.assert_outcomes(passed=2)
     data = json.loads((project.path / "cov.json").read_text())
     assert data["gathers"] == {"/answer Gather[1]": {"1": 1}}

@@ -15,8 +15,9 @@ Example::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .client import CallsClient
 from .events import (
     AnswerEvent,
     BridgeCompleteEvent,
@@ -79,9 +80,26 @@ from .models import (
     MachineDetectionConfiguration,
     UpdateCall,
 )
-from .pagination import CallsPage
 from .retry import RetryPolicy
 from .webhooks import WebhookApp
+
+if TYPE_CHECKING:
+    from .client import CallsClient
+    from .pagination import CallsPage
+
+# Loaded on first use: they import requests, which the command line's --help does not need.
+_LAZY = {"CallsClient": "client", "CallsPage": "pagination"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AnswerEvent",

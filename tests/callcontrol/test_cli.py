@@ -407,12 +407,12 @@ def test_python_m_callcontrol_prints_one_line_errors(api, base_url) -> None:
     assert "Call [c-nope] not found" in result.stderr and PASSWORD not in result.stderr
 
 
-def test_help_does_not_load_the_progress_bar_or_the_schema_explainer() -> None:
+def test_help_does_not_load_requests_the_progress_bar_or_the_schema_explainer() -> None:
     code = (
         "import sys\n"
         "from callcontrol.cli import main\n"
         "main(['--help'])\n"
-        "print(sorted(m for m in ('tqdm', 'xmlschema', 'hypothesis') if m in sys.modules))\n"
+        "print(sorted(m for m in ('requests', 'tqdm', 'xmlschema', 'hypothesis') if m in sys.modules))\n"
     )
     result = python("-c", code)
     assert result.returncode == 0, result.stderr

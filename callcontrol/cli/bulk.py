@@ -113,7 +113,8 @@ def resolve_targets(args: argparse.Namespace) -> None:
     if args.dry_run:
         given.append("--dry-run")
     if given:
-        raise UsageError(f"{', '.join(given)} only apply with --all-active")
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{', '.join(given)} {verb} only with --all-active")
     args.call_id, args.file = targets
 
 
@@ -150,27 +151,38 @@ def run_bulk(args: argparse.Namespace, context: Context, payload: str) -> int:
                 line = f"{call.call_id}: would replace BXML ({where})"
                 _emit(args, context, line, {"callId": call.call_id, "outcome": "dry-run"})
             return EXIT_OK
-        outcomes = _replace_all(client, args, context, [str(c.call_id) for c in active], payload)
+        outcomes: list[Outcome] = []
+        try:
+            _replace_all(client, args, context, [str(c.call_id) for c in active], payload, outcomes)
+        except KeyboardInterrupt:
+            left = len(active) - len(outcomes)
+            print(f"{summary(outcomes)}; {left} not attempted (interrupted)", file=context.stderr)
+            raise
     print(summary(outcomes), file=context.stderr)
     return EXIT_INVALID if any(o.kind == FAILED for o in outcomes) else EXIT_OK
 
 
 def _replace_all(
-    client: CallsClient, args: argparse.Namespace, context: Context, ids: list[str], payload: str
-) -> list[Outcome]:
+    client: CallsClient,
+    args: argparse.Namespace,
+    context: Context,
+    ids: list[str],
+    payload: str,
+    outcomes: list[Outcome],
+) -> None:
     progress = make_progress(len(ids), context.stderr)
-    outcomes: list[Outcome] = []
+    pool = ThreadPoolExecutor(max_workers=args.workers)
     try:
-        with ThreadPoolExecutor(max_workers=args.workers) as pool:
-            futures = [pool.submit(replace_one, client, call_id, payload) for call_id in ids]
-            for future in as_completed(futures):
-                outcome = future.result()
-                outcomes.append(outcome)
-                _emit(args, context, outcome.line(), outcome.to_json(), progress)
-                progress.update(1)
+        futures = [pool.submit(replace_one, client, call_id, payload) for call_id in ids]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            _emit(args, context, outcome.line(), outcome.to_json(), progress)
+            progress.update(1)
     finally:
+        # On an interrupt, calls not started yet are not changed; those in flight finish.
+        pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
-    return outcomes
 
 
 def replace_one(client: CallsClient, call_id: str, payload: str) -> Outcome:
@@ -180,7 +192,8 @@ def replace_one(client: CallsClient, call_id: str, payload: str) -> Outcome:
     try:
         client.update_call_bxml(call_id, payload)
     except (NotFoundError, ConflictError) as exc:
-        return Outcome(call_id, ENDED, type(exc).__name__, f"{exc.status}: {exc.description}")
+        reason = exc.description or exc.error_type or "no description"
+        return Outcome(call_id, ENDED, type(exc).__name__, f"{exc.status}: {reason}")
     except CallControlError as exc:
         return Outcome(call_id, FAILED, type(exc).__name__, " ".join(str(exc).split()))
     return Outcome(call_id, REPLACED)

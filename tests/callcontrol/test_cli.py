@@ -223,8 +223,8 @@ def test_bxml_of_a_missing_file_is_invalid_input(api, base_url, tmp_path, capsys
     [
         (["calls", "bxml", "c-1"], "takes a call ID and a FILE"),
         (["calls", "bxml", "--all-active", "c-1", "f.xml"], "takes one FILE and no call id"),
-        (["calls", "bxml", "c-1", "f.xml", "--to", "+15550001111"], "--to only apply with --all-active"),
-        (["calls", "bxml", "c-1", "f.xml", "--dry-run"], "--dry-run only apply with --all-active"),
+        (["calls", "bxml", "c-1", "f.xml", "--to", "+15550001111"], "--to applies only with --all-active"),
+        (["calls", "bxml", "c-1", "f.xml", "--dry-run"], "--dry-run applies only with --all-active"),
     ],
 )
 def test_bxml_usage_errors(api, base_url, capsys, argv, expected) -> None:
@@ -304,6 +304,29 @@ def test_bulk_refuses_an_invalid_file_before_listing(api, base_url, tmp_path, ca
     path.write_bytes(b"<Response/>")
     status, _, _ = run(["calls", "bxml", "--all-active", str(path)], capsys)
     assert status == EXIT_INVALID and api.requests == []
+
+
+def test_an_interrupted_bulk_change_starts_no_more_calls_and_says_so(api, base_url, goodbye, capsys, monkeypatch) -> None:
+    for n in range(6):
+        api.add_call(f"c-{n}")
+    replace = bulk.replace_one
+    done: list[str] = []
+
+    def interrupted_on_the_second(client: Any, call_id: str, payload: str) -> bulk.Outcome:
+        if done:
+            raise KeyboardInterrupt
+        done.append(call_id)
+        return replace(client, call_id, payload)
+
+    monkeypatch.setattr(bulk, "replace_one", interrupted_on_the_second)
+    status, out, err = run(["calls", "bxml", "--all-active", goodbye, "--workers", "1"], capsys)
+    assert status == 130
+    assert out == "c-0: BXML replaced\n"
+    assert puts(api) == ["c-0"]
+    assert err.splitlines()[-2:] == [
+        "1 call(s): 1 replaced; 0 ended or not modifiable; 0 failed; 5 not attempted (interrupted)",
+        "callcontrol: interrupted",
+    ]
 
 
 def test_bulk_keeps_to_the_workers_bound(api, base_url, goodbye, capsys) -> None:

@@ -12,7 +12,7 @@ import argparse
 import json
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -172,16 +172,27 @@ def _replace_all(
 ) -> None:
     progress = make_progress(len(ids), context.stderr)
     pool = ThreadPoolExecutor(max_workers=args.workers)
+    futures: list[Future[Outcome]] = []
+    reported: set[Future[Outcome]] = set()
+
+    def record(future: Future[Outcome]) -> None:
+        reported.add(future)
+        outcome = future.result()
+        outcomes.append(outcome)
+        _emit(args, context, outcome.line(), outcome.to_json(), progress)
+        progress.update(1)
+
     try:
         futures = [pool.submit(replace_one, client, call_id, payload) for call_id in ids]
         for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            _emit(args, context, outcome.line(), outcome.to_json(), progress)
-            progress.update(1)
+            record(future)
     finally:
-        # On an interrupt, calls not started yet are not changed; those in flight finish.
+        # On an interrupt, calls not started yet are left alone; those in flight finish,
+        # and are reported.
         pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            if future not in reported and not future.cancelled() and not future.exception():
+                record(future)
         progress.close()
 
 

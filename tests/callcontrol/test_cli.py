@@ -310,21 +310,21 @@ def test_an_interrupted_bulk_change_starts_no_more_calls_and_says_so(api, base_u
     for n in range(6):
         api.add_call(f"c-{n}")
     replace = bulk.replace_one
-    done: list[str] = []
 
-    def interrupted_on_the_second(client: Any, call_id: str, payload: str) -> bulk.Outcome:
-        if done:
-            raise KeyboardInterrupt
-        done.append(call_id)
+    def interrupted_at_c1(client: Any, call_id: str, payload: str) -> bulk.Outcome:
+        if call_id == "c-1":
+            raise KeyboardInterrupt  # as if Ctrl-C arrived while c-1 was sent
         return replace(client, call_id, payload)
 
-    monkeypatch.setattr(bulk, "replace_one", interrupted_on_the_second)
+    monkeypatch.setattr(bulk, "replace_one", interrupted_at_c1)
     status, out, err = run(["calls", "bxml", "--all-active", goodbye, "--workers", "1"], capsys)
     assert status == 130
-    assert out == "c-0: BXML replaced\n"
-    assert puts(api) == ["c-0"]
+    changed = puts(api)
+    assert changed in (["c-0"], ["c-0", "c-2"])  # c-2 may have been in flight already
+    assert sorted(out.splitlines()) == [f"{call_id}: BXML replaced" for call_id in changed]
+    n = len(changed)
     assert err.splitlines()[-2:] == [
-        "1 call(s): 1 replaced; 0 ended or not modifiable; 0 failed; 5 not attempted (interrupted)",
+        f"{n} call(s): {n} replaced; 0 ended or not modifiable; 0 failed; {6 - n} not attempted (interrupted)",
         "callcontrol: interrupted",
     ]
 

@@ -440,3 +440,25 @@ def test_help_does_not_load_requests_the_progress_bar_or_the_schema_explainer() 
     result = python("-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+def readme_commands() -> list[list[str]]:
+    """The command lines of the README's command-line section, split as a shell would."""
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    lines = [line.split("|")[-1].split("#")[0].strip() for line in block.splitlines()]
+    return [shlex.split(line) for line in lines if line]
+
+
+def test_the_readme_command_lines_parse() -> None:
+    import bxml.cli
+    from callcontrol.cli import build_parser
+
+    commands = readme_commands()
+    assert {argv[0] for argv in commands} == {"bxml", "callcontrol"}
+    parsers = {"bxml": bxml.cli.build_parser(), "callcontrol": build_parser()}
+    for program, *argv in commands:
+        parsers[program].parse_args(argv)  # a usage error exits

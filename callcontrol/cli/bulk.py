@@ -62,11 +62,13 @@ class Outcome:
 
 
 class Progress(Protocol):
-    """A progress display: count a finished call, write a line without garbling it."""
+    """A progress display (a tqdm bar, or nothing)."""
 
-    def update(self, n: int = 1) -> object: ...
+    def update(self, n: int = 1) -> object:
+        """Count ``n`` more finished calls."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop drawing."""
 
 
 def configure_bxml(parser: argparse.ArgumentParser) -> None:

@@ -62,6 +62,9 @@ _REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -93,6 +96,15 @@ class FakeVoiceApi:
     #: Revoke every token after this many accepted API requests (0: never), as a server
     #: that rotates its keys would.
     revoke_every: int = 0
+    #: Answers given, in order, to the next PUTs of a call's BXML before it is handled
+    #: normally: call id -> [(status, extra headers), ...].
+    scripted: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    #: Called with the WSGI environ of each request before it is handled (outside the
+    #: lock, so requests can wait there together).
+    before: Callable[[dict[str, Any]], None] | None = None
+    #: Requests being handled now, and the most handled at once.
+    in_flight: int = 0
+    max_in_flight: int = 0
     _accepted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,7 +116,16 @@ class FakeVoiceApi:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         with self._lock:
-            status, headers, body = self._handle(environ)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.before is not None:
+                self.before(environ)
+            with self._lock:
+                status, headers, body = self._handle(environ)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         start_response(f"{status} {_REASONS[status]}", headers)
         return [body]
 
@@ -146,6 +167,10 @@ class FakeVoiceApi:
         if call_id not in self.calls:
             return _error(404, "validation", f"Call [{call_id}] not found")
         if tail == "bxml" and method == "PUT":
+            if self.scripted.get(call_id):
+                status, extra = self.scripted[call_id].pop(0)
+                code, out, payload = _error(status, "error", f"scripted {status} for {call_id}")
+                return code, [*out, *extra.items()], payload
             return self._put_bxml(call_id, headers, body)
         if tail == "" and method == "GET":
             return _json(200, self.calls[call_id])

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from ..engine import Durations
 from .coverage import COVERAGE, Coverage
+from .explore import assert_no_dead_ends, explore
 from .fetch import AppError
+from .flowgraph import Finding, FlowGraph
 from .result import Callback, SimulatedCall, UnusedStepsError
 from .simulator import CallSimulator, LiveCall
 from .steps import answers, busy, hang_up, leave_message, no_answer, press, silence
@@ -25,11 +27,15 @@ __all__ = [
     "Callback",
     "Coverage",
     "Durations",
+    "Finding",
+    "FlowGraph",
     "LiveCall",
     "SimulatedCall",
     "UnusedStepsError",
     "answers",
+    "assert_no_dead_ends",
     "busy",
+    "explore",
     "hang_up",
     "leave_message",
     "no_answer",

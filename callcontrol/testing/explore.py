@@ -604,8 +604,7 @@ class _Call:
             where = walker.graph.nodes[state[0]].url if state[0] in walker.graph.nodes else "?"
             self.find(
                 "no-timeout-branch",
-                f"{where}: the timeout of {state[1].split(' ', 1)[-1]} "
-                f"leads to an error ({cause})",
+                f"{where}: the timeout of {state[1].split(' ', 1)[-1]} leads to an error ({cause})",
                 (state,),
                 state[0],
             )

@@ -1,0 +1,81 @@
+"""``callcontrol explore MODULE:APP``: report, pictures written, exit statuses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from callcontrol.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_findings_are_listed_and_exit_1(capsys, tmp_path):
+    html, md, dot = tmp_path / "flow.html", tmp_path / "flow.md", tmp_path / "flow.dot"
+    argv = ["explore", "examples.flawed_ivr:app", "--html", str(html), "--mermaid", str(md)]
+    status, out, err = run([*argv, "--dot", str(dot)], capsys)
+    assert status == EXIT_INVALID and err == ""
+    assert out.splitlines()[0].endswith("8 findings")
+    assert "app-error: the app raised KeyError" in out
+    assert "reached by script=[press('3')]" in out
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert md.read_text().startswith("# Call flow from /answer\n\n```mermaid\nflowchart TD\n")
+    assert dot.read_text().startswith("digraph ivr {")
+
+
+def test_no_findings_exit_0(capsys):
+    status, out, _ = run(["explore", "examples.ivr:app", "--ignore", "dead-verb"], capsys)
+    assert status == EXIT_OK
+    assert "0 findings" in out
+
+
+def test_the_entry_and_limits_are_passed_on(capsys):
+    argv = ["explore", "examples.flawed_ivr:app", "--entry", "/hold", "--max-calls", "3"]
+    status, out, _ = run(argv, capsys)
+    assert status == EXIT_INVALID
+    assert out.startswith("explored /hold:")
+    assert "endless-loop" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["explore", "examples.flawed_ivr"], "is not MODULE:APP"),
+        (["explore", "no_such_module:app"], "cannot import 'no_such_module'"),
+        (["explore", "examples.flawed_ivr:nothing"], "has no attribute 'nothing'"),
+        (["explore", "examples.flawed_ivr:MENU"], "is a str, not a WSGI app"),
+        (["explore", "examples.flawed_ivr:app", "--ignore", "typo"], "is not a kind of finding"),
+        (["explore", "examples.flawed_ivr:app", "--app-url", "x"], "base_url must be"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(capsys, argv, message):
+    status, out, err = run(argv, capsys)
+    assert status == EXIT_USAGE and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_a_bad_limit_is_refused_by_the_parser(capsys):
+    status, _, err = run(["explore", "examples.ivr:app", "--max-depth", "0"], capsys)
+    assert status == EXIT_USAGE
+    assert "'0' is not allowed" in err
+
+
+def test_python_m_callcontrol_explore():
+    done = subprocess.run(
+        [sys.executable, "-m", "callcontrol", "explore", "examples.flawed_ivr:app"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == EXIT_INVALID, done.stderr
+    assert "8 findings" in done.stdout

@@ -46,6 +46,16 @@ ENDS_DOCUMENT: dict[str, str | None] = {
     "Transfer": "transfer_complete_url",
     "Bridge": "bridge_complete_url",
 }
+#: Callback URLs the simulation never calls (no conference, bridge target, transcription
+#: service or Connect events): a note, not an unreached-url finding.
+NOT_SIMULATED = frozenset(
+    {
+        "bridge_target_complete_url",
+        "conference_event_url",
+        "event_callback_url",
+        "transcription_available_url",
+    }
+)
 MAX_DOCUMENTS_PER_CALL = 200
 _SITE = re.compile(r"Gather\[(\d+)\]$")
 _END_TITLES = {
@@ -55,6 +65,7 @@ _END_TITLES = {
     "invalid-bxml": "invalid BXML",
     "callback-error": "callback failed",
     "error": "call stopped",
+    "held": "held (conference)",
 }
 
 ERROR_KINDS = frozenset({"app-error", "invalid-bxml", "callback-error"})
@@ -304,6 +315,11 @@ class _Walker:
                         continue
                     target = urljoin(url, str(value))
                     if target in self.called:
+                        continue
+                    if name in NOT_SIMULATED:
+                        note = f"{target} ({element.TAG}.{name}) is not called by the simulation"
+                        if note not in self.graph.notes:
+                            self.graph.notes.append(note)
                         continue
                     self.find(
                         "unreached-url",
@@ -588,6 +604,9 @@ class _Call:
             walker.edge(source, node or walker.end("error"), label)
         elif cause == "callback-error":
             walker.edge(source, self.error_end or walker.end("error"), label)
+        elif cause == "error" and "conference-alone" in self.engine.assumptions_used:
+            walker.edge(source, walker.end("held"), label)
+            return
         elif cause == "error":
             message = leg.error_message or "the call was stopped"
             self.find("endless-loop", message, (self.node, "engine"), self.node)

@@ -295,3 +295,27 @@ def test_the_same_replay_never_leaves_steps_unused(flawed):
 
 def test_steps_used_in_paths_are_the_public_ones():
     assert repr(answers()) == "answers()" and repr(no_answer()) == "no_answer()"
+
+
+def test_a_conference_holds_the_call_without_a_finding():
+    app = table_app(
+        {
+            "/answer": say("Joining.", '<Conference conferenceEventUrl="/conf">room</Conference>'),
+        }
+    )
+    graph = explore(app)
+    assert graph.findings == []
+    assert "end_held" in graph.nodes
+    assert graph.notes == [
+        "https://app.test/conf (Conference.conference_event_url) is not called by the simulation"
+    ]
+
+
+def test_fallback_urls_are_not_expected_to_be_fetched():
+    app = table_app(
+        {
+            "/answer": menu("Press 1.", "/next", gatherFallbackUrl="/spare"),
+            "/next": say("Bye."),
+        }
+    )
+    assert explore(app).findings == []

@@ -57,6 +57,8 @@ NOT_SIMULATED = frozenset(
     }
 )
 MAX_DOCUMENTS_PER_CALL = 200
+#: transferComplete causes as the caller lives them (hangup: they talked, then it ended).
+TRANSFER_OUTCOMES = {"hangup": "answered", "timeout": "no answer", "busy": "busy"}
 _SITE = re.compile(r"Gather\[(\d+)\]$")
 _END_TITLES = {
     "hangup": "call ends",
@@ -497,7 +499,8 @@ class _Call:
             return
         source, label = self.pending
         if request.event_type == "transferComplete":
-            label = f"transfer {request.payload.get('cause', '')}".strip()
+            cause = str(request.payload.get("cause", ""))
+            label = f"transfer {TRANSFER_OUTCOMES.get(cause, cause)}".strip()
         walker.edge(source if source is not None else self.node, node, label or request.event_type)
         self.pending = (None, "")
         self.documents += 1

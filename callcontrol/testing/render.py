@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
+from .flowgraph import COLOURS
+
 if TYPE_CHECKING:
     from .flowgraph import FlowGraph
 
@@ -59,6 +61,10 @@ def html(graph: FlowGraph) -> str:
         if graph.findings
         else "<p>No findings.</p>"
     )
+    legend = " ".join(
+        f'<span class="key" style="background:{COLOURS[kind]}">{_html.escape(kind)}</span>'
+        for kind in dict.fromkeys(f.kind for f in graph.findings)
+    )
     notes = "".join(f"<li>{_html.escape(note)}</li>" for note in graph.notes)
     title = f"Call flow from {graph.entry}"
     return f"""<!DOCTYPE html>
@@ -71,12 +77,14 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #222; }
 table {{ border-collapse: collapse; margin: 1em 0; }}
 td, th {{ border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}
 .note {{ color: #a33; }}
+.key {{ padding: 0.1em 0.5em; border: 1px solid #333; margin-right: 0.4em; }}
 svg {{ max-width: 100%; height: auto; }}
 </style>
 </head>
 <body>
 <h1>{_html.escape(title)}</h1>
 <p>{_html.escape(graph.summary()[0])}</p>
+<p>{legend}</p>
 {picture}
 <h2>Findings</h2>
 {findings}

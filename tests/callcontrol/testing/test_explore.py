@@ -94,7 +94,7 @@ def test_findings_are_drawn_on_their_nodes(flawed):
 def test_edges_are_the_caller_actions_and_outcomes(flawed):
     labels = {e.label for e in flawed.edges}
     assert {"1", "2", "9", "#", "timeout", "hang up", "redirect"} <= labels
-    assert {"transfer busy", "transfer timeout", "transfer hangup"} <= labels
+    assert {"transfer busy", "transfer no answer", "transfer answered"} <= labels
 
 
 def test_a_healthy_tree_of_menus_has_no_dead_ends():
@@ -188,7 +188,7 @@ def test_transfer_numbers_are_tried_answered_busy_and_not_answering():
     graph = explore(app)
     assert graph.findings == []
     labels = {e.label for e in graph.edges}
-    assert {"answered", "transfer busy", "transfer timeout", "transfer hangup"} <= labels
+    assert {"answered", "transfer busy", "transfer no answer", "transfer answered"} <= labels
 
 
 def test_fixed_destinations_are_kept():
@@ -319,3 +319,13 @@ def test_fallback_urls_are_not_expected_to_be_fetched():
         }
     )
     assert explore(app).findings == []
+
+
+def test_an_app_reached_over_http_is_explored_the_same_way(flawed):
+    from tests.wsgi_server import serve_wsgi
+
+    with serve_wsgi(flawed_ivr.app) as url:
+        graph = explore(url, base_url="https://ivr.test")
+    assert {f.kind: f.path for f in graph.findings} == PLANTED
+    (crash,) = [f for f in graph.findings if f.kind == "app-error"]
+    assert crash.message == "POST /choice (gather) answered HTTP 500"

@@ -108,9 +108,8 @@ def explore(
             raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
     fixed = check_destinations(destinations if destinations is not None else {})
     sim = CallSimulator(app, base_url=base_url, username=username, password=password)
-    walker = _Walker(sim, app, entry, max_depth, max_calls, fixed)
-    walker.call_options = {"from_": from_, "to": to, "disconnect_url": disconnect_url}
-    return walker.walk()
+    options = {"from_": from_, "to": to, "disconnect_url": disconnect_url}
+    return _Walker(sim, app, entry, (max_depth, max_calls), fixed, options).walk()
 
 
 def assert_no_dead_ends(
@@ -175,17 +174,16 @@ class _Walker:
         sim: CallSimulator,
         app: WsgiApp | str,
         entry: str,
-        max_depth: int,
-        max_calls: int,
+        limits: tuple[int, int],
         fixed: dict[str, Destination],
+        call_options: dict[str, Any],
     ) -> None:
         self.sim = sim
         self.app = app
         self.entry = entry
-        self.max_depth = max_depth
-        self.max_calls = max_calls
+        self.max_depth, self.max_calls = limits
         self.fixed = fixed
-        self.call_options: dict[str, Any] = {}
+        self.call_options = call_options
         self.graph = FlowGraph(entry)
         self.queue: deque[_Job] = deque([_Job((), ())])
         self.expanded: set[State] = set()
@@ -358,14 +356,11 @@ class _Call:
             username=walker.sim.credentials.username if walker.sim.credentials else None,
             password=walker.sim.credentials.password if walker.sim.credentials else None,
         )
-        options = walker.call_options
         self.live: LiveCall = sim.start_inbound(
             walker.entry,
             script=self.script,
             destinations={**walker.fixed, **self.dests},
-            from_=options.get("from_", "+15551230000"),
-            to=options.get("to", "+15553334444"),
-            disconnect_url=options.get("disconnect_url"),
+            **walker.call_options,
         )
         self.sim = sim
         self.engine: Engine = self.live.engine
@@ -380,8 +375,7 @@ class _Call:
         self.stopped: str | None = None
         self.error_end: str | None = None
         self.last_silence: State | None = None
-        self.input_mark: tuple[int, int, Step, str] | None = None
-        self.input_handler: str | None = None
+        self.input_mark: tuple[int, int, Step] | None = None
         self.documents = 0
 
     @property
@@ -444,8 +438,7 @@ class _Call:
         )
         step = self.script[self.taken - 1] if self.taken else None
         if handled and step is not None and not isinstance(step, Silence):
-            self.input_mark = (len(self.engine.heard), len(self.answered()), step, str(request.id))
-            self.input_handler = None
+            self.input_mark = (len(self.engine.heard), len(self.answered()), step)
 
     def answered(self) -> list[tuple[str, str]]:
         return [o for o in self.engine.transfer_outcomes if o[1] == "answered"]
@@ -492,8 +485,6 @@ class _Call:
         dests = self.finding_dests()
         node = walker.node(request.target.url, request.event_type, body, _trim(self.path), dests)
         walker.first_paths.setdefault(node, (_trim(self.path), dests))
-        if self.input_mark is not None and self.input_mark[3] == str(request.id):
-            self.input_handler = node
         if leg is not self.leg:
             walker.edge(self.node, node, "answered")
             return
@@ -638,14 +629,14 @@ class _Call:
         mark = self.input_mark
         if mark is None or len(self.engine.heard) > mark[0] or len(self.answered()) > mark[1]:
             return
-        handler = self.input_handler or self.node or "?"
-        node = self.walker.graph.nodes.get(handler)
-        where = f"{node.url} ({node.event})" if node else handler
+        last = self.node or "?"
+        node = self.walker.graph.nodes.get(last)
+        where = f"{node.url} ({node.event})" if node else last
         self.find(
             "silence",
             f"after {mark[2]!r}, {where} ends the call without a word to the caller",
-            (handler,),
-            handler,
+            (last,),
+            last,
         )
 
     def hang_up(self) -> None:

@@ -10,11 +10,9 @@ from callcontrol.testing import (
     Finding,
     FlowGraph,
     UnusedStepsError,
-    answers,
     assert_no_dead_ends,
     busy,
     explore,
-    no_answer,
     press,
 )
 from callcontrol.testing.flowgraph import FINDING_KINDS
@@ -291,10 +289,6 @@ def test_the_same_replay_never_leaves_steps_unused(flawed):
                 replay(flawed_ivr.app, finding, raise_app_errors=False)
             except UnusedStepsError as exc:  # pragma: no cover - the assertion explains
                 pytest.fail(f"{finding.kind}: {exc}")
-
-
-def test_steps_used_in_paths_are_the_public_ones():
-    assert repr(answers()) == "answers()" and repr(no_answer()) == "no_answer()"
 
 
 def test_a_conference_holds_the_call_without_a_finding():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import traceback
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -331,6 +332,15 @@ class _Walker:
                     )
 
 
+def _raised_at(exc: BaseException | None) -> tuple[str, str]:
+    """The exception's type and the line that raised it: one bug, whatever the input."""
+    if exc is None:
+        return ("", "")
+    frames = traceback.extract_tb(exc.__traceback__)
+    line = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else str(exc)
+    return (type(exc).__name__, line)
+
+
 def _heard(doc: Any) -> list[str]:
     out = []
     for element in doc.iter():
@@ -467,11 +477,9 @@ class _Call:
             self.walker.edge(self.node, node, request.event_type)
 
     def app_error(self, request: CallbackRequest, exc: AppError) -> None:
-        cause = exc.__cause__
         where = urlsplit(request.target.url).path or "/"
-        node = self.find(
-            "app-error", str(exc), (where, request.event_type, type(cause).__name__, str(cause))
-        )
+        key = (where, request.event_type, *_raised_at(exc.__cause__))
+        node = self.find("app-error", str(exc), key)
         self.failed(request, node)
         if request.synchronous and node is not None:
             self.walker.edge(self.pending[0] or self.node, node, self.pending[1])
@@ -584,12 +592,19 @@ class _Call:
     # -- the end ------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        leg, walker = self.leg, self.walker
-        if self.stopped is not None and leg.up:
-            self.hang_up()
         if self.stopped is not None:
+            if self.leg.up:
+                self.hang_up()
+            if self.stopped == "app-error":
+                self.timeout_error("app-error")
             return
-        cause = leg.cause or "hangup"
+        cause = self.leg.cause or "hangup"
+        if self.ended_by_error(cause):
+            self.timeout_error(cause)
+
+    def ended_by_error(self, cause: str) -> bool:
+        """Draw how the call ended; report an error ending; True when it was one."""
+        leg, walker = self.leg, self.walker
         source, label = self.pending
         source = source if source is not None else self.node
         if cause in ("invalid-bxml", "application-error"):
@@ -600,27 +615,30 @@ class _Call:
             walker.edge(source, self.error_end or walker.end("error"), label)
         elif cause == "error" and "conference-alone" in self.engine.assumptions_used:
             walker.edge(source, walker.end("held"), label)
-            return
+            return False
         elif cause == "error":
             message = leg.error_message or "the call was stopped"
             self.find("endless-loop", message, (self.node, "engine"), self.node)
             walker.edge(source, walker.end("error"), label)
         elif self.caller_hung_up():
             walker.edge(source, walker.end("caller"), label)
-            return
+            return False
         else:
-            walker.edge(source, walker.end("hangup"), label or "")
+            walker.edge(source, walker.end("hangup"), label)
             self.check_silence()
+            return False
+        return True
+
+    def timeout_error(self, cause: str) -> None:
+        """A Gather's timeout that led straight to an error has no timeout branch."""
+        state = self.last_silence
+        if state is None or state[1] == "Record":
             return
-        if self.last_silence is not None and self.last_silence[1] != "Record":
-            state = self.last_silence
-            where = walker.graph.nodes[state[0]].url if state[0] in walker.graph.nodes else "?"
-            self.find(
-                "no-timeout-branch",
-                f"{where}: the timeout of {state[1].split(' ', 1)[-1]} leads to an error ({cause})",
-                (state,),
-                state[0],
-            )
+        nodes = self.walker.graph.nodes
+        where = nodes[state[0]].url if state[0] in nodes else "?"
+        verb = state[1].split(" ", 1)[-1]
+        message = f"{where}: the timeout of {verb} leads to an error ({cause})"
+        self.find("no-timeout-branch", message, (state,), state[0])
 
     def caller_hung_up(self) -> bool:
         return any(kind == "hangs-up" and leg == "A" for _, leg, kind, _ in self.engine.notes)

@@ -323,3 +323,17 @@ def test_an_app_reached_over_http_is_explored_the_same_way(flawed):
     assert {f.kind: f.path for f in graph.findings} == PLANTED
     (crash,) = [f for f in graph.findings if f.kind == "app-error"]
     assert crash.message == "POST /choice (gather) answered HTTP 500"
+
+
+def test_a_timeout_that_crashes_the_app_is_a_missing_timeout_branch():
+    def choose(event):
+        return say(f"You chose {int(event['digits'])}.")
+
+    app = table_app({"/answer": menu("Press a key.", "/next"), "/next": choose})
+    graph = explore(app)
+    assert sorted((f.kind, tuple(f.path)) for f in graph.findings) == [
+        ("app-error", ()),
+        ("no-timeout-branch", ()),
+    ]
+    assert "ValueError" in graph.findings[0].message
+    assert "leads to an error (app-error)" in graph.findings[1].message

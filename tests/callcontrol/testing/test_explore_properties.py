@@ -55,3 +55,39 @@ def test_silent_leaves_are_found_with_the_keys_that_reach_them(tree):
     for first, key in expected:
         call = sim.inbound("/answer", script=[press(first), press(key)])
         call.assert_ended("hangup")
+
+
+FLAWS = {
+    "ok": ("", say("Thanks. Goodbye.")),
+    "silence": ("silence", "<Response><Hangup/></Response>"),
+    "app-error": ("app-error", None),
+    "invalid-bxml": ("invalid-bxml", "<Response><SpeakSentence>cut"),
+    "callback-error": ("callback-error", '<Response><Redirect redirectUrl="/gone"/></Response>'),
+    "endless-loop": ("endless-loop", '<Response><Redirect redirectUrl="/loop"/></Response>'),
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.dictionaries(st.sampled_from("123456789"), st.sampled_from(sorted(FLAWS)), min_size=1))
+def test_planted_flaws_are_found_once_each_by_the_first_key_that_shows_them(keys):
+    def choose(event):
+        reply = FLAWS[keys.get(event["digits"], "ok")][1]
+        if reply is None:
+            raise RuntimeError("planted")
+        return reply
+
+    app = table_app(
+        {
+            "/answer": menu("Choose.", "/choose"),
+            "/choose": lambda event: choose(event) if event["digits"] else say("Bye."),
+            "/loop": '<Response><Pause duration="1"/><Redirect redirectUrl="/loop"/></Response>',
+        }
+    )
+    graph = explore(app)
+    expected = {}
+    for key in sorted(keys):
+        kind = FLAWS[keys[key]][0]
+        if kind:
+            expected.setdefault(kind, [press(key)])
+    assert {f.kind: f.path for f in graph.findings} == expected
+    assert len(graph.findings) == len(expected)

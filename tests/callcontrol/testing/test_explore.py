@@ -337,3 +337,11 @@ def test_a_timeout_that_crashes_the_app_is_a_missing_timeout_branch():
     ]
     assert "ValueError" in graph.findings[0].message
     assert "leads to an error (app-error)" in graph.findings[1].message
+
+
+def test_forward_numbers_are_tried_too():
+    app = table_app({"/answer": '<Response><Forward to="+15550003333"/></Response>'})
+    graph = explore(app)
+    assert graph.findings == []
+    assert graph.calls == 3
+    assert {e.target for e in graph.edges} == {"end_hangup"}

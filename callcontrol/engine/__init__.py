@@ -20,6 +20,7 @@ from .script import (
     LeaveMessage,
     NoAnswer,
     Press,
+    Rejects,
     Silence,
     Step,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Leg",
     "NoAnswer",
     "Press",
+    "Rejects",
     "Silence",
     "Step",
     "Target",

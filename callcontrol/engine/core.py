@@ -25,12 +25,12 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import Bxml, BxmlError, Element, Response
 
-from . import background, caller, dialing, gather, media, payloads, record
+from . import background, caller, dialing, gather, media, payloads, record, refer
 from .activities import RecordRun, TransferRun
 from .clock import COMMAND, INPUT, TIMER, Scheduler, to_ms
 from .durations import Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
-from .script import Answers, Busy, Destination, HangUp, Step
+from .script import Answers, Busy, Destination, HangUp, Rejects, Step
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
@@ -200,10 +200,11 @@ class Engine:
             if isinstance(callee, Answers):
                 due = self.now + after + to_ms(callee.hangs_up_after)
                 self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
-        elif isinstance(callee, Busy):
+        elif isinstance(callee, (Busy, Rejects)):
             self._assume(leg, "busy-timing")
+            cause = "busy" if isinstance(callee, Busy) else "rejected"
             self.sched.at(
-                self.now + dialing.BUSY_AFTER_MS, INPUT, Engine._end_leg, leg, "busy", owner=leg
+                self.now + dialing.BUSY_AFTER_MS, INPUT, Engine._end_leg, leg, cause, owner=leg
             )
         else:
             due = self.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
@@ -260,7 +261,9 @@ class Engine:
         """Report the result of a synchronous callback; its reply becomes the next document."""
         leg = self.legs[request.leg_id]
         if not leg.up or leg.waiting != request.id:
-            self._note(leg, "stale", f"{request.event_type} reply ignored (call moved on)")
+            referred = request.event_type == "referComplete" and not leg.up
+            why = "the call was referred" if referred else "call moved on"
+            self._note(leg, "stale", f"{request.event_type} reply ignored ({why})")
             if leg.up:
                 self._assume(leg, "interrupt-wins")
             return
@@ -700,6 +703,7 @@ _RUNNERS: dict[str, Callable[[Engine, Leg, Any], None]] = {
     "Transfer": dialing.transfer,
     "Forward": dialing.forward,
     "Bridge": dialing.bridge_verb,
+    "Refer": refer.refer,
     "StartGather": background.start_gather,
     "StopGather": background.stop_gather,
     "StartStream": background.stream,

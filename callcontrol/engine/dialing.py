@@ -12,13 +12,15 @@ from . import caller, payloads
 from .activities import TransferRun
 from .clock import COMMAND, INPUT, to_ms
 from .model import Leg
-from .script import Answers, Busy, Destination
+from .script import Answers, Busy, Destination, Rejects
 
 if TYPE_CHECKING:
     from .core import Engine
 
 DEFAULT_CALL_TIMEOUT = 30.0
 BUSY_AFTER_MS = 1000
+#: The disconnect cause of a dialled leg for each ringing outcome.
+CAUSES = {"busy": "busy", "no-answer": "timeout", "rejected": "rejected"}
 
 
 def bridge_verb(engine: Engine, leg: Leg, verb: bxml.Bridge) -> None:
@@ -55,7 +57,7 @@ def _forward_outcome(engine: Engine, leg: Leg, number: str, outcome: str, hangs_
             engine.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
         )
     else:
-        engine._end_leg(leg, "busy" if outcome == "busy" else "timeout")
+        engine._end_leg(leg, CAUSES[outcome])
 
 
 def _ring_destination(
@@ -64,9 +66,10 @@ def _ring_destination(
     dest = _destinations_of(engine, leg).get(number)
     if isinstance(dest, Answers) and to_ms(dest.after) < timeout_ms:
         due, result, hang = to_ms(dest.after), "answered", to_ms(dest.hangs_up_after)
-    elif isinstance(dest, Busy):
+    elif isinstance(dest, (Busy, Rejects)):
         engine._assume(leg, "busy-timing", number)
-        due, result, hang = BUSY_AFTER_MS, "busy", 0
+        due, hang = BUSY_AFTER_MS, 0
+        result = "busy" if isinstance(dest, Busy) else "rejected"
     else:
         if dest is None:
             engine._assume(leg, "busy-timing", f"{number} has no destination entry")
@@ -114,7 +117,7 @@ def _b_outcome(engine: Engine, b_leg: Leg, number: str, outcome: str, hangs_up_m
     engine.transfer_outcomes.append((number, outcome))
     engine._note(b_leg, "dial", f"{number} -> {outcome}")
     if outcome != "answered":
-        engine._end_leg(b_leg, "busy" if outcome == "busy" else "timeout")
+        engine._end_leg(b_leg, CAUSES[outcome])
         return
     run.winner = b_leg
     engine._answer(b_leg)

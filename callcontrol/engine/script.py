@@ -125,8 +125,16 @@ class NoAnswer:
         return "no_answer()"
 
 
-Destination = Answers | Busy | NoAnswer
-DESTINATION_TYPES = (Answers, Busy, NoAnswer)
+@dataclass(frozen=True, repr=False)
+class Rejects:
+    """A destination that refuses the call (a SIP 603 Decline)."""
+
+    def __repr__(self) -> str:
+        return "rejects()"
+
+
+Destination = Answers | Busy | NoAnswer | Rejects
+DESTINATION_TYPES = (Answers, Busy, NoAnswer, Rejects)
 
 
 def check_script(script: object) -> tuple[Step, ...]:
@@ -153,6 +161,6 @@ def check_destinations(destinations: object) -> dict[str, Destination]:
         if not isinstance(value, DESTINATION_TYPES):
             raise TypeError(
                 f"destinations[{key!r}]: {value!r} is not a destination; use answers(), "
-                "busy() or no_answer()"
+                "busy(), no_answer() or rejects()"
             )
     return dict(destinations)

@@ -16,7 +16,7 @@ from .coverage import COVERAGE, Coverage
 from .fetch import AppError
 from .result import Callback, SimulatedCall, UnusedStepsError
 from .simulator import CallSimulator, LiveCall
-from .steps import answers, busy, hang_up, leave_message, no_answer, press, silence
+from .steps import answers, busy, hang_up, leave_message, no_answer, press, rejects, silence
 
 __all__ = [
     "AppError",
@@ -34,5 +34,6 @@ __all__ = [
     "leave_message",
     "no_answer",
     "press",
+    "rejects",
     "silence",
 ]

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from ..engine.model import TranscriptEntry
 
 _CONTEXT = 6
+#: What a dialled destination (Transfer, Forward, Refer) can come to.
+OUTCOMES = ("answered", "busy", "no-answer", "rejected")
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,12 @@ class SimulatedCall:
         )
 
     def assert_transferred_to(self, number: str, outcome: str | None = None) -> None:
-        """Pass when ``number`` was dialled (and ended with ``outcome``: answered, busy,
-        no-answer)."""
-        if outcome is not None and outcome not in ("answered", "busy", "no-answer"):
-            raise ValueError(f"outcome must be answered, busy or no-answer, not {outcome!r}")
+        """Pass when ``number`` (or a Refer's SIP URI) was dialled (and ended with
+        ``outcome``: answered, busy, no-answer, rejected)."""
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValueError(
+                f"outcome must be answered, busy, no-answer or rejected, not {outcome!r}"
+            )
         for dialled, result in self.transfers:
             if dialled == number and (outcome is None or result == outcome):
                 return

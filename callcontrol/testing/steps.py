@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..engine.script import Answers, Busy, HangUp, LeaveMessage, NoAnswer, Press, Silence
+from ..engine.script import (
+    Answers,
+    Busy,
+    HangUp,
+    LeaveMessage,
+    NoAnswer,
+    Press,
+    Rejects,
+    Silence,
+)
 
 
 def press(digits: str, *, barge_in: float | None = None) -> Press:
@@ -42,3 +51,8 @@ def busy() -> Busy:
 def no_answer() -> NoAnswer:
     """A destination that rings until the call times out."""
     return NoAnswer()
+
+
+def rejects() -> Rejects:
+    """A destination that refuses the call (for a Refer: the REFER is declined)."""
+    return Rejects()

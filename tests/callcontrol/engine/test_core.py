@@ -14,6 +14,7 @@ from callcontrol.testing import (
     leave_message,
     no_answer,
     press,
+    rejects,
     silence,
 )
 
@@ -574,3 +575,20 @@ def test_a_reply_over_64_kb_is_invalid_bxml():
     call, _ = run({"/answer": big})
     call.assert_ended("invalid-bxml")
     assert "at most 65536" in call.error
+
+
+def test_a_rejecting_destination_ends_its_leg_rejected():
+    doc = xml(
+        '<Transfer transferCompleteUrl="/done">'
+        '<PhoneNumber transferDisconnectUrl="/bd">+15550001111</PhoneNumber></Transfer>'
+    )
+    call, app = run({"/answer": doc, "/done": xml("")}, destinations={"+15550001111": rejects()})
+    call.assert_transferred_to("+15550001111", "rejected")
+    assert app.events("transferComplete")[0]["cause"] == "rejected"
+    assert app.events("transferDisconnect")[0]["cause"] == "rejected"
+
+
+def test_an_outbound_call_to_a_rejecting_number_ends_rejected():
+    sim = CallSimulator(RoutesApp({}), base_url=BASE)
+    call = sim.outbound("/answer", to="+15550001111", destinations={"+15550001111": rejects()})
+    call.assert_ended("rejected")

@@ -23,7 +23,8 @@ class Assumption:
 ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "fetch-latency",
-        "The app answers every callback in zero virtual time.",
+        "The app answers every callback in zero virtual time unless the driver reports a "
+        "latency (the simulator's reply_latency or faults.slow).",
         "Network and app latency are not documented; zero keeps transcripts exact.",
     ),
     Assumption(

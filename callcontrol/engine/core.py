@@ -27,13 +27,15 @@ from bxml import Bxml, BxmlError, Element, Response
 
 from . import background, caller, dialing, gather, media, payloads, record, refer
 from .activities import RecordRun, TransferRun
-from .clock import COMMAND, INPUT, TIMER, Scheduler, to_ms
+from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
 from .script import Answers, Busy, Destination, HangUp, Rejects, Step
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
+#: voice-api §9.1: 15 s per webhook by default, 1 to 25 s with callbackTimeout.
+CALLBACK_TIMEOUT = 15.0
 TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
 NOT_ANSWERING = frozenset(
     {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
@@ -65,7 +67,18 @@ class Engine:
         application_id: str | None = None,
         loop_limit: int = LOOP_LIMIT,
         time_limit: float = TIME_LIMIT_MS / 1000,
+        callback_timeout: float = CALLBACK_TIMEOUT,
     ) -> None:
+        if (
+            isinstance(callback_timeout, bool)
+            or not isinstance(callback_timeout, (int, float))
+            or not 1 <= callback_timeout <= 25
+        ):
+            raise ValueError(
+                f"callback_timeout must be 1 to 25 seconds (voice-api §9.1), "
+                f"not {callback_timeout!r}"
+            )
+        self.callback_timeout_ms = to_ms(callback_timeout)
         self.sched = Scheduler()
         self.rng = random.Random(seed)
         self.start_time = start_time
@@ -257,8 +270,32 @@ class Engine:
         """True when every leg has ended and nothing is left to send."""
         return not self.outbox and all(not leg.up for leg in self.legs.values())
 
-    def fetch_done(self, request: CallbackRequest, result: FetchResult) -> None:
-        """Report the result of a synchronous callback; its reply becomes the next document."""
+    def fetch_done(
+        self, request: CallbackRequest, result: FetchResult, *, latency: float = 0.0
+    ) -> None:
+        """Report the result of a synchronous callback; its reply becomes the next document.
+
+        ``latency`` is how many virtual seconds the reply took: it arrives that much later
+        (meanwhile the caller may hang up or an update may interrupt), and past the
+        engine's ``callback_timeout`` the callback fails with a timeout instead.
+        """
+        if latency:
+            self._reply_later(request, result, to_ms(latency))
+            return
+        leg = self.legs[request.leg_id]
+        self._assume_once(leg, "fetch-latency", "replies take no virtual time")
+        self._fetch_arrived(request, result)
+
+    def _reply_later(self, request: CallbackRequest, result: FetchResult, ms: int) -> None:
+        if ms < 0:
+            raise ValueError(f"latency must be 0 seconds or more, not {ms / 1000:g}")
+        if ms > self.callback_timeout_ms:
+            ms = self.callback_timeout_ms
+            result = FetchResult(None, b"", f"no reply within callbackTimeout ({ms / 1000:g} s)")
+        leg = self.legs[request.leg_id]
+        self.sched.at(self.now + ms, FETCH, Engine._fetch_arrived, request, result, owner=leg)
+
+    def _fetch_arrived(self, request: CallbackRequest, result: FetchResult) -> None:
         leg = self.legs[request.leg_id]
         if not leg.up or leg.waiting != request.id:
             referred = request.event_type == "referComplete" and not leg.up
@@ -383,7 +420,6 @@ class Engine:
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
         )
         if synchronous:
-            self._assume_once(leg, "fetch-latency", "replies take no virtual time")
             if self._looping(leg, target.url):
                 return
             leg.waiting = request.id

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..engine import Durations
 from .coverage import COVERAGE, Coverage
+from .faults import Fault, Faults
 from .fetch import AppError
 from .result import Callback, SimulatedCall, UnusedStepsError
 from .simulator import CallSimulator, LiveCall
@@ -25,6 +26,8 @@ __all__ = [
     "Callback",
     "Coverage",
     "Durations",
+    "Fault",
+    "Faults",
     "LiveCall",
     "SimulatedCall",
     "UnusedStepsError",

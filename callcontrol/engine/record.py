@@ -89,7 +89,6 @@ def _record_step(engine: Engine, leg: Leg, run: RecordRun) -> int | None:
             caller.hang_up_at(engine, leg, end, step)
             return None
         if step.then == "press" and terminating:
-            engine.pressed.append(terminating[0])
             engine.sched.at(end, INPUT, caller.on_digit, leg, terminating[0], owner=leg)
             return None
         return end

@@ -98,8 +98,9 @@ class Faults:
 
 def _path(path: object) -> str:
     if not isinstance(path, str) or not (path.startswith("/") or urlsplit(path).netloc):
-        raise ValueError(f"faults: path must be a URL path like /answer or an absolute URL, "
-                         f"not {path!r}")
+        raise ValueError(
+            f"faults: path must be a URL path like /answer or an absolute URL, not {path!r}"
+        )
     return path
 
 

@@ -32,7 +32,12 @@ class Callback:
 
 @dataclass
 class SimulatedCall:
-    """A finished (or paused) simulated call; ``str(call)`` renders its transcript."""
+    """A finished (or paused) simulated call; ``str(call)`` renders its transcript.
+
+    ``pressed`` holds the digits of each ``press()`` step the call used, one entry per
+    step; the terminating key a ``leave_message()`` presses to end a recording is part of
+    leaving the message, so it shows in the transcript, not in ``pressed``.
+    """
 
     call_id: str
     heard: list[str] = field(default_factory=list)

@@ -282,3 +282,18 @@ def test_durations_change_how_long_verbs_take():
         app, base_url=BASE, durations=Durations(per_word=1.0, audio={"/x.wav": 0.5})
     )
     assert sim.inbound("/answer").duration == 2.5
+
+
+def test_pressed_lists_press_steps_not_the_key_that_ends_a_message():
+    app = RoutesApp(
+        {
+            "/answer": xml('<Gather gatherUrl="/menu" maxDigits="1"/>'),
+            "/menu": xml('<Record recordCompleteUrl="/saved"/>'),
+            "/saved": xml("<SpeakSentence>Saved.</SpeakSentence>"),
+        }
+    )
+    call = CallSimulator(app, base_url="https://ivr.test").inbound(
+        "/answer", script=[press("2"), leave_message(3)]
+    )
+    assert call.pressed == ["2"]
+    assert "# ends the recording" in str(call)

@@ -19,7 +19,7 @@ def take_step(engine: Engine, leg: Leg, where: str) -> Step | None:
     if not leg.script:
         return None
     step = leg.script.popleft()
-    engine._note(leg, "step", f"{step!r} at {where}")
+    engine._note(leg, "step", lambda: f"{step!r} at {where}")
     return step
 
 
@@ -41,8 +41,9 @@ def press(engine: Engine, leg: Leg, step: Press, at: int) -> None:
     engine._assume_once(leg, "press-timing", "keys 0.3 s apart, after the prompt")
     engine.pressed.append(step.digits)
     gap = to_ms(engine.durations.key_gap)
+    push = engine.sched.push
     for index, digit in enumerate(step.digits):
-        engine.sched.at(at + index * gap, INPUT, on_digit, leg, digit, owner=leg)
+        push(at + index * gap, INPUT, on_digit, (leg, digit), leg, None)
 
 
 def hang_up_at(engine: Engine, leg: Leg, at: int, step: Step) -> None:

@@ -15,6 +15,7 @@ id into the transcript.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -244,20 +245,21 @@ class Engine:
         one whose leg has ended, or whose epoch has moved on, is dropped.
         """
         sched = self.sched
-        while not self.outbox and not self.stopped:
-            due = sched.peek()
-            if due is None:
+        heap = sched._heap
+        outbox = self.outbox
+        pop = heapq.heappop
+        while not outbox and not self.stopped:
+            if not heap:
                 return
+            due = heap[0][0]
             if until_ms is not None and due > until_ms:
                 sched.now = max(sched.now, until_ms)
                 return
-            entry = sched.pop_due()
-            owner = entry.owner
-            if owner is not None and (
-                not owner.up or (entry.epoch is not None and owner.epoch != entry.epoch)
-            ):
+            _, _, _, action, args, owner, epoch = pop(heap)
+            sched.now = due
+            if owner is not None and (not owner.up or (epoch is not None and owner.epoch != epoch)):
                 continue
-            entry.action(self, *entry.args)
+            action(self, *args)
 
     def take(self) -> list[CallbackRequest]:
         """Remove and return the callbacks waiting to be sent, in order."""
@@ -311,14 +313,14 @@ class Engine:
         doc = self._read_reply(leg, request, result)
         if doc is None:
             return
-        self._note(leg, "fetch", _fetch_line(request, result, len(doc)))
+        self._note(leg, "fetch", lambda: _fetch_line(request, result, len(doc)))
         self._install(leg, doc, request.target.url)
         self._advance(leg)
 
     def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
-        self._note(leg, "callback", _fetch_line(request, result, None))
+        self._note(leg, "callback", lambda: _fetch_line(request, result, None))
         if result.error is not None and not request.is_fallback:
             self._note(leg, "retry", f"{request.event_type} once more after: {result.error}")
             self._queue(_replace(request, self._request_id(), request.target, True))
@@ -595,7 +597,7 @@ class Engine:
 
     def _after(self, leg: Leg, ms: int, action: Callable[..., None], *args: Any) -> None:
         sched = self.sched
-        sched.at(sched.now + ms, TIMER, action, leg, *args, owner=leg, epoch=leg.epoch)
+        sched.push(sched.now + ms, TIMER, action, (leg, *args), leg, leg.epoch)
 
     def _finish_activity(self, leg: Leg) -> None:
         leg.activity = None

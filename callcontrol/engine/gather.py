@@ -3,7 +3,7 @@ repeatCount, and the ``gather`` callback (sent with ``digits=""`` on a timeout).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import bxml
 from bxml import Element
@@ -18,18 +18,37 @@ if TYPE_CHECKING:
     from .core import Engine
 
 
+# Parsed documents are shared and never change, so a Gather's prompts and site are worked
+# out once per (verb, serving URL, durations model).
+_PLANS: dict[tuple[int, str, int], tuple[Any, Any, list[tuple[int, Any]], str]] = {}
+
+
 def gather(engine: Engine, leg: Leg, verb: bxml.Gather) -> None:
     """Gather: play the prompts and collect digits (§4.6)."""
-    cursor = leg.cursor
-    assert cursor is not None
-    ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
-    prompts = [(_prompt_ms(engine, leg, p), p) for p in verb.children]
+    prompts, site = _plan(engine, leg, verb)
     if prompts:
         engine._assume_once(leg, "speech-rate", "durations of speech and audio")
-    run = GatherRun(verb, prompts, f"{cursor.source} Gather[{ordinal}]")
+    run = GatherRun(verb, prompts, site)
     leg.activity = run
     _gather_step(engine, leg, run, sum(ms for ms, _ in prompts))
     _gather_prompt(engine, leg, run)
+
+
+def _plan(engine: Engine, leg: Leg, verb: bxml.Gather) -> tuple[list[tuple[int, Any]], str]:
+    cursor = leg.cursor
+    assert cursor is not None
+    durations = engine.durations
+    key = (id(verb), leg.base_url, id(durations))
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is verb and cached[1] is durations:
+        return cached[2], cached[3]
+    ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
+    prompts = [(_prompt_ms(engine, leg, p), p) for p in verb.children]
+    site = f"{cursor.source} Gather[{ordinal}]"
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[key] = (verb, durations, prompts, site)
+    return prompts, site
 
 
 def _prompt_ms(engine: Engine, leg: Leg, prompt: Element) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -186,6 +187,7 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+@functools.lru_cache(maxsize=1024)
 def path_of(url: str) -> str:
     """The path of an absolute URL (``/answer``)."""
     return urlsplit(url).path or "/"

@@ -249,7 +249,7 @@ class LiveCall:
             exchange = sim.router.send(request)
             url, result = exchange.url, exchange.result
             latency = fault.seconds if fault is not None else latency
-            if to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
+            if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
                 result = FetchResult(None, b"", "no reply within callbackTimeout")
                 latency = self.engine.callback_timeout_ms / 1000
         else:

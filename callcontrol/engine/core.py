@@ -45,6 +45,10 @@ _CACHE_SIZE = 256
 # Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
 # the same URL differently, so never by URL). Documents are never changed once parsed.
 _DOCUMENTS: dict[bytes, Response | Bxml] = {}
+# The verbs of each parsed reply (id of the document -> document, its verbs), so running
+# a cached reply again does not rebuild the list. Only documents parsed here are kept:
+# one given to updateCallBxml belongs to the user, who may still change it.
+_VERBS: dict[int, tuple[Response | Bxml, list[Element]]] = {}
 _JOINED: dict[tuple[str, str], str] = {}
 _PATHS: dict[str, str] = {}
 # Callback targets of the (shared, never changed) verbs, keyed by verb identity.
@@ -180,7 +184,7 @@ class Engine:
         fallback = Target(fallback_url, _method(method), credentials) if fallback_url else None
         if direction == "inbound":
             self._note(leg, "call", f"inbound {from_} -> {to}")
-            payload = payloads.call_fields("initiate", leg, self.start_time, self.now)
+            payload = payloads.call_fields("initiate", leg, self.start_time, self.sched.now)
             self._send(leg, "initiate", payload, first, fallback, synchronous=True)
         else:
             self._note(leg, "call", f"outbound {from_} -> {to}")
@@ -196,7 +200,7 @@ class Engine:
             direction="inbound" if direction == "inbound" else "outbound",
             from_=from_,
             to=to,
-            start_ms=self.now,
+            start_ms=self.sched.now,
             account_id=self.account_id,
             application_id=self.application_id,
             call_url=call_url,
@@ -209,29 +213,40 @@ class Engine:
         if callee is None or isinstance(callee, Answers):
             after = to_ms(callee.after) if isinstance(callee, Answers) else 0
             self.sched.at(
-                self.now + after, INPUT, Engine._outbound_answered, leg, first, fallback, owner=leg
+                self.sched.now + after,
+                INPUT,
+                Engine._outbound_answered,
+                leg,
+                first,
+                fallback,
+                owner=leg,
             )
             if isinstance(callee, Answers):
-                due = self.now + after + to_ms(callee.hangs_up_after)
+                due = self.sched.now + after + to_ms(callee.hangs_up_after)
                 self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
         elif isinstance(callee, (Busy, Rejects)):
             self._assume(leg, "busy-timing")
             cause = "busy" if isinstance(callee, Busy) else "rejected"
             self.sched.at(
-                self.now + dialing.BUSY_AFTER_MS, INPUT, Engine._end_leg, leg, cause, owner=leg
+                self.sched.now + dialing.BUSY_AFTER_MS,
+                INPUT,
+                Engine._end_leg,
+                leg,
+                cause,
+                owner=leg,
             )
         else:
-            due = self.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
+            due = self.sched.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
             self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
 
     def _outbound_answered(self, leg: Leg, first: Target, fallback: Target | None) -> None:
         self._answer(leg)
-        payload = payloads.call_fields("answer", leg, self.start_time, self.now)
+        payload = payloads.call_fields("answer", leg, self.start_time, self.sched.now)
         self._send(leg, "answer", payload, first, fallback, synchronous=True)
 
     def _answer(self, leg: Leg) -> None:
         if leg.answer_ms is None:
-            leg.answer_ms = self.now
+            leg.answer_ms = self.sched.now
             leg.state = "answered"
             self._note(leg, "answered", "")
 
@@ -295,7 +310,7 @@ class Engine:
             ms = self.callback_timeout_ms
             result = FetchResult(None, b"", f"no reply within callbackTimeout ({ms / 1000:g} s)")
         leg = self.legs[request.leg_id]
-        self.sched.at(self.now + ms, FETCH, Engine._fetch_arrived, request, result, owner=leg)
+        self.sched.at(self.sched.now + ms, FETCH, Engine._fetch_arrived, request, result, owner=leg)
 
     def _fetch_arrived(self, request: CallbackRequest, result: FetchResult) -> None:
         leg = self.legs[request.leg_id]
@@ -366,7 +381,7 @@ class Engine:
         fallback = (
             Target(fallback_url, _method(method), fallback_credentials) if fallback_url else None
         )
-        payload = payloads.leg_event("redirect", leg, self.start_time, self.now)
+        payload = payloads.leg_event("redirect", leg, self.start_time, self.sched.now)
         self._send(leg, "redirect", payload, target, fallback, synchronous=True)
 
     def update_call_bxml(self, leg: Leg, document: Bxml | str | bytes) -> None:
@@ -429,7 +444,7 @@ class Engine:
         self._queue(request)
 
     def _looping(self, leg: Leg, url: str) -> bool:
-        mark = (self.now, leg.inputs)
+        mark = (self.sched.now, leg.inputs)
         if leg.loop_mark != mark:
             leg.loop_mark = mark
             leg.loop_urls = []
@@ -441,7 +456,7 @@ class Engine:
         self._end_leg(
             leg,
             "error",
-            f"loop: {len(leg.loop_urls) - 1} documents fetched at {self.now / 1000:.3f} s "
+            f"loop: {len(leg.loop_urls) - 1} documents fetched at {self.sched.now / 1000:.3f} s "
             f"without time passing or caller input (... {seen})",
         )
         return True
@@ -476,7 +491,9 @@ class Engine:
                 doc = bxml.parse(body)
                 if len(_DOCUMENTS) >= _CACHE_SIZE:
                     _DOCUMENTS.clear()
+                    _VERBS.clear()
                 _DOCUMENTS[body] = doc
+                _VERBS[id(doc)] = (doc, doc.children)
         except BxmlError as exc:
             self._invalid(leg, request, str(exc))
             return None
@@ -516,7 +533,9 @@ class Engine:
     # -- running documents ------------------------------------------------------------------
 
     def _install(self, leg: Leg, doc: Response | Bxml, base_url: str) -> None:
-        leg.cursor = Cursor(doc.children, base_url, 0, _path(base_url))
+        cached = _VERBS.get(id(doc))
+        verbs = cached[1] if cached is not None and cached[0] is doc else doc.children
+        leg.cursor = Cursor(verbs, base_url, 0, _path(base_url))
         leg.base_url = base_url
         leg.epoch += 1
 
@@ -632,7 +651,7 @@ class Engine:
         leg.cursor = None
         leg.epoch += 1
         if isinstance(activity, RecordRun):
-            activity.info["end"] = self.now
+            activity.info["end"] = self.sched.now
             record.recording_available(self, leg, activity.info)
         elif isinstance(activity, TransferRun):
             self._assume(leg, "interrupt-transfer")
@@ -641,7 +660,9 @@ class Engine:
 
     def _time_limit(self, leg: Leg) -> None:
         self._assume(leg, "time-limit")
-        self._end_leg(leg, "error", f"the simulation stopped the call after {self.now / 1000:g} s")
+        self._end_leg(
+            leg, "error", f"the simulation stopped the call after {self.sched.now / 1000:g} s"
+        )
 
     def _end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:
         if not leg.up:
@@ -649,7 +670,7 @@ class Engine:
         activity = leg.activity
         leg.state = "disconnected"
         leg.up = False
-        leg.end_ms = self.now
+        leg.end_ms = self.sched.now
         leg.cause = cause
         leg.error_message = error
         leg.activity = None
@@ -657,7 +678,7 @@ class Engine:
         leg.epoch += 1
         self._note(leg, "end", cause + (f": {error}" if error else ""))
         if isinstance(activity, RecordRun):
-            activity.info["end"] = self.now
+            activity.info["end"] = self.sched.now
             record.recording_available(self, leg, activity.info)
         if isinstance(activity, TransferRun):
             for b_leg, _ in activity.b_legs:
@@ -669,7 +690,7 @@ class Engine:
             store.clear()
         if leg.parent is None:
             if leg.disconnect is not None:
-                payload = payloads.disconnect(leg, self.start_time, self.now)
+                payload = payloads.disconnect(leg, self.start_time, self.sched.now)
                 self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
             return
         dialing.b_disconnect(self, leg)

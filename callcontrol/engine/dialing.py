@@ -29,7 +29,7 @@ def bridge_verb(engine: Engine, leg: Leg, verb: bxml.Bridge) -> None:
     target, fallback = engine._targets(leg, verb, "bridge_complete")
     if target is None:
         return
-    payload = payloads.call_fields("bridgeComplete", leg, engine.start_time, engine.now)
+    payload = payloads.call_fields("bridgeComplete", leg, engine.start_time, engine.sched.now)
     payload["cause"] = "unknown"
     payload["errorMessage"] = f"call {verb.text.strip()} is not part of this simulation"
     engine._send(leg, "bridgeComplete", payload, target, fallback, synchronous=True)
@@ -54,7 +54,7 @@ def _forward_outcome(engine: Engine, leg: Leg, number: str, outcome: str, hangs_
     if outcome == "answered":
         engine._answer(leg)
         engine.sched.at(
-            engine.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
+            engine.sched.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
         )
     else:
         engine._end_leg(leg, CAUSES[outcome])
@@ -74,7 +74,7 @@ def _ring_destination(
         if dest is None:
             engine._assume(leg, "busy-timing", f"{number} has no destination entry")
         due, result, hang = timeout_ms, "no-answer", 0
-    engine.sched.at(engine.now + due, INPUT, outcome, leg, number, result, hang, owner=leg)
+    engine.sched.at(engine.sched.now + due, INPUT, outcome, leg, number, result, hang, owner=leg)
 
 
 def _destinations_of(engine: Engine, leg: Leg) -> dict[str, Destination]:
@@ -124,13 +124,13 @@ def _b_outcome(engine: Engine, b_leg: Leg, number: str, outcome: str, hangs_up_m
     for other, _ in run.b_legs:
         if other is not b_leg and other.up:
             engine._end_leg(other, "cancel")
-    engine.sched.at(engine.now + hangs_up_ms, COMMAND, _callee_hangup, b_leg, owner=b_leg)
+    engine.sched.at(engine.sched.now + hangs_up_ms, COMMAND, _callee_hangup, b_leg, owner=b_leg)
     target, fallback = engine._targets(b_leg, b_leg.transfer, "transfer_answer")
     if target is None:
         b_leg.cursor = None
         bridge(engine, b_leg)
         return
-    payload = payloads.transfer_answer(b_leg, engine.start_time, engine.now)
+    payload = payloads.transfer_answer(b_leg, engine.start_time, engine.sched.now)
     engine._send(b_leg, "transferAnswer", payload, target, fallback, synchronous=True)
 
 
@@ -172,7 +172,7 @@ def _transfer_complete(engine: Engine, a_leg: Leg, run: TransferRun, b_leg: Leg)
         engine._advance(a_leg)
         return
     payload = payloads.transfer_complete(
-        a_leg, b_leg, engine.start_time, engine.now, cause, b_leg.error_message
+        a_leg, b_leg, engine.start_time, engine.sched.now, cause, b_leg.error_message
     )
     engine._send(a_leg, "transferComplete", payload, target, fallback, synchronous=True)
 
@@ -184,5 +184,5 @@ def b_disconnect(engine: Engine, b_leg: Leg) -> None:
         return
     target = engine._target(b_leg, child, "transfer_disconnect_url", "transfer_disconnect_method")
     if target is not None:
-        payload = payloads.transfer_disconnect(b_leg, engine.start_time, engine.now)
+        payload = payloads.transfer_disconnect(b_leg, engine.start_time, engine.sched.now)
         engine._send(b_leg, "transferDisconnect", payload, target, synchronous=False)

@@ -76,7 +76,7 @@ def _refer_done(engine: Engine, leg: Leg, verb: bxml.Refer, uri: str, outcome: O
     engine._note(leg, "refer", f"{uri} -> {outcome.status}{shown}")
     target, fallback = engine._targets(leg, verb, "refer_complete")
     if target is not None:
-        payload = payloads.call_fields("referComplete", leg, engine.start_time, engine.now)
+        payload = payloads.call_fields("referComplete", leg, engine.start_time, engine.sched.now)
         payload["referCallStatus"] = outcome.status
         if outcome.refer_code is not None:
             payload["referSipResponseCode"] = outcome.refer_code

@@ -29,7 +29,7 @@ from bxml import Bxml, BxmlError, Element, Response
 from . import background, caller, dialing, gather, media, payloads, record, refer
 from .activities import RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
-from .durations import Durations
+from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
 from .script import Answers, Busy, Destination, HangUp, Rejects, Step
 
@@ -87,7 +87,7 @@ class Engine:
         self.sched = Scheduler()
         self.rng = random.Random(seed)
         self.start_time = start_time
-        self.durations = durations or Durations()
+        self.durations = durations or DEFAULT_DURATIONS
         self.account_id = account_id
         self.application_id = application_id or self._uuid()
         self.loop_limit = loop_limit

@@ -106,3 +106,7 @@ def dtmf_ms(verb: SendDtmf) -> int:
             total += pending_gap + tone
             pending_gap = interval
     return total + pending_gap
+
+
+#: The default model, shared so per-verb caches keyed by the model hit across calls.
+DEFAULT_DURATIONS = Durations()

@@ -43,7 +43,7 @@ class Fault:
     def matches(self, url: str) -> bool:
         """Whether ``url`` (absolute, maybe with a query) is the fault's path or URL."""
         bare = url.split("?", 1)[0]
-        return self.path in (bare, urlsplit(bare).path or "/")
+        return self.path in (url, bare, urlsplit(bare).path or "/")
 
 
 class Faults:

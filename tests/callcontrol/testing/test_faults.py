@@ -138,3 +138,10 @@ def test_callback_timeout_and_latency_are_checked():
         simulator(callback_timeout=30)
     with pytest.raises(ValueError, match="reply_latency must be 0 seconds or more"):
         simulator(reply_latency=-1)
+
+
+def test_a_fault_on_a_url_with_a_query_applies_to_it():
+    app = RoutesApp({"/answer": xml('<Redirect redirectUrl="/next?step=2"/>')})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.fail(f"{BASE}/next?step=2")
+    sim.inbound("/answer").assert_ended("callback-error")

@@ -23,6 +23,7 @@ from .script import (
     Rejects,
     Silence,
     Step,
+    Voicemail,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "Step",
     "Target",
     "TranscriptEntry",
+    "Voicemail",
 ]

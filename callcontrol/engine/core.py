@@ -31,7 +31,7 @@ from .activities import RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
-from .script import Answers, Busy, Destination, HangUp, Rejects, Step
+from .script import Answers, Busy, Destination, HangUp, Rejects, Step, Voicemail
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
@@ -210,6 +210,8 @@ class Engine:
 
     def _dial_outbound(self, leg: Leg, first: Target, fallback: Target | None) -> None:
         callee = leg.destinations.pop(leg.to, None)
+        if isinstance(callee, Voicemail):
+            self._note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
         if callee is None or isinstance(callee, Answers):
             after = to_ms(callee.after) if isinstance(callee, Answers) else 0
             self.sched.at(

@@ -12,7 +12,7 @@ from . import caller, payloads
 from .activities import TransferRun
 from .clock import COMMAND, INPUT, to_ms
 from .model import Leg
-from .script import Answers, Busy, Destination, Rejects
+from .script import Answers, Busy, Destination, Rejects, Voicemail
 
 if TYPE_CHECKING:
     from .core import Engine
@@ -64,6 +64,8 @@ def _ring_destination(
     engine: Engine, leg: Leg, number: str, timeout_ms: int, outcome: Callable[..., None]
 ) -> None:
     dest = _destinations_of(engine, leg).get(number)
+    if isinstance(dest, Voicemail):
+        engine._note(leg, "voicemail", f"{number}: greeting {dest.greeting:g} s")
     if isinstance(dest, Answers) and to_ms(dest.after) < timeout_ms:
         due, result, hang = to_ms(dest.after), "answered", to_ms(dest.hangs_up_after)
     elif isinstance(dest, (Busy, Rejects)):

@@ -17,7 +17,17 @@ from .faults import Fault, Faults
 from .fetch import AppError
 from .result import Callback, SimulatedCall, UnusedStepsError
 from .simulator import CallSimulator, LiveCall
-from .steps import answers, busy, hang_up, leave_message, no_answer, press, rejects, silence
+from .steps import (
+    answers,
+    busy,
+    hang_up,
+    leave_message,
+    no_answer,
+    press,
+    rejects,
+    silence,
+    voicemail,
+)
 
 __all__ = [
     "AppError",
@@ -39,4 +49,5 @@ __all__ = [
     "press",
     "rejects",
     "silence",
+    "voicemail",
 ]

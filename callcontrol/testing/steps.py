@@ -13,6 +13,7 @@ from ..engine.script import (
     Press,
     Rejects,
     Silence,
+    Voicemail,
 )
 
 
@@ -56,3 +57,9 @@ def no_answer() -> NoAnswer:
 def rejects() -> Rejects:
     """A destination that refuses the call (for a Refer: the REFER is declined)."""
     return Rejects()
+
+
+def voicemail(greeting: float = 5.0, *, after: float = 4.0, message: float = 60.0) -> Voicemail:
+    """A voicemail box: answers after ``after`` seconds, plays its ``greeting``, then
+    records for up to ``message`` seconds and hangs up (the call counts as answered)."""
+    return Voicemail(after, greeting + message, greeting, message)

@@ -259,7 +259,8 @@ class Engine:
         reached, virtual time would pass ``until_ms``, or nothing is left.
 
         Entries hold plain functions (verb runners, timers) called as ``action(engine, *args)``;
-        one whose leg has ended, or whose epoch has moved on, is dropped.
+        one whose leg has ended, or whose epoch has moved on, is dropped and the clock stays
+        where it was (so after the last leg ends, ``now`` is when it ended).
         """
         sched = self.sched
         heap = sched._heap
@@ -273,9 +274,9 @@ class Engine:
                 sched.now = max(sched.now, until_ms)
                 return
             _, _, _, action, args, owner, epoch = pop(heap)
-            sched.now = due
             if owner is not None and (not owner.up or (epoch is not None and owner.epoch != epoch)):
-                continue
+                continue  # dropped without moving the clock: time passes only for what happens
+            sched.now = due
             action(self, *args)
 
     def take(self) -> list[CallbackRequest]:

@@ -72,6 +72,10 @@ def test_each_leg_ends_once_and_nothing_of_it_follows_its_end(doc, script, dests
             assert cb.event_type in LATE, f"{cb.event_type} after the {seen_end[leg]} of {leg}"
         if cb.event_type in ends:
             seen_end[leg] = cb.event_type
+        stamps = [cb.payload.get(k) for k in ("startTime", "answerTime", "endTime")]
+        if cb.event_type not in ("recordComplete", "recordingAvailable"):  # recording times
+            stamps = [t for t in stamps if t is not None]
+            assert stamps == sorted(stamps), cb.payload
     assert [cb.event_type for cb in call.callbacks].count("disconnect") == 1
 
 

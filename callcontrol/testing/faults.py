@@ -67,7 +67,8 @@ class Faults:
 
     def slow(self, path: str, *, seconds: float, times: int | None = 1) -> Fault:
         """The reply to callbacks to ``path`` takes ``seconds`` of virtual time; past the
-        call's callbackTimeout the callback fails with a timeout."""
+        call's callbackTimeout the callback fails with a timeout. (Asynchronous callbacks
+        are sent as usual: nothing waits for their replies.)"""
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
             raise ValueError(f"faults.slow: seconds must be more than 0, not {seconds!r}")
         return self._add(Fault("slow", _path(path), _times(times), seconds=float(seconds)))

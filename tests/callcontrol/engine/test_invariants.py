@@ -139,6 +139,12 @@ def test_gather_digits_stay_within_their_bounds(max_digits, terminating, keys, b
         assert len(digits) <= max_digits
         assert end == "" or end in (terminating or "")
         assert not set(digits) & set(terminating or "")
+    # the Gather lasts no longer than its prompts and timers allow: two rounds of the
+    # 1.2 s prompt and the 5 s first-digit timeout, the keys 0.3 s apart, one inter-digit
+    # timeout (1 s)
+    started = next(e.ms for e in call.transcript if e.kind == "verb" and "Gather" in e.detail)
+    ended = next(e.ms for e in call.transcript if e.kind == "gathered")
+    assert ended - started <= 2 * (1200 + 5000) + 300 * (len(keys[0]) + 1) + 1000
     # keys pressed during a Gather are never reported as dtmf events
     assert not [cb for cb in call.callbacks if cb.event_type == "dtmf"]
 

@@ -20,8 +20,10 @@ from .script import (
     LeaveMessage,
     NoAnswer,
     Press,
+    Rejects,
     Silence,
     Step,
+    Voicemail,
 )
 
 __all__ = [
@@ -42,8 +44,10 @@ __all__ = [
     "Leg",
     "NoAnswer",
     "Press",
+    "Rejects",
     "Silence",
     "Step",
     "Target",
     "TranscriptEntry",
+    "Voicemail",
 ]

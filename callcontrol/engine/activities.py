@@ -12,11 +12,16 @@ from .model import Leg
 
 @dataclass
 class GatherRun:
-    """A running Gather: its prompts (ms, verb), position, round and the digits so far."""
+    """A running Gather: its prompts (ms, verb), position, round and the digits so far.
+
+    ``rules`` holds the verb's settings as the runner uses them: terminating digits, max
+    digits, first-digit and inter-digit timeouts in ms, and the repeat count.
+    """
 
     verb: Gather
     prompts: list[tuple[int, Any]]
     site: str
+    rules: tuple[str, int, int, int, int]
     index: int = 0
     round: int = 1
     digits: str = ""

@@ -23,7 +23,8 @@ class Assumption:
 ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "fetch-latency",
-        "The app answers every callback in zero virtual time.",
+        "The app answers every callback in zero virtual time unless the driver reports a "
+        "latency (the simulator's reply_latency or faults.slow).",
         "Network and app latency are not documented; zero keeps transcripts exact.",
     ),
     Assumption(
@@ -84,8 +85,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "busy-timing",
-        "A busy destination reports busy 1 s after it is dialled; a destination with no "
-        "entry never answers and times out after callTimeout.",
+        "A busy (or rejecting) destination reports busy (or rejected) 1 s after it is "
+        "dialled; a destination with no entry never answers and times out after callTimeout.",
         "Ringing times are not documented.",
     ),
     Assumption(
@@ -153,6 +154,27 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "The end of a transferAnswer reply bridges the legs; a Hangup in it ends the B-leg "
         "and the Transfer goes on as if it had hung up.",
         "bxml-spec §4.10: 'the bridge happens after it finishes'.",
+    ),
+    Assumption(
+        "refer-sip-call",
+        "An inbound call is a SIP call when its from or to is a SIP URI (sip: or sips:); "
+        "<Refer> on any other call (or a Transfer B-leg) fails at once with no SIP codes.",
+        "bxml-spec: Refer is only supported on inbound SIP URI calls; what happens on "
+        "other calls is not documented.",
+    ),
+    Assumption(
+        "refer-outcome",
+        "The Refer's SIP URI is looked up in destinations: answers() succeeds after its "
+        "'after' seconds (REFER 202, NOTIFY 200); busy() fails after 1 s (202, NOTIFY 486); "
+        "rejects() fails at once (REFER 603, no NOTIFY); no_answer(), no entry, or an "
+        "answer after 30 s or more fails after 30 s (202, no NOTIFY).",
+        "The docs give the 30 s NOTIFY timeout, not the timing of the endpoint's answers.",
+    ),
+    Assumption(
+        "refer-cause",
+        "After a successful REFER the call ends with disconnect cause 'hangup', right after "
+        "referComplete is sent; the reply to referComplete is read and ignored.",
+        "The docs say the call is torn down but not with which cause.",
     ),
 )
 

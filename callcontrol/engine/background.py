@@ -40,7 +40,7 @@ def stream(engine: Engine, leg: Leg, verb: Element) -> None:
     info = {
         "id": f"s-{engine._uuid()}",
         "name": name,
-        "start": engine.now,
+        "start": engine.sched.now,
         "target": target,
         "destination": destination,
         "tracks": _tracks(getattr(verb, "tracks", None)),
@@ -112,7 +112,7 @@ def stream_stopped(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
 
 def _stream_payload(engine: Engine, leg: Leg, info: dict[str, Any], what: str) -> dict[str, Any]:
     kind = info["kind"]
-    payload = payloads.call_fields(f"{kind}{what}", leg, engine.start_time, engine.now)
+    payload = payloads.call_fields(f"{kind}{what}", leg, engine.start_time, engine.sched.now)
     inner: dict[str, Any] = {
         "id": info["id"],
         "name": info["name"],
@@ -124,12 +124,12 @@ def _stream_payload(engine: Engine, leg: Leg, info: dict[str, Any], what: str) -
     if kind == "mediaStream":
         inner["type"] = "WebSocket"
     if what != "Started":
-        inner["duration"] = payloads.iso_duration(engine.now - info["start"])
+        inner["duration"] = payloads.iso_duration(engine.sched.now - info["start"])
     if what == "Stopped":
         payload["cause"] = "closed"
     if what == "Available":
         inner["status"] = "available"
-        inner["completedTime"] = payloads.timestamp(engine.start_time, engine.now)
+        inner["completedTime"] = payloads.timestamp(engine.start_time, engine.sched.now)
     payload[kind] = inner
     return payload
 

@@ -19,7 +19,7 @@ def take_step(engine: Engine, leg: Leg, where: str) -> Step | None:
     if not leg.script:
         return None
     step = leg.script.popleft()
-    engine._note(leg, "step", f"{step!r} at {where}")
+    engine._note(leg, "step", lambda: f"{step!r} at {where}")
     return step
 
 
@@ -29,20 +29,21 @@ def listen_in_background(engine: Engine, leg: Leg, ms: int) -> None:
         return
     step = take_step(engine, leg, "StartGather")
     if isinstance(step, Press):
-        gap = to_ms(engine.durations.key_gap)
+        gap = engine.durations.key_gap_ms
         offset = to_ms(step.barge_in) if step.barge_in is not None else ms + gap
-        press(engine, leg, step, engine.now + offset)
+        press(engine, leg, step, engine.sched.now + offset)
     elif isinstance(step, (HangUp, LeaveMessage)):
-        hang_up_at(engine, leg, engine.now + ms, step)
+        hang_up_at(engine, leg, engine.sched.now + ms, step)
 
 
 def press(engine: Engine, leg: Leg, step: Press, at: int) -> None:
     """Schedule the keys of ``step`` from virtual time ``at``, key_gap apart."""
     engine._assume_once(leg, "press-timing", "keys 0.3 s apart, after the prompt")
     engine.pressed.append(step.digits)
-    gap = to_ms(engine.durations.key_gap)
+    gap = engine.durations.key_gap_ms
+    push = engine.sched.push
     for index, digit in enumerate(step.digits):
-        engine.sched.at(at + index * gap, INPUT, on_digit, leg, digit, owner=leg)
+        push(at + index * gap, INPUT, on_digit, (leg, digit), leg, None)
 
 
 def hang_up_at(engine: Engine, leg: Leg, at: int, step: Step) -> None:
@@ -78,5 +79,5 @@ def on_digit(engine: Engine, leg: Leg, digit: str) -> None:
 
 def _dtmf_event(engine: Engine, leg: Leg, digit: str) -> None:
     for target in leg.start_gather or ():
-        payload = payloads.leg_event("dtmf", leg, engine.start_time, engine.now, digit=digit)
+        payload = payloads.leg_event("dtmf", leg, engine.start_time, engine.sched.now, digit=digit)
         engine._send(leg, "dtmf", payload, target, synchronous=False)

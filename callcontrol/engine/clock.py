@@ -37,13 +37,17 @@ class Entry(NamedTuple):
 
 
 class Scheduler:
-    """A heap of actions on a virtual clock that only moves when an action is popped."""
+    """A heap of actions on a virtual clock that only moves when an action is popped.
+
+    The heap holds plain tuples in :class:`Entry` field order (cheaper to build than the
+    named tuple); :meth:`pop` hands out :class:`Entry` values.
+    """
 
     __slots__ = ("now", "_heap", "_seq")
 
     def __init__(self) -> None:
         self.now = 0
-        self._heap: list[Entry] = []
+        self._heap: list[tuple[Any, ...]] = []
         self._seq = 0
 
     def at(
@@ -56,27 +60,39 @@ class Scheduler:
         epoch: int | None = None,
     ) -> None:
         """Run ``action(*args)`` at virtual millisecond ``due`` (never in the past)."""
+        self.push(due, priority, action, args, owner, epoch)
+
+    def push(
+        self,
+        due: int,
+        priority: int,
+        action: Callable[..., None],
+        args: tuple[Any, ...],
+        owner: Any,
+        epoch: int | None,
+    ) -> None:
+        """:meth:`at` with every field given positionally (the engine's hot path)."""
         self._seq += 1
-        entry = Entry(max(due, self.now), priority, self._seq, action, args, owner, epoch)
-        heapq.heappush(self._heap, entry)
+        now = self.now
+        heapq.heappush(
+            self._heap, (due if due > now else now, priority, self._seq, action, args, owner, epoch)
+        )
 
     def peek(self) -> int | None:
         """When the next entry is due, or None when nothing is scheduled."""
-        return self._heap[0].due if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def pop(self) -> Entry | None:
         """Take the next entry and move the clock to its time."""
         if not self._heap:
             return None
-        entry = heapq.heappop(self._heap)
+        entry = Entry._make(heapq.heappop(self._heap))
         self.now = entry.due
         return entry
 
     def pop_due(self) -> Entry:
         """Take the next entry (there must be one) and move the clock to its time."""
-        entry = heapq.heappop(self._heap)
-        self.now = entry.due
-        return entry
+        return self.pop()  # type: ignore[return-value]
 
     def __len__(self) -> int:
         return len(self._heap)

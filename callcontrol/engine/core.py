@@ -15,6 +15,7 @@ id into the transcript.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -25,15 +26,17 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import Bxml, BxmlError, Element, Response
 
-from . import background, caller, dialing, gather, media, payloads, record
+from . import background, caller, dialing, gather, media, payloads, record, refer
 from .activities import RecordRun, TransferRun
-from .clock import COMMAND, INPUT, TIMER, Scheduler, to_ms
-from .durations import Durations
+from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
+from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
-from .script import Answers, Busy, Destination, HangUp, Step
+from .script import Answers, Busy, Destination, HangUp, Rejects, Step, Voicemail
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
+#: voice-api §9.1: 15 s per webhook by default, 1 to 25 s with callbackTimeout.
+CALLBACK_TIMEOUT = 15.0
 TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
 NOT_ANSWERING = frozenset(
     {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
@@ -42,6 +45,10 @@ _CACHE_SIZE = 256
 # Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
 # the same URL differently, so never by URL). Documents are never changed once parsed.
 _DOCUMENTS: dict[bytes, Response | Bxml] = {}
+# The verbs of each parsed reply (id of the document -> document, its verbs), so running
+# a cached reply again does not rebuild the list. Only documents parsed here are kept:
+# one given to updateCallBxml belongs to the user, who may still change it.
+_VERBS: dict[int, tuple[Response | Bxml, list[Element]]] = {}
 _JOINED: dict[tuple[str, str], str] = {}
 _PATHS: dict[str, str] = {}
 # Callback targets of the (shared, never changed) verbs, keyed by verb identity.
@@ -65,11 +72,22 @@ class Engine:
         application_id: str | None = None,
         loop_limit: int = LOOP_LIMIT,
         time_limit: float = TIME_LIMIT_MS / 1000,
+        callback_timeout: float = CALLBACK_TIMEOUT,
     ) -> None:
+        if (
+            isinstance(callback_timeout, bool)
+            or not isinstance(callback_timeout, (int, float))
+            or not 1 <= callback_timeout <= 25
+        ):
+            raise ValueError(
+                f"callback_timeout must be 1 to 25 seconds (voice-api §9.1), "
+                f"not {callback_timeout!r}"
+            )
+        self.callback_timeout_ms = to_ms(callback_timeout)
         self.sched = Scheduler()
         self.rng = random.Random(seed)
         self.start_time = start_time
-        self.durations = durations or Durations()
+        self.durations = durations or DEFAULT_DURATIONS
         self.account_id = account_id
         self.application_id = application_id or self._uuid()
         self.loop_limit = loop_limit
@@ -166,7 +184,7 @@ class Engine:
         fallback = Target(fallback_url, _method(method), credentials) if fallback_url else None
         if direction == "inbound":
             self._note(leg, "call", f"inbound {from_} -> {to}")
-            payload = payloads.call_fields("initiate", leg, self.start_time, self.now)
+            payload = payloads.call_fields("initiate", leg, self.start_time, self.sched.now)
             self._send(leg, "initiate", payload, first, fallback, synchronous=True)
         else:
             self._note(leg, "call", f"outbound {from_} -> {to}")
@@ -182,7 +200,7 @@ class Engine:
             direction="inbound" if direction == "inbound" else "outbound",
             from_=from_,
             to=to,
-            start_ms=self.now,
+            start_ms=self.sched.now,
             account_id=self.account_id,
             application_id=self.application_id,
             call_url=call_url,
@@ -192,31 +210,45 @@ class Engine:
 
     def _dial_outbound(self, leg: Leg, first: Target, fallback: Target | None) -> None:
         callee = leg.destinations.pop(leg.to, None)
+        if isinstance(callee, Voicemail):
+            self._note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
         if callee is None or isinstance(callee, Answers):
             after = to_ms(callee.after) if isinstance(callee, Answers) else 0
             self.sched.at(
-                self.now + after, INPUT, Engine._outbound_answered, leg, first, fallback, owner=leg
+                self.sched.now + after,
+                INPUT,
+                Engine._outbound_answered,
+                leg,
+                first,
+                fallback,
+                owner=leg,
             )
             if isinstance(callee, Answers):
-                due = self.now + after + to_ms(callee.hangs_up_after)
+                due = self.sched.now + after + to_ms(callee.hangs_up_after)
                 self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
-        elif isinstance(callee, Busy):
+        elif isinstance(callee, (Busy, Rejects)):
             self._assume(leg, "busy-timing")
+            cause = "busy" if isinstance(callee, Busy) else "rejected"
             self.sched.at(
-                self.now + dialing.BUSY_AFTER_MS, INPUT, Engine._end_leg, leg, "busy", owner=leg
+                self.sched.now + dialing.BUSY_AFTER_MS,
+                INPUT,
+                Engine._end_leg,
+                leg,
+                cause,
+                owner=leg,
             )
         else:
-            due = self.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
+            due = self.sched.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
             self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
 
     def _outbound_answered(self, leg: Leg, first: Target, fallback: Target | None) -> None:
         self._answer(leg)
-        payload = payloads.call_fields("answer", leg, self.start_time, self.now)
+        payload = payloads.call_fields("answer", leg, self.start_time, self.sched.now)
         self._send(leg, "answer", payload, first, fallback, synchronous=True)
 
     def _answer(self, leg: Leg) -> None:
         if leg.answer_ms is None:
-            leg.answer_ms = self.now
+            leg.answer_ms = self.sched.now
             leg.state = "answered"
             self._note(leg, "answered", "")
 
@@ -227,23 +259,25 @@ class Engine:
         reached, virtual time would pass ``until_ms``, or nothing is left.
 
         Entries hold plain functions (verb runners, timers) called as ``action(engine, *args)``;
-        one whose leg has ended, or whose epoch has moved on, is dropped.
+        one whose leg has ended, or whose epoch has moved on, is dropped and the clock stays
+        where it was (so after the last leg ends, ``now`` is when it ended).
         """
         sched = self.sched
-        while not self.outbox and not self.stopped:
-            due = sched.peek()
-            if due is None:
+        heap = sched._heap
+        outbox = self.outbox
+        pop = heapq.heappop
+        while not outbox and not self.stopped:
+            if not heap:
                 return
+            due = heap[0][0]
             if until_ms is not None and due > until_ms:
                 sched.now = max(sched.now, until_ms)
                 return
-            entry = sched.pop_due()
-            owner = entry.owner
-            if owner is not None and (
-                not owner.up or (entry.epoch is not None and owner.epoch != entry.epoch)
-            ):
-                continue
-            entry.action(self, *entry.args)
+            _, _, _, action, args, owner, epoch = pop(heap)
+            if owner is not None and (not owner.up or (epoch is not None and owner.epoch != epoch)):
+                continue  # dropped without moving the clock: time passes only for what happens
+            sched.now = due
+            action(self, *args)
 
     def take(self) -> list[CallbackRequest]:
         """Remove and return the callbacks waiting to be sent, in order."""
@@ -256,11 +290,37 @@ class Engine:
         """True when every leg has ended and nothing is left to send."""
         return not self.outbox and all(not leg.up for leg in self.legs.values())
 
-    def fetch_done(self, request: CallbackRequest, result: FetchResult) -> None:
-        """Report the result of a synchronous callback; its reply becomes the next document."""
+    def fetch_done(
+        self, request: CallbackRequest, result: FetchResult, *, latency: float = 0.0
+    ) -> None:
+        """Report the result of a synchronous callback; its reply becomes the next document.
+
+        ``latency`` is how many virtual seconds the reply took: it arrives that much later
+        (meanwhile the caller may hang up or an update may interrupt), and past the
+        engine's ``callback_timeout`` the callback fails with a timeout instead.
+        """
+        if latency:
+            self._reply_later(request, result, to_ms(latency))
+            return
+        leg = self.legs[request.leg_id]
+        self._assume_once(leg, "fetch-latency", "replies take no virtual time")
+        self._fetch_arrived(request, result)
+
+    def _reply_later(self, request: CallbackRequest, result: FetchResult, ms: int) -> None:
+        if ms < 0:
+            raise ValueError(f"latency must be 0 seconds or more, not {ms / 1000:g}")
+        if ms > self.callback_timeout_ms:
+            ms = self.callback_timeout_ms
+            result = FetchResult(None, b"", f"no reply within callbackTimeout ({ms / 1000:g} s)")
+        leg = self.legs[request.leg_id]
+        self.sched.at(self.sched.now + ms, FETCH, Engine._fetch_arrived, request, result, owner=leg)
+
+    def _fetch_arrived(self, request: CallbackRequest, result: FetchResult) -> None:
         leg = self.legs[request.leg_id]
         if not leg.up or leg.waiting != request.id:
-            self._note(leg, "stale", f"{request.event_type} reply ignored (call moved on)")
+            referred = request.event_type == "referComplete" and not leg.up
+            why = "the call was referred" if referred else "call moved on"
+            self._note(leg, "stale", f"{request.event_type} reply ignored ({why})")
             if leg.up:
                 self._assume(leg, "interrupt-wins")
             return
@@ -271,14 +331,14 @@ class Engine:
         doc = self._read_reply(leg, request, result)
         if doc is None:
             return
-        self._note(leg, "fetch", _fetch_line(request, result, len(doc)))
+        self._note(leg, "fetch", lambda: _fetch_line(request, result, len(doc)))
         self._install(leg, doc, request.target.url)
         self._advance(leg)
 
     def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
-        self._note(leg, "callback", _fetch_line(request, result, None))
+        self._note(leg, "callback", lambda: _fetch_line(request, result, None))
         if result.error is not None and not request.is_fallback:
             self._note(leg, "retry", f"{request.event_type} once more after: {result.error}")
             self._queue(_replace(request, self._request_id(), request.target, True))
@@ -324,7 +384,7 @@ class Engine:
         fallback = (
             Target(fallback_url, _method(method), fallback_credentials) if fallback_url else None
         )
-        payload = payloads.leg_event("redirect", leg, self.start_time, self.now)
+        payload = payloads.leg_event("redirect", leg, self.start_time, self.sched.now)
         self._send(leg, "redirect", payload, target, fallback, synchronous=True)
 
     def update_call_bxml(self, leg: Leg, document: Bxml | str | bytes) -> None:
@@ -380,7 +440,6 @@ class Engine:
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
         )
         if synchronous:
-            self._assume_once(leg, "fetch-latency", "replies take no virtual time")
             if self._looping(leg, target.url):
                 return
             leg.waiting = request.id
@@ -388,7 +447,7 @@ class Engine:
         self._queue(request)
 
     def _looping(self, leg: Leg, url: str) -> bool:
-        mark = (self.now, leg.inputs)
+        mark = (self.sched.now, leg.inputs)
         if leg.loop_mark != mark:
             leg.loop_mark = mark
             leg.loop_urls = []
@@ -400,7 +459,7 @@ class Engine:
         self._end_leg(
             leg,
             "error",
-            f"loop: {len(leg.loop_urls) - 1} documents fetched at {self.now / 1000:.3f} s "
+            f"loop: {len(leg.loop_urls) - 1} documents fetched at {self.sched.now / 1000:.3f} s "
             f"without time passing or caller input (... {seen})",
         )
         return True
@@ -435,7 +494,9 @@ class Engine:
                 doc = bxml.parse(body)
                 if len(_DOCUMENTS) >= _CACHE_SIZE:
                     _DOCUMENTS.clear()
+                    _VERBS.clear()
                 _DOCUMENTS[body] = doc
+                _VERBS[id(doc)] = (doc, doc.children)
         except BxmlError as exc:
             self._invalid(leg, request, str(exc))
             return None
@@ -475,7 +536,9 @@ class Engine:
     # -- running documents ------------------------------------------------------------------
 
     def _install(self, leg: Leg, doc: Response | Bxml, base_url: str) -> None:
-        leg.cursor = Cursor(doc.children, base_url, 0, _path(base_url))
+        cached = _VERBS.get(id(doc))
+        verbs = cached[1] if cached is not None and cached[0] is doc else doc.children
+        leg.cursor = Cursor(verbs, base_url, 0, _path(base_url))
         leg.base_url = base_url
         leg.epoch += 1
 
@@ -556,7 +619,7 @@ class Engine:
 
     def _after(self, leg: Leg, ms: int, action: Callable[..., None], *args: Any) -> None:
         sched = self.sched
-        sched.at(sched.now + ms, TIMER, action, leg, *args, owner=leg, epoch=leg.epoch)
+        sched.push(sched.now + ms, TIMER, action, (leg, *args), leg, leg.epoch)
 
     def _finish_activity(self, leg: Leg) -> None:
         leg.activity = None
@@ -591,7 +654,7 @@ class Engine:
         leg.cursor = None
         leg.epoch += 1
         if isinstance(activity, RecordRun):
-            activity.info["end"] = self.now
+            activity.info["end"] = self.sched.now
             record.recording_available(self, leg, activity.info)
         elif isinstance(activity, TransferRun):
             self._assume(leg, "interrupt-transfer")
@@ -600,7 +663,9 @@ class Engine:
 
     def _time_limit(self, leg: Leg) -> None:
         self._assume(leg, "time-limit")
-        self._end_leg(leg, "error", f"the simulation stopped the call after {self.now / 1000:g} s")
+        self._end_leg(
+            leg, "error", f"the simulation stopped the call after {self.sched.now / 1000:g} s"
+        )
 
     def _end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:
         if not leg.up:
@@ -608,7 +673,7 @@ class Engine:
         activity = leg.activity
         leg.state = "disconnected"
         leg.up = False
-        leg.end_ms = self.now
+        leg.end_ms = self.sched.now
         leg.cause = cause
         leg.error_message = error
         leg.activity = None
@@ -616,7 +681,7 @@ class Engine:
         leg.epoch += 1
         self._note(leg, "end", cause + (f": {error}" if error else ""))
         if isinstance(activity, RecordRun):
-            activity.info["end"] = self.now
+            activity.info["end"] = self.sched.now
             record.recording_available(self, leg, activity.info)
         if isinstance(activity, TransferRun):
             for b_leg, _ in activity.b_legs:
@@ -628,7 +693,7 @@ class Engine:
             store.clear()
         if leg.parent is None:
             if leg.disconnect is not None:
-                payload = payloads.disconnect(leg, self.start_time, self.now)
+                payload = payloads.disconnect(leg, self.start_time, self.sched.now)
                 self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
             return
         dialing.b_disconnect(self, leg)
@@ -700,6 +765,7 @@ _RUNNERS: dict[str, Callable[[Engine, Leg, Any], None]] = {
     "Transfer": dialing.transfer,
     "Forward": dialing.forward,
     "Bridge": dialing.bridge_verb,
+    "Refer": refer.refer,
     "StartGather": background.start_gather,
     "StopGather": background.stop_gather,
     "StartStream": background.stream,

@@ -12,13 +12,15 @@ from . import caller, payloads
 from .activities import TransferRun
 from .clock import COMMAND, INPUT, to_ms
 from .model import Leg
-from .script import Answers, Busy, Destination
+from .script import Answers, Busy, Destination, Rejects, Voicemail
 
 if TYPE_CHECKING:
     from .core import Engine
 
 DEFAULT_CALL_TIMEOUT = 30.0
 BUSY_AFTER_MS = 1000
+#: The disconnect cause of a dialled leg for each ringing outcome.
+CAUSES = {"busy": "busy", "no-answer": "timeout", "rejected": "rejected"}
 
 
 def bridge_verb(engine: Engine, leg: Leg, verb: bxml.Bridge) -> None:
@@ -27,7 +29,7 @@ def bridge_verb(engine: Engine, leg: Leg, verb: bxml.Bridge) -> None:
     target, fallback = engine._targets(leg, verb, "bridge_complete")
     if target is None:
         return
-    payload = payloads.call_fields("bridgeComplete", leg, engine.start_time, engine.now)
+    payload = payloads.call_fields("bridgeComplete", leg, engine.start_time, engine.sched.now)
     payload["cause"] = "unknown"
     payload["errorMessage"] = f"call {verb.text.strip()} is not part of this simulation"
     engine._send(leg, "bridgeComplete", payload, target, fallback, synchronous=True)
@@ -52,26 +54,29 @@ def _forward_outcome(engine: Engine, leg: Leg, number: str, outcome: str, hangs_
     if outcome == "answered":
         engine._answer(leg)
         engine.sched.at(
-            engine.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
+            engine.sched.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
         )
     else:
-        engine._end_leg(leg, "busy" if outcome == "busy" else "timeout")
+        engine._end_leg(leg, CAUSES[outcome])
 
 
 def _ring_destination(
     engine: Engine, leg: Leg, number: str, timeout_ms: int, outcome: Callable[..., None]
 ) -> None:
     dest = _destinations_of(engine, leg).get(number)
+    if isinstance(dest, Voicemail):
+        engine._note(leg, "voicemail", f"{number}: greeting {dest.greeting:g} s")
     if isinstance(dest, Answers) and to_ms(dest.after) < timeout_ms:
         due, result, hang = to_ms(dest.after), "answered", to_ms(dest.hangs_up_after)
-    elif isinstance(dest, Busy):
+    elif isinstance(dest, (Busy, Rejects)):
         engine._assume(leg, "busy-timing", number)
-        due, result, hang = BUSY_AFTER_MS, "busy", 0
+        due, hang = BUSY_AFTER_MS, 0
+        result = "busy" if isinstance(dest, Busy) else "rejected"
     else:
         if dest is None:
             engine._assume(leg, "busy-timing", f"{number} has no destination entry")
         due, result, hang = timeout_ms, "no-answer", 0
-    engine.sched.at(engine.now + due, INPUT, outcome, leg, number, result, hang, owner=leg)
+    engine.sched.at(engine.sched.now + due, INPUT, outcome, leg, number, result, hang, owner=leg)
 
 
 def _destinations_of(engine: Engine, leg: Leg) -> dict[str, Destination]:
@@ -114,20 +119,20 @@ def _b_outcome(engine: Engine, b_leg: Leg, number: str, outcome: str, hangs_up_m
     engine.transfer_outcomes.append((number, outcome))
     engine._note(b_leg, "dial", f"{number} -> {outcome}")
     if outcome != "answered":
-        engine._end_leg(b_leg, "busy" if outcome == "busy" else "timeout")
+        engine._end_leg(b_leg, CAUSES[outcome])
         return
     run.winner = b_leg
     engine._answer(b_leg)
     for other, _ in run.b_legs:
         if other is not b_leg and other.up:
             engine._end_leg(other, "cancel")
-    engine.sched.at(engine.now + hangs_up_ms, COMMAND, _callee_hangup, b_leg, owner=b_leg)
+    engine.sched.at(engine.sched.now + hangs_up_ms, COMMAND, _callee_hangup, b_leg, owner=b_leg)
     target, fallback = engine._targets(b_leg, b_leg.transfer, "transfer_answer")
     if target is None:
         b_leg.cursor = None
         bridge(engine, b_leg)
         return
-    payload = payloads.transfer_answer(b_leg, engine.start_time, engine.now)
+    payload = payloads.transfer_answer(b_leg, engine.start_time, engine.sched.now)
     engine._send(b_leg, "transferAnswer", payload, target, fallback, synchronous=True)
 
 
@@ -169,7 +174,7 @@ def _transfer_complete(engine: Engine, a_leg: Leg, run: TransferRun, b_leg: Leg)
         engine._advance(a_leg)
         return
     payload = payloads.transfer_complete(
-        a_leg, b_leg, engine.start_time, engine.now, cause, b_leg.error_message
+        a_leg, b_leg, engine.start_time, engine.sched.now, cause, b_leg.error_message
     )
     engine._send(a_leg, "transferComplete", payload, target, fallback, synchronous=True)
 
@@ -181,5 +186,5 @@ def b_disconnect(engine: Engine, b_leg: Leg) -> None:
         return
     target = engine._target(b_leg, child, "transfer_disconnect_url", "transfer_disconnect_method")
     if target is not None:
-        payload = payloads.transfer_disconnect(b_leg, engine.start_time, engine.now)
+        payload = payloads.transfer_disconnect(b_leg, engine.start_time, engine.sched.now)
         engine._send(b_leg, "transferDisconnect", payload, target, synchronous=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ class Durations:
                 raise ValueError(
                     f"Durations.audio[{url!r}] must be 0 seconds or more, not {seconds!r}"
                 )
+
+    @functools.cached_property
+    def key_gap_ms(self) -> int:
+        """``key_gap`` in whole milliseconds."""
+        return to_ms(self.key_gap)
 
     def speech_ms(self, verb: SpeakSentence) -> int:
         """Words at ``per_word`` seconds each (at least ``min_speech``) plus SSML breaks."""
@@ -100,3 +106,7 @@ def dtmf_ms(verb: SendDtmf) -> int:
             total += pending_gap + tone
             pending_gap = interval
     return total + pending_gap
+
+
+#: The default model, shared so per-verb caches keyed by the model hit across calls.
+DEFAULT_DURATIONS = Durations()

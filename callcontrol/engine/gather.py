@@ -3,7 +3,7 @@ repeatCount, and the ``gather`` callback (sent with ``digits=""`` on a timeout).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import bxml
 from bxml import Element
@@ -18,18 +18,46 @@ if TYPE_CHECKING:
     from .core import Engine
 
 
+# Parsed documents are shared and never change, so a Gather's prompts and site are worked
+# out once per (verb, serving URL, durations model).
+Plan = tuple[list[tuple[int, Any]], str, tuple[str, int, int, int, int]]
+_PLANS: dict[tuple[int, str, int], tuple[Any, Any, Plan]] = {}
+
+
 def gather(engine: Engine, leg: Leg, verb: bxml.Gather) -> None:
     """Gather: play the prompts and collect digits (§4.6)."""
-    cursor = leg.cursor
-    assert cursor is not None
-    ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
-    prompts = [(_prompt_ms(engine, leg, p), p) for p in verb.children]
+    prompts, site, rules = _plan(engine, leg, verb)
     if prompts:
         engine._assume_once(leg, "speech-rate", "durations of speech and audio")
-    run = GatherRun(verb, prompts, f"{cursor.source} Gather[{ordinal}]")
+    run = GatherRun(verb, prompts, site, rules)
     leg.activity = run
     _gather_step(engine, leg, run, sum(ms for ms, _ in prompts))
     _gather_prompt(engine, leg, run)
+
+
+def _plan(engine: Engine, leg: Leg, verb: bxml.Gather) -> Plan:
+    cursor = leg.cursor
+    assert cursor is not None
+    durations = engine.durations
+    key = (id(verb), leg.base_url, id(durations))
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is verb and cached[1] is durations:
+        return cached[2]
+    ordinal = len([v for v in cursor.verbs[: cursor.index] if v.TAG == "Gather"])
+    prompts = [(_prompt_ms(engine, leg, p), p) for p in verb.children]
+    site = f"{cursor.source} Gather[{ordinal}]"
+    first, inter = verb.first_digit_timeout, verb.inter_digit_timeout
+    rules = (
+        verb.terminating_digits or "",
+        verb.max_digits or 50,
+        to_ms(first if first is not None else 5.0),
+        to_ms(inter if inter is not None else 5.0),
+        verb.repeat_count or 1,
+    )
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[key] = (verb, durations, (prompts, site, rules))
+    return prompts, site, rules
 
 
 def _prompt_ms(engine: Engine, leg: Leg, prompt: Element) -> int:
@@ -42,15 +70,17 @@ def _prompt_ms(engine: Engine, leg: Leg, prompt: Element) -> int:
 def _gather_step(engine: Engine, leg: Leg, run: GatherRun, prompt_total: int) -> None:
     step = caller.take_step(engine, leg, run.site)
     if isinstance(step, Press):
-        gap = to_ms(engine.durations.key_gap)
+        gap = engine.durations.key_gap_ms
         offset = to_ms(step.barge_in) if step.barge_in is not None else prompt_total + gap
-        caller.press(engine, leg, step, engine.now + offset)
+        caller.press(engine, leg, step, engine.sched.now + offset)
     elif isinstance(step, HangUp):
-        caller.hang_up_at(engine, leg, engine.now + prompt_total, step)
+        caller.hang_up_at(engine, leg, engine.sched.now + prompt_total, step)
     elif isinstance(step, LeaveMessage):
         engine._note(leg, "speaks", f"{step.seconds} s into a Gather (no keys)")
         if step.then == "hang_up":
-            caller.hang_up_at(engine, leg, engine.now + prompt_total + to_ms(step.seconds), step)
+            caller.hang_up_at(
+                engine, leg, engine.sched.now + prompt_total + to_ms(step.seconds), step
+            )
 
 
 def _gather_prompt(engine: Engine, leg: Leg, run: GatherRun) -> None:
@@ -65,9 +95,8 @@ def _gather_prompt(engine: Engine, leg: Leg, run: GatherRun) -> None:
         engine._after(leg, ms, _gather_prompt_end, run)
         return
     run.phase = "wait"
-    first = run.verb.first_digit_timeout
-    run.deadline = engine.now + to_ms(first if first is not None else 5.0)
-    engine._after(leg, run.deadline - engine.now, _gather_timeout, run)
+    run.deadline = engine.sched.now + run.rules[2]
+    engine._after(leg, run.rules[2], _gather_timeout, run)
 
 
 def _gather_prompt_end(engine: Engine, leg: Leg, run: GatherRun) -> None:
@@ -76,7 +105,7 @@ def _gather_prompt_end(engine: Engine, leg: Leg, run: GatherRun) -> None:
 
 
 def _gather_timeout(engine: Engine, leg: Leg, run: GatherRun) -> None:
-    if not run.digits and run.round < (run.verb.repeat_count or 1) and run.prompts:
+    if not run.digits and run.round < run.rules[4] and run.prompts:
         run.round += 1
         run.index = 0
         run.phase = "prompt"
@@ -90,22 +119,21 @@ def gather_digit(engine: Engine, leg: Leg, run: GatherRun, digit: str) -> None:
     """A key during a Gather: interrupt the prompt, collect, or finish."""
     if run.phase == "prompt":
         engine._note(leg, "barge-in", "first key interrupts the prompt")
-    elif run.deadline == engine.now:
+    elif run.deadline == engine.sched.now:
         engine._assume(leg, "digit-tie", f"key {digit} at the timeout counts")
     run.phase = "digits"
     leg.epoch += 1
     engine._note(leg, "pressed", digit)
-    terminating = run.verb.terminating_digits or ""
+    terminating, max_digits, _, inter_ms, _ = run.rules
     if digit in terminating:
         _gather_end(engine, leg, run, digit)
         return
     run.digits += digit
-    if len(run.digits) >= (run.verb.max_digits or 50):
+    if len(run.digits) >= max_digits:
         _gather_end(engine, leg, run, "")
         return
-    inter = run.verb.inter_digit_timeout
-    run.deadline = engine.now + to_ms(inter if inter is not None else 5.0)
-    engine._after(leg, run.deadline - engine.now, _gather_end, run, "")
+    run.deadline = engine.sched.now + inter_ms
+    engine._after(leg, inter_ms, _gather_end, run, "")
 
 
 def _gather_end(engine: Engine, leg: Leg, run: GatherRun, terminator: str) -> None:
@@ -122,7 +150,7 @@ def _gather_end(engine: Engine, leg: Leg, run: GatherRun, terminator: str) -> No
         "gather",
         leg,
         engine.start_time,
-        engine.now,
+        engine.sched.now,
         digits=run.digits,
         terminatingDigit=terminator,
     )

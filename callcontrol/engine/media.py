@@ -81,7 +81,7 @@ def redirect(engine: Engine, leg: Leg, verb: bxml.Redirect) -> None:
     """Redirect: send ``redirect``; its reply replaces the rest (§3.1)."""
     target, fallback = engine._targets(leg, verb, "redirect")
     assert target is not None
-    payload = payloads.leg_event("redirect", leg, engine.start_time, engine.now)
+    payload = payloads.leg_event("redirect", leg, engine.start_time, engine.sched.now)
     engine._send(leg, "redirect", payload, target, fallback, synchronous=True)
 
 

@@ -24,7 +24,7 @@ def start_recording(engine: Engine, leg: Leg, verb: bxml.StartRecording) -> None
         return
     leg.recording = {
         "id": f"r-{engine._uuid()}",
-        "start": engine.now,
+        "start": engine.sched.now,
         "target": engine._target(
             leg, verb, "recording_available_url", "recording_available_method"
         ),
@@ -39,7 +39,7 @@ def stop_recording(engine: Engine, leg: Leg, verb: Element | None = None) -> Non
     if info is None:
         return
     leg.recording = None
-    info["end"] = engine.now
+    info["end"] = engine.sched.now
     engine._note(leg, "recording", f"{info['id']} stopped")
     recording_available(engine, leg, info)
 
@@ -49,7 +49,9 @@ def recording_available(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
     target = info.get("target")
     if target is None:
         return
-    payload = payloads.recording("recordingAvailable", leg, engine.start_time, engine.now, info)
+    payload = payloads.recording(
+        "recordingAvailable", leg, engine.start_time, engine.sched.now, info
+    )
     engine._send(leg, "recordingAvailable", payload, target, synchronous=False)
 
 
@@ -57,7 +59,7 @@ def record(engine: Engine, leg: Leg, verb: bxml.Record) -> None:
     """Record: one segment ended by key, maxDuration or silenceTimeout (§4.12)."""
     info: dict[str, Any] = {
         "id": f"r-{engine._uuid()}",
-        "start": engine.now,
+        "start": engine.sched.now,
         "file_format": verb.file_format or "wav",
         "channels": 1,
         "target": engine._target(
@@ -73,7 +75,7 @@ def record(engine: Engine, leg: Leg, verb: bxml.Record) -> None:
     silence = verb.silence_timeout or 0
     if silence > 0 and speech_end is not None:
         engine._after(
-            leg, speech_end - engine.now + to_ms(silence), _record_end, run, "silenceTimeout"
+            leg, speech_end - engine.sched.now + to_ms(silence), _record_end, run, "silenceTimeout"
         )
 
 
@@ -83,24 +85,23 @@ def _record_step(engine: Engine, leg: Leg, run: RecordRun) -> int | None:
     terminating = run.verb.terminating_digits
     terminating = "#" if terminating is None else terminating
     if isinstance(step, LeaveMessage):
-        end = engine.now + to_ms(step.seconds)
+        end = engine.sched.now + to_ms(step.seconds)
         engine._note(leg, "speaks", f"{step.seconds:g} s")
         if step.then == "hang_up":
             caller.hang_up_at(engine, leg, end, step)
             return None
         if step.then == "press" and terminating:
-            engine.pressed.append(terminating[0])
             engine.sched.at(end, INPUT, caller.on_digit, leg, terminating[0], owner=leg)
             return None
         return end
     if isinstance(step, Press):
-        at = engine.now + (to_ms(step.barge_in) if step.barge_in is not None else 0)
+        at = engine.sched.now + (to_ms(step.barge_in) if step.barge_in is not None else 0)
         caller.press(engine, leg, step, at)
-        return engine.now
+        return engine.sched.now
     if isinstance(step, HangUp):
-        caller.hang_up_at(engine, leg, engine.now, step)
+        caller.hang_up_at(engine, leg, engine.sched.now, step)
         return None
-    return engine.now
+    return engine.sched.now
 
 
 def record_digit(engine: Engine, leg: Leg, run: RecordRun, digit: str) -> None:
@@ -116,11 +117,13 @@ def record_digit(engine: Engine, leg: Leg, run: RecordRun, digit: str) -> None:
 def _record_end(engine: Engine, leg: Leg, run: RecordRun, reason: str) -> None:
     leg.activity = None
     leg.epoch += 1
-    run.info["end"] = engine.now
+    run.info["end"] = engine.sched.now
     engine._note(leg, "recorded", f"{run.info['id']} ends by {reason}")
     target, fallback = engine._targets(leg, run.verb, "record_complete")
     if target is not None:
-        payload = payloads.recording("recordComplete", leg, engine.start_time, engine.now, run.info)
+        payload = payloads.recording(
+            "recordComplete", leg, engine.start_time, engine.sched.now, run.info
+        )
         engine._send(leg, "recordComplete", payload, target, fallback, synchronous=True)
         recording_available(engine, leg, run.info)
         return

@@ -110,6 +110,29 @@ class Answers:
 
 
 @dataclass(frozen=True, repr=False)
+class Voicemail(Answers):
+    """A voicemail box: answers ``after`` seconds, plays a ``greeting`` of that many
+    seconds, records up to ``message`` seconds and hangs up (``hangs_up_after`` is the
+    sum of the two)."""
+
+    greeting: float = 5.0
+    message: float = 60.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _seconds("voicemail: greeting", self.greeting)
+        _seconds("voicemail: message", self.message, allow_zero=False)
+
+    def __repr__(self) -> str:
+        parts = [f"greeting={_num(self.greeting)}"]
+        if self.after != 4.0:
+            parts.append(f"after={_num(self.after)}")
+        if self.message != 60.0:
+            parts.append(f"message={_num(self.message)}")
+        return f"voicemail({', '.join(parts)})"
+
+
+@dataclass(frozen=True, repr=False)
 class Busy:
     """A destination that is busy."""
 
@@ -125,8 +148,16 @@ class NoAnswer:
         return "no_answer()"
 
 
-Destination = Answers | Busy | NoAnswer
-DESTINATION_TYPES = (Answers, Busy, NoAnswer)
+@dataclass(frozen=True, repr=False)
+class Rejects:
+    """A destination that refuses the call (a SIP 603 Decline)."""
+
+    def __repr__(self) -> str:
+        return "rejects()"
+
+
+Destination = Answers | Busy | NoAnswer | Rejects
+DESTINATION_TYPES = (Answers, Busy, NoAnswer, Rejects)
 
 
 def check_script(script: object) -> tuple[Step, ...]:
@@ -153,6 +184,6 @@ def check_destinations(destinations: object) -> dict[str, Destination]:
         if not isinstance(value, DESTINATION_TYPES):
             raise TypeError(
                 f"destinations[{key!r}]: {value!r} is not a destination; use answers(), "
-                "busy() or no_answer()"
+                "busy(), no_answer(), rejects() or voicemail()"
             )
     return dict(destinations)

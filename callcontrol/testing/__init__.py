@@ -14,11 +14,22 @@ from __future__ import annotations
 from ..engine import Durations
 from .coverage import COVERAGE, Coverage
 from .explore import assert_no_dead_ends, explore
+from .faults import Fault, Faults
 from .fetch import AppError
 from .flowgraph import Finding, FlowGraph
 from .result import Callback, SimulatedCall, UnusedStepsError
 from .simulator import CallSimulator, LiveCall
-from .steps import answers, busy, hang_up, leave_message, no_answer, press, silence
+from .steps import (
+    answers,
+    busy,
+    hang_up,
+    leave_message,
+    no_answer,
+    press,
+    rejects,
+    silence,
+    voicemail,
+)
 
 __all__ = [
     "AppError",
@@ -27,6 +38,8 @@ __all__ = [
     "Callback",
     "Coverage",
     "Durations",
+    "Fault",
+    "Faults",
     "Finding",
     "FlowGraph",
     "LiveCall",
@@ -40,5 +53,7 @@ __all__ = [
     "leave_message",
     "no_answer",
     "press",
+    "rejects",
     "silence",
+    "voicemail",
 ]

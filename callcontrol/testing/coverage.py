@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from ..engine import Engine
 
 GATHER_OUTCOMES = ("timeout",)
+TRANSFER_OUTCOMES = ("answered", "busy", "no-answer")
 
 
 class Coverage:
@@ -54,7 +55,7 @@ class Coverage:
             total += len(set(outcomes) | set(GATHER_OUTCOMES))
             reached += len(outcomes)
         for outcomes in self.transfers.values():
-            total += 3
+            total += len(set(outcomes) | set(TRANSFER_OUTCOMES))
             reached += len(outcomes)
         total += len(self.mentioned)
         reached += len(self.mentioned) - len(self.never_fetched())
@@ -70,7 +71,7 @@ class Coverage:
             line = f"{site}: seen {', '.join(sorted(outcomes))}"
             lines.append(line + (f"; never: {', '.join(never)}" if never else ""))
         for number, outcomes in sorted(self.transfers.items()):
-            never = [o for o in ("answered", "busy", "no-answer") if o not in outcomes]
+            never = [o for o in TRANSFER_OUTCOMES if o not in outcomes]
             line = f"transfer {number}: seen {', '.join(sorted(outcomes))}"
             lines.append(line + (f"; never: {', '.join(never)}" if never else ""))
         missing = self.never_fetched()

@@ -524,12 +524,16 @@ class _Call:
 
     def observe(self) -> None:
         notes = self.engine.notes
-        for _, leg, kind, detail in notes[self.notes_seen :]:
+        for _, leg, kind, raw in notes[self.notes_seen :]:
             if self.stopped is not None:
                 break
-            if kind == "step" and leg == "A" and isinstance(detail, str):
+            if kind not in ("step", "dial", "forward"):
+                continue
+            # The engine formats some details only when they are read.
+            detail = raw() if callable(raw) else raw
+            if kind == "step" and leg == "A":
                 self.opportunity(detail.split(" at ", 1)[1])
-            elif kind in ("dial", "forward") and isinstance(detail, str) and " -> " in detail:
+            elif kind != "step" and " -> " in detail:
                 self.dialled(detail.split(" -> ", 1)[0])
         self.notes_seen = len(notes)
 

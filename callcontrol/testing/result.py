@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 from ..engine.model import TranscriptEntry
 
 _CONTEXT = 6
+#: What a dialled destination (Transfer, Forward, Refer) can come to.
+OUTCOMES = ("answered", "busy", "no-answer", "rejected")
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,12 @@ class Callback:
 
 @dataclass
 class SimulatedCall:
-    """A finished (or paused) simulated call; ``str(call)`` renders its transcript."""
+    """A finished (or paused) simulated call; ``str(call)`` renders its transcript.
+
+    ``pressed`` holds the digits of each ``press()`` step the call used, one entry per
+    step; the terminating key a ``leave_message()`` presses to end a recording is part of
+    leaving the message, so it shows in the transcript, not in ``pressed``.
+    """
 
     call_id: str
     heard: list[str] = field(default_factory=list)
@@ -102,10 +110,12 @@ class SimulatedCall:
         )
 
     def assert_transferred_to(self, number: str, outcome: str | None = None) -> None:
-        """Pass when ``number`` was dialled (and ended with ``outcome``: answered, busy,
-        no-answer)."""
-        if outcome is not None and outcome not in ("answered", "busy", "no-answer"):
-            raise ValueError(f"outcome must be answered, busy or no-answer, not {outcome!r}")
+        """Pass when ``number`` (or a Refer's SIP URI) was dialled (and ended with
+        ``outcome``: answered, busy, no-answer, rejected)."""
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValueError(
+                f"outcome must be answered, busy, no-answer or rejected, not {outcome!r}"
+            )
         for dialled, result in self.transfers:
             if dialled == number and (outcome is None or result == outcome):
                 return
@@ -177,6 +187,7 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+@functools.lru_cache(maxsize=1024)
 def path_of(url: str) -> str:
     """The path of an absolute URL (``/answer``)."""
     return urlsplit(url).path or "/"

@@ -19,10 +19,12 @@ from bxml import Bxml
 
 from ..engine import EPOCH, Credentials, Durations, Engine, Leg
 from ..engine.clock import to_ms
-from ..engine.model import CallbackRequest
+from ..engine.core import CALLBACK_TIMEOUT
+from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import Destination, Step, check_destinations, check_script
 from .coverage import COVERAGE
-from .fetch import Router, WsgiApp
+from .faults import Faults
+from .fetch import Router, WsgiApp, encode
 from .result import Callback, SimulatedCall, UnusedStepsError, path_of
 
 
@@ -31,6 +33,9 @@ class CallSimulator:
 
     ``username``/``password`` are the call's own callback credentials (first callback and
     disconnect). ``seed`` and ``start_time`` make call ids, times and transcripts repeat.
+    ``reply_latency`` is how long (virtual seconds) the app takes to answer a synchronous
+    callback; past ``callback_timeout`` (1 to 25 s) the callback fails as on Bandwidth.
+    :attr:`faults` scripts failing, slow and dropped callbacks.
     """
 
     def __init__(
@@ -46,6 +51,8 @@ class CallSimulator:
         durations: Durations | None = None,
         raise_app_errors: bool = True,
         timeout: float = 15.0,
+        callback_timeout: float = CALLBACK_TIMEOUT,
+        reply_latency: float = 0.0,
     ) -> None:
         if not isinstance(app, str) and not callable(app):
             raise TypeError(f"app must be a WSGI callable or a base URL, not {type(app).__name__}")
@@ -55,6 +62,13 @@ class CallSimulator:
             )
         if (username is None) != (password is None):
             raise ValueError("username and password go together; give both or neither")
+        if (
+            isinstance(reply_latency, bool)
+            or not isinstance(reply_latency, (int, float))
+            or not reply_latency >= 0
+        ):
+            raise ValueError(f"reply_latency must be 0 seconds or more, not {reply_latency!r}")
+        Engine(callback_timeout=callback_timeout)  # checks the value now, not at the first call
         self.base_url = base_url.rstrip("/")
         self.credentials = (
             Credentials(username, password) if username and password is not None else None
@@ -64,6 +78,10 @@ class CallSimulator:
         self.account_id = account_id
         self.durations = durations
         self.router = Router(app, self.base_url, raise_app_errors, timeout)
+        self.callback_timeout = callback_timeout
+        self.reply_latency = float(reply_latency)
+        #: Scripted callback faults (:class:`~callcontrol.testing.faults.Faults`).
+        self.faults = Faults()
         self._calls = 0
 
     def __repr__(self) -> str:
@@ -112,6 +130,7 @@ class CallSimulator:
             start_time=self.start_time,
             durations=self.durations,
             account_id=self.account_id,
+            callback_timeout=self.callback_timeout,
         )
         leg = engine.start_call(
             direction,
@@ -223,12 +242,29 @@ class LiveCall:
                 self._send(request)
 
     def _send(self, request: CallbackRequest) -> None:
-        exchange = self._sim.router.send(request)
-        result = exchange.result
+        sim = self._sim
+        fault = sim.faults.take(request.target.url) if sim.faults else None
+        latency = sim.reply_latency
+        if fault is None or fault.kind == "slow":
+            exchange = sim.router.send(request)
+            url, result = exchange.url, exchange.result
+            latency = fault.seconds if fault is not None else latency
+            if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
+                result = FetchResult(None, b"", "no reply within callbackTimeout")
+                latency = self.engine.callback_timeout_ms / 1000
+        else:
+            url = encode(request)[0]
+            result = (
+                FetchResult(fault.status)
+                if fault.kind == "fail"
+                else FetchResult(None, b"", "connection dropped (faults.drop)")
+            )
+        if fault is not None:
+            self.engine._note(self.engine.legs[request.leg_id], "fault", repr(fault))
         self.result.callbacks.append(
             Callback(
                 request.event_type,
-                exchange.url,
+                url,
                 request.target.method,
                 request.payload,
                 result.status,
@@ -239,7 +275,7 @@ class LiveCall:
         )
         if request.synchronous:
             self.result.visited.append(path_of(request.target.url))
-            self.engine.fetch_done(request, result)
+            self.engine.fetch_done(request, result, latency=latency)
         else:
             self.engine.delivered(request, result)
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..engine.script import Answers, Busy, HangUp, LeaveMessage, NoAnswer, Press, Silence
+from ..engine.script import (
+    Answers,
+    Busy,
+    HangUp,
+    LeaveMessage,
+    NoAnswer,
+    Press,
+    Rejects,
+    Silence,
+    Voicemail,
+)
 
 
 def press(digits: str, *, barge_in: float | None = None) -> Press:
@@ -42,3 +52,14 @@ def busy() -> Busy:
 def no_answer() -> NoAnswer:
     """A destination that rings until the call times out."""
     return NoAnswer()
+
+
+def rejects() -> Rejects:
+    """A destination that refuses the call (for a Refer: the REFER is declined)."""
+    return Rejects()
+
+
+def voicemail(greeting: float = 5.0, *, after: float = 4.0, message: float = 60.0) -> Voicemail:
+    """A voicemail box: answers after ``after`` seconds, plays its ``greeting``, then
+    records for up to ``message`` seconds and hangs up (the call counts as answered)."""
+    return Voicemail(after, greeting + message, greeting, message)

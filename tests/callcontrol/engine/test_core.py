@@ -14,7 +14,9 @@ from callcontrol.testing import (
     leave_message,
     no_answer,
     press,
+    rejects,
     silence,
+    voicemail,
 )
 
 from .apps import RoutesApp, xml
@@ -574,3 +576,48 @@ def test_a_reply_over_64_kb_is_invalid_bxml():
     call, _ = run({"/answer": big})
     call.assert_ended("invalid-bxml")
     assert "at most 65536" in call.error
+
+
+def test_a_rejecting_destination_ends_its_leg_rejected():
+    doc = xml(
+        '<Transfer transferCompleteUrl="/done">'
+        '<PhoneNumber transferDisconnectUrl="/bd">+15550001111</PhoneNumber></Transfer>'
+    )
+    call, app = run({"/answer": doc, "/done": xml("")}, destinations={"+15550001111": rejects()})
+    call.assert_transferred_to("+15550001111", "rejected")
+    assert app.events("transferComplete")[0]["cause"] == "rejected"
+    assert app.events("transferDisconnect")[0]["cause"] == "rejected"
+
+
+def test_an_outbound_call_to_a_rejecting_number_ends_rejected():
+    sim = CallSimulator(RoutesApp({}), base_url=BASE)
+    call = sim.outbound("/answer", to="+15550001111", destinations={"+15550001111": rejects()})
+    call.assert_ended("rejected")
+
+
+def test_a_transfer_to_voicemail_is_answered_and_the_box_hangs_up_after_the_message():
+    doc = xml(
+        '<Transfer transferCompleteUrl="/done">'
+        '<PhoneNumber transferDisconnectUrl="/bd">+15550001111</PhoneNumber></Transfer>'
+    )
+    box = voicemail(greeting=6, after=3, message=20)
+    call, app = run({"/answer": doc, "/done": xml("")}, destinations={"+15550001111": box})
+    call.assert_transferred_to("+15550001111", "answered")
+    assert call.duration == 3 + 6 + 20
+    assert "+15550001111: greeting 6 s" in str(call)
+    assert repr(box) == "voicemail(greeting=6, after=3, message=20)"
+
+
+def test_an_outbound_call_answered_by_voicemail_plays_into_it_until_it_hangs_up():
+    app = RoutesApp(
+        {
+            "/answer": xml(
+                '<SpeakSentence>Your table is ready.</SpeakSentence><Pause duration="300"/>'
+            )
+        }
+    )
+    sim = CallSimulator(app, base_url=BASE)
+    call = sim.outbound("/answer", to="+15550001111", destinations={"+15550001111": voicemail(4)})
+    call.assert_heard("Your table is ready.")
+    call.assert_ended("hangup")
+    assert call.duration == 4 + 4 + 60

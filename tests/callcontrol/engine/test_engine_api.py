@@ -125,3 +125,33 @@ def test_update_call_sets_the_tag_before_the_redirect():
     engine.update_call(leg, redirect_url="https://app.test/next", tag="moved")
     (redirect,) = engine.take()
     assert redirect.payload["tag"] == "moved" and redirect.payload["eventType"] == "redirect"
+
+
+def test_a_reply_with_latency_arrives_later_and_past_callback_timeout_fails():
+    engine = Engine(callback_timeout=5)
+    engine.start_call(
+        "inbound",
+        "https://app.test/answer",
+        from_="+1555",
+        to="+1666",
+        fallback_url="https://app.test/fallback",
+    )
+    engine.run()
+    (initiate,) = engine.take()
+    engine.fetch_done(initiate, reply('<Pause duration="1"/>'), latency=7.5)
+    engine.run()
+    (retry,) = engine.take()
+    assert (engine.now, retry.target.url, retry.is_fallback) == (
+        5000,
+        "https://app.test/fallback",
+        True,
+    )
+    assert "no reply within callbackTimeout (5 s)" in str(engine.transcript[-2])
+    engine.fetch_done(retry, reply('<Pause duration="1"/>'), latency=0.25)
+    engine.run()
+    assert engine.now == 6250 and engine.finished
+
+
+def test_callback_timeout_is_checked():
+    with pytest.raises(ValueError, match=r"callback_timeout must be 1 to 25 seconds"):
+        Engine(callback_timeout=0.5)

@@ -44,6 +44,35 @@ SCHEMAS = {
 DOCUMENTED_EXTRAS = {"transferAnswer": {"parentCallId"}}
 
 AGENT, OTHER = "+15550001111", "+15550002222"
+ALICE, BOB = "sip:alice@pbx.example.com", "sip:bob@pbx.example.com"
+_STRING, _TIME = {"type": "string"}, {"type": "string", "format": "date-time"}
+# The contract has no referComplete schema: this one is written from Bandwidth's
+# "Refer Complete" webhook page, closed and with the fields it always lists required.
+REFER_COMPLETE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "eventType", "eventTime", "accountId", "applicationId", "from", "to", "direction",
+        "callId", "callUrl", "startTime", "answerTime", "referCallStatus",
+    ],
+    "properties": {
+        "eventType": {"const": "referComplete"},
+        "eventTime": _TIME,
+        "accountId": _STRING,
+        "applicationId": _STRING,
+        "from": _STRING,
+        "to": _STRING,
+        "direction": {"enum": ["inbound", "outbound"]},
+        "callId": _STRING,
+        "callUrl": {"type": "string", "format": "uri"},
+        "startTime": _TIME,
+        "answerTime": _TIME,
+        "tag": _STRING,
+        "referCallStatus": {"enum": ["success", "failure"]},
+        "referSipResponseCode": {"type": "integer", "minimum": 100, "maximum": 699},
+        "notifySipResponseCode": {"type": "integer", "minimum": 100, "maximum": 699},
+    },
+}
 FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (
         "inbound",
@@ -90,6 +119,19 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         },
         {"script": [silence()], "destinations": {AGENT: busy()}},
     ),
+    (
+        "inbound",
+        {
+            "/answer": xml(
+                f'<Tag>r</Tag><Refer referCompleteUrl="/rc"><SipUri>{BOB}</SipUri></Refer>'
+            ),
+            "/rc": xml(f'<Refer referCompleteUrl="/rc2"><SipUri>{ALICE}</SipUri></Refer>'),
+        },
+        {
+            "from_": "sip:caller@pbx.example.com",
+            "destinations": {BOB: busy(), ALICE: answers(after=1)},
+        },
+    ),
 ]
 
 
@@ -111,6 +153,7 @@ EVENT_TYPES = {cb.event_type for cb in CALLBACKS}
 def test_the_flows_cover_every_event_the_engine_sends():
     assert EVENT_TYPES >= {
         *SCHEMAS,
+        "referComplete",
         "mediaStreamStarted",
         "mediaStreamRejected",
         "mediaStreamStopped",
@@ -188,3 +231,15 @@ def test_payloads_validate_against_the_contract(spec, event_type):
     for payload in payloads:
         errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(payload)]
         assert not errors, f"{event_type}: {errors}"
+
+
+def test_refer_complete_payloads_fit_the_documented_fields():
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(
+        REFER_COMPLETE_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    payloads = [cb.payload for cb in CALLBACKS if cb.event_type == "referComplete"]
+    assert {p["referCallStatus"] for p in payloads} == {"success", "failure"}
+    for payload in payloads:
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(payload)]
+        assert not errors, errors

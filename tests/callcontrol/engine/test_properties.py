@@ -34,6 +34,7 @@ URL_THAT_REPLACES = {
     "Record": "record_complete_url",
     "Transfer": "transfer_complete_url",
     "Bridge": "bridge_complete_url",
+    "Refer": "refer_complete_url",
 }
 
 steps = st.one_of(

@@ -18,7 +18,9 @@ from callcontrol.testing import (
     leave_message,
     no_answer,
     press,
+    rejects,
     silence,
+    voicemail,
 )
 from tests.wsgi_server import serve_wsgi
 
@@ -163,6 +165,9 @@ def test_steps_and_destinations_are_values_whose_repr_is_their_call():
         answers(after=1, hangs_up_after=5),
         busy(),
         no_answer(),
+        rejects(),
+        voicemail(),
+        voicemail(8, after=1, message=30),
     ]
     assert [repr(v) for v in values] == [
         "press('1')",
@@ -176,6 +181,9 @@ def test_steps_and_destinations_are_values_whose_repr_is_their_call():
         "answers(after=1, hangs_up_after=5)",
         "busy()",
         "no_answer()",
+        "rejects()",
+        "voicemail(greeting=5)",
+        "voicemail(greeting=8, after=1, message=30)",
     ]
     assert press("1") == press("1") and hash(busy()) == hash(busy())
 
@@ -188,6 +196,8 @@ def test_steps_and_destinations_are_values_whose_repr_is_their_call():
         (lambda: leave_message(0), "leave_message: seconds must be more than 0"),
         (lambda: leave_message(3, then="wait"), "then must be one of press, silence, hang_up"),
         (lambda: hang_up(after="soon"), "hang_up: after must be a number of seconds"),
+        (lambda: voicemail(-1), "voicemail: greeting must be 0 seconds or more"),
+        (lambda: voicemail(message=0), "voicemail: message must be more than 0"),
     ],
 )
 def test_bad_steps_are_refused_clearly(make, message):
@@ -282,3 +292,18 @@ def test_durations_change_how_long_verbs_take():
         app, base_url=BASE, durations=Durations(per_word=1.0, audio={"/x.wav": 0.5})
     )
     assert sim.inbound("/answer").duration == 2.5
+
+
+def test_pressed_lists_press_steps_not_the_key_that_ends_a_message():
+    app = RoutesApp(
+        {
+            "/answer": xml('<Gather gatherUrl="/menu" maxDigits="1"/>'),
+            "/menu": xml('<Record recordCompleteUrl="/saved"/>'),
+            "/saved": xml("<SpeakSentence>Saved.</SpeakSentence>"),
+        }
+    )
+    call = CallSimulator(app, base_url="https://ivr.test").inbound(
+        "/answer", script=[press("2"), leave_message(3)]
+    )
+    assert call.pressed == ["2"]
+    assert "# ends the recording" in str(call)

@@ -320,7 +320,9 @@ def test_an_interrupted_bulk_change_starts_no_more_calls_and_says_so(api, base_u
     status, out, err = run(["calls", "bxml", "--all-active", goodbye, "--workers", "1"], capsys)
     assert status == 130
     changed = puts(api)
-    assert changed in (["c-0"], ["c-0", "c-2"])  # c-2 may have been in flight already
+    # The one worker may start c-2, c-3, ... before the interrupt reaches the main thread
+    # (more so on a loaded machine); whatever it started is reported, in order.
+    assert changed == ["c-0"] + [f"c-{k}" for k in range(2, len(changed) + 1)]
     assert sorted(out.splitlines()) == [f"{call_id}: BXML replaced" for call_id in changed]
     n = len(changed)
     assert err.splitlines()[-2:] == [

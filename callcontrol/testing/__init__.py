@@ -9,27 +9,29 @@
     call.assert_heard("Sales")
 """
 
-from __future__ import annotations
+import importlib
+import typing
 
-from ..engine import Durations
-from .coverage import COVERAGE, Coverage
-from .explore import assert_no_dead_ends, explore
-from .faults import Fault, Faults
-from .fetch import AppError
-from .flowgraph import Finding, FlowGraph
-from .result import Callback, SimulatedCall, UnusedStepsError
-from .simulator import CallSimulator, LiveCall
-from .steps import (
-    answers,
-    busy,
-    hang_up,
-    leave_message,
-    no_answer,
-    press,
-    rejects,
-    silence,
-    voicemail,
-)
+if typing.TYPE_CHECKING:
+    from ..engine import Durations
+    from .coverage import COVERAGE, Coverage
+    from .explorer import assert_no_dead_ends, explore
+    from .faults import Fault, Faults
+    from .fetch import AppError
+    from .flowgraph import Finding, FlowGraph
+    from .result import Callback, SimulatedCall, UnusedStepsError
+    from .simulator import CallSimulator, LiveCall
+    from .steps import (
+        answers,
+        busy,
+        hang_up,
+        leave_message,
+        no_answer,
+        press,
+        rejects,
+        silence,
+        voicemail,
+    )
 
 __all__ = [
     "AppError",
@@ -57,3 +59,49 @@ __all__ = [
     "silence",
     "voicemail",
 ]
+
+# Where each public name lives: imported on first use, so that loading the pytest plugin
+# (which pytest does in every session of a project that installs this package) stays cheap.
+_SOURCES = {
+    "Durations": "..engine",
+    "COVERAGE": ".coverage",
+    "Coverage": ".coverage",
+    "assert_no_dead_ends": ".explorer",
+    "explore": ".explorer",
+    "Fault": ".faults",
+    "Faults": ".faults",
+    "AppError": ".fetch",
+    "Finding": ".flowgraph",
+    "FlowGraph": ".flowgraph",
+    "Callback": ".result",
+    "SimulatedCall": ".result",
+    "UnusedStepsError": ".result",
+    "CallSimulator": ".simulator",
+    "LiveCall": ".simulator",
+    "answers": ".steps",
+    "busy": ".steps",
+    "hang_up": ".steps",
+    "leave_message": ".steps",
+    "no_answer": ".steps",
+    "press": ".steps",
+    "rejects": ".steps",
+    "silence": ".steps",
+    "voicemail": ".steps",
+}
+
+
+if not typing.TYPE_CHECKING:  # type checkers see the imports above, and flag unknown names
+
+    def __getattr__(name: str) -> object:
+        """Import a public name's submodule on first use (PEP 562)."""
+        module = _SOURCES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones not imported yet included."""
+    return sorted(set(globals()) | set(__all__))

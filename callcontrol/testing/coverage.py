@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..engine import Engine
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 GATHER_OUTCOMES = ("timeout",)
 TRANSFER_OUTCOMES = ("answered", "busy", "no-answer")

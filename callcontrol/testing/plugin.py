@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import steps
 from .coverage import COVERAGE
-from .simulator import CallSimulator
+
+if TYPE_CHECKING:
+    from .simulator import CallSimulator
 
 DEFAULT_BASE_URL = "https://app.test"
 
@@ -97,24 +98,30 @@ def call_simulator(request: pytest.FixtureRequest) -> CallSimulator:
         base_url = request.getfixturevalue("bxml_base_url")
     except pytest.FixtureLookupError:
         base_url = DEFAULT_BASE_URL
+    from .simulator import CallSimulator
+
     return CallSimulator(app, base_url=base_url)
 
 
-def _provide(step: Callable[..., Any]) -> Any:
+def _provide(name: str) -> Any:
+    # The steps (and the engine behind them) load only when a test asks for one.
     def fixture() -> Callable[..., Any]:
+        from . import steps
+
+        step: Callable[..., Any] = getattr(steps, name)
         return step
 
-    fixture.__doc__ = f"The {step.__name__} script step."
-    return pytest.fixture(name=step.__name__)(fixture)
+    fixture.__doc__ = f"The {name} script step."
+    return pytest.fixture(name=name)(fixture)
 
 
-press = _provide(steps.press)
-silence = _provide(steps.silence)
-leave_message = _provide(steps.leave_message)
-hang_up = _provide(steps.hang_up)
-answers = _provide(steps.answers)
-busy = _provide(steps.busy)
-no_answer = _provide(steps.no_answer)
+press = _provide("press")
+silence = _provide("silence")
+leave_message = _provide("leave_message")
+hang_up = _provide("hang_up")
+answers = _provide("answers")
+busy = _provide("busy")
+no_answer = _provide("no_answer")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -10,9 +10,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-INSTALLED = any(
-    ep.value == "callcontrol.testing.plugin" for ep in entry_points(group="pytest11")
-)
+INSTALLED = any(ep.value == "callcontrol.testing.plugin" for ep in entry_points(group="pytest11"))
 PLUGIN = () if INSTALLED else ("-p", "callcontrol.testing.plugin")
 
 APP = """
@@ -96,3 +94,17 @@ def test_coverage_json(project):
     assert data["gathers"] == {"/answer Gather[1]": {"1": 1}}
     assert data["transfers"] == {"+15550001111": {"busy": 1}}
     assert 0 < data["percent"] < 100
+
+
+def test_loading_the_plugin_is_light() -> None:
+    # pytest loads the plugin in every session of a project that installs this package.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, callcontrol.testing.plugin; "
+        "print(sorted(m for m in ('bxml', 'requests', 'lxml', 'callcontrol.engine') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

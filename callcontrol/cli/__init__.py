@@ -60,7 +60,11 @@ EXIT_CODES: Mapping[int, str] = {
 }
 
 #: The modules that define the subcommands, in ``--help`` order.
-COMMAND_MODULES: tuple[str, ...] = ("callcontrol.cli.calls",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "callcontrol.cli.calls",
+    "callcontrol.cli.demo",
+    "callcontrol.cli.emulator",
+)
 
 
 @dataclass(frozen=True)

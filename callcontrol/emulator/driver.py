@@ -69,6 +69,8 @@ class Driver:
         self._inflight = 0
         self._idle = threading.Condition()
         self._stopping = False
+        # With the manual clock, queued calls and timers move only in advance().
+        self._tick_due = False
         self._pool = ThreadPoolExecutor(fetch_workers, thread_name_prefix="emulator-fetch")
         self._thread = threading.Thread(target=self._loop, name="emulator-engine", daemon=True)
 
@@ -121,7 +123,9 @@ class Driver:
                     item = self._inbox.get_nowait()
                 except queue.Empty:
                     item = None
-            self._guard(self._tick)
+            if not self.clock.manual or self._tick_due:
+                self._tick_due = False
+                self._guard(self._tick)
             with self._idle:
                 self._idle.notify_all()
 
@@ -171,6 +175,11 @@ class Driver:
         record.publish(self.clock)
         return None
 
+    def advance(self, ms: int) -> None:
+        """Move the manual clock by ``ms`` and run everything due (engine thread only)."""
+        self.clock.advance(ms)
+        self._tick_due = True
+
     def queue_size(self) -> int:
         """Calls waiting to be placed."""
         return len(self._waiting)
@@ -180,10 +189,13 @@ class Driver:
             _, _, record = heapq.heappop(self._waiting)
             if not record.leg.up:
                 continue
-            self._next_slot = max(self._next_slot, float(now)) + self.interval_ms
+            # Placed in its own slot: a late tick (or a jump of the manual clock) places
+            # every call whose slot has come, each at its slot's time.
+            start = int(max(self._next_slot, float(record.enqueued_ms)))
+            self._next_slot = start + self.interval_ms
             record.dequeued = True
-            record.offset = now
-            record.engine.start_time = self.clock.at(now)
+            record.offset = start
+            record.engine.start_time = self.clock.at(start)
             self.active += 1
             self._guard(self.run, record)
 

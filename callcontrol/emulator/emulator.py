@@ -193,12 +193,9 @@ class VoiceEmulator:
         total = seconds + days * 86400
         if total < 0:
             raise ValueError(f"time only moves forward; cannot advance by {total:g} s")
-        self._driver.call(self._advance_now, int(round(total * 1000)))
+        self._driver.call(self._driver.advance, int(round(total * 1000)))
         if not self._driver.settle(timeout):
             raise TimeoutError(f"the calls did not settle within {timeout:g} s after advance()")
-
-    def _advance_now(self, ms: int) -> None:
-        self._clock.advance(ms)
 
     def wait_for(
         self,

@@ -42,6 +42,7 @@ LIST_PARAMS = ("to", "from", "minStartTime", "maxStartTime", "disconnectCause", 
                "pageToken")  # fmt: skip
 MAX_LISTED = 10000
 MASK = "*****"
+NO_FAULT = Fault()
 
 
 @dataclass
@@ -98,19 +99,20 @@ class CallsApi:
             if match is None:
                 raise ApiError(404, "validation", f"Not found: no resource at {path}")
             kind = "bxml" if match["bxml"] else "call" if match["call"] else "calls"
+            allowed = method in _ALLOWED[kind]
+            # A 405 is recorded under the path's first operation, which documents it.
+            operation = _OPERATIONS[(kind, method if allowed else _ALLOWED[kind][0])]
             account = self._authenticate(headers.get("authorization"), match["account"])
-            if method not in _ALLOWED[kind]:
+            if not allowed:
                 raise ApiError(405, "validation", "Method Not Allowed")
-            operation = _OPERATIONS[(kind, method)]
-            fault = self.faults.decide(operation)
-            if fault is not None and fault.drop == "before":
-                return Reply(0, operation=operation, drop="before", latency=fault.latency)
-            if fault is not None and fault.status is not None:
-                return _fault_reply(fault, operation)
-            reply = self._operate(operation, account, match["call"], query, headers, body)
-            if fault is not None:
-                reply.drop = fault.drop
-                reply.latency = fault.latency
+            fault = self.faults.decide(operation) or NO_FAULT
+            if fault.status is not None:
+                reply = _fault_reply(fault, operation)
+            elif fault.drop == "before":
+                reply = Reply(0)
+            else:
+                reply = self._operate(operation, account, match["call"], query, headers, body)
+            reply.drop, reply.latency = fault.drop, fault.latency
         except ApiError as error:
             reply = _error_reply(error)
         reply.operation = operation

@@ -53,6 +53,7 @@ class ApiServer(_Tracking, ThreadingHTTPServer):
     """The REST server; every request goes to :meth:`CallsApi.handle`."""
 
     daemon_threads = True
+    request_queue_size = 128
     block_on_close = False
 
     def __init__(self, host: str, port: int, api: CallsApi | None = None) -> None:
@@ -123,6 +124,7 @@ class AppServer(_Tracking, WSGIServer):
     """Serves a WSGI app on loopback, one thread per connection; errors go to ``on_error``."""
 
     daemon_threads = True
+    request_queue_size = 128
 
     def __init__(
         self, host: str, port: int, app: WsgiApp, on_error: Callable[[BaseException, str], None]

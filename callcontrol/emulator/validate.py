@@ -86,6 +86,11 @@ def create_call(body: dict[str, Any]) -> dict[str, Any]:
         raise bad("Invalid to: must be an E164 telephone number")
     if not E164.fullmatch(fields["from"]):
         raise bad("Invalid from: must be an E164 telephone number")
+    if "machineDetection" in fields:
+        raise bad(
+            "machineDetection is not emulated: this emulator has no answering-machine model; "
+            "leave the field out"
+        )
     if len(fields.get("displayName", "")) > 256:
         raise bad("displayName must contain at most 256 characters")
     _credentials(fields, "answerUrl", "username", "password")

@@ -71,6 +71,7 @@ def test_another_account_gets_403(emu: VoiceEmulator) -> None:
         ({"priority": 2.5}, "priority must be an integer"),
         ({"tag": "x" * 4097}, "tag must contain at most 4096 characters"),
         ({"colour": "red"}, "Unknown field 'colour' for createCall"),
+        ({"machineDetection": {"mode": "async"}}, "machineDetection is not emulated"),
         ({"username": "u"}, "username and password go together"),
         (
             {"username": "u", "password": "p", "answerUrl": "http://ivr.example.com/a"},

@@ -30,13 +30,20 @@ from .validate import ApiError, bad
 _CALLS = re.compile(
     r"/api/v2/accounts/(?P<account>[^/]+)/calls(?:/(?P<call>[^/]+)(?P<bxml>/bxml)?)?/?"
 )
-_ALLOWED = {"calls": ("GET", "POST"), "call": ("GET", "POST"), "bxml": ("PUT",)}
+_STATISTICS = re.compile(r"/api/v2/accounts/(?P<account>[^/]+)/statistics/?")
+_ALLOWED = {
+    "calls": ("GET", "POST"),
+    "call": ("GET", "POST"),
+    "bxml": ("PUT",),
+    "statistics": ("GET",),
+}
 _OPERATIONS = {
     ("calls", "POST"): "createCall",
     ("calls", "GET"): "listCalls",
     ("call", "GET"): "getCallState",
     ("call", "POST"): "updateCall",
     ("bxml", "PUT"): "updateCallBxml",
+    ("statistics", "GET"): "getStatistics",
 }
 LIST_PARAMS = ("to", "from", "minStartTime", "maxStartTime", "disconnectCause", "pageSize",
                "pageToken")  # fmt: skip
@@ -96,9 +103,14 @@ class CallsApi:
         operation: str | None = None
         try:
             match = _CALLS.fullmatch(path)
-            if match is None:
-                raise ApiError(404, "validation", f"Not found: no resource at {path}")
-            kind = "bxml" if match["bxml"] else "call" if match["call"] else "calls"
+            if match is not None:
+                kind = "bxml" if match["bxml"] else "call" if match["call"] else "calls"
+                call_id = match["call"]
+            else:
+                match = _STATISTICS.fullmatch(path)
+                if match is None:
+                    raise ApiError(404, "validation", f"Not found: no resource at {path}")
+                kind, call_id = "statistics", None
             allowed = method in _ALLOWED[kind]
             # A 405 is recorded under the path's first operation, which documents it.
             operation = _OPERATIONS[(kind, method if allowed else _ALLOWED[kind][0])]
@@ -111,7 +123,7 @@ class CallsApi:
             elif fault.drop == "before":
                 reply = Reply(0)
             else:
-                reply = self._operate(operation, account, match["call"], query, headers, body)
+                reply = self._operate(operation, account, call_id, query, headers, body)
             reply.drop, reply.latency = fault.drop, fault.latency
         except ApiError as error:
             reply = _error_reply(error)
@@ -150,6 +162,10 @@ class CallsApi:
             return self._create(account, validate.create_call(fields))
         if operation == "listCalls":
             return self._list(account, query)
+        if operation == "getStatistics":
+            size = self.driver.call(self.driver.queue_size)
+            stats = {"currentCallQueueSize": size, "maxCallQueueSize": self.driver.queue_capacity}
+            return _json_reply(200, stats)
         assert call_id is not None
         record = self._find(account, call_id)
         if operation == "getCallState":

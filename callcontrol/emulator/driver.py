@@ -24,6 +24,7 @@ T = TypeVar("T")
 Sender = Callable[[CallbackRequest, float], tuple[str, FetchResult]]
 Recorder = Callable[[CallRecord, CallbackRequest, str, FetchResult], None]
 STATE_ORDER = ("queued", "initiated", "answered", "disconnected")
+PURGE_EVERY_MS = 3600 * 1000
 
 
 class Waiter:
@@ -71,6 +72,7 @@ class Driver:
         self._stopping = False
         # With the manual clock, queued calls and timers move only in advance().
         self._tick_due = False
+        self._purged = 0
         self._pool = ThreadPoolExecutor(fetch_workers, thread_name_prefix="emulator-fetch")
         self._thread = threading.Thread(target=self._loop, name="emulator-engine", daemon=True)
 
@@ -156,6 +158,9 @@ class Driver:
 
     def _tick(self) -> None:
         now = self.clock.now_ms()
+        if now - self._purged >= PURGE_EVERY_MS:
+            self._purged = now
+            self.store.forget(lambda record: not record.gone(now))
         self._dequeue(now)
         wake = self._wake
         while wake and wake[0][0] <= now:

@@ -236,7 +236,7 @@ class VoiceEmulator:
         return self._driver.call(_snapshot, record)
 
     def statistics(self) -> dict[str, int]:
-        """The account's queue statistics (``GET /statistics``)."""
+        """The account's queue statistics, as ``GET /accounts/{id}/statistics`` gives them."""
         size = self._driver.call(self._driver.queue_size)
         return {"currentCallQueueSize": size, "maxCallQueueSize": self._driver.queue_capacity}
 
@@ -299,6 +299,8 @@ class VoiceEmulator:
         )
         if fields.get("tag"):
             leg.tag = fields["tag"]
+        # Callbacks name the call by the URL that reaches it here, as Location does.
+        leg.call_url = f"{self.base_url}/accounts/{account}/calls/{leg.id}"
         return CallRecord(
             seq=seq,
             account_id=account,

@@ -13,7 +13,14 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-OPERATIONS = ("createCall", "getCallState", "listCalls", "updateCall", "updateCallBxml")
+OPERATIONS = (
+    "createCall",
+    "getCallState",
+    "listCalls",
+    "updateCall",
+    "updateCallBxml",
+    "getStatistics",
+)
 DROPS = ("before", "after")
 
 

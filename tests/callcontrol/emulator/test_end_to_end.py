@@ -48,6 +48,7 @@ def test_callee_presses_and_the_app_answers(app_url: str) -> None:
     assert all(c.status in (200, 204) for c in call.callbacks)
     assert call.callbacks[1].url == f"{app_url}/menu"
     assert call.callbacks[1].payload["digits"] == "1"
+    assert call.callbacks[0].payload["callUrl"] == f"{emu.base_url}/accounts/9900000/calls/{call_id}"
 
 
 def test_replace_bxml_while_a_gather_waits(app_url: str) -> None:

@@ -94,6 +94,8 @@ def test_calls_beyond_the_rate_are_queued() -> None:
         states = [client.get_call_state(i).state for i in ids]
         assert states[0] != "queued" and states[1:] == ["queued"] * 5
         assert emu.statistics() == {"currentCallQueueSize": 5, "maxCallQueueSize": 1500}
+        reply = raw(emu, "GET", f"/accounts/{emu.account_id}/statistics")
+        assert reply.json() == {"currentCallQueueSize": 5, "maxCallQueueSize": 1500}
         emu.advance(1)
         assert all(client.get_call_state(i).state != "queued" for i in ids)
 

@@ -28,6 +28,7 @@ PATHS = {
     "getCallState": ("/accounts/{accountId}/calls/{callId}", "get"),
     "updateCall": ("/accounts/{accountId}/calls/{callId}", "post"),
     "updateCallBxml": ("/accounts/{accountId}/calls/{callId}/bxml", "put"),
+    "getStatistics": ("/accounts/{accountId}/statistics", "get"),
 }
 CALL_FIELDS = ["eventType", "eventTime", "accountId", "applicationId", "from", "to", "direction", "callId", "callUrl", "startTime"]
 SCHEMA_OF = {"recordComplete": "recordingCompleteCallback"}
@@ -61,6 +62,7 @@ def _run_calls() -> list[Exchange]:
             emu.wait_for(call_id, state="disconnected")
             client.get_call_state(call_id)
         list(client.list_calls(page_size=2))
+        raw(emu, "GET", f"/accounts/{emu.account_id}/statistics")
         # error answers
         raw(emu, "POST", calls_path(emu, pressed.call_id), {"redirectUrl": f"{url}/x"})  # 409
         raw(emu, "POST", calls_path(emu), call_body(emu, to="nope"))  # 400

@@ -94,7 +94,6 @@ class CallsApi:
         self.faults = faults
         self.new_call = new_call
         self.base_url = base_url
-        self.created = 0
 
     def handle(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
@@ -184,7 +183,6 @@ class CallsApi:
         refused = self.driver.call(self.driver.enqueue, record)
         if refused is not None:
             raise ApiError(429, "error", refused, (("Retry-After", "1"),))
-        self.created += 1
         location = f"{self.base_url}/accounts/{account}/calls/{record.call_id}"
         reply = _json_reply(201, create_response(record, location))
         reply.headers.append(("Location", location))

@@ -61,6 +61,7 @@ class Driver:
         self.queue_capacity = queue_capacity
         self.errors: list[BaseException] = []
         self.active = 0
+        self.created = 0
         self._inbox: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]]
         self._inbox = queue.SimpleQueue()
         self._waiting: list[tuple[int, int, CallRecord]] = []
@@ -176,6 +177,7 @@ class Driver:
         if len(self._waiting) >= self.queue_capacity:
             return "Account call creation rate limit exceeded"
         self.store.add(record)
+        self.created += 1
         heapq.heappush(self._waiting, (record.priority, record.seq, record))
         record.publish(self.clock)
         return None

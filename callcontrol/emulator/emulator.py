@@ -118,7 +118,7 @@ class VoiceEmulator:
             queue_capacity=int(calls_per_second * 300),
             fetch_workers=callback_workers,
         )
-        self._api_server = ApiServer(host, port)
+        self._api_server = ApiServer(host, port, on_error=self._app_error)
         self._app_server: AppServer | None = None
         if app is not None and not isinstance(app, str):
             self._app_server = AppServer(host, 0, app, self._app_error)
@@ -162,7 +162,7 @@ class VoiceEmulator:
     @property
     def created_calls(self) -> int:
         """How many createCall requests created a call (retries that were refused excluded)."""
-        return self.api.created
+        return self._driver.created
 
     def client(self, **options: Any) -> CallsClient:
         """A :class:`~callcontrol.CallsClient` bound to this emulator and its credentials."""

@@ -8,6 +8,7 @@ connection on shutdown so that threads can be joined.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -56,9 +57,17 @@ class ApiServer(_Tracking, ThreadingHTTPServer):
     request_queue_size = 128
     block_on_close = False
 
-    def __init__(self, host: str, port: int, api: CallsApi | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        api: CallsApi | None = None,
+        *,
+        on_error: Callable[[BaseException, str], None] | None = None,
+    ) -> None:
         self._track_init()
         self.api = api
+        self.on_error = on_error
         self.on_reply: Callable[[Reply], None] | None = None
         super().__init__((host, port), _ApiHandler)
 
@@ -69,6 +78,14 @@ class ApiServer(_Tracking, ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         self.untrack(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A closed connection is the client's business; anything else is an emulator bug."""
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, OSError):
+            return
+        if self.on_error is not None:
+            self.on_error(error, "the REST server failed on a request")
 
 
 class _ApiHandler(BaseHTTPRequestHandler):
@@ -144,6 +161,8 @@ class AppServer(_Tracking, WSGIServer):
     def _serve_one(self, request: Any, client_address: Any) -> None:
         try:
             self.finish_request(request, client_address)
+        except OSError:
+            pass  # the emulator gave up on this callback (its timeout) and closed the socket
         except Exception as exc:  # reported to the emulator, raised again on close()
             self.on_error(exc, "serving the app")
         finally:
@@ -172,6 +191,4 @@ def _guarded(app: WsgiApp, on_error: Callable[[BaseException, str], None]) -> Ws
 
 
 def _exc_info() -> Any:
-    import sys
-
     return sys.exc_info()

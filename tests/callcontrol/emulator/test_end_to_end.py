@@ -235,3 +235,58 @@ def test_wait_for_verbs_of_a_replaced_document() -> None:
         client.hangup(call_id)
         state = emu.wait_for(call_id, state="disconnected")
     assert state.disconnect_cause == "hangup"
+
+
+def test_callbacks_carry_the_calls_basic_credentials() -> None:
+    app = WebhookApp(username="hook", password="s3cret")
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(SpeakSentence("authenticated"), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        url = emu.app_url or ""
+        good = _place(client, url, username="hook", password="s3cret")
+        bad = _place(client, url, username="hook", password="wrong")
+        assert emu.wait_for(good, state="disconnected").disconnect_cause == "hangup"
+        assert emu.wait_for(bad, state="disconnected").disconnect_cause == "callback-error"
+        assert [c.status for c in emu.timeline(bad).callbacks][0] == 401
+
+
+def test_fallback_url_gets_the_answer_when_the_first_fails() -> None:
+    app = WebhookApp()
+
+    @app.route("/backup")
+    def backup(event: Any) -> Response:
+        return Response(SpeakSentence("from the backup"), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        url = emu.app_url or ""
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{url}/missing", answer_fallback_url=f"{url}/backup", application_id="a"
+        ).call_id
+        emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    call.assert_heard("from the backup")
+    assert [(c.url.rsplit("/", 1)[1], c.status) for c in call.callbacks[:2]] == [("missing", 404), ("backup", 200)]
+
+
+def test_callback_timeout_ends_the_call_with_callback_error() -> None:
+    import threading
+
+    release = threading.Event()
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        release.wait(10)
+        return Response(Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a", callback_timeout=1
+        ).call_id
+        state = emu.wait_for(call_id, state="disconnected")
+        release.set()
+    assert state.disconnect_cause == "callback-error"
+    assert "timed out" in (state.error_message or "").lower() or "timeout" in (state.error_message or "").lower()

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from bench.results import Case, Target, new_case
+from bench.results import Case, Target, check, new_case
 from bench.timing import Settings, interleaved
 from bxml import Bxml, Pause, Response
 from callcontrol.emulator import VoiceEmulator
@@ -88,7 +88,11 @@ def _create_and_get(session: requests.Session, calls_url: str) -> Callable[[], o
     return once
 
 
-def rest_case(settings: Settings) -> Case:
+GOAL_REST = 2.0
+GOAL_BULK = 2.0
+
+
+def rest_case(settings: Settings) -> tuple[Case, Target]:
     """createCall + getCallState pairs per second: emulator vs the bare server."""
     case = new_case("emulator", "createCall + getCallState, one keep-alive client", "pairs/s")
     emu = VoiceEmulator(clock="manual", calls_per_second=10_000.0, max_concurrent=10**6)
@@ -127,10 +131,14 @@ def rest_case(settings: Settings) -> Case:
         "the body; the emulator authenticates, validates, queues the call on its engine "
         "thread and answers from the store. Both set TCP_NODELAY."
     )
-    return case
+    ratio = measurement.ratio("VoiceEmulator", "bare stdlib server")
+    target = check(
+        f"emulator createCall + getCallState ≤ {GOAL_REST}× the bare server", "<=", GOAL_REST, ratio
+    )
+    return case, target
 
 
-def bulk_case(settings: Settings) -> Case:
+def bulk_case(settings: Settings) -> tuple[Case, Target]:
     """updateCallBxml to N active calls from a thread pool vs N bare PUTs."""
     count = 20 if settings.quick else 1000
     case = new_case("emulator", f"updateCallBxml to {count} active calls, 16 threads", "s")
@@ -187,7 +195,9 @@ def bulk_case(settings: Settings) -> Case:
         "engine thread and installs the new document. The client checks each document "
         "against the BXML schema before sending; the bare PUTs send the same bytes."
     )
-    return case
+    ratio = measurement.ratio("VoiceEmulator + CallsClient", "bare PUTs with requests")
+    target = check(f"bulk updateCallBxml ≤ {GOAL_BULK}× bare PUTs", "<=", GOAL_BULK, ratio)
+    return case, target
 
 
 def _holding_app() -> Callable[..., Any]:
@@ -203,5 +213,7 @@ def _holding_app() -> Callable[..., Any]:
 
 
 def emulator_cases(settings: Settings) -> tuple[list[Case], list[Target]]:
-    """Both emulator cases (no published targets yet)."""
-    return [rest_case(settings), bulk_case(settings)], []
+    """Both emulator cases and their targets."""
+    rest, rest_target = rest_case(settings)
+    bulk, bulk_target = bulk_case(settings)
+    return [rest, bulk], [rest_target, bulk_target]

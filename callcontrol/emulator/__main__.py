@@ -24,12 +24,19 @@ def serve(
     parser.add_argument("--speed", type=float, default=1.0, help="virtual time speed (1.0)")
     parser.add_argument("--app-url", default=None, help="base URL of your webhook app")
     parser.add_argument("--seed", type=int, default=0, help="seed for call ids (0)")
+    parser.add_argument(
+        "--clock", choices=("real", "manual"), default="real", help="real (scaled) or manual"
+    )
     args = parser.parse_args(argv)
-    emu = VoiceEmulator(args.app_url, port=args.port, speed=args.speed, seed=args.seed)
+    emu = VoiceEmulator(
+        args.app_url, port=args.port, speed=args.speed, seed=args.seed, clock=args.clock
+    )
+    admin = emu.base_url.removesuffix("/api/v2") + "/_emulator"
     out.write(
         f"Voice API emulator on {emu.base_url}\n"
         f"  account id {emu.account_id}, username {emu.username}, password {emu.password}\n"
         "  (loopback only; these credentials are the emulator's own)\n"
+        f"Emulator API (callees, destinations, faults, clock, timelines): {admin}\n"
         "Press Ctrl-C to stop.\n"
     )
     out.flush()

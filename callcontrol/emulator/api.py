@@ -73,6 +73,7 @@ class Account:
 
 
 Factory = Callable[[str, dict[str, Any]], CallRecord]
+Admin = Callable[[str, str, bytes], tuple[int, Any]]
 
 
 class CallsApi:
@@ -94,6 +95,7 @@ class CallsApi:
         self.faults = faults
         self.new_call = new_call
         self.base_url = base_url
+        self.admin: Admin | None = None
 
     def handle(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
@@ -101,6 +103,8 @@ class CallsApi:
         """Answer one request (never raises for what the client sent)."""
         operation: str | None = None
         try:
+            if path == "/_emulator" or path.startswith("/_emulator/"):
+                return self._admin(method, path, headers, body)
             match = _CALLS.fullmatch(path)
             if match is not None:
                 kind = "bxml" if match["bxml"] else "call" if match["call"] else "calls"
@@ -128,6 +132,16 @@ class CallsApi:
             reply = _error_reply(error)
         reply.operation = operation
         return reply
+
+    def _admin(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        user = self.users.get(_user(headers.get("authorization")))
+        if user is None or self.admin is None:
+            raise ApiError(401, "authentication-error", "The credentials provided were invalid")
+        self._authenticate(headers.get("authorization"), user.account_id)
+        if method == "POST":
+            _content_type(headers.get("content-type", ""), "application/json")
+        status, value = self.admin(method, path, body)
+        return _json_reply(status, value) if value is not None else Reply(status)
 
     def _authenticate(self, header: str | None, account_id: str) -> str:
         denied = ApiError(401, "authentication-error", "The credentials provided were invalid")
@@ -297,6 +311,15 @@ def create_response(record: CallRecord, location: str) -> dict[str, Any]:
         "priority": request.get("priority", 5),
     }
     return body
+
+
+def _user(header: str | None) -> str:
+    if not header or not header.lower().startswith("basic "):
+        return ""
+    try:
+        return base64.b64decode(header[6:], validate=True).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def _creds(fields: dict[str, Any], user: str, password: str) -> Credentials | None:

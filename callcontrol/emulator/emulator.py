@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import urllib3
@@ -24,6 +25,7 @@ from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import Destination, Step, check_destinations, check_script
 from ..testing.fetch import basic_auth, encode
 from ..testing.result import Callback, SimulatedCall, path_of
+from . import admin
 from .api import Account, CallsApi, Reply
 from .clock import EmulatorClock
 from .driver import Driver, Waiter
@@ -135,6 +137,7 @@ class VoiceEmulator:
             new_call=self._new_call,
             base_url=self.base_url,
         )
+        self.api.admin = partial(admin.handle, self)
         self._api_server.api = self.api
         self._api_server.on_reply = self._record_rest
         self._threads: list[threading.Thread] = []

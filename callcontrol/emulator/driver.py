@@ -210,6 +210,8 @@ class Driver:
 
     def run(self, record: CallRecord) -> None:
         """Run ``record``'s engine up to now, send what it asks, publish its state."""
+        if record.parent is not None:
+            record = record.parent
         if record.dequeued and not record.held and not record.fetching:
             now = self.clock.now_ms()
             engine = record.engine
@@ -234,23 +236,54 @@ class Driver:
         self._after_change(record)
 
     def _after_change(self, record: CallRecord) -> None:
+        if len(record.engine.legs) > 1 + len(record.children):
+            self._adopt(record)
+        for child in record.children.values():
+            self._settle_record(child)
+        self._settle_record(record)
+
+    def _adopt(self, record: CallRecord) -> None:
+        """Give each new Transfer B-leg a record of its own (getCallState, listCalls)."""
+        for leg in record.engine.legs.values():
+            if leg is record.leg or leg.id in record.children:
+                continue
+            child = CallRecord(
+                seq=self.store.next_seq(),
+                account_id=record.account_id,
+                engine=record.engine,
+                leg=leg,
+                request={},
+                enqueued_ms=record.offset + leg.start_ms,
+                priority=record.priority,
+                callback_timeout=record.callback_timeout,
+                offset=record.offset,
+                dequeued=True,
+                parent=record,
+            )
+            record.children[leg.id] = child
+            self.store.add(child)
+
+    def _settle_record(self, record: CallRecord) -> None:
         leg = record.leg
+        if record.parent is not None:
+            record.offset = record.parent.offset
         if not leg.up and record.end_ms is None:
             record.end_ms = (
                 record.offset + leg.end_ms
                 if record.dequeued and leg.end_ms is not None
                 else self.clock.now_ms()
             )
+        owner = record.parent or record
         if (
             not record.finished
             and not leg.up
-            and not record.fetching
-            and not record.delivering
+            and not owner.fetching
+            and not owner.delivering
             and not record.engine.outbox
             and all(not other.up for other in record.engine.legs.values())
         ):
             record.finished = True
-            if record.dequeued:
+            if record.dequeued and record.parent is None:
                 self.active -= 1
         record.publish(self.clock)
         self._check_waiters(record)
@@ -313,6 +346,8 @@ class Driver:
 
     def prepare(self, record: CallRecord) -> None:
         """Before an API command: release a hold and bring the call up to now."""
+        if record.parent is not None:
+            record = record.parent
         if record.held:
             record.held = False
             record.engine.stopped = False
@@ -337,13 +372,13 @@ class Driver:
 
     def add_waiter(self, record: CallRecord, waiter: Waiter) -> None:
         """Register ``waiter``; a verb waiter stops the call where that verb starts."""
-        was_held = record.held
+        was_held = (record.parent or record).held
         if was_held:
             self.prepare(record)
         if waiter.verb is not None:
             engine = record.engine
             last = engine.verbs_run[-1][1] if engine.verbs_run else None
-            running = record.leg.activity is not None and record.leg.up
+            running = record.leg.activity is not None and record.leg.up and not record.parent
             if last == waiter.verb and running and not was_held:
                 engine.stopped = True
             else:
@@ -377,7 +412,7 @@ class Driver:
 def _unmet(record: CallRecord, waiter: Waiter) -> str | None:
     """None when ``waiter`` is satisfied, a problem when it never can be, "" to keep waiting."""
     if waiter.verb is not None:
-        if record.held:
+        if (record.parent or record).held:
             return None
         if record.finished or not record.leg.up:
             cause = record.leg.cause

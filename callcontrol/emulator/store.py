@@ -49,6 +49,9 @@ class CallRecord:
     delivering: bool = False
     deliveries: deque[CallbackRequest] = field(default_factory=deque)
     finished: bool = False
+    #: For a Transfer B-leg: the record of the call whose engine runs it.
+    parent: CallRecord | None = None
+    children: dict[str, CallRecord] = field(default_factory=dict)
     callbacks: list[Any] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
     snapshot: dict[str, Any] = field(default_factory=dict)
@@ -98,7 +101,7 @@ def call_state(record: CallRecord, clock: EmulatorClock) -> dict[str, Any]:
         "applicationId": leg.application_id,
         "accountId": leg.account_id,
         "callId": leg.id,
-        "parentCallId": None,
+        "parentCallId": leg.parent.id if leg.parent is not None else None,
         "to": leg.to,
         "from": leg.from_,
         "direction": leg.direction,

@@ -290,3 +290,30 @@ def test_callback_timeout_ends_the_call_with_callback_error() -> None:
         release.set()
     assert state.disconnect_cause == "callback-error"
     assert "timed out" in (state.error_message or "").lower() or "timeout" in (state.error_message or "").lower()
+
+
+def test_transfer_b_leg_is_a_call_of_the_account() -> None:
+    from bxml import PhoneNumber, Transfer
+    from callcontrol.testing import answers
+
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Transfer(PhoneNumber("+15550001111"), transfer_complete_url="/done"))
+
+    @app.route("/done")
+    def done(event: Any) -> Response:
+        return Response(Hangup())
+
+    with VoiceEmulator(app=app, speed=200.0) as emu, emu.client() as client:
+        emu.destination("+15550001111", answers(after=1, hangs_up_after=5))
+        call_id = _place(client, emu.app_url or "")
+        emu.wait_for(call_id, state="disconnected")
+        calls = list(client.list_calls())
+    assert [c.call_id for c in calls][0] == call_id
+    b_legs = [c for c in calls if c.parent_call_id == call_id]
+    assert len(b_legs) == 1
+    b_leg = b_legs[0]
+    assert (b_leg.to, b_leg.state, b_leg.direction) == ("+15550001111", "disconnected", "outbound")
+    assert b_leg.answer_time is not None

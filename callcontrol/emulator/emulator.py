@@ -21,8 +21,17 @@ from typing import TYPE_CHECKING, Any
 import urllib3
 
 from ..engine import Credentials, Engine
+from ..engine.clock import INPUT, to_ms
+from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
-from ..engine.script import Destination, Step, check_destinations, check_script
+from ..engine.script import (
+    Answers,
+    Destination,
+    NoAnswer,
+    Step,
+    check_destinations,
+    check_script,
+)
 from ..testing.fetch import basic_auth, encode
 from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
@@ -278,6 +287,7 @@ class VoiceEmulator:
         with self._lock:
             script = self._callees.get(fields["to"], ())
             destinations = dict(self._destinations)
+        timeout = _rings_out(destinations, fields)
         engine = Engine(
             seed=self.seed * 1_000_003 + seq,
             start_time=self._clock.at(now),
@@ -300,6 +310,10 @@ class VoiceEmulator:
             script=script,
             destinations=destinations,
         )
+        if timeout is not None:
+            # The engine's own no-answer timer is the API's default 30 s; this one is the
+            # call's callTimeout, counted from when it starts ringing.
+            engine.sched.at(to_ms(timeout), INPUT, Engine._end_leg, leg, "timeout", owner=leg)
         if fields.get("tag"):
             leg.tag = fields["tag"]
         # Callbacks name the call by the URL that reaches it here, as Location does.
@@ -388,6 +402,22 @@ def _snapshot(record: CallRecord) -> SimulatedCall:
     call.transfers = list(engine.transfer_outcomes)
     call.assumptions = sorted(set(engine.assumptions_used))
     return call
+
+
+def _rings_out(destinations: dict[str, Destination], fields: dict[str, Any]) -> float | None:
+    """The callTimeout after which the call ends unanswered, or None when it is answered.
+
+    A destination that would answer later than that rings out; its entry is replaced so the
+    engine does not apply its own default timeout first.
+    """
+    behaviour = destinations.get(fields["to"])
+    timeout = float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT))
+    if isinstance(behaviour, NoAnswer) or (
+        isinstance(behaviour, Answers) and behaviour.after > timeout
+    ):
+        destinations[fields["to"]] = Answers(after=timeout + 1.0)
+        return timeout
+    return None
 
 
 def _json(payload: dict[str, Any]) -> bytes:

@@ -317,3 +317,26 @@ def test_transfer_b_leg_is_a_call_of_the_account() -> None:
     b_leg = b_legs[0]
     assert (b_leg.to, b_leg.state, b_leg.direction) == ("+15550001111", "disconnected", "outbound")
     assert b_leg.answer_time is not None
+
+
+@pytest.mark.parametrize(("call_timeout", "answer_after", "cause"), [(5, None, "timeout"), (40, None, "timeout"), (5, 8.0, "timeout"), (10, 3.0, "hangup")])
+def test_call_timeout_counts_for_a_callee_that_does_not_answer(call_timeout: int, answer_after: float | None, cause: str) -> None:
+    from callcontrol.testing import answers, no_answer
+
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Hangup())
+
+    with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
+        emu.destination(CALLEE, no_answer() if answer_after is None else answers(after=answer_after))
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a", call_timeout=call_timeout
+        ).call_id
+        emu.advance(60)
+        state = client.get_call_state(call_id)
+    assert state.disconnect_cause == cause
+    assert state.end_time is not None and state.start_time is not None
+    if cause == "timeout":
+        assert (state.end_time - state.start_time).total_seconds() == call_timeout

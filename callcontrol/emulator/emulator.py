@@ -294,9 +294,11 @@ class VoiceEmulator:
             account_id=account,
             application_id=fields["applicationId"],
         )
-        creds = None
+        creds = fallback_creds = None
         if "username" in fields:
             creds = Credentials(fields["username"], fields["password"])
+        if "fallbackUsername" in fields:
+            fallback_creds = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
         leg = engine.start_call(
             "outbound",
             fields["answerUrl"],
@@ -309,6 +311,7 @@ class VoiceEmulator:
             disconnect_method=fields.get("disconnectMethod", "POST"),
             script=script,
             destinations=destinations,
+            fallback_credentials=fallback_creds,
         )
         if timeout is not None:
             # The engine's own no-answer timer is the API's default 30 s; this one is the

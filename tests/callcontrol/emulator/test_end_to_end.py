@@ -340,3 +340,30 @@ def test_call_timeout_counts_for_a_callee_that_does_not_answer(call_timeout: int
     assert state.end_time is not None and state.start_time is not None
     if cause == "timeout":
         assert (state.end_time - state.start_time).total_seconds() == call_timeout
+
+
+def test_answer_fallback_gets_the_fallback_credentials() -> None:
+    main = WebhookApp(username="main", password="m-pass")
+    backup = WebhookApp(username="backup", password="b-pass")
+
+    @backup.route("/backup")
+    def answer(event: Any) -> Response:
+        return Response(SpeakSentence("backup here"), Hangup())
+
+    with serve_wsgi(main) as main_url, serve_wsgi(backup) as backup_url:
+        with VoiceEmulator(app=main_url, speed=100.0) as emu, emu.client() as client:
+            call_id = client.create_call(
+                to=CALLEE,
+                from_=CALLER,
+                application_id="a",
+                answer_url=f"{main_url}/missing",
+                username="main",
+                password="m-pass",
+                answer_fallback_url=f"{backup_url}/backup",
+                fallback_username="backup",
+                fallback_password="b-pass",
+            ).call_id
+            emu.wait_for(call_id, state="disconnected")
+            call = emu.timeline(call_id)
+    assert [c.status for c in call.callbacks[:2]] == [404, 200]
+    call.assert_heard("backup here")

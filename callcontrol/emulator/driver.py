@@ -10,6 +10,7 @@ only its own call.
 from __future__ import annotations
 
 import heapq
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -66,7 +67,9 @@ class Driver:
         self._inbox = queue.SimpleQueue()
         self._waiting: list[tuple[int, int, CallRecord]] = []
         self._next_slot = 0.0
+        # (due, order, record): the order number keeps records themselves from being compared.
         self._wake: list[tuple[int, int, CallRecord]] = []
+        self._order = itertools.count()
         self._waiters: dict[str, list[Waiter]] = {}
         self._inflight = 0
         self._idle = threading.Condition()
@@ -165,7 +168,9 @@ class Driver:
         self._dequeue(now)
         wake = self._wake
         while wake and wake[0][0] <= now:
-            _, _, record = heapq.heappop(wake)
+            due, _, record = heapq.heappop(wake)
+            if record.wake_at == due:
+                record.wake_at = None
             self._guard(self.run, record)
 
     # -- queue (voice-api §8.3) --------------------------------------------------------------
@@ -231,8 +236,9 @@ class Driver:
                 due = engine.sched.peek()
                 if due is None or due > target:
                     engine.sched.now = max(engine.sched.now, target)
-                if due is not None:
-                    heapq.heappush(self._wake, (due + record.offset, record.seq, record))
+                if due is not None and due + record.offset != record.wake_at:
+                    record.wake_at = due + record.offset
+                    heapq.heappush(self._wake, (record.wake_at, next(self._order), record))
         self._after_change(record)
 
     def _after_change(self, record: CallRecord) -> None:

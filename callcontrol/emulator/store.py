@@ -46,6 +46,7 @@ class CallRecord:
     fetch_since: int | None = None
     held: bool = False
     fetching: int = 0
+    wake_at: int | None = None
     delivering: bool = False
     deliveries: deque[CallbackRequest] = field(default_factory=deque)
     finished: bool = False

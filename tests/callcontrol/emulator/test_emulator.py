@@ -144,3 +144,24 @@ def test_pages_cover_every_matching_call_once_in_creation_order(count: int, page
                 reply = emu.api.handle("GET", next_path.replace(emu.base_url, ""), next_query, {"authorization": auth()}, b"")
             expected = [c for i, c in enumerate(ids) if cause is None or i in cancelled]
             assert seen == expected
+
+
+def test_waiting_twice_on_a_call_with_a_timer_pending() -> None:
+    """Two wake-ups of one call at the same instant are ordered without comparing calls."""
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        from bxml import Pause
+
+        return Response(Pause(duration=60), Hangup())
+
+    with VoiceEmulator(app=app, clock="manual") as emu:
+        client = emu.client()
+        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        emu.advance(1)
+        for _ in range(2):
+            with pytest.raises(TimeoutError):
+                emu.wait_for(call_id, state="disconnected", timeout=0.2)
+        emu.advance(60)
+        assert emu.wait_for(call_id, state="disconnected").disconnect_cause == "hangup"

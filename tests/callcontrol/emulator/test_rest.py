@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callcontrol import ConflictError
 from callcontrol.emulator import VoiceEmulator
@@ -236,3 +239,36 @@ def test_calls_are_gone_after_seven_days(emu: VoiceEmulator) -> None:
     emu.advance(days=2)
     assert raw(emu, "GET", calls_path(emu, created.call_id)).status_code == 404
     assert list(client.list_calls()) == []
+
+
+_optional = {
+    "answerMethod": st.sampled_from(["GET", "POST"]),
+    "disconnectUrl": st.just("http://127.0.0.1:9/bye"),
+    "disconnectMethod": st.sampled_from(["GET", "POST"]),
+    "callTimeout": st.integers(1, 300),
+    "callbackTimeout": st.floats(1, 25),
+    "priority": st.integers(1, 5),
+    "tag": st.text(max_size=50),
+    "displayName": st.text(alphabet="abc ", max_size=20),
+    "privacy": st.booleans(),
+}
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    to=st.from_regex(r"\+1[2-9][0-9]{9}", fullmatch=True),
+    extra=st.fixed_dictionaries({}, optional=_optional),
+)
+def test_valid_create_call_bodies_are_accepted_and_echoed(to: str, extra: dict[str, object]) -> None:
+    """Invariant: a body within the schema's limits gets 201, and the answer echoes it."""
+    with VoiceEmulator(clock="manual") as emulator:
+        body = {**call_body(emulator, to=to), **extra}
+        headers = {"authorization": auth(), "content-type": "application/json"}
+        reply = emulator.api.handle("POST", "/api/v2" + calls_path(emulator), "", headers, json.dumps(body).encode())
+        assert reply.status == 201, reply.body
+        created = json.loads(reply.body)
+        for name in ("to", "from", "answerUrl", "applicationId", "tag", "priority", "answerMethod", "disconnectUrl", "disconnectMethod"):
+            if name in body:
+                assert created[name] == body[name]
+        if "callTimeout" in body:
+            assert created["callTimeout"] == float(body["callTimeout"])  # type: ignore[arg-type]

@@ -367,3 +367,26 @@ def test_answer_fallback_gets_the_fallback_credentials() -> None:
             call = emu.timeline(call_id)
     assert [c.status for c in call.callbacks[:2]] == [404, 200]
     call.assert_heard("backup here")
+
+
+def test_same_transcript_as_the_simulator() -> None:
+    """The emulator is a second driver of the simulator's engine: same story, other URLs."""
+    from callcontrol.testing import CallSimulator
+
+    app = ivr_app()
+    script = [press("1")]
+    simulated = CallSimulator(app, base_url="https://ivr.test").outbound("/answer", to=CALLEE, from_=CALLER, script=script)
+    with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
+        emu.callee(CALLEE, script=script)
+        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        emu.advance(60)
+        emulated = emu.timeline(call_id)
+        base = emu.app_url or ""
+
+    def story(lines: list[str], root: str) -> list[str]:
+        return [line.replace(root, "APP") for line in lines]
+
+    assert story([e.render() for e in emulated.transcript], base) == story(
+        [e.render() for e in simulated.transcript], "https://ivr.test"
+    )
+    assert emulated.heard == simulated.heard and emulated.pressed == simulated.pressed

@@ -155,7 +155,7 @@ class VoiceEmulator:
         for server in (self._api_server, self._app_server):
             if server is not None:
                 thread = threading.Thread(
-                    target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+                    target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
                 )
                 thread.start()
                 self._threads.append(thread)

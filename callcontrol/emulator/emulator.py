@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from ..models import CallState
 
 USER_AGENT = "BandwidthAPI/v2 (callcontrol emulator)"
+_SAFE = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class EmulatorError(RuntimeError):
@@ -106,6 +108,14 @@ class VoiceEmulator:
             raise ValueError(
                 f"max_concurrent must be a whole number, 1 or more, not {max_concurrent!r}"
             )
+        for name, value in (("account_id", account_id), ("username", username)):
+            if not isinstance(value, str) or not value or not _SAFE.fullmatch(value):
+                raise ValueError(
+                    f"{name} must be a non-empty string of letters, digits, '.', '_' or '-', "
+                    f"not {value!r}"
+                )
+        if not isinstance(password, str) or not password:
+            raise ValueError("password must be a non-empty string")
         self.account_id = account_id
         self.username = username
         self.password = password

@@ -27,6 +27,9 @@ from .helpers import CALLEE, CALLER, auth, call_body, calls_path
         ({"speed": float("inf")}, ValueError, "finite"),
         ({"calls_per_second": 0}, ValueError, "calls_per_second must be above 0"),
         ({"max_concurrent": 0}, ValueError, "max_concurrent must be a whole number"),
+        ({"account_id": "99/00"}, ValueError, "account_id must be a non-empty string"),
+        ({"username": ""}, ValueError, "username must be a non-empty string"),
+        ({"password": ""}, ValueError, "password must be a non-empty string"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
@@ -165,3 +168,17 @@ def test_waiting_twice_on_a_call_with_a_timer_pending() -> None:
                 emu.wait_for(call_id, state="disconnected", timeout=0.2)
         emu.advance(60)
         assert emu.wait_for(call_id, state="disconnected").disconnect_cause == "hangup"
+
+
+def test_listing_stops_at_the_apis_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
+    from callcontrol.emulator import api
+
+    monkeypatch.setattr(api, "MAX_LISTED", 5)
+    with VoiceEmulator(clock="manual") as emu:
+        headers = {"authorization": auth(), "content-type": "application/json"}
+        path = "/api/v2" + calls_path(emu)
+        body = json.dumps(call_body(emu)).encode()
+        for _ in range(8):
+            emu.api.handle("POST", path, "", headers, body)
+        listed = list(emu.client().list_calls(page_size=2))
+    assert len(listed) == 5

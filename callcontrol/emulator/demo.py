@@ -29,11 +29,13 @@ def ivr_app() -> Any:
 
     @app.route("/answer")
     def answer(event: Any) -> Response:
+        """The menu."""
         menu = SpeakSentence("Welcome to Example Corp. Press 1 for sales or 2 for support.")
         return Response(Gather(menu, gather_url="/menu", max_digits=1))
 
     @app.route("/menu")
     def menu(event: Any) -> Response:
+        """The caller's choice: on hold for that team."""
         team = "sales" if event.digits == "1" else "support"
         return Response(
             SpeakSentence(f"All our {team} agents are busy. Please hold."),
@@ -44,12 +46,14 @@ def ivr_app() -> Any:
 
     @app.route("/confirm")
     def confirm(event: Any) -> Response:
+        """The answer to the agent's offer."""
         if event.digits == "1":
             return Response(SpeakSentence("Thank you. An agent will call you back."), Hangup())
         return Response(SpeakSentence("No problem. Goodbye."), Hangup())
 
     @app.route("/disconnect")
     def disconnect(event: Any) -> None:
+        """Nothing to do when the call ends."""
         return None
 
     return app

@@ -32,15 +32,18 @@ class _Tracking:
         self.connections_lock = threading.Lock()
 
     def track(self, conn: socket.socket) -> None:
+        """Keep ``conn`` (with TCP_NODELAY set) until it is closed."""
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.connections_lock:
             self.connections.add(conn)
 
     def untrack(self, conn: socket.socket) -> None:
+        """Forget a closed connection."""
         with self.connections_lock:
             self.connections.discard(conn)
 
     def close_connections(self) -> None:
+        """Shut every open connection down, waking the threads that read from them."""
         with self.connections_lock:
             open_now = list(self.connections)
         for conn in open_now:
@@ -72,10 +75,12 @@ class ApiServer(_Tracking, ThreadingHTTPServer):
         super().__init__((host, port), _ApiHandler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the connection, then serve it on its own thread."""
         self.track(request)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
+        """Forget the connection, then close it."""
         self.untrack(request)
         super().shutdown_request(request)
 
@@ -96,6 +101,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         """Quiet: the emulator records exchanges instead of printing them."""
 
     def do_GET(self) -> None:  # noqa: N802
+        """Every method goes to the API, which answers 405 where it must."""
         self._serve()
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET  # noqa: N815
@@ -152,6 +158,7 @@ class AppServer(_Tracking, WSGIServer):
         self.set_app(_guarded(app, on_error))
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the connection and serve it on a new daemon thread."""
         self.track(request)
         thread = threading.Thread(
             target=self._serve_one, args=(request, client_address), daemon=True

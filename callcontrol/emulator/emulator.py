@@ -57,7 +57,11 @@ class EmulatorError(RuntimeError):
 
 @dataclass(frozen=True)
 class Exchange:
-    """One recorded exchange: a REST request and answer, or a callback and its result."""
+    """One recorded exchange: a REST request and answer, or a callback and its result.
+
+    ``drop`` is ``"before"`` or ``"after"`` for a REST answer never sent (a dropped
+    connection, the request not applied or applied); its status is then 0.
+    """
 
     kind: str
     operation: str
@@ -65,6 +69,7 @@ class Exchange:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     url: str = ""
+    drop: str | None = None
 
 
 class VoiceEmulator:
@@ -387,7 +392,12 @@ class VoiceEmulator:
 
     def _record_rest(self, reply: Reply) -> None:
         exchange = Exchange(
-            "rest", reply.operation or "", reply.status, tuple(reply.headers), reply.body
+            "rest",
+            reply.operation or "",
+            0 if reply.drop else reply.status,
+            tuple(reply.headers),
+            reply.body,
+            drop=reply.drop,
         )
         with self._lock:
             self.exchanges.append(exchange)

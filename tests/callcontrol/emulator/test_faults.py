@@ -67,6 +67,7 @@ def test_drop_before_apply_creates_nothing() -> None:
             _create(emu.client(retry=NO_SLEEP))
         assert caught.value.maybe_sent
         assert emu.created_calls == 0 and _listed(emu) == 0
+        assert [(e.operation, e.status, e.drop) for e in emu.exchanges if e.drop] == [("createCall", 0, "before")]
 
 
 def test_drop_after_apply_creates_the_call_and_the_client_does_not_resend() -> None:
@@ -76,6 +77,7 @@ def test_drop_after_apply_creates_the_call_and_the_client_does_not_resend() -> N
             _create(emu.client(retry=NO_SLEEP))
         assert caught.value.maybe_sent
         assert emu.created_calls == 1 and _listed(emu) == 1
+        assert [(e.operation, e.status, e.drop) for e in emu.exchanges if e.drop] == [("createCall", 0, "after")]
 
 
 def test_dropped_read_is_retried() -> None:

@@ -25,12 +25,22 @@ if __package__ in (None, ""):
     # Run as a script: import this directory as the ``bench`` package, not as loose modules.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import cases, explore, hotspots, imports, report, simulate, web  # noqa: E402
+from bench import cases, emulator, explore, hotspots, imports, report, simulate, web  # noqa: E402
 from bench.documents import document_bytes, ours  # noqa: E402
 from bench.results import Case, Profile, Results, Target  # noqa: E402
 from bench.timing import Settings  # noqa: E402
 
-GROUPS = ("build", "parse", "validate", "memory", "imports", "http", "simulate", "profile")
+GROUPS = (
+    "build",
+    "parse",
+    "validate",
+    "memory",
+    "imports",
+    "http",
+    "simulate",
+    "emulator",
+    "profile",
+)
 PACKAGES = (
     "bxml-callcontrol",
     "lxml",
@@ -163,6 +173,8 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
             found, targets = [one, walk], targets + walk_targets
+        elif group == "emulator":
+            found, targets = emulator.emulator_cases(settings)
         elif group == "http":
             client, targets = web.client_case(settings)
             load, load_targets = web.load_case(settings)

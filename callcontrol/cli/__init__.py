@@ -62,6 +62,8 @@ EXIT_CODES: Mapping[int, str] = {
 #: The modules that define the subcommands, in ``--help`` order.
 COMMAND_MODULES: tuple[str, ...] = (
     "callcontrol.cli.calls",
+    "callcontrol.cli.demo",
+    "callcontrol.cli.emulator",
     "callcontrol.cli.explore",
     "callcontrol.cli.simulate",
 )

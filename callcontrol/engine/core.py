@@ -160,9 +160,12 @@ class Engine:
         disconnect_method: str = "POST",
         script: Iterable[Step] = (),
         destinations: dict[str, Destination] | None = None,
+        fallback_credentials: Credentials | None = None,
     ) -> Leg:
         """Create the A-leg; inbound sends ``initiate`` at once, outbound ``answer`` when the
-        called number answers (at once unless ``destinations`` has an entry for it)."""
+        called number answers (at once unless ``destinations`` has an entry for it).
+
+        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None."""
         if direction not in ("inbound", "outbound"):
             raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}")
         leg = self._new_leg("A", direction, from_, to)
@@ -181,7 +184,8 @@ class Engine:
                 leg.script.append(step)
         self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
         first = Target(url, _method(method), credentials)
-        fallback = Target(fallback_url, _method(method), credentials) if fallback_url else None
+        fallback_creds = credentials if fallback_credentials is None else fallback_credentials
+        fallback = Target(fallback_url, _method(method), fallback_creds) if fallback_url else None
         if direction == "inbound":
             self._note(leg, "call", f"inbound {from_} -> {to}")
             payload = payloads.call_fields("initiate", leg, self.start_time, self.sched.now)

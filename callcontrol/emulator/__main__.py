@@ -1,0 +1,65 @@
+"""``python -m callcontrol.emulator [--port N]``: run the emulator until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Sequence
+from typing import IO
+
+
+def serve(
+    argv: Sequence[str] | None = None,
+    out: IO[str] = sys.stdout,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until Ctrl-C (or until ``stop`` is set); returns the exit status."""
+    from .emulator import VoiceEmulator
+
+    parser = argparse.ArgumentParser(
+        prog="callcontrol emulator", description="Run a local Voice Calls API on 127.0.0.1."
+    )
+    parser.add_argument("--port", type=_port, default=9090, help="TCP port (9090; 0: any free)")
+    parser.add_argument("--speed", type=float, default=1.0, help="virtual time speed (1.0)")
+    parser.add_argument("--app-url", default=None, help="base URL of your webhook app")
+    parser.add_argument("--seed", type=int, default=0, help="seed for call ids (0)")
+    parser.add_argument(
+        "--clock", choices=("real", "manual"), default="real", help="real (scaled) or manual"
+    )
+    args = parser.parse_args(argv)
+    emu = VoiceEmulator(
+        args.app_url, port=args.port, speed=args.speed, seed=args.seed, clock=args.clock
+    )
+    admin = emu.base_url.removesuffix("/api/v2") + "/_emulator"
+    out.write(
+        f"Voice API emulator on {emu.base_url}\n"
+        f"  account id {emu.account_id}, username {emu.username}, password {emu.password}\n"
+        "  (loopback only; these credentials are the emulator's own)\n"
+        f"Emulator API (callees, destinations, faults, clock, timelines): {admin}\n"
+        "Press Ctrl-C to stop.\n"
+    )
+    out.flush()
+    waiter = stop or threading.Event()
+    try:
+        while not waiter.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        out.write("stopping\n")
+    finally:
+        emu.close()
+    return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; give 0 to 65535")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

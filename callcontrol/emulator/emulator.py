@@ -1,0 +1,455 @@
+"""VoiceEmulator: a local Voice Calls API on 127.0.0.1 that drives every call with the engine.
+
+::
+
+    with VoiceEmulator(app=ivr_app, speed=50.0) as emu:
+        client = emu.client()
+        created = client.create_call(to="+15553334444", from_="+15551230000",
+                                     answer_url=emu.app_url + "/answer", application_id="app-1")
+        emu.wait_for(created.call_id, state="disconnected")
+        print(emu.timeline(created.call_id))
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import urllib3
+
+from ..engine import Credentials, Engine
+from ..engine.clock import INPUT, to_ms
+from ..engine.dialing import DEFAULT_CALL_TIMEOUT
+from ..engine.model import CallbackRequest, FetchResult
+from ..engine.script import (
+    Answers,
+    Destination,
+    NoAnswer,
+    Step,
+    check_destinations,
+    check_script,
+)
+from ..testing.fetch import basic_auth, encode
+from ..testing.result import Callback, SimulatedCall, path_of
+from . import admin
+from .api import Account, CallsApi, Reply
+from .clock import EmulatorClock
+from .driver import Driver, Waiter
+from .faults import Faults
+from .server import ApiServer, AppServer, WsgiApp
+from .store import CallRecord, Store
+
+if TYPE_CHECKING:
+    from ..client import CallsClient
+    from ..models import CallState
+
+USER_AGENT = "BandwidthAPI/v2 (callcontrol emulator)"
+_SAFE = re.compile(r"[A-Za-z0-9._-]+")
+
+
+class EmulatorError(RuntimeError):
+    """An error in one of the emulator's threads or in the app it hosts, raised on close."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One recorded exchange: a REST request and answer, or a callback and its result.
+
+    ``drop`` is ``"before"`` or ``"after"`` for a REST answer never sent (a dropped
+    connection, the request not applied or applied); its status is then 0.
+    """
+
+    kind: str
+    operation: str
+    status: int | None
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    url: str = ""
+    drop: str | None = None
+
+
+class VoiceEmulator:
+    """The Voice Calls API on a loopback port, calling ``app`` back over real HTTP.
+
+    :param app: a WSGI callable (served on its own loopback port, :attr:`app_url`), the
+        base URL of an app you run, or None.
+    :param speed: how many times faster than wall time the virtual clock runs.
+    :param clock: ``"real"`` (scaled by ``speed``) or ``"manual"`` (only :meth:`advance`).
+    :param seed: makes call ids and probabilistic faults repeat.
+    :param faults: a :class:`~callcontrol.emulator.Faults` plan (scripted ones can be added
+        with ``emu.faults.next(...)`` either way).
+    """
+
+    def __init__(
+        self,
+        app: WsgiApp | str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account_id: str = "9900000",
+        username: str = "emulator",
+        password: str = "emulator-password",
+        speed: float = 1.0,
+        clock: str = "real",
+        seed: int = 0,
+        faults: Faults | None = None,
+        calls_per_second: float = 5.0,
+        max_concurrent: int = 100,
+        callback_workers: int = 32,
+    ) -> None:
+        if app is not None and not isinstance(app, str) and not callable(app):
+            raise TypeError(f"app must be a WSGI callable, a base URL or None, not {app!r}")
+        if not calls_per_second > 0:
+            raise ValueError(f"calls_per_second must be above 0, not {calls_per_second!r}")
+        if (
+            isinstance(max_concurrent, bool)
+            or not isinstance(max_concurrent, int)
+            or max_concurrent < 1
+        ):
+            raise ValueError(
+                f"max_concurrent must be a whole number, 1 or more, not {max_concurrent!r}"
+            )
+        for name, value in (("account_id", account_id), ("username", username)):
+            if not isinstance(value, str) or not value or not _SAFE.fullmatch(value):
+                raise ValueError(
+                    f"{name} must be a non-empty string of letters, digits, '.', '_' or '-', "
+                    f"not {value!r}"
+                )
+        if not isinstance(password, str) or not password:
+            raise ValueError("password must be a non-empty string")
+        self.account_id = account_id
+        self.username = username
+        self.password = password
+        self.seed = seed
+        self.faults = faults if faults is not None else Faults(seed)
+        self.exchanges: list[Exchange] = []
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._callees: dict[str, tuple[Step, ...]] = {}
+        self._destinations: dict[str, Destination] = {}
+        self._clock = EmulatorClock(clock, speed)
+        self._store = Store()
+        self._http = urllib3.PoolManager(maxsize=callback_workers, retries=False)
+        self._driver = Driver(
+            self._clock,
+            self._store,
+            self._send,
+            self._recorded,
+            calls_per_second=calls_per_second,
+            max_concurrent=max_concurrent,
+            queue_capacity=int(calls_per_second * 300),
+            fetch_workers=callback_workers,
+        )
+        self._api_server = ApiServer(host, port, on_error=self._app_error)
+        self._app_server: AppServer | None = None
+        if app is not None and not isinstance(app, str):
+            self._app_server = AppServer(host, 0, app, self._app_error)
+        self.base_url = f"http://{host}:{self._api_server.server_address[1]}/api/v2"
+        if self._app_server is not None:
+            self.app_url: str | None = f"http://{host}:{self._app_server.server_address[1]}"
+        else:
+            self.app_url = app.rstrip("/") if isinstance(app, str) else None
+        self.api = CallsApi(
+            users={username: Account(password, account_id)},
+            store=self._store,
+            driver=self._driver,
+            faults=self.faults,
+            new_call=self._new_call,
+            base_url=self.base_url,
+        )
+        self.api.admin = partial(admin.handle, self)
+        self._api_server.api = self.api
+        self._api_server.on_reply = self._record_rest
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self._driver.start()
+        for server in (self._api_server, self._app_server):
+            if server is not None:
+                thread = threading.Thread(
+                    target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+
+    def __repr__(self) -> str:
+        return f"VoiceEmulator(base_url={self.base_url!r}, app_url={self.app_url!r})"
+
+    def __enter__(self) -> VoiceEmulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(raise_errors=exc[0] is None)
+
+    # -- the Python API ------------------------------------------------------------------------
+
+    @property
+    def created_calls(self) -> int:
+        """How many createCall requests created a call (retries that were refused excluded)."""
+        return self._driver.created
+
+    def client(self, **options: Any) -> CallsClient:
+        """A :class:`~callcontrol.CallsClient` bound to this emulator and its credentials."""
+        from ..client import CallsClient
+
+        return CallsClient(
+            self.account_id,
+            username=self.username,
+            password=self.password,
+            base_url=self.base_url,
+            **options,
+        )
+
+    def callee(self, number: str, script: Iterable[Step] = ()) -> None:
+        """How a dialled ``number`` behaves: it answers and follows ``script`` (for later calls)."""
+        steps = check_script(script)
+        with self._lock:
+            self._callees[_number(number)] = steps
+
+    def destination(self, number: str, behaviour: Destination) -> None:
+        """How ``number`` answers when dialled or transferred to (``answers()``, ``busy()``...)."""
+        checked = check_destinations({_number(number): behaviour})
+        with self._lock:
+            self._destinations.update(checked)
+
+    def advance(self, seconds: float = 0.0, *, days: float = 0.0, timeout: float = 30.0) -> None:
+        """Move the manual clock forward and wait until the calls have caught up."""
+        total = seconds + days * 86400
+        if total < 0:
+            raise ValueError(f"time only moves forward; cannot advance by {total:g} s")
+        self._driver.call(self._driver.advance, int(round(total * 1000)))
+        if not self._driver.settle(timeout):
+            raise TimeoutError(f"the calls did not settle within {timeout:g} s after advance()")
+
+    def wait_for(
+        self,
+        call_id: str,
+        *,
+        verb: str | None = None,
+        state: str | None = None,
+        timeout: float = 10.0,
+    ) -> CallState:
+        """Wait until the call starts ``verb`` (and hold it there) or reaches ``state``.
+
+        A call stopped at ``verb`` stays there, its virtual time standing still, until the
+        next API request that changes it or the next ``wait_for`` for it. ``timeout`` is in
+        wall seconds; with ``clock="manual"``, move time with :meth:`advance` first.
+        """
+        from ..models import CallState
+
+        if (verb is None) == (state is None):
+            raise ValueError("wait_for needs exactly one of verb= or state=")
+        record = self._record_of(call_id)
+        waiter = Waiter(verb, state)
+        self._driver.call(self._driver.add_waiter, record, waiter)
+        if self._clock.manual:
+            self._driver.settle(timeout)
+        if not waiter.done.wait(0 if self._clock.manual else timeout):
+            self._driver.call(self._driver.drop_waiter, record, waiter)
+            wanted = f"<{verb}>" if verb else f"state {state!r}"
+            now = record.snapshot.get("state")
+            hint = "; the clock is manual: advance() it first" if self._clock.manual else ""
+            raise TimeoutError(f"call {call_id} did not reach {wanted} (it is {now}){hint}")
+        if waiter.problem:
+            raise AssertionError(f"call {call_id}: {waiter.problem}")
+        return CallState.from_dict(record.snapshot)
+
+    def timeline(self, call_id: str) -> SimulatedCall:
+        """The call's story so far, the same transcript the simulator gives (``str()`` it)."""
+        record = self._record_of(call_id)
+        return self._driver.call(_snapshot, record)
+
+    def statistics(self) -> dict[str, int]:
+        """The account's queue statistics, as ``GET /accounts/{id}/statistics`` gives them."""
+        size = self._driver.call(self._driver.queue_size)
+        return {"currentCallQueueSize": size, "maxCallQueueSize": self._driver.queue_capacity}
+
+    def close(self, *, raise_errors: bool = True, timeout: float = 10.0) -> None:
+        """Drain the callbacks in flight, stop and join every thread, raise their errors."""
+        if self._closed:
+            return
+        self._closed = True
+        self._driver.settle(timeout)
+        for server in (self._api_server, self._app_server):
+            if server is not None:
+                server.shutdown()
+                server.close_connections()
+                server.server_close()
+        self._driver.stop(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+        self._http.clear()
+        errors = [*self._driver.errors, *self.errors]
+        if errors and raise_errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise EmulatorError(f"{first}{more}") from first
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _record_of(self, call_id: str) -> CallRecord:
+        record = self._store.get(call_id)
+        if record is None:
+            raise KeyError(f"no call {call_id!r} in this emulator")
+        return record
+
+    def _new_call(self, account: str, fields: dict[str, Any]) -> CallRecord:
+        seq = self._store.next_seq()
+        now = self._clock.now_ms()
+        with self._lock:
+            script = self._callees.get(fields["to"], ())
+            destinations = dict(self._destinations)
+        timeout = _rings_out(destinations, fields)
+        engine = Engine(
+            seed=self.seed * 1_000_003 + seq,
+            start_time=self._clock.at(now),
+            account_id=account,
+            application_id=fields["applicationId"],
+        )
+        creds = fallback_creds = None
+        if "username" in fields:
+            creds = Credentials(fields["username"], fields["password"])
+        if "fallbackUsername" in fields:
+            fallback_creds = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
+        leg = engine.start_call(
+            "outbound",
+            fields["answerUrl"],
+            from_=fields["from"],
+            to=fields["to"],
+            credentials=creds,
+            method=fields.get("answerMethod", "POST"),
+            fallback_url=fields.get("answerFallbackUrl"),
+            disconnect_url=fields.get("disconnectUrl"),
+            disconnect_method=fields.get("disconnectMethod", "POST"),
+            script=script,
+            destinations=destinations,
+            fallback_credentials=fallback_creds,
+        )
+        if timeout is not None:
+            # The engine's own no-answer timer is the API's default 30 s; this one is the
+            # call's callTimeout, counted from when it starts ringing.
+            engine.sched.at(to_ms(timeout), INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+        if fields.get("tag"):
+            leg.tag = fields["tag"]
+        # Callbacks name the call by the URL that reaches it here, as Location does.
+        leg.call_url = f"{self.base_url}/accounts/{account}/calls/{leg.id}"
+        return CallRecord(
+            seq=seq,
+            account_id=account,
+            engine=engine,
+            leg=leg,
+            request=fields,
+            enqueued_ms=now,
+            priority=int(fields.get("priority", 5)),
+            callback_timeout=float(fields.get("callbackTimeout", 15)),
+        )
+
+    def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
+        url, body = encode(request)
+        headers = {"User-Agent": USER_AGENT}
+        if body:
+            headers["Content-Type"] = "application/json"
+        auth = basic_auth(request.target.credentials)
+        if auth:
+            headers["Authorization"] = auth
+        try:
+            reply = self._http.request(
+                request.target.method,
+                url,
+                body=body or None,
+                headers=headers,
+                timeout=urllib3.Timeout(total=timeout),
+                redirect=False,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            return url, FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
+        return url, FetchResult(reply.status, reply.data)
+
+    def _recorded(
+        self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult
+    ) -> None:
+        callback = Callback(
+            request.event_type,
+            url,
+            request.target.method,
+            request.payload,
+            result.status,
+            result.body,
+            request.synchronous,
+            record.engine.now,
+        )
+        record.callbacks.append(callback)
+        if request.synchronous and result.status is not None and 200 <= result.status < 300:
+            record.visited.append(path_of(request.target.url))
+        exchange = Exchange(
+            "callback", request.event_type, result.status, (), _json(request.payload), url
+        )
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def _record_rest(self, reply: Reply) -> None:
+        exchange = Exchange(
+            "rest",
+            reply.operation or "",
+            0 if reply.drop else reply.status,
+            tuple(reply.headers),
+            reply.body,
+            drop=reply.drop,
+        )
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def _app_error(self, exc: BaseException, where: str) -> None:
+        error = EmulatorError(f"{where}: {exc}")
+        error.__cause__ = exc
+        with self._lock:
+            self.errors.append(error)
+
+
+def _snapshot(record: CallRecord) -> SimulatedCall:
+    engine, leg = record.engine, record.leg
+    call = SimulatedCall(leg.id)
+    call.heard = list(engine.heard)
+    call.pressed = list(engine.pressed)
+    call.visited = list(record.visited)
+    call.callbacks = list(record.callbacks)
+    call.state = record.state
+    call.disconnect_cause = leg.cause
+    call.error = leg.error_message
+    end = leg.end_ms if leg.end_ms is not None else engine.now
+    call.duration = (end - leg.start_ms) / 1000
+    call.notes = engine.notes
+    call.transfers = list(engine.transfer_outcomes)
+    call.assumptions = sorted(set(engine.assumptions_used))
+    return call
+
+
+def _rings_out(destinations: dict[str, Destination], fields: dict[str, Any]) -> float | None:
+    """The callTimeout after which the call ends unanswered, or None when it is answered.
+
+    A destination that would answer later than that rings out; its entry is replaced so the
+    engine does not apply its own default timeout first.
+    """
+    behaviour = destinations.get(fields["to"])
+    timeout = float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT))
+    if isinstance(behaviour, NoAnswer) or (
+        isinstance(behaviour, Answers) and behaviour.after > timeout
+    ):
+        destinations[fields["to"]] = Answers(after=timeout + 1.0)
+        return timeout
+    return None
+
+
+def _json(payload: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _number(number: object) -> str:
+    if not isinstance(number, str) or not number:
+        raise TypeError(f"number must be a phone number or SIP URI string, not {number!r}")
+    return number

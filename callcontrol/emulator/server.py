@@ -1,0 +1,201 @@
+"""Loopback HTTP servers: the REST API (stdlib) and the host for a WSGI app (wsgiref).
+
+Both bind in their constructor, before any thread starts, set TCP_NODELAY on every
+connection (small JSON answers must not wait for Nagle's algorithm), and close every open
+connection on shutdown so that threads can be joined.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from .._version import __version__
+from .api import CallsApi, Reply
+
+VERSION_HEADER = "X-Emulator-Version"
+MAX_BODY = 1 << 20
+
+
+class _Tracking:
+    """Keeps the open connections of a socketserver so that shutdown can close them."""
+
+    def _track_init(self) -> None:
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def track(self, conn: socket.socket) -> None:
+        """Keep ``conn`` (with TCP_NODELAY set) until it is closed."""
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.connections_lock:
+            self.connections.add(conn)
+
+    def untrack(self, conn: socket.socket) -> None:
+        """Forget a closed connection."""
+        with self.connections_lock:
+            self.connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """Shut every open connection down, waking the threads that read from them."""
+        with self.connections_lock:
+            open_now = list(self.connections)
+        for conn in open_now:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class ApiServer(_Tracking, ThreadingHTTPServer):
+    """The REST server; every request goes to :meth:`CallsApi.handle`."""
+
+    daemon_threads = True
+    request_queue_size = 128
+    block_on_close = False
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        api: CallsApi | None = None,
+        *,
+        on_error: Callable[[BaseException, str], None] | None = None,
+    ) -> None:
+        self._track_init()
+        self.api = api
+        self.on_error = on_error
+        self.on_reply: Callable[[Reply], None] | None = None
+        super().__init__((host, port), _ApiHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the connection, then serve it on its own thread."""
+        self.track(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Forget the connection, then close it."""
+        self.untrack(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A closed connection is the client's business; anything else is an emulator bug."""
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, OSError):
+            return
+        if self.on_error is not None:
+            self.on_error(error, "the REST server failed on a request")
+
+
+class _ApiHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: ApiServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: the emulator records exchanges instead of printing them."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        """Every method goes to the API, which answers 405 where it must."""
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET  # noqa: N815
+
+    def _serve(self) -> None:
+        path, _, query = self.path.partition("?")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._write(Reply(413, b'{"type":"validation","description":"Body too large","id":""}'))
+            return
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        api = self.server.api
+        assert api is not None
+        reply = api.handle(self.command, unquote(path), query, headers, body)
+        if self.server.on_reply is not None:
+            self.server.on_reply(reply)
+        if reply.latency:
+            time.sleep(reply.latency)
+        if reply.drop is not None:
+            self.close_connection = True
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(reply)
+
+    def _write(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header(VERSION_HEADER, __version__)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if reply.body and self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+
+WsgiApp = Callable[..., Iterable[bytes]]
+
+
+class AppServer(_Tracking, WSGIServer):
+    """Serves a WSGI app on loopback, one thread per connection; errors go to ``on_error``."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(
+        self, host: str, port: int, app: WsgiApp, on_error: Callable[[BaseException, str], None]
+    ) -> None:
+        self._track_init()
+        self.on_error = on_error
+        super().__init__((host, port), _AppHandler)
+        self.set_app(_guarded(app, on_error))
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the connection and serve it on a new daemon thread."""
+        self.track(request)
+        thread = threading.Thread(
+            target=self._serve_one, args=(request, client_address), daemon=True
+        )
+        thread.start()
+
+    def _serve_one(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except OSError:
+            pass  # the emulator gave up on this callback (its timeout) and closed the socket
+        except Exception as exc:  # reported to the emulator, raised again on close()
+            self.on_error(exc, "serving the app")
+        finally:
+            self.untrack(request)
+            self.shutdown_request(request)
+
+
+class _AppHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet."""
+
+
+def _guarded(app: WsgiApp, on_error: Callable[[BaseException, str], None]) -> WsgiApp:
+    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return list(app(environ, start_response))
+        except Exception as exc:
+            where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            on_error(exc, f"the app raised {type(exc).__name__} on {where}")
+            start_response(
+                "500 Internal Server Error", [("Content-Type", "text/plain")], _exc_info()
+            )
+            return [b"app error"]
+
+    return guarded
+
+
+def _exc_info() -> Any:
+    return sys.exc_info()

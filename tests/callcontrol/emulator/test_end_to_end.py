@@ -1,0 +1,392 @@
+"""Whole calls over real HTTP: client -> emulator -> WebhookApp under waitress -> callbacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bxml import Bxml, Gather, Hangup, Pause, Response, SpeakSentence
+from callcontrol import CallsClient, WebhookApp
+from callcontrol.emulator import VoiceEmulator
+from callcontrol.testing import busy, hang_up, press
+from tests.wsgi_server import serve_wsgi
+
+from .helpers import CALLEE, CALLER, auth, call_body, calls_path, ivr_app
+
+
+@pytest.fixture
+def app_url() -> Iterator[str]:
+    with serve_wsgi(ivr_app(), threads=8) as url:
+        yield url
+
+
+def _place(client: CallsClient, app_url: str, to: str = CALLEE, **extra: Any) -> str:
+    created = client.create_call(
+        to=to,
+        from_=CALLER,
+        answer_url=f"{app_url}/answer",
+        disconnect_url=f"{app_url}/disconnect",
+        application_id="app-1",
+        **extra,
+    )
+    return created.call_id
+
+
+def test_callee_presses_and_the_app_answers(app_url: str) -> None:
+    with VoiceEmulator(app=app_url, speed=100.0) as emu, emu.client() as client:
+        emu.callee(CALLEE, script=[press("1")])
+        call_id = _place(client, app_url)
+        state = emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    assert state.disconnect_cause == "hangup"
+    call.assert_heard("You pressed 1.")
+    assert call.pressed == ["1"]
+    assert [c.event_type for c in call.callbacks] == ["answer", "gather", "disconnect"]
+    assert all(c.status in (200, 204) for c in call.callbacks)
+    assert call.callbacks[1].url == f"{app_url}/menu"
+    assert call.callbacks[1].payload["digits"] == "1"
+    assert call.callbacks[0].payload["callUrl"] == f"{emu.base_url}/accounts/9900000/calls/{call_id}"
+
+
+def test_replace_bxml_while_a_gather_waits(app_url: str) -> None:
+    with VoiceEmulator(app=app_url, speed=100.0) as emu, emu.client() as client:
+        call_id = _place(client, app_url)
+        emu.wait_for(call_id, verb="Gather")
+        client.update_call_bxml(call_id, Bxml(SpeakSentence("Hello from the API"), Hangup()))
+        emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    call.assert_heard("Hello from the API")
+    assert "gather" not in [c.event_type for c in call.callbacks]
+    api = [e for e in call.transcript if e.kind == "api"]
+    assert api and api[0].detail == "updateCallBxml 2 verbs"
+
+
+def test_redirect_while_a_gather_waits(app_url: str) -> None:
+    with VoiceEmulator(app=app_url, speed=100.0) as emu, emu.client() as client:
+        call_id = _place(client, app_url)
+        emu.wait_for(call_id, verb="Gather")
+        client.redirect(call_id, f"{app_url}/redirected", tag="moved")
+        emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    call.assert_heard("You were redirected.")
+    redirect = [c for c in call.callbacks if c.event_type == "redirect"]
+    assert len(redirect) == 1 and redirect[0].payload["tag"] == "moved"
+    assert redirect[0].status == 200
+
+
+def test_hold_keeps_the_gather_from_timing_out() -> None:
+    """At speed 1000 the Gather's timeout is a few wall milliseconds; the hold stops time."""
+    with serve_wsgi(ivr_app()) as url, VoiceEmulator(app=url, speed=1000.0) as emu:
+        client = emu.client()
+        call_id = _place(client, url)
+        emu.wait_for(call_id, verb="Gather")
+        before = emu.timeline(call_id).transcript[-1].ms
+        import time
+
+        time.sleep(0.05)  # 50 virtual seconds if the call were not held
+        assert emu.timeline(call_id).transcript[-1].ms == before
+        client.update_call_bxml(call_id, Bxml(Hangup()))
+        state = emu.wait_for(call_id, state="disconnected")
+    assert state.disconnect_cause == "hangup"
+
+
+def test_busy_destination_ends_the_call_busy(app_url: str) -> None:
+    with VoiceEmulator(app=app_url, speed=100.0) as emu, emu.client() as client:
+        emu.destination("+15550001111", busy())
+        call_id = _place(client, app_url, to="+15550001111")
+        state = emu.wait_for(call_id, state="disconnected")
+    assert state.disconnect_cause == "busy" and state.answer_time is None
+
+
+def test_callee_that_hangs_up(app_url: str) -> None:
+    with VoiceEmulator(app=app_url, speed=100.0) as emu, emu.client() as client:
+        emu.callee(CALLEE, script=[hang_up()])
+        state = emu.wait_for(_place(client, app_url), state="disconnected")
+    assert state.disconnect_cause == "hangup"
+
+
+def test_an_app_may_call_the_api_from_inside_its_webhook() -> None:
+    """The answer handler reads the call's state through the API before it replies."""
+    seen: list[str] = []
+    app = WebhookApp()
+    holder: dict[str, VoiceEmulator] = {}
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        with holder["emu"].client() as inner:
+            seen.append(inner.get_call_state(event.call_id).state)
+        return Response(SpeakSentence("checked"), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        holder["emu"] = emu
+        call_id = _place(client, emu.app_url or "")
+        state = emu.wait_for(call_id, state="disconnected")
+    assert seen == ["answered"]
+    assert state.disconnect_cause == "hangup"
+
+
+def test_a_slow_webhook_does_not_stall_other_calls() -> None:
+    import threading
+
+    release = threading.Event()
+    app = WebhookApp()
+
+    @app.route("/slow")
+    def slow(event: Any) -> Response:
+        release.wait(5)
+        return Response(Hangup())
+
+    @app.route("/fast")
+    def fast(event: Any) -> Response:
+        return Response(SpeakSentence("quick"), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0, calls_per_second=100.0) as emu, emu.client() as client:
+        url = emu.app_url or ""
+        slow_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{url}/slow", application_id="a").call_id
+        fast_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{url}/fast", application_id="a").call_id
+        assert emu.wait_for(fast_id, state="disconnected").disconnect_cause == "hangup"
+        assert client.get_call_state(slow_id).state == "answered"
+        release.set()
+        emu.wait_for(slow_id, state="disconnected")
+
+
+def test_app_errors_are_raised_on_close() -> None:
+    app = WebhookApp()
+
+    def broken(environ: Any, start_response: Any) -> Any:
+        raise RuntimeError("boom in the app")
+
+    from callcontrol.emulator import EmulatorError
+
+    with pytest.raises(EmulatorError, match="boom in the app"):
+        with VoiceEmulator(app=broken, speed=100.0) as emu:
+            client = emu.client()
+            call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+            state = emu.wait_for(call_id, state="disconnected")
+            assert state.disconnect_cause == "callback-error"
+    del app
+
+
+def test_manual_clock_moves_only_with_advance(app_url: str) -> None:
+    with VoiceEmulator(app=app_url, clock="manual") as emu, emu.client() as client:
+        emu.callee(CALLEE, script=[press("1")])
+        call_id = _place(client, app_url)
+        assert client.get_call_state(call_id).state == "queued"
+        emu.advance(0)
+        assert client.get_call_state(call_id).state == "answered"
+        with pytest.raises(TimeoutError, match="advance"):
+            emu.wait_for(call_id, state="disconnected", timeout=1)
+        emu.advance(30)
+        state = emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    assert state.disconnect_cause == "hangup"
+    call.assert_heard("You pressed 1.")
+
+
+def test_manual_clock_runs_repeat_exactly(app_url: str) -> None:
+    def one_run() -> str:
+        with VoiceEmulator(app=app_url, clock="manual", seed=3) as emu, emu.client() as client:
+            emu.callee(CALLEE, script=[press("1")])
+            call_id = _place(client, app_url)
+            emu.advance(30)
+            return call_id + "\n" + "\n".join(
+                e.render().replace(app_url, "APP") for e in emu.timeline(call_id).transcript
+            )
+
+    assert one_run() == one_run()
+
+
+def test_paging_over_2500_calls() -> None:
+    """The calls are created through the emulator's request handler (the HTTP server's
+    own entry point, without the sockets) to keep the test fast; listing is over HTTP."""
+    with VoiceEmulator(clock="manual", calls_per_second=10.0) as emu:
+        body = json.dumps(call_body(emu)).encode()
+        headers = {"authorization": auth(), "content-type": "application/json"}
+        path = "/api/v2" + calls_path(emu)
+        created = [json.loads(emu.api.handle("POST", path, "", headers, body).body)["callId"] for _ in range(2500)]
+        client = emu.client()
+        listed = [c.call_id for c in client.list_calls(page_size=1000)]
+        pages = 0
+        page = client.list_calls_page(page_size=1000)
+        while True:
+            pages += 1
+            if page.next_url is None:
+                break
+            page = client.list_calls_page(next_url=page.next_url)
+    assert listed == created
+    assert pages == 3
+
+
+def test_wait_for_verbs_of_a_replaced_document() -> None:
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(SpeakSentence("hold"), Pause(duration=60), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        emu.wait_for(call_id, verb="Pause")
+        client.update_call_bxml(call_id, Bxml(Gather(SpeakSentence("press"), max_digits=1, gather_url="/g")))
+        emu.wait_for(call_id, verb="Gather")
+        client.hangup(call_id)
+        state = emu.wait_for(call_id, state="disconnected")
+    assert state.disconnect_cause == "hangup"
+
+
+def test_callbacks_carry_the_calls_basic_credentials() -> None:
+    app = WebhookApp(username="hook", password="s3cret")
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(SpeakSentence("authenticated"), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        url = emu.app_url or ""
+        good = _place(client, url, username="hook", password="s3cret")
+        bad = _place(client, url, username="hook", password="wrong")
+        assert emu.wait_for(good, state="disconnected").disconnect_cause == "hangup"
+        assert emu.wait_for(bad, state="disconnected").disconnect_cause == "callback-error"
+        assert [c.status for c in emu.timeline(bad).callbacks][0] == 401
+
+
+def test_fallback_url_gets_the_answer_when_the_first_fails() -> None:
+    app = WebhookApp()
+
+    @app.route("/backup")
+    def backup(event: Any) -> Response:
+        return Response(SpeakSentence("from the backup"), Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        url = emu.app_url or ""
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{url}/missing", answer_fallback_url=f"{url}/backup", application_id="a"
+        ).call_id
+        emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    call.assert_heard("from the backup")
+    assert [(c.url.rsplit("/", 1)[1], c.status) for c in call.callbacks[:2]] == [("missing", 404), ("backup", 200)]
+
+
+def test_callback_timeout_ends_the_call_with_callback_error() -> None:
+    import threading
+
+    release = threading.Event()
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        release.wait(10)
+        return Response(Hangup())
+
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a", callback_timeout=1
+        ).call_id
+        state = emu.wait_for(call_id, state="disconnected")
+        release.set()
+    assert state.disconnect_cause == "callback-error"
+    assert "timed out" in (state.error_message or "").lower() or "timeout" in (state.error_message or "").lower()
+
+
+def test_transfer_b_leg_is_a_call_of_the_account() -> None:
+    from bxml import PhoneNumber, Transfer
+    from callcontrol.testing import answers
+
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Transfer(PhoneNumber("+15550001111"), transfer_complete_url="/done"))
+
+    @app.route("/done")
+    def done(event: Any) -> Response:
+        return Response(Hangup())
+
+    with VoiceEmulator(app=app, speed=200.0) as emu, emu.client() as client:
+        emu.destination("+15550001111", answers(after=1, hangs_up_after=5))
+        call_id = _place(client, emu.app_url or "")
+        emu.wait_for(call_id, state="disconnected")
+        calls = list(client.list_calls())
+    assert [c.call_id for c in calls][0] == call_id
+    b_legs = [c for c in calls if c.parent_call_id == call_id]
+    assert len(b_legs) == 1
+    b_leg = b_legs[0]
+    assert (b_leg.to, b_leg.state, b_leg.direction) == ("+15550001111", "disconnected", "outbound")
+    assert b_leg.answer_time is not None
+
+
+@pytest.mark.parametrize(("call_timeout", "answer_after", "cause"), [(5, None, "timeout"), (40, None, "timeout"), (5, 8.0, "timeout"), (10, 3.0, "hangup")])
+def test_call_timeout_counts_for_a_callee_that_does_not_answer(call_timeout: int, answer_after: float | None, cause: str) -> None:
+    from callcontrol.testing import answers, no_answer
+
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Hangup())
+
+    with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
+        emu.destination(CALLEE, no_answer() if answer_after is None else answers(after=answer_after))
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a", call_timeout=call_timeout
+        ).call_id
+        emu.advance(60)
+        state = client.get_call_state(call_id)
+    assert state.disconnect_cause == cause
+    assert state.end_time is not None and state.start_time is not None
+    if cause == "timeout":
+        assert (state.end_time - state.start_time).total_seconds() == call_timeout
+
+
+def test_answer_fallback_gets_the_fallback_credentials() -> None:
+    main = WebhookApp(username="main", password="m-pass")
+    backup = WebhookApp(username="backup", password="b-pass")
+
+    @backup.route("/backup")
+    def answer(event: Any) -> Response:
+        return Response(SpeakSentence("backup here"), Hangup())
+
+    with serve_wsgi(main) as main_url, serve_wsgi(backup) as backup_url:
+        with VoiceEmulator(app=main_url, speed=100.0) as emu, emu.client() as client:
+            call_id = client.create_call(
+                to=CALLEE,
+                from_=CALLER,
+                application_id="a",
+                answer_url=f"{main_url}/missing",
+                username="main",
+                password="m-pass",
+                answer_fallback_url=f"{backup_url}/backup",
+                fallback_username="backup",
+                fallback_password="b-pass",
+            ).call_id
+            emu.wait_for(call_id, state="disconnected")
+            call = emu.timeline(call_id)
+    assert [c.status for c in call.callbacks[:2]] == [404, 200]
+    call.assert_heard("backup here")
+
+
+def test_same_transcript_as_the_simulator() -> None:
+    """The emulator is a second driver of the simulator's engine: same story, other URLs."""
+    from callcontrol.testing import CallSimulator
+
+    app = ivr_app()
+    script = [press("1")]
+    simulated = CallSimulator(app, base_url="https://ivr.test").outbound("/answer", to=CALLEE, from_=CALLER, script=script)
+    with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
+        emu.callee(CALLEE, script=script)
+        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        emu.advance(60)
+        emulated = emu.timeline(call_id)
+        base = emu.app_url or ""
+
+    def story(lines: list[str], root: str) -> list[str]:
+        return [line.replace(root, "APP") for line in lines]
+
+    assert story([e.render() for e in emulated.transcript], base) == story(
+        [e.render() for e in simulated.transcript], "https://ivr.test"
+    )
+    assert emulated.heard == simulated.heard and emulated.pressed == simulated.pressed

@@ -43,6 +43,7 @@ def test_silent_leaves_are_found_with_the_keys_that_reach_them(tree):
             k: ("<Response><Hangup/></Response>" if silent else say("Bye."))
             for k, silent in leaves.items()
         }
+
         def leaf(event: dict[str, Any], table: dict[str, str] = table) -> str:
             return table.get(event["digits"], say("No."))
 

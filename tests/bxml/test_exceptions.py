@@ -28,7 +28,7 @@ def test_problem_is_an_immutable_value() -> None:
     assert problem != Problem("/Response/Gather[1]/@maxDigits", 4, "99 is too many", "BX104")
     assert problem != ("/Response/Gather[1]/@maxDigits", 3, "99 is too many", "BX104")
     with pytest.raises(AttributeError, match="immutable"):
-        problem.line = 4  # type: ignore[misc]
+        problem.line = 4
     with pytest.raises(AttributeError, match="immutable"):
         del problem.code
     assert Problem("/Response", None, "m").code is None

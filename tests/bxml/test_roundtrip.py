@@ -67,7 +67,7 @@ def _rebuild(element: bxml.Element) -> bxml.Element:
     cls = type(element)
     content = [item if isinstance(item, str) else _rebuild(item) for item in element.content]
     copy = cls.__new__(cls)
-    cls.__init__.__wrapped__(copy, *content, **element.attributes)  # type: ignore[misc]
+    cls.__init__.__wrapped__(copy, *content, **element.attributes)  # type: ignore[attr-defined]
     return copy
 
 

@@ -820,6 +820,7 @@ class TestPathSegments:
         responses.get(re.compile(rf"{re.escape(CALLS_URL)}/[^/]+"), json=call_state_json())
         make_client().get_call_state(call_id)
         sent = responses.calls[0].request.url
+        assert sent is not None
         assert sent.rsplit("/", 1)[0] == CALLS_URL
         assert unquote(sent.rsplit("/", 1)[1]) == call_id
 
@@ -831,6 +832,7 @@ class TestPathSegments:
             mock.get(re.compile(rf"{re.escape(CALLS_URL)}/[^/]+"), json=call_state_json())
             make_client().get_call_state(call_id)
             sent = mock.calls[0].request.url
+        assert sent is not None
         assert sent.rsplit("/", 1)[0] == CALLS_URL
         assert unquote(sent.rsplit("/", 1)[1]) == call_id
 
@@ -878,7 +880,8 @@ class TestUnencodableCredentials:
     @responses.activate
     def test_list_filters(self, name: str) -> None:
         with pytest.raises(InvalidRequestError, match=name) as info:
-            make_client().list_calls(**{name: "x\ud800"})
+            filters: dict[str, Any] = {name: "x\ud800"}
+            make_client().list_calls(**filters)
         assert info.value.field == name and len(responses.calls) == 0
 
     @responses.activate

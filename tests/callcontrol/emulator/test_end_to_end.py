@@ -110,7 +110,7 @@ def test_callee_that_hangs_up(app_url: str) -> None:
 
 def test_an_app_may_call_the_api_from_inside_its_webhook() -> None:
     """The answer handler reads the call's state through the API before it replies."""
-    seen: list[str] = []
+    seen: list[str | None] = []
     app = WebhookApp()
     holder: dict[str, VoiceEmulator] = {}
 

@@ -271,4 +271,4 @@ def test_valid_create_call_bodies_are_accepted_and_echoed(to: str, extra: dict[s
             if name in body:
                 assert created[name] == body[name]
         if "callTimeout" in body:
-            assert created["callTimeout"] == float(body["callTimeout"])  # type: ignore[arg-type]
+            assert created["callTimeout"] == float(body["callTimeout"])

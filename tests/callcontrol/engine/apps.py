@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,7 +28,7 @@ class Seen:
 class RoutesApp:
     """Answers each path from ``routes``; unknown paths get 204. Records every request."""
 
-    routes: dict[str, Reply]
+    routes: Mapping[str, Reply]
     default: Reply | None = None
     seen: list[Seen] = field(default_factory=list)
     closed: int = 0

@@ -13,7 +13,7 @@ def test_to_ms_rounds_to_whole_milliseconds():
 
 
 def test_equal_times_run_by_priority_then_insertion_order():
-    sched, ran = Scheduler(), []
+    sched, ran = Scheduler(), list[str]()
     sched.at(10, TIMER, ran.append, "timer")
     sched.at(10, INPUT, ran.append, "key-1")
     sched.at(10, COMMAND, ran.append, "hangup")

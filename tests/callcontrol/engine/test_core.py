@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pytest
 
+from callcontrol.engine import Destination, Step
 from callcontrol.testing import (
     CallSimulator,
+    SimulatedCall,
     answers,
     busy,
     hang_up,
@@ -19,12 +23,18 @@ from callcontrol.testing import (
     voicemail,
 )
 
-from .apps import RoutesApp, xml
+from .apps import Reply, RoutesApp, xml
 
 BASE = "https://ivr.test"
 
 
-def run(routes, *, script=(), destinations=None, **kwargs):
+def run(
+    routes: Mapping[str, Reply],
+    *,
+    script: Iterable[Step] = (),
+    destinations: dict[str, Destination] | None = None,
+    **kwargs: Any,
+) -> tuple[SimulatedCall, RoutesApp]:
     app = RoutesApp(routes)
     sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
     call = sim.inbound(
@@ -37,7 +47,7 @@ def run(routes, *, script=(), destinations=None, **kwargs):
     return call, app
 
 
-def times(call, kind):
+def times(call: SimulatedCall, kind: str) -> list[int]:
     return [e.ms for e in call.transcript if e.kind == kind]
 
 
@@ -127,7 +137,7 @@ def test_sticky_tag_goes_on_every_later_callback_until_cleared():
 PROMPT = "<SpeakSentence>Press a key now</SpeakSentence>"  # 4 words: 1.6 s
 
 
-def gather(attrs, prompt=PROMPT):
+def gather(attrs: str, prompt: str = PROMPT) -> str:
     return xml(
         f'<Gather gatherUrl="/g" {attrs}>{prompt}</Gather><SpeakSentence>after</SpeakSentence>'
     )
@@ -232,7 +242,7 @@ def test_get_callbacks_send_query_parameters():
     assert seen.query["eventType"] == "gather"
 
 
-def auth(user, password):
+def auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
@@ -268,12 +278,14 @@ def test_failing_callback_retries_the_fallback_with_fallback_credentials():
 def test_failing_callback_without_fallback_ends_with_callback_error():
     call, _ = run({"/answer": xml('<Redirect redirectUrl="/broken"/>'), "/broken": (503, b"")})
     call.assert_ended("callback-error")
+    assert call.error is not None
     assert "HTTP 503" in call.error and "/broken" in call.error
 
 
 def test_unreachable_host_is_a_callback_error():
     call, _ = run({"/answer": xml('<Redirect redirectUrl="https://elsewhere.test/x"/>')})
     call.assert_ended("callback-error")
+    assert call.error is not None
     assert "unreachable" in call.error
 
 
@@ -282,6 +294,7 @@ def test_invalid_bxml_ends_the_call_with_the_problem():
         {"/answer": xml('<Redirect redirectUrl="/bad"/>'), "/bad": xml('<Gather maxDigits="99"/>')}
     )
     call.assert_ended("invalid-bxml")
+    assert call.error is not None
     assert "max_digits" in call.error or "maxDigits" in call.error
 
 
@@ -310,6 +323,7 @@ def test_redirect_loop_ends_with_an_error_naming_the_loop():
         }
     )
     call.assert_ended("error")
+    assert call.error is not None
     assert "loop" in call.error and "/a -> /b" in call.error
     assert len(call.visited) == 50  # the 51st fetch at the same instant is refused
 
@@ -332,7 +346,7 @@ REC = (
 )
 
 
-def record(attrs=""):
+def record(attrs: str = "") -> dict[str, Reply]:
     return {"/answer": xml(REC.format(attrs=attrs)), "/done": xml("<Hangup/>")}
 
 
@@ -374,7 +388,10 @@ def test_record_without_complete_url_continues():
 AGENT, OTHER = "+15550001111", "+15550002222"
 
 
-def transfer(inner=f"<PhoneNumber transferDisconnectUrl='/bdisc'>{AGENT}</PhoneNumber>", attrs=""):
+def transfer(
+    inner: str = f"<PhoneNumber transferDisconnectUrl='/bdisc'>{AGENT}</PhoneNumber>",
+    attrs: str = "",
+) -> str:
     return xml(
         f'<Transfer transferCompleteUrl="/complete" {attrs}>{inner}</Transfer>'
         "<SpeakSentence>never</SpeakSentence>"
@@ -575,6 +592,7 @@ def test_a_reply_over_64_kb_is_invalid_bxml():
     big = xml("<SpeakSentence>" + "word " * 14000 + "</SpeakSentence>")
     call, _ = run({"/answer": big})
     call.assert_ended("invalid-bxml")
+    assert call.error is not None
     assert "at most 65536" in call.error
 
 

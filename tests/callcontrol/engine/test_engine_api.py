@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 import bxml
-from callcontrol.engine import CallStateConflict, Credentials, Engine, FetchResult, NoAnswer
+from callcontrol.engine import (
+    CallStateConflict,
+    Credentials,
+    Engine,
+    FetchResult,
+    Leg,
+    NoAnswer,
+)
 
 
 def reply(body: str) -> FetchResult:
@@ -75,7 +82,7 @@ def test_async_callbacks_are_retried_once_after_a_connection_error():
     assert engine.take() == []
 
 
-def started(direction="inbound"):
+def started(direction: str = "inbound") -> tuple[Engine, Leg]:
     engine = Engine()
     leg = engine.start_call(direction, "https://app.test/answer", from_="+1555", to="+1666")
     engine.run()

@@ -4,6 +4,8 @@ transfers, and the URL and credentials of every request."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from hypothesis import given, settings
@@ -23,6 +25,7 @@ from bxml import (
 from bxml.strategies import documents
 from callcontrol.testing import (
     CallSimulator,
+    SimulatedCall,
     UnusedStepsError,
     answers,
     busy,
@@ -32,25 +35,25 @@ from callcontrol.testing import (
     rejects,
 )
 
-from .apps import RoutesApp
+from .apps import Reply, RoutesApp
 from .test_properties import destinations, simulate, steps
 
 BASE = "https://ivr.test"
 LATE = {"recordingAvailable", "realTimeTranscriptionAvailable"}
 
 
-def sequence_app(docs):
+def sequence_app(docs: Sequence[Reply]) -> RoutesApp:
     """An app that answers the n-th callback it receives with ``docs[n]`` (then empty)."""
     served = []
 
-    def next_doc(event):
+    def next_doc(event: dict[str, Any]) -> Reply:
         served.append(event)
         return docs[len(served) - 1] if len(served) <= len(docs) else (200, b"")
 
     return RoutesApp({}, default=next_doc)
 
 
-def finish(sim, url="/answer", **kwargs):
+def finish(sim: CallSimulator, url: str = "/answer", **kwargs: Any) -> SimulatedCall:
     try:
         return sim.inbound(url, disconnect_url="/status", **kwargs)
     except UnusedStepsError as exc:
@@ -72,7 +75,7 @@ def test_each_leg_ends_once_and_nothing_of_it_follows_its_end(doc, script, dests
             assert cb.event_type in LATE, f"{cb.event_type} after the {seen_end[leg]} of {leg}"
         if cb.event_type in ends:
             seen_end[leg] = cb.event_type
-        stamps = [cb.payload.get(k) for k in ("startTime", "answerTime", "endTime")]
+        stamps: list[Any] = [cb.payload.get(k) for k in ("startTime", "answerTime", "endTime")]
         if cb.event_type not in ("recordComplete", "recordingAvailable"):  # recording times
             stamps = [t for t in stamps if t is not None]
             assert stamps == sorted(stamps), cb.payload
@@ -149,7 +152,7 @@ def test_gather_digits_stay_within_their_bounds(max_digits, terminating, keys, b
     assert not [cb for cb in call.callbacks if cb.event_type == "dtmf"]
 
 
-def _start_gather():
+def _start_gather() -> StartGather:
     return StartGather(dtmf_url="/dtmf")
 
 
@@ -261,7 +264,8 @@ link = st.tuples(relative, creds, st.booleans(), st.booleans(), creds)
 @settings(max_examples=40)
 @given(st.lists(link, min_size=1, max_size=4), st.sampled_from(["GET", "POST"]))
 def test_every_request_goes_where_the_document_says_with_its_credentials(links, method):
-    docs, expected = [], []
+    docs: list[Reply] = []
+    expected: list[tuple[str, str | None, str]] = []
     app = sequence_app(docs)
     sim = CallSimulator(app, base_url=BASE, username="call", password="pw")
     serving = f"{BASE}/start/here"
@@ -305,11 +309,11 @@ def test_every_request_goes_where_the_document_says_with_its_credentials(links, 
     assert seen[-1] == ("/status", _auth(("call", "pw")))
 
 
-def _auth(pair):
+def _auth(pair: tuple[str, str] | None) -> str | None:
     if pair is None:
         return None
     return "Basic " + base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode()
 
 
-def _failed(sim, url):
+def _failed(sim: CallSimulator, url: str) -> bool:
     return any(fault.matches(url) for fault, _ in sim.faults.applied)

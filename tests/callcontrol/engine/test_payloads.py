@@ -8,13 +8,22 @@ transcription) are checked with parse_event only.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from callcontrol import parse_event
-from callcontrol.testing import CallSimulator, answers, busy, leave_message, press, silence
+from callcontrol.testing import (
+    Callback,
+    CallSimulator,
+    answers,
+    busy,
+    leave_message,
+    press,
+    silence,
+)
 
 from .apps import RoutesApp, xml
 
@@ -135,8 +144,8 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-def all_callbacks():
-    out = []
+def all_callbacks() -> list[Callback]:
+    out: list[Callback] = []
     for direction, routes, kwargs in FLOWS:
         app = RoutesApp(routes)
         sim = CallSimulator(app, base_url="https://ivr.test", username="u", password="p")
@@ -184,7 +193,7 @@ def spec():
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def resolve(spec, node):
+def resolve(spec: dict[str, Any], node: Any) -> Any:
     if isinstance(node, list):
         return [resolve(spec, item) for item in node]
     if not isinstance(node, dict):
@@ -200,7 +209,7 @@ def resolve(spec, node):
     return out
 
 
-def closed(node, extras=frozenset()):
+def closed(node: Any, extras: Iterable[str] = frozenset()) -> Any:
     node = copy.deepcopy(node)
     for name in extras:
         node["properties"][name] = {"type": "string"}

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 from unittest import mock
 from urllib.parse import urljoin, urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bxml import Response
+from bxml import PlayAudio, Response
 from bxml.strategies import documents
 from callcontrol import parse_event
+from callcontrol.engine import Destination, Step
 from callcontrol.testing import (
     CallSimulator,
+    SimulatedCall,
     UnusedStepsError,
     answers,
     busy,
@@ -25,7 +29,7 @@ from callcontrol.testing import (
     silence,
 )
 
-from .apps import RoutesApp
+from .apps import Reply, RoutesApp
 
 BASE = "https://ivr.test"
 ENDS_DOCUMENT = {"Redirect", "Hangup", "Forward", "Conference", "Connect"}
@@ -55,16 +59,24 @@ destinations = st.dictionaries(
 )
 
 
-def simulate(doc, script=(), dests=None):
+def simulate(
+    doc: Response,
+    script: Iterable[Step] = (),
+    dests: dict[str, Destination] | None = None,
+) -> SimulatedCall:
     """Serve ``doc`` for the first callback and an empty reply (a hangup) for every other."""
     return simulate_sequence([doc], script, dests)
 
 
-def simulate_sequence(docs, script=(), dests=None):
+def simulate_sequence(
+    docs: Sequence[Reply],
+    script: Iterable[Step] = (),
+    dests: dict[str, Destination] | None = None,
+) -> SimulatedCall:
     """Serve ``docs`` in turn to the callbacks (async ones included), then empty replies."""
     served = []
 
-    def first_only(event):
+    def first_only(event: dict[str, Any]) -> Reply:
         served.append(event)
         return docs[len(served) - 1] if len(served) <= len(docs) else (200, b"")
 
@@ -86,7 +98,7 @@ def expected_verbs(doc: Response) -> list[str]:
         url = URL_THAT_REPLACES.get(verb.TAG)
         if verb.TAG in ENDS_DOCUMENT or (url and verb.attributes.get(url)):
             break
-        if verb.TAG == "PlayAudio" and urlsplit(urljoin(BASE, verb.text.strip())).path.endswith(
+        if isinstance(verb, PlayAudio) and urlsplit(urljoin(BASE, verb.text.strip())).path.endswith(
             ".ogg"
         ):
             break

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import bxml
 from bxml.verbs import TOP_LEVEL
 from callcontrol import ReferCompleteEvent, parse_event
+from callcontrol.engine import Destination
 from callcontrol.engine.core import _RUNNERS
-from callcontrol.testing import CallSimulator, answers, busy, no_answer, rejects
+from callcontrol.testing import (
+    CallSimulator,
+    SimulatedCall,
+    answers,
+    busy,
+    no_answer,
+    rejects,
+)
 
-from .apps import RoutesApp, xml
+from .apps import Reply, RoutesApp, xml
 
 BASE = "https://ivr.test"
 ALICE = "sip:alice@pbx.example.com"
 REFER = f'<Refer referCompleteUrl="/done"><SipUri>{ALICE}</SipUri></Refer>'
 
 
-def run(routes, *, destinations=None, from_="sip:caller@pbx.example.com"):
+def run(
+    routes: Mapping[str, Reply],
+    *,
+    destinations: dict[str, Destination] | None = None,
+    from_: str = "sip:caller@pbx.example.com",
+) -> tuple[SimulatedCall, RoutesApp]:
     app = RoutesApp(routes)
     sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
     call = sim.inbound(
@@ -77,7 +92,8 @@ def test_declined_refer_has_no_notify_code():
 
 
 def test_no_final_notify_within_30_seconds_fails():
-    for dest in ({}, {ALICE: no_answer()}, {ALICE: answers(after=45)}):
+    dests: list[dict[str, Destination]] = [{}, {ALICE: no_answer()}, {ALICE: answers(after=45)}]
+    for dest in dests:
         call, app = run({"/answer": xml(REFER), "/done": xml("")}, destinations=dest)
         payload = app.events("referComplete")[0]
         assert payload["referCallStatus"] == "failure"

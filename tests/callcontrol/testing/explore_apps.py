@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 Reply = str | bytes | Callable[[dict[str, Any]], "str | bytes"]
 
 
-def table_app(routes: dict[str, Reply]) -> Callable[..., Iterable[bytes]]:
+def table_app(routes: Mapping[str, Reply]) -> Callable[..., Iterable[bytes]]:
     """A WSGI app answering each path from ``routes``; unknown paths get 404."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pytest
+
+from callcontrol.engine import Step
 from callcontrol.testing import CallSimulator, Coverage, busy, press, silence
 from callcontrol.testing import coverage as coverage_module
 
@@ -21,7 +26,7 @@ ROUTES = {
 }
 
 
-def record_calls(monkeypatch, *scripts):
+def record_calls(monkeypatch: pytest.MonkeyPatch, *scripts: Iterable[Step]) -> Coverage:
     recorder = Coverage()
     recorder.enabled = True
     monkeypatch.setattr("callcontrol.testing.simulator.COVERAGE", recorder)

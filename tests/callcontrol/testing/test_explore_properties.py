@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callcontrol.engine import Press
 from callcontrol.testing import CallSimulator, explore, press
-from tests.callcontrol.testing.explore_apps import menu, say, table_app, tree_ivr
+from tests.callcontrol.testing.explore_apps import Reply, menu, say, table_app, tree_ivr
 
 
 @settings(max_examples=8, deadline=None)
@@ -32,7 +35,7 @@ def test_healthy_trees_have_no_findings_and_every_node_is_reached(levels, keys):
     )
 )
 def test_silent_leaves_are_found_with_the_keys_that_reach_them(tree):
-    routes = {"/answer": menu("Top.", "/top")}
+    routes: dict[str, Reply] = {"/answer": menu("Top.", "/top")}
     top: dict[str, str] = {}
     for first, leaves in tree.items():
         top[first] = menu(f"Menu {first}.", f"/m{first}")
@@ -40,7 +43,11 @@ def test_silent_leaves_are_found_with_the_keys_that_reach_them(tree):
             k: ("<Response><Hangup/></Response>" if silent else say("Bye."))
             for k, silent in leaves.items()
         }
-        routes[f"/m{first}"] = lambda event, table=table: table.get(event["digits"], say("No."))
+
+        def leaf(event: dict[str, Any], table: dict[str, str] = table) -> str:
+            return table.get(event["digits"], say("No."))
+
+        routes[f"/m{first}"] = leaf
     routes["/top"] = lambda event: top.get(event["digits"], say("No."))
     graph = explore(table_app(routes))
     expected = {
@@ -48,7 +55,7 @@ def test_silent_leaves_are_found_with_the_keys_that_reach_them(tree):
         for first, leaves in tree.items()
         if any(leaves.values())
     }
-    found = {tuple(step.digits for step in f.path) for f in graph.findings}
+    found = {tuple(cast(Press, step).digits for step in f.path) for f in graph.findings}
     assert [f.kind for f in graph.findings] == ["silence"] * len(expected)
     assert found == expected
     sim = CallSimulator(table_app(routes))
@@ -70,7 +77,7 @@ FLAWS = {
 @settings(max_examples=12, deadline=None)
 @given(st.dictionaries(st.sampled_from("123456789"), st.sampled_from(sorted(FLAWS)), min_size=1))
 def test_planted_flaws_are_found_once_each_by_the_first_key_that_shows_them(keys):
-    def choose(event):
+    def choose(event: dict[str, Any]) -> str:
         reply = FLAWS[keys.get(event["digits"], "ok")][1]
         if reply is None:
             raise RuntimeError("planted")
@@ -84,7 +91,7 @@ def test_planted_flaws_are_found_once_each_by_the_first_key_that_shows_them(keys
         }
     )
     graph = explore(app)
-    expected = {}
+    expected: dict[str, list[Press]] = {}
     for key in sorted(keys):
         kind = FLAWS[keys[key]][0]
         if kind:

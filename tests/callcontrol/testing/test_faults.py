@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from callcontrol.testing import CallSimulator, hang_up, press
@@ -21,7 +23,7 @@ ROUTES = {
 }
 
 
-def simulator(**kwargs):
+def simulator(**kwargs: Any) -> tuple[CallSimulator, RoutesApp]:
     app = RoutesApp(dict(ROUTES))
     return CallSimulator(app, base_url=BASE, **kwargs), app
 

@@ -85,6 +85,7 @@ def test_app_exceptions_are_raised_with_the_request():
         CallSimulator(app, base_url=BASE).inbound("/answer")
     call = CallSimulator(app, base_url=BASE, raise_app_errors=False).inbound("/answer")
     call.assert_ended("callback-error")
+    assert call.error is not None
     assert "HTTP 500" in call.error
 
 
@@ -194,8 +195,14 @@ def test_steps_and_destinations_are_values_whose_repr_is_their_call():
         (lambda: press("1x"), r"press: digits must be one or more of 0-9 \* #, not '1x'"),
         (lambda: press("1", barge_in=-1), "press: barge_in must be 0 seconds or more"),
         (lambda: leave_message(0), "leave_message: seconds must be more than 0"),
-        (lambda: leave_message(3, then="wait"), "then must be one of press, silence, hang_up"),
-        (lambda: hang_up(after="soon"), "hang_up: after must be a number of seconds"),
+        (
+            lambda: leave_message(3, then="wait"),  # type: ignore[arg-type]
+            "then must be one of press, silence, hang_up",
+        ),
+        (
+            lambda: hang_up(after="soon"),  # type: ignore[arg-type]
+            "hang_up: after must be a number of seconds",
+        ),
         (lambda: voicemail(-1), "voicemail: greeting must be 0 seconds or more"),
         (lambda: voicemail(message=0), "voicemail: message must be more than 0"),
     ],

@@ -116,18 +116,22 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
         text = node.text
         if text and text[0] not in XML_SPACE and text.isascii() and text.isprintable():
             # Plain, not blank: _set_text would only run the class's own text check.
-            if checks_text and element._text_problem(text) is not None:
-                raise Fallback
+            if checks_text and (cls, "", text) not in _SEEN:
+                _check_text(element, cls, text)
             element._content = [text]
         else:
             element._content = []
             element._set_text(text or "")
+    elif kind == _EMPTY:
+        if len(node) or (node.text is not None and node.text.strip(XML_SPACE)):
+            raise Fallback
+        element._content = []
     else:
         # lxml only hands out XML characters and never two adjacent texts, and every
         # child is checked against CHILD_TYPES: the content can be taken as it is.
         content = _content(node, allowed, kind == _MIXED, strict, depth)
         count = len(content)
-        if count and kind == _EMPTY or count < low or count > high:
+        if count < low or count > high:
             raise Fallback
         element._content = content
     if rules:
@@ -180,27 +184,34 @@ def _table(cls: type[Element]) -> dict[str, _AttrSpec]:
     return table
 
 
+# Checked attributes by (class, XML name, text): what _checked gives; and, under the name
+# "", the texts that passed their class's own check. A server that reads the same
+# documents again (or a simulator) checks their values once. Values are immutable (str,
+# int, float, bool), so elements may share them. Bounded in entries and text length.
+_Checked = tuple[str, Any, str, int]
+_SEEN: dict[tuple[type[Element], str, str], _Checked] = {}
+_TEXT_PASSED: _Checked = ("", None, "", -1)
+_SEEN_MAX = 2048
+_SEEN_MAX_TEXT = 200
+
+
 def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) -> None:
     values: dict[str, Any] = {}
     head = cls._HEAD
-    table = _TABLES.get(cls) or _table(cls)
+    seen = _SEEN
     last = -1
     in_order = True
     for key, text in items:
-        spec = table.get(key)
-        if spec is None:
-            if key[0] == "{":
-                spec = table.get(_xml_name(key))
-            if spec is None:
-                if strict or key[0] == "{":
-                    raise Fallback
+        found = seen.get((cls, key, text))
+        if found is None:
+            found = _checked(cls, key, text, strict)
+            if found is None:  # unknown, kept as given (not strict)
                 if element._extra is None:
                     element._extra = {}
                 element._extra[key] = text
                 continue
-        name, convert, fragment, position = spec
-        value = text if convert is None else convert(cls.TAG, text)
-        head += fragment(value)
+        name, value, fragment, position = found
+        head += fragment
         values[name] = value
         if position < last:
             in_order = False
@@ -212,6 +223,39 @@ def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) 
     element._head = head
     if not in_order:  # written in another order than declared: write it canonically
         element._head = element._make_head()
+
+
+def _check_text(element: Element, cls: type[Element], text: str) -> None:
+    """Run the class's own check of a plain text; remember the texts that pass."""
+    if element._text_problem(text) is not None:
+        raise Fallback
+    _remember((cls, "", text), _TEXT_PASSED, text)
+
+
+def _remember(key: tuple[type[Element], str, str], found: _Checked, text: str) -> None:
+    if len(text) <= _SEEN_MAX_TEXT:
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[key] = found
+
+
+def _checked(cls: type[Element], key: str, text: str, strict: bool) -> _Checked | None:
+    """Check one attribute: its Python name, value, `` name="text"`` form and declaration
+    index; None for an unknown attribute that is kept (not strict)."""
+    table = _TABLES.get(cls) or _table(cls)
+    spec = table.get(key)
+    if spec is None:
+        if key[0] == "{":
+            spec = table.get(_xml_name(key))
+        if spec is None:
+            if strict or key[0] == "{":
+                raise Fallback
+            return None
+    name, convert, fragment, position = spec
+    value = text if convert is None else convert(cls.TAG, text)
+    found = (name, value, fragment(value), position)
+    _remember((cls, key, text), found, text)
+    return found
 
 
 def _unknown(node: Any, strict: bool, depth: int) -> Element:

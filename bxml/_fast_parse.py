@@ -61,6 +61,12 @@ def read(
         raise Fallback from None
 
 
+def forget() -> None:
+    """Empty the memory of checked values (for measurements and tests)."""
+    _SETS.clear()
+    _TEXTS.clear()
+
+
 def _crowded(root: Any) -> bool:
     """Tell whether an element has more attributes than any BXML element may have.
 
@@ -104,7 +110,12 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
     element._extra = None
     items = node.items()
     if items:
-        _attributes(element, cls, items, strict)
+        known = _SETS.get((cls, *items))
+        if known is None:
+            _attributes(element, cls, items, strict)
+        else:
+            element._values = known[0].copy()  # the element may change its own
+            element._head = known[1]
     elif required:
         raise Fallback
     else:
@@ -116,7 +127,7 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
         text = node.text
         if text and text[0] not in XML_SPACE and text.isascii() and text.isprintable():
             # Plain, not blank: _set_text would only run the class's own text check.
-            if checks_text and (cls, "", text) not in _SEEN:
+            if checks_text and (cls, text) not in _TEXTS:
                 _check_text(element, cls, text)
             element._content = [text]
         else:
@@ -150,7 +161,7 @@ def _content(
             content.append(text)
         elif text.strip(XML_SPACE):
             raise Fallback
-    for child in node:
+    for child in node[:]:  # a slice: lxml's child iterator costs more
         child_cls = REGISTRY.get(child.tag)
         if child_cls in allowed:
             content.append(_build(child, child_cls, strict, depth - 1))
@@ -184,35 +195,40 @@ def _table(cls: type[Element]) -> dict[str, _AttrSpec]:
     return table
 
 
-# Checked attributes by (class, XML name, text): what _checked gives; and, under the name
-# "", the texts that passed their class's own check. A server that reads the same
-# documents again (or a simulator) checks their values once. Values are immutable (str,
-# int, float, bool), so elements may share them. Bounded in entries and text length.
-_Checked = tuple[str, Any, str, int]
-_SEEN: dict[tuple[type[Element], str, str], _Checked] = {}
-_TEXT_PASSED: _Checked = ("", None, "", -1)
-_SEEN_MAX = 2048
-_SEEN_MAX_TEXT = 200
+# What was read before, so that a document read again (by a server, or a simulator) is
+# checked once: the attribute lists by (class, *items) when every attribute is known,
+# with their checked values (immutable: str, int, float, bool) and start tag; and the
+# texts that passed their class's own check. Bounded in entries and in text length.
+_SETS: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+_TEXTS: dict[tuple[type[Element], str], None] = {}
+_MEMORY_MAX = 1024
+_MEMORY_MAX_TEXT = 200
 
 
 def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) -> None:
     values: dict[str, Any] = {}
     head = cls._HEAD
-    seen = _SEEN
+    table = _TABLES.get(cls) or _table(cls)
     last = -1
     in_order = True
+    size = 0
     for key, text in items:
-        found = seen.get((cls, key, text))
-        if found is None:
-            found = _checked(cls, key, text, strict)
-            if found is None:  # unknown, kept as given (not strict)
+        spec = table.get(key)
+        if spec is None:
+            if key[0] == "{":
+                spec = table.get(_xml_name(key))
+            if spec is None:
+                if strict or key[0] == "{":
+                    raise Fallback
                 if element._extra is None:
                     element._extra = {}
                 element._extra[key] = text
                 continue
-        name, value, fragment, position = found
-        head += fragment
+        name, convert, fragment, position = spec
+        value = text if convert is None else convert(cls.TAG, text)
+        head += fragment(value)
         values[name] = value
+        size += len(text)
         if position < last:
             in_order = False
         last = position
@@ -223,39 +239,21 @@ def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) 
     element._head = head
     if not in_order:  # written in another order than declared: write it canonically
         element._head = element._make_head()
+    if element._extra is None and size <= _MEMORY_MAX_TEXT:
+        if len(_SETS) >= _MEMORY_MAX:
+            _SETS.clear()
+        key = (cls, *items)
+        _SETS[key] = (values.copy(), element._head)
 
 
 def _check_text(element: Element, cls: type[Element], text: str) -> None:
     """Run the class's own check of a plain text; remember the texts that pass."""
     if element._text_problem(text) is not None:
         raise Fallback
-    _remember((cls, "", text), _TEXT_PASSED, text)
-
-
-def _remember(key: tuple[type[Element], str, str], found: _Checked, text: str) -> None:
-    if len(text) <= _SEEN_MAX_TEXT:
-        if len(_SEEN) >= _SEEN_MAX:
-            _SEEN.clear()
-        _SEEN[key] = found
-
-
-def _checked(cls: type[Element], key: str, text: str, strict: bool) -> _Checked | None:
-    """Check one attribute: its Python name, value, `` name="text"`` form and declaration
-    index; None for an unknown attribute that is kept (not strict)."""
-    table = _TABLES.get(cls) or _table(cls)
-    spec = table.get(key)
-    if spec is None:
-        if key[0] == "{":
-            spec = table.get(_xml_name(key))
-        if spec is None:
-            if strict or key[0] == "{":
-                raise Fallback
-            return None
-    name, convert, fragment, position = spec
-    value = text if convert is None else convert(cls.TAG, text)
-    found = (name, value, fragment(value), position)
-    _remember((cls, key, text), found, text)
-    return found
+    if len(text) <= _MEMORY_MAX_TEXT:
+        if len(_TEXTS) >= _MEMORY_MAX:
+            _TEXTS.clear()
+        _TEXTS[cls, text] = None
 
 
 def _unknown(node: Any, strict: bool, depth: int) -> Element:

@@ -533,7 +533,7 @@ def test_remembered_values_read_as_fresh_ones_and_as_the_reference_reader_reads(
         _edit(root, data)
     text = etree.tostring(root, encoding="unicode")
     if forget:
-        FAST_MODULE._SEEN.clear()
+        FAST_MODULE.forget()
     first = _outcome(text.encode("utf-8"), strict)
     again = _outcome(text.encode("utf-8"), strict)  # now from what was remembered
     reference = _outcome(text.encode("utf-16"), strict)
@@ -544,16 +544,28 @@ def test_remembered_values_read_as_fresh_ones_and_as_the_reference_reader_reads(
 
 
 def test_the_memory_of_checked_values_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FAST_MODULE, "_SEEN_MAX", 8)
-    FAST_MODULE._SEEN.clear()
+    monkeypatch.setattr(FAST_MODULE, "_MEMORY_MAX", 8)
+    FAST_MODULE.forget()
     for number in range(1, 40):
-        parse(f'<Response><Pause duration="{number}"/></Response>')
-        assert len(FAST_MODULE._SEEN) <= 8
-    long_url = "https://a.example/" + "x" * FAST_MODULE._SEEN_MAX_TEXT
-    FAST_MODULE._SEEN.clear()
+        parse(
+            f'<Response><Pause duration="{number}"/><Transfer><PhoneNumber>+1555555{number:04d}'
+            "</PhoneNumber></Transfer></Response>"
+        )
+        assert 0 < len(FAST_MODULE._SETS) <= 8 and 0 < len(FAST_MODULE._TEXTS) <= 8
+    long_url = "https://a.example/" + "x" * FAST_MODULE._MEMORY_MAX_TEXT
+    FAST_MODULE.forget()
     doc = parse(f'<Response><Redirect redirectUrl="{long_url}"/></Response>')
     assert doc.children[0].redirect_url == long_url
-    assert FAST_MODULE._SEEN == {}
+    assert FAST_MODULE._SETS == {}
+
+
+def test_an_element_read_from_memory_has_values_of_its_own() -> None:
+    text = '<Response><Gather gatherUrl="/g" maxDigits="5"/></Response>'
+    first, second = parse(text), parse(text)
+    first.children[0].max_digits = 7
+    assert second.children[0].max_digits == 5
+    assert parse(text).children[0].max_digits == 5
+    assert second.to_xml() == parse(text).to_xml()
 
 
 def test_a_remembered_value_is_still_checked_for_its_own_class() -> None:

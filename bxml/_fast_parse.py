@@ -53,7 +53,7 @@ def read(
     cls = roots.get(root.tag)
     if cls is None:
         raise Fallback
-    if data.count(b"=") > MAX_ATTRIBUTES and _crowded(root):
+    if data.count(b"=") > MAX_ATTRIBUTES and _crowded(data, root):
         raise Fallback
     try:
         return _build(root, cls, strict, max_depth)
@@ -67,11 +67,15 @@ def forget() -> None:
     _TEXTS.clear()
 
 
-def _crowded(root: Any) -> bool:
+def _crowded(data: bytes, root: Any) -> bool:
     """Tell whether an element has more attributes than any BXML element may have.
 
     Checked before ``items()``, which costs time quadratic in the number of attributes.
     """
+    # Each attribute takes 5 bytes or more (' a=""') and a tag holds no "<": without a
+    # stretch that long between two "<", no element can have too many.
+    if max(map(len, data.split(b"<"))) <= 5 * MAX_ATTRIBUTES:
+        return False
     return any(len(node.attrib) > MAX_ATTRIBUTES for node in root.iter())
 
 
@@ -140,7 +144,18 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
     else:
         # lxml only hands out XML characters and never two adjacent texts, and every
         # child is checked against CHILD_TYPES: the content can be taken as it is.
-        content = _content(node, allowed, kind == _MIXED, strict, depth)
+        if len(node):
+            content = _content(node, allowed, kind == _MIXED, strict, depth)
+        else:  # text at most, as _content would read it
+            text = node.text
+            if text is None:
+                content = []
+            elif kind == _MIXED:
+                content = [text]
+            elif text.strip(XML_SPACE):
+                raise Fallback
+            else:
+                content = []
         count = len(content)
         if count < low or count > high:
             raise Fallback

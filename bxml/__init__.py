@@ -12,6 +12,8 @@ same objects, ``bxml.validate`` checks them against the shipped XSD and ``bxml.l
 finds call-flow mistakes a schema cannot see.
 """
 
+import typing as _typing
+
 from . import ssml
 from ._element import Element, UnknownElement
 from .document import MAX_DOCUMENT_BYTES, Bxml, Response, Root
@@ -25,7 +27,7 @@ from .exceptions import (
 )
 from .lint import lint
 from .parse import parse
-from .schema import SCHEMA_PATH, is_valid, iter_errors, validate
+from .schema import is_valid, iter_errors, validate
 from .verbs import (
     Bridge,
     Conference,
@@ -116,8 +118,21 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
-    """Read ``__version__`` from the installed distribution, the first time it is asked for."""
+if _typing.TYPE_CHECKING:
+    from .schema import SCHEMA_PATH
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Read ``__version__`` from the installed distribution, the first time it is asked for.
+
+    ``SCHEMA_PATH`` is also made on first use: it is a :class:`pathlib.Path`, and pathlib
+    is slow to import.
+    """
+    if name == "SCHEMA_PATH":
+        from .schema import SCHEMA_PATH
+
+        globals()["SCHEMA_PATH"] = SCHEMA_PATH
+        return SCHEMA_PATH
     if name != "__version__":
         raise AttributeError(f"module 'bxml' has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version

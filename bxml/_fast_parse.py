@@ -53,7 +53,7 @@ def read(
     cls = roots.get(root.tag)
     if cls is None:
         raise Fallback
-    if data.count(b"=") > MAX_ATTRIBUTES and _crowded(root):
+    if data.count(b"=") > MAX_ATTRIBUTES and _crowded(data, root):
         raise Fallback
     try:
         return _build(root, cls, strict, max_depth)
@@ -61,11 +61,21 @@ def read(
         raise Fallback from None
 
 
-def _crowded(root: Any) -> bool:
+def forget() -> None:
+    """Empty the memory of checked values (for measurements and tests)."""
+    _SETS.clear()
+    _TEXTS.clear()
+
+
+def _crowded(data: bytes, root: Any) -> bool:
     """Tell whether an element has more attributes than any BXML element may have.
 
     Checked before ``items()``, which costs time quadratic in the number of attributes.
     """
+    # Each attribute takes 5 bytes or more (' a=""') and a tag holds no "<": without a
+    # stretch that long between two "<", no element can have too many.
+    if max(map(len, data.split(b"<"))) <= 5 * MAX_ATTRIBUTES:
+        return False
     return any(len(node.attrib) > MAX_ATTRIBUTES for node in root.iter())
 
 
@@ -104,7 +114,12 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
     element._extra = None
     items = node.items()
     if items:
-        _attributes(element, cls, items, strict)
+        known = _SETS.get((cls, *items))
+        if known is None:
+            _attributes(element, cls, items, strict)
+        else:
+            element._values = known[0].copy()  # the element may change its own
+            element._head = known[1]
     elif required:
         raise Fallback
     else:
@@ -116,18 +131,33 @@ def _build(node: Any, cls: type[Element], strict: bool, depth: int) -> Element:
         text = node.text
         if text and text[0] not in XML_SPACE and text.isascii() and text.isprintable():
             # Plain, not blank: _set_text would only run the class's own text check.
-            if checks_text and element._text_problem(text) is not None:
-                raise Fallback
+            if checks_text and (cls, text) not in _TEXTS:
+                _check_text(element, cls, text)
             element._content = [text]
         else:
             element._content = []
             element._set_text(text or "")
+    elif kind == _EMPTY:
+        if len(node) or (node.text is not None and node.text.strip(XML_SPACE)):
+            raise Fallback
+        element._content = []
     else:
         # lxml only hands out XML characters and never two adjacent texts, and every
         # child is checked against CHILD_TYPES: the content can be taken as it is.
-        content = _content(node, allowed, kind == _MIXED, strict, depth)
+        if len(node):
+            content = _content(node, allowed, kind == _MIXED, strict, depth)
+        else:  # text at most, as _content would read it
+            text = node.text
+            if text is None:
+                content = []
+            elif kind == _MIXED:
+                content = [text]
+            elif text.strip(XML_SPACE):
+                raise Fallback
+            else:
+                content = []
         count = len(content)
-        if count and kind == _EMPTY or count < low or count > high:
+        if count < low or count > high:
             raise Fallback
         element._content = content
     if rules:
@@ -146,7 +176,7 @@ def _content(
             content.append(text)
         elif text.strip(XML_SPACE):
             raise Fallback
-    for child in node:
+    for child in node[:]:  # a slice: lxml's child iterator costs more
         child_cls = REGISTRY.get(child.tag)
         if child_cls in allowed:
             content.append(_build(child, child_cls, strict, depth - 1))
@@ -180,12 +210,23 @@ def _table(cls: type[Element]) -> dict[str, _AttrSpec]:
     return table
 
 
+# What was read before, so that a document read again (by a server, or a simulator) is
+# checked once: the attribute lists by (class, *items) when every attribute is known,
+# with their checked values (immutable: str, int, float, bool) and start tag; and the
+# texts that passed their class's own check. Bounded in entries and in text length.
+_SETS: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+_TEXTS: dict[tuple[type[Element], str], None] = {}
+_MEMORY_MAX = 1024
+_MEMORY_MAX_TEXT = 200
+
+
 def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) -> None:
     values: dict[str, Any] = {}
     head = cls._HEAD
     table = _TABLES.get(cls) or _table(cls)
     last = -1
     in_order = True
+    size = 0
     for key, text in items:
         spec = table.get(key)
         if spec is None:
@@ -202,6 +243,7 @@ def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) 
         value = text if convert is None else convert(cls.TAG, text)
         head += fragment(value)
         values[name] = value
+        size += len(text)
         if position < last:
             in_order = False
         last = position
@@ -212,6 +254,21 @@ def _attributes(element: Element, cls: type[Element], items: Any, strict: bool) 
     element._head = head
     if not in_order:  # written in another order than declared: write it canonically
         element._head = element._make_head()
+    if element._extra is None and size <= _MEMORY_MAX_TEXT:
+        if len(_SETS) >= _MEMORY_MAX:
+            _SETS.clear()
+        key = (cls, *items)
+        _SETS[key] = (values.copy(), element._head)
+
+
+def _check_text(element: Element, cls: type[Element], text: str) -> None:
+    """Run the class's own check of a plain text; remember the texts that pass."""
+    if element._text_problem(text) is not None:
+        raise Fallback
+    if len(text) <= _MEMORY_MAX_TEXT:
+        if len(_TEXTS) >= _MEMORY_MAX:
+            _TEXTS.clear()
+        _TEXTS[cls, text] = None
 
 
 def _unknown(node: Any, strict: bool, depth: int) -> Element:

@@ -7,9 +7,9 @@ problems of an invalid document come from :mod:`bxml._explain` (which loads
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._lxml import fromstring, parser
@@ -17,12 +17,18 @@ from .document import MAX_DOCUMENT_BYTES
 from .exceptions import Problem
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lxml import etree
 
     from ._explain import Explainer
 
-#: The XML Schema shipped inside the package (``schemas/xml.xsd`` sits next to it).
-SCHEMA_PATH: Path = Path(__file__).parent / "schemas" / "bxml.xsd"
+    #: The XML Schema shipped inside the package (``schemas/xml.xsd`` sits next to it).
+    SCHEMA_PATH: Path
+
+# The schema's file name; SCHEMA_PATH, its pathlib.Path, is made on first use (pathlib is
+# slow to import and validation does not need it).
+_SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schemas", "bxml.xsd")
 #: Most problems listed for one document; a last problem (BX009) says there are more.
 MAX_PROBLEMS = 100
 # Larger documents are validated while parsed: validating a tree, libxml2 names the node
@@ -34,6 +40,20 @@ _explainer: Explainer | None = None
 _lock = threading.Lock()
 
 
+def __getattr__(name: str) -> Any:
+    if name != "SCHEMA_PATH":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _schema_path()
+
+
+def _schema_path() -> Path:
+    from pathlib import Path
+
+    path = Path(_SCHEMA_FILE)
+    globals()["SCHEMA_PATH"] = path
+    return path
+
+
 def _get_schema() -> etree.XMLSchema:
     global _schema
     if _schema is None:
@@ -41,7 +61,7 @@ def _get_schema() -> etree.XMLSchema:
             if _schema is None:
                 from lxml import etree
 
-                _schema = etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser(False)))
+                _schema = etree.XMLSchema(etree.parse(_SCHEMA_FILE, parser(False)))
     return _schema
 
 
@@ -52,7 +72,7 @@ def _get_explainer() -> Explainer:
             if _explainer is None:
                 from ._explain import Explainer
 
-                _explainer = Explainer(SCHEMA_PATH)
+                _explainer = Explainer(_schema_path())
     return _explainer
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .exceptions import InvalidValueError
@@ -134,6 +133,8 @@ def format_number(value: float) -> str:
         return str(int(value))  # int() also drops a bool or IntEnum subclass
     text = repr(value)
     if "e" in text or "E" in text:
+        from decimal import Decimal  # rare: imported here, as it is slow to import
+
         text = format(Decimal(text), "f")
     return text
 

@@ -10,7 +10,6 @@ correct as a built one and ``parse(doc.to_xml()) == doc``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
 from xml.parsers import expat
 
@@ -34,16 +33,28 @@ _ROOTS: dict[str, type[Element]] = {"Response": Response, "Bxml": Bxml}
 Source = str | bytes | bytearray | os.PathLike[str] | IO[bytes] | IO[str]
 
 
-@dataclass
 class _Frame:
-    cls: type[Element] | None  # None: an element kept verbatim (non-strict mode)
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    column: int
-    path: str
-    content: list[Any] = field(default_factory=list)
-    seen: dict[str, int] = field(default_factory=dict)
+    """One open element: what it will become, where it starts, what it holds so far."""
+
+    __slots__ = ("cls", "tag", "attrs", "line", "column", "path", "content", "seen")
+
+    def __init__(
+        self,
+        cls: type[Element] | None,  # None: an element kept verbatim (non-strict mode)
+        tag: str,
+        attrs: dict[str, str],
+        line: int,
+        column: int,
+        path: str,
+    ) -> None:
+        self.cls = cls
+        self.tag = tag
+        self.attrs = attrs
+        self.line = line
+        self.column = column
+        self.path = path
+        self.content: list[Any] = []
+        self.seen: dict[str, int] = {}
 
 
 class _Reader:

@@ -45,11 +45,15 @@ BX110    (``check_bxml_body``) the document is larger than Bandwidth accepts
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ._body import check_bxml_body
 from ._tree import Source, parse_tree, read_source
-from ._validation import MAX_PROBLEMS, SCHEMA_PATH, schema_errors, schema_log
+from ._validation import MAX_PROBLEMS, schema_errors, schema_log
 from .exceptions import Problem, ValidationError
+
+if TYPE_CHECKING:
+    from ._validation import SCHEMA_PATH
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -60,6 +64,15 @@ __all__ = [
     "iter_errors",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name != "SCHEMA_PATH":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._validation import SCHEMA_PATH  # made on first use: pathlib is slow to import
+
+    globals()["SCHEMA_PATH"] = SCHEMA_PATH
+    return SCHEMA_PATH
 
 
 def is_valid(source: Source) -> bool:

@@ -266,12 +266,13 @@ class _Nested(Kind):
 
 
 _STR = _Str()
+_DATETIME = _Text("an ISO 8601 date-time", parse_datetime, format_datetime)
 _SIMPLE_KINDS: dict[object, Kind] = {
     str: _STR,
     int: _Scalar("an integer", _is_int, _to_int, _same),
     float: _Scalar("a number", _is_number, _to_float, float),
     bool: _Scalar("a boolean", lambda v: isinstance(v, bool), _to_bool, _same),
-    datetime: _Text("an ISO 8601 date-time", parse_datetime, format_datetime),
+    datetime: _DATETIME,
     timedelta: _Text("an ISO 8601 duration (like PT4.98S)", parse_duration, format_duration),
 }
 
@@ -349,6 +350,24 @@ class Wire:
     texts: Mapping[str, str]
 
 
+# How load_fields reads a field: a str as it is, a timestamp through parse_datetime, or
+# through its kind's load.
+_AS_IS, _TIMESTAMP, _LOAD = "as is", "timestamp", "load"
+_Plan = tuple[str, str, Kind]
+_PLANS: dict[type, dict[str, _Plan]] = {}
+
+
+def _plan(cls: type) -> dict[str, _Plan]:
+    """Per JSON name: the attribute, the shortcut to read it by, and its kind."""
+    plans = {}
+    for key, spec in field_specs(cls).items():
+        kind = spec.kind
+        shortcut = _AS_IS if kind is _STR else _TIMESTAMP if kind is _DATETIME else _LOAD
+        plans[key] = (spec.attr, shortcut, kind)
+    _PLANS[cls] = plans
+    return plans
+
+
 def load_fields(
     cls: type, data: Mapping[str, Any], path: str, reading: Reading
 ) -> tuple[dict[str, Any], dict[str, Any], Wire]:
@@ -356,30 +375,42 @@ def load_fields(
 
     ``path`` is the JSON path of ``data`` with a trailing dot (``""`` at the root).
     """
-    specs = field_specs(cls)
+    plans = _PLANS.get(cls) or _plan(cls)
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     texts: dict[str, str] = {}
     for key, value in data.items():
-        if not isinstance(key, str) and reading.on_error == "raise":
+        if type(key) is not str and not isinstance(key, str) and reading.on_error == "raise":
             raise WireError(path.rstrip(".") or "<root>", f"has a non-string key {_shown(key)}")
-        spec = specs.get(key)
-        if spec is None:
+        plan = plans.get(key)
+        if plan is None:
             extra[key] = value
-        elif value is None:
-            values[spec.attr] = None
+            continue
+        attr, shortcut, kind = plan
+        # The shortcuts give what kind.load gives for the common values, without the call.
+        if value is None:
+            values[attr] = None
+        elif shortcut is _AS_IS and type(value) is str:
+            values[attr] = value
+        elif (
+            shortcut is _TIMESTAMP
+            and type(value) is str
+            and (parsed := parse_datetime(value)) is not None
+        ):
+            values[attr] = parsed
+            texts[key] = value
         else:
             try:
-                values[spec.attr] = loaded = spec.kind.load(value, path + key, reading)
+                values[attr] = loaded = kind.load(value, path + key, reading)
             except WireError:
                 if reading.on_error == "raise":
                     raise
                 if reading.on_error == "keep":
                     extra[key] = value
                 else:
-                    values[spec.attr] = value
+                    values[attr] = value
                 continue
-            if spec.kind.keeps_text and loaded is not None:
+            if kind.keeps_text and loaded is not None:
                 texts[key] = value
     return values, extra, Wire(tuple(data), texts)
 

@@ -25,6 +25,7 @@ The hierarchy::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,8 +124,14 @@ class _Record(ComparedByFields):
     @classmethod
     def _from_json(cls: type[_R], data: Mapping[str, Any], path: str, reading: Reading) -> _R:
         values, extra, wire = load_fields(cls, data, path, reading)
-        record = cls(extra=copy.deepcopy(extra), **values)
-        object.__setattr__(record, "_wire", wire)
+        # What the generated __init__ would store, in its order, without its per-field calls.
+        state = (_INIT_DEFAULTS.get(cls) or _init_defaults(cls)).copy()
+        state.update(values)
+        state["extra"] = copy.deepcopy(extra) if extra else {}
+        state["_wire"] = wire
+        record = object.__new__(cls)
+        object.__setattr__(record, "__dict__", state)
+        record.__post_init__()
         return record
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,6 +140,25 @@ class _Record(ComparedByFields):
 
     def __repr__(self) -> str:
         return fields_repr(self)
+
+
+_INIT_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _init_defaults(cls: type) -> dict[str, Any]:
+    """Every ``__init__`` field of a record class with its default, in declaration order.
+
+    Records are plain dataclasses: every field has a default (``extra`` a factory, which
+    :meth:`_Record._from_json` always fills), and ``__init__`` only stores the fields.
+    """
+    defaults = {}
+    for item in dataclasses.fields(cls):
+        if item.init:
+            if item.name != "extra" and item.default is dataclasses.MISSING:
+                raise TypeError(f"{cls.__name__}.{item.name} needs a plain default")
+            defaults[item.name] = item.default
+    _INIT_DEFAULTS[cls] = defaults
+    return defaults
 
 
 # -- objects nested in events ---------------------------------------------------------------

@@ -53,6 +53,32 @@ def test_import_bxml_is_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_import_bxml_leaves_slow_standard_modules_alone() -> None:
+    # -S: no site (an editable install's finder imports pathlib itself); the package comes
+    # from the source tree instead.
+    root = Path(bxml.__file__).resolve().parent.parent
+    slow = ("dataclasses", "decimal", "inspect", "pathlib")
+    code = f"import sys, bxml; print([m for m in {slow!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_schema_path_is_made_on_first_use() -> None:
+    import bxml.schema
+    from bxml import _validation
+
+    assert bxml.SCHEMA_PATH == bxml.schema.SCHEMA_PATH == _validation.SCHEMA_PATH
+    assert isinstance(bxml.SCHEMA_PATH, Path) and bxml.SCHEMA_PATH.name == "bxml.xsd"
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = bxml.no_such_name
+
+
 # -- pinned: __all__ is exactly what each public module offers --------------------------------
 
 
@@ -73,6 +99,9 @@ def _defined_names(module: ModuleType) -> set[str]:
 
 def test_bxml_all_is_exactly_its_public_names() -> None:
     # Submodules become attributes of the package when imported; only ssml is offered.
+    # Names made on first use (module __getattr__) join the namespace once asked for.
+    for name in bxml.__all__:
+        getattr(bxml, name)
     public = {
         name
         for name, value in vars(bxml).items()

@@ -9,6 +9,8 @@ the worst cases below took minutes before and must simply complete.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bxml
 from bxml import ParseError, schema
@@ -188,3 +190,23 @@ def test_big_documents_are_validated_while_parsed_with_the_same_verdicts(
     monkeypatch.setattr("bxml._validation._TREE_VALIDATION_BYTES", 0)
     assert {path: list(bxml.iter_errors(path)) for path in corpus} == on_tree
     assert [bxml.is_valid(path) for path in corpus] == [not on_tree[path] for path in corpus]
+
+
+@settings(max_examples=40)
+@given(st.lists(st.integers(0, MAX_ATTRIBUTES + 3), min_size=1, max_size=4), st.booleans())
+def test_the_byte_precheck_of_crowded_elements_agrees_with_counting(
+    counts: list[int], spaced: bool
+) -> None:
+    from lxml import etree
+
+    from bxml._fast_parse import _crowded
+
+    gap = "\n  " if spaced else " "
+    tags = "".join(
+        f"<F{i}{gap}" + gap.join(f'a{j}=""' for j in range(count)) + "/>"
+        for i, count in enumerate(counts)
+    )
+    data = f"<Response>{tags}</Response>".encode()
+    root = etree.fromstring(data)
+    counted = any(len(node.attrib) > MAX_ATTRIBUTES for node in root.iter())
+    assert _crowded(data, root) == counted

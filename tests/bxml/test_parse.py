@@ -509,3 +509,70 @@ def test_generated_documents_take_the_fast_path(doc: bxml.Root) -> None:
         assert parse(doc.to_bytes(), strict=False) == doc
     finally:
         PARSE_MODULE._Reader = original  # type: ignore[attr-defined]
+
+
+# -- the fast reader's memory of checked values ------------------------------------------------
+
+FAST_MODULE = importlib.import_module("bxml._fast_parse")
+
+
+def _outcome(data: bytes, strict: bool) -> tuple[str, str]:
+    try:
+        doc = parse(data, strict=strict)
+    except ParseError as exc:
+        return "error", str(exc)
+    return repr(doc), doc.to_xml()
+
+
+@given(strategies.documents(), st.data(), st.booleans(), st.booleans())
+def test_remembered_values_read_as_fresh_ones_and_as_the_reference_reader_reads(
+    doc: bxml.Root, data: st.DataObject, strict: bool, forget: bool
+) -> None:
+    root = etree.fromstring(doc.to_bytes())
+    for _ in range(data.draw(st.integers(0, 2))):
+        _edit(root, data)
+    text = etree.tostring(root, encoding="unicode")
+    if forget:
+        FAST_MODULE.forget()
+    first = _outcome(text.encode("utf-8"), strict)
+    again = _outcome(text.encode("utf-8"), strict)  # now from what was remembered
+    reference = _outcome(text.encode("utf-16"), strict)
+    assert first == again
+    assert first[0] == reference[0]
+    if first[0] != "error":
+        assert first == reference
+
+
+def test_the_memory_of_checked_values_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FAST_MODULE, "_MEMORY_MAX", 8)
+    FAST_MODULE.forget()
+    for number in range(1, 40):
+        parse(
+            f'<Response><Pause duration="{number}"/><Transfer><PhoneNumber>+1555555{number:04d}'
+            "</PhoneNumber></Transfer></Response>"
+        )
+        assert 0 < len(FAST_MODULE._SETS) <= 8 and 0 < len(FAST_MODULE._TEXTS) <= 8
+    long_url = "https://a.example/" + "x" * FAST_MODULE._MEMORY_MAX_TEXT
+    FAST_MODULE.forget()
+    doc = parse(f'<Response><Redirect redirectUrl="{long_url}"/></Response>')
+    redirect = doc.children[0]
+    assert isinstance(redirect, bxml.Redirect) and redirect.redirect_url == long_url
+    assert FAST_MODULE._SETS == {}
+
+
+def test_an_element_read_from_memory_has_values_of_its_own() -> None:
+    text = '<Response><Gather gatherUrl="/g" maxDigits="5"/></Response>'
+    first, second, third = (parse(text).children[0] for _ in range(3))
+    assert isinstance(first, Gather) and isinstance(second, Gather) and isinstance(third, Gather)
+    first.max_digits = 7
+    assert second.max_digits == 5
+    assert third.max_digits == 5
+    assert second.to_xml() == parse(text).children[0].to_xml()
+
+
+def test_a_remembered_value_is_still_checked_for_its_own_class() -> None:
+    parse('<Response><Gather maxDigits="5"/></Response>')
+    with pytest.raises(ParseError, match="out of range"):
+        parse('<Response><Gather maxDigits="99"/></Response>')
+    with pytest.raises(ParseError, match="out of range"):
+        parse('<Response><Gather maxDigits="99"/></Response>')

@@ -266,6 +266,28 @@ class TestTimestamps:
     def test_format_reads_back(self, moment: datetime) -> None:
         assert parse_datetime(format_datetime(moment)) == moment
 
+    @given(
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).map(
+            lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.")
+            + f"{moment.microsecond // 1000:03d}Z"
+        )
+        | st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", fullmatch=True)
+        | st.text(st.sampled_from("0123456789-T:.Zz +\u0663"), min_size=22, max_size=26)
+    )
+    def test_the_api_form_fast_path_reads_as_every_form_does(self, text: str) -> None:
+        from callcontrol._time import _parse_any_datetime
+
+        fast, reference = parse_datetime(text), _parse_any_datetime(text)
+        assert fast == reference
+        assert (fast is None) == (reference is None)
+        if fast is not None and reference is not None:
+            assert fast.tzinfo is reference.tzinfo and fast.utcoffset() == reference.utcoffset()
+
+    def test_the_api_form_with_an_impossible_date_is_no_timestamp(self) -> None:
+        assert parse_datetime("2022-02-30T10:00:00.000Z") is None
+        assert parse_datetime("2022-06-16T24:00:00.000Z") is None
+        assert parse_datetime("0000-06-16T10:00:00.000Z") is None
+
     def test_models_and_events_write_times_alike(self) -> None:
         moment = datetime(2022, 6, 16, 13, 15, 7, 160000, UTC)
         state = CallState(start_time=moment).to_dict()["startTime"]

@@ -58,6 +58,17 @@ _LAZY_PATTERNS["_XML_NAME"] = f"[{_NAME_START}][{_NAME_START}\\-.0-9\xb7\u0300-\
 
 
 def _is_xml_name(value: str) -> bool:
+    # A qualified name: one name, or two joined by a single ':' (a prefix), so that
+    # namespace-aware readers (libxml2, expat) read back what was written.
+    prefix, colon, local = value.partition(":")
+    if colon:
+        return _is_ncname(prefix) and _is_ncname(local)
+    return _is_ncname(value)
+
+
+def _is_ncname(value: str) -> bool:
+    if ":" in value:
+        return False
     if value.isascii():
         return _ASCII_XML_NAME.fullmatch(value) is not None
     return _lazy("_XML_NAME").fullmatch(value) is not None
@@ -96,8 +107,9 @@ def check_xml_name(owner: str, value: object, what: str) -> str:
     """
     if not isinstance(value, str) or not _is_xml_name(value):
         raise InvalidValueError(
-            f"{owner}: {what} {value!r} is not an XML name (a letter, '_' or ':' first, "
-            "then letters, digits, '-', '.', '_' or ':'; no spaces or markup)"
+            f"{owner}: {what} {value!r} is not an XML name (a letter or '_' first, then "
+            "letters, digits, '-', '.' or '_', with at most one ':' between two such names; "
+            "no spaces or markup)"
         )
     return value
 

@@ -510,6 +510,13 @@ INJECTION = 'Pause/><Redirect redirectUrl="https://evil.example/x"/><Pause'
         (lambda: UnknownElement("Dial", {"": "v"}), "Dial: attribute name '' is not an XML name"),
         (lambda: UnknownElement("Dial", {'a="1" b': "v"}), "attribute name 'a=\"1\" b'"),
         (lambda: UnknownElement("Dial", {"n": 1}), "Dial.n: 1 is a int; a str is required"),  # type: ignore[dict-item]
+        # Namespace-aware readers refuse these, so they could not be read back.
+        (lambda: UnknownElement(":"), "element name ':' is not an XML name"),
+        (lambda: UnknownElement(":a"), "element name ':a' is not an XML name"),
+        (lambda: UnknownElement("a:"), "element name 'a:' is not an XML name"),
+        (lambda: UnknownElement("a:b:c"), "element name 'a:b:c' is not an XML name"),
+        (lambda: UnknownElement("a:-b"), "element name 'a:-b' is not an XML name"),
+        (lambda: UnknownElement("Dial", {":\u0346": "v"}), "attribute name ':\u0346'"),
     ],
 )
 def test_unknown_element_names_must_be_xml_names(build: Any, message: str) -> None:

@@ -86,9 +86,7 @@ class Explainer:
 
     # -- attributes ---------------------------------------------------------------------
 
-    def _attribute_problems(
-        self, elem: etree._Element, decl: Any, base: str
-    ) -> Iterator[Problem]:
+    def _attribute_problems(self, elem: etree._Element, decl: Any, base: str) -> Iterator[Problem]:
         tag = xml_name(elem.tag)
         known = decl.attributes
         for raw_key, raw_value in elem.attrib.items():
@@ -117,9 +115,7 @@ class Explainer:
 
     # -- content ------------------------------------------------------------------------
 
-    def _text_problems(
-        self, elem: etree._Element, xsd_type: Any, path: str
-    ) -> Iterator[Problem]:
+    def _text_problems(self, elem: etree._Element, xsd_type: Any, path: str) -> Iterator[Problem]:
         tag = xml_name(elem.tag)
         children = _child_paths(elem, path)
         simple = xsd_type if xsd_type.is_simple() else xsd_type.content
@@ -144,9 +140,7 @@ class Explainer:
         if problem is not None:
             yield Problem(path, line(elem), f"{tag} text: {problem}", "BX030")
 
-    def _children_problems(
-        self, elem: etree._Element, group: Any, path: str
-    ) -> Iterator[Problem]:
+    def _children_problems(self, elem: etree._Element, group: Any, path: str) -> Iterator[Problem]:
         tag = xml_name(elem.tag)
         allowed = _allowed(group)
         low, high = _occurs(group)

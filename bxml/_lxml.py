@@ -18,9 +18,7 @@ _local = threading.local()
 _fromstring: Any = None
 
 
-def fromstring(
-    data: bytes, utf8: bool, schema: etree.XMLSchema | None = None
-) -> etree._Element:
+def fromstring(data: bytes, utf8: bool, schema: etree.XMLSchema | None = None) -> etree._Element:
     """Parse ``data`` with this thread's hardened parser (see :func:`parser`)."""
     chosen = parser(utf8, schema)  # first: it imports lxml and sets _fromstring
     root: etree._Element = _fromstring(data, chosen)

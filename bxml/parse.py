@@ -117,8 +117,7 @@ class _Reader:
             self._fail(f"elements are nested deeper than {self.max_depth} levels")
         if len(attrs) > MAX_ATTRIBUTES:
             self._fail(
-                f"<{tag}> has {len(attrs)} attributes; "
-                f"a BXML element has at most {MAX_ATTRIBUTES}"
+                f"<{tag}> has {len(attrs)} attributes; a BXML element has at most {MAX_ATTRIBUTES}"
             )
         if stack:
             parent = stack[-1]

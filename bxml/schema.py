@@ -41,7 +41,6 @@ BX110    (``check_bxml_body``) the document is larger than Bandwidth accepts
 =======  ==================================================================
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Iterator

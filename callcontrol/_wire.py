@@ -335,8 +335,7 @@ def _build_specs(cls: type) -> dict[str, FieldSpec]:
             kind=_kind_for(hints[item.name], f"{cls.__name__}.{item.name}"),
             secret=bool(item.metadata.get("secret", False)),
             required=(
-                item.default is dataclasses.MISSING
-                and item.default_factory is dataclasses.MISSING
+                item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
             ),
         )
     return specs

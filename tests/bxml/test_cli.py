@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 VALID = b'<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <SpeakSentence>Hi</SpeakSentence>\n  <Hangup/>\n</Response>\n'
 BAD_VALUE = b'<Response>\n<Gather gatherUrl="/m" maxDigits="99"/>\n</Response>'
-UNREACHABLE = b"<Response><Hangup/><Pause/><Gather><SpeakSentence>Hi</SpeakSentence></Gather></Response>"
+UNREACHABLE = (
+    b"<Response><Hangup/><Pause/><Gather><SpeakSentence>Hi</SpeakSentence></Gather></Response>"
+)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> str:
@@ -50,7 +52,10 @@ def test_validate_prints_each_problem_as_file_line_path_message_code(tmp_path, c
     bad = write(tmp_path, "bad.xml", BAD_VALUE)
     status, out, err = run(["validate", ok, bad], capsys)
     assert status == EXIT_FINDINGS
-    assert out == f"{bad}:2: /Response/Gather[1]/@maxDigits: Gather.maxDigits: 99 is greater than the maximum 50 [BX010]\n"
+    assert (
+        out
+        == f"{bad}:2: /Response/Gather[1]/@maxDigits: Gather.maxDigits: 99 is greater than the maximum 50 [BX010]\n"
+    )
     assert err == ""
 
 
@@ -140,7 +145,9 @@ def test_lint_json(tmp_path, capsys) -> None:
 
 
 def test_fmt_prints_the_pretty_document(tmp_path, capsys) -> None:
-    path = write(tmp_path, "a.xml", b"<Response><SpeakSentence>Hi</SpeakSentence><Hangup/></Response>")
+    path = write(
+        tmp_path, "a.xml", b"<Response><SpeakSentence>Hi</SpeakSentence><Hangup/></Response>"
+    )
     status, out, _ = run(["fmt", path], capsys)
     assert status == EXIT_OK
     assert out == "<Response>\n  <SpeakSentence>Hi</SpeakSentence>\n  <Hangup/>\n</Response>\n"
@@ -149,7 +156,10 @@ def test_fmt_prints_the_pretty_document(tmp_path, capsys) -> None:
 def test_fmt_compact_keeps_the_declaration_when_there_is_one(tmp_path, capsys) -> None:
     status, out, _ = run(["fmt", "--compact", write(tmp_path, "a.xml", VALID)], capsys)
     assert status == EXIT_OK
-    assert out == '<?xml version="1.0" encoding="UTF-8"?><Response><SpeakSentence>Hi</SpeakSentence><Hangup/></Response>\n'
+    assert (
+        out
+        == '<?xml version="1.0" encoding="UTF-8"?><Response><SpeakSentence>Hi</SpeakSentence><Hangup/></Response>\n'
+    )
 
 
 def test_fmt_check_exits_1_when_a_file_would_change(tmp_path, capsys) -> None:
@@ -172,7 +182,10 @@ def test_fmt_write_rewrites_changed_files_in_place(tmp_path, capsys) -> None:
 def test_fmt_keeps_unknown_elements_and_attributes(tmp_path, capsys) -> None:
     path = write(tmp_path, "a.xml", b'<Response><Foo a="1"><Bar/></Foo><Hangup x="y"/></Response>')
     status, out, _ = run(["fmt", "--compact", path], capsys)
-    assert (status, out) == (EXIT_OK, '<Response><Foo a="1"><Bar/></Foo><Hangup x="y"/></Response>\n')
+    assert (status, out) == (
+        EXIT_OK,
+        '<Response><Foo a="1"><Bar/></Foo><Hangup x="y"/></Response>\n',
+    )
 
 
 @pytest.mark.parametrize(
@@ -183,7 +196,9 @@ def test_fmt_keeps_unknown_elements_and_attributes(tmp_path, capsys) -> None:
         (b"<Response/>\n<?app data?>", "line 2: a processing instruction"),
     ],
 )
-def test_fmt_refuses_to_drop_comments_and_processing_instructions(tmp_path, capsys, document, what) -> None:
+def test_fmt_refuses_to_drop_comments_and_processing_instructions(
+    tmp_path, capsys, document, what
+) -> None:
     path = write(tmp_path, "a.xml", document)
     status, out, err = run(["fmt", "--write", path], capsys)
     assert (status, out) == (EXIT_FINDINGS, "")

@@ -43,8 +43,19 @@ def redis_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         socket = Path(folder) / "redis.sock"
         process = subprocess.Popen(
-            [binary, "--port", "0", "--unixsocket", str(socket), "--save", "",
-             "--appendonly", "no", "--dir", folder],
+            [
+                binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                folder,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

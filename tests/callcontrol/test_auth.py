@@ -19,8 +19,10 @@ from callcontrol._auth import (
 
 from .calls_helpers import ACCOUNT_ID
 
-_secret = st.text(min_size=1, max_size=30).map(lambda s: f"Zq{s}").filter(
-    lambda s: not any("\ud800" <= ch <= "\udfff" for ch in s)
+_secret = (
+    st.text(min_size=1, max_size=30)
+    .map(lambda s: f"Zq{s}")
+    .filter(lambda s: not any("\ud800" <= ch <= "\udfff" for ch in s))
 )
 _user = _secret.filter(lambda s: ":" not in s)
 

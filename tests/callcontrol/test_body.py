@@ -205,9 +205,17 @@ class TestSizeLimit:
             deadline = Deadline(None, time.monotonic)
             if size > limit:
                 with pytest.raises(ResponseTooLargeError):
-                    read_body(response, what=lambda: "x", deadline=deadline, read_timeout=5, max_bytes=limit)
+                    read_body(
+                        response,
+                        what=lambda: "x",
+                        deadline=deadline,
+                        read_timeout=5,
+                        max_bytes=limit,
+                    )
             else:
-                read_body(response, what=lambda: "x", deadline=deadline, read_timeout=5, max_bytes=limit)
+                read_body(
+                    response, what=lambda: "x", deadline=deadline, read_timeout=5, max_bytes=limit
+                )
                 assert response.content == payload
 
 

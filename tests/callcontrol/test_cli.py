@@ -105,7 +105,12 @@ def test_list_json_writes_one_object_per_line_with_the_filters_sent(api, base_ur
     status, out, _ = run(["calls", "list", "--json", "--to", "+15550001111"], capsys)
     assert status == EXIT_OK
     (line,) = out.splitlines()
-    assert json.loads(line) == {"callId": "c-1", "accountId": ACCOUNT_ID, "to": "+15550001111", **ENDED}
+    assert json.loads(line) == {
+        "callId": "c-1",
+        "accountId": ACCOUNT_ID,
+        "to": "+15550001111",
+        **ENDED,
+    }
     assert "to=%2B15550001111" in api.requests[-1].query
 
 
@@ -123,10 +128,17 @@ def test_get_prints_the_call_as_json(api, base_url, capsys) -> None:
     api.add_call("c-1", to="+15550001111")
     status, out, _ = run(["calls", "get", "c-1"], capsys)
     assert status == EXIT_OK
-    assert json.loads(out) == {"callId": "c-1", "accountId": ACCOUNT_ID, "state": "answered", "to": "+15550001111"}
+    assert json.loads(out) == {
+        "callId": "c-1",
+        "accountId": ACCOUNT_ID,
+        "state": "answered",
+        "to": "+15550001111",
+    }
 
 
-def test_an_api_error_is_one_line_with_the_api_description_and_exit_3(api, base_url, capsys) -> None:
+def test_an_api_error_is_one_line_with_the_api_description_and_exit_3(
+    api, base_url, capsys
+) -> None:
     status, out, err = run(["calls", "get", "c-nope"], capsys)
     assert (status, out) == (EXIT_API, "")
     assert_one_line_error(err, "404 Not Found", "Call [c-nope] not found")
@@ -142,7 +154,9 @@ def test_debug_shows_the_traceback(api, base_url, capsys) -> None:
 def test_create_places_a_call_and_prints_it(api, base_url, capsys, monkeypatch) -> None:
     monkeypatch.setenv("BW_APPLICATION_ID", "app-1")
     argv = ["calls", "create", "--to", "+15550001111", "--from", "+15550002222"]
-    status, out, _ = run([*argv, "--answer-url", "https://example.com/answer", "--tag", "t"], capsys)
+    status, out, _ = run(
+        [*argv, "--answer-url", "https://example.com/answer", "--tag", "t"], capsys
+    )
     assert status == EXIT_OK
     created = json.loads(out)
     assert created["callId"] in api.calls and created["applicationId"] == "app-1"
@@ -168,9 +182,13 @@ def test_create_with_a_bad_value_is_invalid_input(api, base_url, capsys) -> None
 
 def test_redirect_and_hangup(api, base_url, capsys) -> None:
     api.add_call("c-1")
-    status, out, _ = run(["calls", "redirect", "c-1", "https://example.com/next", "--method", "GET"], capsys)
+    status, out, _ = run(
+        ["calls", "redirect", "c-1", "https://example.com/next", "--method", "GET"], capsys
+    )
     assert (status, out) == (EXIT_OK, "c-1: redirected to https://example.com/next\n")
-    assert api.redirects["c-1"] == [{"state": "active", "redirectUrl": "https://example.com/next", "redirectMethod": "GET"}]
+    assert api.redirects["c-1"] == [
+        {"state": "active", "redirectUrl": "https://example.com/next", "redirectMethod": "GET"}
+    ]
     assert run(["calls", "hangup", "c-1"], capsys) == (EXIT_OK, "c-1: hung up\n", "")
     assert api.calls["c-1"]["state"] == "disconnected"
     status, _, err = run(["calls", "hangup", "c-1"], capsys)
@@ -197,12 +215,20 @@ def test_bxml_reads_stdin(api, base_url, capsys, monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        (b'<Bxml><Gather maxDigits="99"/></Bxml>', ":1: /Bxml/Gather[1]/@maxDigits: Gather.maxDigits: 99"),
-        (b"<Response><Hangup/></Response>", ":1: /Response: the root is <Response>; a live call takes a <Bxml> document"),
+        (
+            b'<Bxml><Gather maxDigits="99"/></Bxml>',
+            ":1: /Bxml/Gather[1]/@maxDigits: Gather.maxDigits: 99",
+        ),
+        (
+            b"<Response><Hangup/></Response>",
+            ":1: /Response: the root is <Response>; a live call takes a <Bxml> document",
+        ),
         (b"<Bxml><Hangup></Bxml>", ":1: /: not well-formed XML"),
     ],
 )
-def test_bxml_refuses_an_invalid_file_before_sending(api, base_url, tmp_path, capsys, document, expected) -> None:
+def test_bxml_refuses_an_invalid_file_before_sending(
+    api, base_url, tmp_path, capsys, document, expected
+) -> None:
     api.add_call("c-1")
     path = tmp_path / "doc.xml"
     path.write_bytes(document)
@@ -223,8 +249,14 @@ def test_bxml_of_a_missing_file_is_invalid_input(api, base_url, tmp_path, capsys
     [
         (["calls", "bxml", "c-1"], "takes a call ID and a FILE"),
         (["calls", "bxml", "--all-active", "c-1", "f.xml"], "takes one FILE and no call id"),
-        (["calls", "bxml", "c-1", "f.xml", "--to", "+15550001111"], "--to applies only with --all-active"),
-        (["calls", "bxml", "c-1", "f.xml", "--dry-run"], "--dry-run applies only with --all-active"),
+        (
+            ["calls", "bxml", "c-1", "f.xml", "--to", "+15550001111"],
+            "--to applies only with --all-active",
+        ),
+        (
+            ["calls", "bxml", "c-1", "f.xml", "--dry-run"],
+            "--dry-run applies only with --all-active",
+        ),
     ],
 )
 def test_bxml_usage_errors(api, base_url, capsys, argv, expected) -> None:
@@ -243,7 +275,9 @@ def test_workers_out_of_range_is_a_usage_error(base_url, capsys, workers) -> Non
 # -- calls bxml --all-active ---------------------------------------------------------------
 
 
-def test_bulk_reports_each_outcome_and_a_summary_per_error_type(api, base_url, goodbye, capsys, no_waits) -> None:
+def test_bulk_reports_each_outcome_and_a_summary_per_error_type(
+    api, base_url, goodbye, capsys, no_waits
+) -> None:
     for call_id in ("c-ok", "c-404", "c-409", "c-429", "c-500"):
         api.add_call(call_id)
     api.add_call("c-old", **ENDED)
@@ -277,13 +311,18 @@ def test_bulk_exits_0_when_calls_only_ended(api, base_url, goodbye, capsys) -> N
     api.scripted = {"c-2": [(404, {})]}
     status, _, err = run(["calls", "bxml", "--all-active", goodbye], capsys)
     assert status == EXIT_OK
-    assert err.splitlines()[-1] == "2 call(s): 1 replaced; 1 ended or not modifiable (NotFoundError: 1); 0 failed"
+    assert (
+        err.splitlines()[-1]
+        == "2 call(s): 1 replaced; 1 ended or not modifiable (NotFoundError: 1); 0 failed"
+    )
 
 
 def test_bulk_json_and_filters(api, base_url, goodbye, capsys) -> None:
     api.add_call("c-1", to="+15550001111")
     api.add_call("c-2", to="+15550002222")
-    status, out, _ = run(["calls", "bxml", "--all-active", goodbye, "--to", "+15550001111", "--json"], capsys)
+    status, out, _ = run(
+        ["calls", "bxml", "--all-active", goodbye, "--to", "+15550001111", "--json"], capsys
+    )
     assert status == EXIT_OK
     assert [json.loads(line) for line in out.splitlines()] == [
         {"callId": "c-1", "outcome": "replaced", "errorType": None, "detail": None}
@@ -295,7 +334,10 @@ def test_bulk_dry_run_changes_nothing(api, base_url, goodbye, capsys) -> None:
     api.add_call("c-1", to="+15550001111", **{"from": "+15550009999"})
     api.add_call("c-2", **ENDED)
     status, out, _ = run(["calls", "bxml", "--all-active", goodbye, "--dry-run"], capsys)
-    assert (status, out) == (EXIT_OK, "c-1: would replace BXML (answered, +15550009999 -> +15550001111)\n")
+    assert (status, out) == (
+        EXIT_OK,
+        "c-1: would replace BXML (answered, +15550009999 -> +15550001111)\n",
+    )
     assert puts(api) == [] and api.bxml == {}
 
 
@@ -306,7 +348,9 @@ def test_bulk_refuses_an_invalid_file_before_listing(api, base_url, tmp_path, ca
     assert status == EXIT_INVALID and api.requests == []
 
 
-def test_an_interrupted_bulk_change_starts_no_more_calls_and_says_so(api, base_url, goodbye, capsys, monkeypatch) -> None:
+def test_an_interrupted_bulk_change_starts_no_more_calls_and_says_so(
+    api, base_url, goodbye, capsys, monkeypatch
+) -> None:
     for n in range(6):
         api.add_call(f"c-{n}")
     replace = bulk.replace_one
@@ -342,7 +386,9 @@ def test_bulk_keeps_to_the_workers_bound(api, base_url, goodbye, capsys) -> None
             barrier.wait()  # only returns once `workers` PUTs are in flight together
 
     api.before = hold
-    status, _, _ = run(["calls", "bxml", "--all-active", goodbye, "--workers", str(workers)], capsys)
+    status, _, _ = run(
+        ["calls", "bxml", "--all-active", goodbye, "--workers", str(workers)], capsys
+    )
     assert status == EXIT_OK
     assert len(api.bxml) == 3 * workers
     assert api.max_in_flight == workers
@@ -399,7 +445,9 @@ def test_no_answer_is_a_transport_error_exit_4(base_url, capsys) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    status, _, err = run(["calls", "get", "c-1", "--retries", "0", "--base-url", f"http://127.0.0.1:{port}"], capsys)
+    status, _, err = run(
+        ["calls", "get", "c-1", "--retries", "0", "--base-url", f"http://127.0.0.1:{port}"], capsys
+    )
     assert status == EXIT_TRANSPORT
     assert_one_line_error(err, "no answer from the Voice API", "Connection refused")
 
@@ -407,7 +455,13 @@ def test_no_answer_is_a_transport_error_exit_4(base_url, capsys) -> None:
 def test_help_lists_the_exit_statuses(capsys) -> None:
     status, out, _ = run(["--help"], capsys)
     assert status == EXIT_OK
-    for text in ("calls", "exit status", "2  usage error", "3  the Voice API answered", "4  no answer"):
+    for text in (
+        "calls",
+        "exit status",
+        "2  usage error",
+        "3  the Voice API answered",
+        "4  no answer",
+    ):
         assert text in out
     status, out, _ = run(["calls", "bxml", "--help"], capsys)
     assert status == EXIT_OK and "--all-active" in out and "--base-url" in out
@@ -425,8 +479,16 @@ def test_python_m_callcontrol_prints_one_line_errors(api, base_url) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BW_")}
     result = python("-m", "callcontrol", "calls", "get", "c-1", env=env)
     assert result.returncode == EXIT_USAGE
-    assert result.stderr.startswith("callcontrol: error: no account") and result.stderr.count("\n") == 1
-    env.update(BW_ACCOUNT_ID=ACCOUNT_ID, BW_USERNAME=USERNAME, BW_PASSWORD=PASSWORD, BW_VOICE_BASE_URL=base_url)
+    assert (
+        result.stderr.startswith("callcontrol: error: no account")
+        and result.stderr.count("\n") == 1
+    )
+    env.update(
+        BW_ACCOUNT_ID=ACCOUNT_ID,
+        BW_USERNAME=USERNAME,
+        BW_PASSWORD=PASSWORD,
+        BW_VOICE_BASE_URL=base_url,
+    )
     result = python("-m", "callcontrol", "calls", "get", "c-nope", env=env)
     assert result.returncode == EXIT_API
     assert "Call [c-nope] not found" in result.stderr and PASSWORD not in result.stderr

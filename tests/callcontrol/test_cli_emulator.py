@@ -44,7 +44,9 @@ def test_emulator_command_serves_until_interrupted() -> None:
         first = process.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:\d+/api/v2)", first)
         assert match, first
-        reply = requests.get(match[1] + "/accounts/9900000/calls", auth=("emulator", "emulator-password"), timeout=10)
+        reply = requests.get(
+            match[1] + "/accounts/9900000/calls", auth=("emulator", "emulator-password"), timeout=10
+        )
         assert reply.status_code == 200 and reply.json() == []
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)

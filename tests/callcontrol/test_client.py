@@ -191,9 +191,17 @@ class TestFromEnv:
         with pytest.raises(InvalidRequestError, match="no credentials"):
             CallsClient.from_env({"BW_ACCOUNT_ID": "1", "BW_USERNAME": "", "BW_PASSWORD": ""})
 
-    ALL_VARIABLES = ("BW_ACCOUNT_ID", "BW_USERNAME", "BW_PASSWORD", "BW_CLIENT_ID", "BW_CLIENT_SECRET")
+    ALL_VARIABLES = (
+        "BW_ACCOUNT_ID",
+        "BW_USERNAME",
+        "BW_PASSWORD",
+        "BW_CLIENT_ID",
+        "BW_CLIENT_SECRET",
+    )
 
-    @pytest.mark.parametrize("env", [{}, {"BW_ACCOUNT_ID": "1"}, {"BW_USERNAME": "u", "BW_PASSWORD": "p"}])
+    @pytest.mark.parametrize(
+        "env", [{}, {"BW_ACCOUNT_ID": "1"}, {"BW_USERNAME": "u", "BW_PASSWORD": "p"}]
+    )
     def test_missing_settings_name_every_variable_read(self, env: dict[str, str]) -> None:
         with pytest.raises(InvalidRequestError) as info:
             CallsClient.from_env(env)
@@ -209,7 +217,9 @@ class TestFromEnv:
             ({"BW_CLIENT_SECRET": "Secret-Value-1"}, "BW_CLIENT_ID"),
         ],
     )
-    def test_half_a_pair_names_the_missing_variable(self, env: dict[str, str], missing: str) -> None:
+    def test_half_a_pair_names_the_missing_variable(
+        self, env: dict[str, str], missing: str
+    ) -> None:
         with pytest.raises(InvalidRequestError, match=f"{missing} is not set") as info:
             CallsClient.from_env({"BW_ACCOUNT_ID": "1", **env})
         assert "Secret-Value-1" not in exception_texts(info.value)
@@ -346,7 +356,9 @@ class TestOAuth:
             return 401, {}, json.dumps({"type": "authentication-error"})
 
         responses.post(TOKEN_URL, json=_token("old"))
-        responses.add_callback(responses.GET, CALL_URL, callback=refused_while_another_thread_renews)
+        responses.add_callback(
+            responses.GET, CALL_URL, callback=refused_while_another_thread_renews
+        )
         responses.get(CALL_URL, json=call_state_json())
         assert client.get_call_state(CALL_ID).call_id == CALL_ID
         sent = [c.request.headers["Authorization"] for c in responses.calls]
@@ -859,7 +871,9 @@ class TestUnencodableCredentials:
         assert self.SECRET_TAIL not in exception_texts(info.value)
         assert not isinstance(info.value.__context__, UnicodeError)
 
-    @pytest.mark.parametrize("kwargs", [{"username": "a:b", "password": "p"}, {"client_id": "a:b", "client_secret": "s"}])
+    @pytest.mark.parametrize(
+        "kwargs", [{"username": "a:b", "password": "p"}, {"client_id": "a:b", "client_secret": "s"}]
+    )
     def test_a_colon_in_the_user_part_is_refused(self, kwargs: dict[str, Any]) -> None:
         with pytest.raises(InvalidRequestError, match="must not contain ':'"):
             CallsClient(ACCOUNT_ID, **kwargs)

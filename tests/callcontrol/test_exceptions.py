@@ -286,8 +286,10 @@ def test_deadline_and_size_errors_are_transport_errors() -> None:
         assert type(clone) is cls and clone.maybe_sent is True and str(clone) == "late"
 
 
-_secret = st.text(min_size=4, max_size=24).map(lambda s: f"Zq{s}").filter(
-    lambda s: not any("\ud800" <= ch <= "\udfff" for ch in s) and not {"[", "]"} & set(s)
+_secret = (
+    st.text(min_size=4, max_size=24)
+    .map(lambda s: f"Zq{s}")
+    .filter(lambda s: not any("\ud800" <= ch <= "\udfff" for ch in s) and not {"[", "]"} & set(s))
 )
 
 
@@ -295,7 +297,9 @@ class TestEchoedCredentialsAreRemoved:
     """Whatever the password, a server echoing it (in any form, anywhere) cannot leak it."""
 
     @settings(max_examples=25, deadline=None)
-    @given(_secret, st.sampled_from([400, 401, 404, 500]), st.sampled_from(["json", "text", "header"]))
+    @given(
+        _secret, st.sampled_from([400, 401, 404, 500]), st.sampled_from(["json", "text", "header"])
+    )
     def test_basic(self, password: str, status: int, where: str) -> None:
         pair = f"{USERNAME}:{password}"
         encoded = base64.b64encode(pair.encode()).decode()

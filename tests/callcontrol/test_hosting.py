@@ -268,7 +268,9 @@ def test_every_hosted_body_comes_back_until_it_expires(body, ttl):
         reader.fetch(path)
 
 
-@given(body=st.binary(max_size=600), index=st.integers(min_value=0), char=st.sampled_from("AQgw_-9"))
+@given(
+    body=st.binary(max_size=600), index=st.integers(min_value=0), char=st.sampled_from("AQgw_-9")
+)
 def test_every_changed_token_is_refused(body, index, char):
     documents = HostedDocuments(SECRET.encode(), MemoryStore())
     path = documents.add(body, 60)
@@ -347,8 +349,15 @@ def test_a_failing_store_gets_503_and_a_log_line(caplog):
 
 @pytest.mark.parametrize(
     ("ttl", "error"),
-    [(0, ValueError), (-1, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
-     (86401, ValueError), (True, TypeError), ("60", TypeError)],
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        (86401, ValueError),
+        (True, TypeError),
+        ("60", TypeError),
+    ],
 )
 def test_a_bad_ttl_is_refused(ttl, error):
     with pytest.raises(error, match="ttl"):
@@ -404,4 +413,3 @@ def test_the_redis_store_refuses_a_client_that_does_not_return_bytes():
 
     with pytest.raises(TypeError, match="not bytes"):
         RedisStore(TextClient()).get("k")
-

@@ -268,10 +268,13 @@ class TestTimestamps:
 
     @given(
         st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).map(
-            lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.")
-            + f"{moment.microsecond // 1000:03d}Z"
+            lambda moment: (
+                moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+            )
         )
-        | st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", fullmatch=True)
+        | st.from_regex(
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", fullmatch=True
+        )
         | st.text(st.sampled_from("0123456789-T:.Zz +\u0663"), min_size=22, max_size=26)
     )
     def test_the_api_form_fast_path_reads_as_every_form_does(self, text: str) -> None:

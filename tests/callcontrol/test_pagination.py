@@ -306,7 +306,9 @@ class TestEndlessPaging:
         assert MAX_RESULTS == 10000 and MAX_PAGES >= MAX_RESULTS
 
     @settings(max_examples=40, deadline=None)
-    @given(st.lists(st.lists(st.sampled_from([f"c-{i}" for i in range(12)]), max_size=5), max_size=12))
+    @given(
+        st.lists(st.lists(st.sampled_from([f"c-{i}" for i in range(12)]), max_size=5), max_size=12)
+    )
     def test_any_server_ends_with_each_call_once(self, pages: list[list[str]]) -> None:
         fetched: list[str] = []
 

@@ -90,7 +90,9 @@ class TestCredentialShapes:
 
     def test_named_values_in_json_and_forms(self) -> None:
         redact = Redactor()
-        assert redact('{"access_token": "abc123", "x": 1}') == f'{{"access_token": "{MASK}", "x": 1}}'
+        assert (
+            redact('{"access_token": "abc123", "x": 1}') == f'{{"access_token": "{MASK}", "x": 1}}'
+        )
         assert redact("grant_type=x&client_secret=zz%2Fy&b=1") == (
             f"grant_type=x&client_secret={MASK}&b=1"
         )

@@ -12,7 +12,9 @@ from callcontrol.emulator import VoiceEmulator
 from .helpers import CALLEE, auth, call_body, calls_path, ivr_app
 
 
-def admin(emu: VoiceEmulator, method: str, path: str, body: Any = None, **headers: str) -> requests.Response:
+def admin(
+    emu: VoiceEmulator, method: str, path: str, body: Any = None, **headers: str
+) -> requests.Response:
     root = emu.base_url.removesuffix("/api/v2")
     sent = {"Authorization": auth(), **headers}
     return requests.request(method, root + "/_emulator" + path, json=body, headers=sent, timeout=10)
@@ -27,9 +29,17 @@ def test_info_names_the_account_and_clock() -> None:
 
 def test_a_call_scripted_over_http_end_to_end() -> None:
     with VoiceEmulator(app=ivr_app(), clock="manual") as emu:
-        assert admin(emu, "POST", "/callees", {"number": CALLEE, "script": [{"press": "7"}]}).status_code == 204
+        assert (
+            admin(
+                emu, "POST", "/callees", {"number": CALLEE, "script": [{"press": "7"}]}
+            ).status_code
+            == 204
+        )
         created = requests.post(
-            emu.base_url + calls_path(emu), json=call_body(emu), headers={"Authorization": auth()}, timeout=10
+            emu.base_url + calls_path(emu),
+            json=call_body(emu),
+            headers={"Authorization": auth()},
+            timeout=10,
         ).json()
         assert admin(emu, "POST", "/advance", {"seconds": 30}).status_code == 204
         timeline = admin(emu, "GET", f"/calls/{created['callId']}/timeline").json()
@@ -42,11 +52,19 @@ def test_a_call_scripted_over_http_end_to_end() -> None:
 
 def test_destinations_and_faults_over_http() -> None:
     with VoiceEmulator(app=ivr_app(), clock="manual") as emu:
-        assert admin(emu, "POST", "/destinations", {"number": CALLEE, "behaviour": "busy"}).status_code == 204
-        assert admin(emu, "POST", "/faults", {"operation": "createCall", "status": 503}).status_code == 204
+        assert (
+            admin(emu, "POST", "/destinations", {"number": CALLEE, "behaviour": "busy"}).status_code
+            == 204
+        )
+        assert (
+            admin(emu, "POST", "/faults", {"operation": "createCall", "status": 503}).status_code
+            == 204
+        )
         headers = {"Authorization": auth()}
         url = emu.base_url + calls_path(emu)
-        assert requests.post(url, json=call_body(emu), headers=headers, timeout=10).status_code == 503
+        assert (
+            requests.post(url, json=call_body(emu), headers=headers, timeout=10).status_code == 503
+        )
         created = requests.post(url, json=call_body(emu), headers=headers, timeout=10).json()
         emu.advance(10)
         assert emu.client().get_call_state(created["callId"]).disconnect_cause == "busy"
@@ -56,10 +74,18 @@ def test_destinations_and_faults_over_http() -> None:
     ("path", "body", "message"),
     [
         ("/callees", {"number": "", "script": []}, "number must be a non-empty string"),
-        ("/callees", {"number": CALLEE, "script": [{"press": "x"}]}, "digits must be one or more of 0-9"),
+        (
+            "/callees",
+            {"number": CALLEE, "script": [{"press": "x"}]},
+            "digits must be one or more of 0-9",
+        ),
         ("/callees", {"number": CALLEE, "script": [{"dance": True}]}, "script[0]"),
         ("/destinations", {"number": CALLEE, "behaviour": "maybe"}, "behaviour must be"),
-        ("/faults", {"operation": "createCall", "status": 503, "colour": 1}, "Unknown field 'colour'"),
+        (
+            "/faults",
+            {"operation": "createCall", "status": 503, "colour": 1},
+            "Unknown field 'colour'",
+        ),
         ("/faults", {"operation": "nope", "status": 503}, "unknown operation"),
         ("/advance", {"seconds": -1}, "seconds must be a number, 0 or more"),
     ],

@@ -21,7 +21,9 @@ def test_demo_prints_the_timeline_the_intervention_and_the_calls() -> None:
     assert '"Good news: an agent can call you back. Press 1 to accept."' in text
     assert "The caller pressed: 1, 1" in text
     assert "The call ended: disconnected, cause hangup" in text
-    assert re.search(r"listCalls:\n  c-\S+  \+15551230000 -> \+15553334444  disconnected  hangup", text)
+    assert re.search(
+        r"listCalls:\n  c-\S+  \+15551230000 -> \+15553334444  disconnected  hangup", text
+    )
 
 
 def test_demo_main_takes_a_speed() -> None:

@@ -32,7 +32,9 @@ from .helpers import CALLEE, CALLER, auth, call_body, calls_path
         ({"password": ""}, ValueError, "password must be a non-empty string"),
     ],
 )
-def test_bad_arguments_are_refused(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
+def test_bad_arguments_are_refused(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         VoiceEmulator(**kwargs)
 
@@ -52,11 +54,15 @@ def test_close_joins_every_thread() -> None:
     emu = VoiceEmulator(app=WebhookApp(), clock="manual")
     emu.close()
     emu.close()  # a second close does nothing
-    left = [t for t in threading.enumerate() if t.ident not in before and t.name.startswith("emulator")]
+    left = [
+        t for t in threading.enumerate() if t.ident not in before and t.name.startswith("emulator")
+    ]
     assert [t for t in left if t.is_alive()] == []
 
 
-def test_errors_of_the_emulators_threads_are_raised_on_close(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errors_of_the_emulators_threads_are_raised_on_close(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     emu = VoiceEmulator(speed=100.0)
 
     def broken(request: Any, timeout: float) -> Any:
@@ -65,7 +71,9 @@ def test_errors_of_the_emulators_threads_are_raised_on_close(monkeypatch: pytest
     monkeypatch.setattr(emu, "_send", broken)
     emu._driver._send = broken
     client = emu.client()
-    call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url="http://127.0.0.1:9/a", application_id="a").call_id
+    call_id = client.create_call(
+        to=CALLEE, from_=CALLER, answer_url="http://127.0.0.1:9/a", application_id="a"
+    ).call_id
     state = emu.wait_for(call_id, state="disconnected")
     assert state.disconnect_cause == "callback-error"
     with pytest.raises(EmulatorError, match="sender broke"):
@@ -91,7 +99,9 @@ def test_wait_for_a_verb_the_call_never_reaches() -> None:
 
     with VoiceEmulator(app=app, speed=100.0) as emu:
         client = emu.client()
-        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        ).call_id
         with pytest.raises(AssertionError, match=r"ended \(hangup\) before a <Gather> started"):
             emu.wait_for(call_id, verb="Gather")
 
@@ -114,25 +124,36 @@ def test_registering_a_callee_again_replaces_its_script() -> None:
         pressed = []
         for digit in "12":
             emu.callee(CALLEE, script=[press(digit)])
-            call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+            call_id = client.create_call(
+                to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+            ).call_id
             emu.wait_for(call_id, state="disconnected")
             pressed.append(emu.timeline(call_id).pressed)
     assert pressed == [["1"], ["2"]]
 
 
 @settings(max_examples=15, deadline=None)
-@given(count=st.integers(0, 40), page_size=st.integers(1, 12), cancelled=st.sets(st.integers(0, 39)))
-def test_pages_cover_every_matching_call_once_in_creation_order(count: int, page_size: int, cancelled: set[int]) -> None:
+@given(
+    count=st.integers(0, 40), page_size=st.integers(1, 12), cancelled=st.sets(st.integers(0, 39))
+)
+def test_pages_cover_every_matching_call_once_in_creation_order(
+    count: int, page_size: int, cancelled: set[int]
+) -> None:
     """Invariant: following Link headers yields each matching call once, oldest first."""
     with VoiceEmulator(clock="manual", calls_per_second=1000.0) as emu:
         headers = {"authorization": auth(), "content-type": "application/json"}
         path = "/api/v2" + calls_path(emu)
         body = json.dumps(call_body(emu)).encode()
-        ids = [json.loads(emu.api.handle("POST", path, "", headers, body).body)["callId"] for _ in range(count)]
+        ids = [
+            json.loads(emu.api.handle("POST", path, "", headers, body).body)["callId"]
+            for _ in range(count)
+        ]
         for index in sorted(cancelled):
             if index < count:
                 done = json.dumps({"state": "completed"}).encode()
-                assert emu.api.handle("POST", f"{path}/{ids[index]}", "", headers, done).status == 200
+                assert (
+                    emu.api.handle("POST", f"{path}/{ids[index]}", "", headers, done).status == 200
+                )
         for cause in (None, "cancel"):
             query = f"pageSize={page_size}" + (f"&disconnectCause={cause}" if cause else "")
             seen: list[str] = []
@@ -144,7 +165,13 @@ def test_pages_cover_every_matching_call_once_in_creation_order(count: int, page
                     break
                 url = links[0][1 : links[0].index(">")]
                 next_path, _, next_query = url[len(emu.base_url) - len("/api/v2") :].partition("?")
-                reply = emu.api.handle("GET", next_path.replace(emu.base_url, ""), next_query, {"authorization": auth()}, b"")
+                reply = emu.api.handle(
+                    "GET",
+                    next_path.replace(emu.base_url, ""),
+                    next_query,
+                    {"authorization": auth()},
+                    b"",
+                )
             expected = [c for i, c in enumerate(ids) if cause is None or i in cancelled]
             assert seen == expected
 
@@ -161,7 +188,9 @@ def test_waiting_twice_on_a_call_with_a_timer_pending() -> None:
 
     with VoiceEmulator(app=app, clock="manual") as emu:
         client = emu.client()
-        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        ).call_id
         emu.advance(1)
         for _ in range(2):
             with pytest.raises(TimeoutError):

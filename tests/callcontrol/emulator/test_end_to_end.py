@@ -48,7 +48,9 @@ def test_callee_presses_and_the_app_answers(app_url: str) -> None:
     assert all(c.status in (200, 204) for c in call.callbacks)
     assert call.callbacks[1].url == f"{app_url}/menu"
     assert call.callbacks[1].payload["digits"] == "1"
-    assert call.callbacks[0].payload["callUrl"] == f"{emu.base_url}/accounts/9900000/calls/{call_id}"
+    assert (
+        call.callbacks[0].payload["callUrl"] == f"{emu.base_url}/accounts/9900000/calls/{call_id}"
+    )
 
 
 def test_replace_bxml_while_a_gather_waits(app_url: str) -> None:
@@ -145,8 +147,12 @@ def test_a_slow_webhook_does_not_stall_other_calls() -> None:
 
     with VoiceEmulator(app=app, speed=100.0, calls_per_second=100.0) as emu, emu.client() as client:
         url = emu.app_url or ""
-        slow_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{url}/slow", application_id="a").call_id
-        fast_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{url}/fast", application_id="a").call_id
+        slow_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{url}/slow", application_id="a"
+        ).call_id
+        fast_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{url}/fast", application_id="a"
+        ).call_id
         assert emu.wait_for(fast_id, state="disconnected").disconnect_cause == "hangup"
         assert client.get_call_state(slow_id).state == "answered"
         release.set()
@@ -164,7 +170,9 @@ def test_app_errors_are_raised_on_close() -> None:
     with pytest.raises(EmulatorError, match="boom in the app"):
         with VoiceEmulator(app=broken, speed=100.0) as emu:
             client = emu.client()
-            call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+            call_id = client.create_call(
+                to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+            ).call_id
             state = emu.wait_for(call_id, state="disconnected")
             assert state.disconnect_cause == "callback-error"
     del app
@@ -192,8 +200,12 @@ def test_manual_clock_runs_repeat_exactly(app_url: str) -> None:
             emu.callee(CALLEE, script=[press("1")])
             call_id = _place(client, app_url)
             emu.advance(30)
-            return call_id + "\n" + "\n".join(
-                e.render().replace(app_url, "APP") for e in emu.timeline(call_id).transcript
+            return (
+                call_id
+                + "\n"
+                + "\n".join(
+                    e.render().replace(app_url, "APP") for e in emu.timeline(call_id).transcript
+                )
             )
 
     assert one_run() == one_run()
@@ -206,7 +218,10 @@ def test_paging_over_2500_calls() -> None:
         body = json.dumps(call_body(emu)).encode()
         headers = {"authorization": auth(), "content-type": "application/json"}
         path = "/api/v2" + calls_path(emu)
-        created = [json.loads(emu.api.handle("POST", path, "", headers, body).body)["callId"] for _ in range(2500)]
+        created = [
+            json.loads(emu.api.handle("POST", path, "", headers, body).body)["callId"]
+            for _ in range(2500)
+        ]
         client = emu.client()
         listed = [c.call_id for c in client.list_calls(page_size=1000)]
         pages = 0
@@ -228,9 +243,13 @@ def test_wait_for_verbs_of_a_replaced_document() -> None:
         return Response(SpeakSentence("hold"), Pause(duration=60), Hangup())
 
     with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
-        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        ).call_id
         emu.wait_for(call_id, verb="Pause")
-        client.update_call_bxml(call_id, Bxml(Gather(SpeakSentence("press"), max_digits=1, gather_url="/g")))
+        client.update_call_bxml(
+            call_id, Bxml(Gather(SpeakSentence("press"), max_digits=1, gather_url="/g"))
+        )
         emu.wait_for(call_id, verb="Gather")
         client.hangup(call_id)
         state = emu.wait_for(call_id, state="disconnected")
@@ -263,12 +282,19 @@ def test_fallback_url_gets_the_answer_when_the_first_fails() -> None:
     with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
         url = emu.app_url or ""
         call_id = client.create_call(
-            to=CALLEE, from_=CALLER, answer_url=f"{url}/missing", answer_fallback_url=f"{url}/backup", application_id="a"
+            to=CALLEE,
+            from_=CALLER,
+            answer_url=f"{url}/missing",
+            answer_fallback_url=f"{url}/backup",
+            application_id="a",
         ).call_id
         emu.wait_for(call_id, state="disconnected")
         call = emu.timeline(call_id)
     call.assert_heard("from the backup")
-    assert [(c.url.rsplit("/", 1)[1], c.status) for c in call.callbacks[:2]] == [("missing", 404), ("backup", 200)]
+    assert [(c.url.rsplit("/", 1)[1], c.status) for c in call.callbacks[:2]] == [
+        ("missing", 404),
+        ("backup", 200),
+    ]
 
 
 def test_callback_timeout_ends_the_call_with_callback_error() -> None:
@@ -284,12 +310,19 @@ def test_callback_timeout_ends_the_call_with_callback_error() -> None:
 
     with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
         call_id = client.create_call(
-            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a", callback_timeout=1
+            to=CALLEE,
+            from_=CALLER,
+            answer_url=f"{emu.app_url}/answer",
+            application_id="a",
+            callback_timeout=1,
         ).call_id
         state = emu.wait_for(call_id, state="disconnected")
         release.set()
     assert state.disconnect_cause == "callback-error"
-    assert "timed out" in (state.error_message or "").lower() or "timeout" in (state.error_message or "").lower()
+    assert (
+        "timed out" in (state.error_message or "").lower()
+        or "timeout" in (state.error_message or "").lower()
+    )
 
 
 def test_transfer_b_leg_is_a_call_of_the_account() -> None:
@@ -319,8 +352,13 @@ def test_transfer_b_leg_is_a_call_of_the_account() -> None:
     assert b_leg.answer_time is not None
 
 
-@pytest.mark.parametrize(("call_timeout", "answer_after", "cause"), [(5, None, "timeout"), (40, None, "timeout"), (5, 8.0, "timeout"), (10, 3.0, "hangup")])
-def test_call_timeout_counts_for_a_callee_that_does_not_answer(call_timeout: int, answer_after: float | None, cause: str) -> None:
+@pytest.mark.parametrize(
+    ("call_timeout", "answer_after", "cause"),
+    [(5, None, "timeout"), (40, None, "timeout"), (5, 8.0, "timeout"), (10, 3.0, "hangup")],
+)
+def test_call_timeout_counts_for_a_callee_that_does_not_answer(
+    call_timeout: int, answer_after: float | None, cause: str
+) -> None:
     from callcontrol.testing import answers, no_answer
 
     app = WebhookApp()
@@ -330,9 +368,15 @@ def test_call_timeout_counts_for_a_callee_that_does_not_answer(call_timeout: int
         return Response(Hangup())
 
     with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
-        emu.destination(CALLEE, no_answer() if answer_after is None else answers(after=answer_after))
+        emu.destination(
+            CALLEE, no_answer() if answer_after is None else answers(after=answer_after)
+        )
         call_id = client.create_call(
-            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a", call_timeout=call_timeout
+            to=CALLEE,
+            from_=CALLER,
+            answer_url=f"{emu.app_url}/answer",
+            application_id="a",
+            call_timeout=call_timeout,
         ).call_id
         emu.advance(60)
         state = client.get_call_state(call_id)
@@ -375,10 +419,14 @@ def test_same_transcript_as_the_simulator() -> None:
 
     app = ivr_app()
     script = [press("1")]
-    simulated = CallSimulator(app, base_url="https://ivr.test").outbound("/answer", to=CALLEE, from_=CALLER, script=script)
+    simulated = CallSimulator(app, base_url="https://ivr.test").outbound(
+        "/answer", to=CALLEE, from_=CALLER, script=script
+    )
     with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
         emu.callee(CALLEE, script=script)
-        call_id = client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a").call_id
+        call_id = client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        ).call_id
         emu.advance(60)
         emulated = emu.timeline(call_id)
         base = emu.app_url or ""

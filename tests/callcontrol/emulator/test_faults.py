@@ -21,7 +21,9 @@ NO_SLEEP = RetryPolicy(max_retries=3, sleep=lambda seconds: None)
 
 
 def _create(client: CallsClient) -> str:
-    return client.create_call(to=CALLEE, from_=CALLER, answer_url="http://127.0.0.1:9/a", application_id="a").call_id
+    return client.create_call(
+        to=CALLEE, from_=CALLER, answer_url="http://127.0.0.1:9/a", application_id="a"
+    ).call_id
 
 
 def _listed(emu: VoiceEmulator) -> int:
@@ -67,7 +69,9 @@ def test_drop_before_apply_creates_nothing() -> None:
             _create(emu.client(retry=NO_SLEEP))
         assert caught.value.maybe_sent
         assert emu.created_calls == 0 and _listed(emu) == 0
-        assert [(e.operation, e.status, e.drop) for e in emu.exchanges if e.drop] == [("createCall", 0, "before")]
+        assert [(e.operation, e.status, e.drop) for e in emu.exchanges if e.drop] == [
+            ("createCall", 0, "before")
+        ]
 
 
 def test_drop_after_apply_creates_the_call_and_the_client_does_not_resend() -> None:
@@ -77,7 +81,9 @@ def test_drop_after_apply_creates_the_call_and_the_client_does_not_resend() -> N
             _create(emu.client(retry=NO_SLEEP))
         assert caught.value.maybe_sent
         assert emu.created_calls == 1 and _listed(emu) == 1
-        assert [(e.operation, e.status, e.drop) for e in emu.exchanges if e.drop] == [("createCall", 0, "after")]
+        assert [(e.operation, e.status, e.drop) for e in emu.exchanges if e.drop] == [
+            ("createCall", 0, "after")
+        ]
 
 
 def test_dropped_read_is_retried() -> None:
@@ -122,7 +128,9 @@ def test_concurrent_call_limit_gets_429_with_its_own_message() -> None:
 
     with VoiceEmulator(app=app, clock="manual", max_concurrent=1) as emu:
         client = emu.client(retry=None)
-        client.create_call(to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a")
+        client.create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        )
         emu.advance(0)
         reply = raw(emu, "POST", calls_path(emu), call_body(emu))
         assert reply.status_code == 429
@@ -138,7 +146,9 @@ def test_burst_rate_limit_pattern() -> None:
 
 @settings(max_examples=20)
 @given(seed=st.integers(0, 2**32), order=st.lists(st.sampled_from(OPERATIONS), max_size=60))
-def test_seeded_decisions_depend_only_on_seed_operation_and_count(seed: int, order: list[str]) -> None:
+def test_seeded_decisions_depend_only_on_seed_operation_and_count(
+    seed: int, order: list[str]
+) -> None:
     def plan() -> Faults:
         return Faults(seed, error_rate=0.3, drop_rate=0.2, latency=LogNormal(0.01))
 

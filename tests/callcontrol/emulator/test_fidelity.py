@@ -30,7 +30,18 @@ PATHS = {
     "updateCallBxml": ("/accounts/{accountId}/calls/{callId}/bxml", "put"),
     "getStatistics": ("/accounts/{accountId}/statistics", "get"),
 }
-CALL_FIELDS = ["eventType", "eventTime", "accountId", "applicationId", "from", "to", "direction", "callId", "callUrl", "startTime"]
+CALL_FIELDS = [
+    "eventType",
+    "eventTime",
+    "accountId",
+    "applicationId",
+    "from",
+    "to",
+    "direction",
+    "callId",
+    "callUrl",
+    "startTime",
+]
 SCHEMA_OF = {"recordComplete": "recordingCompleteCallback"}
 LINK = re.compile(r'<(?P<url>https?://[^>]+[?&]pageToken=[^>&]+[^>]*)>; rel="next"')
 
@@ -44,7 +55,10 @@ def spec() -> dict[str, Any]:
 
 
 def _run_calls() -> list[Exchange]:
-    with serve_wsgi(ivr_app(), threads=8) as url, VoiceEmulator(app=url, speed=200.0, calls_per_second=50.0) as emu:
+    with (
+        serve_wsgi(ivr_app(), threads=8) as url,
+        VoiceEmulator(app=url, speed=200.0, calls_per_second=50.0) as emu,
+    ):
         client = emu.client()
         emu.callee(CALLEE, script=[press("1")])
         emu.destination("+15550001111", busy())
@@ -83,7 +97,9 @@ def exchanges() -> list[Exchange]:
     return _run_calls()
 
 
-def test_every_rest_answer_matches_the_contract(spec: dict[str, Any], exchanges: list[Exchange]) -> None:
+def test_every_rest_answer_matches_the_contract(
+    spec: dict[str, Any], exchanges: list[Exchange]
+) -> None:
     rest = [e for e in exchanges if e.kind == "rest" and e.operation]
     assert {e.status for e in rest} >= {200, 201, 204, 400, 401, 403, 404, 405, 409, 415, 429, 500}
     for exchange in rest:
@@ -104,13 +120,17 @@ def test_every_rest_answer_matches_the_contract(spec: dict[str, Any], exchanges:
 
 
 def test_link_headers_follow_voice_api_section_5(exchanges: list[Exchange]) -> None:
-    links = [dict(e.headers)["Link"] for e in exchanges if e.kind == "rest" and "Link" in dict(e.headers)]
+    links = [
+        dict(e.headers)["Link"] for e in exchanges if e.kind == "rest" and "Link" in dict(e.headers)
+    ]
     assert links
     for link in links:
         assert LINK.fullmatch(link), link
 
 
-def test_every_callback_matches_its_closed_schema(spec: dict[str, Any], exchanges: list[Exchange]) -> None:
+def test_every_callback_matches_its_closed_schema(
+    spec: dict[str, Any], exchanges: list[Exchange]
+) -> None:
     callbacks = [e for e in exchanges if e.kind == "callback"]
     kinds = {e.operation for e in callbacks}
     assert kinds >= {"answer", "gather", "redirect", "disconnect"}

@@ -58,7 +58,11 @@ def test_bad_credentials_get_401(
 def test_another_account_gets_403(emu: VoiceEmulator) -> None:
     reply = raw(emu, "GET", "/accounts/1234567/calls")
     assert reply.status_code == 403
-    assert reply.json() == {"type": "authorization-error", "description": "Access is denied", "id": ""}
+    assert reply.json() == {
+        "type": "authorization-error",
+        "description": "Access is denied",
+        "id": "",
+    }
 
 
 @pytest.mark.parametrize(
@@ -66,7 +70,10 @@ def test_another_account_gets_403(emu: VoiceEmulator) -> None:
     [
         ({"to": "5553334444"}, "Invalid to: must be an E164 telephone number"),
         ({"from": "alice"}, "Invalid from: must be an E164 telephone number"),
-        ({"to": None}, "Missing at least one required field. Required fields are [from, to, answerUrl, applicationId] (missing: to)"),
+        (
+            {"to": None},
+            "Missing at least one required field. Required fields are [from, to, answerUrl, applicationId] (missing: to)",
+        ),
         ({"answerUrl": "ftp://x/y"}, "Invalid answerUrl: only http and https are allowed"),
         ({"answerMethod": "PUT"}, "Invalid answerMethod. Supported methods: [POST, GET]"),
         ({"callTimeout": 301}, "callTimeout must be within the range [1, 300], but was 301"),
@@ -99,7 +106,10 @@ def test_body_that_is_not_json_gets_400(emu: VoiceEmulator) -> None:
     assert "not valid JSON" in reply.json()["description"]
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"],
+)
 def test_json_content_type_with_or_without_charset(emu: VoiceEmulator, content_type: str) -> None:
     reply = raw(emu, "POST", calls_path(emu), call_body(emu), content_type=content_type)
     assert reply.status_code == 201
@@ -129,7 +139,9 @@ def test_wrong_method_gets_405(emu: VoiceEmulator) -> None:
 
 def test_call_moves_from_queued_to_disconnected_with_times(emu: VoiceEmulator) -> None:
     client = emu.client()
-    created = client.create_call(to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a")
+    created = client.create_call(
+        to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a"
+    )
     assert client.get_call_state(created.call_id).state == "queued"
     emu.advance(0)
     state = client.get_call_state(created.call_id)
@@ -142,23 +154,37 @@ def test_call_moves_from_queued_to_disconnected_with_times(emu: VoiceEmulator) -
 
 def test_update_of_an_ended_call_gets_409(emu: VoiceEmulator) -> None:
     client = emu.client()
-    created = client.create_call(to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a")
+    created = client.create_call(
+        to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a"
+    )
     emu.advance(0)
     with pytest.raises(ConflictError) as caught:
         client.redirect(created.call_id, "http://127.0.0.1:9/next")
     assert "cannot be modified in its current state" in str(caught.value)
-    reply = raw(emu, "PUT", calls_path(emu, created.call_id) + "/bxml", b"<Bxml><Hangup/></Bxml>", content_type="application/xml")
+    reply = raw(
+        emu,
+        "PUT",
+        calls_path(emu, created.call_id) + "/bxml",
+        b"<Bxml><Hangup/></Bxml>",
+        content_type="application/xml",
+    )
     assert reply.status_code == 409
 
 
 def test_queued_call_can_be_cancelled_not_redirected(emu: VoiceEmulator) -> None:
     client = emu.client()
-    created = client.create_call(to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a")
+    created = client.create_call(
+        to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a"
+    )
     with pytest.raises(ConflictError):
         client.redirect(created.call_id, "http://127.0.0.1:9/next")
     client.hangup(created.call_id)
     state = client.get_call_state(created.call_id)
-    assert (state.state, state.disconnect_cause, state.start_time) == ("disconnected", "cancel", None)
+    assert (state.state, state.disconnect_cause, state.start_time) == (
+        "disconnected",
+        "cancel",
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,11 +192,19 @@ def test_queued_call_can_be_cancelled_not_redirected(emu: VoiceEmulator) -> None
     [
         ({"state": "paused"}, "Invalid state"),
         ({"state": "active"}, "redirectUrl is required when state is active"),
-        ({"state": "completed", "redirectUrl": "http://127.0.0.1:9/x"}, "redirectUrl is not allowed when state is completed"),
-        ({"redirectUrl": "http://127.0.0.1:9/x", "redirectMethod": "PATCH"}, "Invalid redirectMethod"),
+        (
+            {"state": "completed", "redirectUrl": "http://127.0.0.1:9/x"},
+            "redirectUrl is not allowed when state is completed",
+        ),
+        (
+            {"redirectUrl": "http://127.0.0.1:9/x", "redirectMethod": "PATCH"},
+            "Invalid redirectMethod",
+        ),
     ],
 )
-def test_invalid_update_call_gets_400(emu: VoiceEmulator, body: dict[str, object], message: str) -> None:
+def test_invalid_update_call_gets_400(
+    emu: VoiceEmulator, body: dict[str, object], message: str
+) -> None:
     call_id = raw(emu, "POST", calls_path(emu), call_body(emu)).json()["callId"]
     reply = raw(emu, "POST", calls_path(emu, call_id), body)
     assert reply.status_code == 400
@@ -190,7 +224,10 @@ def test_update_call_bxml_checks_content_type_and_document(emu: VoiceEmulator) -
 
 
 def _create_many(emu: VoiceEmulator, count: int, **extra: object) -> list[str]:
-    return [raw(emu, "POST", calls_path(emu), call_body(emu, **extra)).json()["callId"] for _ in range(count)]
+    return [
+        raw(emu, "POST", calls_path(emu), call_body(emu, **extra)).json()["callId"]
+        for _ in range(count)
+    ]
 
 
 def test_list_calls_pages_with_link_header(emu: VoiceEmulator) -> None:
@@ -204,7 +241,7 @@ def test_list_calls_pages_with_link_header(emu: VoiceEmulator) -> None:
         assert match, link
         assert match["url"].startswith(emu.base_url + calls_path(emu) + "?")
         assert "pageToken=" in match["url"]
-        reply = raw(emu, "GET", match["url"][len(emu.base_url):])
+        reply = raw(emu, "GET", match["url"][len(emu.base_url) :])
         seen += [c["callId"] for c in reply.json()]
         pages += 1
     assert seen == ids and pages == 3
@@ -224,7 +261,17 @@ def test_list_calls_filters(emu: VoiceEmulator) -> None:
     assert len(list(client.list_calls(min_start_time=start, max_start_time=start))) >= 1
 
 
-@pytest.mark.parametrize("query", ["pageSize=0", "pageSize=10001", "pageSize=x", "colour=red", "minStartTime=yesterday", "pageToken=%%%"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "pageSize=0",
+        "pageSize=10001",
+        "pageSize=x",
+        "colour=red",
+        "minStartTime=yesterday",
+        "pageToken=%%%",
+    ],
+)
 def test_list_calls_refuses_bad_queries(emu: VoiceEmulator, query: str) -> None:
     reply = raw(emu, "GET", calls_path(emu) + "?" + query)
     assert reply.status_code == 400
@@ -233,7 +280,9 @@ def test_list_calls_refuses_bad_queries(emu: VoiceEmulator, query: str) -> None:
 
 def test_calls_are_gone_after_seven_days(emu: VoiceEmulator) -> None:
     client = emu.client()
-    created = client.create_call(to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a")
+    created = client.create_call(
+        to=CALLEE, from_="+15551230000", answer_url="http://127.0.0.1:9/answer", application_id="a"
+    )
     emu.advance(days=6)
     assert client.get_call_state(created.call_id).state == "disconnected"
     emu.advance(days=2)
@@ -259,15 +308,29 @@ _optional = {
     to=st.from_regex(r"\+1[2-9][0-9]{9}", fullmatch=True),
     extra=st.fixed_dictionaries({}, optional=_optional),
 )
-def test_valid_create_call_bodies_are_accepted_and_echoed(to: str, extra: dict[str, object]) -> None:
+def test_valid_create_call_bodies_are_accepted_and_echoed(
+    to: str, extra: dict[str, object]
+) -> None:
     """Invariant: a body within the schema's limits gets 201, and the answer echoes it."""
     with VoiceEmulator(clock="manual") as emulator:
         body = {**call_body(emulator, to=to), **extra}
         headers = {"authorization": auth(), "content-type": "application/json"}
-        reply = emulator.api.handle("POST", "/api/v2" + calls_path(emulator), "", headers, json.dumps(body).encode())
+        reply = emulator.api.handle(
+            "POST", "/api/v2" + calls_path(emulator), "", headers, json.dumps(body).encode()
+        )
         assert reply.status == 201, reply.body
         created = json.loads(reply.body)
-        for name in ("to", "from", "answerUrl", "applicationId", "tag", "priority", "answerMethod", "disconnectUrl", "disconnectMethod"):
+        for name in (
+            "to",
+            "from",
+            "answerUrl",
+            "applicationId",
+            "tag",
+            "priority",
+            "answerMethod",
+            "disconnectUrl",
+            "disconnectMethod",
+        ):
             if name in body:
                 assert created[name] == body[name]
         if "callTimeout" in body:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _voice import Voice, has_credentials, ivr_app, voice_api
+from _voice import Voice, has_credentials, voice_api
+from webhook_server import app as ivr_app
 
 from bxml import Bxml, Hangup, Response, SpeakSentence
 from callcontrol import CallControlError, ConflictError, NotFoundError
@@ -41,7 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def act(voice: Voice, action: str, call_id: str, args: argparse.Namespace) -> None:
     """Do ``action`` to the call."""
-    goodbye = [SpeakSentence(args.message), Hangup()]
+    goodbye = (SpeakSentence(args.message), Hangup())
     if action == "bxml":  # updateCallBxml: the new document starts at once
         voice.client.update_call_bxml(call_id, Bxml(*goodbye))
     elif action == "redirect":  # updateCall: the call fetches its next document from url

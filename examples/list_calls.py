@@ -3,7 +3,8 @@
     export BW_ACCOUNT_ID=9900000 BW_USERNAME=api-user BW_PASSWORD=...
     python examples/list_calls.py --hours 6 --to +15551234567
 
-Pages are fetched lazily while the loop runs, following the API's Link headers.
+Pages are fetched lazily while the loop runs, following the API's Link headers. Without
+BW_* variables it lists two calls it first places on a local emulator.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import argparse
 import sys
 from datetime import datetime, timedelta, timezone
 
-from callcontrol import CallControlError, CallsClient
+from _voice import voice_api
+
+from callcontrol import CallControlError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     since = datetime.now(timezone.utc) - timedelta(hours=args.hours)
     count = 0
     try:
-        with CallsClient.from_env() as client:
-            calls = client.list_calls(to=args.to, min_start_time=since, disconnect_cause=args.cause)
+        with voice_api() as voice:
+            if voice.emulator is not None:  # something to list: two calls, to their end
+                for keys in ("1", "2"):
+                    voice.finish(voice.place_call(keys=keys))
+            calls = voice.client.list_calls(
+                to=args.to, min_start_time=since, disconnect_cause=args.cause
+            )
             for call in calls:
                 started = call.start_time.isoformat(timespec="seconds") if call.start_time else "-"
                 print(f"{call.call_id}  {started}  {call.from_} -> {call.to}  {call.state}")

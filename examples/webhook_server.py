@@ -83,7 +83,7 @@ def waitress_options(webhook_app: WebhookApp) -> dict[str, int]:
 def main() -> None:
     """Serve ``app`` on 127.0.0.1 until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--server", choices=["wsgiref", "waitress"], default="wsgiref")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -93,7 +93,7 @@ def main() -> None:
         waitress.serve(app, host="127.0.0.1", port=args.port, **waitress_options(app))
         return
     with make_server("127.0.0.1", args.port, app) as server:
-        log.info("serving on http://127.0.0.1:%d (Ctrl-C to stop)", args.port)
+        log.info("serving on http://127.0.0.1:%d (Ctrl-C to stop)", server.server_port)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -12,41 +12,34 @@ from bxml import Gather, Hangup, PlayAudio, Redirect, Response, SpeakSentence, s
 def nested() -> Response:
     """Constructor nesting: the document reads like the XML."""
     return Response(
+        SpeakSentence("Welcome to Example Corp."),
         Gather(
-            SpeakSentence(
-                "Welcome. ", ssml.Emphasis("Press 1", level="strong"), " for sales.", voice="julie"
-            ),
+            SpeakSentence(ssml.Emphasis("Press 1", level="strong"), " for sales.", voice="julie"),
             PlayAudio("https://example.com/menu.wav"),
             gather_url="/menu",
             max_digits=1,
             first_digit_timeout=5,
         ),
-        SpeakSentence("We did not get your choice. Goodbye."),
-        Hangup(),
     )
 
 
 def chained() -> Response:
     """Fluent chaining: container methods return the child, leaf methods the container."""
-    doc = Response()
+    doc = Response().speak_sentence("Welcome to Example Corp.")
     menu = doc.gather(gather_url="/menu", max_digits=1, first_digit_timeout=5)
     menu.speak_sentence(
-        "Welcome. ", ssml.Emphasis("Press 1", level="strong"), " for sales.", voice="julie"
+        ssml.Emphasis("Press 1", level="strong"), " for sales.", voice="julie"
     ).play_audio("https://example.com/menu.wav")
-    doc.speak_sentence("We did not get your choice. Goodbye.").hangup()
     return doc
 
 
 def with_blocks() -> Response:
     """``with`` blocks: nesting shown by indentation."""
     doc = Response()
+    doc.speak_sentence("Welcome to Example Corp.")
     with doc.gather(gather_url="/menu", max_digits=1, first_digit_timeout=5) as menu:
-        menu.speak_sentence(
-            "Welcome. ", ssml.Emphasis("Press 1", level="strong"), " for sales.", voice="julie"
-        )
+        menu.speak_sentence(ssml.Emphasis("Press 1", level="strong"), " for sales.", voice="julie")
         menu.play_audio("https://example.com/menu.wav")
-    doc.speak_sentence("We did not get your choice. Goodbye.")
-    doc.hangup()
     return doc
 
 

@@ -20,13 +20,11 @@ StartResponse = Callable[..., Any]
 
 
 def menu(prompt: str = "Press 1 for sales, 2 to leave a message.") -> Response:
-    """The main menu: one key, then /menu-choice."""
+    """The main menu: one key, then /menu-choice (which also gets the timeout, digits "")."""
     return Response(
         Gather(
             SpeakSentence(prompt), gather_url="/menu-choice", max_digits=1, first_digit_timeout=5
-        ),
-        SpeakSentence("We did not get your choice. Goodbye."),
-        Hangup(),
+        )
     )
 
 
@@ -41,7 +39,7 @@ def menu_choice(event: dict[str, Any]) -> Response:
     if digits == "2":
         return voicemail()
     if digits == "":
-        return Response(SpeakSentence("Goodbye."), Hangup())
+        return Response(SpeakSentence("We did not get your choice. Goodbye."), Hangup())
     return menu("Sorry, that is not an option. Press 1 for sales, 2 to leave a message.")
 
 

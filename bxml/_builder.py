@@ -8,24 +8,26 @@ return it, to fill it). Both keep the child's own signature for type checkers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
 from ._compile import builder_method
-from ._element import Element
+from ._element import Element, UnknownElement
 
 P = ParamSpec("P")
 E = TypeVar("E", bound=Element)
-C = TypeVar("C", bound="Container")
+C = TypeVar("C", bound="Container[Any]")
+#: The children a container may hold, for type checkers (CHILD_TYPES checks them at run time).
+ChildT = TypeVar("ChildT", bound=Element)
 
 
-class Container(Element):
-    """An element that holds child elements; usable as a ``with`` block."""
+class Container(Element, Generic[ChildT]):
+    """An element that holds ``ChildT`` children; usable as a ``with`` block."""
 
     __slots__ = ()
 
     CONTENT = "children"
 
-    def append(self: C, *children: Element) -> C:
+    def append(self: C, *children: ChildT | UnknownElement) -> C:
         """Append children (checked like constructor children) and return this container."""
         before = len(self._content)
         try:
@@ -62,10 +64,10 @@ class _Builder:
     def __init__(self, child: type[Element], returns_child: bool) -> None:
         self.child = child
         self.returns_child = returns_child
-        self.owner: type[Container] = Container
+        self.owner: type[Container[Any]] = Container
         self.name = ""
 
-    def __set_name__(self, owner: type[Container], name: str) -> None:
+    def __set_name__(self, owner: type[Container[Any]], name: str) -> None:
         self.owner, self.name = owner, name
 
     def __get__(self, obj: object, objtype: type | None = None) -> Any:
@@ -95,7 +97,7 @@ def leaf(cls: Callable[P, Element]) -> Callable[Concatenate[C, P], C]:
     return method
 
 
-def nest(cls: Callable[P, E]) -> Callable[Concatenate[Container, P], E]:
+def nest(cls: Callable[P, E]) -> Callable[Concatenate[Container[Any], P], E]:
     """Make a method that appends a ``cls`` child and returns that child."""
-    method: Callable[Concatenate[Container, P], E] = cast(Any, _Builder(cast(Any, cls), True))
+    method: Callable[Concatenate[Container[Any], P], E] = cast(Any, _Builder(cast(Any, cls), True))
     return method

@@ -22,7 +22,7 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 MAX_DOCUMENT_BYTES = 64 * 1024
 
 
-class Root(Container):
+class Root(Container[v.TopLevelVerb]):
     """Common base of Response and Bxml: the verb list, builder methods and output."""
 
     __slots__ = ()

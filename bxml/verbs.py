@@ -647,7 +647,9 @@ class CustomParam(_Param, tag="CustomParam"):
 # -- containers ------------------------------------------------------------------------
 
 
-class Gather(_Credentials, _FallbackCredentials, Container, Verb, tag="Gather"):
+class Gather(
+    _Credentials, _FallbackCredentials, Container[SpeakSentence | PlayAudio], Verb, tag="Gather"
+):
     """Collect DTMF digits while the nested prompts play; send them to ``gather_url``."""
 
     __slots__ = ()
@@ -698,7 +700,9 @@ class Gather(_Credentials, _FallbackCredentials, Container, Verb, tag="Gather"):
     play_audio = leaf(PlayAudio)
 
 
-class Transfer(_Credentials, _FallbackCredentials, Container, Verb, tag="Transfer"):
+class Transfer(
+    _Credentials, _FallbackCredentials, Container[PhoneNumber | SipUri], Verb, tag="Transfer"
+):
     """Dial 1 to 8 destinations at once and bridge the first that answers."""
 
     __slots__ = ()
@@ -743,7 +747,7 @@ class Transfer(_Credentials, _FallbackCredentials, Container, Verb, tag="Transfe
     sip_uri = leaf(SipUri)
 
 
-class StartStream(_Credentials, Container, Verb, tag="StartStream"):
+class StartStream(_Credentials, Container[StreamParam], Verb, tag="StartStream"):
     """Stream the call's audio to a websocket ``destination`` in the background."""
 
     __slots__ = ()
@@ -778,7 +782,7 @@ class StartStream(_Credentials, Container, Verb, tag="StartStream"):
     stream_param = leaf(StreamParam)
 
 
-class StartTranscription(_Credentials, Container, Verb, tag="StartTranscription"):
+class StartTranscription(_Credentials, Container[CustomParam], Verb, tag="StartTranscription"):
     """Transcribe the call in real time, in the background."""
 
     __slots__ = ()
@@ -809,7 +813,7 @@ class StartTranscription(_Credentials, Container, Verb, tag="StartTranscription"
     custom_param = leaf(CustomParam)
 
 
-class Connect(Container, Verb, tag="Connect"):
+class Connect(Container[Endpoint], Verb, tag="Connect"):
     """Connect the call to one or more BRTC endpoints (Beta)."""
 
     __slots__ = ()
@@ -830,7 +834,7 @@ class Connect(Container, Verb, tag="Connect"):
     endpoint = leaf(Endpoint)
 
 
-class Refer(Container, Verb, tag="Refer"):
+class Refer(Container[SipUri], Verb, tag="Refer"):
     """Send a SIP REFER (an inbound SIP call only) to the one SipUri it holds.
 
     On success the call leaves Bandwidth and the reply to ``refer_complete_url`` is
@@ -902,4 +906,4 @@ TopLevelVerb: TypeAlias = (
 )
 
 #: The 26 verb classes a root may hold (from :data:`TopLevelVerb`).
-TOP_LEVEL: tuple[type[Verb], ...] = get_args(TopLevelVerb)
+TOP_LEVEL: tuple[type[TopLevelVerb], ...] = get_args(TopLevelVerb)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from callcontrol.engine.script import Destination
 from callcontrol.testing import (
     CallSimulator,
     answers,
@@ -49,7 +50,7 @@ def test_no_input_says_goodbye(sim: CallSimulator) -> None:
 
 
 @pytest.mark.parametrize("agent", [busy(), no_answer()])
-def test_busy_or_absent_sales_goes_to_voicemail(sim: CallSimulator, agent: object) -> None:
+def test_busy_or_absent_sales_goes_to_voicemail(sim: CallSimulator, agent: Destination) -> None:
     call = sim.inbound(
         "/answer",
         script=[press("1"), leave_message(8)],

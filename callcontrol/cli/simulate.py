@@ -8,9 +8,13 @@ unused, 2 for usage errors.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from . import EXIT_INVALID, EXIT_OK, Command, Context, UsageError
 from ._app import load_app
+
+if TYPE_CHECKING:
+    from ..engine.script import Step
 
 STEP_WORDS = ("silence", "hangup")
 
@@ -38,11 +42,11 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
     parser.set_defaults(run=run)
 
 
-def steps_of(text: str) -> list[object]:
+def steps_of(text: str) -> list[Step]:
     """The script for ``--digits``: keys, ``silence`` and ``hangup``, comma-separated."""
     from ..testing import hang_up, press, silence
 
-    script: list[object] = []
+    script: list[Step] = []
     for index, item in enumerate(part.strip() for part in text.split(",") if text.strip()):
         if item == "silence":
             script.append(silence())

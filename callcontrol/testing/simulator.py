@@ -10,9 +10,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
@@ -93,21 +92,103 @@ class CallSimulator:
             raise ValueError(f"mount needs an absolute URL prefix, not {url_prefix!r}")
         self.router.mount(url_prefix, app)
 
-    def inbound(self, url: str = "/answer", **kwargs: Any) -> SimulatedCall:
+    def inbound(
+        self,
+        url: str = "/answer",
+        *,
+        from_: str = "+15551230000",
+        to: str = "+15553334444",
+        script: Iterable[Step] = (),
+        destinations: Mapping[str, Destination] | None = None,
+        disconnect_url: str | None = None,
+        method: str = "POST",
+        fallback_url: str | None = None,
+    ) -> SimulatedCall:
         """Run an inbound call to the end: ``initiate`` goes to ``url``."""
-        return self.start_inbound(url, **kwargs).run()
+        return self.start_inbound(
+            url,
+            from_=from_,
+            to=to,
+            script=script,
+            destinations=destinations,
+            disconnect_url=disconnect_url,
+            method=method,
+            fallback_url=fallback_url,
+        ).run()
 
-    def outbound(self, url: str = "/answer", **kwargs: Any) -> SimulatedCall:
+    def outbound(
+        self,
+        url: str = "/answer",
+        *,
+        from_: str = "+15551230000",
+        to: str = "+15553334444",
+        script: Iterable[Step] = (),
+        destinations: Mapping[str, Destination] | None = None,
+        disconnect_url: str | None = None,
+        method: str = "POST",
+        fallback_url: str | None = None,
+    ) -> SimulatedCall:
         """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers."""
-        return self.start_outbound(url, **kwargs).run()
+        return self.start_outbound(
+            url,
+            from_=from_,
+            to=to,
+            script=script,
+            destinations=destinations,
+            disconnect_url=disconnect_url,
+            method=method,
+            fallback_url=fallback_url,
+        ).run()
 
-    def start_inbound(self, url: str = "/answer", **kwargs: Any) -> LiveCall:
+    def start_inbound(
+        self,
+        url: str = "/answer",
+        *,
+        from_: str = "+15551230000",
+        to: str = "+15553334444",
+        script: Iterable[Step] = (),
+        destinations: Mapping[str, Destination] | None = None,
+        disconnect_url: str | None = None,
+        method: str = "POST",
+        fallback_url: str | None = None,
+    ) -> LiveCall:
         """Set up an inbound call without running it; see :class:`LiveCall`."""
-        return self._start("inbound", url, **kwargs)
+        return self._start(
+            "inbound",
+            url,
+            from_=from_,
+            to=to,
+            script=script,
+            destinations=destinations,
+            disconnect_url=disconnect_url,
+            method=method,
+            fallback_url=fallback_url,
+        )
 
-    def start_outbound(self, url: str = "/answer", **kwargs: Any) -> LiveCall:
+    def start_outbound(
+        self,
+        url: str = "/answer",
+        *,
+        from_: str = "+15551230000",
+        to: str = "+15553334444",
+        script: Iterable[Step] = (),
+        destinations: Mapping[str, Destination] | None = None,
+        disconnect_url: str | None = None,
+        method: str = "POST",
+        fallback_url: str | None = None,
+    ) -> LiveCall:
         """Set up an outbound call without running it; see :class:`LiveCall`."""
-        return self._start("outbound", url, **kwargs)
+        return self._start(
+            "outbound",
+            url,
+            from_=from_,
+            to=to,
+            script=script,
+            destinations=destinations,
+            disconnect_url=disconnect_url,
+            method=method,
+            fallback_url=fallback_url,
+        )
 
     def _start(
         self,
@@ -117,12 +198,14 @@ class CallSimulator:
         from_: str = "+15551230000",
         to: str = "+15553334444",
         script: Iterable[Step] = (),
-        destinations: dict[str, Destination] | None = None,
+        destinations: Mapping[str, Destination] | None = None,
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
     ) -> LiveCall:
         steps = check_script(script)
+        if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
+            destinations = dict(destinations)  # any read-only mapping, as the signature says
         dests = check_destinations(destinations if destinations is not None else {})
         self._calls += 1
         engine = Engine(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 from xml.etree.ElementTree import canonicalize
 
 import pytest
@@ -257,8 +256,7 @@ def _every_attribute_set(element: bxml.Element) -> bool:
 def test_golden(name: str) -> None:
     element = BUILDERS[name]()
     assert _every_attribute_set(element), "a golden element sets every attribute"
-    top_level = isinstance(element, bxml.verbs.TOP_LEVEL)
-    root = bxml.Response(cast(bxml.verbs.TopLevelVerb, element)) if top_level else None
+    root = bxml.Response(element) if isinstance(element, bxml.verbs.TOP_LEVEL) else None
     text = root.to_xml(pretty=True) if root is not None else element.to_xml(pretty=True)
     path = GOLDEN / f"{name}.xml"
     if os.environ.get("BXML_UPDATE_GOLDEN"):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
+import typing
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import pytest
 
 from bxml import Bxml, Hangup, SpeakSentence
+from callcontrol.engine.script import Destination, Step
 from callcontrol.testing import (
     AppError,
     CallSimulator,
@@ -215,9 +220,52 @@ def test_bad_steps_are_refused_clearly(make, message):
 def test_bad_script_and_destinations_name_the_position():
     sim = CallSimulator(RoutesApp({}), base_url=BASE)
     with pytest.raises(TypeError, match=r"script\[1\]: '2' is not a step"):
-        sim.inbound("/answer", script=[press("1"), "2"])
+        sim.inbound("/answer", script=[press("1"), "2"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match=r"destinations\['\+1555'\]: 'busy' is not a destination"):
-        sim.inbound("/answer", destinations={"+1555": "busy"})
+        sim.inbound("/answer", destinations={"+1555": "busy"})  # type: ignore[dict-item]
+
+
+_STARTERS = ("inbound", "outbound", "start_inbound", "start_outbound")
+
+
+@pytest.mark.parametrize("name", _STARTERS)
+def test_call_starters_share_typed_keyword_only_parameters(name):
+    method = getattr(CallSimulator, name)
+    params = list(inspect.signature(method).parameters.values())[1:]
+    assert [(p.name, p.kind, p.default) for p in params] == [
+        (p.name, p.kind, p.default)
+        for p in list(inspect.signature(CallSimulator.inbound).parameters.values())[1:]
+    ]
+    assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
+    hints = typing.get_type_hints(method)
+    hints.pop("return")
+    assert hints == {
+        "url": str,
+        "from_": str,
+        "to": str,
+        "script": Iterable[Step],
+        "destinations": Mapping[str, Destination] | None,
+        "disconnect_url": str | None,
+        "method": str,
+        "fallback_url": str | None,
+    }
+
+
+def test_destinations_may_be_any_read_only_mapping():
+    app = RoutesApp(
+        {"/answer": xml("<Transfer><PhoneNumber>+15550001111</PhoneNumber></Transfer>")}
+    )
+    sim = CallSimulator(app, base_url=BASE)
+    call = sim.inbound("/answer", destinations=MappingProxyType({"+15550001111": busy()}))
+    assert call.transfers == [("+15550001111", "busy")]
+
+
+def test_an_unknown_keyword_is_refused_by_every_starter():
+    sim = CallSimulator(RoutesApp({}), base_url=BASE)
+    for name in _STARTERS:
+        with pytest.raises(TypeError, match="form_"):
+            getattr(sim, name)("/answer", form_="+15551230000")
 
 
 def test_credentials_never_appear_in_reprs():

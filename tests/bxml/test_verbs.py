@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import pytest
 from hypothesis import given, settings
@@ -704,6 +704,23 @@ def test_builder_methods_show_the_verbs_real_signature(
     returns = child.__name__ if issubclass(child, Container) else container.__name__
     assert shown.return_annotation == returns
     assert child.__name__ in method.__doc__ and child.__doc__ in method.__doc__
+
+
+def _declared_children(cls: type[Any]) -> set[type[Any]]:
+    """The classes named in ``Container[...]`` among the bases of ``cls`` (for mypy)."""
+    for klass in cls.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if get_origin(base) is Container:
+                (kind,) = get_args(base)
+                return set(get_args(kind) or (kind,))
+    raise AssertionError(f"{cls.__name__} names no Container[...] base")
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in REGISTRY.values() if issubclass(c, Container)], ids=lambda c: c.__name__
+)
+def test_container_type_parameter_matches_child_types(cls: type[Any]) -> None:
+    assert _declared_children(cls) == set(cls.CHILD_TYPES)
 
 
 def test_builder_methods_check_their_arguments_as_the_verb_does() -> None:

@@ -13,7 +13,7 @@ import importlib
 import typing
 
 if typing.TYPE_CHECKING:
-    from ..engine import Durations
+    from ..engine import Destination, Durations, Step
     from .coverage import COVERAGE, Coverage
     from .explorer import assert_no_dead_ends, explore
     from .faults import Fault, Faults
@@ -39,6 +39,7 @@ __all__ = [
     "CallSimulator",
     "Callback",
     "Coverage",
+    "Destination",
     "Durations",
     "Fault",
     "Faults",
@@ -46,6 +47,7 @@ __all__ = [
     "FlowGraph",
     "LiveCall",
     "SimulatedCall",
+    "Step",
     "UnusedStepsError",
     "answers",
     "assert_no_dead_ends",
@@ -63,7 +65,9 @@ __all__ = [
 # Where each public name lives: imported on first use, so that loading the pytest plugin
 # (which pytest does in every session of a project that installs this package) stays cheap.
 _SOURCES = {
+    "Destination": "..engine",
     "Durations": "..engine",
+    "Step": "..engine",
     "COVERAGE": ".coverage",
     "Coverage": ".coverage",
     "assert_no_dead_ends": ".explorer",

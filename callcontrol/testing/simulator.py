@@ -17,11 +17,12 @@ from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
 
-from ..engine import EPOCH, Credentials, Durations, Engine, Leg
+from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import Destination, Step, check_destinations, check_script
+from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
 from .fetch import Router, WsgiApp, encode
@@ -98,7 +99,10 @@ class CallSimulator:
         return self.start_inbound(url, **kwargs).run()
 
     def outbound(self, url: str = "/answer", **kwargs: Any) -> SimulatedCall:
-        """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers."""
+        """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers.
+
+        ``machine_detection`` (a :class:`~callcontrol.MachineDetectionConfiguration`, or its
+        JSON object with URLs relative to ``base_url``) runs answering-machine detection."""
         return self.start_outbound(url, **kwargs).run()
 
     def start_inbound(self, url: str = "/answer", **kwargs: Any) -> LiveCall:
@@ -121,8 +125,12 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
     ) -> LiveCall:
         steps = check_script(script)
+        detection = (
+            None if machine_detection is None else amd.detection(machine_detection, self._absolute)
+        )
         dests = check_destinations(destinations if destinations is not None else {})
         self._calls += 1
         engine = Engine(
@@ -143,6 +151,7 @@ class CallSimulator:
             disconnect_url=self._absolute(disconnect_url) if disconnect_url else None,
             script=steps,
             destinations=dests,
+            machine_detection=detection,
         )
         return LiveCall(self, engine, leg)
 

@@ -101,7 +101,10 @@ def _machine_detection(value: dict[str, Any]) -> None:
     try:
         amd.detection(value)
     except (ValueError, TypeError) as exc:
-        raise bad(f"Invalid machineDetection: {exc}") from None
+        text = str(exc)
+        raise bad(
+            text if text.startswith("machineDetection") else f"Invalid machineDetection: {text}"
+        ) from None
     fields = {name: item for name, item in value.items() if item is not None}
     _credentials(fields, "callbackUrl", "username", "password")
     _credentials(fields, "fallbackUrl", "fallbackUsername", "fallbackPassword")

@@ -72,12 +72,12 @@ def detection(
     if config.extra:
         known = ", ".join(field_specs(MachineDetectionConfiguration))
         raise ValueError(
-            f"machineDetection: unknown field {next(iter(config.extra))!r}; the fields are "
+            f"machineDetection has an unknown field {next(iter(config.extra))!r}; the fields are "
             f"[{known}]"
         )
     mode = config.mode or "async"
     if mode == "async" and config.callback_url is None:
-        raise ValueError("machineDetection: callbackUrl is required when mode is async")
+        raise ValueError("machineDetection.callbackUrl is required when mode is async")
     speech_end = _ms(config.speech_end_threshold, 5)
     return Detection(
         mode=mode,

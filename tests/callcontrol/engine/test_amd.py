@@ -118,9 +118,9 @@ def test_the_model_and_its_json_give_the_same_detection():
 @pytest.mark.parametrize(
     ("given_config", "message"),
     [
-        ({"mode": "async"}, "callbackUrl is required when mode is async"),
+        ({"mode": "async"}, r"machineDetection\.callbackUrl is required when mode is async"),
         ({}, "callbackUrl is required when mode is async"),
-        ({"mode": "sync", "colour": "red"}, "unknown field 'colour'"),
+        ({"mode": "sync", "colour": "red"}, "machineDetection has an unknown field 'colour'"),
         ({"mode": "later"}, "mode"),
         ({"mode": "sync", "detectionTimeout": -1}, "detection"),
         ({"mode": "sync", "callbackUrl": "ftp://x/y"}, "callback"),

@@ -187,7 +187,9 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "silence silenceTimeout; timeout detectionTimeout; error at once. A result that "
         "would take longer than detectionTimeout is 'timeout' at detectionTimeout. Sync mode "
         "sends the answer callback then, with machineDetectionResult; async mode sends answer "
-        "at once and machineDetectionComplete then, unless the call has ended first. "
+        "at once and machineDetectionComplete then, unless the call has ended first. An "
+        "updateCall redirect or updateCallBxml during sync detection takes the call over: "
+        "the held answer callback is not sent. "
         "tone-detected is never reported.",
         "voice-api §3.2 gives the parameters' meaning, not the detector's timing; "
         "tone-detected needs an account setting the engine does not model.",

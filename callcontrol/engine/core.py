@@ -263,7 +263,10 @@ class Engine:
         self._assume_once(leg, "amd-timing", f"{found.value} after {found.ms / 1000:g} s")
         due = self.sched.now + found.ms
         if detection.mode == "sync":
-            self.sched.at(due, TIMER, Engine._send_answer, leg, first, fallback, found, owner=leg)
+            self.sched.at(
+                due, TIMER, Engine._send_answer, leg, first, fallback, found,
+                owner=leg, epoch=leg.epoch,
+            )  # fmt: skip
             return
         self._send_answer(leg, first, fallback, None)
         self.sched.at(due, TIMER, Engine._machine_detected, leg, found, owner=leg)

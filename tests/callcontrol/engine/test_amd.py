@@ -218,3 +218,21 @@ def test_without_machine_detection_a_machine_just_answers():
     call, _ = run(None, machine(after=1))
     assert call.callbacks[0].ms == 1000
     assert "machineDetectionResult" not in call.callbacks[0].payload
+
+
+def test_an_update_during_sync_detection_takes_the_call_over():
+    moved = xml('<SpeakSentence>moved</SpeakSentence><Pause duration="20"/>')
+    app = RoutesApp({"/answer": LONG, "/moved": moved})
+    sim = CallSimulator(app, base_url="https://ivr.test")
+    live = sim.start_outbound(
+        "/answer",
+        to=CALLEE,
+        destinations={CALLEE: machine(after=1)},
+        machine_detection={"mode": "sync"},
+    )
+    live.run_until(seconds=5)
+    live.redirect("/moved")
+    call = live.run()
+    assert [c.event_type for c in call.callbacks] == ["redirect"]
+    call.assert_heard("moved")
+    call.assert_not_heard("hello")

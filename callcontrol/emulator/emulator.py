@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import urllib3
 
-from ..engine import Credentials, Engine
+from ..engine import Credentials, Engine, amd
 from ..engine.clock import INPUT, to_ms
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -327,6 +327,9 @@ class VoiceEmulator:
             script=script,
             destinations=destinations,
             fallback_credentials=fallback_creds,
+            machine_detection=(
+                amd.detection(fields["machineDetection"]) if "machineDetection" in fields else None
+            ),
         )
         if timeout is not None:
             # The engine's own no-answer timer is the API's default 30 s; this one is the

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..engine import amd
+
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 SIP = re.compile(r"sip:[^@\s]+@[^@\s]+")
 REQUIRED_CREATE = ("from", "to", "answerUrl", "applicationId")
@@ -87,15 +89,25 @@ def create_call(body: dict[str, Any]) -> dict[str, Any]:
     if not E164.fullmatch(fields["from"]):
         raise bad("Invalid from: must be an E164 telephone number")
     if "machineDetection" in fields:
-        raise bad(
-            "machineDetection is not emulated: this emulator has no answering-machine model; "
-            "leave the field out"
-        )
+        _machine_detection(fields["machineDetection"])
     if len(fields.get("displayName", "")) > 256:
         raise bad("displayName must contain at most 256 characters")
     _credentials(fields, "answerUrl", "username", "password")
     _credentials(fields, "answerFallbackUrl", "fallbackUsername", "fallbackPassword")
     return fields
+
+
+def _machine_detection(value: dict[str, Any]) -> None:
+    try:
+        amd.detection(value)
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        raise bad(
+            text if text.startswith("machineDetection") else f"Invalid machineDetection: {text}"
+        ) from None
+    fields = {name: item for name, item in value.items() if item is not None}
+    _credentials(fields, "callbackUrl", "username", "password")
+    _credentials(fields, "fallbackUrl", "fallbackUsername", "fallbackPassword")
 
 
 def update_call(body: dict[str, Any]) -> dict[str, Any]:

@@ -176,6 +176,33 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "referComplete is sent; the reply to referComplete is read and ignored.",
         "The docs say the call is torn down but not with which cause.",
     ),
+    Assumption(
+        "amd-timing",
+        "Machine detection starts at the answer. The callee's destination decides the result: "
+        "machine(result=...) gives its result, voicemail() 'answering-machine', anyone else "
+        "who answers 'human'. It takes machine(detected_after=...) seconds, else: human 1 s "
+        "of speech plus speechEndThreshold; answering-machine speechThreshold (with "
+        "delayResult: the greeting, at least speechThreshold, plus machineSpeechEndThreshold, "
+        "reported by detectionTimeout at the latest); "
+        "silence silenceTimeout; timeout detectionTimeout; error at once. A result that "
+        "would take longer than detectionTimeout is 'timeout' at detectionTimeout. Sync mode "
+        "sends the answer callback then, with machineDetectionResult; async mode sends answer "
+        "at once and machineDetectionComplete then, unless the call has ended first. An "
+        "updateCall redirect or updateCallBxml during sync detection takes the call over: "
+        "the held answer callback is not sent. "
+        "tone-detected is never reported.",
+        "voice-api §3.2 gives the parameters' meaning, not the detector's timing; "
+        "tone-detected needs an account setting the engine does not model.",
+    ),
+    Assumption(
+        "amd-fallback",
+        "A machineDetectionComplete that gets a non-2xx status or no response is sent once "
+        "to machineDetection's fallbackUrl with the fallback credentials, when one is set; "
+        "without one it is retried once to callbackUrl after a connection error, like other "
+        "asynchronous callbacks.",
+        "The docs say fallbackUrl is used when callbackUrl 'fails to respond' without "
+        "saying which statuses count.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

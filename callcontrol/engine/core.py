@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import Bxml, BxmlError, Element, Response
 
-from . import background, caller, dialing, gather, media, payloads, record, refer
+from . import amd, background, caller, dialing, gather, media, payloads, record, refer
 from .activities import RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
@@ -161,18 +161,23 @@ class Engine:
         script: Iterable[Step] = (),
         destinations: dict[str, Destination] | None = None,
         fallback_credentials: Credentials | None = None,
+        machine_detection: amd.Detection | None = None,
     ) -> Leg:
         """Create the A-leg; inbound sends ``initiate`` at once, outbound ``answer`` when the
         called number answers (at once unless ``destinations`` has an entry for it).
 
-        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None."""
+        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None.
+        ``machine_detection`` (outbound only) runs answering-machine detection on the answer."""
         if direction not in ("inbound", "outbound"):
             raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}")
+        if machine_detection is not None and direction != "outbound":
+            raise ValueError("machine detection runs on outbound calls only (createCall)")
         leg = self._new_leg("A", direction, from_, to)
         leg.credentials = credentials
         if disconnect_url is not None:
             leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
         leg.destinations = dict(destinations or {})
+        leg.detection = machine_detection
         self.a_leg = leg
         for step in script:
             if isinstance(step, HangUp) and step.after is not None:
@@ -218,6 +223,7 @@ class Engine:
             self._note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
         if callee is None or isinstance(callee, Answers):
             after = to_ms(callee.after) if isinstance(callee, Answers) else 0
+            found = amd.verdict(leg.detection, callee) if leg.detection is not None else None
             self.sched.at(
                 self.sched.now + after,
                 INPUT,
@@ -225,6 +231,7 @@ class Engine:
                 leg,
                 first,
                 fallback,
+                found,
                 owner=leg,
             )
             if isinstance(callee, Answers):
@@ -245,10 +252,51 @@ class Engine:
             due = self.sched.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
             self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
 
-    def _outbound_answered(self, leg: Leg, first: Target, fallback: Target | None) -> None:
+    def _outbound_answered(
+        self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
+    ) -> None:
         self._answer(leg)
+        detection = leg.detection
+        if found is None or detection is None:
+            self._send_answer(leg, first, fallback, None)
+            return
+        self._assume_once(leg, "amd-timing", f"{found.value} after {found.ms / 1000:g} s")
+        due = self.sched.now + found.ms
+        if detection.mode == "sync":
+            self.sched.at(
+                due, TIMER, Engine._send_answer, leg, first, fallback, found,
+                owner=leg, epoch=leg.epoch,
+            )  # fmt: skip
+            return
+        self._send_answer(leg, first, fallback, None)
+        self.sched.at(due, TIMER, Engine._machine_detected, leg, found, owner=leg)
+
+    def _send_answer(
+        self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
+    ) -> None:
         payload = payloads.call_fields("answer", leg, self.start_time, self.sched.now)
+        if found is not None:
+            self._note(leg, "machine", f"{found.value} (sync, in the answer callback)")
+            payload["machineDetectionResult"] = amd.result_field(found)
         self._send(leg, "answer", payload, first, fallback, synchronous=True)
+
+    def _machine_detected(self, leg: Leg, found: amd.Verdict) -> None:
+        detection = leg.detection
+        if detection is None or detection.target is None:
+            return
+        self._note(leg, "machine", f"{found.value} (async, machineDetectionComplete)")
+        payload = payloads.call_fields(
+            "machineDetectionComplete", leg, self.start_time, self.sched.now
+        )
+        payload["machineDetectionResult"] = amd.result_field(found)
+        self._send(
+            leg,
+            "machineDetectionComplete",
+            payload,
+            detection.target,
+            detection.fallback,
+            synchronous=False,
+        )
 
     def _answer(self, leg: Leg) -> None:
         if leg.answer_ms is None:
@@ -343,7 +391,11 @@ class Engine:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
         self._note(leg, "callback", lambda: _fetch_line(request, result, None))
-        if result.error is not None and not request.is_fallback:
+        failed = result.error is not None or not 200 <= (result.status or 0) < 300
+        if request.fallback is not None and failed and not request.is_fallback:
+            self._assume(leg, "amd-fallback", f"retrying {request.fallback.url}")
+            self._queue(_replace(request, self._request_id(), request.fallback, True))
+        elif result.error is not None and not request.is_fallback:
             self._note(leg, "retry", f"{request.event_type} once more after: {result.error}")
             self._queue(_replace(request, self._request_id(), request.target, True))
 

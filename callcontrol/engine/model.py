@@ -144,6 +144,8 @@ class Leg:
     script: deque[Step] = field(default_factory=deque)
     timed_steps: list[Step] = field(default_factory=list)
     destinations: dict[str, Destination] = field(default_factory=dict)
+    #: Answering-machine detection asked for by createCall (an ``amd.Detection``).
+    detection: Any = None
     activity: Any = None
     start_gather: tuple[Target, ...] | None = None
     recording: dict[str, Any] | None = None

@@ -132,6 +132,38 @@ class Voicemail(Answers):
         return f"voicemail({', '.join(parts)})"
 
 
+#: What a ``machine()`` destination makes the detector report (machineDetectionResult.value).
+MACHINE_RESULTS = ("answering-machine", "human", "silence", "timeout", "error")
+
+
+@dataclass(frozen=True, repr=False)
+class Machine(Answers):
+    """A destination that answers like :class:`Answers`; answering-machine detection on
+    the call reports ``result`` after ``detected_after`` seconds (None: the engine's
+    timing for that result)."""
+
+    result: str = "answering-machine"
+    detected_after: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.result not in MACHINE_RESULTS:
+            raise ValueError(
+                f"machine: result must be one of {', '.join(MACHINE_RESULTS)}, not {self.result!r}"
+            )
+        _seconds("machine: detected_after", self.detected_after)
+
+    def __repr__(self) -> str:
+        parts = [f"result={self.result!r}"]
+        if self.after != 2.0:
+            parts.append(f"after={_num(self.after)}")
+        if self.hangs_up_after != 60.0:
+            parts.append(f"hangs_up_after={_num(self.hangs_up_after)}")
+        if self.detected_after is not None:
+            parts.append(f"detected_after={_num(self.detected_after)}")
+        return f"machine({', '.join(parts)})"
+
+
 @dataclass(frozen=True, repr=False)
 class Busy:
     """A destination that is busy."""
@@ -184,6 +216,6 @@ def check_destinations(destinations: object) -> dict[str, Destination]:
         if not isinstance(value, DESTINATION_TYPES):
             raise TypeError(
                 f"destinations[{key!r}]: {value!r} is not a destination; use answers(), "
-                "busy(), no_answer(), rejects() or voicemail()"
+                "busy(), no_answer(), rejects(), voicemail() or machine()"
             )
     return dict(destinations)

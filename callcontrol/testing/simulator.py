@@ -12,15 +12,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
 
-from ..engine import EPOCH, Credentials, Durations, Engine, Leg
+from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import Destination, Step, check_destinations, check_script
+from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
 from .fetch import Router, WsgiApp, encode
@@ -127,8 +129,12 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
     ) -> SimulatedCall:
-        """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers."""
+        """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers.
+
+        ``machine_detection`` (a :class:`~callcontrol.MachineDetectionConfiguration`, or its
+        JSON object with URLs relative to ``base_url``) runs answering-machine detection."""
         return self.start_outbound(
             url,
             from_=from_,
@@ -138,6 +144,7 @@ class CallSimulator:
             disconnect_url=disconnect_url,
             method=method,
             fallback_url=fallback_url,
+            machine_detection=machine_detection,
         ).run()
 
     def start_inbound(
@@ -176,6 +183,7 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
     ) -> LiveCall:
         """Set up an outbound call without running it; see :class:`LiveCall`."""
         return self._start(
@@ -188,6 +196,7 @@ class CallSimulator:
             disconnect_url=disconnect_url,
             method=method,
             fallback_url=fallback_url,
+            machine_detection=machine_detection,
         )
 
     def _start(
@@ -202,10 +211,14 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
     ) -> LiveCall:
         steps = check_script(script)
         if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
             destinations = dict(destinations)  # any read-only mapping, as the signature says
+        detection = (
+            None if machine_detection is None else amd.detection(machine_detection, self._absolute)
+        )
         dests = check_destinations(destinations if destinations is not None else {})
         self._calls += 1
         engine = Engine(
@@ -226,6 +239,7 @@ class CallSimulator:
             disconnect_url=self._absolute(disconnect_url) if disconnect_url else None,
             script=steps,
             destinations=dests,
+            machine_detection=detection,
         )
         return LiveCall(self, engine, leg)
 

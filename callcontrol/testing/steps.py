@@ -9,6 +9,7 @@ from ..engine.script import (
     Busy,
     HangUp,
     LeaveMessage,
+    Machine,
     NoAnswer,
     Press,
     Rejects,
@@ -63,3 +64,16 @@ def voicemail(greeting: float = 5.0, *, after: float = 4.0, message: float = 60.
     """A voicemail box: answers after ``after`` seconds, plays its ``greeting``, then
     records for up to ``message`` seconds and hangs up (the call counts as answered)."""
     return Voicemail(after, greeting + message, greeting, message)
+
+
+def machine(
+    result: str = "answering-machine",
+    *,
+    after: float = 2.0,
+    hangs_up_after: float = 60.0,
+    detected_after: float | None = None,
+) -> Machine:
+    """A destination that answers after ``after`` seconds; machine detection on the call
+    reports ``result`` (answering-machine, human, silence, timeout or error) after
+    ``detected_after`` seconds, or after the engine's usual time for that result."""
+    return Machine(after, hangs_up_after, result, detected_after)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bxml import Bxml, Gather, Hangup, Pause, Response, SpeakSentence
-from callcontrol import CallsClient, WebhookApp
+from callcontrol import CallsClient, MachineDetectionConfiguration, WebhookApp
 from callcontrol.emulator import VoiceEmulator
-from callcontrol.testing import busy, hang_up, press
+from callcontrol.testing import busy, hang_up, machine, press
 from tests.wsgi_server import serve_wsgi
 
 from .helpers import CALLEE, CALLER, auth, call_body, calls_path, ivr_app
@@ -438,3 +438,78 @@ def test_same_transcript_as_the_simulator() -> None:
         [e.render() for e in simulated.transcript], "https://ivr.test"
     )
     assert emulated.heard == simulated.heard and emulated.pressed == simulated.pressed
+
+
+def _amd_app(holder: dict[str, VoiceEmulator], results: list[str]) -> WebhookApp:
+    """Hold the line; when machineDetectionComplete says a machine answered, leave a message."""
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        found = event.machine_detection_result
+        if found is not None:
+            return Response(SpeakSentence(f"Detected {found.value}."), Hangup())
+        return Response(SpeakSentence("Please hold."), Pause(duration=30))
+
+    @app.route("/amd")
+    def amd(event: Any) -> None:
+        results.append(event.machine_detection_result.value)
+        if event.machine_detection_result.value == "answering-machine":
+            emu = holder["emu"]
+            with emu.client() as inner:
+                inner.redirect(event.call_id, f"{emu.app_url}/message")
+
+    @app.route("/message")
+    def message(event: Any) -> Response:
+        return Response(SpeakSentence("Sorry we missed you."), Hangup())
+
+    @app.route("/disconnect")
+    def disconnect(event: Any) -> None:
+        return None
+
+    return app
+
+
+def test_async_machine_detection_lets_the_app_redirect_a_machine() -> None:
+    holder: dict[str, VoiceEmulator] = {}
+    results: list[str] = []
+    with VoiceEmulator(app=_amd_app(holder, results), speed=100.0) as emu, emu.client() as client:
+        holder["emu"] = emu
+        emu.destination(CALLEE, machine())
+        app_url = emu.app_url or ""
+        detection = MachineDetectionConfiguration(callback_url=f"{app_url}/amd")
+        call_id = _place(client, app_url, machine_detection=detection)
+        state = emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    assert results == ["answering-machine"]
+    assert state.disconnect_cause == "hangup"
+    call.assert_heard("Please hold.")
+    call.assert_heard("Sorry we missed you.")
+    events = [c.event_type for c in call.callbacks]
+    # The redirect is made from inside the machineDetectionComplete handler, so which of
+    # the two exchanges is recorded first depends on thread timing.
+    assert events[0] == "answer" and events[-1] == "disconnect"
+    assert sorted(events[1:-1]) == ["machineDetectionComplete", "redirect"]
+    [complete] = [c for c in call.callbacks if c.event_type == "machineDetectionComplete"]
+    assert complete.status in (200, 204)
+    assert complete.payload["machineDetectionResult"] == {
+        "value": "answering-machine",
+        "duration": "PT10S",
+    }
+
+
+def test_sync_machine_detection_puts_the_result_in_the_answer_callback() -> None:
+    holder: dict[str, VoiceEmulator] = {}
+    with VoiceEmulator(app=_amd_app(holder, []), speed=100.0) as emu, emu.client() as client:
+        emu.destination(CALLEE, machine("human", detected_after=2))
+        app_url = emu.app_url or ""
+        detection = MachineDetectionConfiguration(mode="sync")
+        call_id = _place(client, app_url, machine_detection=detection)
+        emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    call.assert_heard("Detected human.")
+    assert [c.event_type for c in call.callbacks] == ["answer", "disconnect"]
+    assert call.callbacks[0].payload["machineDetectionResult"] == {
+        "value": "human",
+        "duration": "PT2S",
+    }

@@ -81,7 +81,26 @@ def test_another_account_gets_403(emu: VoiceEmulator) -> None:
         ({"priority": 2.5}, "priority must be an integer"),
         ({"tag": "x" * 4097}, "tag must contain at most 4096 characters"),
         ({"colour": "red"}, "Unknown field 'colour' for createCall"),
-        ({"machineDetection": {"mode": "async"}}, "machineDetection is not emulated"),
+        (
+            {"machineDetection": {"mode": "async"}},
+            "machineDetection.callbackUrl is required when mode is async",
+        ),
+        ({"machineDetection": {"mode": "later"}}, "Invalid machineDetection: "),
+        (
+            {"machineDetection": {"mode": "sync", "colour": 1}},
+            "machineDetection has an unknown field 'colour'; the fields are [mode, ",
+        ),
+        ({"machineDetection": "sync"}, "machineDetection must be a JSON object"),
+        (
+            {
+                "machineDetection": {
+                    "callbackUrl": "http://ivr.example.com/amd",
+                    "username": "u",
+                    "password": "p",
+                }
+            },
+            "Invalid callbackUrl: must be https when username and password are set",
+        ),
         ({"username": "u"}, "username and password go together"),
         (
             {"username": "u", "password": "p", "answerUrl": "http://ivr.example.com/a"},

@@ -21,6 +21,7 @@ from callcontrol.testing import (
     answers,
     busy,
     leave_message,
+    machine,
     press,
     silence,
 )
@@ -48,6 +49,7 @@ SCHEMAS = {
     "transferComplete": "transferCompleteCallback",
     "transferDisconnect": "transferDisconnectCallback",
     "bridgeComplete": "bridgeCompleteCallback",
+    "machineDetectionComplete": "machineDetectionCompleteCallback",
 }
 # Fields the Bandwidth docs (voice-api §9.4) list but the contract's schema does not.
 DOCUMENTED_EXTRAS = {"transferAnswer": {"parentCallId"}}
@@ -150,6 +152,16 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "from_": "sip:caller@pbx.example.com",
             "destinations": {BOB: busy(), ALICE: answers(after=1)},
         },
+    ),
+    (
+        "outbound",
+        {"/answer": xml('<Pause duration="12"/>')},
+        {"machine_detection": {"mode": "sync"}, "destinations": {"+15553334444": machine()}},
+    ),
+    (
+        "outbound",
+        {"/answer": xml('<Tag>amd</Tag><Pause duration="12"/>')},
+        {"machine_detection": {"callbackUrl": "/amd"}},
     ),
 ]
 

@@ -343,8 +343,10 @@ class Element:
                     item._write(out, False, 0)
                 elif not inner:
                     out.append(item._head + "/>")
-                elif len(inner) == 1 and type(inner[0]) is str:
-                    out.append(f"{item._head}>{escape_text(inner[0])}{item._CLOSE}")
+                elif len(inner) == 1 and type(text := inner[0]) is str:
+                    if "&" in text or "<" in text or ">" in text or "\r" in text:
+                        text = escape_text(text)
+                    out.append(f"{item._head}>{text}{item._CLOSE}")
                 else:
                     item._write(out, False, 0)
             out.append(self._CLOSE)

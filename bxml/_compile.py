@@ -110,8 +110,9 @@ def _text_lines(cls: type[Element], text: str) -> list[str]:
         plain += f" and self._text_problem({text}) is None"
     return [
         f"if {plain}:",
-        f"    self._content.append({text})",
+        f"    self._content = [{text}]",
         "else:",
+        "    self._content = []",
         f"    self._set_text({text})",
     ]
 
@@ -120,32 +121,36 @@ def _content_lines(cls: type[Element], items: str, namespace: dict[str, Any]) ->
     """Lines that store the children: taken as they are in the common, valid case
     (exact allowed classes within the count; one plain text), else through _add_all."""
     if cls.CONTENT == "mixed":
-        first = f"{items}[0]"
-        plain = f"type({first}) is str and {first} and {first}.isascii() and {first}.isprintable()"
+        plain = f"type(c := {items}[0]) is str and c and c.isascii() and c.isprintable()"
         return [
             f"if len({items}) == 1 and {plain}:",
-            f"    self._content.append({first})",
-            f"elif {items}:",
-            f"    self._add_all({items})",
+            "    self._content = [c]",
+            "else:",
+            "    self._content = []",
+            f"    if {items}:",
+            f"        self._add_all({items})",
         ]
     namespace["EXACT"] = cls._CHILD_SET
     lines = [
         f"if {items}:",
         f"    for c in {items}:",
         "        if type(c) not in EXACT:",
+        "            self._content = []",
         f"            self._add_all({items})",
         "            break",
         "    else:",
     ]
     if cls.MAX_CHILDREN is None:
-        return [*lines, f"        self._content = list({items})"]
-    return [
-        *lines,
-        f"        if len({items}) <= {cls.MAX_CHILDREN}:",
-        f"            self._content = list({items})",
-        "        else:",
-        f"            self._add_all({items})",
-    ]
+        lines.append(f"        self._content = list({items})")
+    else:
+        lines += [
+            f"        if len({items}) <= {cls.MAX_CHILDREN}:",
+            f"            self._content = list({items})",
+            "        else:",
+            "            self._content = []",
+            f"            self._add_all({items})",
+        ]
+    return [*lines, "else:", "    self._content = []"]
 
 
 # Bytecode of the allowed __init__ bodies, by the shape of the signature (argument counts,
@@ -257,11 +262,13 @@ def compile_init(cls: type[Element], original: Callable[..., None]) -> Callable[
         body.append(f"    v[{name!r}] = {name}")
         if attr.required:
             body += ["else:", f"    raise missing(OWNER, {name!r})"]
-    body += ["self._values = v", "self._head = h", "self._extra = None", "self._content = []"]
+    body += ["self._values = v", "self._head = h", "self._extra = None"]
     if cls.CONTENT == "text":
         body += _text_lines(cls, content.strip("(,)"))
     elif content:
         body += _content_lines(cls, content, namespace)
+    else:
+        body.append("self._content = []")
     if _overrides(cls, "_check_rules"):
         body.append("self._check_rules()")
     source = f"def __init__(self, {', '.join(params)}):\n"

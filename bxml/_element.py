@@ -58,6 +58,8 @@ class Element:
     _CHILD_SET: ClassVar[frozenset[type[Element]]] = frozenset()
     _CHECKS_TEXT: ClassVar[bool] = False
     _CLOSE: ClassVar[str] = ""
+    #: Whether a parent must call this class's _write (required children, its own _write).
+    _SELF_WRITTEN: ClassVar[bool] = False
     #: Whether the class's own ``__init__`` is replaced by a compiled one (bxml._compile).
     COMPILE_INIT: ClassVar[bool] = True
 
@@ -85,6 +87,7 @@ class Element:
         cls._CHILD_SET = frozenset(cls.CHILD_TYPES)
         cls._CHECKS_TEXT = cls._text_problem is not Element._text_problem
         cls._CLOSE = "</" + owner + ">"
+        cls._SELF_WRITTEN = cls.MIN_CHILDREN > 0 or cls._write is not Element._write
         # Each concrete class gets its own compiled __init__, also when it inherits the
         # declaring one (which then must name exactly this class's attributes).
         init = vars(cls).get("__init__")
@@ -334,13 +337,18 @@ class Element:
                     out.append(escape_text(item))
                     continue
                 # Leaves (no content, or one text) are written here: a call saved per leaf.
+                # A lone text (of a text or mixed element) is written the same way.
                 inner = item._content
-                if item._extra or (inner and item.CONTENT != "text") or item.MIN_CHILDREN:
+                if item._extra or item._SELF_WRITTEN:
                     item._write(out, False, 0)
-                elif inner:
-                    out.append(f"{item._head}>{escape_text(inner[0])}{item._CLOSE}")
-                else:
+                elif not inner:
                     out.append(item._head + "/>")
+                elif len(inner) == 1 and type(text := inner[0]) is str:
+                    if "&" in text or "<" in text or ">" in text or "\r" in text:
+                        text = escape_text(text)
+                    out.append(f"{item._head}>{text}{item._CLOSE}")
+                else:
+                    item._write(out, False, 0)
             out.append(self._CLOSE)
 
 

@@ -29,7 +29,9 @@ def _written(element: Element) -> str:
     """Write ``element`` one node at a time, with no inlined children."""
     name = element.element_name
     head = "<" + name if isinstance(element, UnknownElement) else element._head
-    head += "".join(f' {key}="{escape_attr(text)}"' for key, text in element.extra_attributes.items())
+    head += "".join(
+        f' {key}="{escape_attr(text)}"' for key, text in element.extra_attributes.items()
+    )
     if not element.content:
         return head + "/>"
     inner = "".join(

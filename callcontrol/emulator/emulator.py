@@ -413,21 +413,10 @@ class VoiceEmulator:
 
 
 def _snapshot(record: CallRecord) -> SimulatedCall:
-    engine, leg = record.engine, record.leg
-    call = SimulatedCall(leg.id)
-    call.heard = list(engine.heard)
-    call.pressed = list(engine.pressed)
-    call.visited = list(record.visited)
-    call.callbacks = list(record.callbacks)
-    call.state = record.state
-    call.disconnect_cause = leg.cause
-    call.error = leg.error_message
-    end = leg.end_ms if leg.end_ms is not None else engine.now
-    call.duration = (end - leg.start_ms) / 1000
-    call.notes = engine.notes
-    call.transfers = list(engine.transfer_outcomes)
-    call.assumptions = sorted(set(engine.assumptions_used))
-    return call
+    call = SimulatedCall(
+        record.leg.id, visited=list(record.visited), callbacks=list(record.callbacks)
+    )
+    return call.update_from(record.engine, record.leg, record.state)
 
 
 def _rings_out(destinations: dict[str, Destination], fields: dict[str, Any]) -> float | None:

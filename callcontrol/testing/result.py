@@ -7,10 +7,13 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..engine.model import TranscriptEntry
+
+if TYPE_CHECKING:
+    from ..engine import Engine, Leg
 
 _CONTEXT = 6
 #: What a dialled destination (Transfer, Forward, Refer) can come to.
@@ -52,6 +55,20 @@ class SimulatedCall:
     notes: list[tuple[int, str, str, Any]] = field(default_factory=list, repr=False)
     transfers: list[tuple[str, str]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+
+    def update_from(self, engine: Engine, leg: Leg, state: str) -> SimulatedCall:
+        """Copy what ``engine`` knows of ``leg`` so far into this result; return it."""
+        self.heard = list(engine.heard)
+        self.pressed = list(engine.pressed)
+        self.state = state
+        self.disconnect_cause = leg.cause
+        self.error = leg.error_message
+        end = leg.end_ms if leg.end_ms is not None else engine.now
+        self.duration = (end - leg.start_ms) / 1000
+        self.notes = engine.notes
+        self.transfers = list(engine.transfer_outcomes)
+        self.assumptions = sorted(set(engine.assumptions_used))
+        return self
 
     @property
     def transcript(self) -> list[TranscriptEntry]:

@@ -377,15 +377,4 @@ class LiveCall:
             self.engine.delivered(request, result)
 
     def _snapshot(self) -> SimulatedCall:
-        engine, leg, call = self.engine, self.leg, self.result
-        call.heard = list(engine.heard)
-        call.pressed = list(engine.pressed)
-        call.state = leg.state
-        call.disconnect_cause = leg.cause
-        call.error = leg.error_message
-        end = leg.end_ms if leg.end_ms is not None else engine.now
-        call.duration = (end - leg.start_ms) / 1000
-        call.notes = engine.notes
-        call.transfers = list(engine.transfer_outcomes)
-        call.assumptions = sorted(set(engine.assumptions_used))
-        return call
+        return self.result.update_from(self.engine, self.leg, self.leg.state)

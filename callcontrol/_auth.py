@@ -110,30 +110,10 @@ def basic_header(username: str, password: str) -> str:
 
 
 def check_credential(owner: str, name: str, value: object, *, secret: bool, user: bool) -> None:
-    """A non-empty string that can be sent: UTF-8 encodable, and no ``:`` in a user name.
-
-    Checked without encoding, so that no UnicodeEncodeError (which would carry the whole
-    value) is ever raised or chained.
-    """
+    """A non-empty string that can be sent: UTF-8 encodable, and no ``:`` in a user name."""
     check.text(owner, name, value, required=True, secret=secret)
-    check_encodable(owner, name, value, secret=secret)
     if user and ":" in str(value):
         check.fail(owner, name, value, "must not contain ':' (HTTP Basic uses it as separator)")
-
-
-def check_encodable(owner: str, name: str, value: object, *, secret: bool = False) -> None:
-    """``value`` holds no lone surrogate, the one thing a str cannot encode as UTF-8."""
-    if not isinstance(value, str):
-        return
-    index = next((i for i, ch in enumerate(value) if "\ud800" <= ch <= "\udfff"), None)
-    if index is not None:
-        check.fail(
-            owner,
-            name,
-            value,
-            f"contains a lone surrogate at index {index}, which cannot be encoded as UTF-8",
-            secret=secret,
-        )
 
 
 def is_bearer_token(value: str) -> bool:

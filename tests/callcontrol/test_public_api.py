@@ -23,10 +23,12 @@ PUBLIC_DUNDERS = {"__version__"}
 
 
 def public_names(module: types.ModuleType) -> set[str]:
-    """The names a user sees on ``module``: no private names, no submodules."""
+    """What ``module`` really offers, without trusting ``__all__`` (which ``dir()`` includes):
+    its public globals, and every name its lazy loader can provide. No submodules."""
+    offered = set(vars(module)) | set(getattr(module, "_SOURCES", {}))
     return {
         name
-        for name in dir(module)
+        for name in offered
         if (not name.startswith("_") or name in PUBLIC_DUNDERS)
         and not isinstance(getattr(module, name), types.ModuleType)
     }

@@ -78,17 +78,16 @@ def leg_event(event_type: str, leg: Leg, start: datetime, now: int, **extra: Any
 
 def disconnect(leg: Leg, start: datetime, now: int) -> dict[str, Any]:
     """The ``disconnect`` event of an A-leg."""
-    payload = call_fields("disconnect", leg, start, now)
-    payload["endTime"] = timestamp(start, leg.end_ms if leg.end_ms is not None else now)
-    payload["cause"] = leg.cause or "hangup"
-    if leg.error_message:
-        payload["errorMessage"] = leg.error_message
-    return payload
+    return _end_fields(call_fields("disconnect", leg, start, now), leg, start, now)
 
 
 def transfer_disconnect(leg: Leg, start: datetime, now: int) -> dict[str, Any]:
     """The ``transferDisconnect`` event of a B-leg."""
-    payload = leg_event("transferDisconnect", leg, start, now)
+    return _end_fields(leg_event("transferDisconnect", leg, start, now), leg, start, now)
+
+
+def _end_fields(payload: dict[str, Any], leg: Leg, start: datetime, now: int) -> dict[str, Any]:
+    """Add the end time, cause and error message of a leg that has ended to ``payload``."""
     payload["endTime"] = timestamp(start, leg.end_ms if leg.end_ms is not None else now)
     payload["cause"] = leg.cause or "hangup"
     if leg.error_message:

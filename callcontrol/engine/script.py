@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 _DIGITS = re.compile(r"[0-9*#]+")
 _THEN = ("press", "silence", "hang_up")
@@ -86,7 +86,7 @@ class HangUp:
 
 
 Step = Press | Silence | LeaveMessage | HangUp
-STEP_TYPES = (Press, Silence, LeaveMessage, HangUp)
+STEP_TYPES: tuple[type, ...] = get_args(Step)
 
 
 @dataclass(frozen=True, repr=False)
@@ -189,7 +189,7 @@ class Rejects:
 
 
 Destination = Answers | Busy | NoAnswer | Rejects
-DESTINATION_TYPES = (Answers, Busy, NoAnswer, Rejects)
+DESTINATION_TYPES: tuple[type, ...] = get_args(Destination)
 
 
 def check_script(script: object) -> tuple[Step, ...]:

@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 from ..engine.model import CallbackRequest, Credentials, FetchResult
 
 WsgiApp = Callable[..., Iterable[bytes]]
+#: The User-Agent of the simulator's callbacks, over HTTP and in WSGI environs.
+SIMULATOR_USER_AGENT = "BandwidthAPI/v2 (callcontrol simulator)"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,17 @@ def basic_auth(credentials: Credentials | None) -> str | None:
         return None
     raw = f"{credentials.username}:{credentials.password}".encode()
     return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def callback_headers(request: CallbackRequest, body: bytes, user_agent: str) -> dict[str, str]:
+    """The HTTP headers of a callback: ``user_agent``, the JSON type of a body, the credentials."""
+    headers = {"User-Agent": user_agent}
+    if body:
+        headers["Content-Type"] = "application/json"
+    auth = basic_auth(request.target.credentials)
+    if auth:
+        headers["Authorization"] = auth
+    return headers
 
 
 class Router:
@@ -126,18 +139,12 @@ class Router:
     def _http(self, url: str, request: CallbackRequest, body: bytes) -> FetchResult:
         import requests
 
-        headers = {"User-Agent": "BandwidthAPI/v2 (callcontrol simulator)"}
-        if body:
-            headers["Content-Type"] = "application/json"
-        auth = basic_auth(request.target.credentials)
-        if auth:
-            headers["Authorization"] = auth
         try:
             reply = requests.request(
                 request.target.method,
                 url,
                 data=body or None,
-                headers=headers,
+                headers=callback_headers(request, body, SIMULATOR_USER_AGENT),
                 timeout=self.timeout,
                 allow_redirects=False,
             )
@@ -158,7 +165,7 @@ def _url_environ(url: str) -> dict[str, Any]:
         "SERVER_PORT": str(parts.port or (443 if https else 80)),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": parts.netloc,
-        "HTTP_USER_AGENT": "BandwidthAPI/v2 (callcontrol simulator)",
+        "HTTP_USER_AGENT": SIMULATOR_USER_AGENT,
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": parts.scheme or "http",

@@ -4,7 +4,7 @@ pictures as Mermaid and Graphviz text."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from ..engine.script import Destination, Step
 
@@ -19,16 +19,7 @@ FindingKind = Literal[
     "dead-verb",
 ]
 #: Every kind of finding, in the order reports list them.
-FINDING_KINDS: tuple[FindingKind, ...] = (
-    "app-error",
-    "invalid-bxml",
-    "callback-error",
-    "silence",
-    "endless-loop",
-    "no-timeout-branch",
-    "unreached-url",
-    "dead-verb",
-)
+FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 #: Fill colours of nodes by the worst finding on them (the first in FINDING_KINDS).
 COLOURS: dict[str, str] = {
     "app-error": "#f4b6b6",

@@ -19,6 +19,7 @@ from callcontrol.testing import (
 )
 
 from .apps import Reply, RoutesApp, xml
+from .test_core import run as run_call
 
 BASE = "https://ivr.test"
 ALICE = "sip:alice@pbx.example.com"
@@ -31,16 +32,7 @@ def run(
     destinations: dict[str, Destination] | None = None,
     from_: str = "sip:caller@pbx.example.com",
 ) -> tuple[SimulatedCall, RoutesApp]:
-    app = RoutesApp(routes)
-    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
-    call = sim.inbound(
-        "/answer",
-        from_=from_,
-        to="sip:ivr@ivr.example.com",
-        destinations=destinations or {},
-        disconnect_url="/status",
-    )
-    return call, app
+    return run_call(routes, destinations=destinations, from_=from_, to="sip:ivr@ivr.example.com")
 
 
 def test_every_bxml_verb_has_a_runner():

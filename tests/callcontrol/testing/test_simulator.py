@@ -12,6 +12,7 @@ from types import MappingProxyType
 import pytest
 
 from bxml import Bxml, Hangup, SpeakSentence
+from callcontrol.engine.model import CallbackRequest, Credentials, Target
 from callcontrol.engine.script import Destination, Step
 from callcontrol.testing import (
     AppError,
@@ -27,6 +28,7 @@ from callcontrol.testing import (
     silence,
     voicemail,
 )
+from callcontrol.testing.fetch import callback_headers
 from tests.wsgi_server import serve_wsgi
 
 from ..engine.apps import RoutesApp, xml
@@ -68,9 +70,23 @@ def test_wsgi_request_is_pep_3333_with_the_wire_bytes_and_close_called():
 def test_app_given_as_a_base_url_is_reached_over_http():
     app = RoutesApp({"/answer": MENU, "/g": xml("<SpeakSentence>over http</SpeakSentence>")})
     with serve_wsgi(app) as url:
-        call = CallSimulator(url, base_url=BASE).inbound("/answer", script=[press("1")])
+        sim = CallSimulator(url, base_url=BASE, username="ivr", password="hunter2")
+        call = sim.inbound("/answer", script=[press("1")])
     call.assert_heard("over http")
     assert [s.path for s in app.seen] == ["/answer", "/g"]
+    assert app.seen[0].authorization == "Basic aXZyOmh1bnRlcjI="
+
+
+def test_callback_headers_name_the_agent_the_json_body_and_the_credentials():
+    target = Target("https://ivr.test/answer", "POST", Credentials("ivr", "hunter2"))
+    request = CallbackRequest(1, "c-1", "initiate", {}, target, synchronous=True)
+    assert callback_headers(request, b"{}", "agent/1") == {
+        "User-Agent": "agent/1",
+        "Content-Type": "application/json",
+        "Authorization": "Basic aXZyOmh1bnRlcjI=",
+    }
+    bare = CallbackRequest(2, "c-1", "initiate", {}, Target("https://ivr.test/a", "GET"), True)
+    assert callback_headers(bare, b"", "agent/1") == {"User-Agent": "agent/1"}
 
 
 def test_other_hosts_are_unreachable_unless_mounted():

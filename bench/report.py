@@ -45,7 +45,7 @@ def ratio(value: float | None, unit: str = "×") -> str:
     """Format a ratio (or a value with its unit)."""
     if value is None:
         return "—"
-    return f"{value:.2f}×" if unit == "×" else f"{value:.1f}{unit}"
+    return f"{value:.2f}×" if unit == "×" else f"{number(value)}{unit}"
 
 
 def verdict(target: Target) -> str:

@@ -33,7 +33,7 @@ from ..engine.script import (
     check_destinations,
     check_script,
 )
-from ..testing.fetch import basic_auth, encode
+from ..testing.fetch import callback_headers, encode
 from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
@@ -352,12 +352,7 @@ class VoiceEmulator:
 
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
-        headers = {"User-Agent": USER_AGENT}
-        if body:
-            headers["Content-Type"] = "application/json"
-        auth = basic_auth(request.target.credentials)
-        if auth:
-            headers["Authorization"] = auth
+        headers = callback_headers(request, body, USER_AGENT)
         try:
             reply = self._http.request(
                 request.target.method,
@@ -385,7 +380,7 @@ class VoiceEmulator:
             record.engine.now,
         )
         record.callbacks.append(callback)
-        if request.synchronous and result.status is not None and 200 <= result.status < 300:
+        if request.synchronous:  # as the simulator counts them: every synchronous callback
             record.visited.append(path_of(request.target.url))
         exchange = Exchange(
             "callback", request.event_type, result.status, (), _json(request.payload), url

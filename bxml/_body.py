@@ -6,9 +6,9 @@ Used by :mod:`callcontrol`'s ``update_call_bxml``; importable as
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from ._sniff import declared_encoding
 from ._tree import Source, line, parse_tree, read_source
 from ._validation import schema_errors
 from .document import MAX_DOCUMENT_BYTES
@@ -16,10 +16,6 @@ from .exceptions import Problem, ValidationError
 
 if TYPE_CHECKING:
     from lxml import etree
-
-_DECLARED_ENCODING = re.compile(
-    rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)"""
-)
 
 
 def check_bxml_body(source: Source) -> bytes:
@@ -58,8 +54,8 @@ def _body_problems(root: etree._Element, data: bytes) -> list[Problem]:
                 "BX004",
             )
         )
-    declared = _DECLARED_ENCODING.match(data)
-    encoding = declared.group(1).decode() if declared else root.getroottree().docinfo.encoding
+    declared = declared_encoding(data)
+    encoding = declared.decode() if declared else root.getroottree().docinfo.encoding
     if (encoding or "UTF-8").replace("-", "").replace("_", "").upper() != "UTF8":
         message = f"the body must be UTF-8; this document declares or uses {encoding}"
         problems.append(Problem("/", 1, message, "BX004"))

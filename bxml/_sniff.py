@@ -37,8 +37,15 @@ def searchable(data: bytes) -> bool:
         return False  # UTF-16, UTF-32, EBCDIC, ...
     if not head.startswith(b"<?xm"):
         return True
+    declared = declared_encoding(data)
+    return declared is None or _ASCII_SUPERSETS.fullmatch(declared) is not None
+
+
+def declared_encoding(data: bytes) -> bytes | None:
+    """Return the encoding named by the XML declaration that starts ``data``, if any."""
+    start = 3 if data.startswith(_UTF8_BOM) else 0
     declared = _DECLARED_ENCODING.match(data, start)
-    return declared is None or _ASCII_SUPERSETS.fullmatch(declared.group(1)) is not None
+    return None if declared is None else declared.group(1)
 
 
 def wide_codec(data: bytes) -> str | None:

@@ -287,21 +287,16 @@ def _plain_text_fragment(
     """The fragment of a Text with no pattern and no maximum (the usual URL or name):
     fewer steps for printable ASCII, the full check for anything else."""
 
-    def make_non_empty(value: Any) -> str:
-        if type(value) is str and value and value.isascii() and value.isprintable():
-            if '"' in value or "&" in value or "<" in value or ">" in value:
-                return f'{prefix}{escape_attr(value)}"'
-            return f'{prefix}{value}"'
-        return f'{prefix}{escape_attr(check(owner, value))}"'
+    empty_ok = not non_empty
 
     def make(value: Any) -> str:
-        if type(value) is str and value.isascii() and value.isprintable():
+        if type(value) is str and (value or empty_ok) and value.isascii() and value.isprintable():
             if '"' in value or "&" in value or "<" in value or ">" in value:
                 return f'{prefix}{escape_attr(value)}"'
             return f'{prefix}{value}"'
         return f'{prefix}{escape_attr(check(owner, value))}"'
 
-    return make_non_empty if non_empty else make
+    return make
 
 
 def Url(*, required: bool = False) -> Text:  # noqa: N802 - reads as a kind

@@ -214,7 +214,8 @@ class _Reader:
         elements = [item for item in content if not isinstance(item, str)]
         if kind == "text":
             if elements:
-                self._fail(f"<{frame.tag}> holds text only, not <{_tag_of(elements[0])}>", frame)
+                held = elements[0].element_name
+                self._fail(f"<{frame.tag}> holds text only, not <{held}>", frame)
             return ["".join(texts)]
         stray = "".join(texts).strip(XML_SPACE)
         if stray:
@@ -256,10 +257,6 @@ class _Reader:
 def _is_schema_hint(name: str) -> bool:
     """Tell whether a root attribute only points validators at a schema (kept as is)."""
     return name == "xmlns:xsi" or name.startswith("xsi:")
-
-
-def _tag_of(element: Element) -> str:
-    return element.element_name
 
 
 def _contents(source: Source, max_bytes: int) -> str | bytes:

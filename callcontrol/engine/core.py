@@ -134,7 +134,11 @@ class Engine:
     @property
     def transcript(self) -> list[TranscriptEntry]:
         """The call's story so far, one entry per event, in order."""
-        return [TranscriptEntry(*note) for note in self._notes]
+        return self.transcript_since(0)
+
+    def transcript_since(self, start: int) -> list[TranscriptEntry]:
+        """The entries from the ``start``-th on, for a driver that reads as the call goes."""
+        return [TranscriptEntry(*note) for note in self._notes[start:]]
 
     def _assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
         if assumption not in self.assumptions_used:

@@ -523,19 +523,15 @@ class _Call:
         self.node = node
 
     def observe(self) -> None:
-        notes = self.engine.notes
-        for _, leg, kind, raw in notes[self.notes_seen :]:
+        entries = self.engine.transcript_since(self.notes_seen)
+        self.notes_seen += len(entries)
+        for entry in entries:
             if self.stopped is not None:
                 break
-            if kind not in ("step", "dial", "forward"):
-                continue
-            # The engine formats some details only when they are read.
-            detail = raw() if callable(raw) else raw
-            if kind == "step" and leg == "A":
-                self.opportunity(detail.split(" at ", 1)[1])
-            elif kind != "step" and " -> " in detail:
-                self.dialled(detail.split(" -> ", 1)[0])
-        self.notes_seen = len(notes)
+            if entry.kind == "step" and entry.leg == "A":
+                self.opportunity(entry.detail.split(" at ", 1)[1])
+            elif entry.kind in ("dial", "forward") and " -> " in entry.detail:
+                self.dialled(entry.detail.split(" -> ", 1)[0])
 
     def opportunity(self, where: str) -> None:
         walker = self.walker

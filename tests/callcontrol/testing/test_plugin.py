@@ -8,6 +8,11 @@ from importlib.metadata import entry_points
 
 import pytest
 
+# pytester runs the inner sessions in this process and afterwards drops the modules they
+# imported; the package's lazily loaded names would then outlive the classes they came
+# from. Importing the simulator here keeps one copy of everything for all runs.
+import callcontrol.testing.simulator  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 INSTALLED = any(ep.value == "callcontrol.testing.plugin" for ep in entry_points(group="pytest11"))

@@ -9,8 +9,9 @@
     call.assert_heard("Sales")
 """
 
-import importlib
 import typing
+
+from .. import _lazy
 
 if typing.TYPE_CHECKING:
     from ..engine import Destination, Durations, Step
@@ -98,17 +99,4 @@ _SOURCES = {
 
 
 if not typing.TYPE_CHECKING:  # type checkers see the imports above, and flag unknown names
-
-    def __getattr__(name: str) -> object:
-        """Import a public name's submodule on first use (PEP 562)."""
-        module = _SOURCES.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, __name__), name)
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the public ones not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+    __getattr__, __dir__ = _lazy.loader(__name__, globals(), _SOURCES)

@@ -179,6 +179,7 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             client, targets = web.client_case(settings)
             load, load_targets = web.load_case(settings)
             found = [client, web.wsgi_case(settings), web.webhook_case(settings), load]
+            found.append(web.hosting_case(settings))
             targets = targets + load_targets
         else:
             results["profiles"] = profiles(settings)

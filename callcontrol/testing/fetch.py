@@ -133,7 +133,16 @@ class Router:
                 raise AppError(message, request, url) from exc
             return FetchResult(500, b"", None)
         data = b"".join(captured.get("written", [])) + b"".join(chunks)
-        status = int(str(captured.get("status", "500")).split()[0])
+        status = _status_code(captured.get("status", "500"))
+        if status is None:
+            where = f"{request.target.method} {url} ({request.event_type})"
+            message = (
+                f"the app answered {where} with the WSGI status {captured['status']!r}; "
+                "it must start with a 3-digit code, like '200 OK'"
+            )
+            if self.raise_app_errors:
+                raise AppError(message, request, url)
+            return FetchResult(None, b"", message)
         return FetchResult(status, data)
 
     def _http(self, url: str, request: CallbackRequest, body: bytes) -> FetchResult:
@@ -151,6 +160,12 @@ class Router:
         except requests.RequestException as exc:
             return FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
         return FetchResult(reply.status_code, reply.content)
+
+
+def _status_code(status: object) -> int | None:
+    """The code of a WSGI status line (``'200 OK'``), or None when it has none."""
+    code = str(status).split(" ", 1)[0]
+    return int(code) if len(code) == 3 and code.isascii() and code.isdigit() else None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -172,7 +172,7 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
         elif group == "simulate":
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
-            found, targets = [one, walk], targets + walk_targets
+            found, targets = [one, walk, explore.render_case(settings)], targets + walk_targets
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
         elif group == "http":

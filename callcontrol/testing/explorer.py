@@ -30,6 +30,7 @@ from ..engine.script import (
     Step,
     check_destinations,
 )
+from ..hosting import HOSTED_PREFIX
 from .fetch import AppError, WsgiApp
 from .flowgraph import Edge, Finding, FindingKind, FlowGraph, Node, shorten
 from .simulator import CallSimulator, LiveCall
@@ -219,8 +220,8 @@ class _Walker:
     # -- building the graph ---------------------------------------------------------------
 
     def node(self, url: str, event: str, body: bytes, path: list[Step], dests: Any) -> str:
-        digest = hashlib.sha1(body).hexdigest()[:10]
-        key = (urlsplit(url).path or "/", event, digest)
+        digest = hashlib.sha1(_HOSTED_PATH.sub(_HOSTED, body)).hexdigest()[:10]
+        key = (_state_path(url), event, digest)
         found = self.node_ids.get(key)
         if found is not None:
             return found
@@ -330,6 +331,19 @@ class _Walker:
                         self.first_paths.get(node_id, ([], {}))[1],
                         node_id,
                     )
+
+
+# A path from WebhookApp.host() is new on every call (a random key or a signed token), and a
+# document that redirects to one changes with it: both stand for one state.
+_HOSTED = HOSTED_PREFIX.encode() + "…".encode()
+_HOSTED_PATH = re.compile(re.escape(HOSTED_PREFIX.encode()) + rb"[A-Za-z0-9_.\-]+")
+
+
+def _state_path(url: str) -> str:
+    """The path of ``url``, with the unguessable part of a hosted document's path cut."""
+    path = urlsplit(url).path or "/"
+    cut = path.find(HOSTED_PREFIX)
+    return path if cut < 0 else path[: cut + len(HOSTED_PREFIX)] + "…"
 
 
 def _raised_at(exc: BaseException | None) -> tuple[str, str]:

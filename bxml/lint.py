@@ -52,7 +52,7 @@ from ._tree import line as _line
 from ._tree import parse_tree as _parse
 from ._tree import read_source as _read
 from ._tree import xml_name as _name
-from ._values import XML_SPACE
+from ._values import XML_SPACE, redact_url
 from .document import MAX_DOCUMENT_BYTES
 from .exceptions import Problem
 
@@ -284,8 +284,8 @@ def _credentials(verbs: list[_Node], context: Context) -> Found:
                 url = node.attrs.get(url_name)
                 if url is not None and _scheme(url) not in ("", "https"):
                     message = (
-                        f"{node.tag}.{url_name} is {url!r}: with {'/'.join(secrets)} set, "
-                        "Bandwidth requires https URLs"
+                        f"{node.tag}.{url_name} is {redact_url(url)!r}: with "
+                        f"{'/'.join(secrets)} set, Bandwidth requires https URLs"
                     )
                     found.append((node.order, node.problem(message, "BX120", url_name)))
     return found

@@ -595,19 +595,13 @@ def host_rate(threads: int, calls: int, live: int) -> float:
 
 def hosting_case(settings: Settings) -> Case:
     """host() throughput with the default in-memory store, 1 and 8 threads, many live."""
+    calls, live, rounds = (
+        (8, 50, 1) if settings.quick else (HOSTING_CALLS, HOSTING_LIVE, HOSTING_ROUNDS)
+    )
     case = new_case(
         "http",
-        f"hosting: WebhookApp.host() with {HOSTING_LIVE:,} live documents (in-memory store)",
+        f"hosting: WebhookApp.host() with {live:,} live documents (in-memory store)",
         "calls/s",
-    )
-    calls, live, rounds = (
-        (8, 50, 1)
-        if settings.quick
-        else (
-            HOSTING_CALLS,
-            HOSTING_LIVE,
-            HOSTING_ROUNDS,
-        )
     )
     rates = {n: [host_rate(n, calls, live) for _ in range(rounds)] for n in HOSTING_THREADS}
     single = statistics.median(rates[1])

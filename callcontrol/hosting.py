@@ -144,7 +144,8 @@ class RedisStore:
     """A :class:`DocumentStore` on Redis, shared by every worker and host that reaches it.
 
     Give a ``redis.Redis`` client (``pip install 'bxml-callcontrol[redis]'``) or use
-    :meth:`from_url`. Keys are ``prefix`` + a random key; Redis expires them itself.
+    :meth:`from_url`. Keys are ``prefix`` + a random key; Redis expires them itself. The
+    client must return bytes: one made with ``decode_responses=True`` is refused.
     """
 
     def __init__(self, client: _RedisClient, *, prefix: str = "callcontrol:bxml:") -> None:
@@ -235,7 +236,7 @@ class HostedDocuments:
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._secret = secret
+        self._secret = None if secret is None else secret_bytes(secret, "secret")
         self._store = store
         self._clock = clock
 

@@ -267,6 +267,11 @@ def test_a_weak_secret_is_refused_without_showing_it(secret, why):
     assert not shown or shown not in str(raised.value)
 
 
+def test_hosted_documents_refuse_a_weak_secret_too():
+    with pytest.raises(ValueError, match="secret is made of only 1 different byte value"):
+        HostedDocuments(b"\xff" * 32, MemoryStore())
+
+
 def test_a_weak_secret_in_the_environment_is_refused(monkeypatch):
     monkeypatch.setenv(SECRET_ENV, "x" * 40)
     with pytest.raises(ValueError, match=f"{SECRET_ENV} is made of only 1 different byte value"):

@@ -11,6 +11,7 @@ whose first segment holds ':' would be read as a scheme.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -254,3 +255,15 @@ def test_generated_verbs_that_carry_credentials_use_https_or_relative_urls(recor
             assert not url.lower().startswith("http://")
             if url.startswith("//"):  # a relative URL with an authority: no credentials
                 assert "@" not in re.split("[/?#]", url[2:])[0]
+
+
+def test_the_urls_remembered_as_checked_are_bounded() -> None:
+    fragment = bxml.Redirect.FRAGMENTS["redirect_url"]
+    known = inspect.getclosurevars(fragment).nonlocals["known"]
+    for index in range(bxml._values._KNOWN_URLS + 10):
+        bxml.Redirect(redirect_url=f"/r{index}")
+    assert 0 < len(known) <= bxml._values._KNOWN_URLS
+    bxml.Redirect(redirect_url="/" + "x" * bxml._values._KNOWN_URL_CHARS)  # too long to keep
+    assert all(len(url) <= bxml._values._KNOWN_URL_CHARS for url in known)
+    with pytest.raises(bxml.InvalidValueError):  # a remembered URL is still the same value
+        bxml.Redirect(redirect_url=["/r1"])  # type: ignore[arg-type]

@@ -188,7 +188,7 @@ def test_with_credentials_the_examples_use_that_api(
     assert hung_up.stdout == "hangup: done for c-live\n"
 
 
-def test_the_simulator_and_emulator_tests_of_the_ivr_pass() -> None:
+def test_the_simulator_and_emulator_tests_of_the_ivrs_pass() -> None:
     result = ok(
         "-m",
         "pytest",
@@ -197,8 +197,9 @@ def test_the_simulator_and_emulator_tests_of_the_ivr_pass() -> None:
         "no:cacheprovider",
         "examples/test_ivr.py",
         "examples/test_ivr_emulator.py",
+        "examples/test_webhook_ivr.py",
     )
-    assert result.stdout.splitlines()[-1].startswith("9 passed")
+    assert result.stdout.splitlines()[-1].startswith("15 passed")
 
 
 def test_explore_finds_every_planted_flaw() -> None:

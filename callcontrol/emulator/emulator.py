@@ -33,7 +33,7 @@ from ..engine.script import (
     check_destinations,
     check_script,
 )
-from ..testing.fetch import callback_headers, encode
+from ..testing.fetch import callback_headers, challenge_first, encode
 from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
@@ -352,19 +352,24 @@ class VoiceEmulator:
 
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
-        headers = callback_headers(request, body, USER_AGENT)
-        try:
-            reply = self._http.request(
-                request.target.method,
-                url,
-                body=body or None,
-                headers=headers,
-                timeout=urllib3.Timeout(total=timeout),
-                redirect=False,
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            return url, FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
-        return url, FetchResult(reply.status, reply.data)
+
+        def attempt(authorization: str | None) -> tuple[FetchResult, bool]:
+            try:
+                reply = self._http.request(
+                    request.target.method,
+                    url,
+                    body=body or None,
+                    headers=callback_headers(body, USER_AGENT, authorization),
+                    timeout=urllib3.Timeout(total=timeout),
+                    redirect=False,
+                )
+            except urllib3.exceptions.HTTPError as exc:
+                return FetchResult(None, b"", f"{type(exc).__name__}: {exc}"), False
+            challenge = reply.status == 401 and bool(reply.headers.get("WWW-Authenticate"))
+            return FetchResult(reply.status, reply.data), challenge
+
+        # Credentials only after a 401 challenge, as Bandwidth sends them (voice-api §9.2).
+        return url, challenge_first(request, attempt)
 
     def _recorded(
         self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult

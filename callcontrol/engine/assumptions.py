@@ -203,6 +203,14 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "The docs say fallbackUrl is used when callbackUrl 'fails to respond' without "
         "saying which statuses count.",
     ),
+    Assumption(
+        "auth-challenge",
+        "Every callback is first sent without credentials, also to a URL that has already "
+        "challenged; only a 401 with a WWW-Authenticate header gets the repeat with Basic "
+        "credentials, and the repeat's answer is the callback's result.",
+        "voice-api §9.2 (Authenticated Callbacks) describes the exchange per request and "
+        "says nothing of remembering a challenge.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

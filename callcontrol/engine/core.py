@@ -373,6 +373,7 @@ class Engine:
 
     def _fetch_arrived(self, request: CallbackRequest, result: FetchResult) -> None:
         leg = self.legs[request.leg_id]
+        self._challenged(leg, request, result)
         if not leg.up or leg.waiting != request.id:
             referred = request.event_type == "referComplete" and not leg.up
             why = "the call was referred" if referred else "call moved on"
@@ -394,6 +395,7 @@ class Engine:
     def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
+        self._challenged(leg, request, result)
         self._note(leg, "callback", lambda: _fetch_line(request, result, None))
         failed = result.error is not None or not 200 <= (result.status or 0) < 300
         if request.fallback is not None and failed and not request.is_fallback:
@@ -524,8 +526,16 @@ class Engine:
         )
         return True
 
+    def _challenged(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
+        """Note the 401 challenge a callback met before its credentials went (§9.2)."""
+        if not result.challenged:
+            return
+        self._assume_once(leg, "auth-challenge", "every authenticated callback is challenged")
+        sent = "sent again with" if request.target.credentials else "no"
+        self._note(leg, "auth", f"{request.event_type}: 401 challenge, {sent} credentials")
+
     def _fetch_failed(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
-        problem = result.error or f"HTTP {result.status}"
+        problem = _problem(request, result)
         self._note(leg, "fetch", _fetch_line(request, result, None))
         if request.fallback is not None and not request.is_fallback:
             self._assume(leg, "fallback-status", f"retrying {request.fallback.url}")
@@ -795,6 +805,23 @@ def _describe(verb: Element) -> str:
     shown = [f"{k}={v!r}" for k, v in verb.attributes.items() if "password" not in k]
     head = verb.TAG + (f" {text.strip()!r}" if isinstance(text, str) and text.strip() else "")
     return " ".join([head, *shown])
+
+
+def _problem(request: CallbackRequest, result: FetchResult) -> str:
+    """Why a callback failed, with what the 401 rules of voice-api §9.2 make of a 401."""
+    if result.error is not None or result.status != 401:
+        return result.error or f"HTTP {result.status}"
+    if not result.challenged:
+        return (
+            "HTTP 401 without a WWW-Authenticate header, so Bandwidth never sends "
+            "credentials (voice-api §9.2 Authenticated Callbacks)"
+        )
+    if request.target.credentials is None:
+        return (
+            "HTTP 401: the app asked for credentials and this callback has none "
+            "(set username/password where its URL is given)"
+        )
+    return "HTTP 401: the app refused the callback's credentials"
 
 
 def _fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None) -> str:

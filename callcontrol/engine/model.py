@@ -54,11 +54,17 @@ class CallbackRequest:
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What came back: an HTTP ``status`` and ``body``, or an ``error`` (no response)."""
+    """What came back: an HTTP ``status`` and ``body``, or an ``error`` (no response).
+
+    ``challenged`` says the first attempt, sent without credentials, got 401 with a
+    ``WWW-Authenticate`` header; the result is then the answer to the repeat with the
+    target's credentials (or that 401 when it has none), voice-api §9.2.
+    """
 
     status: int | None
     body: bytes = b""
     error: str | None = None
+    challenged: bool = False
 
 
 class TranscriptEntry:

@@ -478,12 +478,14 @@ class _Call:
 
     def app_error(self, request: CallbackRequest, exc: AppError) -> None:
         where = urlsplit(request.target.url).path or "/"
-        key = (where, request.event_type, *_raised_at(exc.__cause__))
-        node = self.find("app-error", str(exc), key)
+        # An invalid reply is one finding per message; an exception one per raising line.
+        kind: FindingKind = "invalid-bxml" if exc.kind == "invalid-bxml" else "app-error"
+        cause = (str(exc),) if kind == "invalid-bxml" else _raised_at(exc.__cause__)
+        node = self.find(kind, str(exc), (where, request.event_type, *cause))
         self.failed(request, node)
         if request.synchronous and node is not None:
             self.walker.edge(self.pending[0] or self.node, node, self.pending[1])
-            self.stopped = "app-error"
+            self.stopped = kind
 
     # -- what happened ------------------------------------------------------------------------
 
@@ -595,8 +597,8 @@ class _Call:
         if self.stopped is not None:
             if self.leg.up:
                 self.hang_up()
-            if self.stopped == "app-error":
-                self.timeout_error("app-error")
+            if self.stopped in ERROR_KINDS:
+                self.timeout_error(self.stopped)
             return
         cause = self.leg.cause or "hangup"
         if self.ended_by_error(cause):

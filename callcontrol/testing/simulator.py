@@ -345,6 +345,10 @@ class LiveCall:
         if fault is None or fault.kind == "slow":
             exchange = sim.router.send(request)
             url, result = exchange.url, exchange.result
+            for kind, message in exchange.failures:
+                # raise_app_errors=False: Bandwidth gets the app's fallback reply, and the
+                # transcript keeps what it covers up.
+                self.engine._note(self.engine.legs[request.leg_id], kind, message)
             latency = fault.seconds if fault is not None else latency
             if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
                 result = FetchResult(None, b"", "no reply within callbackTimeout")

@@ -838,3 +838,85 @@ def test_the_waitress_limit_lets_exactly_max_body_bytes_through(example):
         refused = requests.post(f"{base}/menu", data=exact + b" ", headers=headers, timeout=10)
     assert "support" in parsed(accepted).to_xml()
     assert refused.status_code == 413
+
+
+# -- credentials on verbs (voice-api §9.2: a verb's callbacks carry the verb's credentials) --
+
+
+def _wsgi_post(app: WebhookApp, path: str, event: dict[str, Any], **environ: str) -> bytes:
+    body = json.dumps(event).encode()
+    env = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "HTTP_HOST": "ivr.test",
+        "HTTP_AUTHORIZATION": "Basic Ync6czNjcmV0",  # bw:s3cret
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        **environ,
+    }
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return None
+
+    return b"".join(app(env, start_response))
+
+
+def _attrs(verb: bxml.Element) -> dict[str, Any]:
+    return verb.attributes
+
+
+def _reply_app(doc: Response, **options: Any) -> WebhookApp:
+    app = WebhookApp(username="bw", password="s3cret", **options)
+    app.route("/answer")(lambda event: doc)
+    return app
+
+
+def test_credentials_on_verbs_stamps_the_verbs_whose_urls_the_app_serves():
+    doc = Response(
+        Gather(SpeakSentence("Hi"), gather_url="/menu", gather_fallback_url="menu-backup"),
+        bxml.Redirect(redirect_url="https://ivr.test/next", username="own", password="pw"),
+        bxml.Record(record_complete_url="/done", recording_available_url="https://other.test/r"),
+    )
+    reply = bxml.parse(
+        _wsgi_post(
+            _reply_app(doc, credentials_on_verbs=True),
+            "/answer",
+            {"eventType": "initiate", "callId": "c-1"},
+        )
+    )
+    gather, redirect, record = (_attrs(verb) for verb in reply.children)
+    assert (gather["username"], gather["password"]) == ("bw", "s3cret")
+    assert (gather["fallback_username"], gather["fallback_password"]) == ("bw", "s3cret")
+    assert (redirect["username"], redirect["password"]) == ("own", "pw")  # its own are kept
+    assert "username" not in record  # one URL is on another host: never send it ours
+    assert "username" not in _attrs(doc.children[0])  # the handler's document is unchanged
+
+
+def test_credentials_on_verbs_respects_the_mount_point():
+    doc = Response(bxml.Redirect(redirect_url="/elsewhere"), bxml.Redirect(redirect_url="next"))
+    app = _reply_app(doc, credentials_on_verbs=True)
+    reply = bxml.parse(
+        _wsgi_post(app, "/answer", {"eventType": "initiate", "callId": "c-1"}, SCRIPT_NAME="/bw")
+    )
+    outside, inside = (_attrs(verb) for verb in reply.children)
+    assert "username" not in outside and inside["username"] == "bw"
+
+
+def test_without_credentials_on_verbs_a_verb_calling_the_app_is_warned_of_once(caplog):
+    doc = Response(Gather(SpeakSentence("Hi"), gather_url="/menu"))
+    app = _reply_app(doc)
+    with caplog.at_level(logging.WARNING, "callcontrol.webhooks"):
+        for _ in range(2):
+            reply = bxml.parse(_wsgi_post(app, "/answer", {"eventType": "initiate", "callId": "c"}))
+    assert "username" not in _attrs(reply.children[0])
+    warnings = [r.getMessage() for r in caplog.records if "no credentials" in r.getMessage()]
+    assert len(warnings) == 1 and "<Gather> with /menu" in warnings[0]
+    assert "s3cret" not in warnings[0]
+
+
+def test_credentials_on_verbs_needs_the_apps_credentials():
+    with pytest.raises(ValueError, match="needs the app's username and password"):
+        WebhookApp(credentials_on_verbs=True)
+    with pytest.raises(TypeError, match="True or False"):
+        WebhookApp(username="a", password="b", credentials_on_verbs="yes")  # type: ignore[arg-type]

@@ -191,7 +191,10 @@ def test_async_mode_answers_at_once_and_sends_machine_detection_complete():
 
 def test_async_callback_carries_the_machine_detection_credentials():
     md = {"callbackUrl": "/amd", "username": "amd-user", "password": "amd-pass"}
-    _, app = run(md, machine(), username="u", password="p")
+    app = RoutesApp({"/answer": LONG}, protected={"/amd"})
+    sim = CallSimulator(app, base_url="https://ivr.test", username="u", password="p")
+    sim.outbound("/answer", to=CALLEE, destinations={CALLEE: machine()}, machine_detection=md)
+    assert app.challenged == ["/amd"]  # sent without credentials first (voice-api §9.2)
     [seen] = [s for s in app.seen if s.path == "/amd"]
     assert seen.authorization == "Basic " + base64.b64encode(b"amd-user:amd-pass").decode()
 

@@ -246,16 +246,21 @@ def auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def test_credentials_come_from_the_call_then_from_the_bxml():
+def test_credentials_come_from_the_call_then_from_the_bxml_each_after_a_challenge():
+    # voice-api §9.2: the call's credentials go to its answer and disconnect URLs, a verb's
+    # to the verb's URLs; each is sent only after a 401 with WWW-Authenticate.
     doc = xml('<Redirect redirectUrl="/r" username="verb" password="secret"/>')
-    _, app = run(
-        {"/answer": doc, "/r": xml('<Redirect redirectUrl="/plain"/>'), "/plain": xml("<Hangup/>")}
+    routes = {"/answer": doc, "/r": xml('<Redirect redirectUrl="/plain"/>')}
+    app = RoutesApp({**routes, "/plain": xml("<Hangup/>")}, protected={"/answer", "/r", "/status"})
+    CallSimulator(app, base_url=BASE, username="ivr", password="hunter2").inbound(
+        "/answer", disconnect_url="/status"
     )
     by_path = {s.path: s.authorization for s in app.seen}
     assert by_path["/answer"] == auth("ivr", "hunter2")
     assert by_path["/r"] == auth("verb", "secret")
     assert by_path["/plain"] is None
     assert by_path["/status"] == auth("ivr", "hunter2")
+    assert app.challenged == ["/answer", "/r", "/status"]
 
 
 def test_failing_callback_retries_the_fallback_with_fallback_credentials():
@@ -263,15 +268,17 @@ def test_failing_callback_retries_the_fallback_with_fallback_credentials():
         '<Redirect redirectUrl="/broken" redirectFallbackUrl="/backup" '
         'fallbackUsername="fb" fallbackPassword="pw"/>'
     )
-    call, app = run(
-        {
-            "/answer": doc,
-            "/broken": (500, b""),
-            "/backup": xml("<SpeakSentence>saved</SpeakSentence>"),
-        }
-    )
+    routes: dict[str, Reply] = {
+        "/answer": doc,
+        "/broken": (500, b""),
+        "/backup": xml("<SpeakSentence>saved</SpeakSentence>"),
+    }
+    app = RoutesApp(routes, protected={"/backup"})
+    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    call = sim.inbound("/answer", disconnect_url="/status")
     call.assert_heard("saved")
     assert [s.authorization for s in app.seen if s.path == "/backup"] == [auth("fb", "pw")]
+    assert app.challenged == ["/backup"]
     assert "fallback-status" in call.assumptions
 
 

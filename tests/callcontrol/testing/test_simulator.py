@@ -8,11 +8,12 @@ import re
 import typing
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
 from bxml import Bxml, Hangup, SpeakSentence
-from callcontrol.engine.model import CallbackRequest, Credentials, Target
+from callcontrol.engine.model import CallbackRequest, Credentials, FetchResult, Target
 from callcontrol.engine.script import Destination, Step
 from callcontrol.testing import (
     AppError,
@@ -28,7 +29,7 @@ from callcontrol.testing import (
     silence,
     voicemail,
 )
-from callcontrol.testing.fetch import callback_headers
+from callcontrol.testing.fetch import callback_headers, challenge_first
 from tests.wsgi_server import serve_wsgi
 
 from ..engine.apps import RoutesApp, xml
@@ -61,32 +62,97 @@ def test_wsgi_request_is_pep_3333_with_the_wire_bytes_and_close_called():
     assert env["HTTP_HOST"] == "ivr.test" and env["SERVER_PORT"] == "443"
     assert env["CONTENT_TYPE"] == "application/json"
     assert env["body"] == json.dumps(call.callbacks[0].payload, separators=(",", ":")).encode()
-    assert env["HTTP_AUTHORIZATION"] == "Basic aXZyOmh1bnRlcjI="
+    # voice-api §9.2: credentials only after a challenge, and this app did not challenge
+    assert "HTTP_AUTHORIZATION" not in env
     app2 = RoutesApp({"/answer": xml("<Hangup/>")})
     CallSimulator(app2, base_url=BASE).inbound("/answer")
     assert app2.closed == 1
 
 
 def test_app_given_as_a_base_url_is_reached_over_http():
-    app = RoutesApp({"/answer": MENU, "/g": xml("<SpeakSentence>over http</SpeakSentence>")})
+    routes = {"/answer": MENU, "/g": xml("<SpeakSentence>over http</SpeakSentence>")}
+    app = RoutesApp(routes, protected={"/answer"})
     with serve_wsgi(app) as url:
         sim = CallSimulator(url, base_url=BASE, username="ivr", password="hunter2")
         call = sim.inbound("/answer", script=[press("1")])
     call.assert_heard("over http")
     assert [s.path for s in app.seen] == ["/answer", "/g"]
+    # voice-api §9.2: sent without credentials, challenged, then sent with them
+    assert app.challenged == ["/answer"]
     assert app.seen[0].authorization == "Basic aXZyOmh1bnRlcjI="
 
 
 def test_callback_headers_name_the_agent_the_json_body_and_the_credentials():
-    target = Target("https://ivr.test/answer", "POST", Credentials("ivr", "hunter2"))
-    request = CallbackRequest(1, "c-1", "initiate", {}, target, synchronous=True)
-    assert callback_headers(request, b"{}", "agent/1") == {
+    assert callback_headers(b"{}", "agent/1", "Basic aXZyOmh1bnRlcjI=") == {
         "User-Agent": "agent/1",
         "Content-Type": "application/json",
         "Authorization": "Basic aXZyOmh1bnRlcjI=",
     }
-    bare = CallbackRequest(2, "c-1", "initiate", {}, Target("https://ivr.test/a", "GET"), True)
-    assert callback_headers(bare, b"", "agent/1") == {"User-Agent": "agent/1"}
+    assert callback_headers(b"", "agent/1", None) == {"User-Agent": "agent/1"}
+
+
+def _attempts(*answers: tuple[int, bool]) -> tuple[list[str | None], Any]:
+    sent: list[str | None] = []
+
+    def attempt(authorization: str | None) -> tuple[FetchResult, bool]:
+        status, challenge = answers[len(sent)]
+        sent.append(authorization)
+        return FetchResult(status), challenge
+
+    return sent, attempt
+
+
+def test_authenticated_callbacks_are_sent_as_bandwidth_sends_them():
+    # voice-api §9.2 "Authenticated Callbacks": first without credentials; a 401 with
+    # WWW-Authenticate is answered with a repeat carrying Basic credentials; a 401 without
+    # it is final (the callback is lost); no credentials, no repeat.
+    target = Target("https://ivr.test/answer", "POST", Credentials("ivr", "hunter2"))
+    request = CallbackRequest(1, "c-1", "initiate", {}, target, synchronous=True)
+    sent, attempt = _attempts((401, True), (200, False))
+    assert challenge_first(request, attempt) == FetchResult(200, challenged=True)
+    assert sent == [None, "Basic aXZyOmh1bnRlcjI="]
+    sent, attempt = _attempts((401, False))
+    assert challenge_first(request, attempt) == FetchResult(401)
+    assert sent == [None]
+    sent, attempt = _attempts((200, False))
+    assert challenge_first(request, attempt) == FetchResult(200)
+    assert sent == [None]
+    bare = CallbackRequest(2, "c-1", "initiate", {}, Target("https://ivr.test/a"), True)
+    sent, attempt = _attempts((401, True))
+    assert challenge_first(bare, attempt) == FetchResult(401, challenged=True)
+    assert sent == [None]
+
+
+def _guarded_app(www_authenticate: bool) -> Any:
+    def app(environ, start_response):
+        if environ.get("HTTP_AUTHORIZATION") != "Basic aXZyOmh1bnRlcjI=":
+            headers = [("WWW-Authenticate", 'Basic realm="ivr"')] if www_authenticate else []
+            start_response("401 Unauthorized", headers)
+            return [b""]
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [xml("<SpeakSentence>welcome</SpeakSentence>").encode()]
+
+    return app
+
+
+def test_a_401_without_www_authenticate_loses_the_callback():
+    # voice-api §9.2: without the header Bandwidth never sends the credentials, so an app
+    # that forgets it fails every test here as it fails on the platform.
+    sim = CallSimulator(_guarded_app(False), base_url=BASE, username="ivr", password="hunter2")
+    call = sim.inbound("/answer")
+    call.assert_ended("callback-error")
+    assert "without a WWW-Authenticate header" in (call.error or "")
+    good = CallSimulator(_guarded_app(True), base_url=BASE, username="ivr", password="hunter2")
+    call = good.inbound("/answer")
+    call.assert_heard("welcome")
+    assert "auth-challenge" in call.assumptions
+    assert "initiate: 401 challenge, sent again with credentials" in str(call)
+
+
+def test_a_challenge_with_no_credentials_to_send_fails_naming_the_cause():
+    call = CallSimulator(_guarded_app(True), base_url=BASE).inbound("/answer")
+    call.assert_ended("callback-error")
+    assert "this callback has none" in (call.error or "")
 
 
 def test_other_hosts_are_unreachable_unless_mounted():

@@ -211,6 +211,22 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "voice-api §9.2 (Authenticated Callbacks) describes the exchange per request and "
         "says nothing of remembering a challenge.",
     ),
+    Assumption(
+        "verb-credentials",
+        "A callback whose URL was given without credentials (a verb without username/"
+        "password, or updateCall's redirectUrl without them) is sent without any, even when "
+        "the call has callback credentials; those go to the answer (initiate) and disconnect "
+        "URLs only.",
+        "voice-api §9.2 lists credentials per URL (createCall for answer/disconnect, each "
+        "verb for its own URLs) and never says a verb inherits the call's.",
+    ),
+    Assumption(
+        "call-fallback-credentials",
+        "The call's fallback URL (answerFallbackUrl, or the application's initiate fallback) "
+        "given without fallback credentials gets the call's own credentials.",
+        "voice-api §3 and §9.2 name fallbackUsername/fallbackPassword for it but not what "
+        "applies without them; the simulator has one set of application credentials.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

@@ -42,6 +42,9 @@ NOT_ANSWERING = frozenset(
     {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
 )
 _CACHE_SIZE = 256
+#: Callbacks that carry the call's own credentials (createCall's, or the application's for
+#: an inbound call), voice-api §9.2.
+_CALL_CREDENTIAL_EVENTS = frozenset({"initiate", "answer", "disconnect"})
 # Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
 # the same URL differently, so never by URL). Documents are never changed once parsed.
 _DOCUMENTS: dict[bytes, Response | Bxml] = {}
@@ -194,6 +197,8 @@ class Engine:
         self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
         first = Target(url, _method(method), credentials)
         fallback_creds = credentials if fallback_credentials is None else fallback_credentials
+        if fallback_url and fallback_credentials is None and credentials is not None:
+            self._assume(leg, "call-fallback-credentials", fallback_url)
         fallback = Target(fallback_url, _method(method), fallback_creds) if fallback_url else None
         if direction == "inbound":
             self._note(leg, "call", f"inbound {from_} -> {to}")
@@ -498,6 +503,12 @@ class Engine:
         *,
         synchronous: bool,
     ) -> None:
+        if (
+            target.credentials is None
+            and (self.a_leg or leg).credentials is not None
+            and event_type not in _CALL_CREDENTIAL_EVENTS
+        ):
+            self._assume_once(leg, "verb-credentials", f"{event_type} to {target.url}")
         request = CallbackRequest(
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
         )

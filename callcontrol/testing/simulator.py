@@ -292,12 +292,15 @@ class LiveCall:
     ) -> None:
         """updateCall with a redirectUrl (relative to the simulator's base URL).
 
-        The ``redirect`` callback carries ``username``/``password`` when given, else the
-        simulator's credentials; ``tag`` sets (``""`` clears) the call's tag first.
+        The ``redirect`` callback carries ``username``/``password`` when given, and no
+        credentials otherwise, as on Bandwidth (voice-api §6, §9.2: updateCall's own
+        credentials, not the call's); ``tag`` sets (``""`` clears) the call's tag first.
         """
-        credentials = self._sim.credentials
-        if username is not None:
-            credentials = Credentials(username, password or "")
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together; give both or neither")
+        credentials = None
+        if username is not None and password is not None:
+            credentials = Credentials(username, password)
         self.engine.update_call(
             self.leg,
             redirect_url=self._sim._absolute(url),

@@ -252,7 +252,7 @@ def test_credentials_come_from_the_call_then_from_the_bxml_each_after_a_challeng
     doc = xml('<Redirect redirectUrl="/r" username="verb" password="secret"/>')
     routes = {"/answer": doc, "/r": xml('<Redirect redirectUrl="/plain"/>')}
     app = RoutesApp({**routes, "/plain": xml("<Hangup/>")}, protected={"/answer", "/r", "/status"})
-    CallSimulator(app, base_url=BASE, username="ivr", password="hunter2").inbound(
+    call = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2").inbound(
         "/answer", disconnect_url="/status"
     )
     by_path = {s.path: s.authorization for s in app.seen}
@@ -261,6 +261,7 @@ def test_credentials_come_from_the_call_then_from_the_bxml_each_after_a_challeng
     assert by_path["/plain"] is None
     assert by_path["/status"] == auth("ivr", "hunter2")
     assert app.challenged == ["/answer", "/r", "/status"]
+    assert "verb-credentials" in call.assumptions  # /plain: the call's are not inherited
 
 
 def test_failing_callback_retries_the_fallback_with_fallback_credentials():
@@ -279,6 +280,17 @@ def test_failing_callback_retries_the_fallback_with_fallback_credentials():
     call.assert_heard("saved")
     assert [s.authorization for s in app.seen if s.path == "/backup"] == [auth("fb", "pw")]
     assert app.challenged == ["/backup"]
+
+
+def test_the_calls_fallback_url_gets_the_calls_credentials_unless_it_has_its_own():
+    # Register: call-fallback-credentials (the docs name fallbackUsername only).
+    app = RoutesApp({"/backup": xml("<SpeakSentence>saved</SpeakSentence>")}, protected={"/backup"})
+    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    sim.faults.fail("/answer")
+    call = sim.inbound("/answer", fallback_url="/backup")
+    call.assert_heard("saved")
+    assert [s.authorization for s in app.seen] == [auth("ivr", "hunter2")]
+    assert "call-fallback-credentials" in call.assumptions
     assert "fallback-status" in call.assumptions
 
 

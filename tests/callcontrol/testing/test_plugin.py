@@ -138,7 +138,7 @@ def test_hangs_up(call_simulator):
 def test_a_webhook_app_failure_fails_the_test_despite_its_fallback(pytester):
     # Production answers with the fallback apology (200); the plugin's simulator still
     # raises the handler's failure instead of passing on the apology's hangup.
-    pytester.makepyfile(test_webhook_ivr=WEBHOOK_APP)
+    pytester.makepyfile(test_failing_handler=WEBHOOK_APP)
     result = pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*AppError: the app's reply to POST*/answer (initiate)*"])

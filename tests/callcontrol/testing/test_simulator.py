@@ -221,6 +221,27 @@ def test_redirect_interrupts_and_fetches():
     call.assert_not_heard("rest")
 
 
+def test_redirect_carries_only_the_update_calls_own_credentials():
+    # voice-api §6 / §9.2: updateCall's username/password go with its redirectUrl; the
+    # call's callback credentials do not (register: verb-credentials).
+    routes = {"/answer": MENU, "/closing": xml("<SpeakSentence>closing</SpeakSentence>")}
+    app = RoutesApp(routes, protected={"/answer", "/closing"})
+    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    live = sim.start_inbound("/answer")
+    live.run_until(seconds=1.0)
+    live.redirect("/closing")
+    call = live.run()
+    call.assert_ended("callback-error")
+    assert "verb-credentials" in call.assumptions
+    live = sim.start_inbound("/answer")
+    live.run_until(seconds=1.0)
+    live.redirect("/closing", username="upd", password="pw")
+    live.run().assert_heard("closing")
+    assert [s.authorization for s in app.seen if s.path == "/closing"] == ["Basic dXBkOnB3"]
+    with pytest.raises(ValueError, match="go together"):
+        live.redirect("/closing", username="upd")
+
+
 def test_hang_up_ends_the_call_now():
     app = RoutesApp({"/answer": xml('<Pause duration="30"/>')})
     live = CallSimulator(app, base_url=BASE).start_inbound("/answer", disconnect_url="/status")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import urllib3
 
-from ..engine import Credentials, Engine, amd
+from ..engine import Credentials, Engine, amd, dialing
 from ..engine.clock import INPUT, to_ms
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -334,7 +334,7 @@ class VoiceEmulator:
         if timeout is not None:
             # The engine's own no-answer timer is the API's default 30 s; this one is the
             # call's callTimeout, counted from when it starts ringing.
-            engine.sched.at(to_ms(timeout), INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+            engine.sched.at(to_ms(timeout), INPUT, dialing.end_unreached, leg, "timeout", owner=leg)
         if fields.get("tag"):
             leg.tag = fields["tag"]
         # Callbacks name the call by the URL that reaches it here, as Location does.

@@ -227,6 +227,15 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "voice-api §3 and §9.2 name fallbackUsername/fallbackPassword for it but not what "
         "applies without them; the simulator has one set of application credentials.",
     ),
+    Assumption(
+        "dial-error-message",
+        "A dialled leg that ends unanswered carries an errorMessage and errorId: 'Callee is "
+        "busy' (documented), 'Callee did not answer before the callTimeout' for timeout and "
+        "'Callee rejected the call' for rejected. Every errorMessage of an ended call comes "
+        "with an errorId, a UUID fixed for the call.",
+        "The webhooks' examples (disconnect, transferComplete, transferDisconnect) show "
+        "only the busy message; the others' wording is not documented.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

@@ -249,17 +249,11 @@ class Engine:
         elif isinstance(callee, (Busy, Rejects)):
             self._assume(leg, "busy-timing")
             cause = "busy" if isinstance(callee, Busy) else "rejected"
-            self.sched.at(
-                self.sched.now + dialing.BUSY_AFTER_MS,
-                INPUT,
-                Engine._end_leg,
-                leg,
-                cause,
-                owner=leg,
-            )
+            due = self.sched.now + dialing.BUSY_AFTER_MS
+            self.sched.at(due, INPUT, dialing.end_unreached, leg, cause, owner=leg)
         else:
             due = self.sched.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
-            self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+            self.sched.at(due, INPUT, dialing.end_unreached, leg, "timeout", owner=leg)
 
     def _outbound_answered(
         self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
@@ -739,8 +733,7 @@ class Engine:
             record.recording_available(self, leg, activity.info)
         elif isinstance(activity, TransferRun):
             self._assume(leg, "interrupt-transfer")
-            for b_leg, _ in activity.b_legs:
-                self._end_leg(b_leg, "hangup")
+            dialing.end_b_legs(self, activity)
 
     def _time_limit(self, leg: Leg) -> None:
         self._assume(leg, "time-limit")
@@ -765,8 +758,7 @@ class Engine:
             activity.info["end"] = self.sched.now
             record.recording_available(self, leg, activity.info)
         if isinstance(activity, TransferRun):
-            for b_leg, _ in activity.b_legs:
-                self._end_leg(b_leg, "hangup")
+            dialing.end_b_legs(self, activity)
         record.stop_recording(self, leg)
         for store in (leg.streams, leg.transcriptions):
             for info in list(store.values()):

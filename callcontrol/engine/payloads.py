@@ -7,6 +7,7 @@ with :func:`callcontrol.parse_event` into the same fields (a test checks each bu
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -59,9 +60,16 @@ def call_fields(event_type: str, leg: Leg, start: datetime, now: int) -> dict[st
 
 
 def transfer_fields(payload: dict[str, Any], leg: Leg, *, parent: bool = True) -> None:
-    """Add the [XFER] fields when ``leg`` is a Transfer B-leg."""
+    """Add the [XFER] fields when ``leg`` is a Transfer B-leg.
+
+    A B-leg's events carry the original call's ``from`` and ``to``; the B-leg's own
+    numbers are transferCallerId and transferTo (webhooks transferAnswer and
+    transferDisconnect: "the from field of the original call").
+    """
     if leg.parent is None:
         return
+    payload["from"] = leg.parent.from_
+    payload["to"] = leg.parent.to
     if parent:
         payload["parentCallId"] = leg.parent.id
     payload["transferCallerId"] = leg.transfer_caller_id or leg.from_
@@ -92,7 +100,13 @@ def _end_fields(payload: dict[str, Any], leg: Leg, start: datetime, now: int) ->
     payload["cause"] = leg.cause or "hangup"
     if leg.error_message:
         payload["errorMessage"] = leg.error_message
+        payload["errorId"] = error_id(leg)
     return payload
+
+
+def error_id(leg: Leg) -> str:
+    """The errorId of an ended leg's error: a UUID that stays the same for the same call."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{leg.call_url}#{leg.end_ms}"))
 
 
 def transfer_complete(
@@ -105,6 +119,7 @@ def transfer_complete(
     payload["cause"] = cause
     if error:
         payload["errorMessage"] = error
+        payload["errorId"] = error_id(b_leg)
     return payload
 
 

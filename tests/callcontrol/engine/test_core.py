@@ -480,6 +480,74 @@ def test_caller_hangup_during_transfer_sends_no_transfer_complete():
     call.assert_ended("hangup")
 
 
+def test_b_leg_events_carry_the_original_calls_numbers():
+    # Webhooks transferAnswer / transferDisconnect: from and to are "the from/to field of
+    # the original call"; the B-leg's own are transferCallerId and transferTo. The same for
+    # the B-leg's gather event ([XFER] events, voice-api §9.3).
+    inner = (
+        f"<PhoneNumber transferAnswerUrl='/whisper' transferDisconnectUrl='/bdisc'>"
+        f"{AGENT}</PhoneNumber>"
+    )
+    routes = {
+        "/answer": transfer(inner, attrs='transferCallerId="+15559990000"'),
+        "/whisper": xml('<Gather gatherUrl="/accept" maxDigits="1" firstDigitTimeout="2"/>'),
+        "/accept": xml("<SpeakSentence>connecting</SpeakSentence>"),
+        "/complete": xml("<Hangup/>"),
+    }
+    call, app = run(routes, destinations={AGENT: answers(after=1, hangs_up_after=20)})
+    initiate = app.events("initiate")[0]
+    original = (initiate["from"], initiate["to"])
+    for event_type in ("transferAnswer", "gather", "transferDisconnect"):
+        [event] = app.events(event_type)
+        assert (event["from"], event["to"]) == original, event_type
+        assert (event["transferCallerId"], event["transferTo"]) == ("+15559990000", AGENT)
+        assert event["callId"] != initiate["callId"]
+
+
+def test_a_ringing_b_leg_is_cancelled_when_its_originator_ends():
+    # Webhooks transferDisconnect: cause "cancel": "cancelled by its originator while it was
+    # ringing" (the caller hangs up, or an update takes the A-leg elsewhere).
+    call, app = run(
+        {"/answer": transfer()}, destinations={AGENT: answers(after=20)}, script=[hang_up(after=5)]
+    )
+    [gone] = app.events("transferDisconnect")
+    assert gone["cause"] == "cancel" and "answerTime" not in gone
+    routes = {"/answer": transfer(), "/elsewhere": xml("<Hangup/>")}
+    app = RoutesApp(routes)
+    live = CallSimulator(app, base_url=BASE).start_inbound("/answer")
+    live.run_until(seconds=3)
+    live.redirect("/elsewhere")
+    live.run()
+    assert [e["cause"] for e in app.events("transferDisconnect")] == ["cancel"]
+
+
+@pytest.mark.parametrize(
+    ("agent", "cause", "message"),
+    [
+        (busy(), "busy", "Callee is busy"),  # the documented example
+        (no_answer(), "timeout", "Callee did not answer before the callTimeout"),
+        (rejects(), "rejected", "Callee rejected the call"),
+    ],
+)
+def test_unanswered_outcomes_carry_error_message_and_id(agent, cause, message):
+    # Webhooks transferComplete / transferDisconnect / disconnect, "Failed Transfer to Busy
+    # Number": cause busy, errorMessage "Callee is busy", errorId.
+    routes = {"/answer": transfer(attrs='callTimeout="5"'), "/complete": xml("<Hangup/>")}
+    _, app = run(routes, destinations={AGENT: agent})
+    [complete] = app.events("transferComplete")
+    [gone] = app.events("transferDisconnect")
+    for event in (complete, gone):
+        assert (event["cause"], event["errorMessage"]) == (cause, message)
+        assert len(event["errorId"]) == 36
+    assert complete["errorId"] == gone["errorId"]
+    outbound = RoutesApp({})
+    sim = CallSimulator(outbound, base_url=BASE)
+    sim.outbound("/answer", to=AGENT, destinations={AGENT: agent}, disconnect_url="/status")
+    [disconnect] = outbound.events("disconnect")
+    assert (disconnect["cause"], disconnect["errorMessage"]) == (cause, message)
+    assert "errorId" in disconnect
+
+
 def test_transfer_answer_reply_may_not_transfer_again():
     inner = f"<PhoneNumber transferAnswerUrl='/whisper'>{AGENT}</PhoneNumber>"
     routes = {

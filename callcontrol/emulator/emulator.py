@@ -322,6 +322,8 @@ class VoiceEmulator:
             credentials=creds,
             method=fields.get("answerMethod", "POST"),
             fallback_url=fields.get("answerFallbackUrl"),
+            fallback_method=fields.get("answerFallbackMethod") or "POST",
+            call_timeout=float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT)),
             disconnect_url=fields.get("disconnectUrl"),
             disconnect_method=fields.get("disconnectMethod", "POST"),
             script=script,

@@ -236,6 +236,17 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "The webhooks' examples (disconnect, transferComplete, transferDisconnect) show "
         "only the busy message; the others' wording is not documented.",
     ),
+    Assumption(
+        "b-leg-update",
+        "updateCall (redirect) or updateCallBxml on a Transfer B-leg, by its call id, takes "
+        "it out of the bridge and runs the new document on it; the A-leg stays in its "
+        "Transfer until the B-leg ends (then transferComplete), and the end of the new "
+        "document bridges the legs again, as the end of a transferAnswer reply does. "
+        "state=completed hangs up an answered B-leg (cause hangup) and cancels a ringing "
+        "one (cause cancel).",
+        "voice-api §6 updates any call by its id; what a B-leg's bridge and its A-leg do "
+        "meanwhile is not documented.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

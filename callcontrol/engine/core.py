@@ -31,7 +31,7 @@ from .activities import RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
-from .script import Answers, Busy, Destination, HangUp, Rejects, Step, Voicemail
+from .script import Answers, Busy, Destination, HangUp, NoAnswer, Rejects, Step, Voicemail
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
@@ -169,18 +169,41 @@ class Engine:
         destinations: dict[str, Destination] | None = None,
         fallback_credentials: Credentials | None = None,
         machine_detection: amd.Detection | None = None,
+        fallback_method: str = "POST",
+        call_timeout: float | None = None,
+        tag: str | None = None,
     ) -> Leg:
         """Create the A-leg; inbound sends ``initiate`` at once, outbound ``answer`` when the
         called number answers (at once unless ``destinations`` has an entry for it).
 
-        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None.
-        ``machine_detection`` (outbound only) runs answering-machine detection on the answer."""
+        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None, and
+        ``fallback_method`` (POST by default, whatever ``method`` is: answerFallbackMethod
+        has its own default, voice-api §3).
+        ``machine_detection`` (outbound only) runs answering-machine detection on the answer.
+        ``call_timeout`` (outbound only, createCall callTimeout: 1 to 300 s, default 30) is
+        how long the called number rings before the call ends with ``timeout``; ``tag``
+        is createCall's tag, sent with every callback after the first (voice-api §3)."""
         if direction not in ("inbound", "outbound"):
             raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}")
         if machine_detection is not None and direction != "outbound":
             raise ValueError("machine detection runs on outbound calls only (createCall)")
+        if call_timeout is not None and direction != "outbound":
+            raise ValueError("call_timeout is createCall's: it applies to outbound calls only")
+        if call_timeout is not None and (
+            isinstance(call_timeout, bool)
+            or not isinstance(call_timeout, (int, float))
+            or not 1 <= call_timeout <= 300
+        ):
+            raise ValueError(
+                f"call_timeout must be 1 to 300 seconds (voice-api §3), not {call_timeout!r}"
+            )
+        if tag is not None and not isinstance(tag, str):
+            raise TypeError(f"tag must be a string, not {type(tag).__name__}")
         leg = self._new_leg("A", direction, from_, to)
         leg.credentials = credentials
+        if tag is not None:
+            self._set_tag(leg, tag)
+        ring_ms = to_ms(call_timeout if call_timeout is not None else dialing.DEFAULT_CALL_TIMEOUT)
         if disconnect_url is not None:
             leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
         leg.destinations = dict(destinations or {})
@@ -199,14 +222,16 @@ class Engine:
         fallback_creds = credentials if fallback_credentials is None else fallback_credentials
         if fallback_url and fallback_credentials is None and credentials is not None:
             self._assume(leg, "call-fallback-credentials", fallback_url)
-        fallback = Target(fallback_url, _method(method), fallback_creds) if fallback_url else None
+        fallback = (
+            Target(fallback_url, _method(fallback_method), fallback_creds) if fallback_url else None
+        )
         if direction == "inbound":
             self._note(leg, "call", f"inbound {from_} -> {to}")
             payload = payloads.call_fields("initiate", leg, self.start_time, self.sched.now)
             self._send(leg, "initiate", payload, first, fallback, synchronous=True)
         else:
             self._note(leg, "call", f"outbound {from_} -> {to}")
-            self._dial_outbound(leg, first, fallback)
+            self._dial_outbound(leg, first, fallback, ring_ms)
         return leg
 
     def _new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
@@ -226,8 +251,12 @@ class Engine:
         self.legs[call_id] = leg
         return leg
 
-    def _dial_outbound(self, leg: Leg, first: Target, fallback: Target | None) -> None:
+    def _dial_outbound(
+        self, leg: Leg, first: Target, fallback: Target | None, ring_ms: int
+    ) -> None:
         callee = leg.destinations.pop(leg.to, None)
+        if isinstance(callee, Answers) and to_ms(callee.after) >= ring_ms:
+            callee = NoAnswer()  # it would answer after callTimeout: the call times out first
         if isinstance(callee, Voicemail):
             self._note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
         if callee is None or isinstance(callee, Answers):
@@ -252,8 +281,9 @@ class Engine:
             due = self.sched.now + dialing.BUSY_AFTER_MS
             self.sched.at(due, INPUT, dialing.end_unreached, leg, cause, owner=leg)
         else:
-            due = self.sched.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
-            self.sched.at(due, INPUT, dialing.end_unreached, leg, "timeout", owner=leg)
+            self.sched.at(
+                self.sched.now + ring_ms, INPUT, dialing.end_unreached, leg, "timeout", owner=leg
+            )
 
     def _outbound_answered(
         self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
@@ -417,6 +447,7 @@ class Engine:
         fallback_credentials: Credentials | None = None,
         state: str = "active",
         tag: str | None = None,
+        fallback_method: str = "POST",
     ) -> None:
         """updateCall (voice-api §6): ``state='completed'`` hangs up an answered call, cancels
         an unanswered outbound one and rejects an unanswered inbound one; ``state='active'``
@@ -438,12 +469,17 @@ class Engine:
             raise ValueError("updateCall with state='active' needs a redirect_url")
         self._modifiable(leg, answered=True)
         self._note(leg, "api", f"updateCall redirect {redirect_url}")
+        if leg.parent is not None:
+            self._assume(leg, "b-leg-update", "the B-leg leaves the bridge")
         if tag is not None:
             self._set_tag(leg, tag)
         self._interrupt(leg)
         target = Target(redirect_url, _method(method), credentials)
+        # redirectFallbackMethod defaults to POST on its own (voice-api §6).
         fallback = (
-            Target(fallback_url, _method(method), fallback_credentials) if fallback_url else None
+            Target(fallback_url, _method(fallback_method), fallback_credentials)
+            if fallback_url
+            else None
         )
         payload = payloads.leg_event("redirect", leg, self.start_time, self.sched.now)
         self._send(leg, "redirect", payload, target, fallback, synchronous=True)
@@ -458,6 +494,8 @@ class Engine:
         if not isinstance(doc, Bxml):
             raise ValueError(f"updateCallBxml needs a <Bxml> document, not <{type(doc).__name__}>")
         self._note(leg, "api", f"updateCallBxml {len(doc.children)} verbs")
+        if leg.parent is not None:
+            self._assume(leg, "b-leg-update", "the B-leg leaves the bridge")
         self._interrupt(leg)
         self._assume(leg, "put-relative-urls", leg.base_url)
         self._install(leg, doc, leg.base_url)

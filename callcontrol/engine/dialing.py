@@ -183,8 +183,6 @@ def _transfer_complete(engine: Engine, a_leg: Leg, run: TransferRun, b_leg: Leg)
     a_leg.epoch += 1
     cause = b_leg.cause or "hangup"
     error = b_leg.error_message
-    if run.winner is None and cause == "cancel":
-        cause, error = "timeout", ERROR_MESSAGES["timeout"]
     target, fallback = engine._targets(a_leg, run.verb, "transfer_complete")
     if target is None:
         engine._advance(a_leg)

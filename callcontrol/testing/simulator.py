@@ -105,8 +105,13 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
     ) -> SimulatedCall:
-        """Run an inbound call to the end: ``initiate`` goes to ``url``."""
+        """Run an inbound call to the end: ``initiate`` goes to ``url``.
+
+        ``fallback_method`` and ``disconnect_method`` are the application's
+        CallInitiatedFallbackMethod and CallStatusMethod (POST by default)."""
         return self.start_inbound(
             url,
             from_=from_,
@@ -116,6 +121,8 @@ class CallSimulator:
             disconnect_url=disconnect_url,
             method=method,
             fallback_url=fallback_url,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
         ).run()
 
     def outbound(
@@ -129,12 +136,22 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
         machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
+        tag: str | None = None,
+        call_timeout: float | None = None,
+        callback_timeout: float | None = None,
     ) -> SimulatedCall:
         """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers.
 
-        ``machine_detection`` (a :class:`~callcontrol.MachineDetectionConfiguration`, or its
-        JSON object with URLs relative to ``base_url``) runs answering-machine detection."""
+        The options are createCall's (voice-api §3): ``machine_detection`` (a
+        :class:`~callcontrol.MachineDetectionConfiguration`, or its JSON object with URLs
+        relative to ``base_url``) runs answering-machine detection; ``tag`` is sent with
+        every callback; ``call_timeout`` (1 to 300 s, default 30) is how long ``to`` rings;
+        ``callback_timeout`` (1 to 25 s) replaces the simulator's for this call;
+        ``fallback_method`` (answerFallbackMethod) and ``disconnect_method`` default to POST.
+        """
         return self.start_outbound(
             url,
             from_=from_,
@@ -145,6 +162,11 @@ class CallSimulator:
             method=method,
             fallback_url=fallback_url,
             machine_detection=machine_detection,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
+            tag=tag,
+            call_timeout=call_timeout,
+            callback_timeout=callback_timeout,
         ).run()
 
     def start_inbound(
@@ -158,6 +180,8 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
     ) -> LiveCall:
         """Set up an inbound call without running it; see :class:`LiveCall`."""
         return self._start(
@@ -170,6 +194,8 @@ class CallSimulator:
             disconnect_url=disconnect_url,
             method=method,
             fallback_url=fallback_url,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
         )
 
     def start_outbound(
@@ -183,7 +209,12 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
         machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
+        tag: str | None = None,
+        call_timeout: float | None = None,
+        callback_timeout: float | None = None,
     ) -> LiveCall:
         """Set up an outbound call without running it; see :class:`LiveCall`."""
         return self._start(
@@ -197,6 +228,11 @@ class CallSimulator:
             method=method,
             fallback_url=fallback_url,
             machine_detection=machine_detection,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
+            tag=tag,
+            call_timeout=call_timeout,
+            callback_timeout=callback_timeout,
         )
 
     def _start(
@@ -211,7 +247,12 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
         machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
+        tag: str | None = None,
+        call_timeout: float | None = None,
+        callback_timeout: float | None = None,
     ) -> LiveCall:
         steps = check_script(script)
         if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
@@ -226,7 +267,9 @@ class CallSimulator:
             start_time=self.start_time,
             durations=self.durations,
             account_id=self.account_id,
-            callback_timeout=self.callback_timeout,
+            callback_timeout=self.callback_timeout
+            if callback_timeout is None
+            else callback_timeout,
         )
         leg = engine.start_call(
             direction,
@@ -240,6 +283,10 @@ class CallSimulator:
             script=steps,
             destinations=dests,
             machine_detection=detection,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
+            call_timeout=call_timeout,
+            tag=tag,
         )
         return LiveCall(self, engine, leg)
 
@@ -276,9 +323,25 @@ class LiveCall:
         self.engine.stopped = False
         return self._snapshot()
 
-    def update_call_bxml(self, document: Bxml | str | bytes) -> None:
-        """updateCallBxml: interrupt what runs and run ``document`` instead."""
-        self.engine.update_call_bxml(self.leg, document)
+    @property
+    def call_ids(self) -> list[str]:
+        """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
+        return list(self.engine.legs)
+
+    def _leg(self, call_id: str | None) -> Leg:
+        """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
+        if call_id is None:
+            return self.leg
+        leg = self.engine.legs.get(call_id)
+        if leg is None:
+            raise KeyError(f"no leg {call_id!r} in this call; its legs are {self.call_ids}")
+        return leg
+
+    def update_call_bxml(self, document: Bxml | str | bytes, *, call_id: str | None = None) -> None:
+        """updateCallBxml: interrupt what runs and run ``document`` instead.
+
+        ``call_id`` picks another leg of the call (a Transfer B-leg) instead of the A-leg."""
+        self.engine.update_call_bxml(self._leg(call_id), document)
         self._drive(self.engine.now)
 
     def redirect(
@@ -289,8 +352,11 @@ class LiveCall:
         username: str | None = None,
         password: str | None = None,
         tag: str | None = None,
+        call_id: str | None = None,
     ) -> None:
         """updateCall with a redirectUrl (relative to the simulator's base URL).
+
+        ``call_id`` picks another leg of the call (a Transfer B-leg) instead of the A-leg.
 
         The ``redirect`` callback carries ``username``/``password`` when given, and no
         credentials otherwise, as on Bandwidth (voice-api §6, §9.2: updateCall's own
@@ -302,7 +368,7 @@ class LiveCall:
         if username is not None and password is not None:
             credentials = Credentials(username, password)
         self.engine.update_call(
-            self.leg,
+            self._leg(call_id),
             redirect_url=self._sim._absolute(url),
             method=method,
             credentials=credentials,
@@ -310,9 +376,9 @@ class LiveCall:
         )
         self._drive(self.engine.now)
 
-    def hang_up(self) -> None:
-        """updateCall with state=completed."""
-        self.engine.hang_up(self.leg)
+    def hang_up(self, *, call_id: str | None = None) -> None:
+        """updateCall with state=completed (of the leg ``call_id``, by default the A-leg)."""
+        self.engine.hang_up(self._leg(call_id))
         self._drive(self.engine.now)
 
     def run(self) -> SimulatedCall:

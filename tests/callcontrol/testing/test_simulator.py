@@ -335,9 +335,15 @@ _STARTERS = ("inbound", "outbound", "start_inbound", "start_outbound")
 def test_call_starters_share_typed_keyword_only_parameters(name):
     method = getattr(CallSimulator, name)
     params = list(inspect.signature(method).parameters.values())[1:]
-    if "outbound" in name:  # answering-machine detection is for outbound calls only
-        detection = params.pop()
-        assert (detection.name, detection.default) == ("machine_detection", None)
+    if "outbound" in name:  # createCall's own options (voice-api §3) come last
+        own = [(p.name, p.default) for p in params[-4:]]
+        del params[-4:]
+        assert own == [
+            ("machine_detection", None),
+            ("tag", None),
+            ("call_timeout", None),
+            ("callback_timeout", None),
+        ]
     assert [(p.name, p.kind, p.default) for p in params] == [
         (p.name, p.kind, p.default)
         for p in list(inspect.signature(CallSimulator.inbound).parameters.values())[1:]
@@ -346,7 +352,8 @@ def test_call_starters_share_typed_keyword_only_parameters(name):
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
     hints = typing.get_type_hints(method)
     hints.pop("return")
-    hints.pop("machine_detection", None)
+    for option in ("machine_detection", "tag", "call_timeout", "callback_timeout"):
+        hints.pop(option, None)
     assert hints == {
         "url": str,
         "from_": str,
@@ -356,6 +363,8 @@ def test_call_starters_share_typed_keyword_only_parameters(name):
         "disconnect_url": str | None,
         "method": str,
         "fallback_url": str | None,
+        "fallback_method": str,
+        "disconnect_method": str,
     }
 
 
@@ -469,3 +478,109 @@ def test_pressed_lists_press_steps_not_the_key_that_ends_a_message():
     )
     assert call.pressed == ["2"]
     assert "# ends the recording" in str(call)
+
+
+# -- fallback methods (voice-api §3 answerFallbackMethod, §6 redirectFallbackMethod: each
+#    defaults to POST on its own) ------------------------------------------------------------
+
+
+def test_a_fallback_url_is_posted_whatever_the_primarys_method():
+    app = RoutesApp({"/backup": xml("<SpeakSentence>saved</SpeakSentence>")})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.fail("/answer")
+    call = sim.inbound("/answer", method="GET", fallback_url="/backup")
+    call.assert_heard("saved")
+    assert [(c.event_type, c.method) for c in call.callbacks] == [
+        ("initiate", "GET"),
+        ("initiate", "POST"),
+    ]
+    sim.faults.fail("/answer")
+    again = sim.inbound("/answer", fallback_url="/backup", fallback_method="GET")
+    assert [c.method for c in again.callbacks] == ["POST", "GET"]
+
+
+def test_an_update_calls_fallback_is_posted_whatever_the_redirects_method():
+    app = RoutesApp({"/answer": MENU, "/backup": xml("<Hangup/>")})
+    sim = CallSimulator(app, base_url=BASE)
+    live = sim.start_inbound("/answer")
+    live.run_until(seconds=1)
+    sim.faults.fail("/moved")
+    live.engine.update_call(
+        live.leg, redirect_url=f"{BASE}/moved", method="GET", fallback_url=f"{BASE}/backup"
+    )
+    call = live.run()
+    assert [(c.event_type, c.method) for c in call.callbacks[1:3]] == [
+        ("redirect", "GET"),
+        ("redirect", "POST"),
+    ]
+
+
+# -- createCall's options on outbound() (voice-api §3) -----------------------------------------
+
+
+def test_outbound_takes_tag_call_timeout_callback_timeout_and_disconnect_method():
+    app = RoutesApp({"/answer": xml("<SpeakSentence>hi</SpeakSentence>")})
+    sim = CallSimulator(app, base_url=BASE)
+    call = sim.outbound(
+        "/answer", tag="campaign-7", disconnect_url="/status", disconnect_method="GET"
+    )
+    call.assert_callback("answer", tag="campaign-7")
+    call.assert_callback("disconnect", tag="campaign-7")
+    assert [c.method for c in call.callbacks if c.event_type == "disconnect"] == ["GET"]
+    rings = sim.outbound(
+        "/answer", to="+15550001111", destinations={"+15550001111": answers(after=8)},
+        call_timeout=5, disconnect_url="/status",
+    )  # fmt: skip
+    rings.assert_ended("timeout")
+    assert rings.duration == 5
+    slow = CallSimulator(app, base_url=BASE, reply_latency=3)
+    assert slow.outbound("/answer").disconnect_cause == "hangup"
+    slow.outbound("/answer", callback_timeout=2).assert_ended("callback-error")
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"call_timeout": 0.5}, "call_timeout must be 1 to 300 seconds"),
+        ({"call_timeout": 301}, "call_timeout must be 1 to 300 seconds"),
+        ({"callback_timeout": 30}, "callback_timeout must be 1 to 25 seconds"),
+        ({"tag": 7}, "tag must be a string"),
+    ],
+)
+def test_outbound_options_are_checked(options, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        CallSimulator(RoutesApp({}), base_url=BASE).outbound("/answer", **options)
+
+
+def test_a_b_leg_is_updated_by_its_call_id():
+    # voice-api §6: updateCall / updateCallBxml name any call by its id, a Transfer B-leg
+    # too (register: b-leg-update).
+    doc = xml(
+        '<Transfer transferCompleteUrl="/done">'
+        '<PhoneNumber transferDisconnectUrl="/bdisc">+15550001111</PhoneNumber></Transfer>'
+    )
+    routes = {
+        "/answer": doc,
+        "/agent": xml("<SpeakSentence>for the agent</SpeakSentence><Hangup/>"),
+        "/done": xml("<SpeakSentence>back on A</SpeakSentence>"),
+    }
+    app = RoutesApp(routes)
+    sim = CallSimulator(app, base_url=BASE)
+    dest = {"+15550001111": answers(after=1, hangs_up_after=100)}
+    live = sim.start_inbound("/answer", destinations=dest)
+    live.run_until(seconds=3)
+    a_leg, b_leg = live.call_ids
+    live.redirect("/agent", call_id=b_leg)
+    call = live.run()
+    [redirect] = [c for c in call.callbacks if c.event_type == "redirect"]
+    assert redirect.payload["callId"] == b_leg and redirect.payload["parentCallId"] == a_leg
+    assert app.events("transferComplete")[0]["cause"] == "hangup"
+    call.assert_heard("back on A")
+    assert "b-leg-update" in call.assumptions
+    ringing = sim.start_inbound("/answer", destinations={"+15550001111": answers(after=20)})
+    ringing.run_until(seconds=3)
+    ringing.hang_up(call_id=ringing.call_ids[1])
+    ringing.run()
+    assert app.events("transferDisconnect")[-1]["cause"] == "cancel"
+    with pytest.raises(KeyError, match="no leg 'c-x'"):
+        ringing.hang_up(call_id="c-x")

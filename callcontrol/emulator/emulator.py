@@ -366,7 +366,8 @@ class VoiceEmulator:
                     redirect=False,
                 )
             except urllib3.exceptions.HTTPError as exc:
-                return FetchResult(None, b"", f"{type(exc).__name__}: {exc}"), False
+                timed_out = isinstance(exc, urllib3.exceptions.TimeoutError)
+                return FetchResult(None, b"", f"{type(exc).__name__}: {exc}", timed_out), False
             challenge = reply.status == 401 and bool(reply.headers.get("WWW-Authenticate"))
             return FetchResult(reply.status, reply.data), challenge
 

@@ -247,6 +247,33 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "voice-api §6 updates any call by its id; what a B-leg's bridge and its A-leg do "
         "meanwhile is not documented.",
     ),
+    Assumption(
+        "sync-connection-retry",
+        "A synchronous callback that meets a connection error (no HTTP answer, not a "
+        "timeout) is sent once more to the same URL before its fallback URL is tried or the "
+        "call ends with callback-error; the fallback's own callback gets the same one repeat.",
+        "Older Bandwidth docs retry a callback once after a connection exception; today's "
+        "say so only of asynchronous ones (voice-api §9.1).",
+    ),
+    Assumption(
+        "recording-order",
+        "A recording that ends because its call (or B-leg) ends is announced after the "
+        "disconnect (or transferDisconnect): recordingAvailable, then transcriptionAvailable, "
+        "at the same virtual time, without processing time.",
+        "Webhooks recordingAvailable: sent 'after a recording has been processed' (the "
+        "example comes about 50 s after the recording ended); the processing time is not "
+        "documented.",
+    ),
+    Assumption(
+        "transcription-timing",
+        'With transcribe="true" and a transcriptionAvailableUrl (Record, StartRecording), '
+        "transcriptionAvailable follows the recordingAvailable of the same recording at once, "
+        "with the documented transcription object {id, url, status, completedTime}; status "
+        "is 'available', or 'file-size-too-small' for 0.5 s of audio or less.",
+        "bxml-spec §4.12 gives the 0.5 s minimum and webhooks transcriptionAvailable the "
+        "event; the time transcription takes and the status of a too short recording are "
+        "not documented. No text is transcribed (the simulation has no audio).",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

@@ -15,6 +15,7 @@ id into the transcript.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 from collections import deque
@@ -396,7 +397,8 @@ class Engine:
             raise ValueError(f"latency must be 0 seconds or more, not {ms / 1000:g}")
         if ms > self.callback_timeout_ms:
             ms = self.callback_timeout_ms
-            result = FetchResult(None, b"", f"no reply within callbackTimeout ({ms / 1000:g} s)")
+            message = f"no reply within callbackTimeout ({ms / 1000:g} s)"
+            result = FetchResult(None, b"", message, timed_out=True)
         leg = self.legs[request.leg_id]
         self.sched.at(self.sched.now + ms, FETCH, Engine._fetch_arrived, request, result, owner=leg)
 
@@ -580,6 +582,12 @@ class Engine:
     def _fetch_failed(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
         problem = _problem(request, result)
         self._note(leg, "fetch", _fetch_line(request, result, None))
+        if result.error is not None and not result.timed_out and not request.retried:
+            self._assume_once(leg, "sync-connection-retry", f"{request.event_type}: {problem}")
+            retry = dataclasses.replace(request, id=self._request_id(), retried=True)
+            leg.waiting = retry.id
+            self._queue(retry)
+            return
         if request.fallback is not None and not request.is_fallback:
             self._assume(leg, "fallback-status", f"retrying {request.fallback.url}")
             retry = _replace(request, self._request_id(), request.fallback, True)
@@ -792,12 +800,17 @@ class Engine:
         leg.waiting = None
         leg.epoch += 1
         self._note(leg, "end", cause + (f": {error}" if error else ""))
+        # Recordings the end cuts short are announced after the disconnect: they are
+        # available once processed (webhooks recordingAvailable; register recording-order).
+        finished = []
         if isinstance(activity, RecordRun):
             activity.info["end"] = self.sched.now
-            record.recording_available(self, leg, activity.info)
+            finished.append(activity.info)
         if isinstance(activity, TransferRun):
             dialing.end_b_legs(self, activity)
-        record.stop_recording(self, leg)
+        background_recording = record.finish_recording(self, leg)
+        if background_recording is not None:
+            finished.append(background_recording)
         for store in (leg.streams, leg.transcriptions):
             for info in list(store.values()):
                 background.stream_stopped(self, leg, info)
@@ -806,9 +819,17 @@ class Engine:
             if leg.disconnect is not None:
                 payload = payloads.disconnect(leg, self.start_time, self.sched.now)
                 self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
+            self._announce(leg, finished)
             return
         dialing.b_disconnect(self, leg)
+        self._announce(leg, finished)
         dialing.b_leg_ended(self, leg)
+
+    def _announce(self, leg: Leg, finished: list[dict[str, Any]]) -> None:
+        if finished:
+            self._assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
+        for info in finished:
+            record.recording_available(self, leg, info)
 
 
 def _path(url: str) -> str:

@@ -50,6 +50,8 @@ class CallbackRequest:
     synchronous: bool
     fallback: Target | None = None
     is_fallback: bool = False
+    #: Whether this is the one repeat of a synchronous callback after a connection error.
+    retried: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class FetchResult:
     body: bytes = b""
     error: str | None = None
     challenged: bool = False
+    #: With ``error``: no answer came within the callback timeout (not a connection error).
+    timed_out: bool = False
 
 
 class TranscriptEntry:

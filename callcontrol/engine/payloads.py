@@ -142,10 +142,33 @@ def recording(
     payload["mediaUrl"] = f"{leg.call_url}/recordings/{info['id']}/media"
     payload["startTime"] = timestamp(start, info["start"])
     payload["endTime"] = timestamp(start, info["end"])
-    payload["duration"] = iso_duration(info["end"] - info["start"])
+    payload["duration"] = iso_duration(info["end"] - info["start"] - info.get("paused_ms", 0))
     payload["channels"] = info.get("channels", 1)
     payload["fileFormat"] = info.get("file_format", "wav")
     if event_type == "recordingAvailable":
         payload.pop("answerTime", None)  # not a field of recordingAvailableCallback
         payload["status"] = "complete"
+    return payload
+
+
+#: Transcription needs more than 0.5 s of recording (bxml-spec §4.12 transcribe).
+MIN_TRANSCRIBED_MS = 500
+
+
+def transcription_available(
+    leg: Leg, start: datetime, now: int, info: dict[str, Any]
+) -> dict[str, Any]:
+    """``transcriptionAvailable`` for a finished recording ``info`` (webhooks
+    transcriptionAvailable: the recording's fields and a ``transcription`` object)."""
+    payload = recording("transcriptionAvailable", leg, start, now, info)
+    for absent in ("answerTime", "channels"):  # not in the documented event
+        payload.pop(absent, None)
+    recorded = info["end"] - info["start"] - info.get("paused_ms", 0)
+    long_enough = recorded > MIN_TRANSCRIBED_MS
+    payload["transcription"] = {
+        "id": "t-" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{leg.call_url}/{info['id']}")),
+        "url": f"{leg.call_url}/recordings/{info['id']}/transcription",
+        "status": "available" if long_enough else "file-size-too-small",
+        "completedTime": timestamp(start, now),
+    }
     return payload

@@ -47,15 +47,10 @@ ENDS_DOCUMENT: dict[str, str | None] = {
     "Transfer": "transfer_complete_url",
     "Bridge": "bridge_complete_url",
 }
-#: Callback URLs the simulation never calls (no conference, bridge target, transcription
-#: service or Connect events): a note, not an unreached-url finding.
+#: Callback URLs the simulation never calls (no conference, bridge target or Connect
+#: events): a note, not an unreached-url finding.
 NOT_SIMULATED = frozenset(
-    {
-        "bridge_target_complete_url",
-        "conference_event_url",
-        "event_callback_url",
-        "transcription_available_url",
-    }
+    {"bridge_target_complete_url", "conference_event_url", "event_callback_url"}
 )
 MAX_DOCUMENTS_PER_CALL = 200
 #: transferComplete causes as the caller lives them (hangup: they talked, then it ended).

@@ -226,7 +226,8 @@ class Router:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            return FetchResult(None, b"", f"{type(exc).__name__}: {exc}"), False
+            timed_out = isinstance(exc, requests.Timeout)
+            return FetchResult(None, b"", f"{type(exc).__name__}: {exc}", timed_out), False
         challenge = _challenges(reply.status_code, reply.headers.items())
         return FetchResult(reply.status_code, reply.content), challenge
 

@@ -420,7 +420,7 @@ class LiveCall:
                 self.engine._note(self.engine.legs[request.leg_id], kind, message)
             latency = fault.seconds if fault is not None else latency
             if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
-                result = FetchResult(None, b"", "no reply within callbackTimeout")
+                result = FetchResult(None, b"", "no reply within callbackTimeout", timed_out=True)
                 latency = self.engine.callback_timeout_ms / 1000
         else:
             url = encode(request)[0]

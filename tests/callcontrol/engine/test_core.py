@@ -601,6 +601,65 @@ def test_start_recording_sends_recording_available_when_stopped():
     assert all(s.path != "/second" for s in app.seen)
 
 
+def test_paused_time_is_left_out_of_a_recordings_duration():
+    # bxml-spec §4.9: audio between PauseRecording and ResumeRecording is left out of the
+    # file; a pause still running when the recording stops lasts to its end.
+    doc = xml(
+        '<StartRecording recordingAvailableUrl="/file"/><Pause duration="3"/>'
+        '<PauseRecording/><Pause duration="4"/><ResumeRecording/><Pause duration="2"/>'
+        '<PauseRecording/><Pause duration="1"/><StopRecording/>'
+    )
+    _, app = run({"/answer": doc})
+    [available] = app.events("recordingAvailable")
+    assert available["duration"] == "PT5S"
+    assert (available["startTime"], available["endTime"]) == (
+        "2026-01-01T09:00:00.000Z",
+        "2026-01-01T09:00:10.000Z",
+    )
+
+
+@pytest.mark.parametrize("verb", ["Record", "StartRecording"])
+def test_transcribe_sends_transcription_available_after_the_recording(verb):
+    # Webhooks transcriptionAvailable (Record and StartRecording with transcribe="true" and
+    # transcriptionAvailableUrl; register: transcription-timing).
+    attrs = (
+        'transcribe="true" transcriptionAvailableUrl="/text" recordingAvailableUrl="/file" '
+        'username="u" password="p"'
+    )
+    body = (
+        f'<{verb} {attrs}/><Pause duration="6"/>'
+        if verb == "StartRecording"
+        else (f'<Record maxDuration="6" {attrs}/>')
+    )
+    call, app = run({"/answer": xml(body)}, script=[silence()] if verb == "Record" else ())
+    kinds = [c.event_type for c in call.callbacks]
+    assert kinds.index("transcriptionAvailable") == kinds.index("recordingAvailable") + 1
+    [event] = app.events("transcriptionAvailable")
+    [available] = app.events("recordingAvailable")
+    assert event["recordingId"] == available["recordingId"]
+    assert event["duration"] == "PT6S"
+    assert event["transcription"]["status"] == "available"
+    assert event["transcription"]["url"].endswith(
+        f"/recordings/{event['recordingId']}/transcription"
+    )
+    assert "transcription-timing" in call.assumptions
+    assert [s.authorization for s in app.seen if s.path == "/text"] == [None]  # not challenged
+    untranscribed = xml('<StartRecording transcriptionAvailableUrl="/text"/><Pause duration="2"/>')
+    _, quiet = run({"/answer": untranscribed})
+    assert quiet.events("transcriptionAvailable") == []
+
+
+def test_a_recording_cut_short_by_the_end_of_the_call_is_announced_after_the_disconnect():
+    # Webhooks recordingAvailable: sent once the recording is processed (register:
+    # recording-order).
+    doc = xml('<StartRecording recordingAvailableUrl="/file"/><Pause duration="4"/>')
+    call, _ = run({"/answer": doc})
+    kinds = [c.event_type for c in call.callbacks]
+    assert kinds[-2:] == ["disconnect", "recordingAvailable"]
+    call, _ = run(record(), script=[leave_message(3, then="hang_up")])
+    assert [c.event_type for c in call.callbacks][-2:] == ["disconnect", "recordingAvailable"]
+
+
 def test_streams_send_started_and_stopped():
     doc = xml(
         '<StartStream name="s" destination="wss://x.test" streamEventUrl="/stream"/>'

@@ -584,3 +584,25 @@ def test_a_b_leg_is_updated_by_its_call_id():
     assert app.events("transferDisconnect")[-1]["cause"] == "cancel"
     with pytest.raises(KeyError, match="no leg 'c-x'"):
         ringing.hang_up(call_id="c-x")
+
+
+def test_a_synchronous_callback_is_retried_once_after_a_connection_error():
+    # Register: sync-connection-retry (older Bandwidth docs: a callback meeting a connection
+    # exception is sent once more); a timeout goes straight to the fallback.
+    routes = {"/answer": MENU, "/g": xml("<SpeakSentence>got it</SpeakSentence>")}
+    routes["/fb"] = xml("<SpeakSentence>fallback</SpeakSentence>")
+    app = RoutesApp(routes)
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.drop("/answer")
+    call = sim.inbound("/answer", script=[press("1")], fallback_url="/fb")
+    call.assert_heard("got it")
+    assert [c.status for c in call.callbacks[:2]] == [None, 200]
+    assert "sync-connection-retry" in call.assumptions
+    sim.faults.drop("/answer", times=2)
+    twice = sim.inbound("/answer", fallback_url="/fb")
+    twice.assert_heard("fallback")
+    assert [c.url for c in twice.callbacks[:3]] == [f"{BASE}/answer"] * 2 + [f"{BASE}/fb"]
+    sim.faults.slow("/answer", seconds=20)
+    slow = sim.inbound("/answer", fallback_url="/fb")
+    slow.assert_heard("fallback")
+    assert [c.url for c in slow.callbacks[:2]] == [f"{BASE}/answer", f"{BASE}/fb"]

@@ -112,6 +112,7 @@ class Engine:
         self.stop_verb: str | None = None
         self.stopped = False
         self._next_request = 0
+        self._verb_credentials_noted = False
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -404,7 +405,8 @@ class Engine:
 
     def _fetch_arrived(self, request: CallbackRequest, result: FetchResult) -> None:
         leg = self.legs[request.leg_id]
-        self._challenged(leg, request, result)
+        if result.challenged:
+            self._challenged(leg, request)
         if not leg.up or leg.waiting != request.id:
             referred = request.event_type == "referComplete" and not leg.up
             why = "the call was referred" if referred else "call moved on"
@@ -426,7 +428,8 @@ class Engine:
     def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
-        self._challenged(leg, request, result)
+        if result.challenged:
+            self._challenged(leg, request)
         self._note(leg, "callback", lambda: _fetch_line(request, result, None))
         failed = result.error is not None or not 200 <= (result.status or 0) < 300
         if request.fallback is not None and failed and not request.is_fallback:
@@ -539,9 +542,11 @@ class Engine:
     ) -> None:
         if (
             target.credentials is None
+            and not self._verb_credentials_noted
             and (self.a_leg or leg).credentials is not None
             and event_type not in _CALL_CREDENTIAL_EVENTS
         ):
+            self._verb_credentials_noted = True
             self._assume_once(leg, "verb-credentials", f"{event_type} to {target.url}")
         request = CallbackRequest(
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
@@ -571,10 +576,8 @@ class Engine:
         )
         return True
 
-    def _challenged(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
+    def _challenged(self, leg: Leg, request: CallbackRequest) -> None:
         """Note the 401 challenge a callback met before its credentials went (§9.2)."""
-        if not result.challenged:
-            return
         self._assume_once(leg, "auth-challenge", "every authenticated callback is challenged")
         sent = "sent again with" if request.target.credentials else "no"
         self._note(leg, "auth", f"{request.event_type}: 401 challenge, {sent} credentials")

@@ -80,6 +80,10 @@ def challenge_first(
     return replace(second, challenged=True)
 
 
+def _where(request: CallbackRequest, url: str) -> str:
+    return f"{request.target.method} {url} ({request.event_type})"
+
+
 def _challenges(status: int | None, headers: Iterable[tuple[str, str]]) -> bool:
     return status == 401 and any(
         name.lower() == "www-authenticate" and value.strip() for name, value in headers
@@ -188,7 +192,6 @@ class Router:
             captured["headers"] = headers
             return lambda data: captured.setdefault("written", []).append(data)
 
-        where = f"{request.target.method} {url} ({request.event_type})"
         try:
             iterable = app(environ, start_response)
             try:
@@ -198,15 +201,17 @@ class Router:
                 if close is not None:
                     close()
         except Exception as exc:
+            message = failure_message("app-error", exc, _where(request, url))
             if self.raise_app_errors:
-                raise AppError(failure_message("app-error", exc, where), request, url) from exc
-            failures.append(("app-error", failure_message("app-error", exc, where)))
+                raise AppError(message, request, url) from exc
+            failures.append(("app-error", message))
             return FetchResult(500, b"", None), False
-        for kind, error in app_failures(reported):
-            message = failure_message(kind, error, where)
-            if self.raise_app_errors:
-                raise AppError(message, request, url, kind) from error
-            failures.append((kind, message))
+        if reported:
+            for kind, error in app_failures(reported):
+                message = failure_message(kind, error, _where(request, url))
+                if self.raise_app_errors:
+                    raise AppError(message, request, url, kind) from error
+                failures.append((kind, message))
         data = b"".join(captured.get("written", [])) + b"".join(chunks)
         status = int(str(captured.get("status", "500")).split()[0])
         return FetchResult(status, data), _challenges(status, captured.get("headers", ()))

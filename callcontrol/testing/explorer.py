@@ -473,10 +473,20 @@ class _Call:
 
     def app_error(self, request: CallbackRequest, exc: AppError) -> None:
         where = urlsplit(request.target.url).path or "/"
-        # An invalid reply is one finding per message; an exception one per raising line.
+        # An invalid reply is one finding per message; an exception one per raising line;
+        # a 5xx one per path, event and status.
         kind: FindingKind = "invalid-bxml" if exc.kind == "invalid-bxml" else "app-error"
-        cause = (str(exc),) if kind == "invalid-bxml" else _raised_at(exc.__cause__)
-        node = self.find(kind, str(exc), (where, request.event_type, *cause))
+        message = str(exc)
+        if exc.status is not None:
+            message = (
+                f"{request.target.method} {where} ({request.event_type}) answered HTTP {exc.status}"
+            )
+            cause: tuple[Any, ...] = (exc.status,)
+        elif kind == "invalid-bxml":
+            cause = (message,)
+        else:
+            cause = _raised_at(exc.__cause__)
+        node = self.find(kind, message, (where, request.event_type, *cause))
         self.failed(request, node)
         if request.synchronous and node is not None:
             self.walker.edge(self.pending[0] or self.node, node, self.pending[1])

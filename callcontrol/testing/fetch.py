@@ -37,19 +37,27 @@ class AppError(Exception):
     """The app failed on a callback; the message names the request.
 
     ``request`` is the callback (event type, payload, target) and ``url`` the URL it went
-    to; the app's own exception is the ``__cause__``. ``kind`` is ``"app-error"`` when the
-    app raised (also inside a ``WebhookApp`` handler, whose fallback reply would hide it)
-    and ``"invalid-bxml"`` when a ``WebhookApp`` handler returned something that is not a
-    valid ``<Response>``.
+    to; the app's own exception is the ``__cause__``, and ``status`` the 5xx it answered
+    with when that is all that is known (how Flask or Django answer an exception).
+    ``kind`` is ``"app-error"`` when the app raised or answered 5xx (also inside a
+    ``WebhookApp`` handler, whose fallback reply would hide it) and ``"invalid-bxml"`` when
+    a ``WebhookApp`` handler returned something that is not a valid ``<Response>``.
     """
 
     def __init__(
-        self, message: str, request: CallbackRequest, url: str, kind: str = "app-error"
+        self,
+        message: str,
+        request: CallbackRequest,
+        url: str,
+        kind: str = "app-error",
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.request = request
         self.url = url
         self.kind = kind
+        #: The 5xx status the app answered with, when that is how it failed.
+        self.status = status
 
 
 def failure_message(kind: str, error: BaseException, where: str) -> str:
@@ -156,7 +164,9 @@ class Router:
         failures: list[tuple[str, str]] = []
         if isinstance(app, str):
             target = app + url[len(prefix) :]
-            result = challenge_first(request, lambda auth: self._http(target, request, body, auth))
+            result = challenge_first(
+                request, lambda auth: self._http(target, request, body, auth, failures)
+            )
         else:
             result = challenge_first(
                 request, lambda auth: self._wsgi(app, url, request, body, auth, failures)
@@ -214,10 +224,27 @@ class Router:
                 failures.append((kind, message))
         data = b"".join(captured.get("written", [])) + b"".join(chunks)
         status = int(str(captured.get("status", "500")).split()[0])
+        if status >= 500:
+            self._server_error(status, request, url, failures)
         return FetchResult(status, data), _challenges(status, captured.get("headers", ()))
 
+    def _server_error(
+        self, status: int, request: CallbackRequest, url: str, failures: list[tuple[str, str]]
+    ) -> None:
+        """A 5xx is an app error too: how frameworks (Flask, Django...) answer an exception."""
+        message = f"the app answered HTTP {status} on {_where(request, url)}"
+        if self.raise_app_errors:
+            hint = "; with raise_app_errors=False the fallback URL takes over, as on Bandwidth"
+            raise AppError(message + hint, request, url, status=status)
+        failures.append(("app-error", message))
+
     def _http(
-        self, url: str, request: CallbackRequest, body: bytes, authorization: str | None
+        self,
+        url: str,
+        request: CallbackRequest,
+        body: bytes,
+        authorization: str | None,
+        failures: list[tuple[str, str]],
     ) -> tuple[FetchResult, bool]:
         import requests
 
@@ -233,6 +260,8 @@ class Router:
         except requests.RequestException as exc:
             timed_out = isinstance(exc, requests.Timeout)
             return FetchResult(None, b"", f"{type(exc).__name__}: {exc}", timed_out), False
+        if reply.status_code >= 500:
+            self._server_error(reply.status_code, request, url, failures)
         challenge = _challenges(reply.status_code, reply.headers.items())
         return FetchResult(reply.status_code, reply.content), challenge
 

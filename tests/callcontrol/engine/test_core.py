@@ -10,6 +10,7 @@ import pytest
 
 from callcontrol.engine import Destination, Step
 from callcontrol.testing import (
+    AppError,
     CallSimulator,
     SimulatedCall,
     answers,
@@ -275,7 +276,9 @@ def test_failing_callback_retries_the_fallback_with_fallback_credentials():
         "/backup": xml("<SpeakSentence>saved</SpeakSentence>"),
     }
     app = RoutesApp(routes, protected={"/backup"})
-    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    sim = CallSimulator(
+        app, base_url=BASE, username="ivr", password="hunter2", raise_app_errors=False
+    )
     call = sim.inbound("/answer", disconnect_url="/status")
     call.assert_heard("saved")
     assert [s.authorization for s in app.seen if s.path == "/backup"] == [auth("fb", "pw")]
@@ -295,8 +298,14 @@ def test_the_calls_fallback_url_gets_the_calls_credentials_unless_it_has_its_own
 
 
 def test_failing_callback_without_fallback_ends_with_callback_error():
-    call, _ = run({"/answer": xml('<Redirect redirectUrl="/broken"/>'), "/broken": (503, b"")})
+    app = RoutesApp({"/answer": xml('<Redirect redirectUrl="/broken"/>'), "/broken": (503, b"")})
+    call = CallSimulator(app, base_url=BASE, raise_app_errors=False).inbound("/answer")
     call.assert_ended("callback-error")
+    with pytest.raises(
+        AppError, match=r"answered HTTP 503 on POST https://ivr.test/broken"
+    ) as info:
+        CallSimulator(app, base_url=BASE).inbound("/answer")  # a 5xx is an app error
+    assert info.value.status == 503
     assert call.error is not None
     assert "HTTP 503" in call.error and "/broken" in call.error
 

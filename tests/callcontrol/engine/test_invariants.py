@@ -39,7 +39,7 @@ from .apps import Reply, RoutesApp
 from .test_properties import destinations, simulate, steps
 
 BASE = "https://ivr.test"
-LATE = {"recordingAvailable", "realTimeTranscriptionAvailable"}
+LATE = {"recordingAvailable", "transcriptionAvailable", "realTimeTranscriptionAvailable"}
 
 
 def sequence_app(docs: Sequence[Reply]) -> RoutesApp:

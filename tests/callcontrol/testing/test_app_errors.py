@@ -116,3 +116,23 @@ def test_production_keeps_the_fallback_and_other_frameworks_may_report_too():
     with pytest.raises(AppError, match="RuntimeError") as info:
         CallSimulator(flask_like, base_url=BASE).inbound("/answer")
     assert str(info.value.__cause__) == "handled by the framework"
+
+
+def test_a_5xx_answer_is_an_app_error_and_explore_says_so_briefly():
+    # How Flask or Django answer an exception: all that can be known is the 500.
+    def framework_app(environ, start_response):
+        start_response("500 Internal Server Error", [("Content-Type", "text/html")])
+        return [b"<h1>Internal Server Error</h1>"]
+
+    with pytest.raises(
+        AppError, match=r"answered HTTP 500 on POST https://ivr.test/answer"
+    ) as info:
+        CallSimulator(framework_app, base_url=BASE).inbound("/answer")
+    assert (info.value.kind, info.value.status) == ("app-error", 500)
+    call = CallSimulator(framework_app, base_url=BASE, raise_app_errors=False).inbound("/answer")
+    call.assert_ended("callback-error")
+    [finding] = explore(framework_app).findings
+    assert (finding.kind, finding.message) == (
+        "app-error",
+        "POST /answer (initiate) answered HTTP 500",
+    )

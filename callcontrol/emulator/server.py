@@ -189,8 +189,14 @@ def _guarded(app: WsgiApp, on_error: Callable[[BaseException, str], None]) -> Ws
         # A WebhookApp reports here what its fallback reply hides (webhooks.APP_ERRORS_KEY).
         reported: list[Any] = []
         environ[APP_ERRORS_KEY] = reported
+        statuses: list[str] = []
+
+        def status_kept(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
         try:
-            body = list(app(environ, start_response))
+            body = list(app(environ, status_kept))
         except Exception as exc:
             on_error(exc, f"the app raised {type(exc).__name__} on {where}")
             start_response(
@@ -200,6 +206,9 @@ def _guarded(app: WsgiApp, on_error: Callable[[BaseException, str], None]) -> Ws
         for kind, error in app_failures(reported):
             what = "returned invalid BXML" if kind == "invalid-bxml" else "raised"
             on_error(error, f"the app's handler {what} on {where} ({type(error).__name__})")
+        if not reported and statuses and statuses[-1][:1] == "5":
+            # How frameworks answer an exception they caught: an app error too.
+            on_error(RuntimeError(f"answered {statuses[-1]}"), f"the app failed on {where}")
         return body
 
     return guarded

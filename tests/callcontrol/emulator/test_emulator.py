@@ -99,6 +99,25 @@ def test_a_webhook_app_handler_failure_is_raised_on_close_despite_the_fallback()
         emu.close()
 
 
+def test_an_in_process_apps_5xx_is_raised_on_close() -> None:
+    # A 500 is a 500: how a framework answers the exception it caught.
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+        return [b"oops"]
+
+    emu = VoiceEmulator(app=app, speed=100.0)
+    call_id = (
+        emu.client()
+        .create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        )
+        .call_id
+    )
+    assert emu.wait_for(call_id, state="disconnected").disconnect_cause == "callback-error"
+    with pytest.raises(EmulatorError, match=r"the app failed on POST /answer: answered 500"):
+        emu.close()
+
+
 def test_wait_for_needs_one_condition_and_a_known_call() -> None:
     with VoiceEmulator(clock="manual") as emu:
         with pytest.raises(ValueError, match="exactly one of verb= or state="):

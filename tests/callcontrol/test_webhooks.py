@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bxml
 from bxml import Gather, Hangup, Response, SpeakSentence
@@ -920,3 +922,45 @@ def test_credentials_on_verbs_needs_the_apps_credentials():
         WebhookApp(credentials_on_verbs=True)
     with pytest.raises(TypeError, match="True or False"):
         WebhookApp(username="a", password="b", credentials_on_verbs="yes")  # type: ignore[arg-type]
+
+
+_URLS = st.sampled_from(
+    ["menu", "/menu", "/bw/menu", "https://ivr.test/bw/next", "https://ivr.test/other",
+     "https://elsewhere.test/bw/x", "//elsewhere.test/x"]
+)  # fmt: skip
+_MINE = {"menu", "/bw/menu", "https://ivr.test/bw/next"}  # served under SCRIPT_NAME=/bw
+
+
+@given(
+    st.lists(
+        st.tuples(_URLS, st.none() | _URLS, st.none() | _URLS, st.booleans()),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_stamped_credentials_go_only_to_verbs_whose_every_url_is_the_apps(verbs):
+    # The app's credentials must never travel to another host (a verb's username/password
+    # go to all its URLs, voice-api §9.2), and a verb's own credentials are kept.
+    doc = Response(
+        *(
+            bxml.Record(
+                record_complete_url=complete,
+                recording_available_url=available,
+                record_complete_fallback_url=fallback,
+                username="own" if own else None,
+                password="pw" if own else None,
+            )
+            for complete, available, fallback, own in verbs
+        )
+    )
+    app = _reply_app(doc, credentials_on_verbs=True)
+    event = {"eventType": "initiate", "callId": "c-1"}
+    reply = bxml.parse(_wsgi_post(app, "/answer", event, SCRIPT_NAME="/bw"))
+    for (complete, available, fallback, own), verb in zip(verbs, reply.children, strict=True):
+        attrs = _attrs(verb)
+        primary = [url for url in (complete, available) if url is not None]
+        if own:
+            assert attrs["username"] == "own"
+        else:
+            assert ("username" in attrs) == all(url in _MINE for url in primary)
+        assert ("fallback_username" in attrs) == (fallback is not None and fallback in _MINE)

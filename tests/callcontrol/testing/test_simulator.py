@@ -11,6 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bxml import Bxml, Hangup, SpeakSentence
 from callcontrol.engine.model import CallbackRequest, Credentials, FetchResult, Target
@@ -606,3 +608,23 @@ def test_a_synchronous_callback_is_retried_once_after_a_connection_error():
     slow = sim.inbound("/answer", fallback_url="/fb")
     slow.assert_heard("fallback")
     assert [c.url for c in slow.callbacks[:2]] == [f"{BASE}/answer", f"{BASE}/fb"]
+
+
+@given(
+    st.sampled_from([200, 204, 401, 404, 500]),
+    st.booleans(),
+    st.sampled_from([200, 401, 403]),
+    st.booleans(),
+)
+def test_credentials_are_sent_only_in_answer_to_a_challenge(first, challenge, second, creds):
+    # voice-api §9.2: never on the first attempt; at most one repeat, only after a 401 with
+    # WWW-Authenticate and only when there are credentials to send.
+    target = Target("https://ivr.test/a", "POST", Credentials("u", "p") if creds else None)
+    request = CallbackRequest(1, "c-1", "gather", {}, target, synchronous=True)
+    sent, attempt = _attempts((first, challenge), (second, False))
+    result = challenge_first(request, attempt)
+    assert sent[0] is None
+    repeated = first == 401 and challenge and creds
+    assert sent[1:] == (["Basic dTpw"] if repeated else [])
+    assert result.status == (second if repeated else first)
+    assert result.challenged == (first == 401 and challenge)

@@ -367,7 +367,9 @@ class VoiceEmulator:
                 )
             except urllib3.exceptions.HTTPError as exc:
                 timed_out = isinstance(exc, urllib3.exceptions.TimeoutError)
-                return FetchResult(None, b"", f"{type(exc).__name__}: {exc}", timed_out), False
+                return FetchResult(
+                    None, b"", f"{type(exc).__name__}: {exc}", timed_out=timed_out
+                ), False
             challenge = reply.status == 401 and bool(reply.headers.get("WWW-Authenticate"))
             return FetchResult(reply.status, reply.data), challenge
 

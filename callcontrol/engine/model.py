@@ -66,9 +66,9 @@ class FetchResult:
     status: int | None
     body: bytes = b""
     error: str | None = None
-    challenged: bool = False
+    challenged: bool = field(default=False, kw_only=True)
     #: With ``error``: no answer came within the callback timeout (not a connection error).
-    timed_out: bool = False
+    timed_out: bool = field(default=False, kw_only=True)
 
 
 class TranscriptEntry:

@@ -259,7 +259,9 @@ class Router:
             )
         except requests.RequestException as exc:
             timed_out = isinstance(exc, requests.Timeout)
-            return FetchResult(None, b"", f"{type(exc).__name__}: {exc}", timed_out), False
+            return FetchResult(
+                None, b"", f"{type(exc).__name__}: {exc}", timed_out=timed_out
+            ), False
         if reply.status_code >= 500:
             self._server_error(reply.status_code, request, url, failures)
         challenge = _challenges(reply.status_code, reply.headers.items())

@@ -628,3 +628,28 @@ def test_credentials_are_sent_only_in_answer_to_a_challenge(first, challenge, se
     assert sent[1:] == (["Basic dTpw"] if repeated else [])
     assert result.status == (second if repeated else first)
     assert result.challenged == (first == 401 and challenge)
+
+
+def test_an_http_timeout_is_not_retried_as_a_connection_error():
+    # Register sync-connection-retry: a callback with no answer within the timeout goes
+    # straight to its fallback (here: none), unlike a refused connection.
+    import threading
+
+    release = threading.Event()
+    hits: list[str] = []
+
+    def app(environ, start_response):
+        hits.append(environ["PATH_INFO"])
+        release.wait(10)
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [xml("<Hangup/>").encode()]
+
+    try:
+        with serve_wsgi(app) as url:
+            call = CallSimulator(url, base_url=BASE, timeout=0.5).inbound("/answer")
+            release.set()
+    finally:
+        release.set()
+    call.assert_ended("callback-error")
+    assert hits == ["/answer"]
+    assert "challenge" not in str(call) and "sync-connection-retry" not in call.assumptions

@@ -540,7 +540,7 @@ class WebhookApp:
     def _authenticate_verbs(self, data: bytes, environ: WSGIEnvironment, event: Event) -> bytes:
         """Stamp the app's credentials on its own verbs, or warn of the 401s to come."""
         assert self._credentials is not None
-        mount = (str(environ.get("HTTP_HOST", "")).lower(), str(environ.get("SCRIPT_NAME", "")))
+        mount = (_host(environ), str(environ.get("SCRIPT_NAME", "")))
         if self.credentials_on_verbs:
             user, password = (part.decode() for part in self._credentials)
             return _stamped(data, mount, user, password)
@@ -565,6 +565,16 @@ class WebhookApp:
 
 
 _Mount = tuple[str, str]
+
+
+def _host(environ: WSGIEnvironment) -> str:
+    """The request's host as a URL names it (PEP 3333: HTTP_HOST, else the server's)."""
+    host = environ.get("HTTP_HOST")
+    if host:
+        return str(host).lower()
+    name, port = str(environ.get("SERVER_NAME", "")), str(environ.get("SERVER_PORT", ""))
+    default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+    return (name if port in ("", default) else f"{name}:{port}").lower()
 
 
 def _serves(url: str, mount: _Mount) -> bool:

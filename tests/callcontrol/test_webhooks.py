@@ -895,6 +895,15 @@ def test_credentials_on_verbs_stamps_the_verbs_whose_urls_the_app_serves():
     assert "username" not in _attrs(doc.children[0])  # the handler's document is unchanged
 
 
+def test_credentials_on_verbs_knows_the_host_without_a_host_header():
+    doc = Response(bxml.Redirect(redirect_url="https://ivr.test:8443/next"))
+    app = _reply_app(doc, credentials_on_verbs=True)
+    event = {"eventType": "initiate", "callId": "c-1"}
+    server = {"HTTP_HOST": "", "SERVER_NAME": "ivr.test", "SERVER_PORT": "8443"}
+    reply = bxml.parse(_wsgi_post(app, "/answer", event, **server))
+    assert _attrs(reply.children[0])["username"] == "bw"
+
+
 def test_credentials_on_verbs_respects_the_mount_point():
     doc = Response(bxml.Redirect(redirect_url="/elsewhere"), bxml.Redirect(redirect_url="next"))
     app = _reply_app(doc, credentials_on_verbs=True)

@@ -401,7 +401,12 @@ class WebhookApp:
     def _refusal(self, environ: WSGIEnvironment, path: str) -> _Reply | None:
         """The 401 or 405 a request gets before anything is read, if any."""
         if not self._authorized(environ):
-            logger.warning("refused a callback to %s: missing or wrong credentials", _shown(path))
+            if environ.get("HTTP_AUTHORIZATION"):
+                logger.warning("refused a callback to %s: wrong credentials", _shown(path))
+            else:
+                # Bandwidth's first attempt of every authenticated callback (voice-api §9.2):
+                # the 401 below asks for the credentials, nothing is wrong yet.
+                logger.debug("challenged a callback to %s for its credentials", _shown(path))
             realm = 'Basic realm="callcontrol webhooks", charset="UTF-8"'
             return _error(
                 HTTPStatus.UNAUTHORIZED,

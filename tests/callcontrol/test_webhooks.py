@@ -597,12 +597,13 @@ def test_right_credentials_are_let_in(secured):
 )
 def test_missing_or_malformed_credentials_get_401(secured, headers, caplog):
     base, app = secured
-    with caplog.at_level(logging.WARNING, logger="callcontrol.webhooks"):
+    with caplog.at_level(logging.DEBUG, logger="callcontrol.webhooks"):
         reply = requests.post(f"{base}/menu", json=GATHER, headers=headers, timeout=10)
     assert_error(reply, 401, "unauthorized")
     assert reply.headers["WWW-Authenticate"].startswith('Basic realm="')
     assert app.seen == []
-    assert "refused" in caplog.text
+    # No credentials at all is Bandwidth's first attempt (voice-api §9.2): only a debug line.
+    assert ("challenged" if not headers else "refused") in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -716,9 +717,9 @@ def test_hosted_documents_need_credentials_too(serve, caplog):
     app = WebhookApp(username="bw", password=PASSWORD)
     path = app.host(Response(Hangup()))
     base = serve(app)
-    with caplog.at_level(logging.WARNING, logger="callcontrol.webhooks"):
+    with caplog.at_level(logging.DEBUG, logger="callcontrol.webhooks"):
         assert requests.post(base + path, json=callback("redirect"), timeout=10).status_code == 401
-    assert "refused" in caplog.text
+    assert "challenged a callback to /_bxml/..." in caplog.text
     assert path not in caplog.text
     reply = requests.post(base + path, json=callback("redirect"), auth=("bw", PASSWORD), timeout=10)
     assert reply.status_code == 200
@@ -973,3 +974,17 @@ def test_stamped_credentials_go_only_to_verbs_whose_every_url_is_the_apps(verbs)
         else:
             assert ("username" in attrs) == all(url in _MINE for url in primary)
         assert ("fallback_username" in attrs) == (fallback is not None and fallback in _MINE)
+
+
+def test_the_challenge_step_is_not_a_warning_but_wrong_credentials_are(caplog):
+    # voice-api §9.2: every authenticated callback first comes without credentials.
+    app = _reply_app(Response(Hangup()))
+    event = {"eventType": "initiate", "callId": "c-1"}
+    with caplog.at_level(logging.DEBUG, "callcontrol.webhooks"):
+        _wsgi_post(app, "/answer", event, HTTP_AUTHORIZATION="")
+        _wsgi_post(app, "/answer", event, HTTP_AUTHORIZATION="Basic Ync6d3Jvbmc=")  # bw:wrong
+    levels = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert levels == [
+        ("DEBUG", "challenged a callback to /answer for its credentials"),
+        ("WARNING", "refused a callback to /answer: wrong credentials"),
+    ]

@@ -32,8 +32,12 @@ from .result import Callback, SimulatedCall, UnusedStepsError, path_of
 class CallSimulator:
     """Runs calls against ``app`` (a WSGI callable, or a base URL reached over HTTP).
 
-    ``username``/``password`` are the call's own callback credentials (first callback and
-    disconnect). ``seed`` and ``start_time`` make call ids, times and transcripts repeat.
+    ``username``/``password`` are the call's own callback credentials (the application's,
+    or createCall's: first callback and disconnect), sent as Bandwidth sends them: only in
+    answer to a 401 with ``WWW-Authenticate`` (voice-api §9.2). A verb's callbacks carry the
+    verb's own credentials. An app that raises, answers 5xx, or (``WebhookApp``) reports a
+    failing handler raises :class:`~callcontrol.testing.AppError` unless
+    ``raise_app_errors=False``. ``seed`` and ``start_time`` make call ids, times and transcripts repeat.
     ``reply_latency`` is how long (virtual seconds) the app takes to answer a synchronous
     callback; past ``callback_timeout`` (1 to 25 s) the callback fails as on Bandwidth.
     :attr:`faults` scripts failing, slow and dropped callbacks.

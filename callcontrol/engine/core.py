@@ -829,7 +829,7 @@ class Engine:
         dialing.b_leg_ended(self, leg)
 
     def _announce(self, leg: Leg, finished: list[dict[str, Any]]) -> None:
-        if finished:
+        if any(info.get("target") or info.get("transcription") for info in finished):
             self._assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
         for info in finished:
             record.recording_available(self, leg, info)

@@ -665,6 +665,7 @@ def test_a_recording_cut_short_by_the_end_of_the_call_is_announced_after_the_dis
     call, _ = run({"/answer": doc})
     kinds = [c.event_type for c in call.callbacks]
     assert kinds[-2:] == ["disconnect", "recordingAvailable"]
+    assert "recording-order" in call.assumptions
     call, _ = run(record(), script=[leave_message(3, then="hang_up")])
     assert [c.event_type for c in call.callbacks][-2:] == ["disconnect", "recordingAvailable"]
 

@@ -37,7 +37,8 @@ class CallSimulator:
     answer to a 401 with ``WWW-Authenticate`` (voice-api §9.2). A verb's callbacks carry the
     verb's own credentials. An app that raises, answers 5xx, or (``WebhookApp``) reports a
     failing handler raises :class:`~callcontrol.testing.AppError` unless
-    ``raise_app_errors=False``. ``seed`` and ``start_time`` make call ids, times and transcripts repeat.
+    ``raise_app_errors=False``. ``seed`` and ``start_time`` make call ids, times and
+    transcripts repeat.
     ``reply_latency`` is how long (virtual seconds) the app takes to answer a synchronous
     callback; past ``callback_timeout`` (1 to 25 s) the callback fails as on Bandwidth.
     :attr:`faults` scripts failing, slow and dropped callbacks.

@@ -387,7 +387,7 @@ class WebhookApp:
                 return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
             return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
         if hosted:
-            return self._serve_hosted(path, event)
+            return self._serve_hosted(path, event, environ)
         if handler is None:
             handler = self._event_handlers.get(event.event_type)
         if handler is not None:
@@ -490,7 +490,7 @@ class WebhookApp:
 
     # -- answering ------------------------------------------------------------------------
 
-    def _serve_hosted(self, path: str, event: Event) -> _Reply:
+    def _serve_hosted(self, path: str, event: Event, environ: WSGIEnvironment) -> _Reply:
         if not _expects_document(event):
             return _NO_CONTENT  # leaves the document for the redirect it is meant for
         try:
@@ -508,6 +508,8 @@ class WebhookApp:
             )
             message = "the hosted document cannot be read now"
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", message)
+        if self._credentials is not None:
+            body = self._authenticate_verbs(body, environ, event)
         return _Reply(HTTPStatus.OK, body, _XML)
 
     def _dispatch(self, handler: _Handler, event: Event, environ: WSGIEnvironment) -> _Reply:

@@ -988,3 +988,10 @@ def test_the_challenge_step_is_not_a_warning_but_wrong_credentials_are(caplog):
         ("DEBUG", "challenged a callback to /answer for its credentials"),
         ("WARNING", "refused a callback to /answer: wrong credentials"),
     ]
+
+
+def test_hosted_documents_get_the_apps_credentials_on_their_verbs_too():
+    app = WebhookApp(username="bw", password="s3cret", credentials_on_verbs=True)
+    path = app.host(Response(Gather(SpeakSentence("Still there?"), gather_url="/menu")))
+    reply = bxml.parse(_wsgi_post(app, path, {"eventType": "redirect", "callId": "c-1"}))
+    assert _attrs(reply.children[0])["username"] == "bw"

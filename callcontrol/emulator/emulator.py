@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import urllib3
 
-from ..engine import Credentials, Engine, amd
+from ..engine import Credentials, Engine, amd, dialing
 from ..engine.clock import INPUT, to_ms
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -33,7 +33,7 @@ from ..engine.script import (
     check_destinations,
     check_script,
 )
-from ..testing.fetch import callback_headers, encode
+from ..testing.fetch import callback_headers, challenge_first, encode
 from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
@@ -322,6 +322,8 @@ class VoiceEmulator:
             credentials=creds,
             method=fields.get("answerMethod", "POST"),
             fallback_url=fields.get("answerFallbackUrl"),
+            fallback_method=fields.get("answerFallbackMethod") or "POST",
+            call_timeout=float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT)),
             disconnect_url=fields.get("disconnectUrl"),
             disconnect_method=fields.get("disconnectMethod", "POST"),
             script=script,
@@ -334,7 +336,7 @@ class VoiceEmulator:
         if timeout is not None:
             # The engine's own no-answer timer is the API's default 30 s; this one is the
             # call's callTimeout, counted from when it starts ringing.
-            engine.sched.at(to_ms(timeout), INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+            engine.sched.at(to_ms(timeout), INPUT, dialing.end_unreached, leg, "timeout", owner=leg)
         if fields.get("tag"):
             leg.tag = fields["tag"]
         # Callbacks name the call by the URL that reaches it here, as Location does.
@@ -352,19 +354,27 @@ class VoiceEmulator:
 
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
-        headers = callback_headers(request, body, USER_AGENT)
-        try:
-            reply = self._http.request(
-                request.target.method,
-                url,
-                body=body or None,
-                headers=headers,
-                timeout=urllib3.Timeout(total=timeout),
-                redirect=False,
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            return url, FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
-        return url, FetchResult(reply.status, reply.data)
+
+        def attempt(authorization: str | None) -> tuple[FetchResult, bool]:
+            try:
+                reply = self._http.request(
+                    request.target.method,
+                    url,
+                    body=body or None,
+                    headers=callback_headers(body, USER_AGENT, authorization),
+                    timeout=urllib3.Timeout(total=timeout),
+                    redirect=False,
+                )
+            except urllib3.exceptions.HTTPError as exc:
+                timed_out = isinstance(exc, urllib3.exceptions.TimeoutError)
+                return FetchResult(
+                    None, b"", f"{type(exc).__name__}: {exc}", timed_out=timed_out
+                ), False
+            challenge = reply.status == 401 and bool(reply.headers.get("WWW-Authenticate"))
+            return FetchResult(reply.status, reply.data), challenge
+
+        # Credentials only after a 401 challenge, as Bandwidth sends them (voice-api §9.2).
+        return url, challenge_first(request, attempt)
 
     def _recorded(
         self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult

@@ -178,6 +178,43 @@ def test_credentials_with_https_or_relative_urls_are_fine() -> None:
     assert [p for p in lint(doc) if p.code == "BX120"] == []
 
 
+# -- BX121 / BX122: which credentials each callback carries (bxml-spec §2, voice-api §9.2) ---------
+
+
+def test_a_fallback_url_without_fallback_credentials_is_flagged() -> None:
+    doc = bxml.Response(
+        bxml.Gather(gather_url="/g", gather_fallback_url="/fb", username="u", password="p")
+    )
+    (problem,) = lint(doc)
+    assert (problem.code, problem.path) == ("BX121", "/Response/Gather[1]/@gatherFallbackUrl")
+    assert "fallbackUsername" in problem.message
+    fixed = bxml.Response(
+        bxml.Gather(
+            gather_url="/g",
+            gather_fallback_url="/fb",
+            username="u",
+            password="p",
+            fallback_username="u",
+            fallback_password="p",
+        )
+    )
+    assert lint(fixed) == []
+    assert lint(bxml.Response(bxml.Gather(gather_url="/g", gather_fallback_url="/fb"))) == []
+
+
+def test_half_a_credential_pair_is_flagged() -> None:
+    doc = bxml.Response(
+        bxml.Redirect(redirect_url="/r", username="u"),
+        bxml.Redirect(redirect_url="/r", fallback_password="p"),
+    )
+    assert codes(doc) == [
+        ("/Response/Redirect[1]/@username", "BX122"),
+        ("/Response/Redirect[2]", "BX101"),
+        ("/Response/Redirect[2]/@fallbackPassword", "BX122"),
+    ]
+    assert "username without password" in lint(doc)[0].message
+
+
 # -- BX130 / BX131: context ---------------------------------------------------------------------------
 
 

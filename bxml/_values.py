@@ -307,9 +307,32 @@ def _plain_text_fragment(
 # else before a ':' is a scheme, such as javascript: or file:). No whitespace (RFC 3986
 # §2: a space is written %20), which also keeps a leading space from hiding a scheme.
 # The XSD's "url" type has this very pattern (a test compares them).
+# The authority is [userinfo@]host[:port], the host a name or a bracketed IPv6 literal
+# (RFC 3986 §3.2): a stray '[' or ']' would make the URL unusable (urljoin refuses it).
+_H16 = "[0-9A-Fa-f]{1,4}"
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"({_OCTET}\.){{3}}{_OCTET}"
+_LS32 = f"({_H16}:{_H16}|{_IPV4})"
+# RFC 3986 §3.2.2 IPv6address, the one bracketed host that urllib (and so the engine) reads.
+_IPV6 = "|".join(
+    (
+        f"({_H16}:){{6}}{_LS32}",
+        f"::({_H16}:){{5}}{_LS32}",
+        f"({_H16})?::({_H16}:){{4}}{_LS32}",
+        f"(({_H16}:)?{_H16})?::({_H16}:){{3}}{_LS32}",
+        f"(({_H16}:){{0,2}}{_H16})?::({_H16}:){{2}}{_LS32}",
+        f"(({_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+        f"(({_H16}:){{0,4}}{_H16})?::{_LS32}",
+        f"(({_H16}:){{0,5}}{_H16})?::{_H16}",
+        f"(({_H16}:){{0,6}}{_H16})?::",
+    )
+)
+_URL_AUTHORITY = rf"([^/?#@ \t\n\r\[\]]*@)?([^/?#@ \t\n\r\[\]:]+|\[({_IPV6})\])(:[0-9]*)?"
 URL_PATTERN = (
-    r"[hH][tT][tT][pP][sS]?://[^/?# \t\n\r]+([/?#][^ \t\n\r]*)?"
-    r"|[/?#][^ \t\n\r]*"
+    rf"[hH][tT][tT][pP][sS]?://{_URL_AUTHORITY}([/?#][^ \t\n\r]*)?"
+    rf"|//{_URL_AUTHORITY}([/?#][^ \t\n\r]*)?"
+    r"|/([^/ \t\n\r][^ \t\n\r]*)?"
+    r"|[?#][^ \t\n\r]*"
     r"|[^:/?# \t\n\r]+([/?#][^ \t\n\r]*)?"
 )
 URL_HELP = (

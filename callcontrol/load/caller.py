@@ -86,13 +86,24 @@ def from_number(number: int) -> str:
 
 
 class Caller:
-    """Runs calls of ``plan`` one after another over ``wire``, reporting to ``recorder``."""
+    """Runs calls of ``plan`` one after another over ``wire``, reporting to ``recorder``.
 
-    def __init__(self, plan: CallPlan, wire: Wire, recorder: Recorder, wait: Wait) -> None:
+    ``wait`` pauses until the flow's next event is due by the wall ``clock``.
+    """
+
+    def __init__(
+        self,
+        plan: CallPlan,
+        wire: Wire,
+        recorder: Recorder,
+        wait: Wait,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.plan = plan
         self.wire = wire
         self.recorder = recorder
         self.wait = wait
+        self.clock = clock
 
     def call(self, number: int) -> bool:
         """Run call ``number`` to its end; False when the run stopped it first."""
@@ -121,8 +132,9 @@ class _Flow:
         self.caller = caller
         self.engine = engine
         self.speed = caller.plan.speed
+        self.clock = caller.clock
         self.anchor_ms = engine.now
-        self.anchor_wall = time.perf_counter()
+        self.anchor_wall = self.clock()
         # Synchronous replies whose BXML the engine has not read yet: (due ms, leg id, path,
         # reply); reported once read, so an invalid document counts against its callback.
         self.pending: list[tuple[int, str, str, Reply]] = []
@@ -139,7 +151,7 @@ class _Flow:
             if due is None:
                 break
             wall_due = self.anchor_wall + (due - self.anchor_ms) / 1000 / self.speed
-            pause = wall_due - time.perf_counter()
+            pause = wall_due - self.clock()
             if pause > _MIN_SLEEP and self.caller.wait(pause):
                 return False
             engine.run(due)
@@ -149,9 +161,11 @@ class _Flow:
 
     def _send(self, requests: list[CallbackRequest]) -> None:
         engine = self.engine
-        started = time.perf_counter()
+        started = self.clock()
+        waited = 0.0
         for request in requests:
             reply = self.caller.wire.send(request)
+            waited += reply.seconds or 0.0
             path = urlsplit(reply.url).path or "/"
             failed = reply.status is None or reply.too_slow
             result = FetchResult(reply.status, reply.body, reply.detail if failed else None)
@@ -167,8 +181,8 @@ class _Flow:
                 engine.delivered(request, result)
                 self.caller.recorder.callback(path, reply, None)
         # The wall time spent on HTTP passed in virtual time too (not scaled by speed).
-        now = time.perf_counter()
-        self.anchor_ms = engine.now + to_ms(now - started)
+        now = self.clock()
+        self.anchor_ms = engine.now + to_ms(max(now - started, waited))
         self.anchor_wall = now
 
     def _report_read(self, flush: bool = False) -> None:

@@ -59,14 +59,13 @@ def serve(app: WsgiApp, concurrency: int) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        # Closing from this thread races the server's select(); close in its own loop.
+        # Close every socket (and the trigger) from the server's own loop thread: closing
+        # them from here races its poll(). With its map empty, the loop returns.
         server.trigger.pull_trigger(lambda: _close_all(server))
         thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
+        server.task_dispatcher.shutdown(timeout=5)
 
 
 def _close_all(server: Any) -> None:
-    for channel in list(server._map.values()):
-        if channel is not server and channel is not server.trigger:
-            channel.close()
-    server.close()
+    for dispatcher in list(server._map.values()):
+        dispatcher.close()

@@ -88,7 +88,9 @@ def from_number(number: int) -> str:
 class Caller:
     """Runs calls of ``plan`` one after another over ``wire``, reporting to ``recorder``.
 
-    ``wait`` pauses until the flow's next event is due by the wall ``clock``.
+    ``wait`` pauses until the flow's next event is due by the wall ``clock``. Call ``n``
+    runs with engine seed ``seed + n`` (its call ids); give runs and users different seeds
+    so a server that keeps state per call id never sees one twice.
     """
 
     def __init__(
@@ -98,17 +100,19 @@ class Caller:
         recorder: Recorder,
         wait: Wait,
         clock: Callable[[], float] = time.perf_counter,
+        seed: int = 0,
     ) -> None:
         self.plan = plan
         self.wire = wire
         self.recorder = recorder
         self.wait = wait
         self.clock = clock
+        self.seed = seed
 
     def call(self, number: int) -> bool:
         """Run call ``number`` to its end; False when the run stopped it first."""
         plan = self.plan
-        engine = Engine(seed=number, callback_timeout=plan.callback_timeout)
+        engine = Engine(seed=self.seed + number, callback_timeout=plan.callback_timeout)
         leg = engine.start_call(
             "inbound",
             self.wire.base_url + plan.entry,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -144,6 +145,8 @@ class _Run:
         self.schedule = _Schedule(calls, rate, self.stop)
         self.progress = progress
         self.tallies = [Tally() for _ in range(workers)]
+        # Call ids differ from run to run (a server may keep state per call id).
+        self.seed = random.getrandbits(40)
         self.problems: list[BaseException] = []
         self._finished = 0
         self._lock = threading.Lock()
@@ -178,7 +181,8 @@ class _Run:
 
     def _work(self, tally: Tally) -> None:
         wire = Wire(self.plan.base_url, self.plan.callback_timeout)
-        caller = Caller(self.plan, wire, _TallyRecorder(tally, self._one_done), self.stop.wait)
+        recorder = _TallyRecorder(tally, self._one_done)
+        caller = Caller(self.plan, wire, recorder, self.stop.wait, seed=self.seed)
         try:
             while (number := self.schedule.take()) is not None:
                 if not caller.call(number):

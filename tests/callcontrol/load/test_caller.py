@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcontrol.load.caller import CallPlan, Caller, check_speed, from_number
+from callcontrol.load.caller import Caller, CallPlan, check_speed, from_number
 from callcontrol.load.serve import serve
 from callcontrol.load.wire import Reply, Wire
 

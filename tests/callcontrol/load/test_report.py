@@ -60,4 +60,3 @@ def test_merging_worker_tallies_equals_one_tally_of_everything(records, workers)
             assert any(text == f"{p}: detail" for p, _, k in records if k == kind)
     assert one.calls == len(records) == one.callbacks
     assert one.too_slow == sum(1 for r in records if r[2] == "timeout")
-

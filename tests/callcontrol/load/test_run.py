@@ -26,7 +26,12 @@ def test_200_calls_at_concurrency_50_against_the_example_ivr_all_complete():
     assert report.errors == {} and report.too_slow == 0
     assert report.callbacks == 800
     counts = {path: stats.count for path, stats in report.latency.items()}
-    assert counts == {"/answer": 200, "/menu-choice": 200, "/recorded": 200, "/recording-ready": 200}
+    assert counts == {
+        "/answer": 200,
+        "/menu-choice": 200,
+        "/recorded": 200,
+        "/recording-ready": 200,
+    }
     for stats in report.latency.values():
         assert 0 <= stats.p50 <= stats.p95 <= stats.p99 <= stats.max
 
@@ -70,9 +75,9 @@ def test_invalid_bxml_is_counted_against_the_callback_that_returned_it():
 def test_a_callback_to_another_host_is_a_connection_error():
     report = run(apps.elsewhere, calls=1, concurrency=1)
     assert report.errors == {"connection": 1}
-    assert "https://other.test/next is not on the target server" in report.error_examples[
-        "connection"
-    ]
+    assert (
+        "https://other.test/next is not on the target server" in report.error_examples["connection"]
+    )
     assert report.failed == {"callback-error": 1}
 
 
@@ -160,12 +165,12 @@ def test_an_asgi_app_is_refused_with_the_way_around_it():
 
     for app in (asgi, AsgiApp()):
         with pytest.raises(TypeError, match="ASGI apps are not served .* pass its base URL"):
-            run(app, calls=1, concurrency=1)
+            run(app, calls=1, concurrency=1)  # type: ignore[arg-type]
 
 
 def test_a_bad_script_function_stops_the_run_with_its_number():
     with pytest.raises(TypeError, match=r"script\(0\) returned a bad script"):
-        run(apps.fixed, calls=1, concurrency=1, script=lambda number: "1")
+        run(apps.fixed, calls=1, concurrency=1, script=lambda number: "1")  # type: ignore[arg-type,return-value]
 
 
 def test_report_is_exported():

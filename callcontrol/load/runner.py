@@ -54,11 +54,18 @@ def _check_rate(rate: object) -> float | None:
 class _Schedule:
     """Hands out call numbers; with a ``rate``, call n may not start before n / rate s."""
 
-    def __init__(self, calls: int, rate: float | None, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        calls: int,
+        rate: float | None,
+        stop: threading.Event,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.calls = calls
         self.rate = rate
         self.stop = stop
-        self.started = time.perf_counter()
+        self.clock = clock
+        self.started = clock()
         self._next = 0
         self._lock = threading.Lock()
 
@@ -70,7 +77,7 @@ class _Schedule:
                 return None
             self._next += 1
         if self.rate is not None:
-            pause = self.started + number / self.rate - time.perf_counter()
+            pause = self.started + number / self.rate - self.clock()
             if pause > 0 and self.stop.wait(pause):
                 return None
         return number
@@ -94,7 +101,8 @@ def run(
     """Run ``calls`` inbound calls against ``target``, at most ``concurrency`` at a time.
 
     ``target`` is the base URL of a running webhook server, or a WSGI app served here on
-    127.0.0.1 by waitress for the run. Each call starts at ``entry`` and its caller follows
+    127.0.0.1 by waitress for the run (an ASGI app is refused: serve it with uvicorn and
+    pass its URL). Each call starts at ``entry`` and its caller follows
     ``script`` (steps, or a function of the call number returning them); ``rate`` caps new
     calls per second. The flow's own time runs ``speed`` times faster than the wall clock;
     the app's reply times are measured as they are, and a reply slower than

@@ -80,3 +80,34 @@ def test_speed_must_be_finite_and_above_0(bad):
 def test_speed_must_be_a_number():
     with pytest.raises(TypeError, match="speed must be a number, not str"):
         check_speed("2")
+
+
+class FakeStop:
+    """A stop event that records the waits asked of it and never stops."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, seconds: float) -> bool:
+        return self.clock.wait(seconds)
+
+
+def test_a_rate_spaces_the_call_starts():
+    from callcontrol.load.runner import _Schedule
+
+    clock = FakeClock()
+    schedule = _Schedule(4, 2.0, FakeStop(clock), clock)  # type: ignore[arg-type]
+    assert [schedule.take() for _ in range(5)] == [0, 1, 2, 3, None]
+    assert clock.waits == [pytest.approx(0.5)] * 3  # call n starts n / rate s after the first
+
+
+def test_without_a_rate_calls_start_at_once():
+    from callcontrol.load.runner import _Schedule
+
+    clock = FakeClock()
+    schedule = _Schedule(2, None, FakeStop(clock), clock)  # type: ignore[arg-type]
+    assert [schedule.take() for _ in range(3)] == [0, 1, None]
+    assert clock.waits == []

@@ -48,11 +48,11 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         metavar="TARGET",
         help="a webhook server's base URL (http://127.0.0.1:8000) or a WSGI app MODULE:APP",
     )
-    parser.add_argument("--calls", type=_whole, default=100, help="calls to run (100)")
+    parser.add_argument("--calls", type=_whole, default=100, metavar="N", help="calls to run (100)")
     parser.add_argument(
-        "--concurrency", type=_whole, default=10, help="calls at the same time (10)"
+        "--concurrency", type=_whole, default=10, metavar="N", help="calls at the same time (10)"
     )
-    parser.add_argument("--rate", type=_positive, help="new calls per second at most")
+    parser.add_argument("--rate", type=_positive, metavar="R", help="new calls per second at most")
     parser.add_argument(
         "--digits",
         default="",
@@ -64,17 +64,22 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--speed",
         type=_positive,
         default=1.0,
+        metavar="S",
         help="run the flow's own time (speech, pauses, timers) this many times faster (1)",
     )
-    parser.add_argument("--entry", default="/answer", help="the first callback's path (/answer)")
+    parser.add_argument(
+        "--entry", default="/answer", metavar="PATH", help="the first callback's path (/answer)"
+    )
     parser.add_argument(
         "--callback-timeout",
         type=float,
         default=15.0,
+        metavar="T",
         help="seconds Bandwidth waits for each reply: 1 to 25 (15, the default)",
     )
     parser.add_argument(
         "--callback-user",
+        metavar="NAME",
         help=f"Basic user name of the callbacks (the password comes from {PASSWORD_VARIABLE})",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

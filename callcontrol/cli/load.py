@@ -71,6 +71,11 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "--entry", default="/answer", metavar="PATH", help="the first callback's path (/answer)"
     )
     parser.add_argument(
+        "--disconnect",
+        metavar="PATH",
+        help="the path of each call's disconnect callback (none by default)",
+    )
+    parser.add_argument(
         "--callback-timeout",
         type=float,
         default=15.0,
@@ -128,6 +133,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
             username=args.callback_user,
             password=password,
             callback_timeout=args.callback_timeout,
+            disconnect=args.disconnect,
             progress=lambda done: _advance(bar, done),
         )
     except (TypeError, ValueError) as exc:

@@ -49,7 +49,11 @@ def check_speed(speed: object) -> float:
 
 @dataclass(frozen=True)
 class CallPlan:
-    """What every call of a run does: where it starts, what the caller does, how fast."""
+    """What every call of a run does: where it starts, what the caller does, how fast.
+
+    ``disconnect`` is the path of the disconnect callback (an inbound call's status callback
+    URL in the Bandwidth application), None for none.
+    """
 
     base_url: str
     entry: str = "/answer"
@@ -58,13 +62,18 @@ class CallPlan:
     speed: float = 1.0
     callback_timeout: float = 15.0
     credentials: Credentials | None = None
+    disconnect: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         check_speed(self.speed)
         Engine(callback_timeout=self.callback_timeout)  # checks the value (1 to 25 s)
-        if not isinstance(self.entry, str) or not self.entry.startswith("/"):
-            raise ValueError(f"entry must be a URL path starting with '/', not {self.entry!r}")
+        for name in ("entry", "disconnect"):
+            value = getattr(self, name)
+            if (value is not None or name == "entry") and not (
+                isinstance(value, str) and value.startswith("/")
+            ):
+                raise ValueError(f"{name} must be a URL path starting with '/', not {value!r}")
         if not callable(self.script):
             check_script(self.script)
         if self.destinations is not None:
@@ -121,6 +130,7 @@ class Caller:
             credentials=plan.credentials,
             script=plan.steps(number),
             destinations=dict(plan.destinations or {}),
+            disconnect_url=self.wire.base_url + plan.disconnect if plan.disconnect else None,
         )
         if not _Flow(self, engine).run():
             return False

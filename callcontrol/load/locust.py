@@ -90,8 +90,9 @@ class CallerUser(User):
 
     Subclass it and set the class attributes: ``entry`` (the first callback's path),
     ``script`` (steps, or a function of the call number returning them), ``destinations``,
-    ``speed`` (how much faster the flow's own time runs), ``callback_timeout`` (1 to 25 s)
-    and ``username``/``password`` for the callbacks' Basic credentials.
+    ``speed`` (how much faster the flow's own time runs), ``callback_timeout`` (1 to 25 s),
+    ``username``/``password`` for the callbacks' Basic credentials and ``disconnect``, the
+    path of the disconnect callback (None: not sent).
     """
 
     abstract = True
@@ -102,6 +103,7 @@ class CallerUser(User):
     callback_timeout: ClassVar[float] = 15.0
     username: ClassVar[str | None] = None
     password: ClassVar[str | None] = None
+    disconnect: ClassVar[str | None] = None
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -127,6 +129,7 @@ class CallerUser(User):
             speed=cls.speed,
             callback_timeout=cls.callback_timeout,
             credentials=credentials,
+            disconnect=cls.disconnect,
         )
         self._wire = Wire(plan.base_url, plan.callback_timeout)
         self._recorder = _LocustRecorder(self)

@@ -96,6 +96,7 @@ def run(
     username: str | None = None,
     password: str | None = None,
     callback_timeout: float = 15.0,
+    disconnect: str | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Run ``calls`` inbound calls against ``target``, at most ``concurrency`` at a time.
@@ -128,6 +129,7 @@ def run(
         speed=speed,
         callback_timeout=callback_timeout,
         credentials=credentials,
+        disconnect=disconnect,
     )
     workers = min(calls, concurrency)
     with ExitStack() as stack:

@@ -175,3 +175,12 @@ def test_a_bad_script_function_stops_the_run_with_its_number():
 
 def test_report_is_exported():
     assert LoadReport.__doc__ and run.__doc__
+
+
+def test_a_disconnect_path_gets_every_calls_disconnect_callback():
+    # voice-api §9.1: disconnect is an asynchronous webhook; the IVR answers it 204.
+    report = run(ivr, calls=4, concurrency=2, script=[silence()], speed=FAST, disconnect="/gone")
+    assert report.ok, report.table()
+    assert report.latency["/gone"].count == 4
+    with pytest.raises(ValueError, match="disconnect must be a URL path starting with '/'"):
+        run(ivr, calls=1, concurrency=1, disconnect="gone")

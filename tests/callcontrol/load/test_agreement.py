@@ -44,7 +44,9 @@ def simulated_paths(script: list[Any], destinations: dict[str, Any]) -> Counter[
     return Counter(path_of(callback.url) for callback in call.callbacks)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(script=steps, sales_busy=st.booleans())
 def test_every_load_call_sends_the_callbacks_the_simulator_sends(ivr_url, script, sales_busy):
     destinations = {SALES: busy()} if sales_busy else {}

@@ -15,7 +15,8 @@
 Each task is one whole call; every callback is a Locust request of type ``callback`` named by
 its URL path (a failure when it failed or was slower than ``callback_timeout``), and every
 call one of type ``call`` (its wall duration; a failure when the call failed). Needs the
-``load`` extra: ``pip install 'bxml-callcontrol[load]'``.
+``load`` extra: ``pip install 'bxml-callcontrol[load]'``. Importing this module imports
+Locust, which patches the standard library for gevent: import it in locustfiles only.
 """
 
 from __future__ import annotations

@@ -69,3 +69,16 @@ def elsewhere(environ: dict[str, Any], start_response: StartResponse) -> Iterabl
 failing = replying(b"", "500 Internal Server Error")
 invalid = replying(b"<Response><Bogus/></Response>")
 fixed = replying(HANGUP)
+
+
+def get_redirect(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """/answer redirects with GET; /next answers only a GET carrying the event in its query."""
+    _read(environ)
+    if environ["PATH_INFO"] == "/answer":
+        start_response("200 OK", XML)
+        return [b'<Response><Redirect redirectUrl="/next" redirectMethod="GET"/></Response>']
+    if environ["REQUEST_METHOD"] != "GET" or "eventType=redirect" not in environ["QUERY_STRING"]:
+        start_response("400 Bad Request", XML)
+        return [b""]
+    start_response("200 OK", XML)
+    return [HANGUP]

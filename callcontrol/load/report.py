@@ -149,7 +149,8 @@ class LoadReport:
     callbacks by kind (``timeout``, ``connection``, ``HTTP 500``, ``invalid BXML``) with one
     ``error_examples`` message per kind; ``too_slow`` counts the callbacks not answered within
     ``callback_timeout`` (Bandwidth gives up on those). ``latency`` has one
-    :class:`PathStats` per URL path. ``cpu_seconds`` is this process's CPU time during the run.
+    :class:`PathStats` per URL path, ``overall`` one for every callback (path ``(all)``).
+    ``cpu_seconds`` is this process's CPU time during the run.
     """
 
     calls: int
@@ -157,6 +158,7 @@ class LoadReport:
     failed: dict[str, int]
     callbacks: int
     latency: dict[str, PathStats]
+    overall: PathStats
     errors: dict[str, int]
     error_examples: dict[str, str]
     too_slow: int
@@ -179,6 +181,12 @@ class LoadReport:
             failed=dict(sorted(tally.failed.items())),
             callbacks=tally.callbacks,
             latency=latency,
+            overall=PathStats.of(
+                "(all)",
+                [value for values in tally.seconds.values() for value in values],
+                sum(tally.path_errors.values()),
+                tally.too_slow,
+            ),
             errors=dict(sorted(tally.errors.items())),
             error_examples=dict(sorted(tally.examples.items())),
             too_slow=tally.too_slow,
@@ -206,6 +214,7 @@ class LoadReport:
             "callbacks": self.callbacks,
             "callbacks_per_second": self.callbacks_per_second,
             "latency": {path: stats.to_dict() for path, stats in self.latency.items()},
+            "overall": self.overall.to_dict(),
             "errors": dict(self.errors),
             "error_examples": dict(self.error_examples),
             "too_slow": self.too_slow,
@@ -237,7 +246,7 @@ class LoadReport:
                 str(s.errors),
                 str(s.too_slow),
             )
-            for s in self.latency.values()
+            for s in (*self.latency.values(), self.overall)
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         lines.append("")

@@ -32,8 +32,10 @@ def test_200_calls_at_concurrency_50_against_the_example_ivr_all_complete():
         "/recorded": 200,
         "/recording-ready": 200,
     }
-    for stats in report.latency.values():
+    for stats in (*report.latency.values(), report.overall):
         assert 0 <= stats.p50 <= stats.p95 <= stats.p99 <= stats.max
+    assert report.overall.count == 800 and report.overall.path == "(all)"
+    assert report.overall.max == max(stats.max for stats in report.latency.values())
 
 
 def test_a_script_function_gives_each_call_its_own_steps():
@@ -120,6 +122,8 @@ def test_the_report_as_dict_and_table():
     table = report.table()
     assert table.splitlines()[0] == "calls 3: 3 completed, 0 failed"
     assert "/answer" in table and "p99 ms" in table
+    assert table.splitlines()[-1].split()[:2] == ["(all)", "3"]
+    assert data["overall"]["count"] == 3
 
 
 @pytest.mark.parametrize(

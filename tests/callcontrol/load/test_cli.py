@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -78,3 +79,22 @@ def test_usage_errors_exit_2(argv, message, capsys):
 def test_a_target_that_is_neither_url_nor_app_is_a_usage_error(capsys):
     status, _, err = run(["load", "examples.ivr"], capsys)
     assert status == EXIT_USAGE and "is not MODULE:APP" in err
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar():
+    from callcontrol.cli import Context, build_parser
+
+    args = build_parser().parse_args(["load", "tests.callcontrol.load.apps:fixed", "--calls", "3"])
+    out, err = io.StringIO(), Terminal()
+    assert args.run(args, Context(out, err, {})) == EXIT_OK
+    assert (
+        "/3 [" in err.getvalue() and "call/s" in err.getvalue()
+    )  # tqdm draws what it has time for
+    assert out.getvalue().startswith("calls 3: 3 completed")

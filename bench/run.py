@@ -25,7 +25,17 @@ if __package__ in (None, ""):
     # Run as a script: import this directory as the ``bench`` package, not as loose modules.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import cases, emulator, explore, hotspots, imports, report, simulate, web  # noqa: E402
+from bench import (  # noqa: E402
+    cases,
+    emulator,
+    explore,
+    hotspots,
+    imports,
+    loadgen,
+    report,
+    simulate,
+    web,
+)
 from bench.documents import document_bytes, ours  # noqa: E402
 from bench.results import Case, Profile, Results, Target  # noqa: E402
 from bench.timing import Settings  # noqa: E402
@@ -39,6 +49,7 @@ GROUPS = (
     "http",
     "simulate",
     "emulator",
+    "load",
     "profile",
 )
 PACKAGES = (
@@ -175,6 +186,8 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             found, targets = [one, walk, explore.render_case(settings)], targets + walk_targets
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
+        elif group == "load":
+            found, targets = loadgen.load_cases(settings)
         elif group == "http":
             client, targets = web.client_case(settings)
             load, load_targets = web.load_case(settings)

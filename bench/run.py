@@ -25,7 +25,17 @@ if __package__ in (None, ""):
     # Run as a script: import this directory as the ``bench`` package, not as loose modules.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import cases, emulator, explore, hotspots, imports, report, simulate, web  # noqa: E402
+from bench import (  # noqa: E402
+    cases,
+    emulator,
+    explore,
+    hotspots,
+    imports,
+    recording,  # noqa: E402
+    report,
+    simulate,
+    web,
+)
 from bench.documents import document_bytes, ours  # noqa: E402
 from bench.results import Case, Profile, Results, Target  # noqa: E402
 from bench.timing import Settings  # noqa: E402
@@ -37,6 +47,7 @@ GROUPS = (
     "memory",
     "imports",
     "http",
+    "recording",
     "simulate",
     "emulator",
     "profile",
@@ -173,6 +184,8 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
             found, targets = [one, walk], targets + walk_targets
+        elif group == "recording":
+            found, targets = recording.recording_cases(settings)
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
         elif group == "http":

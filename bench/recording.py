@@ -1,0 +1,106 @@
+"""What recording callbacks to a cassette costs: WebhookApp with and without ``record``.
+
+Two cases: requests per second over HTTP (waitress on 127.0.0.1, one keep-alive client,
+as the webhook case), where the target is that recording keeps at least 90% of
+WebhookApp's throughput; and the WSGI call in-process, where the cassette writer's thread
+competes with the request loop for the interpreter, the worst case for recording.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from typing import Any
+
+from .results import Case, Target, check, new_case
+from .timing import Settings, interleaved
+from .web import (
+    REQUESTS_PER_BATCH,
+    WsgiApp,
+    http_settings,
+    poster,
+    serve,
+    webhook_app,
+    wsgi_call,
+)
+
+PLAIN = "callcontrol.WebhookApp"
+RECORDED = "record(WebhookApp)"
+#: Recording may cost at most this share of WebhookApp's throughput.
+MAX_COST = 0.10
+
+
+def apps(directory: str) -> tuple[dict[str, WsgiApp], Callable[[], None]]:
+    """WebhookApp alone and wrapped by ``record``; the function flushes the cassette."""
+    from callcontrol.recording import record
+
+    recorded = record(webhook_app(), os.path.join(directory, "bench.jsonl"), max_bytes=1 << 30)
+    return {PLAIN: webhook_app(), RECORDED: recorded}, recorded.close
+
+
+def closing_call(app: WsgiApp) -> Callable[[], bytes]:
+    """Like :func:`bench.web.wsgi_call`, closing the response as a WSGI server does."""
+    call = wsgi_call(_closing(app))
+    return call
+
+
+def _closing(app: WsgiApp) -> WsgiApp:
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        result = app(environ, start_response)
+        body = list(result)
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        return body
+
+    return wrapped
+
+
+def recording_cases(settings: Settings) -> tuple[list[Case], list[Target]]:
+    """Throughput over HTTP with and without recording, and the in-process cost."""
+    http = new_case("recording", "recording: POST answer event over HTTP (127.0.0.1)", "req/s")
+    local = new_case("recording", "recording: WSGI call in-process, answer event", "µs")
+    with tempfile.TemporaryDirectory() as directory, ExitStack() as stack:
+        served, close = apps(directory)
+        stack.callback(close)
+        contenders = {
+            name: poster(stack.enter_context(serve(app)), stack) for name, app in served.items()
+        }
+        measured = interleaved(contenders, http_settings(settings), REQUESTS_PER_BATCH)
+        for name in measured.times:
+            http["rows"].append(
+                {
+                    "library": name,
+                    "value": 1 / measured.median(name),
+                    "relative": measured.ratio(PLAIN, name),
+                }
+            )
+        calls = {name: closing_call(app) for name, app in served.items()}
+        timed = interleaved(calls, settings)
+        for name in timed.times:
+            local["rows"].append(
+                {
+                    "library": name,
+                    "value": timed.median(name) * 1e6,
+                    "relative": timed.ratio(name, PLAIN),
+                }
+            )
+    kept = measured.ratio(PLAIN, RECORDED)  # recorded req/s over plain req/s
+    http["notes"].append(
+        "One client, sequential requests on a keep-alive connection, waitress with 2 threads; "
+        "the recorded app appends every exchange to a JSON Lines cassette."
+    )
+    local["notes"].append(
+        "No HTTP: the loop calls the app back to back, so the cassette writer's thread "
+        "(decoding, masking and appending each exchange, about 15-25 µs) takes interpreter "
+        "time from it; the request thread itself only queues the exchange."
+    )
+    target = check(
+        f"recording keeps >= {1 - MAX_COST:.0%} of WebhookApp's HTTP throughput",
+        ">=",
+        1 - MAX_COST,
+        kept,
+    )
+    return [http, local], [target]

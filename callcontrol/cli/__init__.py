@@ -65,6 +65,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcontrol.cli.demo",
     "callcontrol.cli.emulator",
     "callcontrol.cli.explore",
+    "callcontrol.cli.replay",
     "callcontrol.cli.simulate",
 )
 

@@ -3,7 +3,8 @@
 Define a ``bxml_app`` fixture returning your WSGI app (and optionally ``bxml_base_url``);
 each test then gets a fresh ``call_simulator``. ``pytest --ivr-coverage`` prints which
 URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
-``--ivr-coverage-fail-under=N`` fails the run below N percent.
+``--ivr-coverage-fail-under=N`` fails the run below N percent. The ``snapshot`` fixture
+names a test's transcript snapshot file; ``--snapshot-update`` rewrites snapshots that differ.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the run when IVR coverage is below N percent",
     )
     group.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="rewrite call transcript snapshots that differ instead of failing",
+    )
+    group.addoption(
         "--ivr-coverage-json",
         default=None,
         metavar="PATH",
@@ -48,6 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Switch the session-wide recorder on when asked for."""
+    if config.getoption("snapshot_update"):
+        from . import snapshot
+
+        snapshot.UPDATE = True
     wanted = (
         config.getoption("ivr_coverage")
         or config.getoption("ivr_coverage_fail_under") is not None
@@ -124,6 +134,18 @@ busy = _provide("busy")
 no_answer = _provide("no_answer")
 
 
+@pytest.fixture
+def snapshot(request: pytest.FixtureRequest) -> Path:
+    """The snapshot file of this test: ``snapshots/<test module>/<test name>.txt``."""
+    from .snapshot import snapshot_path
+
+    return snapshot_path(request.path, request.node.name)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop recording when the session ends."""
     COVERAGE.enabled = False
+    if config.getoption("snapshot_update"):
+        from . import snapshot
+
+        snapshot.UPDATE = False

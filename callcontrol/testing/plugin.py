@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .simulator import CallSimulator
 
 DEFAULT_BASE_URL = "https://app.test"
+_SNAPSHOT_STATE = pytest.StashKey[tuple[bool, "list[str] | None"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,10 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Switch the session-wide recorder on when asked for."""
-    if config.getoption("snapshot_update"):
-        from . import snapshot
+    from . import snapshot
 
-        snapshot.UPDATE = True
+    # Kept to put back at the end: a session run inside another (pytester) must not leave
+    # the outer one's settings changed.
+    config.stash[_SNAPSHOT_STATE] = (snapshot.UPDATE, snapshot.WRITTEN)
+    snapshot.UPDATE = bool(config.getoption("snapshot_update"))
+    snapshot.WRITTEN = []
     wanted = (
         config.getoption("ivr_coverage")
         or config.getoption("ivr_coverage_fail_under") is not None
@@ -77,7 +81,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """Print the coverage report."""
+    """Print the snapshots written and the coverage report."""
+    from . import snapshot
+
+    if snapshot.WRITTEN:
+        terminalreporter.section("call snapshots")
+        for note in snapshot.WRITTEN:
+            terminalreporter.write_line(note)
     if not COVERAGE.enabled:
         return
     terminalreporter.section("IVR coverage")
@@ -145,7 +155,6 @@ def snapshot(request: pytest.FixtureRequest) -> Path:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop recording when the session ends."""
     COVERAGE.enabled = False
-    if config.getoption("snapshot_update"):
-        from . import snapshot
+    from . import snapshot
 
-        snapshot.UPDATE = False
+    snapshot.UPDATE, snapshot.WRITTEN = config.stash.get(_SNAPSHOT_STATE, (False, None))

@@ -6,12 +6,13 @@
         call = call_simulator.inbound("/answer", script=[press("1")])
         call.assert_matches_snapshot(snapshot)   # snapshots/test_ivr/test_busy_sales.txt
 
-A missing snapshot is written and the assertion passes with a
-:class:`SnapshotWrittenWarning`; an existing one must equal the transcript, or the
-AssertionError shows a unified diff. ``pytest --snapshot-update`` rewrites the snapshots
-that differ. Files are UTF-8 with ``\\n`` line ends and read back with any line ends, so a
-checkout that turned them into ``\\r\\n`` still matches; transcripts run on virtual time and
-seeded ids, so they are the same on every run and machine.
+A missing snapshot is written and the assertion passes, saying so: under pytest in the
+run's summary, elsewhere with a :class:`SnapshotWrittenWarning`. An existing one must equal
+the transcript, or the AssertionError shows a unified diff. ``pytest --snapshot-update``
+rewrites the snapshots that differ. Files are UTF-8 with ``\\n`` line ends and read back
+with any line ends, so a checkout that turned them into ``\\r\\n`` still matches;
+transcripts run on virtual time and seeded ids, so they are the same on every run and
+machine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ __all__ = ["SnapshotWrittenWarning", "assert_matches_snapshot", "snapshot_path"]
 
 #: Set by ``pytest --snapshot-update``: snapshots that differ are rewritten, not failed.
 UPDATE = False
+#: Under pytest (the plugin sets it) the snapshots written are listed here and reported at
+#: the end of the run, so a project that turns warnings into errors still passes.
+WRITTEN: list[str] | None = None
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -71,7 +75,11 @@ def _write(target: Path, text: str, what: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(text)
-    warnings.warn(SnapshotWrittenWarning(f"snapshot {target} {what}"), stacklevel=3)
+    note = f"snapshot {target} {what}"
+    if WRITTEN is not None:
+        WRITTEN.append(note)
+    else:
+        warnings.warn(SnapshotWrittenWarning(note), stacklevel=3)
 
 
 def snapshot_path(test_file: str | os.PathLike[str], test_name: str) -> Path:

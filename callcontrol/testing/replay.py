@@ -155,7 +155,10 @@ def replay(
     for index, exchange in enumerate(exchanges, 1):
         challenge = credentials if exchange.status != 401 else None
         status, body = send(app, exchange, challenge)
-        changes = compare_replies(exchange.reply, body.decode("utf-8", "replace"))
+        if status >= 400 and status == exchange.status:
+            changes = []  # Bandwidth reads nothing of a refusal but its status
+        else:
+            changes = compare_replies(exchange.reply, body.decode("utf-8", "replace"))
         if changes or status != exchange.status:
             differences.append(
                 Difference(
@@ -174,15 +177,19 @@ def replay(
 def send(
     app: WsgiApp, exchange: Exchange, credentials: tuple[str, str] | None = None
 ) -> tuple[int, bytes]:
-    """Call ``app`` with the recorded request; answer a 401 with ``credentials``."""
-    status, body = _call(app, exchange, None)
-    if status == 401 and credentials is not None:
+    """Call ``app`` with the recorded request; answer a challenge with ``credentials``.
+
+    As Bandwidth (voice-api.md §9): only a 401 with ``WWW-Authenticate`` is a challenge.
+    """
+    status, challenged, body = _call(app, exchange, None)
+    if status == 401 and challenged and credentials is not None:
         token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode("ascii")
-        status, body = _call(app, exchange, f"Basic {token}")
+        status, _, body = _call(app, exchange, f"Basic {token}")
     return status, body
 
 
-def _call(app: WsgiApp, exchange: Exchange, authorization: str | None) -> tuple[int, bytes]:
+def _call(app: WsgiApp, exchange: Exchange, authorization: str | None) -> tuple[int, bool, bytes]:
+    """Status, whether the reply challenges for credentials, and the body."""
     if exchange.method == "GET":
         body, query = b"", urlencode(exchange.event)
     else:
@@ -210,9 +217,11 @@ def _call(app: WsgiApp, exchange: Exchange, authorization: str | None) -> tuple[
     if authorization is not None:
         environ["HTTP_AUTHORIZATION"] = authorization
     seen: list[str] = []
+    challenge: list[bool] = [False]
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         seen[:] = [status]
+        challenge[0] = any(name.lower() == "www-authenticate" for name, _ in headers)
         return lambda data: None
 
     result = app(environ, start_response)
@@ -223,7 +232,7 @@ def _call(app: WsgiApp, exchange: Exchange, authorization: str | None) -> tuple[
         if close is not None:
             close()
     code = seen[0].split(" ", 1)[0] if seen else "0"
-    return (int(code) if code.isdigit() else 0), reply
+    return (int(code) if code.isdigit() else 0), challenge[0], reply
 
 
 def compare_replies(old: str, new: str) -> list[Change]:
@@ -417,18 +426,31 @@ def _waits_for_input(reply: str) -> bool:
 
 
 def _app_hung_up(exchanges: list[Exchange]) -> bool:
-    """Whether the call's last document ends the call itself (Hangup, or nothing left)."""
-    from bxml import BxmlError, Gather, Pause, Record, Ring, Transfer, parse
+    """Whether the call's last document ends the call itself: a Hangup at its end, or only
+    verbs that run out (bxml-spec.md §1: an implicit Hangup ends a document)."""
+    import bxml
 
     replies = [e.reply for e in exchanges if e.reply.strip() and e.event_type != "disconnect"]
     if not replies:
         return False
     try:
-        document = parse(replies[-1], strict=False)
-    except BxmlError:
+        verbs = bxml.parse(replies[-1], strict=False).children
+    except bxml.BxmlError:
         return False
-    waiting = (Gather, Record, Transfer, Pause, Ring)
-    return not any(isinstance(verb, waiting) for verb in document.children)
+    going_on = (
+        bxml.Bridge,
+        bxml.Conference,
+        bxml.Forward,
+        bxml.Gather,
+        bxml.Pause,
+        bxml.Record,
+        bxml.Redirect,
+        bxml.Ring,
+        bxml.Transfer,
+    )
+    if verbs and isinstance(verbs[-1], bxml.Hangup):
+        return True
+    return not any(isinstance(verb, going_on) for verb in verbs)
 
 
 def _synchronous(exchange: Exchange) -> bool:

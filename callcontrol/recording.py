@@ -69,6 +69,8 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 #: rather than slowing the app down.
 MAX_PENDING = 10_000
 MASK = "***"
+#: How long the writer thread lets exchanges gather before writing them (seconds).
+LINGER = 0.05
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
@@ -340,31 +342,43 @@ class CassetteWriter:
             self._queue.put(None)
 
     def _run(self) -> None:
+        queue = self._queue
         while True:
-            item = self._queue.get()
-            if item is None:
-                for fd in (self._fd, self._lock_fd):
-                    if fd is not None:
-                        os.close(fd)
-                self._fd = self._lock_fd = None
-                return
-            if isinstance(item, threading.Event):
+            first = queue.get()
+            if isinstance(first, _Raw):
+                # Let a burst gather: one wake-up and one locked write for many exchanges.
+                time.sleep(LINGER)
+            items = [first]
+            while not queue.empty():
+                items.append(queue.get())
+            batch: list[_Raw] = []
+            for item in items:
+                if isinstance(item, _Raw):
+                    batch.append(item)
+                    continue
+                self._write(batch)  # what came before a flush or stop, first
+                batch = []
+                if item is None:
+                    self._close_files()
+                    return
                 item.set()
-                continue
-            batch = [item]
-            self._pending -= 1
-            while len(batch) < 256 and not self._queue.empty():
-                more = self._queue.get()
-                if not isinstance(more, _Raw):
-                    self._queue.put(more)  # a flush or stop: handled after this batch
-                    break
-                self._pending -= 1
-                batch.append(more)
-            try:
-                self.append([self.line(raw) for raw in batch])
-            except Exception:  # a full disk must not take the app down; say it once per batch
-                self.dropped += len(batch)
-                log.exception("cannot write %d exchanges to %s", len(batch), self.path)
+            self._write(batch)
+
+    def _write(self, batch: list[_Raw]) -> None:
+        if not batch:
+            return
+        self._pending -= len(batch)
+        try:
+            self.append([self.line(raw) for raw in batch])
+        except Exception:  # a full disk must not take the app down; say it once per batch
+            self.dropped += len(batch)
+            log.exception("cannot write %d exchanges to %s", len(batch), self.path)
+
+    def _close_files(self) -> None:
+        for fd in (self._fd, self._lock_fd):
+            if fd is not None:
+                os.close(fd)
+        self._fd = self._lock_fd = None
 
     def line(self, raw: _Raw) -> str:
         """The cassette line of one raw exchange (newline included)."""

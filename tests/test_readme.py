@@ -112,6 +112,7 @@ NOT_RUN = (
     "cat ",
     "callcontrol calls ",
     "callcontrol emulator",
+    "callcontrol replay",
 )
 
 

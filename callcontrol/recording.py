@@ -30,15 +30,18 @@ framework-neutral core; :func:`record` is its WSGI wrapper.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
 import re
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as encode_string  # a JSON string, C-accelerated
 from queue import SimpleQueue
 from typing import Any
 from urllib.parse import parse_qsl
@@ -230,6 +233,9 @@ class _Raw:
     body: bytes
     status: int
     reply: bytes
+    #: The app read ``body`` as one JSON event and accepted it (a WebhookApp's 2xx), so
+    #: the writer need not read it again to know it is a JSON object.
+    checked: bool = False
 
 
 class CassetteWriter:
@@ -304,8 +310,12 @@ class CassetteWriter:
         body: bytes,
         status: int,
         reply: bytes,
+        checked: bool = False,
     ) -> None:
-        """Queue one exchange for writing; never blocks on the file."""
+        """Queue one exchange for writing; never blocks on the file.
+
+        ``checked`` tells that the app parsed ``body`` as one JSON event and accepted it.
+        """
         # _pending is a soft bound: updated without a lock, it may be off by a few.
         if self._pending >= MAX_PENDING or self._closed:
             self.dropped += 1
@@ -313,7 +323,9 @@ class CassetteWriter:
         if self._thread is None:
             self._start()
         self._pending += 1
-        self._queue.put(_Raw(started, method, path, query, content_type, body, status, reply))
+        self._queue.put(
+            _Raw(started, method, path, query, content_type, body, status, reply, checked)
+        )
 
     def _start(self) -> None:
         with self._state:
@@ -382,21 +394,26 @@ class CassetteWriter:
 
     def line(self, raw: _Raw) -> str:
         """The cassette line of one raw exchange (newline included)."""
-        if self.mask_numbers or raw.method == "GET" or "json" not in raw.content_type:
+        body = raw.body
+        if (
+            self.mask_numbers
+            or raw.method == "GET"
+            or "json" not in raw.content_type
+            or body[:1] != b"{"
+            or b"\n" in body
+            or b"\r" in body
+        ):
             return self.exchange(raw).to_json() + "\n"
-        # The usual case, a JSON callback: the body is written as it came when it is one
-        # JSON object on one line (checked by reading it), not encoded again.
-        text = raw.body.decode("utf-8", "replace")
-        event = _event(raw)
-        if "_body" in event or "\n" in text or "\r" in text or "\u2028" in text:
+        # The usual case, a JSON callback on one line: written as it came, not encoded again
+        # (read once to be sure it is a JSON object, unless the app already did).
+        if not raw.checked and "_body" in _event(raw):
             return self.exchange(raw).to_json() + "\n"
-        dumps = json.dumps
-        reply = mask_credentials(raw.reply.decode("utf-8", "replace"))
-        query = f',"query":{dumps(raw.query)}' if raw.query else ""
+        reply = encode_string(mask_credentials(raw.reply.decode("utf-8", "replace")))
+        query = f',"query":{encode_string(raw.query)}' if raw.query else ""
         return (
-            f'{{"time":"{_stamp(raw.started)}","method":{dumps(raw.method)},'
-            f'"path":{dumps(raw.path, ensure_ascii=False)},"event":{text},'
-            f'"status":{raw.status},"reply":{dumps(reply, ensure_ascii=False)}{query}}}\n'
+            f'{{"time":"{_stamp(raw.started)}","method":{encode_string(raw.method)},'
+            f'"path":{encode_string(raw.path)},"event":{body.decode("utf-8", "replace")},'
+            f'"status":{raw.status},"reply":{reply}{query}}}\n'
         )
 
     def exchange(self, raw: _Raw) -> Exchange:
@@ -468,10 +485,15 @@ class CassetteWriter:
             self._fd = None
 
 
+@functools.lru_cache(maxsize=4)
+def _second(whole: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+
+
 def _stamp(seconds: float) -> str:
     """ISO 8601 UTC with milliseconds: ``2026-01-01T09:00:01.250Z``."""
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    return f"{text}.{int(seconds * 1000) % 1000:03d}Z"
+    millis = int(seconds * 1000)
+    return f"{_second(millis // 1000)}.{millis % 1000:03d}Z"
 
 
 def _call(ref: weakref.ref[CassetteWriter], method: str) -> None:
@@ -514,6 +536,9 @@ class RecordingApp:
         self.app = app
         self.writer = writer
         self.max_body_bytes = max_body_bytes
+        webhooks = sys.modules.get("callcontrol.webhooks")
+        # A WebhookApp answers 2xx only to a body it parsed as an event.
+        self._checks_json = webhooks is not None and isinstance(app, webhooks.WebhookApp)
 
     def __repr__(self) -> str:
         return f"RecordingApp({self.app!r}, {self.writer.path!r})"
@@ -554,7 +579,7 @@ class RecordingApp:
             environ.get("CONTENT_TYPE", ""),
             body,
         )
-        return _Recorded(result, self.writer, request, status)
+        return _Recorded(result, self.writer, request, status, self._checks_json)
 
 
 class _Body:
@@ -597,7 +622,9 @@ class _Recorded:
         writer: CassetteWriter,
         request: tuple[float, str, str, str, str, bytes],
         status: list[str],
+        checks_json: bool,
     ) -> None:
+        self._checks_json = checks_json
         self._result = result
         self._writer = writer
         self._request = request
@@ -625,6 +652,7 @@ class _Recorded:
         self._done = True
         started, method, path, query, content_type, body = self._request
         code = self._status[0].split(" ", 1)[0]
+        status = int(code) if code.isdigit() else 0
         self._writer.submit(
             started=started,
             method=method,
@@ -632,8 +660,9 @@ class _Recorded:
             query=query,
             content_type=content_type,
             body=body,
-            status=int(code) if code.isdigit() else 0,
+            status=status,
             reply=b"".join(self._chunks),
+            checked=self._checks_json and 200 <= status < 300,
         )
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import io
 import json
 import logging
 import os
@@ -221,7 +222,7 @@ def read_cassette(path: str | os.PathLike[str], *, rotated: bool = True) -> list
 # -- the framework-neutral core ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made on the request thread, where every µs counts
 class _Raw:
     """What the request thread hands over: no decoding, no masking, no formatting."""
 
@@ -545,6 +546,8 @@ class RecordingApp:
 
     def __getattr__(self, name: str) -> Any:
         # The wrapped app's own API (route, on, host, ...) stays reachable.
+        if name == "app":  # not set yet (a copy being made): no endless lookup
+            raise AttributeError(name)
         return getattr(self.app, name)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
@@ -557,11 +560,14 @@ class RecordingApp:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.time()
-        length = environ.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > self.max_body_bytes:
-            return self.app(environ, start_response)  # not a callback Bandwidth sends
-        body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
-        environ["wsgi.input"] = _Body(body)
+        length = str(environ.get("CONTENT_LENGTH") or "")
+        if length:
+            if not (length.isascii() and length.isdigit()) or int(length) > self.max_body_bytes:
+                return self.app(environ, start_response)  # not a callback Bandwidth sends
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+        else:  # a GET, or a body without a length: the app reads the stream as it is
+            body = b""
         status: list[str] = []
 
         def capture(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -579,38 +585,12 @@ class RecordingApp:
             environ.get("CONTENT_TYPE", ""),
             body,
         )
-        return _Recorded(result, self.writer, request, status, self._checks_json)
-
-
-class _Body:
-    """The request body, read again by the wrapped app (a small subset of io.BytesIO)."""
-
-    __slots__ = ("_data", "_at")
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size is None or size < 0 else self._at + size
-        chunk = self._data[self._at : end]
-        self._at += len(chunk)
-        return chunk
-
-    def readline(self, size: int = -1) -> bytes:
-        end = self._data.find(b"\n", self._at)
-        end = len(self._data) if end < 0 else end + 1
-        if size is not None and size >= 0:
-            end = min(end, self._at + size)
-        chunk = self._data[self._at : end]
-        self._at += len(chunk)
-        return chunk
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        return list(iter(self.readline, b""))
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.readline, b"")
+        recorded = _Recorded(result, self.writer, request, status, self._checks_json)
+        if type(result) is list and status:  # the whole answer is known: record it now
+            recorded._chunks = result
+            recorded._finish()
+            return result
+        return recorded
 
 
 class _Recorded:

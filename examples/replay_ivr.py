@@ -22,9 +22,8 @@ from typing import Any
 
 from bxml import Hangup, Response, SpeakSentence
 from callcontrol.emulator import VoiceEmulator
-from callcontrol.engine import Step
 from callcontrol.recording import record
-from callcontrol.testing import busy, leave_message, press, silence
+from callcontrol.testing import Step, busy, leave_message, press, silence
 from callcontrol.testing.replay import changed_paths, replay
 from examples import ivr
 

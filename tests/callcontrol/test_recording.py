@@ -360,3 +360,12 @@ def test_every_way_of_writing_a_line_reads_back_the_same(
     assert Exchange.from_json(line) == writer.exchange(raw)
     assert json.loads(line)["time"] == "2026-01-01T09:00:01.250Z"
     assert 'password="***"' in json.loads(line)["reply"]
+
+
+def test_a_body_without_a_length_reaches_the_app_untouched(tmp_path: Path) -> None:
+    body = json.dumps(event("initiate")).encode()
+    chunked = {"CONTENT_LENGTH": "", "wsgi.input_terminated": True}
+    app = ivr()
+    recorded = record(app, tmp_path / "c.jsonl")
+    assert wsgi(recorded, body, **chunked) == wsgi(app, body, **chunked)
+    assert wsgi(app, body, **chunked)[0].startswith("200")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -252,43 +252,69 @@ def _children(
     """Align two lists of sibling elements; report moved, changed, removed and added ones."""
     if [n.key for n in left] == [n.key for n in right]:
         return
-    from difflib import SequenceMatcher  # only when something differs
-
     paths_a, paths_b = _paths(parent_a, left), _paths(parent_b, right)
     if [n.tag for n in left] == [n.tag for n in right]:  # same verbs: changed in place
         for i, (old, new) in enumerate(zip(left, right, strict=True)):
             yield from _compare(old, new, paths_a[i], paths_b[i])
         return
-    matcher = SequenceMatcher(None, [n.key for n in left], [n.key for n in right], autojunk=False)
-    gaps = [op for op in matcher.get_opcodes() if op[0] != "equal"]
-    removed = [i for _, i1, i2, _, _ in gaps for i in range(i1, i2)]
-    added = [j for _, _, _, j1, j2 in gaps for j in range(j1, j2)]
+    ids: dict[tuple[Any, ...], int] = {}  # equal elements get equal small numbers
+    keys_a = [ids.setdefault(n.key, len(ids)) for n in left]
+    keys_b = [ids.setdefault(n.key, len(ids)) for n in right]
+    matched = _common(keys_a, keys_b)
+    matched_a, matched_b = {i for i, _ in matched}, {j for _, j in matched}
+    removed = [i for i in range(len(left)) if i not in matched_a]
+    added = [j for j in range(len(right)) if j not in matched_b]
     moved: dict[int, int] = {}  # an index of left -> the index of the same element in right
     for j in added:
         for i in removed:
-            if i not in moved and left[i].key == right[j].key:
+            if i not in moved and keys_a[i] == keys_b[j]:
                 moved[i] = j
                 break
     taken = set(moved.values())
     olds = [i for i in removed if i not in moved]
     news = [j for j in added if j not in taken]
     # What is left pairs up by element name, in order: those are changed in place.
-    by_tag = SequenceMatcher(
-        None, [left[i].tag for i in olds], [right[j].tag for j in news], autojunk=False
-    )
+    pairs = _common([left[i].tag for i in olds], [right[j].tag for j in news])
     found: list[tuple[int, Change]] = []
-    for op, i1, i2, j1, j2 in by_tag.get_opcodes():
-        if op == "equal":
-            for i, j in zip(olds[i1:i2], news[j1:j2], strict=True):
-                found.extend((j, c) for c in _compare(left[i], right[j], paths_a[i], paths_b[j]))
-            continue
-        found.extend((i, Change(paths_a[i], "removed", old=left[i].xml())) for i in olds[i1:i2])
-        found.extend((j, Change(paths_b[j], "added", new=right[j].xml())) for j in news[j1:j2])
+    for a, b in pairs:
+        i, j = olds[a], news[b]
+        found.extend((j, c) for c in _compare(left[i], right[j], paths_a[i], paths_b[j]))
+    paired_a, paired_b = {olds[a] for a, _ in pairs}, {news[b] for _, b in pairs}
+    found.extend(
+        (i, Change(paths_a[i], "removed", old=left[i].xml())) for i in olds if i not in paired_a
+    )
+    found.extend(
+        (j, Change(paths_b[j], "added", new=right[j].xml())) for j in news if j not in paired_b
+    )
     found.extend((j, Change(paths_b[j], "moved", str(i + 1), str(j + 1))) for i, j in moved.items())
     # In document order of the new document (removed elements where they were).
     found.sort(key=lambda item: item[0])
     for _, change in found:
         yield change
+
+
+def _common(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
+    """A longest common subsequence of ``a`` and ``b``, as (index in a, index in b) pairs.
+
+    Sibling lists are short (a document is at most 64 KB), so the quadratic table is cheap;
+    unlike difflib's matcher it never leaves an equal element unmatched for another.
+    """
+    rows, cols = len(a), len(b)
+    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        row, below = table[i], table[i + 1]
+        for j in range(cols - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if a[i] == b[j] else max(below[j], row[j + 1])
+    pairs, i, j = [], 0, 0
+    while i < rows and j < cols:
+        if a[i] == b[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
 
 
 class _CallableModule(types.ModuleType):

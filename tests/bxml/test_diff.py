@@ -120,6 +120,12 @@ def test_a_removed_verb_is_named_by_its_path_in_the_old_document() -> None:
     assert bxml.diff(a, b) == [Change("/Response/Pause[2]", "removed", old='<Pause duration="2"/>')]
 
 
+def test_an_added_verb_among_equal_ones_is_one_addition() -> None:
+    a = "<Response><Ring/><Ring/><Ring/></Response>"
+    b = "<Response><Ring/><Pause/><Ring/><Ring/></Response>"
+    assert bxml.diff(a, b) == [Change("/Response/Pause[1]", "added", new="<Pause/>")]
+
+
 def test_different_roots() -> None:
     assert bxml.diff("<Response/>", "<Bxml/>") == [
         Change("/Response", "removed", old="<Response/>"),

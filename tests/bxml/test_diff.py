@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -255,6 +256,33 @@ def test_a_changed_attribute_is_reported_at_its_path(doc: bxml.Root, data: st.Da
         assume(False)
     expected = Change(f"{path}/@{attr.xml}", "attribute", attr.to_text(old), attr.to_text(new))
     assert bxml.diff(doc, mutated) == [expected]
+
+
+@given(
+    strategies.documents(),
+    st.one_of(strategies.elements(bxml.Tag), strategies.elements(bxml.SpeakSentence)),
+    st.data(),
+)
+def test_a_changed_text_is_reported_at_its_path(
+    doc: bxml.Root, verb: Element, data: st.DataObject
+) -> None:
+    assume(len(verb.content) == 1 and isinstance(verb.content[0], str))
+    verbs = list(doc.children)
+    verbs.insert(data.draw(st.integers(0, len(verbs))), verb)
+    before = type(doc)(*verbs)  # type: ignore[arg-type]
+    mutated = bxml.parse(before.to_xml())
+    [(path, element)] = [
+        (p, e)
+        for p, e in _paths(mutated, "/" + mutated.element_name)
+        if e is not mutated and e.element_name == verb.element_name and e == verb
+    ][:1]
+    text = str(element.content[0])
+    # A Tag's text is trimmed; speech also has its runs of whitespace read as one space.
+    spaced = text if isinstance(element, bxml.Tag) else re.sub(r"[ \t\r\n]+", " ", text)
+    old = spaced.strip(" \t\r\n")
+    assume(old and old != "mutated")
+    element._content[:] = ["mutated"]
+    assert bxml.diff(before, mutated) == [Change(path, "text", old, "mutated")]
 
 
 @given(strategies.documents(), st.data())

@@ -317,3 +317,23 @@ def test_a_401_without_www_authenticate_is_not_a_challenge() -> None:
     report = replay([exchange("initiate", "/answer", MENU)], app, username="u", password="p")
     assert tries == [None]  # voice-api.md §9: Bandwidth does not retry; the callback is lost
     assert report.differences[0].new_status == 401
+
+
+SECURED = secured()
+
+
+def test_cli_replay_credentials_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = tmp_path / "c.jsonl"
+    reply = '<Response><Redirect redirectUrl="/next" username="***" password="***"/></Response>'
+    cassette.write_text(exchange("initiate", "/answer", reply).to_json() + "\n")
+    spec = f"{__name__}:SECURED"
+    monkeypatch.delenv("WEBHOOK_USERNAME", raising=False)
+    monkeypatch.delenv("WEBHOOK_PASSWORD", raising=False)
+    assert main(["replay", str(cassette), spec]) == EXIT_INVALID
+    assert "status: 200 -> 401" in capsys.readouterr().out
+    monkeypatch.setenv("WEBHOOK_USERNAME", "ivr")
+    monkeypatch.setenv("WEBHOOK_PASSWORD", "s3cret")
+    assert main(["replay", str(cassette), spec]) == EXIT_OK
+    assert "s3cret" not in capsys.readouterr().out

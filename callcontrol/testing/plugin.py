@@ -3,12 +3,14 @@
 Define a ``bxml_app`` fixture returning your WSGI app (and optionally ``bxml_base_url``);
 each test then gets a fresh ``call_simulator``. ``pytest --ivr-coverage`` prints which
 URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
-``--ivr-coverage-fail-under=N`` fails the run below N percent. The ``snapshot`` fixture
-names a test's transcript snapshot file; ``--snapshot-update`` rewrites snapshots that differ.
+``--ivr-coverage-fail-under=N`` fails the run below N percent. The ``call_snapshot``
+fixture names a test's transcript snapshot file; ``--snapshot-update`` rewrites the
+snapshots that differ.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -40,11 +42,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="fail the run when IVR coverage is below N percent",
     )
-    group.addoption(
-        "--snapshot-update",
-        action="store_true",
-        help="rewrite call transcript snapshots that differ instead of failing",
-    )
+    if importlib.util.find_spec("syrupy") is None:  # syrupy has the same option: share it
+        group.addoption(
+            "--snapshot-update",
+            action="store_true",
+            help="rewrite call transcript snapshots that differ instead of failing",
+        )
     group.addoption(
         "--ivr-coverage-json",
         default=None,
@@ -60,7 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Kept to put back at the end: a session run inside another (pytester) must not leave
     # the outer one's settings changed.
     config.stash[_SNAPSHOT_STATE] = (snapshot.UPDATE, snapshot.WRITTEN)
-    snapshot.UPDATE = bool(config.getoption("snapshot_update"))
+    snapshot.UPDATE = bool(
+        getattr(config.option, "snapshot_update", False)
+        or getattr(config.option, "update_snapshots", False)  # syrupy's --snapshot-update
+    )
     snapshot.WRITTEN = []
     wanted = (
         config.getoption("ivr_coverage")
@@ -145,8 +151,8 @@ no_answer = _provide("no_answer")
 
 
 @pytest.fixture
-def snapshot(request: pytest.FixtureRequest) -> Path:
-    """The snapshot file of this test: ``snapshots/<test module>/<test name>.txt``."""
+def call_snapshot(request: pytest.FixtureRequest) -> Path:
+    """The transcript snapshot file of this test: ``snapshots/<test module>/<test name>.txt``."""
     from .snapshot import snapshot_path
 
     return snapshot_path(request.path, request.node.name)

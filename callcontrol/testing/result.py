@@ -157,7 +157,7 @@ class SimulatedCall:
 
     def assert_matches_snapshot(self, path: str | os.PathLike[str]) -> None:
         """Pass when the transcript equals the snapshot file at ``path``; a missing file is
-        written (see :mod:`callcontrol.testing.snapshot`, and the ``snapshot`` fixture)."""
+        written (see :mod:`callcontrol.testing.snapshot`, and the ``call_snapshot`` fixture)."""
         from .snapshot import assert_matches_snapshot
 
         assert_matches_snapshot(str(self), path)

@@ -2,9 +2,9 @@
 
 ::
 
-    def test_busy_sales(call_simulator, snapshot):
+    def test_busy_sales(call_simulator, call_snapshot):
         call = call_simulator.inbound("/answer", script=[press("1")])
-        call.assert_matches_snapshot(snapshot)   # snapshots/test_ivr/test_busy_sales.txt
+        call.assert_matches_snapshot(call_snapshot)   # snapshots/test_ivr/test_busy_sales.txt
 
 A missing snapshot is written and the assertion passes, saying so: under pytest in the
 run's summary, elsewhere with a :class:`SnapshotWrittenWarning`. An existing one must equal

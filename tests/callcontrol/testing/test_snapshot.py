@@ -1,5 +1,5 @@
 """Transcript snapshots: written when missing, compared with a diff, rewritten on request;
-the ``snapshot`` fixture and ``--snapshot-update`` through pytester."""
+the ``call_snapshot`` fixture and ``--snapshot-update`` through pytester."""
 
 from __future__ import annotations
 
@@ -102,9 +102,9 @@ TESTS = """
 from callcontrol.testing import CallSimulator, press
 from examples.ivr import app
 
-def test_voicemail(snapshot):
+def test_voicemail(call_snapshot):
     call = CallSimulator(app).inbound("/answer", script=[press(DIGITS)])
-    call.assert_matches_snapshot(snapshot)
+    call.assert_matches_snapshot(call_snapshot)
 """
 
 

@@ -77,6 +77,7 @@ MASK = "***"
 LINGER = 0.05
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 WSGIEnvironment = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -168,7 +169,7 @@ class Exchange:
         if self.query:
             line["query"] = self.query
         line.update(self.extra)
-        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+        return _one_line(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
 
     @classmethod
     def from_json(cls, text: str, where: str = "cassette") -> Exchange:
@@ -411,7 +412,7 @@ class CassetteWriter:
             return self.exchange(raw).to_json() + "\n"
         reply = encode_string(mask_credentials(raw.reply.decode("utf-8", "replace")))
         query = f',"query":{encode_string(raw.query)}' if raw.query else ""
-        return (
+        return _one_line(
             f'{{"time":"{_stamp(raw.started)}","method":{encode_string(raw.method)},'
             f'"path":{encode_string(raw.path)},"event":{body.decode("utf-8", "replace")},'
             f'"status":{raw.status},"reply":{reply}{query}}}\n'
@@ -495,6 +496,15 @@ def _stamp(seconds: float) -> str:
     """ISO 8601 UTC with milliseconds: ``2026-01-01T09:00:01.250Z``."""
     millis = int(seconds * 1000)
     return f"{_second(millis // 1000)}.{millis % 1000:03d}Z"
+
+
+def _one_line(line: str) -> str:
+    """Escape the line breaks JSON leaves raw (NEL, U+2028, U+2029), so that no reader
+    splits a line there. They can only stand inside JSON strings, where the escaped form
+    means the same."""
+    if _BREAKS.search(line) is None:
+        return line
+    return _BREAKS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
 
 
 def _call(ref: weakref.ref[CassetteWriter], method: str) -> None:

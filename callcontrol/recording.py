@@ -294,7 +294,7 @@ class CassetteWriter:
         # lock descriptor would share the parent's flock).
         self._fd: int | None = None
         self._lock_fd: int | None = None
-        self._queue: SimpleQueue[_Raw | threading.Event | None] = SimpleQueue()
+        self._queue: SimpleQueue[_Raw | _WsgiItem | threading.Event | None] = SimpleQueue()
         self._pending = 0
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -318,6 +318,11 @@ class CassetteWriter:
 
         ``checked`` tells that the app parsed ``body`` as one JSON event and accepted it.
         """
+        self.put(_Raw(started, method, path, query, content_type, body, status, reply, checked))
+
+    def put(self, raw: _Raw | _WsgiItem) -> None:
+        """:meth:`submit` for an exchange already made: a raw one, or what the WSGI wrapper
+        hands over as it is (made into one on the writer thread)."""
         # _pending is a soft bound: updated without a lock, it may be off by a few.
         if self._pending >= MAX_PENDING or self._closed:
             self.dropped += 1
@@ -325,9 +330,7 @@ class CassetteWriter:
         if self._thread is None:
             self._start()
         self._pending += 1
-        self._queue.put(
-            _Raw(started, method, path, query, content_type, body, status, reply, checked)
-        )
+        self._queue.put(raw)
 
     def _start(self) -> None:
         with self._state:
@@ -359,7 +362,7 @@ class CassetteWriter:
         queue = self._queue
         while True:
             first = queue.get()
-            if isinstance(first, _Raw):
+            if isinstance(first, (_Raw, tuple)):
                 # Let a burst gather: one wake-up and one locked write for many exchanges.
                 time.sleep(LINGER)
             items = [first]
@@ -369,6 +372,9 @@ class CassetteWriter:
             for item in items:
                 if isinstance(item, _Raw):
                     batch.append(item)
+                    continue
+                if isinstance(item, tuple):
+                    batch.append(_from_wsgi(item))
                     continue
                 self._write(batch)  # what came before a flush or stop, first
                 batch = []
@@ -412,11 +418,13 @@ class CassetteWriter:
             return self.exchange(raw).to_json() + "\n"
         reply = encode_string(mask_credentials(raw.reply.decode("utf-8", "replace")))
         query = f',"query":{encode_string(raw.query)}' if raw.query else ""
-        return _one_line(
+        line = (
             f'{{"time":"{_stamp(raw.started)}","method":{encode_string(raw.method)},'
             f'"path":{encode_string(raw.path)},"event":{body.decode("utf-8", "replace")},'
             f'"status":{raw.status},"reply":{reply}{query}}}\n'
         )
+        # The raw line breaks are non-ASCII: a line of ASCII has none to escape.
+        return line if line.isascii() else _one_line(line)
 
     def exchange(self, raw: _Raw) -> Exchange:
         """Decode and mask one raw exchange."""
@@ -595,12 +603,26 @@ class RecordingApp:
             environ.get("CONTENT_TYPE", ""),
             body,
         )
-        recorded = _Recorded(result, self.writer, request, status, self._checks_json)
         if type(result) is list and status:  # the whole answer is known: record it now
-            recorded._chunks = result
-            recorded._finish()
+            self.writer.put((request, status[0], result, self._checks_json))
             return result
-        return recorded
+        return _Recorded(result, self.writer, request, status, self._checks_json)
+
+
+#: What the WSGI wrapper queues per exchange, untouched: the request (started, method,
+#: path, query, content type, body), the status line, the reply's chunks, and whether the
+#: app is a WebhookApp (see _Raw.checked).
+_WsgiItem = tuple[tuple[float, str, str, str, str, bytes], str, list[bytes], bool]
+
+
+def _from_wsgi(item: _WsgiItem) -> _Raw:
+    """Make the raw exchange of what the WSGI wrapper queued (on the writer thread)."""
+    (started, method, path, query, content_type, body), status_line, chunks, checks_json = item
+    code = status_line[:3]
+    status = int(code) if code.isdigit() else 0
+    checked = checks_json and 200 <= status < 300
+    reply = b"".join(chunks)
+    return _Raw(started, method, path, query, content_type, body, status, reply, checked)
 
 
 class _Recorded:
@@ -640,20 +662,7 @@ class _Recorded:
         if self._done or not self._status:
             return
         self._done = True
-        started, method, path, query, content_type, body = self._request
-        code = self._status[0].split(" ", 1)[0]
-        status = int(code) if code.isdigit() else 0
-        self._writer.submit(
-            started=started,
-            method=method,
-            path=path,
-            query=query,
-            content_type=content_type,
-            body=body,
-            status=status,
-            reply=b"".join(self._chunks),
-            checked=self._checks_json and 200 <= status < 300,
-        )
+        self._writer.put((self._request, self._status[0], self._chunks, self._checks_json))
 
 
 def record(

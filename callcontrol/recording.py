@@ -683,7 +683,19 @@ def record(
     """
     if not callable(app):
         raise TypeError(f"app must be a WSGI callable, not {type(app).__name__}")
+    if _is_async(app):
+        raise TypeError(
+            f"{app!r} is an ASGI app (an async callable); record() wraps WSGI apps only so far"
+        )
     writer = CassetteWriter(
         path, mask_numbers=mask_numbers, max_bytes=max_bytes, max_exchanges=max_exchanges, keep=keep
     )
     return RecordingApp(app, writer, max_body_bytes)
+
+
+def _is_async(app: object) -> bool:
+    import inspect
+
+    if inspect.isroutine(app):
+        return inspect.iscoroutinefunction(app)
+    return inspect.iscoroutinefunction(type(app).__call__)

@@ -58,7 +58,7 @@ class Difference:
 
     ``index`` is the exchange's 1-based position in the cassette; ``changes`` are the
     :class:`bxml.Change` s from the recorded reply to the new one (empty when only the
-    status changed).
+    status changed); ``error`` names the exception when the app raised (answered as 500).
     """
 
     index: int
@@ -68,6 +68,7 @@ class Difference:
     old_status: int
     new_status: int
     changes: tuple[Change, ...] = ()
+    error: str | None = None
 
     def __str__(self) -> str:
         head = f"#{self.index} {self.event_type or '(no eventType)'} {self.path}"
@@ -76,6 +77,8 @@ class Difference:
         lines = [head]
         if self.old_status != self.new_status:
             lines.append(f"  status: {self.old_status} -> {self.new_status}")
+        if self.error:
+            lines.append(f"  the app raised {self.error}")
         lines.extend(f"  {change}" for change in self.changes)
         return "\n".join(lines)
 
@@ -89,6 +92,7 @@ class Difference:
             "old_status": self.old_status,
             "new_status": self.new_status,
             "changes": [change.to_dict() for change in self.changes],
+            "error": self.error,
         }
 
 
@@ -154,12 +158,16 @@ def replay(
     differences = []
     for index, exchange in enumerate(exchanges, 1):
         challenge = credentials if exchange.status != 401 else None
-        status, body = send(app, exchange, challenge)
+        error = None
+        try:
+            status, body = send(app, exchange, challenge)
+        except Exception as exc:  # a WSGI server answers a crash with 500; so does this
+            status, body, error = 500, b"", f"{type(exc).__name__}: {exc}"
         if status >= 400 and status == exchange.status:
             changes = []  # Bandwidth reads nothing of a refusal but its status
         else:
             changes = compare_replies(exchange.reply, body.decode("utf-8", "replace"))
-        if changes or status != exchange.status:
+        if changes or status != exchange.status or error:
             differences.append(
                 Difference(
                     index,
@@ -169,6 +177,7 @@ def replay(
                     exchange.status,
                     status,
                     tuple(changes),
+                    error,
                 )
             )
     return ReplayReport(len(exchanges), differences)

@@ -243,6 +243,19 @@ def test_bad_bounds_are_refused(tmp_path: Path, options: dict[str, Any], message
         CassetteWriter(tmp_path / "c.jsonl", **options)
 
 
+def test_an_asgi_app_is_refused_clearly(tmp_path: Path) -> None:
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    class AsgiApp:
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            pass
+
+    for app in (asgi, AsgiApp()):
+        with pytest.raises(TypeError, match="ASGI app"):
+            record(app, tmp_path / "c.jsonl")  # type: ignore[arg-type]
+
+
 def test_a_missing_directory_is_refused_at_once(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="not a directory"):
         record(ivr(), tmp_path / "nowhere" / "c.jsonl")

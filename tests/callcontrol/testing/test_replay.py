@@ -337,3 +337,21 @@ def test_cli_replay_credentials_come_from_the_environment(
     monkeypatch.setenv("WEBHOOK_PASSWORD", "s3cret")
     assert main(["replay", str(cassette), spec]) == EXIT_OK
     assert "s3cret" not in capsys.readouterr().out
+
+
+def test_an_app_that_raises_is_a_difference_not_a_crash_of_the_replay() -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/menu":
+            raise KeyError("digits")
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [MENU.encode()]
+
+    report = replay([exchange("initiate", "/answer", MENU), exchange("gather", "/menu", BYE)], app)
+    [difference] = report.differences
+    assert (difference.index, difference.new_status, difference.error) == (
+        2,
+        500,
+        "KeyError: 'digits'",
+    )
+    assert "the app raised KeyError: 'digits'" in str(report)
+    assert difference.to_dict()["error"] == "KeyError: 'digits'"

@@ -328,7 +328,9 @@ def rebuild_calls(cassette: Cassette) -> list[RecordedCall]:
     of its duration; each ``transferComplete`` makes its number ``busy``, ``no_answer``,
     ``rejects`` or ``answers`` (hanging up when its ``transferDisconnect`` came); a caller
     who hung up while an input was pending is ``hang_up()`` there, else at the recorded
-    time since the call started.
+    time since the call started. Calls whose first callback is not in the cassette (rotated
+    away) are left out. Not rebuilt (yet): answering-machine detection results, conference
+    members, and what a transferred party does once it answered.
     """
     calls: dict[str, list[Exchange]] = {}
     for exchange in load_exchanges(cassette):
@@ -336,7 +338,18 @@ def rebuild_calls(cassette: Cassette) -> list[RecordedCall]:
             continue
         owner = str(exchange.event.get("parentCallId") or exchange.call_id)
         calls.setdefault(owner, []).append(exchange)
-    return [_rebuild(call_id, exchanges) for call_id, exchanges in calls.items() if call_id]
+    return [
+        _rebuild(call_id, exchanges)
+        for call_id, exchanges in calls.items()
+        if call_id and _begins(call_id, exchanges)
+    ]
+
+
+def _begins(call_id: str, exchanges: list[Exchange]) -> bool:
+    """Whether the cassette holds the call from its start (its first callback, initiate or
+    answer); a call whose start was rotated away cannot be run again."""
+    mine = [e for e in exchanges if e.call_id == call_id]
+    return bool(mine) and mine[0].event_type in ("initiate", "answer")
 
 
 def _rebuild(call_id: str, exchanges: list[Exchange]) -> RecordedCall:

@@ -355,3 +355,7 @@ def test_an_app_that_raises_is_a_difference_not_a_crash_of_the_replay() -> None:
     )
     assert "the app raised KeyError: 'digits'" in str(report)
     assert difference.to_dict()["error"] == "KeyError: 'digits'"
+
+
+def test_a_call_whose_start_is_not_in_the_cassette_is_left_out() -> None:
+    assert rebuild_calls([exchange("gather", "/menu", MENU, digits="1")]) == []

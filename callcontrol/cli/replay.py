@@ -28,7 +28,10 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "route through the IVR changed",
     )
     parser.add_argument("--username", help="answers the app's 401 (or WEBHOOK_USERNAME)")
-    parser.add_argument("--password", help="with --username (or WEBHOOK_PASSWORD)")
+    parser.add_argument(
+        "--password",
+        help="with --username (or WEBHOOK_PASSWORD, which keeps it out of the process list)",
+    )
     parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -74,4 +77,8 @@ def run(args: argparse.Namespace, context: Context) -> int:
     return EXIT_INVALID if found else EXIT_OK
 
 
-COMMAND = Command("replay", "replay recorded callbacks against a new app version", configure)
+COMMAND = Command(
+    "replay",
+    "replay recorded callbacks against a new app version (exit 1 when anything changed)",
+    configure,
+)

@@ -358,3 +358,15 @@ def test_cli_unreadable_or_invalid_input_is_exit_2(tmp_path: Any) -> None:
     assert main(["diff", str(tmp_path / "missing.xml"), str(tmp_path / "a.xml")]) == 2
     assert main(["diff", "-", "-"]) == 2
     assert main(["diff", str(tmp_path / "a.xml")]) == 2
+
+
+def test_cli_reads_one_side_from_stdin(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    (tmp_path / "a.xml").write_text(MENU)
+    stdin = io.TextIOWrapper(io.BytesIO(MENU.replace("Press 1", "Press 2").encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["diff", str(tmp_path / "a.xml"), "-"]) == 1
+    assert out.getvalue() == "/Response/Gather[1]/SpeakSentence[1]: 'Press 1' -> 'Press 2'\n"

@@ -10,9 +10,10 @@ attribute order, the ``<?xml?>`` prolog, indentation and whitespace between elem
 attribute written with its default value (``gatherMethod="POST"``: the defaults are the
 ``default`` of each attribute declaration, bxml-spec.md §4), ``30`` against ``30.0``,
 leading and trailing whitespace of a text (a URL, a number, a tag: bxml-spec.md §4.26 trims
-a Tag), and how the speech of a ``<SpeakSentence>`` is laid out (runs of whitespace read as
-one space; whitespace at the start or end of the speech and around ``<p>``, ``<s>`` and
-``<break>`` is not spoken). Verb order, text and values do count.
+a Tag), the ``gender`` and ``locale`` of a ``<SpeakSentence>`` that names a ``voice``
+(ignored then, §4.17), and how the speech of a ``<SpeakSentence>`` is laid out (runs of
+whitespace read as one space; whitespace at the start or end of the speech and around
+``<p>``, ``<s>`` and ``<break>`` is not spoken). Verb order, text and values do count.
 
 A change names an element by its path in the documents (``/Response/Gather[1]``, numbered
 per element name as in :class:`bxml.Problem`), in the new document except for a removed
@@ -173,6 +174,10 @@ def _node(element: Element) -> _Node:
             value = values.get(attr.name)
             if value is not None:
                 attrs[attr.xml] = (value, _MASK if attr.secret else attr.to_text(value))
+    if tag == "SpeakSentence" and "voice" in attrs:  # bxml-spec.md §4.17: a voice wins
+        for ignored in ("gender", "locale"):
+            attrs.pop(ignored, None)
+            defaults.pop(ignored, None)
     for name, text in (element._extra or {}).items():
         if name.startswith(("xmlns", "xsi:")):  # schema hints: no meaning to Bandwidth
             continue

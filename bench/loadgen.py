@@ -147,7 +147,7 @@ def initiate_bytes(base: str) -> tuple[str, bytes, dict[str, str]]:
     engine.start_call("inbound", base + "/next", from_="+15550000001", to="+15553334444")
     request = engine.take()[0]
     url, body = encode(request)
-    return url[len(base) :], body, callback_headers(request, body, USER_AGENT)
+    return url[len(base) :], body, callback_headers(body, USER_AGENT, None)
 
 
 def overhead_case(settings: Settings) -> tuple[Case, list[Target]]:

@@ -32,6 +32,7 @@ from bench import (  # noqa: E402
     hotspots,
     imports,
     loadgen,
+    recording,
     report,
     simulate,
     web,
@@ -47,6 +48,7 @@ GROUPS = (
     "memory",
     "imports",
     "http",
+    "recording",
     "simulate",
     "emulator",
     "load",
@@ -184,6 +186,8 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
             found, targets = [one, walk, explore.render_case(settings)], targets + walk_targets
+        elif group == "recording":
+            found, targets = recording.recording_cases(settings)
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
         elif group == "load":

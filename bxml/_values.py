@@ -157,9 +157,14 @@ class Attr(Generic[T]):
     Reading returns the value or None when unset; assigning checks the value first.
     """
 
-    def __init__(self, *, required: bool = False, secret: bool = False) -> None:
+    def __init__(
+        self, *, required: bool = False, secret: bool = False, default: Any = None
+    ) -> None:
         self.required = required
         self.secret = secret
+        #: The value Bandwidth uses when the attribute is left out (bxml-spec.md §4), or
+        #: None when there is none (or it depends on the call): writing it changes nothing.
+        self.default = default
         self.name = ""
         self.xml = ""
 
@@ -235,8 +240,9 @@ class Text(Attr[str]):
         pattern_help: str = "",
         required: bool = False,
         secret: bool = False,
+        default: str | None = None,
     ) -> None:
-        super().__init__(required=required, secret=secret)
+        super().__init__(required=required, secret=secret, default=default)
         self.max_length = max_length
         self.min_length = min_length
         self.pattern = pattern
@@ -425,8 +431,8 @@ class SocketUrl(Text):
 class Choice(Attr[str]):
     """One string out of a fixed set."""
 
-    def __init__(self, *values: str, required: bool = False) -> None:
-        super().__init__(required=required)
+    def __init__(self, *values: str, required: bool = False, default: str | None = None) -> None:
+        super().__init__(required=required, default=default)
         self.values = values
         self._set = frozenset(values)
 
@@ -449,7 +455,7 @@ class Choice(Attr[str]):
 
 def Method() -> Choice:  # noqa: N802 - reads as a kind
     """An HTTP method for a callback: GET or POST."""
-    return Choice("GET", "POST")
+    return Choice("GET", "POST", default="POST")
 
 
 class Flag(Attr[bool]):
@@ -497,8 +503,8 @@ N = TypeVar("N", int, float)
 class _Ranged(Attr[N]):
     """A number within an inclusive range, with a unit for messages."""
 
-    def __init__(self, low: N, high: N, *, unit: str = "") -> None:
-        super().__init__()
+    def __init__(self, low: N, high: N, *, unit: str = "", default: N | None = None) -> None:
+        super().__init__(default=default)
         self.low: N = low
         self.high: N = high
         self.unit = unit

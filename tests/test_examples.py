@@ -202,6 +202,15 @@ def test_the_simulator_and_emulator_tests_of_the_ivrs_pass() -> None:
     assert result.stdout.splitlines()[-1].startswith("15 passed")
 
 
+def test_replay_ivr_reports_exactly_the_changed_branch(tmp_path: Path) -> None:
+    cassette = tmp_path / "calls.jsonl"
+    result = ok("-m", "examples.replay_ivr", "--cassette", str(cassette))
+    assert "against the same IVR: 12 exchanges replayed: every reply is the same" in result.stdout
+    assert "1 answered differently\n#3 transferComplete /transfer-done" in result.stdout
+    replayed = run("-m", "callcontrol", "replay", str(cassette), "examples.replay_ivr:changed_app")
+    assert replayed.returncode == 1 and "/Response/Hangup[1]: added" in replayed.stdout
+
+
 def test_explore_finds_every_planted_flaw() -> None:
     result = run("-m", "callcontrol", "explore", "examples.flawed_ivr:app")
     assert result.returncode == 1, result.stderr  # it found dead ends, as planted

@@ -66,6 +66,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcontrol.cli.emulator",
     "callcontrol.cli.explore",
     "callcontrol.cli.load",
+    "callcontrol.cli.replay",
     "callcontrol.cli.simulate",
 )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..engine import CallbackRequest
-from ..testing.fetch import callback_headers, encode
+from ..testing.fetch import basic_auth, callback_headers, encode
 from .report import CONNECTION, TIMEOUT, http_status_kind
 
 #: The User-Agent of load-test callbacks.
@@ -84,11 +84,10 @@ class Wire:
             detail = f"{url} is not on the target server {self.origin}"
             return Reply(url, None, b"", None, CONNECTION, detail)
         target = url[len(self.origin) :] or "/"
-        headers = callback_headers(request, body, USER_AGENT)
         method = request.target.method
         started = time.perf_counter()
         try:
-            status, data = self._exchange(method, target, body, headers)
+            status, data = self._authenticated(request, method, target, body)
         except TimeoutError:
             self._connection.close()
             waited = time.perf_counter() - started
@@ -105,9 +104,24 @@ class Wire:
             return Reply(url, status, data, seconds, http_status_kind(status), "")
         return Reply(url, status, data, seconds)
 
+    def _authenticated(
+        self, request: CallbackRequest, method: str, target: str, body: bytes
+    ) -> tuple[int, bytes]:
+        """Send as Bandwidth does (voice-api §9.2): without credentials first, then with
+        them only after a 401 that carries ``WWW-Authenticate``; both count in the time."""
+        status, data, challenged = self._exchange(
+            method, target, body, callback_headers(body, USER_AGENT, None)
+        )
+        if status == 401 and challenged:
+            authorization = basic_auth(request.target.credentials)
+            if authorization is not None:
+                headers = callback_headers(body, USER_AGENT, authorization)
+                status, data, _ = self._exchange(method, target, body, headers)
+        return status, data
+
     def _exchange(
         self, method: str, target: str, body: bytes, headers: dict[str, str]
-    ) -> tuple[int, bytes]:
+    ) -> tuple[int, bytes, bool]:
         reused = self._used
         self._used = True
         try:
@@ -120,8 +134,9 @@ class Wire:
 
     def _once(
         self, method: str, target: str, body: bytes, headers: dict[str, str]
-    ) -> tuple[int, bytes]:
+    ) -> tuple[int, bytes, bool]:
         connection = self._connection
         connection.request(method, target, body or None, headers)
         response = connection.getresponse()
-        return response.status, response.read()
+        challenged = bool((response.getheader("WWW-Authenticate") or "").strip())
+        return response.status, response.read(), challenged

@@ -49,11 +49,24 @@ def paused(environ: dict[str, Any], start_response: StartResponse) -> Iterable[b
 
 
 def guarded(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-    """Answers 401 unless the callback carries Basic ivr:hunter2."""
+    """Answers 401 with a Basic challenge unless the callback carries Basic ivr:hunter2."""
+    return _guard(environ, start_response, [("WWW-Authenticate", 'Basic realm="ivr"')])
+
+
+def guarded_without_challenge(
+    environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    """Answers 401 without WWW-Authenticate unless the callback carries Basic ivr:hunter2."""
+    return _guard(environ, start_response, [])
+
+
+def _guard(
+    environ: dict[str, Any], start_response: StartResponse, challenge: list[tuple[str, str]]
+) -> Iterable[bytes]:
     _read(environ)
     expected = "Basic " + base64.b64encode(b"ivr:hunter2").decode()
     if environ.get("HTTP_AUTHORIZATION") != expected:
-        start_response("401 Unauthorized", XML)
+        start_response("401 Unauthorized", XML + challenge)
         return [b""]
     start_response("200 OK", XML)
     return [HANGUP]

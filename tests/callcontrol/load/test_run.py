@@ -76,7 +76,9 @@ def test_invalid_bxml_is_counted_against_the_callback_that_returned_it():
 
 def test_a_callback_to_another_host_is_a_connection_error():
     report = run(apps.elsewhere, calls=1, concurrency=1)
-    assert report.errors == {"connection": 1}
+    # A synchronous callback that meets a connection error is sent once more before the
+    # call fails (assumption sync-connection-retry): two attempts, both counted.
+    assert report.errors == {"connection": 2}
     assert (
         "https://other.test/next is not on the target server" in report.error_examples["connection"]
     )
@@ -90,15 +92,22 @@ def test_a_closed_port_is_a_connection_error_on_every_call():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     report = run(f"http://127.0.0.1:{port}", calls=2, concurrency=2)
-    assert report.errors == {"connection": 2} and report.failed == {"callback-error": 2}
+    # Each call's first callback is tried twice (assumption sync-connection-retry).
+    assert report.errors == {"connection": 4} and report.failed == {"callback-error": 2}
     assert report.latency["/answer"].count == 0  # never reached a server: not timed
 
 
-def test_credentials_go_with_every_callback():
+def test_credentials_answer_the_challenge_as_bandwidth_does():
+    """voice-api §9.2: sent without credentials, repeated with them after a challenge."""
     good = run(apps.guarded, calls=2, concurrency=2, username="ivr", password="hunter2")
     assert good.ok, good.table()
     bad = run(apps.guarded, calls=1, concurrency=1)
     assert bad.errors == {"HTTP 401": 1}
+    # A 401 without WWW-Authenticate is final: the credentials are never sent.
+    lost = run(
+        apps.guarded_without_challenge, calls=1, concurrency=1, username="ivr", password="hunter2"
+    )
+    assert lost.errors == {"HTTP 401": 1}
     assert "hunter2" not in repr(good) + good.table() + json.dumps(good.to_dict())
 
 

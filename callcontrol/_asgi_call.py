@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .webhooks import APP_ERRORS_KEY
 
@@ -232,7 +232,7 @@ def wsgi_bridge(app: AsgiApp, loop: LoopThread, timeout: float) -> Callable[...,
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         query = environ.get("QUERY_STRING", "")
         path = str(environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8", "replace")
-        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        url = f"{scheme}://{host}{quote(path)}" + (f"?{query}" if query else "")
         sink = environ.get(APP_ERRORS_KEY)
         scope = http_scope(
             str(environ.get("REQUEST_METHOD", "GET")),

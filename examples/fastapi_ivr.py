@@ -58,7 +58,7 @@ def answer(event: Event) -> Response:
 async def choice(event: GatherEvent) -> Response:
     """Read the order status, put the caller through, or say goodbye."""
     if event.digits == "1":
-        status = await latest_order(event.from_)
+        status = await latest_order(event.from_ or "")
         if status is None:
             return Response(SpeakSentence("We found no order from this number. Goodbye."), Hangup())
         return Response(SpeakSentence(f"Your latest order is {status}. Goodbye."), Hangup())

@@ -25,12 +25,12 @@ from callcontrol.testing import (
 from examples import fastapi_ivr
 from examples.fastapi_ivr import AGENTS, api
 
-CREDENTIALS = {"username": "order-line", "password": "change-me"}
+USERNAME, PASSWORD = "order-line", "change-me"
 
 
 @pytest.fixture
 def sim() -> CallSimulator:
-    return CallSimulator(api, base_url="https://orders.test", **CREDENTIALS)
+    return CallSimulator(api, base_url="https://orders.test", username=USERNAME, password=PASSWORD)
 
 
 def test_the_order_status_is_read_to_the_caller(sim: CallSimulator) -> None:
@@ -58,7 +58,9 @@ def test_silence_says_goodbye(sim: CallSimulator) -> None:
 
 
 def test_no_branch_is_a_dead_end() -> None:
-    assert_no_dead_ends(api, "/voice/answer", base_url="https://orders.test", **CREDENTIALS)
+    assert_no_dead_ends(
+        api, "/voice/answer", base_url="https://orders.test", username=USERNAME, password=PASSWORD
+    )
 
 
 def test_a_failing_lookup_fails_the_test(
@@ -89,8 +91,8 @@ def test_end_to_end_on_the_emulator(emu: VoiceEmulator) -> None:
         from_="+15553334444",
         answer_url=f"{emu.app_url}/voice/answer",
         application_id="orders",
-        username=CREDENTIALS["username"],
-        password=CREDENTIALS["password"],
+        username=USERNAME,
+        password=PASSWORD,
     )
     emu.wait_for(created.call_id, state="disconnected")
     emu.timeline(created.call_id).assert_heard("We found no order from this number.")

@@ -95,7 +95,9 @@ def over_wsgi(
         environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
     captured: dict[str, Any] = {}
 
-    def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
+    def start_response(
+        status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Any:
         captured["status"], captured["headers"] = status, response_headers
 
     out = b"".join(app(environ, start_response))

@@ -102,7 +102,18 @@ def loaded_after(code: str) -> set[str]:
     return set(done.stdout.split())
 
 
-HEAVY = ("requests", "bxml", "callcontrol.events", "callcontrol.client", "importlib.metadata")
+HEAVY = (
+    "requests",
+    "bxml",
+    "callcontrol.events",
+    "callcontrol.client",
+    "importlib.metadata",
+    "asyncio",
+    "callcontrol.asgi",
+    "httpx",
+    "starlette",
+    "uvicorn",
+)
 
 
 def test_import_callcontrol_loads_nothing_heavy() -> None:
@@ -116,7 +127,10 @@ def test_names_load_only_what_they_need() -> None:
     assert loaded_after("from callcontrol import parse_event") == {"callcontrol.events"}
     webhooks = loaded_after("from callcontrol import WebhookApp")
     assert {"bxml", "callcontrol.events"} <= webhooks
-    assert not webhooks & {"requests", "importlib.metadata", "callcontrol.client"}
+    assert not webhooks & {"requests", "importlib.metadata", "callcontrol.client", "asyncio"}
+    asgi = loaded_after("from callcontrol import WebhookApp; WebhookApp().asgi")
+    assert {"asyncio", "callcontrol.asgi"} <= asgi
+    assert not asgi & {"requests", "httpx", "starlette", "uvicorn"}
 
 
 def test_a_missing_name_is_an_attribute_error() -> None:

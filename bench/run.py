@@ -26,6 +26,7 @@ if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import (  # noqa: E402
+    asgi,
     cases,
     emulator,
     explore,
@@ -197,7 +198,9 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             load, load_targets = web.load_case(settings)
             found = [client, web.wsgi_case(settings), web.webhook_case(settings), load]
             found.append(web.hosting_case(settings))
-            targets = targets + load_targets
+            over_asgi, asgi_targets = asgi.asgi_case(settings)
+            found.append(over_asgi)
+            targets = targets + load_targets + asgi_targets
         else:
             results["profiles"] = profiles(settings)
             found, targets = [], []

@@ -80,8 +80,13 @@ class Transport:
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
-        """Send until success or a final failure; return the 2xx/3xx response, read whole."""
+        """Send until success or a final failure; return the 2xx/3xx response, read whole.
+
+        ``idempotent=False`` marks a request that must not be sent again once it may have
+        reached the server, whatever its method (see :mod:`callcontrol.retry`).
+        """
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
@@ -100,7 +105,9 @@ class Transport:
             except rex.RequestException as exc:
                 failure = classify(exc)
                 maybe_sent = maybe_sent or failure is Failure.MAYBE_SENT
-                self._after_failure(method, url, exc, failure, retries, deadline, maybe_sent)
+                self._after_failure(
+                    method, url, exc, failure, retries, deadline, maybe_sent, idempotent
+                )
                 retries += 1
                 continue
             maybe_sent = True
@@ -112,7 +119,7 @@ class Transport:
                 renewed = True
                 logger.debug("%s %s: bearer token refused, fetching a new one", method, url)
                 continue
-            delay = self._retry_delay(method, response, retries)
+            delay = self._retry_delay(method, response, retries, idempotent)
             if delay is None or not deadline.allows(delay):
                 raise error
             self._wait(method, url, f"HTTP {response.status_code}", delay, retries)
@@ -158,6 +165,7 @@ class Transport:
         retries: int,
         deadline: Deadline,
         maybe_sent: bool,
+        idempotent: bool | None,
     ) -> None:
         """Wait before the next attempt, or raise the failure if there is none.
 
@@ -168,11 +176,12 @@ class Transport:
             raise deadline.exceeded(what, maybe_sent=maybe_sent) from exc
         delay = (
             self.retry.backoff(retries)
-            if self.retry.retry_failure(method, failure, retries)
+            if self.retry.retry_failure(method, failure, retries, idempotent=idempotent)
             else None
         )
         if delay is None or not deadline.allows(delay):
-            failed = transport_error(method, url, exc, failure, retries, self.redact)
+            once = not self.retry.is_idempotent(method, idempotent)
+            failed = transport_error(method, url, exc, failure, retries, self.redact, once=once)
             raise failed from exc
         self._wait(method, url, self.redact(describe(exc)), delay, retries)
 
@@ -190,8 +199,12 @@ class Transport:
             redact=self.redact,
         )
 
-    def _retry_delay(self, method: str, response: requests.Response, retries: int) -> float | None:
-        if not self.retry.retry_status(method, response.status_code, retries):
+    def _retry_delay(
+        self, method: str, response: requests.Response, retries: int, idempotent: bool | None
+    ) -> float | None:
+        if not self.retry.retry_status(
+            method, response.status_code, retries, idempotent=idempotent
+        ):
             return None
         value = response.headers.get("Retry-After")
         retry_after = parse_retry_after(value, now=self.retry.clock()) if value else None
@@ -249,12 +262,20 @@ def transport_error(
     failure: Failure,
     retries: int,
     redact: Callable[[str], str] = str,
+    *,
+    once: bool = False,
 ) -> TransportError:
-    """A TransportError saying what failed and whether the request may have been received."""
+    """A TransportError saying what failed and whether the request may have been received.
+
+    ``once`` marks a request that is never sent twice (createCall, updateCall,
+    updateCallBxml): the message then says it may have taken effect.
+    """
     tries = f" after {retries + 1} attempts" if retries else ""
     message = f"{method} {url} failed{tries}: {describe(exc)}"
     if failure is Failure.MAYBE_SENT:
         message += "; the request may have reached the server"
+        if once:
+            message += " and taken effect (it is not sent again)"
     return TransportError(redact(message), maybe_sent=failure is Failure.MAYBE_SENT)
 
 

@@ -278,9 +278,15 @@ class CallsClient:
 
         ``doc`` is a :class:`bxml.Bxml` or a BXML string with a ``<Bxml>`` root. It is checked
         against the BXML schema and the 64 KB limit before it is sent.
+
+        Bandwidth starts the document over on every PUT, so, as with createCall, a request
+        that may have reached the server is not sent again (a ``<Transfer>`` would dial
+        twice): a timeout after sending raises a
+        :class:`~callcontrol.exceptions.TransportError` with ``maybe_sent=True``, and a 5xx
+        is raised at once. A refused connection and 429 are still retried.
         """
         url = self._call_url(call_id) + "/bxml"
-        self._send("PUT", url, body=bxml_payload(doc), content_type=_XML)
+        self._send("PUT", url, body=bxml_payload(doc), content_type=_XML, idempotent=False)
 
     # -- conveniences --------------------------------------------------------------------
 
@@ -441,6 +447,7 @@ class CallsClient:
         body: bytes | None = None,
         content_type: str | None = None,
         auth: BasicAuth | ClientCredentialsAuth | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
         if self._closed:
             raise CallControlError("this CallsClient is closed")
@@ -454,6 +461,7 @@ class CallsClient:
             params=params,
             body=body,
             content_type=content_type,
+            idempotent=idempotent,
         )
         if response.status_code >= 300:
             location = response.headers.get("Location", "no Location")

@@ -19,6 +19,7 @@ from callcontrol import (
     ServerError,
     TransportError,
 )
+from callcontrol._build import Outgoing
 from callcontrol.retry import DEFAULT_RETRY, NO_RETRY, Failure
 
 from .calls_helpers import (
@@ -209,7 +210,9 @@ class TestClientRetries:
         responses.put(f"{CALL_URL}/bxml", status=500)
         responses.put(f"{CALL_URL}/bxml", status=204)
         client = make_client()
-        client._send("PUT", f"{CALL_URL}/bxml", body=b"<Bxml/>", content_type="application/xml")
+        client._send(
+            Outgoing("PUT", f"{CALL_URL}/bxml", body=b"<Bxml/>", content_type="application/xml")
+        )
         assert len(responses.calls) == 2
 
     @pytest.mark.parametrize("status", [500, 502, 503, 504])

@@ -8,7 +8,7 @@ taken from a response goes through ``redact`` before it reaches an exception.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -18,11 +18,38 @@ from .exceptions import ApiError, UnexpectedResponseError, api_error
 from .models import CallState, CreateCallResponse
 from .pagination import CallsPage, next_link
 
-__all__ = ["Reply"]
+__all__ = ["Headers", "Reply"]
 
 Redact = Callable[[str], str]
 
 _NOT_JSON = object()
+
+
+class Headers(Mapping[str, str]):
+    """Response headers: looked up in any case, listed with the case the server sent
+    (repeated names joined with ``", "``, as :mod:`requests` does)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._items: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in self._items:
+                first, earlier = self._items[key]
+                value = f"{earlier}, {value}"
+                name = first
+            self._items[key] = (name, value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self)!r})"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ class RetryPolicy:
     :param max_retry_after: the longest ``Retry-After`` (seconds) the client will wait.
     :param retry_server_errors: the 5xx statuses retried for idempotent methods.
     :param idempotent_methods: methods that are safe to send again after a 5xx or read timeout.
-    :param sleep: called with the delay in seconds (``time.sleep``).
+    :param sleep: called with the delay in seconds (``time.sleep``). The async client awaits
+        what it returns when that is awaitable (an ``async def`` sleep), and waits with
+        ``anyio.sleep`` instead of the default.
     :param clock: seconds since the epoch (``time.time``), to read HTTP-date ``Retry-After``.
     :param random: a float in [0, 1) (``random.random``), for jitter.
     """
@@ -65,7 +67,7 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     retry_server_errors: frozenset[int] = frozenset({500, 502, 503, 504})
     idempotent_methods: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], object] = field(default=time.sleep, compare=False)
     clock: Callable[[], float] = field(default=time.time, compare=False)
     random: Callable[[], float] = field(default=_random.random, compare=False)
 

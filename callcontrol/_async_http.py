@@ -3,7 +3,7 @@
 The async twin of :mod:`callcontrol._http`: the same decisions (:mod:`callcontrol._attempts`),
 the same reading (:mod:`callcontrol._reply`), only the sending and waiting differ. Every
 exception from httpx becomes a :class:`TransportError` (chained), every error status an
-:class:`ApiError`. Runs under asyncio or trio (through anyio, which httpx uses).
+:class:`ApiError`. Waits use anyio, as httpx does.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Voice API Calls client for asyncio (and trio) applications, built on httpx.
+"""The Voice API Calls client for asyncio applications, built on httpx.
 
     from callcontrol import AsyncCallsClient
 

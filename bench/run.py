@@ -25,7 +25,17 @@ if __package__ in (None, ""):
     # Run as a script: import this directory as the ``bench`` package, not as loose modules.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import cases, emulator, explore, hotspots, imports, report, simulate, web  # noqa: E402
+from bench import (  # noqa: E402
+    async_client,
+    cases,
+    emulator,
+    explore,
+    hotspots,
+    imports,
+    report,
+    simulate,
+    web,
+)
 from bench.documents import document_bytes, ours  # noqa: E402
 from bench.results import Case, Profile, Results, Target  # noqa: E402
 from bench.timing import Settings  # noqa: E402
@@ -39,6 +49,7 @@ GROUPS = (
     "http",
     "simulate",
     "emulator",
+    "async",
     "profile",
 )
 PACKAGES = (
@@ -46,6 +57,7 @@ PACKAGES = (
     "lxml",
     "xmlschema",
     "requests",
+    "httpx",
     "waitress",
     "bandwidth-sdk",
     "twilio",
@@ -175,6 +187,8 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             found, targets = [one, walk], targets + walk_targets
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
+        elif group == "async":
+            found, targets = async_client.async_cases(settings)
         elif group == "http":
             client, targets = web.client_case(settings)
             load, load_targets = web.load_case(settings)
@@ -190,6 +204,28 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
         for name, reason in case["skipped"].items():
             results["skipped"].append(f"{case['title']}: {name} {reason}")
     return results
+
+
+def merged(published: Results, fresh: Results, groups: Sequence[str]) -> Results:
+    """The published results with the cases of ``groups`` and the targets measured again
+    replaced by the ``fresh`` ones; the meta says when those groups were measured."""
+    ran = set(groups)
+    fresh_claims = {target["claim"] for target in fresh["targets"]}
+    meta = dict(published["meta"])
+    meta[f"{', '.join(groups)} measured"] = (
+        f"{fresh['meta']['date']}, commit {fresh['meta']['commit']}"
+    )
+    for package, value in fresh["meta"].items():
+        meta.setdefault(package, value)
+    return {
+        "meta": meta,
+        "cases": [c for c in published["cases"] if c["group"] not in ran] + fresh["cases"],
+        "targets": [t for t in published["targets"] if t["claim"] not in fresh_claims]
+        + fresh["targets"],
+        "profiles": fresh["profiles"] if "profile" in ran else published["profiles"],
+        "skipped": [s for s in published["skipped"] if s not in fresh["skipped"]]
+        + fresh["skipped"],
+    }
 
 
 def write(results: Results) -> None:
@@ -211,10 +247,17 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--write", action="store_true", help="publish results and BENCHMARKS.md")
     parser.add_argument("--render", action="store_true", help="re-render from results.json")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --write: replace only the groups run (--only) in the published results",
+    )
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
     args = parser.parse_args(argv)
     if args.quick and args.write:
         parser.error("--write publishes numbers; a --quick run's numbers mean nothing")
+    if args.merge and not args.write:
+        parser.error("--merge goes with --write")
     return args
 
 
@@ -230,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     if args.write:
+        if args.merge:
+            published = json.loads(report.RESULTS_JSON.read_text())
+            results = merged(published, results, args.only)
         write(results)
     return 0
 

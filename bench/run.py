@@ -40,6 +40,8 @@ from bench.documents import document_bytes, ours  # noqa: E402
 from bench.results import Case, Profile, Results, Target  # noqa: E402
 from bench.timing import Settings  # noqa: E402
 
+#: The meta key of the machine's load when the run started (others share small machines).
+LOAD = "load average at start (1, 5, 15 min)"
 GROUPS = (
     "build",
     "parse",
@@ -127,6 +129,7 @@ def machine() -> dict[str, str]:
         "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
         "os": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
+        LOAD: ", ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     meta.update({package: version(package) for package in PACKAGES})
     return meta
@@ -212,11 +215,13 @@ def merged(published: Results, fresh: Results, groups: Sequence[str]) -> Results
     ran = set(groups)
     fresh_claims = {target["claim"] for target in fresh["targets"]}
     meta = dict(published["meta"])
+    run = fresh["meta"]
     meta[f"{', '.join(groups)} measured"] = (
-        f"{fresh['meta']['date']}, commit {fresh['meta']['commit']}"
+        f"{run['date']}, commit {run['commit']}, load average {run.get(LOAD, 'unknown')}"
     )
-    for package, value in fresh["meta"].items():
-        meta.setdefault(package, value)
+    for key, value in run.items():
+        if key not in ("date", "commit", "mode", LOAD):
+            meta.setdefault(key, value)
     return {
         "meta": meta,
         "cases": [c for c in published["cases"] if c["group"] not in ran] + fresh["cases"],

@@ -37,5 +37,5 @@ def test_only_the_groups_run_are_replaced() -> None:
         ("async target", True),
     ]
     assert out["meta"]["date"] == "old"
-    assert out["meta"]["async measured"] == "new, commit abc1234"
+    assert out["meta"]["async measured"] == "new, commit abc1234, load average unknown"
     assert out["meta"]["httpx"] == "0.28"

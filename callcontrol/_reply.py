@@ -99,8 +99,8 @@ class Reply:
 def json_value(reply: Reply, redact: Redact) -> Any:
     """The body as JSON (UTF-8, -16 or -32), or :class:`UnexpectedResponseError`."""
     try:
-        data = json.loads(reply.body) if reply.body else _NOT_JSON
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(reply.body)
+    except ValueError:  # a UnicodeDecodeError too
         # Raised below, outside this block: the decoder's error holds the whole body.
         data = _NOT_JSON
     if data is _NOT_JSON:

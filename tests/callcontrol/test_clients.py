@@ -447,3 +447,33 @@ def test_a_retry_after_past_the_deadline_is_raised_at_once(make: Make) -> None:
         with pytest.raises(RateLimitError):
             client.create_call(**CREATE_FIELDS)
     assert sleeps == [] and server.count("POST") == 1
+
+
+def test_a_bxml_put_applied_whose_answer_is_lost_is_not_sent_again_on_the_emulator(
+    make: Make,
+) -> None:
+    # The emulator applies the PUT, then drops the connection (issue 20: a retried
+    # <Transfer> dialled again). Exactly one updateCallBxml reaches it.
+    from bxml import Bxml, Pause, Response
+    from callcontrol.emulator import VoiceEmulator
+
+    def holding(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/xml; charset=utf-8")])
+        return [Response(Pause(duration=3600)).to_bytes()]
+
+    with VoiceEmulator(app=holding, clock="manual") as emulator:
+        client = make(emulator.base_url, username=emulator.username, password=emulator.password)
+        created = emulator.client().create_call(
+            to="+15553334444",
+            from_="+15551230000",
+            answer_url=f"{emulator.app_url}/answer",
+            application_id="app",
+        )
+        emulator.advance(1)
+        assert client.get_call_state(created.call_id).state == "answered"
+        emulator.faults.next("updateCallBxml", drop="after")
+        with pytest.raises(TransportError) as info:
+            client.update_call_bxml(created.call_id, Bxml(Pause(duration=5)))
+        puts = [e for e in emulator.exchanges if e.operation == "updateCallBxml"]
+    assert info.value.maybe_sent is True
+    assert [e.drop for e in puts] == ["after"]  # applied once, its answer lost, not resent

@@ -72,7 +72,8 @@ class AsyncCallsClient:
     ``session``: an :class:`httpx.AsyncClient` to send with, which the caller keeps and
     closes (by default the client makes its own and closes it on :meth:`aclose`).
     ``retry.sleep`` is awaited when it returns an awaitable; the default policy waits with
-    ``anyio.sleep``, never blocking the event loop.
+    ``anyio.sleep``, never blocking the event loop. The ``deadline`` also cuts off a status
+    line and headers that arrive byte by byte.
 
     Use it as ``async with AsyncCallsClient(...) as client:``; it is safe to share between
     the tasks of one event loop.

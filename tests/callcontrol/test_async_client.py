@@ -18,6 +18,7 @@ import pytest
 from callcontrol import (
     AsyncCallsClient,
     CallState,
+    DeadlineExceededError,
     InvalidRequestError,
     RetryPolicy,
     TransportError,
@@ -310,3 +311,49 @@ def test_a_call_on_the_emulator() -> None:
 
         got, created = asyncio.run(main())
         assert got == created
+
+
+def test_the_deadline_cuts_off_headers_sent_byte_by_byte() -> None:
+    import socketserver
+
+    stop = threading.Event()
+    sent: list[int] = []
+
+    class Trickle(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 12:
+                if stop.wait(0.05):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                sent.append(byte)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        block_on_close = False
+
+    server = Server(("127.0.0.1", 0), Trickle)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+
+        async def main() -> None:
+            client = AsyncCallsClient(
+                ACCOUNT_ID, username="u", password="p", base_url=url, deadline=0.4, retry=None
+            )
+            async with client:
+                await client.get_call_state(CALL_ID)
+
+        with pytest.raises(DeadlineExceededError, match="0.4 s deadline") as info:
+            asyncio.run(main())
+        assert info.value.maybe_sent is True
+        # Each byte comes well within the read timeout; without the deadline all would be read.
+        assert 0 < len(sent) < 200
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -8,6 +8,7 @@ exception from httpx becomes a :class:`TransportError` (chained), every error st
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import math
 import ssl
@@ -107,9 +108,15 @@ class AsyncTransport:
         attempts: Attempts,
     ) -> Reply:
         left = deadline.remaining()
+        exchange = self._exchange(outgoing, headers, deadline, attempts)
         try:
-            with anyio.fail_after(None if math.isinf(left) else max(left, 0.001)):
-                return await self._exchange(outgoing, headers, deadline, attempts)
+            if math.isinf(left):
+                return await exchange
+            if _ASYNCIO_TIMEOUT is not None and _on_asyncio():
+                async with _ASYNCIO_TIMEOUT(max(left, 0.001)):  # cheaper than a cancel scope
+                    return await exchange
+            with anyio.fail_after(max(left, 0.001)):
+                return await exchange
         except TimeoutError:
             # Where the deadline struck is not known: the request may have been sent.
             what = f"{attempts.what()} (waiting for the response)"
@@ -207,6 +214,19 @@ class AsyncTokens:
 
     def __repr__(self) -> str:
         return "AsyncTokens(***)"
+
+
+#: ``asyncio.timeout`` (Python 3.11+), used under asyncio; anyio's cancel scope elsewhere.
+_ASYNCIO_TIMEOUT = getattr(asyncio, "timeout", None)
+
+
+def _on_asyncio() -> bool:
+    """Whether the running event loop is asyncio's (not trio's)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def classify(exc: Exception) -> Failure:

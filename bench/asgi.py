@@ -62,7 +62,7 @@ def webhook_asgi_apps() -> dict[str, Callable[..., Any]]:
 
 def asgi_case(settings: Settings) -> tuple[Case, list[Target]]:
     """Requests per second of the ASGI apps under uvicorn, one keep-alive client."""
-    case = new_case("http", "webhook over ASGI: POST answer event, BXML reply (uvicorn)", "req/s")
+    case = new_case("asgi", "webhook over ASGI: POST answer event, BXML reply (uvicorn)", "req/s")
     try:
         import uvicorn  # noqa: F401
 

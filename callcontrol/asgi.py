@@ -9,7 +9,7 @@
         caller = await crm.lookup(event.from_)      # awaits without blocking other calls
         return Response(SpeakSentence(f"Hello {caller.name}."))
 
-    asgi_app = app.asgi              # uvicorn module:asgi_app, or fastapi_app.mount("/bw", ...)
+    asgi_app = app.asgi      # uvicorn module:app.asgi, or fastapi_app.mount("/bw", app.asgi)
 
 The routes, credentials, body limit, fallback, hosted documents and statuses are the ones of
 the WSGI app: both front ends are thin adapters over the same core. ``async def`` handlers

@@ -18,7 +18,11 @@ handler returns and answers::
     def menu(event: GatherEvent):
         return Response(SpeakSentence(f"You pressed {event.digits}."), Hangup())
 
-Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``).
+Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``), or
+``app.asgi`` under an ASGI server (``uvicorn module:app.asgi``), where handlers may be
+``async def``; see :mod:`callcontrol.asgi`. Both front ends are thin adapters over one framework-neutral core:
+the ``WebhookApp`` methods that take a :class:`WebhookRequest` and return a :class:`Reply`.
+Under WSGI an ``async def`` handler is an app error (logged, fallback): no loop awaits it.
 
 Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when there is none,
 and always for asynchronous events (Bandwidth ignores replies to them), even with no handler
@@ -35,7 +39,7 @@ may not hang up, and 204 is what Bandwidth accepts as "nothing to do").
 
 Drivers that run the app in process (``CallSimulator``, ``explore``, the emulator) must not
 mistake that fallback for the app's answer: they put a list under :data:`APP_ERRORS_KEY` in
-the WSGI environ, and the app appends ``(kind, exception)`` to it for each failure, ``kind``
+the WSGI environ (in ``scope["extensions"]`` under ASGI), and the app appends ``(kind, exception)`` to it for each failure, ``kind``
 being ``"app-error"`` (the handler raised) or ``"invalid-bxml"`` (its reply is not a valid
 ``<Response>``). A real WSGI server puts no list there, so production keeps the fallback.
 """
@@ -81,7 +85,8 @@ __all__ = ["APP_ERRORS_KEY", "DEFAULT_FALLBACK_TEXT", "HOSTED_PREFIX", "WebhookA
 
 logger = logging.getLogger("callcontrol.webhooks")
 
-#: The WSGI environ key of the list in which an in-process driver collects handler failures.
+#: The WSGI environ key (and ASGI ``scope["extensions"]`` key) of the list in which an
+#: in-process driver collects handler failures.
 APP_ERRORS_KEY = "callcontrol.app_errors"
 #: The kinds of failure reported under :data:`APP_ERRORS_KEY`.
 FAILURE_KINDS = ("app-error", "invalid-bxml")
@@ -252,7 +257,8 @@ def _expects_document(event: Event) -> bool:
 
 
 class WebhookApp:
-    """A WSGI application that answers Bandwidth callbacks with validated BXML.
+    """A WSGI application that answers Bandwidth callbacks with validated BXML; its
+    :attr:`asgi` is the same app over ASGI.
 
     :param username: with ``password``, require HTTP Basic credentials on every request
         (compared in constant time; 401 with ``WWW-Authenticate`` otherwise).

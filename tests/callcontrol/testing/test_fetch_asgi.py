@@ -20,6 +20,8 @@ from callcontrol.testing import (
     press,
 )
 
+from .test_app_errors import bare_verb, invalid, raises, webhook_ivr
+
 BASE = "https://ivr.test"
 HANGUP = Response(SpeakSentence("Hello."), Hangup()).to_bytes()
 
@@ -189,3 +191,16 @@ def test_a_mounted_asgi_app_serves_another_host() -> None:
     sim.mount("https://other.test", other)
     sim.inbound("/answer", script=[press("5")])
     assert [scope["path"] for scope, _ in other.requests] == ["/x"]
+
+
+@pytest.mark.parametrize(
+    ("handler", "kind"),
+    [(raises, "app-error"), (bare_verb, "invalid-bxml"), (invalid, "invalid-bxml")],
+)
+def test_the_wsgi_app_error_cases_raise_the_same_over_asgi(handler: Any, kind: str) -> None:
+    kinds = []
+    for app in (webhook_ivr(handler), webhook_ivr(handler).asgi):
+        with pytest.raises(AppError, match=r"POST https://ivr.test/choice") as info:
+            CallSimulator(app, base_url=BASE).inbound("/answer", script=[press("2")])
+        kinds.append(info.value.kind)
+    assert kinds == [kind, kind]

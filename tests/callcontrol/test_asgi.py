@@ -393,3 +393,26 @@ def test_served_by_uvicorn_on_loopback() -> None:
     assert second.status_code == 200
     assert second.headers["Content-Type"] == "application/xml; charset=utf-8"
     assert b"You pressed 3." in second.content
+
+
+def test_a_hosted_document_in_a_shared_store_is_read_off_the_event_loop() -> None:
+    from callcontrol.hosting import MemoryStore
+
+    readers: list[int] = []
+
+    class Shared(MemoryStore):
+        def get(self, key: str) -> bytes | None:
+            readers.append(threading.get_ident())
+            return super().get(key)
+
+    app = WebhookApp(hosting_store=Shared())
+    path = app.host(Response(SpeakSentence("Hosted."), Hangup()))
+    body = json.dumps(payload("redirect")).encode()
+
+    async def fetch() -> tuple[Any, int]:
+        scope = http_scope("POST", f"https://ivr.test{path}", [])
+        return await call(app.asgi, scope, body), threading.get_ident()
+
+    response, loop_thread = asyncio.run(fetch())
+    assert response.status == 200 and b"Hosted." in response.body
+    assert readers and loop_thread not in readers

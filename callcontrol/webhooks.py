@@ -20,9 +20,10 @@ handler returns and answers::
 
 Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``), or
 ``app.asgi`` under an ASGI server (``uvicorn module:app.asgi``), where handlers may be
-``async def``; see :mod:`callcontrol.asgi`. Both front ends are thin adapters over one framework-neutral core:
-the ``WebhookApp`` methods that take a :class:`WebhookRequest` and return a :class:`Reply`.
-Under WSGI an ``async def`` handler is an app error (logged, fallback): no loop awaits it.
+``async def``; see :mod:`callcontrol.asgi`. Both front ends are thin adapters over one
+framework-neutral core: the ``WebhookApp`` methods that take a :class:`WebhookRequest` and
+return a :class:`Reply`. Under WSGI an ``async def`` handler is an app error (logged,
+answered with the fallback): no event loop awaits it there.
 
 Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when there is none,
 and always for asynchronous events (Bandwidth ignores replies to them), even with no handler
@@ -39,9 +40,10 @@ may not hang up, and 204 is what Bandwidth accepts as "nothing to do").
 
 Drivers that run the app in process (``CallSimulator``, ``explore``, the emulator) must not
 mistake that fallback for the app's answer: they put a list under :data:`APP_ERRORS_KEY` in
-the WSGI environ (in ``scope["extensions"]`` under ASGI), and the app appends ``(kind, exception)`` to it for each failure, ``kind``
-being ``"app-error"`` (the handler raised) or ``"invalid-bxml"`` (its reply is not a valid
-``<Response>``). A real WSGI server puts no list there, so production keeps the fallback.
+the WSGI environ (in ``scope["extensions"]`` under ASGI), and the app appends
+``(kind, exception)`` to it for each failure, ``kind`` being ``"app-error"`` (the handler
+raised) or ``"invalid-bxml"`` (its reply is not a valid ``<Response>``). A real server puts
+no list there, so production keeps the fallback.
 """
 
 from __future__ import annotations

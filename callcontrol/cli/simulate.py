@@ -31,7 +31,9 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "'silence' or 'hangup'; e.g. 1,silence,2",
     )
     parser.add_argument("--outbound", action="store_true", help="an outbound call (answer)")
-    parser.add_argument("--from", dest="from_", default="+15551230000", help="the caller")
+    parser.add_argument(
+        "--from", dest="from_", metavar="FROM", default="+15551230000", help="the caller"
+    )
     parser.add_argument("--to", default="+15553334444", help="the number called")
     parser.add_argument(
         "--app-url",

@@ -286,7 +286,10 @@ def test_lint_reports_schema_problems_of_an_invalid_document_and_exits_1(tmp_pat
     assert bxml.lint(INVALID_BUT_LINT_CLEAN) == []  # the linter alone would pass it
     status, out, err = run(["lint", name], capsys)
     assert status == EXIT_FINDINGS
-    assert out == f"{name}:2: /Response/Gather[1]/@maxDigits: Gather.maxDigits: 'abc' is not an integer [BX010]\n"
+    assert (
+        out
+        == f"{name}:2: /Response/Gather[1]/@maxDigits: Gather.maxDigits: 'abc' is not an integer [BX010]\n"
+    )
 
 
 def test_lint_ignore_leaves_schema_problems_in(tmp_path, capsys) -> None:
@@ -354,7 +357,9 @@ def test_a_str_path_gets_the_same_hint_from_parse_validate_and_lint(tmp_path) ->
 # -- bounded input ---------------------------------------------------------------------------
 
 
-def test_a_file_one_byte_over_the_limit_is_too_large_and_one_at_it_is_read(tmp_path, capsys) -> None:
+def test_a_file_one_byte_over_the_limit_is_too_large_and_one_at_it_is_read(
+    tmp_path, capsys
+) -> None:
     from bxml.cli import MAX_INPUT_BYTES
 
     body = b"<Response>" + b" " * (MAX_INPUT_BYTES - len(b"<Response></Response>")) + b"</Response>"
@@ -365,7 +370,10 @@ def test_a_file_one_byte_over_the_limit_is_too_large_and_one_at_it_is_read(tmp_p
     assert "too large" not in err
     status, out, err = run(["validate", over, at], capsys)
     assert status == EXIT_FINDINGS
-    assert err == f"bxml: cannot read {over}: too large (more than {MAX_INPUT_BYTES} bytes; BXML documents are far smaller)\n"
+    assert (
+        err
+        == f"bxml: cannot read {over}: too large (more than {MAX_INPUT_BYTES} bytes; BXML documents are far smaller)\n"
+    )
 
 
 def test_stdin_over_the_limit_is_too_large(capsys, monkeypatch) -> None:
@@ -380,7 +388,10 @@ def test_stdin_over_the_limit_is_too_large(capsys, monkeypatch) -> None:
 def test_a_device_given_as_a_file_is_refused_at_once(command, capsys) -> None:
     status, out, err = run([command, "/dev/zero"], capsys)
     assert status == EXIT_FINDINGS and out == ""
-    assert err == "bxml: cannot read /dev/zero: not a regular file (a device, FIFO or socket); pipe it to stdin with - instead\n"
+    assert (
+        err
+        == "bxml: cannot read /dev/zero: not a regular file (a device, FIFO or socket); pipe it to stdin with - instead\n"
+    )
 
 
 def test_a_fifo_given_as_a_file_is_refused_without_opening_it(tmp_path, capsys) -> None:
@@ -410,7 +421,9 @@ def test_a_pipe_on_stdin_still_works() -> None:
 # -- fmt --write is atomic -------------------------------------------------------------------
 
 
-def test_fmt_write_replaces_the_file_keeping_its_mode_and_leaves_no_temporary(tmp_path, capsys) -> None:
+def test_fmt_write_replaces_the_file_keeping_its_mode_and_leaves_no_temporary(
+    tmp_path, capsys
+) -> None:
     import os
     import stat
 
@@ -446,7 +459,9 @@ def test_fmt_write_failing_midway_keeps_the_original(tmp_path, capsys, monkeypat
     assert sorted(os.listdir(tmp_path)) == ["a.xml", "b.xml"]
 
 
-def test_fmt_write_to_a_read_only_directory_is_one_line_and_the_others_are_formatted(tmp_path, capsys) -> None:
+def test_fmt_write_to_a_read_only_directory_is_one_line_and_the_others_are_formatted(
+    tmp_path, capsys
+) -> None:
     import os
 
     if os.geteuid() == 0:
@@ -461,7 +476,10 @@ def test_fmt_write_to_a_read_only_directory_is_one_line_and_the_others_are_forma
     finally:
         os.chmod(locked, 0o700)
     assert status == EXIT_FINDINGS
-    assert err.splitlines() == [f"bxml: cannot write {first}: Permission denied", f"reformatted {second}"]
+    assert err.splitlines() == [
+        f"bxml: cannot write {first}: Permission denied",
+        f"reformatted {second}",
+    ]
 
 
 # -- version, closed pipe --------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -117,7 +118,7 @@ def test_list_json_writes_one_object_per_line_with_the_filters_sent(api, base_ur
 def test_list_refuses_a_bad_filter_before_sending(api, base_url, capsys) -> None:
     status, _, err = run(["calls", "list", "--min-start-time", "yesterday"], capsys)
     assert status == EXIT_INVALID
-    assert_one_line_error(err, "min_start_time", "ISO 8601")
+    assert_one_line_error(err, "--min-start-time", "ISO 8601")
     assert api.requests == []
 
 
@@ -176,7 +177,7 @@ def test_create_with_a_bad_value_is_invalid_input(api, base_url, capsys) -> None
     argv += ["--answer-url", "https://e.com/a", "--application-id", "a", "--call-timeout", "500"]
     status, _, err = run(argv, capsys)
     assert status == EXIT_INVALID
-    assert_one_line_error(err, "call_timeout", "500")
+    assert_one_line_error(err, "--call-timeout 500", "from 1 to 300")
     assert api.requests == []
 
 
@@ -221,7 +222,7 @@ def test_bxml_reads_stdin(api, base_url, capsys, monkeypatch) -> None:
         ),
         (
             b"<Response><Hangup/></Response>",
-            ":1: /Response: the root is <Response>; a live call takes a <Bxml> document",
+            ":1: /Response: the root must be <Bxml>: a live call's BXML is a <Bxml> document (<Response> is for webhook replies); rename the root element to <Bxml>, the verbs stay the same [BX004]",
         ),
         (b"<Bxml><Hangup></Bxml>", ":1: /: not well-formed XML"),
     ],
@@ -458,9 +459,10 @@ def test_help_lists_the_exit_statuses(capsys) -> None:
     for text in (
         "calls",
         "exit status",
-        "2  usage error",
-        "3  the Voice API answered",
-        "4  no answer",
+        "2    usage error",
+        "3    the Voice API answered",
+        "4    no answer",
+        "141  the output was closed early",
     ):
         assert text in out
     status, out, _ = run(["calls", "bxml", "--help"], capsys)
@@ -526,3 +528,144 @@ def test_the_readme_command_lines_parse() -> None:
     parsers = {"bxml": bxml.cli.build_parser(), "callcontrol": build_parser()}
     for program, *argv in commands:
         parsers[program].parse_args(argv)  # a usage error exits
+
+
+# -- round 2: bounded input, flag names, headers, version, help, pipes ----------------------
+
+
+def test_bxml_of_a_response_with_schema_problems_still_says_the_root_must_be_bxml(
+    api, base_url, tmp_path, capsys
+) -> None:
+    path = tmp_path / "doc.xml"
+    path.write_bytes(b'<Response><Gather maxDigits="99"/></Response>')
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID
+    assert "the root must be <Bxml>" in err and "@maxDigits" in err
+    assert api.requests == []
+
+
+def test_bxml_of_a_device_is_refused_at_once(api, base_url, capsys) -> None:
+    status, _, err = run(["calls", "bxml", "c-1", "/dev/zero"], capsys)
+    assert status == EXIT_INVALID
+    assert_one_line_error(err, "/dev/zero: not a regular file")
+    assert api.requests == []
+
+
+def test_bxml_over_the_input_limit_is_too_large(api, base_url, tmp_path, capsys) -> None:
+    from bxml.cli import MAX_INPUT_BYTES
+
+    path = tmp_path / "big.xml"
+    path.write_bytes(b"<Bxml>" + b" " * MAX_INPUT_BYTES + b"</Bxml>")
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID
+    assert_one_line_error(err, "too large", str(MAX_INPUT_BYTES))
+
+
+def test_bxml_stdin_over_the_limit_is_too_large(api, base_url, capsys, monkeypatch) -> None:
+    from bxml.cli import MAX_INPUT_BYTES
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b" " * (MAX_INPUT_BYTES + 1))))
+    status, _, err = run(["calls", "bxml", "c-1", "-"], capsys)
+    assert status == EXIT_INVALID
+    assert_one_line_error(err, "<stdin>: too large")
+
+
+def test_bxml_document_just_over_64_kb_is_refused_before_sending(
+    api, base_url, tmp_path, capsys
+) -> None:
+    import bxml
+
+    head, tail = b"<Bxml><SpeakSentence>", b"</SpeakSentence></Bxml>"
+    path = tmp_path / "doc.xml"
+    path.write_bytes(head + b"a" * (bxml.MAX_DOCUMENT_BYTES + 1 - len(head) - len(tail)) + tail)
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID and "[BX110]" in err and api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["calls", "list", "--page-size", "0"], "invalid input: --page-size 0: must be"),
+        (
+            ["calls", "create", "--to", "+15551234567", "--from", "12", "--answer-url", "https://a.test/x", "--application-id", "app"],
+            "invalid input: --from '12': must be an E.164 number",
+        ),
+    ],
+)  # fmt: skip
+def test_invalid_values_are_named_by_their_flags(api, base_url, capsys, argv, expected) -> None:
+    status, out, err = run(argv, capsys)
+    assert (status, out) == (EXIT_INVALID, "")
+    assert_one_line_error(err, expected)
+    assert "page_size" not in err and "from_" not in err and "CreateCall" not in err
+
+
+def test_flag_message_leaves_other_messages_alone() -> None:
+    from callcontrol.cli import flag_message
+
+    assert flag_message("x.call_id = 'a': bad", "call_id") == "ID 'a': bad"
+    assert flag_message("UpdateCall.tag: too long", "tag") == "--tag: too long"
+    assert flag_message("something else", "tag") == "something else"
+    assert flag_message("x.page_size = 0: bad", None) == "x.page_size = 0: bad"
+
+
+def test_no_flag_shows_a_python_name_in_help(capsys) -> None:
+    for argv in (
+        ["calls", "list", "--help"],
+        ["calls", "create", "--help"],
+        ["simulate", "--help"],
+    ):
+        status, out, _ = run(argv, capsys)
+        assert status == EXIT_OK and "FROM_" not in out and "--from FROM" in out
+
+
+def test_list_prints_no_header_before_an_error(api, base_url, capsys, no_waits) -> None:
+    api.password = "changed"  # every request is refused: 401
+    status, out, err = run(["calls", "list"], capsys)
+    assert (status, out) == (EXIT_API, "")
+    assert_one_line_error(err, "API error")
+
+
+def test_list_of_no_calls_prints_the_header_only(api, base_url, capsys) -> None:
+    status, out, _ = run(["calls", "list"], capsys)
+    assert status == EXIT_OK and out.startswith("CALL ID") and out.count("\n") == 1
+
+
+def test_version(capsys) -> None:
+    from callcontrol import __version__
+
+    status, out, _ = run(["--version"], capsys)
+    assert (status, out) == (EXIT_OK, f"callcontrol {__version__}\n")
+
+
+@pytest.mark.parametrize("command", ["demo", "emulator", "explore", "simulate"])
+def test_local_commands_help_lists_no_connection_settings(capsys, command) -> None:
+    status, out, _ = run([command, "--help"], capsys)
+    assert status == EXIT_OK
+    for absent in ("--base-url", "BW_ACCOUNT_ID", "--password", "Voice API answered"):
+        assert absent not in out, (command, absent)
+    assert "exit status" in out and "2    usage error" in out
+
+
+def test_calls_help_explains_the_settings(capsys) -> None:
+    status, out, _ = run(["calls", "get", "--help"], capsys)
+    assert status == EXIT_OK and "BW_ACCOUNT_ID" in out and "--base-url" in out
+
+
+def test_a_closed_pipe_ends_quietly(api, base_url) -> None:
+    for index in range(300):
+        api.add_call(f"c-{index:04d}", **ENDED)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "callcontrol", "calls", "list"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    err = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 141
+    assert err == b""

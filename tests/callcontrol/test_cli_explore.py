@@ -79,3 +79,44 @@ def test_python_m_callcontrol_explore():
     )
     assert done.returncode == EXIT_INVALID, done.stderr
     assert "8 findings" in done.stdout
+
+
+def no_graphviz(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    real_which = shutil.which
+    monkeypatch.setattr(
+        shutil, "which", lambda name, *a, **k: None if name == "dot" else real_which(name, *a, **k)
+    )
+
+
+def test_without_graphviz_a_page_with_a_picture_is_kept_and_it_says_so(
+    capsys, tmp_path, monkeypatch
+):
+    html = tmp_path / "flow.html"
+    picture = "<!DOCTYPE html><html><body><svg>the old picture</svg></body></html>"
+    html.write_text(picture)
+    no_graphviz(monkeypatch)
+    status, out, err = run(
+        ["explore", "examples.ivr:app", "--ignore", "dead-verb", "--html", str(html)], capsys
+    )
+    assert status == EXIT_INVALID
+    assert html.read_text() == picture
+    assert err.startswith(f"callcontrol: {html} kept: it has a picture") and err.count("\n") == 1
+
+
+def test_without_graphviz_a_new_page_is_written_and_it_says_it_has_no_picture(
+    capsys, tmp_path, monkeypatch
+):
+    html = tmp_path / "flow.html"
+    html.write_text("<p>an old page without a picture</p>")
+    no_graphviz(monkeypatch)
+    status, _, err = run(
+        ["explore", "examples.ivr:app", "--ignore", "dead-verb", "--html", str(html)], capsys
+    )
+    assert status == EXIT_OK
+    assert "No picture" in html.read_text() and "<svg" not in html.read_text()
+    assert (
+        err
+        == f"callcontrol: {html} has no picture: Graphviz's dot is not installed (--mermaid and --dot work without it)\n"
+    )

@@ -838,3 +838,19 @@ def test_the_waitress_limit_lets_exactly_max_body_bytes_through(example):
         refused = requests.post(f"{base}/menu", data=exact + b" ", headers=headers, timeout=10)
     assert "support" in parsed(accepted).to_xml()
     assert refused.status_code == 413
+
+
+@pytest.mark.parametrize("text", ["Hello there", b"Hello there", "  Thanks for calling"])
+def test_a_handler_returning_plain_text_is_told_it_is_not_bxml(serve, caplog, text):
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Event) -> Any:
+        return text
+
+    base = serve(app)
+    with caplog.at_level(logging.ERROR, logger="callcontrol.webhooks"):
+        reply = requests.post(f"{base}/answer", json=GATHER, timeout=10)
+    assert parsed(reply) == fallback_doc()
+    assert "returned plain text" in caplog.text and "not BXML" in caplog.text
+    assert "file path" not in caplog.text

@@ -40,11 +40,18 @@ def test_report_names_sites_outcomes_and_unfetched_urls(monkeypatch):
     recorder = record_calls(monkeypatch, [press("1"), silence()])
     lines = recorder.report()
     assert "  /answer (initiate): 1" in lines
-    assert "/answer Gather[1]: seen 1; never: timeout" in lines
+    assert (
+        "/answer Gather[1]: seen 1; never: timeout; keys never pressed first: 2 3 4 5 6 7 8 9 * 0 #"
+        in lines
+    )
     assert "transfer +15550001111: seen busy; never: answered, no-answer" in lines
     assert "  https://ivr.test/spare (Transfer.transfer_complete_fallback_url)" in lines
     assert recorder.never_fetched() == ["https://ivr.test/spare"]
-    assert lines[-1].startswith("coverage: ")
+    reached, total = recorder.counts()
+    assert lines[-2] == f"coverage: {100 * reached / total:.1f}% ({reached} of {total} branches)"
+    assert lines[-1].startswith(
+        "  (counts, reached or not: each Gather's outcomes seen plus timeout"
+    )
 
 
 def test_more_outcomes_raise_the_percentage(monkeypatch):

@@ -131,7 +131,7 @@ def masked(data: dict[str, Any]) -> dict[str, Any]:
 def _get(args: argparse.Namespace, context: Context) -> int:
     with make_client(args, context.environ) as client:
         state = client.get_call_state(args.call_id)
-    _print_json(state.to_dict(), context.stdout)
+    _print_json(masked(state.to_dict()), context.stdout)
     return EXIT_OK
 
 

@@ -669,3 +669,78 @@ def test_a_closed_pipe_ends_quietly(api, base_url) -> None:
     process.stderr.close()
     assert process.wait(timeout=60) == 141
     assert err == b""
+
+
+# -- boundaries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", ["1", "16"])
+def test_workers_at_the_bounds_are_accepted(api, base_url, goodbye, capsys, workers) -> None:
+    api.add_call("c-1")
+    status, out, _ = run(["calls", "bxml", "--all-active", goodbye, "--workers", workers], capsys)
+    assert (status, out) == (EXIT_OK, "c-1: BXML replaced\n")
+
+
+def test_bulk_reports_a_call_as_failed_when_429_persists_after_the_retries(
+    api, base_url, goodbye, capsys, no_waits
+) -> None:
+    api.add_call("c-ok")
+    api.add_call("c-busy")
+    api.scripted = {"c-busy": [(429, {"Retry-After": "3"})] * 3}
+    status, out, err = run(["calls", "bxml", "--all-active", goodbye, "--retries", "2"], capsys)
+    assert status == EXIT_INVALID
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert lines["c-ok"] == "BXML replaced"
+    assert lines["c-busy"].startswith("failed: RateLimitError: ")
+    assert err.splitlines()[-1] == (
+        "2 call(s): 1 replaced; 0 ended or not modifiable; 1 failed (RateLimitError: 1)"
+    )
+    assert no_waits == [3.0, 3.0]  # two retries, each after Retry-After; then it gives up
+    assert "c-busy" not in api.bxml
+
+
+def test_bulk_with_one_429_less_than_the_retries_replaces_the_call(
+    api, base_url, goodbye, capsys, no_waits
+) -> None:
+    api.add_call("c-busy")
+    api.scripted = {"c-busy": [(429, {"Retry-After": "3"})] * 2}
+    status, out, _ = run(["calls", "bxml", "--all-active", goodbye, "--retries", "2"], capsys)
+    assert (status, out) == (EXIT_OK, "c-busy: BXML replaced\n")
+
+
+def test_created_call_output_masks_passwords_and_fallback_passwords(
+    api, base_url, capsys, monkeypatch
+) -> None:
+    real_create = api._create
+
+    def create_echoing_credentials(environ, headers, body):
+        status, out, payload = real_create(environ, headers, body)
+        reply = json.loads(payload)
+        reply.update(username="u", password="pw-secret", fallbackUsername="fu")
+        reply["fallbackPassword"] = "fallback-secret"
+        return status, out, json.dumps(reply).encode()
+
+    monkeypatch.setattr(api, "_create", create_echoing_credentials)
+    argv = ["calls", "create", "--to", "+15550001111", "--from", "+15550002222"]
+    argv += ["--answer-url", "https://example.com/answer", "--application-id", "a"]
+    status, out, _ = run(argv, capsys)
+    assert status == EXIT_OK
+    shown = json.loads(out)
+    assert shown["fallbackPassword"] == "***" and shown["password"] == "***"
+    assert shown["username"] == "u" and shown["fallbackUsername"] == "fu"
+    assert "fallback-secret" not in out and "pw-secret" not in out
+
+
+def test_masked_keeps_empty_values_and_other_fields() -> None:
+    from callcontrol.cli.calls import SECRET_FIELDS, masked
+
+    assert SECRET_FIELDS == {"password", "fallbackPassword"}
+    assert masked({"password": None, "fallbackPassword": "", "tag": "password"}) == {
+        "password": None,
+        "fallbackPassword": "",
+        "tag": "password",
+    }
+    assert masked({"password": "x", "fallbackPassword": "y"}) == {
+        "password": "***",
+        "fallbackPassword": "***",
+    }

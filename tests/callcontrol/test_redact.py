@@ -125,7 +125,7 @@ class TestLimits:
     def test_a_token_of_min_secret_length_is_remembered_one_shorter_is_not(self) -> None:
         from callcontrol._redact import MIN_SECRET_LENGTH
 
-        assert MIN_SECRET_LENGTH == 4
+        assert MIN_SECRET_LENGTH == 4 and MASK == "[redacted]"  # as messages show it
         redact = Redactor()
         redact.add_token("abc")
         redact.add_token("wxyz")
@@ -139,6 +139,9 @@ class TestLimits:
         redact.add_basic("v", "xyz")
         assert redact("pqrs xyz") == f"{MASK} xyz"
         assert redact("v:xyz") == MASK
+        shortest = Redactor()
+        shortest.add_basic("u", "pw")  # the pair is 4 characters: still masked
+        assert shortest("(u:pw)") == f"({MASK})"
 
     def test_bearer_shaped_tokens_from_16_characters(self) -> None:
         redact = Redactor()
@@ -182,7 +185,7 @@ class TestLimits:
         assert redact("nothing: to hide") == "nothing: to hide"
 
     def test_every_encoding_of_the_password(self) -> None:
-        secret = "a b&c<d>é"
+        secret = 'a "b\\c&d<é'  # a quote and a backslash: JSON escapes them
         redact = Redactor()
         redact.add_basic("u", secret)
         import html

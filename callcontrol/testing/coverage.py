@@ -128,7 +128,8 @@ class Coverage:
             never = [o for o in GATHER_OUTCOMES if o not in outcomes]
             line = f"{site}: seen {', '.join(sorted(outcomes))}"
             line += f"; never: {', '.join(never)}" if never else ""
-            first = {o[0] for o in outcomes if o not in GATHER_OUTCOMES and o != "terminated"}
+            # The first key of each outcome ("timeout" and "terminated" start with no key).
+            first = {outcome[0] for outcome in outcomes}
             unpressed = [key for key in KEYS if key not in first]
             if unpressed:
                 line += f"; keys never pressed first: {' '.join(unpressed)}"

@@ -97,6 +97,10 @@ def test_the_report_and_json_of_known_calls_exactly() -> None:
     )
     recorder.record(fake_engine(verbs_run=[(0, "Gather", None)]))  # type: ignore[arg-type]
     assert recorder.counts() == (4, 7)
+    two = Coverage()
+    two.enabled = True
+    two.record(fake_engine(transfer_outcomes=[("+1", "busy"), ("+1", "answered")]))  # type: ignore[arg-type]
+    assert "transfer +1: seen answered, busy; never: no-answer" in two.report()
     assert recorder.report() == [
         "documents served:",
         "  / (redirect): 1",

@@ -744,3 +744,20 @@ def test_masked_keeps_empty_values_and_other_fields() -> None:
         "password": "***",
         "fallbackPassword": "***",
     }
+
+
+def test_the_commands_and_what_each_does() -> None:
+    import importlib
+
+    from callcontrol.cli import COMMAND_MODULES
+
+    commands = {
+        (c := importlib.import_module(name).COMMAND).name: c.help for name in COMMAND_MODULES
+    }
+    assert commands == {
+        "calls": "list, inspect and change calls",
+        "demo": "run one call end to end on a local emulator (no account needed)",
+        "emulator": "run a local Voice Calls API emulator on 127.0.0.1",
+        "explore": "walk every branch of a WSGI IVR and report its dead ends",
+        "simulate": "run one simulated call against a WSGI app",
+    }

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from . import EXIT_INVALID, EXIT_OK, Command, Context, UsageError
-from ._app import load_app
+from ._app import load_app, usage_error
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
             max_calls=args.max_calls,
         )
     except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        raise usage_error(exc) from exc
     graph.findings = [f for f in graph.findings if f.kind not in set(args.ignore)]
     status = EXIT_INVALID if graph.findings else EXIT_OK
     if args.html and not write_html(args.html, graph.to_html(), context):

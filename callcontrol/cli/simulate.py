@@ -11,12 +11,10 @@ import argparse
 from typing import TYPE_CHECKING
 
 from . import EXIT_INVALID, EXIT_OK, Command, Context, UsageError
-from ._app import load_app
+from ._app import load_app, usage_error
 
 if TYPE_CHECKING:
     from ..engine.script import Step
-
-STEP_WORDS = ("silence", "hangup")
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -74,7 +72,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
     try:
         sim = CallSimulator(app, base_url=args.app_url)
     except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        raise usage_error(exc) from exc
     start = sim.outbound if args.outbound else sim.inbound
     try:
         call = start(

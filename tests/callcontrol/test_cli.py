@@ -754,10 +754,13 @@ def test_the_commands_and_what_each_does() -> None:
     commands = {
         (c := importlib.import_module(name).COMMAND).name: c.help for name in COMMAND_MODULES
     }
-    assert commands.items() >= {  # more commands may come; these stay as they are
-        "calls": "list, inspect and change calls",
-        "demo": "run one call end to end on a local emulator (no account needed)",
-        "emulator": "run a local Voice Calls API emulator on 127.0.0.1",
-        "explore": "walk every branch of a WSGI IVR and report its dead ends",
-        "simulate": "run one simulated call against a WSGI app",
-    }.items()
+    assert (
+        commands.items()
+        >= {  # more commands may come; these stay as they are
+            "calls": "list, inspect and change calls",
+            "demo": "run one call end to end on a local emulator (no account needed)",
+            "emulator": "run a local Voice Calls API emulator on 127.0.0.1",
+            "explore": "walk every branch of a WSGI IVR and report its dead ends",
+            "simulate": "run one simulated call against a WSGI app",
+        }.items()
+    )

@@ -54,7 +54,7 @@ def test_the_entry_and_limits_are_passed_on(capsys):
         (["explore", "examples.flawed_ivr:nothing"], "has no attribute 'nothing'"),
         (["explore", "examples.flawed_ivr:MENU"], "is a str, not a WSGI app"),
         (["explore", "examples.flawed_ivr:app", "--ignore", "typo"], "is not a kind of finding"),
-        (["explore", "examples.flawed_ivr:app", "--app-url", "x"], "base_url must be"),
+        (["explore", "examples.flawed_ivr:app", "--app-url", "x"], "--app-url must be"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(capsys, argv, message):

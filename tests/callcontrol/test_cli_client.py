@@ -107,9 +107,12 @@ def test_the_retries_flag_and_its_default(monkeypatch) -> None:
     import callcontrol.client
 
     made: list[dict[str, object]] = []
-    monkeypatch.setattr(
-        callcontrol.client, "CallsClient", lambda account_id, **kw: made.append(kw) or kw
-    )
+
+    def fake_client(account_id: str, **kw: object) -> dict[str, object]:
+        made.append(kw)
+        return kw
+
+    monkeypatch.setattr(callcontrol.client, "CallsClient", fake_client)
     make_client(argparse.Namespace(account_id="1", username="u", password="p"), {})
     make_client(argparse.Namespace(account_id="1", username="u", password="p", retries=0), {})
     assert [kw["retry"].max_retries for kw in made] == [DEFAULT_RETRIES, 0]  # type: ignore[attr-defined]

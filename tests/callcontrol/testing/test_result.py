@@ -290,7 +290,8 @@ def test_a_new_call_is_initiated_with_nothing_recorded() -> None:
         None,
         0.0,
     )
-    assert fresh.heard == fresh.pressed == fresh.visited == fresh.callbacks == []
+    assert fresh.heard == fresh.pressed == fresh.visited == []
+    assert fresh.callbacks == []
 
 
 def test_update_from_measures_the_duration_from_the_legs_start() -> None:

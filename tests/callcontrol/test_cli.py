@@ -764,3 +764,38 @@ def test_the_commands_and_what_each_does() -> None:
             "simulate": "run one simulated call against a WSGI app",
         }.items()
     )
+
+
+def test_the_table_columns_exactly(api, base_url, capsys) -> None:
+    api.add_call(
+        "c-1",
+        direction="inbound",
+        **{"from": "+15550002222", "to": "+15550001111"},
+        startTime="2024-01-01T00:00:00Z",
+        **ENDED,
+    )
+    api.add_call("c-2")  # no numbers, times or cause: dashes
+    status, out, _ = run(["calls", "list"], capsys)
+    assert status == EXIT_OK
+    assert out.splitlines() == [
+        "CALL ID" + " " * 42 + "STATE         DIRECTION  FROM              TO                "
+        "START (UTC)          END (UTC)            CAUSE",
+        "c-1" + " " * 46 + "disconnected  inbound    +15550002222      +15550001111      "
+        "2024-01-01 00:00:00  2024-01-01 00:01:00  hangup",
+        "c-2" + " " * 46 + "answered      -          -                 -                 "
+        "-                    -                    -",
+    ]
+
+
+def test_the_calls_actions_and_what_each_does(capsys) -> None:
+    status, out, _ = run(["calls", "--help"], capsys)
+    assert status == EXIT_OK
+    for line in (
+        "    list      list calls (newest 7 days), following every page",
+        "    get       show the state of one call as JSON",
+        "    create    place an outbound call",
+        "    redirect  interrupt a call and continue with the BXML at URL",
+        "    hangup    end a call (cancel it if not answered)",
+        "    bxml      replace the BXML of a call, or of every active call",
+    ):
+        assert line in out.splitlines()

@@ -799,3 +799,66 @@ def test_the_calls_actions_and_what_each_does(capsys) -> None:
         "    bxml      replace the BXML of a call, or of every active call",
     ):
         assert line in out.splitlines()
+
+
+def test_create_sends_every_option_given(api, base_url, capsys) -> None:
+    argv = ["calls", "create", "--to", "+15550001111", "--from", "+15550002222"]
+    argv += ["--answer-url", "https://e.test/a", "--application-id", "app-9"]
+    argv += ["--answer-method", "GET", "--answer-fallback-url", "https://e.test/fb"]
+    argv += ["--disconnect-url", "https://e.test/d", "--disconnect-method", "GET"]
+    argv += ["--call-timeout", "25", "--callback-timeout", "7.5", "--priority", "2"]
+    argv += ["--tag", "t-1", "--display-name", "Example Corp"]
+    status, _, err = run(argv, capsys)
+    assert (status, err) == (EXIT_OK, "")
+    sent = json.loads(next(r.body for r in api.requests if r.method == "POST"))
+    assert sent == {
+        "to": "+15550001111",
+        "from": "+15550002222",
+        "answerUrl": "https://e.test/a",
+        "applicationId": "app-9",
+        "answerMethod": "GET",
+        "answerFallbackUrl": "https://e.test/fb",
+        "disconnectUrl": "https://e.test/d",
+        "disconnectMethod": "GET",
+        "callTimeout": 25,
+        "callbackTimeout": 7.5,
+        "priority": 2,
+        "tag": "t-1",
+        "displayName": "Example Corp",
+    }
+
+
+def test_create_help_explains_each_option(capsys) -> None:
+    status, out, _ = run(["calls", "create", "--help"], capsys)
+    assert status == EXIT_OK
+    text = " ".join(out.split())
+    for option in (
+        "--to TO the number (E.164) or SIP URI to call (required)",
+        "--from FROM your Bandwidth number, E.164 (required)",
+        "--answer-url ANSWER_URL where the answer callback goes (required)",
+        "--application-id APPLICATION_ID the voice application (BW_APPLICATION_ID)",
+        "--answer-method ANSWER_METHOD GET or POST",
+        "--answer-fallback-url ANSWER_FALLBACK_URL used when answer-url fails",
+        "--disconnect-url DISCONNECT_URL where the disconnect callback goes",
+        "--disconnect-method DISCONNECT_METHOD GET or POST",
+        "--call-timeout CALL_TIMEOUT seconds to ring, 1-300",
+        "--callback-timeout CALLBACK_TIMEOUT seconds to wait for a callback, 1-25",
+        "--priority PRIORITY 1 (first) to 5",
+        "--tag TAG sent with every callback",
+        "--display-name DISPLAY_NAME caller name shown to the callee",
+    ):
+        assert option in text, option
+
+
+def test_calls_needs_an_action(capsys) -> None:
+    status, _, err = run(["calls"], capsys)
+    assert status == EXIT_USAGE and "the following arguments are required: ACTION" in err
+    _, out, _ = run(["calls", "--help"], capsys)
+    assert "\nactions:\n  ACTION\n" in out
+
+
+def test_an_invalid_document_on_stdin_is_named_stdin(api, base_url, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"<Bxml><Hangup></Bxml>")))
+    status, _, err = run(["calls", "bxml", "c-1", "-"], capsys)
+    assert status == EXIT_INVALID
+    assert err.startswith("<stdin>:1: /: not well-formed XML")

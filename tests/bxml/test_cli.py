@@ -491,7 +491,8 @@ def test_version_prints_the_distribution_version(capsys) -> None:
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path) -> None:
-    names = [write(tmp_path, f"f{i}.xml", BAD_VALUE) for i in range(200)]
+    # Far more output than a pipe holds, so the writer must meet the closed end.
+    names = [write(tmp_path, f"{'n' * 150}{i}.xml", BAD_VALUE) for i in range(800)]
     reader = subprocess.Popen(
         [sys.executable, "-m", "bxml", "validate", *names],
         stdout=subprocess.PIPE,

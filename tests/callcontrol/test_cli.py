@@ -652,7 +652,7 @@ def test_calls_help_explains_the_settings(capsys) -> None:
 
 
 def test_a_closed_pipe_ends_quietly(api, base_url) -> None:
-    for index in range(300):
+    for index in range(1500):  # far more than a pipe holds: the writer must meet the close
         api.add_call(f"c-{index:04d}", **ENDED)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
@@ -862,3 +862,41 @@ def test_an_invalid_document_on_stdin_is_named_stdin(api, base_url, capsys, monk
     status, _, err = run(["calls", "bxml", "c-1", "-"], capsys)
     assert status == EXIT_INVALID
     assert err.startswith("<stdin>:1: /: not well-formed XML")
+
+
+def test_redirect_by_post_with_a_tag(api, base_url, capsys) -> None:
+    api.add_call("c-1")
+    argv = ["calls", "redirect", "c-1", "https://e.test/n", "--method", "POST", "--tag", "t"]
+    assert run(argv, capsys)[0] == EXIT_OK
+    assert api.redirects["c-1"][0]["redirectMethod"] == "POST"
+    assert api.redirects["c-1"][0]["tag"] == "t"
+    status, _, err = run(
+        ["calls", "redirect", "c-1", "https://e.test/n", "--method", "PUT"], capsys
+    )
+    assert status == EXIT_USAGE and "invalid choice: 'PUT'" in err
+
+
+def test_create_without_required_options_names_them_all(api, base_url, capsys) -> None:
+    status, _, err = run(["calls", "create", "--from", "+15550002222"], capsys)
+    assert status == EXIT_USAGE
+    assert err == "callcontrol: error: calls create needs --to, --answer-url, --application-id\n"
+
+
+def test_get_and_list_json_keep_text_as_it_is(api, base_url, capsys) -> None:
+    api.add_call("c-1", to="+15550001111", tag="café")
+    status, out, _ = run(["calls", "get", "c-1"], capsys)
+    assert status == EXIT_OK
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+    assert '\n  "tag": "café"' in out
+    status, out, _ = run(["calls", "list", "--json"], capsys)
+    assert status == EXIT_OK and '"tag": "café"' in out and "\\u00e9" not in out
+
+
+def test_a_document_that_is_not_utf8_is_not_told_its_root_is_wrong(
+    api, base_url, tmp_path, capsys
+) -> None:
+    path = tmp_path / "latin.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="ISO-8859-1"?><Bxml><Hangup/></Bxml>')
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID
+    assert "must be UTF-8" in err and "the root must be <Bxml>" not in err

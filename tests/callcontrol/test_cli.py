@@ -900,3 +900,12 @@ def test_a_document_that_is_not_utf8_is_not_told_its_root_is_wrong(
     status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
     assert status == EXIT_INVALID
     assert "must be UTF-8" in err and "the root must be <Bxml>" not in err
+
+
+def test_a_call_without_any_field_is_a_row_of_dashes() -> None:
+    from callcontrol.cli.calls import write_table
+    from callcontrol.models import CallState
+
+    out = io.StringIO()
+    write_table([CallState()], out)
+    assert out.getvalue().splitlines()[1].split() == ["-"] * 8

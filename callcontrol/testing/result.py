@@ -101,6 +101,7 @@ class SimulatedCall:
                 [],
                 unexpected,
                 "heard",
+                missing=False,
             )
 
     def assert_visited(self, path: str) -> None:
@@ -162,13 +163,24 @@ class SimulatedCall:
 
         assert_matches_snapshot(str(self), path)
 
-    def _fail(self, message: str, candidates: Sequence[str], wanted: object, kind: str) -> None:
+    def _fail(
+        self,
+        message: str,
+        candidates: Sequence[str],
+        wanted: object,
+        kind: str,
+        *,
+        missing: bool = True,
+    ) -> None:
+        """Raise AssertionError: the message, the closest candidate (when ``missing`` and
+        nothing of ``kind`` happened, says so) and the transcript around ``kind``."""
         lines = [message]
         if candidates:
             key = wanted.pattern if isinstance(wanted, re.Pattern) else str(wanted)
-            close = difflib.get_close_matches(key, [str(c) for c in candidates], n=1, cutoff=0)
-            lines.append(f"closest: {close[0]!r}" if close else f"seen: {list(candidates)!r}")
-        elif kind in ("heard", "fetch"):
+            # cutoff=0: the closest is always named, however far it is.
+            (close,) = difflib.get_close_matches(key, [str(c) for c in candidates], 1, 0)
+            lines.append(f"closest: {close!r}")
+        elif missing and kind in ("heard", "fetch"):
             lines.append("nothing of that kind happened")
         lines.append("transcript:")
         lines.extend("  " + entry.render() for entry in self._around(kind, self.transcript))
@@ -206,8 +218,7 @@ def _show(value: str | re.Pattern[str]) -> str:
 
 
 def _camel(name: str) -> str:
-    if name == "from_":
-        return "from"
+    # from_ (a keyword in Python) splits into "from" and "": it becomes "from".
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 

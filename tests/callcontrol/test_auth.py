@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +16,10 @@ from callcontrol._auth import (
     ClientCredentialsAuth,
     Token,
     basic_header,
+    check_credential,
     renewal_time,
 )
+from callcontrol.exceptions import InvalidRequestError
 
 from .calls_helpers import ACCOUNT_ID
 
@@ -89,3 +93,39 @@ def test_an_expired_or_nearly_expired_token_is_never_used(
         if previous is not None and token != previous:
             assert expiry[previous] - clock.now <= margin  # no renewal while still good
         previous = token
+
+
+def test_basic_auth_gives_its_header_to_the_async_client() -> None:
+    assert BasicAuth("user", "pass").header() == basic_header("user", "pass")
+
+
+def test_a_colon_is_refused_in_a_user_name_but_allowed_in_a_secret() -> None:
+    with pytest.raises(
+        InvalidRequestError, match=r"^Calls\.username = 'a:b': must not contain ':'"
+    ):
+        check_credential("Calls", "username", "a:b", secret=False, user=True)
+    check_credential("Calls", "password", "a:b", secret=True, user=False)
+    check_credential("Calls", "client_secret", "x:y:z", secret=True, user=False)
+
+
+def test_a_token_cannot_be_changed_once_fetched() -> None:
+    token = Token("t1", 100.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        token.expires_at = 1e12  # type: ignore[misc]
+
+
+def test_invalidating_before_any_fetch_does_nothing() -> None:
+    fetched: list[float] = []
+
+    def fetch(now: float) -> Token:
+        fetched.append(now)
+        return Token("t1", now + 100)
+
+    auth = ClientCredentialsAuth(fetch, FakeClock())
+    auth.invalidate("t0")
+    assert fetched == []
+    assert auth.token() == "t1"
+    auth.invalidate("t0")  # not the cached one: kept
+    assert auth.token() == "t1" and fetched == [500.0]
+    auth.invalidate("t1")
+    assert auth.token() == "t1" and fetched == [500.0, 500.0]

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import io
 import json
 import logging
+import math
 import os
+import random
 import select
+import struct
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -549,3 +555,204 @@ def test_the_redis_store_refuses_a_client_that_does_not_return_bytes():
 
     with pytest.raises(TypeError, match="not bytes"):
         RedisStore(TextClient()).get("k")
+
+
+# -- boundaries and the token format ------------------------------------------------------------
+
+
+def _body_for_path_length(length: int) -> bytes:
+    """An incompressible body whose signed token path is exactly ``length`` characters."""
+    noise = random.Random(19).randbytes(1500)
+    for size in range(1000, 1500):
+        body = noise[:size]
+        # A token is 9 + ceil(raw * 4 / 3) characters; raw is the header, deflate and MAC.
+        raw = 9 + len(zlib.compress(body, 9)) + 32
+        if len(HOSTED_PREFIX) + 2 + math.ceil(raw * 4 / 3) == length:
+            return body
+    raise AssertionError(f"no body gives a path of {length} characters")
+
+
+def test_a_token_exactly_at_the_longest_path_is_used_and_one_longer_is_not():
+    clock = Clock()
+    store = DictStore()
+    documents = HostedDocuments(SECRET.encode(), store, clock=clock)
+    at_limit = documents.add(_body_for_path_length(MAX_TOKEN_PATH), 60)
+    assert len(at_limit) == MAX_TOKEN_PATH == 1800 and HostedDocuments.is_token(at_limit)
+    assert documents.fetch(at_limit) == _body_for_path_length(MAX_TOKEN_PATH)
+    over = documents.add(_body_for_path_length(MAX_TOKEN_PATH + 1), 60)
+    assert not HostedDocuments.is_token(over) and len(store.data) == 1
+    assert documents.fetch(over) == _body_for_path_length(MAX_TOKEN_PATH + 1)
+
+
+def test_a_token_carries_the_format_version_and_expiry_in_milliseconds():
+    clock = Clock()
+    path = HostedDocuments(SECRET.encode(), MemoryStore(), clock=clock).add(b"<R/>", 1.2345)
+    raw = base64.urlsafe_b64decode(path[len(HOSTED_PREFIX) + 2 :] + "==")
+    assert raw[0] == 1
+    assert int.from_bytes(raw[1:9], "big") == 1_700_000_001_235  # rounded up
+    assert zlib.decompress(raw[9:-32]) == b"<R/>"
+
+
+def _sealed(version: int, expires_ms: int, payload_tail: bytes) -> str:
+    """A correctly signed token path with any header and compressed part."""
+    payload = struct.pack(">BQ", version, expires_ms) + payload_tail
+    mac = hmac.new(SECRET.encode(), b"callcontrol hosted BXML v1\x00" + payload, hashlib.sha256)
+    raw = payload + mac.digest()
+    return HOSTED_PREFIX + "t." + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_a_signed_token_of_another_version_or_with_a_bad_body_is_refused():
+    documents = HostedDocuments(SECRET.encode(), MemoryStore(), clock=Clock())
+    later = 1_800_000_000_000
+    assert documents.fetch(_sealed(1, later, zlib.compress(b"<R/>"))) == b"<R/>"
+    for path in [
+        _sealed(2, later, zlib.compress(b"<R/>")),  # another version
+        _sealed(0, later, zlib.compress(b"<R/>")),
+        _sealed(1, later, b"not deflate"),
+        _sealed(1, later, zlib.compress(b"<R/>")[:-2]),  # cut short
+        _sealed(1, later, zlib.compress(b"x" * ((1 << 20) + 1))),  # inflates too far
+    ]:
+        with pytest.raises(HostingRefused, match="bad signature or format") as raised:
+            documents.fetch(path)
+        assert raised.value.status == 404
+
+
+def test_a_token_inflating_to_exactly_the_largest_document_is_served():
+    documents = HostedDocuments(SECRET.encode(), MemoryStore(), clock=Clock())
+    body = b"x" * (1 << 20)
+    assert documents.fetch(_sealed(1, 1_800_000_000_000, zlib.compress(body))) == body
+
+
+def test_a_token_is_served_until_the_millisecond_it_expires():
+    clock = Clock()
+    documents = HostedDocuments(SECRET.encode(), MemoryStore(), clock=clock)
+    path = documents.add(b"<R/>", 10)
+    clock.now += 9.999
+    assert documents.fetch(path) == b"<R/>"
+    clock.now += 0.001
+    with pytest.raises(HostingRefused, match="expired") as raised:
+        documents.fetch(path)
+    assert raised.value.status == 410
+
+
+def test_a_hosting_secret_needs_16_bytes_and_4_different_values():
+    with pytest.raises(ValueError, match="is 15 bytes long; a hosting secret needs at least 16"):
+        HostedDocuments(b"kJ8vQ2xW9mZp4Lr", MemoryStore())
+    with pytest.raises(ValueError, match="only 3 different byte values; .* at least 4"):
+        HostedDocuments(b"abc" * 8, MemoryStore())
+    assert HostedDocuments(b"kJ8vQ2xW9mZp4LrT", MemoryStore()).signs
+    assert HostedDocuments(b"abcd" * 4, MemoryStore()).signs
+
+
+def test_a_document_may_be_hosted_for_exactly_a_day():
+    assert (
+        served(
+            WebhookApp(hosting_secret=SECRET),
+            WebhookApp(hosting_secret=SECRET).host(GOODBYE, ttl=86400),
+        )
+        == GOODBYE
+    )
+
+
+class RecordingRedis:
+    """A Redis client that records SET calls and answers GET with ``reply``."""
+
+    def __init__(self, reply: object = None) -> None:
+        self.sets: list[tuple[str, bytes, int]] = []
+        self.gets: list[str] = []
+        self.reply = reply
+
+    def set(self, name: str, value: bytes, *, px: int) -> None:
+        self.sets.append((name, value, px))
+
+    def get(self, name: str) -> object:
+        self.gets.append(name)
+        return self.reply
+
+
+def test_the_redis_store_sets_the_ttl_in_whole_milliseconds_rounded_up():
+    client = RecordingRedis()
+    store = RedisStore(client, prefix="p:")
+    for ttl in (1.5, 0.0015, 0.0001, 60, 0):
+        store.put("k", b"d", ttl)
+    assert client.sets == [
+        ("p:k", b"d", 1500),
+        ("p:k", b"d", 2),
+        ("p:k", b"d", 1),
+        ("p:k", b"d", 60000),
+        ("p:k", b"d", 1),
+    ]
+
+
+@pytest.mark.parametrize("reply", [b"doc", bytearray(b"doc"), memoryview(b"doc")])
+def test_the_redis_store_returns_bytes_from_any_bytes_like_reply(reply):
+    client = RecordingRedis(reply)
+    found = RedisStore(client).get("k")
+    assert found == b"doc" and type(found) is bytes
+    assert client.gets == ["callcontrol:bxml:k"]
+
+
+def test_a_signed_token_too_short_for_its_header_is_refused():
+    documents = HostedDocuments(SECRET.encode(), MemoryStore(), clock=Clock())
+    for payload in (b"", b"\x01", b"\x01" + b"\x00" * 7):
+        mac = hmac.new(SECRET.encode(), b"callcontrol hosted BXML v1\x00" + payload, hashlib.sha256)
+        token = base64.urlsafe_b64encode(payload + mac.digest()).rstrip(b"=").decode()
+        with pytest.raises(HostingRefused, match="bad signature or format"):
+            documents.fetch(HOSTED_PREFIX + "t." + token)
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def test_a_token_spelled_with_its_unused_bits_set_is_refused():
+    documents = HostedDocuments(SECRET.encode(), MemoryStore(), clock=Clock())
+    tried = 0
+    for body in (b"<R/>", b"<R/>!", b"<R/>!!"):
+        path = documents.add(body, 60)
+        if len(path[len(HOSTED_PREFIX) + 2 :]) % 4 == 0:
+            continue  # no unused bits to set
+        tried += 1
+        respelled = path[:-1] + _B64[_B64.index(path[-1]) ^ 1]
+        assert base64.urlsafe_b64decode(respelled[9:] + "==") == base64.urlsafe_b64decode(
+            path[9:] + "=="
+        )
+        with pytest.raises(HostingRefused, match="bad signature or format"):
+            documents.fetch(respelled)
+    assert tried
+
+
+def test_a_stored_document_gets_a_random_key_of_24_bytes():
+    store = DictStore()
+    documents = HostedDocuments(None, store)
+    paths = {documents.add(b"<R/>", 60) for _ in range(3)}
+    assert len(paths) == 3
+    for path in paths:
+        key = path[len(HOSTED_PREFIX) :]
+        assert len(key) == 32 and len(base64.urlsafe_b64decode(key)) == 24
+        assert documents.fetch(path) == b"<R/>"
+    assert sorted(store.data) == sorted(p[len(HOSTED_PREFIX) :] for p in paths)
+
+
+def test_hosted_documents_say_whether_they_sign_but_not_the_secret():
+    store = MemoryStore()
+    assert repr(HostedDocuments(SECRET.encode(), store)) == (
+        "HostedDocuments(signed tokens, store=MemoryStore(documents=0))"
+    )
+    assert repr(HostedDocuments(None, store)) == "HostedDocuments(store=MemoryStore(documents=0))"
+    assert HostedDocuments(SECRET.encode(), store).signs and not HostedDocuments(None, store).signs
+
+
+def test_a_secret_of_one_byte_value_is_named_in_the_singular():
+    with pytest.raises(ValueError, match=r"only 1 different byte value; ") as one:
+        HostedDocuments(b"z" * 20, MemoryStore())
+    assert "values" not in str(one.value).split(";")[0]
+    with pytest.raises(ValueError, match=r"only 2 different byte values; "):
+        HostedDocuments(b"yz" * 10, MemoryStore())
+
+
+def test_a_redis_client_whose_encoder_does_not_say_is_taken_as_returning_bytes():
+    class Client(RecordingRedis):
+        def get_encoder(self) -> object:
+            return object()
+
+    assert RedisStore(Client(b"doc")).get("k") == b"doc"

@@ -100,6 +100,7 @@ def _timeline(emu: VoiceEmulator, call_id: str) -> dict[str, Any]:
             for c in call.callbacks
         ],
         "lines": [entry.render() for entry in call.transcript],
+        "events": [seen.to_json() for seen in call.observations],
     }
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:
+    from bxml import Element
+
     from ..engine import Engine
 
 GATHER_OUTCOMES = ("timeout",)
@@ -33,17 +35,35 @@ class Coverage:
         """Add what one finished call reached (a no-op unless enabled)."""
         if not self.enabled:
             return
-        for url, event in engine.served:
-            self.served[(_path(url), event)] += 1
-        self.fetched.update(engine.called)
-        for _, name, _ in engine.verbs_run:
-            self.verbs[name] += 1
-        for site, outcome in engine.gather_outcomes:
-            self.gathers[site][outcome] += 1
-        for number, outcome in engine.transfer_outcomes:
-            self.transfers[number][outcome] += 1
-        for url, where in engine.mentioned.items():
-            self.mentioned.setdefault(url, where)
+        # imported here: pytest loads this module in every session (the plugin stays light)
+        from ..engine.observations import (
+            CallbackSent,
+            Dialled,
+            DocumentInstalled,
+            GatherEnded,
+            VerbStarted,
+        )
+
+        for seen in engine.observations:
+            if isinstance(seen, VerbStarted):
+                self.verbs[seen.verb] += 1
+            elif isinstance(seen, CallbackSent) and seen.request is not None:
+                self.fetched.add(seen.request.target.url)
+            elif isinstance(seen, DocumentInstalled) and seen.document is not None:
+                self._installed(seen.url, seen.event_type, seen.document)
+            elif isinstance(seen, GatherEnded):
+                self.gathers[seen.site][seen.outcome] += 1
+            elif isinstance(seen, Dialled) and seen.outcome != "not-sent":
+                self.transfers[seen.number][seen.outcome] += 1
+
+    def _installed(self, base: str, event_type: str | None, document: Element) -> None:
+        if event_type is None:
+            return  # an updateCallBxml body is not served by the app
+        self.served[(_path(base), event_type)] += 1
+        for element in document.iter():
+            for name, value in element.attributes.items():
+                if name.endswith("_url") and isinstance(value, str):
+                    self.mentioned.setdefault(urljoin(base, value), f"{element.TAG}.{name}")
 
     def never_fetched(self) -> list[str]:
         """Callback URLs that appeared in served BXML but were never called."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..engine.model import TranscriptEntry
+from ..engine.observations import AssumptionApplied, Dialled, Observation
 
 if TYPE_CHECKING:
     from ..engine import Engine, Leg
@@ -56,6 +57,11 @@ class SimulatedCall:
     notes: list[tuple[int, str, str, Any]] = field(default_factory=list, repr=False)
     transfers: list[tuple[str, str]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    #: What happened, as typed values (:mod:`callcontrol.engine.observations`).
+    observations: list[Observation] = field(default_factory=list, repr=False)
+    direction: str = ""
+    from_: str = ""
+    to: str = ""
 
     def update_from(self, engine: Engine, leg: Leg, state: str) -> SimulatedCall:
         """Copy what ``engine`` knows of ``leg`` so far into this result; return it."""
@@ -67,8 +73,16 @@ class SimulatedCall:
         end = leg.end_ms if leg.end_ms is not None else engine.now
         self.duration = (end - leg.start_ms) / 1000
         self.notes = engine.notes
-        self.transfers = list(engine.transfer_outcomes)
-        self.assumptions = sorted(set(engine.assumptions_used))
+        self.observations = list(engine.observations)
+        self.transfers = [
+            (seen.number, seen.outcome)
+            for seen in self.observations
+            if isinstance(seen, Dialled) and seen.outcome != "not-sent"
+        ]
+        self.assumptions = sorted(
+            {seen.assumption for seen in self.observations if isinstance(seen, AssumptionApplied)}
+        )
+        self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
 
     @property

@@ -322,25 +322,23 @@ class LiveCall:
         """Run until ``verb`` starts or virtual time reaches ``seconds`` (or the call ends)."""
         if (verb is None) == (seconds is None):
             raise ValueError("run_until needs exactly one of verb= or seconds=")
-        self.engine.stop_verb = verb
+        self.engine.pause_at(verb)
         self._drive(to_ms(seconds) if seconds is not None else None)
-        self.engine.stop_verb = None
-        self.engine.stopped = False
+        self.engine.resume()
         return self._snapshot()
 
     @property
     def call_ids(self) -> list[str]:
         """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
-        return list(self.engine.legs)
+        return self.engine.call_ids
 
     def _leg(self, call_id: str | None) -> Leg:
         """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
         if call_id is None:
             return self.leg
-        leg = self.engine.legs.get(call_id)
-        if leg is None:
+        if call_id not in self.engine.call_ids:
             raise KeyError(f"no leg {call_id!r} in this call; its legs are {self.call_ids}")
-        return leg
+        return self.engine.leg(call_id)
 
     def update_call_bxml(self, document: Bxml | str | bytes, *, call_id: str | None = None) -> None:
         """updateCallBxml: interrupt what runs and run ``document`` instead.
@@ -422,7 +420,7 @@ class LiveCall:
             for kind, message in exchange.failures:
                 # raise_app_errors=False: Bandwidth gets the app's fallback reply, and the
                 # transcript keeps what it covers up.
-                self.engine._note(self.engine.legs[request.leg_id], kind, message)
+                self.engine.annotate(request.leg_id, kind, message)
             latency = fault.seconds if fault is not None else latency
             if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
                 result = FetchResult(None, b"", "no reply within callbackTimeout", timed_out=True)
@@ -435,7 +433,7 @@ class LiveCall:
                 else FetchResult(None, b"", "connection dropped (faults.drop)")
             )
         if fault is not None:
-            self.engine._note(self.engine.legs[request.leg_id], "fault", repr(fault))
+            self.engine.annotate(request.leg_id, "fault", repr(fault))
         self.result.callbacks.append(
             Callback(
                 request.event_type,

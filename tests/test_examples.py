@@ -132,9 +132,19 @@ def test_intervene_on_the_emulator(action: str, last_heard: str) -> None:
     assert lines[-1] == last_heard
 
 
+def test_intervene_async_on_the_emulator() -> None:
+    result = ok("examples/intervene_async.py", "--message", "We are closing. Goodbye.")
+    assert result.stderr.startswith(EMULATOR_NOTE)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6
+    assert all(line.startswith("said goodbye to c-") for line in lines[:3])
+    assert all(line.endswith(" heard last: We are closing. Goodbye.") for line in lines[3:])
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (["examples/intervene_async.py"], "with BW_* credentials, give the ids of live calls"),
         (["examples/say_goodbye.py"], "with BW_* credentials, give the id of a live call"),
         (["examples/intervene.py", "hangup"], "with BW_* credentials, give the id of a live call"),
         (["examples/intervene.py", "redirect", "c-1"], "redirect needs --url"),
@@ -182,6 +192,14 @@ def test_with_credentials_the_examples_use_that_api(
     assert listed.returncode == 0, listed.stderr
     assert "c-live" in listed.stdout
     assert EMULATOR_NOTE not in listed.stderr
+
+    goodbye = run("examples/intervene_async.py", "c-live", "c-gone", **env)
+    assert goodbye.returncode == 1, goodbye.stderr  # c-gone is not active
+    assert goodbye.stdout.splitlines() == [
+        "said goodbye to c-live",
+        "c-gone: not active (already ended, or not answered yet)",
+    ]
+    assert len(api.bxml["c-live"]) == 1
 
     hung_up = run("examples/intervene.py", "hangup", "c-live", **env)
     assert hung_up.returncode == 0, hung_up.stderr

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..engine.script import Destination, Step
-from ..testing.steps import answers, busy, hang_up, leave_message, no_answer, press, silence
+from ..engine.steps import answers, busy, hang_up, leave_message, no_answer, press, silence
 from .validate import ApiError, bad, json_object
 
 if TYPE_CHECKING:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import urllib3
 
+from ..call_result import Callback, SimulatedCall, path_of
+from ..callback_wire import callback_headers, challenge_first, encode
 from ..engine import Credentials, Engine, amd
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -30,8 +32,6 @@ from ..engine.script import (
     check_destinations,
     check_script,
 )
-from ..testing.fetch import callback_headers, challenge_first, encode
-from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
 from .clock import EmulatorClock

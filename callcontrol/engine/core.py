@@ -8,6 +8,14 @@ Inputs go in through methods (:meth:`Engine.start_call`, :meth:`Engine.fetch_don
     for request in engine.take():     # send it; report synchronous results back
         engine.fetch_done(request, result)
 
+A driver uses only the public methods: :meth:`Engine.run`, :meth:`Engine.run_until_verb`,
+:meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, :meth:`Engine.next_due`,
+:meth:`Engine.advance_to`, :meth:`Engine.take`, :meth:`Engine.fetch_done`,
+:meth:`Engine.delivered`, :meth:`Engine.update_call`, :meth:`Engine.update_call_bxml`,
+:meth:`Engine.hang_up`, :meth:`Engine.leg`, :meth:`Engine.annotate` and the typed
+:attr:`Engine.observations`; the verb runners see the engine as a
+:class:`~callcontrol.engine.runtime.Runtime`.
+
 Semantics follow reference/bxml-spec.md §3 and §5 and voice-api.md §9; where they are
 silent the engine follows an entry of :mod:`callcontrol.engine.assumptions` and writes its
 id into the transcript.
@@ -27,6 +35,8 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import Bxml, BxmlError, Element, Response
 
+from .. import contract
+from ..contract import VOICE_API_BASE
 from . import amd, background, caller, dialing, gather, keys, media, payloads, record, refer
 from .activities import RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
@@ -46,8 +56,7 @@ from .runtime import Runtime
 from .script import Answers, Busy, Destination, HangUp, NoAnswer, Rejects, Step, Voicemail
 
 LOOP_LIMIT = 50
-#: Where Bandwidth's Voice API lives: a call's ``callUrl`` is below it (voice-api §3).
-VOICE_API_BASE = "https://voice.bandwidth.com/api/v2"
+
 TIME_LIMIT_MS = 4 * 3600 * 1000
 #: voice-api §9.1: 15 s per webhook by default, 1 to 25 s with callbackTimeout.
 CALLBACK_TIMEOUT = 15.0
@@ -77,7 +86,11 @@ class CallStateConflict(ValueError):
 
 
 class Engine:
-    """One simulated call (its A-leg and any Transfer B-legs) on its own virtual clock."""
+    """Any number of calls (each an A-leg and its Transfer B-legs) on one virtual clock.
+
+    Each call keeps its own document, tag, script, what it heard and pressed, and the
+    assumptions applied to it; :meth:`observations_of` tells one call's story.
+    """
 
     def __init__(
         self,
@@ -128,7 +141,6 @@ class Engine:
         self._pause_call: str | None = None
         self._paused = False
         self._next_request = 0
-        self._verb_credentials_noted = False
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -172,11 +184,14 @@ class Engine:
         return [TranscriptEntry(*note) for note in self.notes[start:]]
 
     def assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
-        if assumption not in self.assumptions_used:
+        used = leg.root.assumptions if leg is not None else self.assumptions_used
+        if assumption not in used:
             self.assume(leg, assumption, detail)
 
     def assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
         self.assumptions_used.append(assumption)
+        if leg is not None:
+            leg.root.assumptions.append(assumption)
         label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
         self.observe(AssumptionApplied(self.sched.now, label, call_id, assumption, detail))
 
@@ -242,11 +257,17 @@ class Engine:
             if isinstance(step, HangUp) and step.after is not None:
                 leg.timed_steps.append(step)
                 self.sched.at(
-                    to_ms(step.after), COMMAND, caller.caller_hangup, leg, step, owner=leg
+                    self.sched.now + to_ms(step.after),
+                    COMMAND,
+                    caller.caller_hangup,
+                    leg,
+                    step,
+                    owner=leg,
                 )
             else:
                 leg.script.append(step)
-        self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
+        due = self.sched.now + self.time_limit_ms
+        self.sched.at(due, COMMAND, Engine._time_limit, leg, owner=leg)
         first = Target(url, _method(method), credentials)
         fallback_creds = credentials if fallback_credentials is None else fallback_credentials
         if fallback_url and fallback_credentials is None and credentials is not None:
@@ -265,7 +286,7 @@ class Engine:
 
     def new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
         call_id = f"c-{self._hex(8)}-{self.uuid()}"
-        call_url = f"{self.api_base}/accounts/{self.account_id}/calls/{call_id}"
+        call_url = contract.call_url(self.api_base, self.account_id, call_id)
         leg = Leg(
             id=call_id,
             label=label,
@@ -454,6 +475,18 @@ class Engine:
         """Every leg's call id, in creation order."""
         return list(self.legs)
 
+    def call_legs(self, call_id: str) -> list[Leg]:
+        """The legs of the call whose first leg is ``call_id``: it, then its B-legs."""
+        first = self.leg(call_id)
+        return [first, *(leg for leg in self.legs.values() if leg.parent is first)]
+
+    def observations_of(self, call_id: str) -> list[Observation]:
+        """What happened on the call whose first leg is ``call_id`` (its B-legs included)."""
+        ids = {leg.id for leg in self.call_legs(call_id)}
+        if len(ids) == len(self.legs):
+            return list(self.observations)
+        return [seen for seen in self.observations if seen.call_id in ids]
+
     def annotate(self, call_id: str, kind: str, detail: str) -> None:
         """Add a driver's line (a fault, a failure it covered up) to the transcript."""
         self.note(self.leg(call_id), kind, detail)
@@ -637,11 +670,11 @@ class Engine:
     ) -> None:
         if (
             target.credentials is None
-            and not self._verb_credentials_noted
-            and (self.a_leg or leg).credentials is not None
+            and not leg.root.credentials_noted
+            and leg.root.credentials is not None
             and event_type not in _CALL_CREDENTIAL_EVENTS
         ):
-            self._verb_credentials_noted = True
+            leg.root.credentials_noted = True
             self.assume_once(leg, "verb-credentials", f"{event_type} to {target.url}")
         request = CallbackRequest(
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback

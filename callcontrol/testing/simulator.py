@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
 
+from ..callback_wire import encode
 from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
@@ -25,7 +26,7 @@ from ..engine.script import Destination, Step, check_destinations, check_script
 from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
-from .fetch import Router, WsgiApp, encode
+from .fetch import Router, WsgiApp
 from .result import Callback, SimulatedCall, UnusedStepsError, path_of
 
 

@@ -55,7 +55,6 @@ class SimulatedCall:
     disconnect_cause: str | None = None
     error: str | None = None
     duration: float = 0.0
-    notes: list[tuple[int, str, str, Any]] = field(default_factory=list, repr=False)
     transfers: list[tuple[str, str]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     #: What happened, as typed values (:mod:`callcontrol.engine.observations`).
@@ -74,7 +73,6 @@ class SimulatedCall:
         end = leg.end_ms if leg.end_ms is not None else engine.now
         self.duration = (end - leg.start_ms) / 1000
         self.observations = engine.observations_of(leg.root.id)
-        self.notes = [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
         self.transfers = [
             (seen.number, seen.outcome)
             for seen in self.observations
@@ -85,6 +83,11 @@ class SimulatedCall:
         )
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
+
+    @property
+    def notes(self) -> list[tuple[int, str, str, Any]]:
+        """The transcript as raw tuples (virtual ms, leg, kind, detail or its function)."""
+        return [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
 
     @property
     def transcript(self) -> list[TranscriptEntry]:

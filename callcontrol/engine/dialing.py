@@ -13,7 +13,7 @@ from .activities import TransferRun
 from .clock import COMMAND, INPUT, to_ms
 from .model import Leg
 from .observations import Dialled
-from .script import Answers, Busy, Destination, Rejects, Voicemail
+from .script import Answers, Busy, Destination, HangUp, Rejects, Step, Voicemail
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -119,10 +119,23 @@ def transfer(engine: Runtime, leg: Leg, verb: bxml.Transfer) -> None:
         child_tag = getattr(child, "tag", None)
         if isinstance(child_tag, str):
             b_leg.tag = child_tag.strip() or None
+        dest = _destinations_of(engine, leg).get(number)
+        if isinstance(dest, Answers) and dest.script:
+            _b_script(engine, b_leg, dest.script)
         run.b_legs.append((b_leg, child))
         engine.note(b_leg, "dial", f"{number} (Transfer, callTimeout {timeout / 1000:g} s)")
         _ring_destination(engine, b_leg, number, timeout, _b_outcome)
     caller.listen_in_background(engine, leg, 0)
+
+
+def _b_script(engine: Runtime, b_leg: Leg, steps: tuple[Step, ...]) -> None:
+    """The called person's steps; hang_up(after=) counts from the B-leg's start."""
+    for step in steps:
+        if isinstance(step, HangUp) and step.after is not None:
+            due = engine.sched.now + to_ms(step.after)
+            engine.sched.at(due, COMMAND, caller.caller_hangup, b_leg, step, owner=b_leg)
+        else:
+            b_leg.script.append(step)
 
 
 def _forwarded_hangup(engine: Runtime, leg: Leg) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from .script import (
@@ -14,6 +15,7 @@ from .script import (
     Press,
     Rejects,
     Silence,
+    Step,
     Voicemail,
 )
 
@@ -40,9 +42,13 @@ def hang_up(*, after: float | None = None) -> HangUp:
     return HangUp(after)
 
 
-def answers(*, after: float = 2.0, hangs_up_after: float = 60.0) -> Answers:
-    """A destination that answers ``after`` seconds and hangs up ``hangs_up_after`` later."""
-    return Answers(after, hangs_up_after)
+def answers(
+    *, after: float = 2.0, hangs_up_after: float = 60.0, script: Iterable[Step] = ()
+) -> Answers:
+    """A destination that answers ``after`` seconds and hangs up ``hangs_up_after`` later;
+    ``script`` is what the person who answers a Transfer does in the transferAnswer reply
+    (``[press("1")]`` accepts a whisper's offer)."""
+    return Answers(after, hangs_up_after, script=tuple(script))
 
 
 def busy() -> Busy:

@@ -26,6 +26,7 @@ if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import (  # noqa: E402
+    asgi,
     async_client,
     cases,
     emulator,
@@ -56,6 +57,7 @@ GROUPS = (
     "emulator",
     "load",
     "async",
+    "asgi",
     "profile",
 )
 PACKAGES = (
@@ -208,6 +210,9 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             found = [client, web.wsgi_case(settings), web.webhook_case(settings), load]
             found.append(web.hosting_case(settings))
             targets = targets + load_targets
+        elif group == "asgi":
+            over_asgi, targets = asgi.asgi_case(settings)
+            found = [over_asgi]
         else:
             results["profiles"] = profiles(settings)
             found, targets = [], []

@@ -2,8 +2,8 @@
 
 The Calls API client (:class:`CallsClient`, and :class:`AsyncCallsClient` for asyncio with
 the ``async`` extra) with its models, errors and retries; typed
-callback events (:func:`parse_event`); and :class:`WebhookApp`, a WSGI application that
-answers Bandwidth's callbacks with validated BXML.
+callback events (:func:`parse_event`); and :class:`WebhookApp`, a WSGI application (its
+``asgi`` attribute the same over ASGI) that answers Bandwidth's callbacks with validated BXML.
 
 Example::
 

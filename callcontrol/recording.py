@@ -24,7 +24,8 @@ appended whole (``O_APPEND``) under an advisory lock file, so several threads an
 worker processes (gunicorn, waitress) can record to one cassette. The cassette is bounded:
 past ``max_bytes`` or ``max_exchanges`` it is renamed to ``PATH.1`` (the older ones to
 ``PATH.2`` ...; ``keep`` of them stay) and a new one begins. :class:`CassetteWriter` is the
-framework-neutral core; :func:`record` is its WSGI wrapper.
+framework-neutral core; :func:`record` wraps a WSGI app (:class:`RecordingApp`) or an ASGI
+app (``app.asgi``, FastAPI, Starlette: :class:`RecordingAsgiApp`), told apart by shape.
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as encode_string  # a JSON string, C-accelerated
 from queue import SimpleQueue
-from typing import Any
+from typing import Any, overload
 from urllib.parse import parse_qsl
 
 try:  # POSIX; elsewhere lines are still appended whole, only rotation is not coordinated
@@ -57,6 +58,7 @@ __all__ = [
     "CassetteWriter",
     "Exchange",
     "RecordingApp",
+    "RecordingAsgiApp",
     "mask_credentials",
     "mask_number",
     "read_cassette",
@@ -665,8 +667,138 @@ class _Recorded:
         self._writer.put((self._request, self._status[0], self._chunks, self._checks_json))
 
 
+# -- the ASGI wrapper ----------------------------------------------------------------------
+
+
+class RecordingAsgiApp:
+    """An ASGI app that answers like ``app`` and records every HTTP exchange (see
+    :func:`record`); lifespan and websocket traffic passes through unrecorded."""
+
+    def __init__(self, app: Any, writer: CassetteWriter, max_body_bytes: int) -> None:
+        self.app = app
+        self.writer = writer
+        self.max_body_bytes = max_body_bytes
+        asgi = sys.modules.get("callcontrol.asgi")
+        # A WebhookApp answers 2xx only to a body it parsed as an event.
+        self._checks_json = asgi is not None and isinstance(app, asgi.AsgiWebhooks)
+
+    def __repr__(self) -> str:
+        return f"RecordingAsgiApp({self.app!r}, {self.writer.path!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "app":  # not set yet (a copy being made): no endless lookup
+            raise AttributeError(name)
+        return getattr(self.app, name)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Wait until every exchange so far is in the cassette."""
+        return self.writer.flush(timeout)
+
+    def close(self) -> None:
+        """Write what is queued and stop recording."""
+        self.writer.close()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        exchange = _AsgiExchange(scope, self.max_body_bytes)
+
+        async def kept_receive() -> Any:
+            message = await receive()
+            exchange.received(message)
+            return message
+
+        async def kept_send(message: Any) -> None:
+            await send(message)
+            if exchange.sent(message):
+                self.writer.put(exchange.raw(self._checks_json))
+
+        await self.app(scope, kept_receive, kept_send)
+
+
+class _AsgiExchange:
+    """What one ASGI request and its answer carried, kept as they pass."""
+
+    def __init__(self, scope: Any, max_body_bytes: int) -> None:
+        self.started = time.time()
+        self.scope = scope
+        self.max_body_bytes = max_body_bytes
+        self.body: list[bytes] | None = []  # None: over the limit, not recorded
+        self.size = 0
+        self.status = 0
+        self.reply: list[bytes] = []
+
+    def received(self, message: Any) -> None:
+        if message.get("type") != "http.request" or self.body is None:
+            return
+        chunk = bytes(message.get("body") or b"")
+        self.size += len(chunk)
+        if self.size > self.max_body_bytes:
+            self.body = None  # not a callback Bandwidth sends
+        else:
+            self.body.append(chunk)
+
+    def sent(self, message: Any) -> bool:
+        """Keep ``message``; True when the answer is complete (and to be recorded)."""
+        kind = message.get("type")
+        if kind == "http.response.start":
+            self.status = int(message.get("status") or 0)
+        elif kind == "http.response.body":
+            self.reply.append(bytes(message.get("body") or b""))
+            return not message.get("more_body") and self.body is not None
+        return False
+
+    def raw(self, checks_json: bool) -> _Raw:
+        scope = self.scope
+        root, path = str(scope.get("root_path") or ""), str(scope.get("path") or "/")
+        if root and not (path == root or path.startswith(root + "/")):
+            path = root + path
+        content_type = ""
+        for name, value in scope.get("headers") or ():
+            if bytes(name).lower() == b"content-type":
+                content_type = bytes(value).decode("latin-1")
+        return _Raw(
+            self.started,
+            str(scope.get("method") or "GET"),
+            path,
+            bytes(scope.get("query_string") or b"").decode("latin-1"),
+            content_type,
+            b"".join(self.body or ()),
+            self.status,
+            b"".join(self.reply),
+            checks_json and 200 <= self.status < 300,
+        )
+
+
+@overload
+def record(
+    app: Callable[[Any, Any, Any], Awaitable[None]],
+    path: str | os.PathLike[str],
+    *,
+    mask_numbers: bool = ...,
+    max_bytes: int = ...,
+    max_exchanges: int | None = ...,
+    keep: int = ...,
+    max_body_bytes: int = ...,
+) -> RecordingAsgiApp: ...
+
+
+@overload
 def record(
     app: WsgiApp,
+    path: str | os.PathLike[str],
+    *,
+    mask_numbers: bool = ...,
+    max_bytes: int = ...,
+    max_exchanges: int | None = ...,
+    keep: int = ...,
+    max_body_bytes: int = ...,
+) -> RecordingApp: ...
+
+
+def record(
+    app: Any,
     path: str | os.PathLike[str],
     *,
     mask_numbers: bool = False,
@@ -674,28 +806,20 @@ def record(
     max_exchanges: int | None = None,
     keep: int = 3,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-) -> RecordingApp:
-    """Wrap the WSGI ``app``: the result answers identically and records to the cassette
-    ``path`` (see the module docstring for the format, masking, bounds and rotation).
+) -> RecordingApp | RecordingAsgiApp:
+    """Wrap ``app``: the result answers identically and records to the cassette ``path``
+    (see the module docstring for the format, masking, bounds and rotation).
 
-    ASGI apps are not supported yet; :class:`CassetteWriter` is the part an ASGI wrapper
-    reuses.
+    A WSGI app gives a :class:`RecordingApp`; an ASGI app (an async callable: ``app.asgi``,
+    FastAPI, Starlette) a :class:`RecordingAsgiApp`.
     """
     if not callable(app):
-        raise TypeError(f"app must be a WSGI callable, not {type(app).__name__}")
-    if _is_async(app):
-        raise TypeError(
-            f"{app!r} is an ASGI app (an async callable); record() wraps WSGI apps only so far"
-        )
+        raise TypeError(f"app must be a WSGI or ASGI callable, not {type(app).__name__}")
     writer = CassetteWriter(
         path, mask_numbers=mask_numbers, max_bytes=max_bytes, max_exchanges=max_exchanges, keep=keep
     )
+    from ._asgi_call import is_asgi
+
+    if is_asgi(app):
+        return RecordingAsgiApp(app, writer, max_body_bytes)
     return RecordingApp(app, writer, max_body_bytes)
-
-
-def _is_async(app: object) -> bool:
-    import inspect
-
-    if inspect.isroutine(app):
-        return inspect.iscoroutinefunction(app)
-    return inspect.iscoroutinefunction(type(app).__call__)

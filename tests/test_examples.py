@@ -216,8 +216,9 @@ def test_the_simulator_and_emulator_tests_of_the_ivrs_pass() -> None:
         "examples/test_ivr.py",
         "examples/test_ivr_emulator.py",
         "examples/test_webhook_ivr.py",
+        "examples/test_fastapi_ivr.py",
     )
-    assert result.stdout.splitlines()[-1].startswith("15 passed")
+    assert result.stdout.splitlines()[-1].startswith("22 passed")
 
 
 def test_replay_ivr_reports_exactly_the_changed_branch(tmp_path: Path) -> None:

@@ -101,9 +101,9 @@ def run(
 ) -> LoadReport:
     """Run ``calls`` inbound calls against ``target``, at most ``concurrency`` at a time.
 
-    ``target`` is the base URL of a running webhook server, or a WSGI app served here on
-    127.0.0.1 by waitress for the run (an ASGI app is refused: serve it with uvicorn and
-    pass its URL). Each call starts at ``entry`` and its caller follows
+    ``target`` is the base URL of a running webhook server, or an app served here on
+    127.0.0.1 for the run: a WSGI app by waitress, an ASGI app (``app.asgi``, FastAPI) by
+    uvicorn. Each call starts at ``entry`` and its caller follows
     ``script`` (steps, or a function of the call number returning them); ``rate`` caps new
     calls per second. The flow's own time runs ``speed`` times faster than the wall clock;
     the app's reply times are measured as they are, and a reply slower than

@@ -1,27 +1,23 @@
-"""Serving an app under test on 127.0.0.1 for the length of a run (waitress, a real server).
-
-ASGI apps are recognised and refused for now, with the way around it: serve the app with an
-ASGI server (uvicorn) and pass its base URL.
+"""Serving an app under test on 127.0.0.1 for the length of a run, by a real server: waitress
+for a WSGI app, uvicorn for an ASGI app (``pip install 'bxml-callcontrol[asgi]'``).
 """
 
 from __future__ import annotations
 
-import inspect
+import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-WsgiApp = Callable[..., Iterable[bytes]]
+from .._asgi_call import is_asgi
+
+#: A WSGI callable, or an ASGI 3 app (an async callable).
+WsgiApp = Callable[..., Any]
 #: Server threads at most: one per concurrent caller up to this many.
 MAX_THREADS = 200
 
-
-def is_asgi(app: object) -> bool:
-    """True for an ASGI app: a coroutine function, or an object whose ``__call__`` is one."""
-    if inspect.isfunction(app) or inspect.ismethod(app):
-        return inspect.iscoroutinefunction(app)
-    return inspect.iscoroutinefunction(type(app).__call__) if callable(app) else False
+__all__ = ["MAX_THREADS", "WsgiApp", "is_asgi", "serve"]
 
 
 @contextmanager
@@ -32,10 +28,9 @@ def serve(app: WsgiApp, concurrency: int) -> Iterator[str]:
     not queue behind each other in the server: the run measures the app, not a thread pool.
     """
     if is_asgi(app):
-        raise TypeError(
-            "ASGI apps are not served by callcontrol.load yet; run it under an ASGI server "
-            "(uvicorn app:app --port 8000) and pass its base URL (http://127.0.0.1:8000)"
-        )
+        with _serve_asgi(app, concurrency) as url:
+            yield url
+        return
     try:
         from waitress.server import create_server
     except ImportError as exc:
@@ -69,3 +64,44 @@ def serve(app: WsgiApp, concurrency: int) -> Iterator[str]:
 def _close_all(server: Any) -> None:
     for dispatcher in list(server._map.values()):
         dispatcher.close()
+
+
+@contextmanager
+def _serve_asgi(app: Any, concurrency: int) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn (one worker, its event loop on a thread here)."""
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise RuntimeError(
+            "serving an ASGI app needs uvicorn (pip install 'bxml-callcontrol[asgi]'); or "
+            "serve the app yourself and pass its base URL"
+        ) from exc
+    # Bound and listening before the server starts: the first callers wait in the backlog
+    # instead of being refused while the loop starts.
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every answer waits for the client's delayed ACK (40 ms).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(max(128, concurrency + 10))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="auto",
+        backlog=max(128, concurrency + 10),
+        limit_concurrency=None,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="load-server", daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

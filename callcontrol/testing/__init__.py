@@ -1,4 +1,4 @@
-"""Unit-test an IVR: run whole calls against a WSGI webhook app in virtual time.
+"""Unit-test an IVR: run whole calls against a WSGI or ASGI webhook app in virtual time.
 
 ::
 

@@ -1,6 +1,6 @@
 """pytest plugin: ``call_simulator`` and script-step fixtures, and ``--ivr-coverage``.
 
-Define a ``bxml_app`` fixture returning your WSGI app (and optionally ``bxml_base_url``);
+Define a ``bxml_app`` fixture returning your WSGI or ASGI app (and optionally ``bxml_base_url``);
 each test then gets a fresh ``call_simulator``. ``pytest --ivr-coverage`` prints which
 URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
 ``--ivr-coverage-fail-under=N`` fails the run below N percent. The ``call_snapshot``
@@ -117,7 +117,7 @@ def call_simulator(request: pytest.FixtureRequest) -> CallSimulator:
         app = request.getfixturevalue("bxml_app")
     except pytest.FixtureLookupError:
         raise pytest.UsageError(
-            "call_simulator needs a fixture named bxml_app that returns your WSGI app "
+            "call_simulator needs a fixture named bxml_app that returns your WSGI or ASGI app "
             "(or its base URL)"
         ) from None
     try:

@@ -110,6 +110,10 @@ HEAVY = (
     "callcontrol.client",
     "callcontrol.async_client",
     "importlib.metadata",
+    "asyncio",
+    "callcontrol.asgi",
+    "starlette",
+    "uvicorn",
 )
 
 
@@ -127,7 +131,16 @@ def test_names_load_only_what_they_need() -> None:
     assert loaded_after("from callcontrol import parse_event") == {"callcontrol.events"}
     webhooks = loaded_after("from callcontrol import WebhookApp")
     assert {"bxml", "callcontrol.events"} <= webhooks
-    assert not webhooks & {"requests", "httpx", "importlib.metadata", "callcontrol.client"}
+    assert not webhooks & {
+        "requests",
+        "httpx",
+        "importlib.metadata",
+        "callcontrol.client",
+        "asyncio",
+    }
+    asgi = loaded_after("from callcontrol import WebhookApp; WebhookApp().asgi")
+    assert {"asyncio", "callcontrol.asgi"} <= asgi
+    assert not asgi & {"requests", "httpx", "starlette", "uvicorn"}
 
 
 def test_a_missing_name_is_an_attribute_error() -> None:

@@ -243,17 +243,61 @@ def test_bad_bounds_are_refused(tmp_path: Path, options: dict[str, Any], message
         CassetteWriter(tmp_path / "c.jsonl", **options)
 
 
-def test_an_asgi_app_is_refused_clearly(tmp_path: Path) -> None:
-    async def asgi(scope: Any, receive: Any, send: Any) -> None:
-        pass
+def asgi_post(app: Any, url: str, body: bytes, content_type: str = "application/json") -> Any:
+    """One POST to the ASGI ``app``, in process; the response."""
+    import asyncio
 
-    class AsgiApp:
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            pass
+    from callcontrol._asgi_call import call, http_scope
 
-    for app in (asgi, AsgiApp()):
-        with pytest.raises(TypeError, match="ASGI app"):
-            record(app, tmp_path / "c.jsonl")  # type: ignore[arg-type]
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    return asyncio.run(call(app, http_scope("POST", url, headers), body))
+
+
+def test_an_asgi_app_is_recorded_line_for_line_as_its_wsgi_twin(tmp_path: Path) -> None:
+    app = ivr()
+    payload = json.dumps(event("gather", digits="1")).encode()
+    over_wsgi = record(app, tmp_path / "wsgi.jsonl")
+    over_asgi = record(app.asgi, tmp_path / "asgi.jsonl")
+    status, _, reply = wsgi(over_wsgi, payload, PATH_INFO="/menu")
+    response = asgi_post(over_asgi, "https://ivr.test/menu", payload)
+    assert (response.status, response.body) == (int(status[:3]), reply)
+    over_wsgi.flush()
+    over_asgi.flush()
+    [from_wsgi] = lines(tmp_path / "wsgi.jsonl")
+    [from_asgi] = lines(tmp_path / "asgi.jsonl")
+    assert {**from_asgi, "time": ""} == {**from_wsgi, "time": ""}
+    assert from_asgi["path"] == "/menu" and from_asgi["status"] == 200
+
+
+def test_a_plain_asgi_callable_is_recorded_with_its_mount_point(tmp_path: Path) -> None:
+    async def bare(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    recorded = record(bare, tmp_path / "c.jsonl")
+    assert type(recorded).__name__ == "RecordingAsgiApp"
+    body = json.dumps(event("disconnect")).encode()
+    from callcontrol._asgi_call import call, http_scope
+
+    scope = http_scope("POST", "https://ivr.test/status", [], root_path="/bw")
+    import asyncio
+
+    asyncio.run(call(recorded, scope, body))
+    recorded.flush()
+    [line] = lines(tmp_path / "c.jsonl")
+    assert line["path"] == "/bw/status" and line["status"] == 204
+    assert line["event"]["eventType"] == "disconnect"
+
+
+def test_an_oversized_asgi_body_passes_through_unrecorded(tmp_path: Path) -> None:
+    recorded = record(ivr().asgi, tmp_path / "c.jsonl", max_body_bytes=10)
+    response = asgi_post(
+        recorded, "https://ivr.test/answer", json.dumps(event("initiate")).encode()
+    )
+    assert response.status == 200
+    recorded.flush()
+    assert not (tmp_path / "c.jsonl").exists() or lines(tmp_path / "c.jsonl") == []
 
 
 def test_a_missing_directory_is_refused_at_once(tmp_path: Path) -> None:

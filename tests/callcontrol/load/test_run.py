@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any
@@ -168,17 +167,41 @@ def test_bad_targets_are_refused(target, message):
         run(target, calls=1, concurrency=1)
 
 
-def test_an_asgi_app_is_refused_with_the_way_around_it():
+def test_an_asgi_app_is_served_by_uvicorn_for_the_run():
+    pytest.importorskip("uvicorn")
+    from examples.fastapi_ivr import api
+
+    # Each caller asks for the order status: answer, then choice (a mounted, async route).
+    report = run(
+        api,
+        calls=20,
+        concurrency=5,
+        script=[press("1")],
+        entry="/voice/answer",
+        username="order-line",
+        password="change-me",
+        speed=FAST,
+    )
+    assert report.ok, report.table()
+    assert (report.calls, report.completed, report.errors) == (20, 20, {})
+    counts = {path: stats.count for path, stats in report.latency.items()}
+    assert counts == {"/voice/answer": 20, "/voice/choice": 20}
+
+
+def test_a_bare_asgi_callable_is_served_too():
+    pytest.importorskip("uvicorn")
+    body = b'<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>'
+
     async def asgi(scope: Any, receive: Any, send: Any) -> None:
-        await asyncio.sleep(0)
+        if scope["type"] != "http":
+            return
+        await receive()
+        headers = [(b"content-type", b"application/xml")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
-    class AsgiApp:
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            await asyncio.sleep(0)
-
-    for app in (asgi, AsgiApp()):
-        with pytest.raises(TypeError, match="ASGI apps are not served .* pass its base URL"):
-            run(app, calls=1, concurrency=1)  # type: ignore[arg-type]
+    report = run(asgi, calls=3, concurrency=3, speed=FAST)
+    assert (report.completed, report.errors) == (3, {}), report.table()
 
 
 def test_a_bad_script_function_stops_the_run_with_its_number():

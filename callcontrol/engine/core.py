@@ -37,8 +37,20 @@ from bxml import Bxml, BxmlError, Element, Response
 
 from .. import contract
 from ..contract import VOICE_API_BASE
-from . import amd, background, caller, dialing, gather, keys, media, payloads, record, refer
-from .activities import RecordRun, TransferRun
+from . import (
+    amd,
+    background,
+    bridge,
+    caller,
+    dialing,
+    gather,
+    keys,
+    media,
+    payloads,
+    record,
+    refer,
+)
+from .activities import BridgedRun, BridgeRun, RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
@@ -835,6 +847,14 @@ class Engine:
         if self._pause_verb == name and self._pause_call in (None, leg.id):
             self._paused = True
 
+    def find_leg(self, call_id: str) -> Leg | None:
+        """The leg with this call id in this engine, if any."""
+        return self.legs.get(call_id)
+
+    def interrupt(self, leg: Leg) -> None:
+        """Stop what the leg runs and drop the rest of its document."""
+        self._interrupt(leg)
+
     def digit(self, leg: Leg, digit: str) -> None:
         """A key reaches the leg now (to its Gather, Record, StartGather, or nobody)."""
         keys.dispatch(self, leg, digit)
@@ -920,6 +940,10 @@ class Engine:
         elif isinstance(activity, TransferRun):
             self.assume(leg, "interrupt-transfer")
             dialing.end_b_legs(self, activity)
+        elif isinstance(activity, BridgeRun):
+            bridge.origin_left(self, leg, activity)
+        elif isinstance(activity, BridgedRun):
+            bridge.target_left(self, leg, activity)
 
     def _time_limit(self, leg: Leg) -> None:
         self.assume(leg, "time-limit")
@@ -948,6 +972,10 @@ class Engine:
             finished.append(activity.info)
         if isinstance(activity, TransferRun):
             dialing.end_b_legs(self, activity)
+        elif isinstance(activity, BridgeRun):
+            bridge.origin_left(self, leg, activity)
+        elif isinstance(activity, BridgedRun):
+            bridge.target_left(self, leg, activity)
         background_recording = record.finish_recording(self, leg)
         if background_recording is not None:
             finished.append(background_recording)
@@ -1036,7 +1064,7 @@ _RUNNERS: dict[str, Callable[[Runtime, Leg, Any], None]] = {
     "ResumeRecording": record.pause_recording,
     "Transfer": dialing.transfer,
     "Forward": dialing.forward,
-    "Bridge": dialing.bridge_verb,
+    "Bridge": bridge.bridge_verb,
     "Refer": refer.refer,
     "StartGather": background.start_gather,
     "StopGather": background.stop_gather,

@@ -39,18 +39,6 @@ def end_unreached(engine: Runtime, leg: Leg, cause: str) -> None:
     engine.end_leg(leg, cause, ERROR_MESSAGES[cause])
 
 
-def bridge_verb(engine: Runtime, leg: Leg, verb: bxml.Bridge) -> None:
-    """Bridge: fails, there is no target call (``no-bridge-target``)."""
-    engine.assume(leg, "no-bridge-target", verb.text.strip())
-    target, fallback = engine.targets(leg, verb, "bridge_complete")
-    if target is None:
-        return
-    payload = payloads.call_fields("bridgeComplete", leg, engine.start_time, engine.sched.now)
-    payload["cause"] = "unknown"
-    payload["errorMessage"] = f"call {verb.text.strip()} is not part of this simulation"
-    engine.send(leg, "bridgeComplete", payload, target, fallback, synchronous=True)
-
-
 def forward(engine: Runtime, leg: Leg, verb: bxml.Forward) -> None:
     """Forward: hand an unanswered inbound call to ``to`` (§4.5)."""
     if leg.direction != "inbound" or leg.answer_ms is not None or leg.parent is not None:

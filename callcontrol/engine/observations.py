@@ -197,6 +197,32 @@ class AssumptionApplied(Observation):
         return f"[{self.assumption}] {self.note}".rstrip()
 
 
+@dataclass(frozen=True, slots=True)
+class BridgeMade(Observation):
+    """This call was bridged with ``other`` (``origin``: this call ran the <Bridge>)."""
+
+    other: str = ""
+    origin: bool = True
+    KIND: ClassVar[str] = "bridge"
+
+    def detail(self) -> str:
+        """With which call, and who asked."""
+        return f"{'with' if self.origin else 'into the bridge of'} {self.other}"
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeEnded(Observation):
+    """The bridge with ``other`` ended; ``left`` says this call left it first."""
+
+    other: str = ""
+    left: bool = True
+    KIND: ClassVar[str] = "bridge"
+
+    def detail(self) -> str:
+        """Who left first."""
+        return f"ended: {'this call' if self.left else self.other} left first"
+
+
 def describe(verb: Element) -> str:
     """A verb as one line: tag, text and attributes (never a password)."""
     if isinstance(verb, bxml.SpeakSentence):

@@ -92,5 +92,11 @@ class Runtime(Protocol):
     def new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
         """Create a leg with a new call id."""
 
+    def find_leg(self, call_id: str) -> Leg | None:
+        """The leg with this call id in this engine, if any."""
+
+    def interrupt(self, leg: Leg) -> None:
+        """Stop what the leg runs and drop the rest of its document."""
+
     def digit(self, leg: Leg, digit: str) -> None:
         """A key reaches the leg now."""

@@ -23,6 +23,34 @@ def _missing(owner: str, name: str) -> InvalidValueError:
     return InvalidValueError(f"{owner}.{name} is required")
 
 
+def unknown_keywords(cls: type[Element], given: dict[str, Any]) -> TypeError:
+    """The error for keywords ``cls`` does not take, suggesting the nearest attribute.
+
+    Built only on that error path: the compiled ``__init__`` collects unknown keywords in
+    ``**`` and checks them with one test. BXML's own camelCase spellings (``gatherUrl``,
+    pasted from Bandwidth's docs) map to their snake_case keywords.
+    """
+    import difflib
+
+    owner = cls.__name__
+    names = [attr.name for attr in cls.FIELDS]
+    parts = []
+    for key in given:
+        attr = cls.XML_FIELDS.get(key)
+        if attr is not None:
+            hint = f"; keywords are snake_case: did you mean {attr.name!r}?"
+        else:
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            folded = key.replace("_", "").lower()
+            close = close or [n for n in names if n.replace("_", "").lower() == folded]
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+        parts.append(f"{owner}() got an unexpected keyword argument {key!r}{hint}")
+    if all("did you mean" in part for part in parts):
+        return TypeError("; ".join(parts))
+    known = f"takes {', '.join(names)}" if names else "takes no keywords"
+    return TypeError("; ".join(parts) + f" ({owner} {known})")
+
+
 def _parameters(cls: type[Element], original: Callable[..., None]) -> tuple[list[str], str]:
     """Return the parameter list source and the content expression ('' if none).
 
@@ -55,6 +83,7 @@ def _parameters(cls: type[Element], original: Callable[..., None]) -> tuple[list
         source.append("*")
     required = set(keyword_only) - set(original.__kwdefaults__ or {})
     source += [name if name in required else f"{name}=None" for name in keyword_only]
+    source.append("**unknown")
     return source, content
 
 
@@ -79,12 +108,16 @@ def builder_method(cls: type[Element], returns_child: bool) -> Callable[..., Any
     """
     original = getattr(cls.__init__, "__wrapped__", cls.__init__)
     params, _ = _parameters(cls, original)
-    call = f"CHILD({call_arguments(original)})"
+    call = f"CHILD({', '.join(filter(None, [call_arguments(original), '**unknown']))})"
     if returns_child:
         body = f"    child = {call}\n    self.append(child)\n    return child\n"
     else:
         body = f"    return self.append({call})\n"
+    shown = ", ".join(p for p in params if p != "**unknown")
     source = f"def method(self, {', '.join(params)}):\n{body}"
+    # The signature help() and inspect show: the verb's own, without the **unknown that
+    # only turns a mistyped keyword into a suggestion.
+    source += f"def signature(self, {shown}):\n    pass\n"
     namespace: dict[str, Any] = {"CHILD": cls}
     exec(compile(source, f"<bxml builder for {cls.__name__}>", "exec"), namespace)  # noqa: S102
     method: Callable[..., Any] = namespace["method"]
@@ -92,6 +125,8 @@ def builder_method(cls: type[Element], returns_child: bool) -> Callable[..., Any
     if returns_child:  # else the container, which the caller names
         annotations["return"] = cls.__name__
     method.__annotations__ = annotations
+    namespace["signature"].__annotations__ = annotations
+    method.__wrapped__ = namespace["signature"]  # type: ignore[attr-defined]
     return method
 
 
@@ -253,8 +288,13 @@ def compile_init(cls: type[Element], original: Callable[..., None]) -> Callable[
     """Return a fast ``__init__`` for ``cls`` with the signature of ``original``."""
     params, content = _parameters(cls, original)
     owner = cls.TAG or cls.__name__
-    namespace: dict[str, Any] = {"missing": _missing, "OWNER": owner}
-    body = ["v = {}", "h = self._HEAD"]
+    namespace: dict[str, Any] = {
+        "missing": _missing,
+        "OWNER": owner,
+        "CLS": cls,
+        "unknown_keywords": unknown_keywords,
+    }
+    body = ["if unknown:", "    raise unknown_keywords(CLS, unknown)", "v = {}", "h = self._HEAD"]
     for attr in cls.FIELDS:
         name = attr.name
         namespace[f"F_{name}"] = cls.FRAGMENTS[name]

@@ -48,8 +48,29 @@ def read_source(source: Source) -> tuple[bytes, bool]:
     )
 
 
+def looks_like_a_path(text: str) -> str | None:
+    """The hint for a str that cannot be XML and may well be a file name (None if XML-like).
+
+    :func:`bxml.parse`, :func:`bxml.validate` and :func:`bxml.lint` all treat a str as XML
+    text, never as a file name, and all give this hint.
+    """
+    start = text.lstrip(" \t\r\n\ufeff")
+    if not start or start.startswith("<"):
+        return None
+    shown = text if len(text) <= 80 else text[:80] + "..."
+    return (
+        f"XML text starts with '<', and {shown!r} does not: it looks like a file path. "
+        "A str is always XML text; to read a file, pass a pathlib.Path "
+        "(pathlib.Path(name)) or a file opened with 'rb'"
+    )
+
+
 def parse_tree(data: bytes, utf8: bool) -> tuple[etree._Element | None, Problem | None]:
     """Parse safely; return the root, or the problem that stopped the parse."""
+    if utf8 and len(data) <= 4096 and not data.lstrip().startswith(b"<"):
+        hint = looks_like_a_path(data.decode("utf-8", "replace"))
+        if hint is not None:
+            return None, Problem("/", 1, hint, "BX001")
     if len(data) > MAX_BYTES:
         message = f"the document is {len(data)} bytes; at most {MAX_BYTES} are read"
         return None, Problem("/", None, message, "BX005")

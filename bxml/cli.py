@@ -13,8 +13,11 @@ adding a :class:`Command` there.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,9 +25,22 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import Problem
+from ._limits import MAX_BYTES
 from .exceptions import ParseError
 
-__all__ = ["COMMANDS", "EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Command", "main"]
+__all__ = [
+    "COMMANDS",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "EXIT_PIPE",
+    "EXIT_USAGE",
+    "MAX_INPUT_BYTES",
+    "Command",
+    "InputError",
+    "VersionAction",
+    "main",
+    "read_input",
+]
 
 #: Every file is fine.
 EXIT_OK = 0
@@ -32,6 +48,11 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 #: The command line is wrong.
 EXIT_USAGE = 2
+#: The reader of the output went away (``| head``): as a process ended by SIGPIPE.
+EXIT_PIPE = 141
+
+#: The most bytes read from one file or stdin (the parser's own limit).
+MAX_INPUT_BYTES = MAX_BYTES
 
 STDIN = "-"
 _STDIN_NAME = "<stdin>"
@@ -43,6 +64,9 @@ exit status:
   0  every file is valid / formatted / clean
   1  a file is invalid, has findings, would be reformatted, or cannot be read
   2  usage error (bad option or argument)
+  141  the output was closed early (e.g. piped into head)
+
+Problem codes: bxml lint --explain CODE (every code: docs/problem-codes.md).
 """
 
 
@@ -73,7 +97,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits on --help and on usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     run: Callable[[argparse.Namespace, IO[bytes], IO[str], IO[str]], int] = args.run
-    return run(args, sys.stdin.buffer, sys.stdout, sys.stderr)
+    try:
+        return run(args, sys.stdin.buffer, sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except KeyboardInterrupt:
+        print("bxml: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("bxml: out of memory reading the input", file=sys.stderr)
+        return EXIT_FINDINGS
+
+
+def quiet_broken_pipe() -> int:
+    """After the reader of stdout went away: silence the final flush; :data:`EXIT_PIPE`.
+
+    Python would otherwise print "Exception ignored ... BrokenPipeError" at exit.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (tests)
+        pass
+    return EXIT_PIPE
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print ``PROG VERSION`` and exit (the version is looked up only then)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("nargs", 0)
+        kwargs.setdefault("default", argparse.SUPPRESS)
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}", file=sys.stdout)
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=VersionAction, help="show the version and exit")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for command in COMMANDS:
         sub = subparsers.add_parser(
@@ -118,14 +187,15 @@ def _run_validate(
 
 
 def _configure_lint(parser: argparse.ArgumentParser) -> None:
-    _add_files(parser)
+    parser.add_argument("files", nargs="*", metavar="FILE", help="BXML files; - reads stdin")
     _add_format(parser)
     parser.add_argument(
         "--ignore",
         metavar="CODE,...",
         type=_codes,
         default=frozenset(),
-        help="rule codes to leave out, comma-separated (e.g. BX103,BX107)",
+        help="lint codes to leave out, comma-separated (e.g. BX103,BX107); schema problems "
+        "are always reported",
     )
     parser.add_argument(
         "--context",
@@ -133,6 +203,11 @@ def _configure_lint(parser: argparse.ArgumentParser) -> None:
         default="call",
         help="where the documents are used (default: call; conference and transfer_answer "
         "replies allow fewer verbs)",
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="CODE",
+        help="print what a problem code means and how to fix it, then exit",
     )
 
 
@@ -144,15 +219,44 @@ def _codes(text: str) -> frozenset[str]:
     return frozenset(code.upper() for code in codes)
 
 
+#: Problems that stop a document from being read at all: lint has nothing to add.
+_UNREADABLE = frozenset({"BX001", "BX002", "BX005"})
+
+
 def _run_lint(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+    from . import iter_errors
     from .lint import lint
 
+    if args.explain is not None:
+        return _explain(args.explain, stdout, stderr)
+    if not args.files:
+        print(
+            "bxml lint: error: give FILE arguments (- reads stdin) or --explain CODE", file=stderr
+        )
+        return EXIT_USAGE
     ignore: frozenset[str] = args.ignore
 
     def check(data: bytes) -> list[Problem]:
-        return [p for p in lint(data, context=args.context) if p.code not in ignore]
+        # An invalid document is reported as invalid first: lint alone would pass it.
+        problems = list(iter_errors(data))
+        if any(problem.code in _UNREADABLE for problem in problems):
+            return problems
+        found = [p for p in lint(data, context=args.context) if p.code not in ignore]
+        return problems + [p for p in found if p not in problems]
 
     return _report(args, stdin, stdout, stderr, check)
+
+
+def _explain(code: str, stdout: IO[str], stderr: IO[str]) -> int:
+    from .codes import explain
+
+    try:
+        entry = explain(code)
+    except KeyError as exc:
+        print(f"bxml lint: error: {exc.args[0]}", file=stderr)
+        return EXIT_USAGE
+    stdout.write(entry.render())
+    return EXIT_OK
 
 
 # -- validate and lint: reading files and reporting problems -------------------------------
@@ -172,15 +276,51 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class InputError(Exception):
+    """A file (or stdin) that cannot be read as a document: the message says why."""
+
+
+def read_input(name: str, stdin: IO[bytes]) -> bytes:
+    """The bytes of file ``name`` (``-``: ``stdin``), at most :data:`MAX_INPUT_BYTES`.
+
+    Only regular files are opened: a device or FIFO named as a file would block or never
+    end, so it is refused at once (stdin may still be a pipe). More than the limit is
+    refused after reading one byte past it.
+
+    :raises InputError: with one line naming the file and the problem.
+    """
+    shown = _STDIN_NAME if name == STDIN else name
+    try:
+        if name == STDIN:
+            data = stdin.read(MAX_INPUT_BYTES + 1)
+        else:
+            kind = stat.S_IFMT(os.stat(name).st_mode)
+            if kind == stat.S_IFDIR:
+                raise InputError(f"cannot read {name}: it is a directory")
+            if kind != stat.S_IFREG:
+                raise InputError(
+                    f"cannot read {name}: not a regular file (a device, FIFO or socket); "
+                    "pipe it to stdin with - instead"
+                )
+            with open(name, "rb") as file:
+                data = file.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"cannot read {shown}: too large (more than {MAX_INPUT_BYTES} bytes; "
+            "BXML documents are far smaller)"
+        )
+    return data
+
+
 def _read_all(files: Sequence[str], stdin: IO[bytes]) -> Iterator[_Source]:
     for name in files:
-        if name == STDIN:
-            yield _Source(_STDIN_NAME, stdin.read())
-            continue
+        shown = _STDIN_NAME if name == STDIN else name
         try:
-            yield _Source(name, Path(name).read_bytes())
-        except OSError as exc:
-            yield _Source(name, None, f"cannot read {name}: {exc.strerror or exc}")
+            yield _Source(shown, read_input(name, stdin))
+        except InputError as exc:
+            yield _Source(shown, None, str(exc))
 
 
 def _report(
@@ -280,11 +420,39 @@ def _run_fmt(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr
                 status = EXIT_FINDINGS
         elif args.write:
             if changed:
-                Path(source.name).write_bytes(formatted)
+                try:
+                    replace_file(Path(source.name), formatted)
+                except OSError as exc:
+                    print(f"bxml: cannot write {source.name}: {exc.strerror or exc}", file=stderr)
+                    status = EXIT_FINDINGS
+                    continue
                 print(f"reformatted {source.name}", file=stderr)
         else:
             stdout.write(formatted.decode("utf-8"))
     return status
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace ``path``'s contents with ``data`` atomically, keeping its mode.
+
+    The data goes to a temporary file in the same directory, then takes the file's place
+    (``os.replace``): a reader, or a crash, sees the old file or the new one, never a part.
+    """
+    import tempfile
+
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def format_document(data: bytes, *, compact: bool = False) -> bytes:

@@ -28,11 +28,13 @@ BX106  say-as with format but without interpret-as="date"
 BX107  a document that ends with StartStream: the call ends at once
 BX110  a document larger than 64 KB (``bxml.MAX_DOCUMENT_BYTES``)
 BX120  username/password on Record, StartRecording, StartStream or StartTranscription
-       with a callback URL that is not https
-BX121  username/password with a fallback URL but no fallbackUsername/fallbackPassword: the
-       fallback callback carries no credentials, so a server that wants them answers 401
+       with a callback URL that is not https (Bandwidth requires https there)
+BX121  username/password (or the fallback pair) on any other verb, sent to a plain http
+       callback URL (or PlayAudio's audio URL): the credentials cross the network unencrypted
 BX122  username without password (or password without username), and the same for the
        fallback pair: a verb's callbacks carry the verb's own Basic credentials only
+BX123  username/password with a fallback URL but no fallbackUsername/fallbackPassword: the
+       fallback callback carries no credentials, so a server that wants them answers 401
 BX130  a conference document with verbs other than PlayAudio, SpeakSentence,
        StartRecording, StopRecording, PauseRecording and ResumeRecording
 BX131  a transferAnswer reply with Bridge, Conference, Forward, Refer or Transfer
@@ -297,25 +299,31 @@ def _stream_last(verbs: list[_Node], context: Context) -> Found:
 def _credentials(verbs: list[_Node], context: Context) -> Found:
     found: Found = []
     for node in _walk(verbs):
-        checks = [(("username", "password"), _CREDENTIAL_URLS.get(node.tag, ()))]
-        checks.append((("fallbackUsername", "fallbackPassword"), _FALLBACK_URLS.get(node.tag, ())))
-        for secrets, urls in checks:
+        primary = _CREDENTIAL_URLS.get(node.tag)
+        fallback = _FALLBACK_URLS.get(node.tag)
+        checks = [
+            (("username", "password"), primary, primary is not None),
+            (("fallbackUsername", "fallbackPassword"), fallback, fallback is not None),
+        ]
+        for secrets, urls, required in checks:
             if not any(name in node.attrs for name in secrets):
                 continue
-            for url_name in urls:
-                url = node.attrs.get(url_name)
-                if url is not None and _scheme(url) not in ("", "https"):
-                    message = (
-                        f"{node.tag}.{url_name} is {redact_url(url)!r}: with "
-                        f"{'/'.join(secrets)} set, Bandwidth requires https URLs"
-                    )
-                    found.append((node.order, node.problem(message, "BX120", url_name)))
+            for url_name, url in _credential_targets(node, secrets[0], urls):
+                if _scheme(url) in ("", "https"):
+                    continue
+                where = f"{node.tag}.{url_name}" if url_name else f"{node.tag} text"
+                if required:
+                    why, code = "Bandwidth requires https URLs", "BX120"
+                else:
+                    why, code = "they would cross the network unencrypted; use https", "BX121"
+                message = f"{where} is {redact_url(url)!r}: with {'/'.join(secrets)} set, {why}"
+                found.append((node.order, node.problem(message, code, url_name or None)))
         found.extend((node.order, problem) for problem in _credential_pairs(node))
     return found
 
 
 def _credential_pairs(node: _Node) -> list[Problem]:
-    """BX121 and BX122: the credentials each callback of ``node`` will carry (bxml-spec §2:
+    """BX122 and BX123: the credentials each callback of ``node`` will carry (bxml-spec §2:
     username/password for the primary URLs, fallbackUsername/fallbackPassword for the
     fallback ones; voice-api §9.2: Bandwidth answers a 401 challenge with those only)."""
     found: list[Problem] = []
@@ -334,8 +342,31 @@ def _credential_pairs(node: _Node) -> list[Problem]:
             f"{node.tag}.{fallbacks[0]} gets no credentials: username/password are for the "
             "primary URL only; set fallbackUsername/fallbackPassword for the fallback"
         )
-        found.append(node.problem(message, "BX121", fallbacks[0]))
+        found.append(node.problem(message, "BX123", fallbacks[0]))
     return found
+
+
+def _credential_targets(
+    node: _Node, user: str, urls: tuple[str, ...] | None
+) -> Iterator[tuple[str, str]]:
+    """The (attribute, URL) pairs the credentials named by ``user`` are sent to.
+
+    Where Bandwidth lists them (``urls``), those; otherwise every callback URL of the verb
+    (the fallback ones for the fallback credentials), and PlayAudio's audio URL.
+    """
+    if urls is None:
+        fallback = user.startswith("fallback")
+        urls = tuple(
+            name
+            for name in node.attrs
+            if name.endswith("Url") and name.endswith("FallbackUrl") == fallback
+        )
+        if node.tag == "PlayAudio" and not fallback and node.text.strip(XML_SPACE):
+            yield "", node.text.strip(XML_SPACE)
+    for name in urls:
+        url = node.attrs.get(name)
+        if url is not None:
+            yield name, url
 
 
 def _context(verbs: list[_Node], context: Context) -> Found:

@@ -280,16 +280,11 @@ def _contents(source: Source, max_bytes: int) -> str | bytes:
 
 def _check_not_a_path(text: str) -> None:
     """Refuse, with a hint, a str that cannot be XML and may well be a file name."""
-    start = text.lstrip(" \t\r\n\ufeff")
-    if start and not start.startswith("<"):
-        shown = text if len(text) <= 80 else text[:80] + "..."
-        raise ParseError(
-            f"XML text starts with '<', and {shown!r} does not: it looks like a file path. "
-            "A str is always XML text; to read a file, pass a pathlib.Path "
-            "(bxml.parse(pathlib.Path(name))) or a file opened with 'rb'",
-            1,
-            1,
-        )
+    from ._tree import looks_like_a_path
+
+    hint = looks_like_a_path(text)
+    if hint is not None:
+        raise ParseError(hint, 1, 1)
 
 
 def _as_bytes(text: str | bytes, max_bytes: int) -> bytes:

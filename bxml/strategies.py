@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess without hypothesis
+    raise ImportError(
+        "bxml.strategies needs hypothesis, which is not installed: "
+        "pip install 'bxml-callcontrol[hypothesis]'"
+    ) from exc
 
 from . import ssml, verbs
 from ._element import Element

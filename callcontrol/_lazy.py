@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 
@@ -29,6 +30,15 @@ def loader(
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | set(sources))
+        # The public names and the package's own subpackages; not the helpers the package
+        # imported for itself (typing, _lazy), which would read as part of its API.
+        public = set(sources) | set(namespace.get("__all__", ()))
+        for name, value in namespace.items():
+            if name.startswith("__"):
+                public.add(name)
+            elif isinstance(value, ModuleType) and not name.startswith("_"):
+                if value.__name__.startswith(package + "."):
+                    public.add(name)
+        return sorted(public)
 
     return __getattr__, __dir__

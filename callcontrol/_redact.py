@@ -53,7 +53,10 @@ class Redactor:
         encoded = base64.b64encode(pair.encode()).decode("ascii")
         with self._lock:
             self._secrets.update(_variants(password))
-            self._secrets.update({pair, encoded})
+            self._secrets.add(encoded)
+            # Not a bare ":" (no credentials at all): that would mask every colon.
+            if len(pair) >= MIN_SECRET_LENGTH:
+                self._secrets.add(pair)
             self._known = None
 
     def add_token(self, token: str) -> None:

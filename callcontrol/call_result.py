@@ -55,6 +55,7 @@ class SimulatedCall:
     disconnect_cause: str | None = None
     error: str | None = None
     duration: float = 0.0
+    notes: list[tuple[int, str, str, Any]] = field(default_factory=list, repr=False)
     transfers: list[tuple[str, str]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     #: What happened, as typed values (:mod:`callcontrol.engine.observations`).
@@ -73,6 +74,7 @@ class SimulatedCall:
         end = leg.end_ms if leg.end_ms is not None else engine.now
         self.duration = (end - leg.start_ms) / 1000
         self.observations = engine.observations_of(leg.root.id)
+        self.notes = [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
         self.transfers = [
             (seen.number, seen.outcome)
             for seen in self.observations
@@ -83,11 +85,6 @@ class SimulatedCall:
         )
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
-
-    @property
-    def notes(self) -> list[tuple[int, str, str, Any]]:
-        """The transcript as raw tuples (virtual ms, leg, kind, detail or its function)."""
-        return [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
 
     @property
     def transcript(self) -> list[TranscriptEntry]:
@@ -119,6 +116,7 @@ class SimulatedCall:
                 [],
                 unexpected,
                 "heard",
+                missing=False,
             )
 
     def assert_visited(self, path: str) -> None:
@@ -180,13 +178,24 @@ class SimulatedCall:
 
         assert_matches_snapshot(str(self), path)
 
-    def _fail(self, message: str, candidates: Sequence[str], wanted: object, kind: str) -> None:
+    def _fail(
+        self,
+        message: str,
+        candidates: Sequence[str],
+        wanted: object,
+        kind: str,
+        *,
+        missing: bool = True,
+    ) -> None:
+        """Raise AssertionError: the message, the closest candidate (when ``missing`` and
+        nothing of ``kind`` happened, says so) and the transcript around ``kind``."""
         lines = [message]
         if candidates:
             key = wanted.pattern if isinstance(wanted, re.Pattern) else str(wanted)
-            close = difflib.get_close_matches(key, [str(c) for c in candidates], n=1, cutoff=0)
-            lines.append(f"closest: {close[0]!r}" if close else f"seen: {list(candidates)!r}")
-        elif kind in ("heard", "fetch"):
+            # cutoff=0: the closest is always named, however far it is.
+            (close,) = difflib.get_close_matches(key, [str(c) for c in candidates], 1, 0)
+            lines.append(f"closest: {close!r}")
+        elif missing and kind in ("heard", "fetch"):
             lines.append("nothing of that kind happened")
         lines.append("transcript:")
         lines.extend("  " + entry.render() for entry in self._around(kind, self.transcript))
@@ -224,8 +233,7 @@ def _show(value: str | re.Pattern[str]) -> str:
 
 
 def _camel(name: str) -> str:
-    if name == "from_":
-        return "from"
+    # from_ (a keyword in Python) splits into "from" and "": it becomes "from".
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 

@@ -351,7 +351,8 @@ class AnswerEvent(CallEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class BridgeCompleteEvent(CallEvent):
-    """The bridge target left first, or bridging failed (``cause``)."""
+    """The bridge target left first, or bridging failed: then ``cause`` is busy, rejected or
+    unknown (voice-api §9)."""
 
     EVENT_TYPES = ("bridgeComplete",)
     is_synchronous = True
@@ -371,7 +372,9 @@ class BridgeTargetCompleteEvent(CallEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class DisconnectEvent(CallEvent):
-    """The call ended; ``cause`` says why."""
+    """The call ended; ``cause`` says why: hangup, busy, timeout, cancel, rejected,
+    callback-error, invalid-bxml, application-error, account-limit, node-capacity-exceeded,
+    error or unknown (voice-api §4.2; Bandwidth may add values, so it stays a str)."""
 
     EVENT_TYPES = ("disconnect",)
 
@@ -475,7 +478,12 @@ class TransferAnswerEvent(_LegEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferCompleteEvent(_LegEvent):
-    """The transfer's B-leg ended or the transfer failed; the BXML runs on the A-leg."""
+    """The transfer's B-leg ended or the transfer failed; the BXML runs on the A-leg.
+
+    ``cause`` is one of hangup, busy, timeout, cancel, rejected, callback-error, invalid-bxml,
+    application-error, account-limit, node-capacity-exceeded, error or unknown (voice-api
+    §4.2; Bandwidth may add values, so it stays a str).
+    """
 
     EVENT_TYPES = ("transferComplete",)
     is_synchronous = True
@@ -487,7 +495,12 @@ class TransferCompleteEvent(_LegEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class TransferDisconnectEvent(_LegEvent):
-    """A ``<Transfer>`` leg ended, for any reason."""
+    """A ``<Transfer>`` leg ended, for any reason.
+
+    ``cause`` is one of hangup, busy, timeout, cancel, rejected, callback-error, invalid-bxml,
+    application-error, account-limit, node-capacity-exceeded, error or unknown (voice-api
+    §4.2; Bandwidth may add values, so it stays a str).
+    """
 
     EVENT_TYPES = ("transferDisconnect",)
 
@@ -508,7 +521,8 @@ class MediaStreamStartedEvent(CallEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamRejectedEvent(CallEvent):
-    """A ``<StartStream>`` stream could not start (``cause``)."""
+    """A ``<StartStream>`` stream could not start; ``cause`` is connection-error, duplicate,
+    error or track-limit (voice-api §9)."""
 
     EVENT_TYPES = ("mediaStreamRejected",)
 
@@ -521,7 +535,8 @@ class MediaStreamRejectedEvent(CallEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class MediaStreamStoppedEvent(CallEvent):
-    """A media stream stopped (``<StopStream>``, the call ended, or an error)."""
+    """A media stream stopped (``<StopStream>``, the call ended, or an error); ``cause`` is
+    closed, connection-error or error (voice-api §9)."""
 
     EVENT_TYPES = ("mediaStreamStopped",)
 
@@ -542,7 +557,8 @@ class RealTimeTranscriptionStartedEvent(CallEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionRejectedEvent(CallEvent):
-    """A real-time transcription could not start (``cause``)."""
+    """A real-time transcription could not start; ``cause`` is connection-error, duplicate,
+    error or track-limit (voice-api §9)."""
 
     EVENT_TYPES = ("realTimeTranscriptionRejected",)
 
@@ -555,7 +571,8 @@ class RealTimeTranscriptionRejectedEvent(CallEvent):
 
 @dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class RealTimeTranscriptionStoppedEvent(CallEvent):
-    """A real-time transcription stopped."""
+    """A real-time transcription stopped; ``cause`` is closed, connection-error or error
+    (voice-api §9)."""
 
     EVENT_TYPES = ("realTimeTranscriptionStopped",)
 

@@ -163,6 +163,12 @@ _NO_CONTENT = Reply(HTTPStatus.NO_CONTENT)
 def _render(doc: object) -> bytes:
     """Check that ``doc`` is a valid ``<Response>`` (object or XML) and return its bytes."""
     if isinstance(doc, (str, bytes)):
+        head = doc[:80].decode("utf-8", "replace") if isinstance(doc, bytes) else doc[:80]
+        if head.strip(" \t\r\n\ufeff")[:1] not in ("", "<"):
+            raise TypeError(
+                f"the handler returned plain text ({head[:60]!r}), not BXML: return a "
+                "bxml.Response (e.g. Response(SpeakSentence(...))) or XML text"
+            )
         doc = bxml.parse(doc)
     if not isinstance(doc, bxml.Response):
         hint = " (<Bxml> is for updateCallBxml)" if isinstance(doc, bxml.Bxml) else ""

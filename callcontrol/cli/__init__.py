@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
+
+from .._version import __version__
 
 __all__ = [
     "COMMAND_MODULES",
@@ -31,6 +34,7 @@ __all__ = [
     "EXIT_CODES",
     "EXIT_INVALID",
     "EXIT_OK",
+    "EXIT_PIPE",
     "EXIT_TRANSPORT",
     "EXIT_USAGE",
     "Command",
@@ -49,6 +53,8 @@ EXIT_USAGE = 2
 EXIT_API = 3
 #: No answer from the Voice API: refused connection, timeout, deadline.
 EXIT_TRANSPORT = 4
+#: The reader of the output went away (``| head``): as a process ended by SIGPIPE.
+EXIT_PIPE = 141
 
 #: The exit statuses and what they mean, as ``--help`` lists them.
 EXIT_CODES: Mapping[int, str] = {
@@ -57,7 +63,11 @@ EXIT_CODES: Mapping[int, str] = {
     EXIT_USAGE: "usage error: bad options, or missing or unusable credentials",
     EXIT_API: "the Voice API answered with an error",
     EXIT_TRANSPORT: "no answer from the Voice API (connection refused, timeout)",
+    EXIT_PIPE: "the output was closed early (e.g. piped into head)",
 }
+
+#: The exit statuses of the commands that do not talk to the Voice API.
+LOCAL = (EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PIPE)
 
 #: The modules that define the subcommands, in ``--help`` order.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -89,12 +99,14 @@ class Command:
 
     ``configure(parser, common)`` adds the options (and sub-subcommands) and sets a ``run``
     default, a function ``(args, context) -> exit status``; ``common`` is the parent parser
-    of the connection options, for every leaf parser to include.
+    of the connection options, for the leaf parsers that talk to the Voice API to include
+    (and then ``connects`` is True, so their --help explains the ``BW_*`` settings).
     """
 
     name: str
     help: str
     configure: Callable[[argparse.ArgumentParser, argparse.ArgumentParser], None]
+    connects: bool = False
 
 
 class UsageError(Exception):
@@ -112,9 +124,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Run = args.run
     try:
         return run(args, context)
+    except BrokenPipeError:
+        from bxml.cli import quiet_broken_pipe
+
+        return quiet_broken_pipe()
     except KeyboardInterrupt:
         print("callcontrol: interrupted", file=context.stderr)
         return 130
+    except MemoryError:
+        print("callcontrol: out of memory", file=context.stderr)
+        return EXIT_INVALID
     except Exception as exc:
         if getattr(args, "debug", False):
             traceback.print_exc(file=context.stderr)
@@ -137,7 +156,7 @@ def describe(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, UsageError):
         return EXIT_USAGE, f"error: {text}"
     if isinstance(exc, InvalidRequestError):
-        return EXIT_INVALID, f"invalid input: {text}"
+        return EXIT_INVALID, f"invalid input: {flag_message(text, exc.field)}"
     if isinstance(exc, (ApiError, UnexpectedResponseError)):
         return EXIT_API, f"API error: {text}"
     if isinstance(exc, TransportError):
@@ -150,6 +169,26 @@ def describe(exc: Exception) -> tuple[int, str]:
     return EXIT_INVALID, f"unexpected {name}: {text} (run with --debug for the traceback)"
 
 
+#: Positional arguments, by the parameter they fill, as --help names them.
+POSITIONALS: Mapping[str, str] = {"call_id": "ID", "url": "URL"}
+
+
+def flag_message(text: str, field: str | None) -> str:
+    """``text`` with its leading ``owner.field`` (a Python name) replaced by the flag.
+
+    ``list_calls.page_size = 0: ...`` becomes ``--page-size 0: ...``, and
+    ``CreateCall.from_ = '1': ...`` becomes ``--from '1': ...``.
+    """
+    if not field:
+        return text
+    match = re.match(rf"[A-Za-z_][\w.]*\.{re.escape(field)}(?: = )?", text)
+    if match is None:
+        return text
+    flag = POSITIONALS.get(field) or "--" + field.strip("_").replace("_", "-")
+    rest = text[match.end() :]
+    return f"{flag} {rest}" if match.group(0).endswith(" = ") else f"{flag}{rest}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of :data:`COMMAND_MODULES`."""
     common = _common_options()
@@ -160,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="show the version and exit",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         command: Command = importlib.import_module(name).COMMAND
@@ -167,21 +212,25 @@ def build_parser() -> argparse.ArgumentParser:
             command.name,
             help=command.help,
             description=command.help,
-            epilog=epilog(),
+            epilog=epilog(settings=command.connects, codes=None if command.connects else LOCAL),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.configure(sub, common)
     return parser
 
 
-def epilog() -> str:
-    """The text after every ``--help``: settings and exit statuses."""
-    codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
-    return (
+def epilog(*, settings: bool = True, codes: Sequence[int] | None = None) -> str:
+    """The text after ``--help``: the ``BW_*`` settings (when they apply) and exit statuses
+    (``codes``: those the command can end with; default all)."""
+    shown = EXIT_CODES if codes is None else {code: EXIT_CODES[code] for code in codes}
+    lines = "\n".join(f"  {code:<3}  {meaning}" for code, meaning in shown.items())
+    head = (
         "settings: BW_ACCOUNT_ID, BW_USERNAME and BW_PASSWORD (or BW_CLIENT_ID and\n"
         "BW_CLIENT_SECRET), BW_VOICE_BASE_URL; a flag wins over its variable.\n\n"
-        f"exit status:\n{codes}\n"
+        if settings
+        else ""
     )
+    return f"{head}exit status:\n{lines}\n"
 
 
 def _common_options() -> argparse.ArgumentParser:

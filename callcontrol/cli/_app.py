@@ -1,9 +1,11 @@
-"""Loading a user's WSGI app from ``MODULE:APP`` for the simulator commands."""
+"""Loading a user's WSGI app from ``MODULE:APP`` for the simulator commands, and naming
+their flags in the simulator's errors."""
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -32,3 +34,18 @@ def load_app(spec: str) -> Callable[..., Any]:
     if not callable(target):
         raise UsageError(f"{spec} is a {type(target).__name__}, not a WSGI app")
     return target  # type: ignore[no-any-return]
+
+
+#: The simulator's parameter names and the flags of ``simulate`` and ``explore`` that set them.
+FLAGS = {
+    "base_url": "--app-url",
+    "disconnect_url": "--disconnect-url",
+    "max_depth": "--max-depth",
+    "max_calls": "--max-calls",
+}
+
+
+def usage_error(exc: Exception) -> UsageError:
+    """A :class:`UsageError` for the simulator's refusal of a value, naming the flag."""
+    text = re.sub(r"\b(" + "|".join(FLAGS) + r")\b", lambda m: FLAGS[m.group(1)], str(exc))
+    return UsageError(text)

@@ -98,7 +98,10 @@ def configure_bxml(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--to", help="with --all-active: only calls to this number")
     parser.add_argument(
-        "--from", dest="from_", help="with --all-active: only calls from this number"
+        "--from",
+        dest="from_",
+        metavar="FROM",
+        help="with --all-active: only calls from this number",
     )
     parser.add_argument(
         "--workers",

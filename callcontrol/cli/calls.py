@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import EXIT_INVALID, EXIT_OK, Command, Context
@@ -69,7 +69,7 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
 
 def _configure_list(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", help="only calls to this number or SIP URI")
-    parser.add_argument("--from", dest="from_", help="only calls from this number")
+    parser.add_argument("--from", dest="from_", metavar="FROM", help="only calls from this number")
     parser.add_argument("--min-start-time", help="started at or after (ISO 8601)")
     parser.add_argument("--max-start-time", help="started at or before (ISO 8601)")
     parser.add_argument("--disconnect-cause", help="only calls that ended so (e.g. hangup)")
@@ -93,9 +93,14 @@ def _list(args: argparse.Namespace, context: Context) -> int:
 
 
 def write_table(calls: Iterable[CallState], out: IO[str]) -> None:
-    """One line per call under a heading, written as the pages arrive; nothing is cut short."""
+    """One line per call under a heading, written as the pages arrive; nothing is cut short.
+
+    The heading waits for the first page, so a request that fails prints no table at all.
+    """
+    rows = iter(calls)
+    first = next(rows, None)
     out.write(_row([heading for heading, _, _ in _COLUMNS]))
-    for call in calls:
+    for call in itertools.chain([first] if first is not None else [], rows):
         out.write(_row([text(call) for _, _, text in _COLUMNS]))
         out.flush()
 
@@ -126,7 +131,7 @@ def masked(data: dict[str, Any]) -> dict[str, Any]:
 def _get(args: argparse.Namespace, context: Context) -> int:
     with make_client(args, context.environ) as client:
         state = client.get_call_state(args.call_id)
-    _print_json(state.to_dict(), context.stdout)
+    _print_json(masked(state.to_dict()), context.stdout)
     return EXIT_OK
 
 
@@ -150,7 +155,8 @@ _CREATE_OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
 
 def _configure_create(parser: argparse.ArgumentParser) -> None:
     for flag, field, kind, help in _CREATE_OPTIONS:
-        parser.add_argument(flag, dest=field, type=kind, help=help)
+        metavar = flag.removeprefix("--").upper().replace("-", "_")
+        parser.add_argument(flag, dest=field, metavar=metavar, type=kind, help=help)
 
 
 def _create(args: argparse.Namespace, context: Context) -> int:
@@ -200,28 +206,38 @@ def _bxml(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
+#: What ``calls bxml`` says of a file whose root is <Response>.
+RESPONSE_ROOT = (
+    "the root must be <Bxml>: a live call's BXML is a <Bxml> document (<Response> is for "
+    "webhook replies); rename the root element to <Bxml>, the verbs stay the same"
+)
+
+
 def read_bxml(name: str, context: Context) -> str | None:
-    """The text of a ``<Bxml>`` file (``-``: stdin), or None after printing its problems."""
+    """The text of a ``<Bxml>`` file (``-``: stdin), or None after printing its problems.
+
+    The file is checked as the live-call update checks it (:func:`bxml.check_bxml_body`):
+    a <Bxml> root, UTF-8, at most 64 KB, valid.
+    """
     import bxml
-    from bxml.cli import problem_line
+    from bxml.cli import InputError, problem_line, read_input
+    from bxml.schema import check_bxml_body
 
     shown = "<stdin>" if name == "-" else name
-    data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-    problems = list(bxml.iter_errors(data))
     try:
-        doc = bxml.parse(data) if not problems else None
-        text = data.decode("utf-8")
-    except bxml.ParseError as exc:
-        problems.append(bxml.Problem(exc.path or "/", exc.line, exc.message))
-    except UnicodeDecodeError as exc:
-        problems.append(bxml.Problem("/", None, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
-    else:
-        if doc is not None and not isinstance(doc, bxml.Bxml):
-            message = "the root is <Response>; a live call takes a <Bxml> document"
-            problems.append(bxml.Problem(f"/{type(doc).__name__}", 1, message))
-    for problem in problems:
-        print(problem_line(shown, problem), file=context.stderr)
-    return None if problems else text
+        data = read_input(name, sys.stdin.buffer)
+    except InputError as exc:
+        print(f"callcontrol: {exc}", file=context.stderr)
+        return None
+    try:
+        check_bxml_body(data)
+    except bxml.ValidationError as exc:
+        for problem in exc.errors:
+            if problem.code == "BX004" and problem.path == "/Response":
+                problem = bxml.Problem(problem.path, problem.line, RESPONSE_ROOT, problem.code)
+            print(problem_line(shown, problem), file=context.stderr)
+        return None
+    return data.decode("utf-8")
 
 
 def _print_json(data: dict[str, Any], out: IO[str]) -> None:
@@ -229,4 +245,4 @@ def _print_json(data: dict[str, Any], out: IO[str]) -> None:
 
 
 #: The ``calls`` subcommand.
-COMMAND = Command("calls", "list, inspect and change calls", configure)
+COMMAND = Command("calls", "list, inspect and change calls", configure, connects=True)

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from . import EXIT_INVALID, EXIT_OK, Command, Context, UsageError
-from ._app import load_app
+from ._app import load_app, usage_error
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -61,17 +61,47 @@ def run(args: argparse.Namespace, context: Context) -> int:
             max_calls=args.max_calls,
         )
     except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        raise usage_error(exc) from exc
     graph.findings = [f for f in graph.findings if f.kind not in set(args.ignore)]
-    if args.html:
-        args.html.write_text(graph.to_html(), encoding="utf-8")
+    status = EXIT_INVALID if graph.findings else EXIT_OK
+    if args.html and not write_html(args.html, graph.to_html(), context):
+        status = EXIT_INVALID
     if args.mermaid:
         args.mermaid.write_text(markdown(graph.entry, graph.to_mermaid()), encoding="utf-8")
     if args.dot:
         args.dot.write_text(graph.to_dot(), encoding="utf-8")
     for line in graph.summary():
         print(line, file=context.stdout)
-    return EXIT_INVALID if graph.findings else EXIT_OK
+    return status
+
+
+def write_html(path: Path, page: str, context: Context) -> bool:
+    """Write the page, unless it has no picture and would replace one that has; say so.
+
+    Without Graphviz the page has no picture (a note says why). An existing page with a
+    picture is then kept, not silently replaced by a poorer one; False when it was kept.
+    """
+    if _has_picture(page):
+        path.write_text(page, encoding="utf-8")
+        return True
+    if path.is_file() and _has_picture(path.read_text(encoding="utf-8", errors="replace")):
+        print(
+            f"callcontrol: {path} kept: it has a picture, and without Graphviz's dot this run "
+            "would write none (install Graphviz, or remove the file to write a page without one)",
+            file=context.stderr,
+        )
+        return False
+    path.write_text(page, encoding="utf-8")
+    print(
+        f"callcontrol: {path} has no picture: Graphviz's dot is not installed "
+        "(--mermaid and --dot work without it)",
+        file=context.stderr,
+    )
+    return True
+
+
+def _has_picture(page: str) -> bool:
+    return "<svg" in page
 
 
 def markdown(entry: str, mermaid: str) -> str:

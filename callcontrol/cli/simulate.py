@@ -11,12 +11,10 @@ import argparse
 from typing import TYPE_CHECKING
 
 from . import EXIT_INVALID, EXIT_OK, Command, Context, UsageError
-from ._app import load_app
+from ._app import load_app, usage_error
 
 if TYPE_CHECKING:
     from ..engine.script import Step
-
-STEP_WORDS = ("silence", "hangup")
 
 
 def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -31,7 +29,9 @@ def configure(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) 
         "'silence' or 'hangup'; e.g. 1,silence,2",
     )
     parser.add_argument("--outbound", action="store_true", help="an outbound call (answer)")
-    parser.add_argument("--from", dest="from_", default="+15551230000", help="the caller")
+    parser.add_argument(
+        "--from", dest="from_", metavar="FROM", default="+15551230000", help="the caller"
+    )
     parser.add_argument("--to", default="+15553334444", help="the number called")
     parser.add_argument(
         "--app-url",
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
     try:
         sim = CallSimulator(app, base_url=args.app_url)
     except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        raise usage_error(exc) from exc
     start = sim.outbound if args.outbound else sim.inbound
     try:
         call = start(

@@ -15,19 +15,21 @@ def serve(
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until Ctrl-C (or until ``stop`` is set); returns the exit status."""
-    from .emulator import VoiceEmulator
+    from ..cli.emulator import add_options
 
     parser = argparse.ArgumentParser(
         prog="callcontrol emulator", description="Run a local Voice Calls API on 127.0.0.1."
     )
-    parser.add_argument("--port", type=_port, default=9090, help="TCP port (9090; 0: any free)")
-    parser.add_argument("--speed", type=float, default=1.0, help="virtual time speed (1.0)")
-    parser.add_argument("--app-url", default=None, help="base URL of your webhook app")
-    parser.add_argument("--seed", type=int, default=0, help="seed for call ids (0)")
-    parser.add_argument(
-        "--clock", choices=("real", "manual"), default="real", help="real (scaled) or manual"
-    )
-    args = parser.parse_args(argv)
+    add_options(parser)
+    return serve_args(parser.parse_args(argv), out, stop)
+
+
+def serve_args(
+    args: argparse.Namespace, out: IO[str] = sys.stdout, stop: threading.Event | None = None
+) -> int:
+    """Serve with the options of ``callcontrol emulator`` (:mod:`callcontrol.cli.emulator`)."""
+    from .emulator import VoiceEmulator
+
     emu = VoiceEmulator(
         args.app_url, port=args.port, speed=args.speed, seed=args.seed, clock=args.clock
     )
@@ -51,15 +53,7 @@ def serve(
     return 0
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; give 0 to 65535")
-    return value
-
-
 if __name__ == "__main__":
-    sys.exit(serve())
+    from ..cli import main
+
+    sys.exit(main(["emulator", *sys.argv[1:]]))

@@ -1,8 +1,9 @@
 """The demo: an IVR app and the emulator in this process, one call from start to end.
 
 ``python -m callcontrol.emulator.demo`` (or ``callcontrol demo``) needs no account, no
-network beyond 127.0.0.1 and no configuration. The callee presses keys, the demo changes
-the call while it holds (updateCallBxml), then prints the timeline and lists the calls.
+network beyond 127.0.0.1 and no configuration. The app calls a customer; the customer (the
+callee, scripted) presses keys; the demo changes the call while the customer holds
+(updateCallBxml), then prints the timeline and lists the calls.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from bxml import Bxml, Gather, Hangup, Pause, Response, SpeakSentence
 from ..engine.steps import press
 from .emulator import VoiceEmulator
 
+#: The app's Bandwidth number, which places the call.
 CALLER = "+15551230000"
+#: The customer called, whose key presses are scripted.
 CALLEE = "+15553334444"
+
+#: What the letters and words at the start of the timeline's lines mean.
+LEGEND = (
+    "Legend: A = the call placed (B = a leg a <Transfer> dials); fetch, callback = a webhook "
+    "to the app and its answer; assume = a gap in Bandwidth's docs, filled as "
+    "docs/engine-assumptions.md lists\n"
+)
 
 
 def ivr_app() -> Any:
@@ -35,7 +45,7 @@ def ivr_app() -> Any:
 
     @app.route("/menu")
     def menu(event: Any) -> Response:
-        """The caller's choice: on hold for that team."""
+        """The customer's choice: on hold for that team."""
         team = "sales" if event.digits == "1" else "support"
         return Response(
             SpeakSentence(f"All our {team} agents are busy. Please hold."),
@@ -83,24 +93,31 @@ def run(out: IO[str], *, speed: float = 100.0) -> int:
                 tag="demo",
             )
             call_id = created.call_id
-            out.write(f"createCall -> 201, call {call_id} ({CALLER} -> {CALLEE})\n")
+            out.write(
+                f"createCall -> 201, call {call_id}\n"
+                f"  from the app's number {CALLER} to the customer {CALLEE}, who answers,\n"
+                "  hears the menu and presses 1 (the emulator plays the customer's part)\n"
+            )
             emu.wait_for(call_id, verb="Pause")
-            out.write("the caller is on hold; replacing the running BXML (updateCallBxml) ...\n")
+            out.write(
+                "the customer is on hold; the app replaces the BXML running on the call "
+                "(updateCallBxml) ...\n"
+            )
             client.update_call_bxml(call_id, INTERVENTION)
             out.write("updateCallBxml -> 204\n")
             final = emu.wait_for(call_id, state="disconnected")
             timeline = emu.timeline(call_id)
-            out.write(f"\nTimeline of {call_id} (virtual seconds):\n{timeline}\n")
+            out.write(f"\nTimeline of {call_id} (virtual seconds):\n{LEGEND}\n{timeline}\n")
             out.write("\nCallbacks:\n")
             for callback in timeline.callbacks:
                 out.write(
                     f"  {callback.event_type:<11} {callback.method} {callback.url} "
                     f"-> {callback.status}\n"
                 )
-            out.write("\nThe caller heard:\n")
+            out.write("\nThe customer heard:\n")
             for line in timeline.heard:
                 out.write(f'  "{line}"\n')
-            out.write(f"The caller pressed: {', '.join(timeline.pressed) or 'nothing'}\n")
+            out.write(f"The customer pressed: {', '.join(timeline.pressed) or 'nothing'}\n")
             out.write(
                 f"The call ended: {final.state}, cause {final.disconnect_cause}, "
                 f"after {timeline.duration:g} s\n"

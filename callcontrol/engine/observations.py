@@ -228,7 +228,13 @@ def describe(verb: Element) -> str:
     if isinstance(verb, bxml.SpeakSentence):
         return f'SpeakSentence "{" ".join(verb.text.split())}"'
     text = getattr(verb, "text", "")
-    shown = [f"{k}={v!r}" for k, v in verb.attributes.items() if "password" not in k]
+    # The XML spellings (gatherUrl="/menu"), as the user's BXML and Bandwidth's docs write them.
+    fields = type(verb)._BY_NAME
+    shown = [
+        f'{fields[k].xml}="{fields[k].to_text(v)}"'
+        for k, v in verb.attributes.items()
+        if "password" not in k.lower()
+    ]
     head = verb.TAG + (f" {text.strip()!r}" if isinstance(text, str) and text.strip() else "")
     return " ".join([head, *shown])
 

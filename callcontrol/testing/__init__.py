@@ -7,6 +7,9 @@
     sim = CallSimulator(app, base_url="https://ivr.test")
     call = sim.inbound("/answer", script=[press("1")])
     call.assert_heard("Sales")
+
+A :class:`LiveCall` changed after its call ended (``hang_up()``, ``redirect()``,
+``update_call_bxml()``) raises :class:`CallStateConflict`, as the API answers 409.
 """
 
 import typing
@@ -14,7 +17,7 @@ import typing
 from .. import _lazy
 
 if typing.TYPE_CHECKING:
-    from ..engine import Destination, Durations, Step
+    from ..engine import CallStateConflict, Destination, Durations, Step
     from .coverage import COVERAGE, Coverage
     from .explorer import assert_no_dead_ends, explore
     from .faults import Fault, Faults
@@ -41,6 +44,7 @@ __all__ = [
     "AppError",
     "COVERAGE",
     "CallSimulator",
+    "CallStateConflict",
     "Callback",
     "Coverage",
     "Destination",
@@ -74,6 +78,7 @@ __all__ = [
 # Where each public name lives: imported on first use, so that loading the pytest plugin
 # (which pytest does in every session of a project that installs this package) stays cheap.
 _SOURCES = {
+    "CallStateConflict": "..engine",
     "Destination": "..engine",
     "Durations": "..engine",
     "Step": "..engine",

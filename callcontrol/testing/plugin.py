@@ -1,18 +1,22 @@
-"""pytest plugin: ``call_simulator`` and script-step fixtures, and ``--ivr-coverage``.
+"""pytest plugin: the ``call_simulator`` fixture and ``--ivr-coverage``.
 
-Define a ``bxml_app`` fixture returning your WSGI or ASGI app (and optionally ``bxml_base_url``);
-each test then gets a fresh ``call_simulator``. ``pytest --ivr-coverage`` prints which
-URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
-``--ivr-coverage-fail-under=N`` fails the run below N percent. The ``call_snapshot``
-fixture names a test's transcript snapshot file; ``--snapshot-update`` rewrites the
-snapshots that differ.
+Define a ``bxml_app`` fixture returning your WSGI or ASGI app (and optionally
+``bxml_base_url``); each test then gets a fresh ``call_simulator``. Script steps are plain
+functions: import them (``from callcontrol.testing import press, busy``). The plugin
+registers no fixture with a generic name, since pytest loads it in every project that
+installs this package. The ``call_snapshot`` fixture names a test's transcript snapshot
+file; ``--snapshot-update`` rewrites the snapshots that differ.
+
+``pytest --ivr-coverage`` prints which URLs, verbs, Gather outcomes and transfer outcomes
+the tests reached (what the percentage counts: :mod:`callcontrol.testing.coverage`);
+``--ivr-coverage-fail-under=N`` fails the run below N percent (exactly N passes). Under
+pytest-xdist each worker's data is merged in the controlling process.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +60,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: Where a pytest-xdist worker hands its coverage to the controlling process.
+WORKER_KEY = "callcontrol_ivr_coverage"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Switch the session-wide recorder on when asked for."""
     from . import snapshot
@@ -78,12 +86,30 @@ def pytest_configure(config: pytest.Config) -> None:
         COVERAGE.enabled = True
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run when coverage is below ``--ivr-coverage-fail-under``."""
-    limit = session.config.getoption("ivr_coverage_fail_under")
-    if limit is not None and COVERAGE.enabled and COVERAGE.percent() < limit:
+    """Hand a worker's data over; fail the run below ``--ivr-coverage-fail-under``."""
+    config = session.config
+    if not COVERAGE.enabled:
+        return
+    if _is_worker(config):
+        config.workeroutput[WORKER_KEY] = COVERAGE.state()  # type: ignore[attr-defined]
+        return
+    limit = config.getoption("ivr_coverage_fail_under")
+    if limit is not None and COVERAGE.below(limit):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: merge what a finished worker collected."""
+    state = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+    if state is not None and COVERAGE.enabled:
+        COVERAGE.merge(state)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -94,7 +120,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("call snapshots")
         for note in snapshot.WRITTEN:
             terminalreporter.write_line(note)
-    if not COVERAGE.enabled:
+    if not COVERAGE.enabled or _is_worker(config):
         return
     terminalreporter.section("IVR coverage")
     for line in COVERAGE.report():
@@ -104,7 +130,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         Path(path).write_text(json.dumps(COVERAGE.to_json(), indent=2) + "\n", encoding="utf-8")
         terminalreporter.write_line(f"IVR coverage data written to {path}")
     limit = config.getoption("ivr_coverage_fail_under")
-    if limit is not None and COVERAGE.percent() < limit:
+    if limit is not None and COVERAGE.below(limit):
         terminalreporter.write_line(
             f"FAIL: IVR coverage {COVERAGE.percent():.1f}% is below {limit:g}%", red=True
         )
@@ -127,27 +153,6 @@ def call_simulator(request: pytest.FixtureRequest) -> CallSimulator:
     from .simulator import CallSimulator
 
     return CallSimulator(app, base_url=base_url)
-
-
-def _provide(name: str) -> Any:
-    # The steps (and the engine behind them) load only when a test asks for one.
-    def fixture() -> Callable[..., Any]:
-        from . import steps
-
-        step: Callable[..., Any] = getattr(steps, name)
-        return step
-
-    fixture.__doc__ = f"The {name} script step."
-    return pytest.fixture(name=name)(fixture)
-
-
-press = _provide("press")
-silence = _provide("silence")
-leave_message = _provide("leave_message")
-hang_up = _provide("hang_up")
-answers = _provide("answers")
-busy = _provide("busy")
-no_answer = _provide("no_answer")
 
 
 @pytest.fixture

@@ -274,3 +274,234 @@ def test_help_does_not_import_requests_or_xmlschema() -> None:
     result = python("-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().splitlines()[-1] == "[]"
+
+
+# -- lint of invalid documents, --explain, the codes page -----------------------------------
+
+INVALID_BUT_LINT_CLEAN = b'<Response>\n<Gather gatherUrl="/g" maxDigits="abc"/>\n</Response>\n'
+
+
+def test_lint_reports_schema_problems_of_an_invalid_document_and_exits_1(tmp_path, capsys) -> None:
+    name = write(tmp_path, "bad.xml", INVALID_BUT_LINT_CLEAN)
+    assert bxml.lint(INVALID_BUT_LINT_CLEAN) == []  # the linter alone would pass it
+    status, out, err = run(["lint", name], capsys)
+    assert status == EXIT_FINDINGS
+    assert (
+        out
+        == f"{name}:2: /Response/Gather[1]/@maxDigits: Gather.maxDigits: 'abc' is not an integer [BX010]\n"
+    )
+
+
+def test_lint_ignore_leaves_schema_problems_in(tmp_path, capsys) -> None:
+    name = write(tmp_path, "bad.xml", INVALID_BUT_LINT_CLEAN)
+    status, out, _ = run(["lint", "--ignore", "BX010", name], capsys)
+    assert status == EXIT_FINDINGS and "[BX010]" in out
+
+
+def test_lint_of_text_that_is_not_xml_reports_it_once(tmp_path, capsys) -> None:
+    name = write(tmp_path, "bad.xml", b"<Response>")
+    status, out, _ = run(["lint", name], capsys)
+    assert status == EXIT_FINDINGS
+    assert out.count("[BX001]") == 1 and len(out.splitlines()) == 1
+
+
+def test_lint_explain_prints_the_entry_of_any_case(capsys) -> None:
+    status, out, err = run(["lint", "--explain", "bx103"], capsys)
+    assert (status, err) == (EXIT_OK, "")
+    assert out.startswith("BX103: a Gather without gatherUrl throws the digits away\n\n")
+
+
+def test_lint_explain_of_an_unknown_code_is_a_usage_error(capsys) -> None:
+    status, out, err = run(["lint", "--explain", "BX999"], capsys)
+    assert (status, out) == (EXIT_USAGE, "")
+    assert "'BX999' is not a bxml problem code" in err and "BX150" in err
+
+
+def test_lint_without_files_or_explain_is_a_usage_error(capsys) -> None:
+    status, _, err = run(["lint"], capsys)
+    assert status == EXIT_USAGE and "--explain" in err
+
+
+def test_the_problem_codes_page_is_generated_from_the_codes() -> None:
+    from bxml.codes import render_markdown
+
+    assert (ROOT / "docs" / "problem-codes.md").read_text(encoding="utf-8") == render_markdown()
+
+
+def test_every_code_the_sources_report_is_documented() -> None:
+    import re
+
+    from bxml.codes import CODES
+
+    used: set[str] = set()
+    for source in (ROOT / "bxml").glob("*.py"):
+        if source.name != "codes.py":
+            used |= set(re.findall(r"[\"'](BX\d{3})[\"']", source.read_text(encoding="utf-8")))
+    assert used and used <= set(CODES), sorted(used - set(CODES))
+    lint_doc = sys.modules["bxml.lint"].__doc__ or ""  # bxml.lint is the function
+    documented_in_lint = set(re.findall(r"^(BX1\d\d) ", lint_doc, re.M))
+    assert {c for c in used if c.startswith("BX1")} <= documented_in_lint
+
+
+def test_a_str_path_gets_the_same_hint_from_parse_validate_and_lint(tmp_path) -> None:
+    name = write(tmp_path, "ok.xml", VALID)
+    with pytest.raises(bxml.ParseError) as caught:
+        bxml.parse(name)
+    hint = "looks like a file path"
+    assert hint in caught.value.message
+    for check in (bxml.lint, bxml.iter_errors):
+        (problem,) = list(check(name))
+        assert hint in problem.message and problem.code == "BX001"
+
+
+# -- bounded input ---------------------------------------------------------------------------
+
+
+def test_a_file_one_byte_over_the_limit_is_too_large_and_one_at_it_is_read(
+    tmp_path, capsys
+) -> None:
+    from bxml.cli import MAX_INPUT_BYTES
+
+    body = b"<Response>" + b" " * (MAX_INPUT_BYTES - len(b"<Response></Response>")) + b"</Response>"
+    assert len(body) == MAX_INPUT_BYTES
+    at = write(tmp_path, "at.xml", body)
+    over = write(tmp_path, "over.xml", body + b" ")
+    status, out, err = run(["validate", at], capsys)
+    assert "too large" not in err
+    status, out, err = run(["validate", over, at], capsys)
+    assert status == EXIT_FINDINGS
+    assert (
+        err
+        == f"bxml: cannot read {over}: too large (more than {MAX_INPUT_BYTES} bytes; BXML documents are far smaller)\n"
+    )
+
+
+def test_stdin_over_the_limit_is_too_large(capsys, monkeypatch) -> None:
+    from bxml.cli import MAX_INPUT_BYTES
+
+    feed_stdin(monkeypatch, b"<" * (MAX_INPUT_BYTES + 1))
+    status, _, err = run(["lint", "-"], capsys)
+    assert status == EXIT_FINDINGS and "<stdin>: too large" in err
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "fmt"])
+def test_a_device_given_as_a_file_is_refused_at_once(command, capsys) -> None:
+    status, out, err = run([command, "/dev/zero"], capsys)
+    assert status == EXIT_FINDINGS and out == ""
+    assert (
+        err
+        == "bxml: cannot read /dev/zero: not a regular file (a device, FIFO or socket); pipe it to stdin with - instead\n"
+    )
+
+
+def test_a_fifo_given_as_a_file_is_refused_without_opening_it(tmp_path, capsys) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.xml"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer came
+    status, _, err = run(["validate", str(fifo)], capsys)
+    assert status == EXIT_FINDINGS and "not a regular file" in err
+
+
+def test_a_directory_is_one_line(tmp_path, capsys) -> None:
+    status, _, err = run(["lint", str(tmp_path)], capsys)
+    assert status == EXIT_FINDINGS and err == f"bxml: cannot read {tmp_path}: it is a directory\n"
+
+
+def test_a_pipe_on_stdin_still_works() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bxml", "validate", "-"],
+        input=VALID,
+        capture_output=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+
+# -- fmt --write is atomic -------------------------------------------------------------------
+
+
+def test_fmt_write_replaces_the_file_keeping_its_mode_and_leaves_no_temporary(
+    tmp_path, capsys
+) -> None:
+    import os
+    import stat
+
+    name = write(tmp_path, "ugly.xml", b"<Response><Hangup/></Response>")
+    os.chmod(name, 0o640)
+    status, _, err = run(["fmt", "--write", name], capsys)
+    assert (status, err) == (EXIT_OK, f"reformatted {name}\n")
+    assert Path(name).read_bytes() == b"<Response>\n  <Hangup/>\n</Response>\n"
+    assert stat.S_IMODE(os.stat(name).st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["ugly.xml"]
+
+
+def test_fmt_write_failing_midway_keeps_the_original(tmp_path, capsys, monkeypatch) -> None:
+    import os
+
+    original = b"<Response><Hangup/></Response>"
+    first = write(tmp_path, "a.xml", original)
+    second = write(tmp_path, "b.xml", original)
+
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(dst) == first:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    status, _, err = run(["fmt", "--write", first, second], capsys)
+    assert status == EXIT_FINDINGS
+    assert err == f"bxml: cannot write {first}: No space left on device\nreformatted {second}\n"
+    assert Path(first).read_bytes() == original
+    assert Path(second).read_bytes() != original
+    assert sorted(os.listdir(tmp_path)) == ["a.xml", "b.xml"]
+
+
+def test_fmt_write_to_a_read_only_directory_is_one_line_and_the_others_are_formatted(
+    tmp_path, capsys
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    first = write(locked, "a.xml", b"<Response><Hangup/></Response>")
+    second = write(tmp_path, "b.xml", b"<Response><Hangup/></Response>")
+    os.chmod(locked, 0o500)
+    try:
+        status, _, err = run(["fmt", "--write", first, second], capsys)
+    finally:
+        os.chmod(locked, 0o700)
+    assert status == EXIT_FINDINGS
+    assert err.splitlines() == [
+        f"bxml: cannot write {first}: Permission denied",
+        f"reformatted {second}",
+    ]
+
+
+# -- version, closed pipe --------------------------------------------------------------------
+
+
+def test_version_prints_the_distribution_version(capsys) -> None:
+    status, out, _ = run(["--version"], capsys)
+    assert (status, out) == (EXIT_OK, f"bxml {bxml.__version__}\n")
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path) -> None:
+    # Far more output than a pipe holds, so the writer must meet the closed end.
+    names = [write(tmp_path, f"{'n' * 150}{i}.xml", BAD_VALUE) for i in range(800)]
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "bxml", "validate", *names],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # as `| head -1` does
+    err = reader.stderr.read()
+    reader.stderr.close()
+    assert reader.wait(timeout=60) == 141
+    assert err == b""

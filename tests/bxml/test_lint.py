@@ -178,7 +178,7 @@ def test_credentials_with_https_or_relative_urls_are_fine() -> None:
     assert [p for p in lint(doc) if p.code == "BX120"] == []
 
 
-# -- BX121 / BX122: which credentials each callback carries (bxml-spec §2, voice-api §9.2) ---------
+# -- BX122 / BX123: which credentials each callback carries (bxml-spec §2, voice-api §9.2) ---------
 
 
 def test_a_fallback_url_without_fallback_credentials_is_flagged() -> None:
@@ -186,7 +186,7 @@ def test_a_fallback_url_without_fallback_credentials_is_flagged() -> None:
         bxml.Gather(gather_url="/g", gather_fallback_url="/fb", username="u", password="p")
     )
     (problem,) = lint(doc)
-    assert (problem.code, problem.path) == ("BX121", "/Response/Gather[1]/@gatherFallbackUrl")
+    assert (problem.code, problem.path) == ("BX123", "/Response/Gather[1]/@gatherFallbackUrl")
     assert "fallbackUsername" in problem.message
     fixed = bxml.Response(
         bxml.Gather(
@@ -213,6 +213,36 @@ def test_half_a_credential_pair_is_flagged() -> None:
         ("/Response/Redirect[2]/@fallbackPassword", "BX122"),
     ]
     assert "username without password" in lint(doc)[0].message
+
+
+# -- BX121: credentials over plain http on any other verb -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("xml", "path"),
+    [
+        ('<Gather gatherUrl="http://a/g" username="u" password="p"/>', "/Response/Gather[1]/@gatherUrl"),
+        ('<Gather gatherUrl="https://a/g" gatherFallbackUrl="http://b/g" fallbackUsername="u"/>', "/Response/Gather[1]/@gatherFallbackUrl"),
+        ('<Redirect redirectUrl="http://a/r" password="p"/>', "/Response/Redirect[1]/@redirectUrl"),
+        ('<Transfer transferCompleteUrl="http://a/t" username="u"><PhoneNumber>+15551234567</PhoneNumber></Transfer>', "/Response/Transfer[1]/@transferCompleteUrl"),
+        ('<Transfer><PhoneNumber transferAnswerUrl="http://a/t" username="u">+15551234567</PhoneNumber></Transfer>', "/Response/Transfer[1]/PhoneNumber[1]/@transferAnswerUrl"),
+        ('<PlayAudio username="u" password="p">http://a/x.wav</PlayAudio>', "/Response/PlayAudio[1]"),
+    ],
+)  # fmt: skip
+def test_credentials_to_a_plain_http_url_on_any_verb(xml: str, path: str) -> None:
+    found = [p for p in lint(f"<Response>{xml}</Response>") if p.code in ("BX120", "BX121")]
+    assert [(p.path, p.code) for p in found] == [(path, "BX121")]
+    assert "unencrypted" in found[0].message
+
+
+def test_plain_http_without_credentials_or_https_with_them_is_fine() -> None:
+    doc = (
+        '<Response><Gather gatherUrl="http://a/g"/><Redirect redirectUrl="https://a/r" '
+        'username="u" password="p"/><PlayAudio username="u">https://a/x.wav</PlayAudio>'
+        '<Gather gatherUrl="http://a/g" fallbackUsername="u" gatherFallbackUrl="https://b"/>'
+        "</Response>"
+    )
+    assert [p for p in lint(doc) if p.code in ("BX120", "BX121")] == []
 
 
 # -- BX130 / BX131: context ---------------------------------------------------------------------------

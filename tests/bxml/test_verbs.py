@@ -974,3 +974,32 @@ def test_ranges_agree_at_both_ends_in_the_model_and_the_xsd(tag: str, attr: Any)
         attribute = f'{attr.xml}="{text}"'
         document = f"<Response>{_RANGED_CONTEXTS[tag].format(attribute)}</Response>"
         assert bxml.is_valid(document) is ok, (document, ok)
+
+
+# -- unknown keywords: did you mean ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda: bxml.Gather(max_digit=1), "Gather() got an unexpected keyword argument 'max_digit'; did you mean 'max_digits'?"),  # type: ignore[call-arg]
+        (lambda: bxml.Gather(gatherUrl="/x"), "Gather() got an unexpected keyword argument 'gatherUrl'; keywords are snake_case: did you mean 'gather_url'?"),  # type: ignore[call-arg]
+        (lambda: bxml.Gather(maxdigits=1), "Gather() got an unexpected keyword argument 'maxdigits'; did you mean 'max_digits'?"),  # type: ignore[call-arg]
+        (lambda: bxml.SpeakSentence("Hi", voic="julie"), "SpeakSentence() got an unexpected keyword argument 'voic'; did you mean 'voice'?"),  # type: ignore[call-arg]
+        (lambda: bxml.Response().gather(gatherUrl="/x"), "Gather() got an unexpected keyword argument 'gatherUrl'; keywords are snake_case: did you mean 'gather_url'?"),  # type: ignore[call-arg]
+        (lambda: bxml.Hangup(reason="x"), "Hangup() got an unexpected keyword argument 'reason' (Hangup takes no keywords)"),  # type: ignore[call-arg]
+        (lambda: bxml.Pause(wait=1), "Pause() got an unexpected keyword argument 'wait' (Pause takes duration)"),  # type: ignore[call-arg]
+    ],
+)  # fmt: skip
+def test_an_unknown_keyword_suggests_the_nearest_attribute(build, expected) -> None:
+    with pytest.raises(TypeError) as caught:
+        build()
+    assert str(caught.value) == expected
+
+
+def test_the_compiled_and_the_declared_init_take_the_same_keywords() -> None:
+    import inspect
+
+    for cls in (bxml.Gather, bxml.Transfer, bxml.SpeakSentence, bxml.Hangup):
+        shown = inspect.signature(cls)
+        assert not any(p.kind is p.VAR_KEYWORD for p in shown.parameters.values())

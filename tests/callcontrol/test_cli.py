@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -117,7 +118,7 @@ def test_list_json_writes_one_object_per_line_with_the_filters_sent(api, base_ur
 def test_list_refuses_a_bad_filter_before_sending(api, base_url, capsys) -> None:
     status, _, err = run(["calls", "list", "--min-start-time", "yesterday"], capsys)
     assert status == EXIT_INVALID
-    assert_one_line_error(err, "min_start_time", "ISO 8601")
+    assert_one_line_error(err, "--min-start-time", "ISO 8601")
     assert api.requests == []
 
 
@@ -176,7 +177,7 @@ def test_create_with_a_bad_value_is_invalid_input(api, base_url, capsys) -> None
     argv += ["--answer-url", "https://e.com/a", "--application-id", "a", "--call-timeout", "500"]
     status, _, err = run(argv, capsys)
     assert status == EXIT_INVALID
-    assert_one_line_error(err, "call_timeout", "500")
+    assert_one_line_error(err, "--call-timeout 500", "from 1 to 300")
     assert api.requests == []
 
 
@@ -221,7 +222,7 @@ def test_bxml_reads_stdin(api, base_url, capsys, monkeypatch) -> None:
         ),
         (
             b"<Response><Hangup/></Response>",
-            ":1: /Response: the root is <Response>; a live call takes a <Bxml> document",
+            ":1: /Response: the root must be <Bxml>: a live call's BXML is a <Bxml> document (<Response> is for webhook replies); rename the root element to <Bxml>, the verbs stay the same [BX004]",
         ),
         (b"<Bxml><Hangup></Bxml>", ":1: /: not well-formed XML"),
     ],
@@ -463,9 +464,10 @@ def test_help_lists_the_exit_statuses(capsys) -> None:
     for text in (
         "calls",
         "exit status",
-        "2  usage error",
-        "3  the Voice API answered",
-        "4  no answer",
+        "2    usage error",
+        "3    the Voice API answered",
+        "4    no answer",
+        "141  the output was closed early",
     ):
         assert text in out
     status, out, _ = run(["calls", "bxml", "--help"], capsys)
@@ -531,3 +533,384 @@ def test_the_readme_command_lines_parse() -> None:
     parsers = {"bxml": bxml.cli.build_parser(), "callcontrol": build_parser()}
     for program, *argv in commands:
         parsers[program].parse_args(argv)  # a usage error exits
+
+
+# -- round 2: bounded input, flag names, headers, version, help, pipes ----------------------
+
+
+def test_bxml_of_a_response_with_schema_problems_still_says_the_root_must_be_bxml(
+    api, base_url, tmp_path, capsys
+) -> None:
+    path = tmp_path / "doc.xml"
+    path.write_bytes(b'<Response><Gather maxDigits="99"/></Response>')
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID
+    assert "the root must be <Bxml>" in err and "@maxDigits" in err
+    assert api.requests == []
+
+
+def test_bxml_of_a_device_is_refused_at_once(api, base_url, capsys) -> None:
+    status, _, err = run(["calls", "bxml", "c-1", "/dev/zero"], capsys)
+    assert status == EXIT_INVALID
+    assert_one_line_error(err, "/dev/zero: not a regular file")
+    assert api.requests == []
+
+
+def test_bxml_over_the_input_limit_is_too_large(api, base_url, tmp_path, capsys) -> None:
+    from bxml.cli import MAX_INPUT_BYTES
+
+    path = tmp_path / "big.xml"
+    path.write_bytes(b"<Bxml>" + b" " * MAX_INPUT_BYTES + b"</Bxml>")
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID
+    assert_one_line_error(err, "too large", str(MAX_INPUT_BYTES))
+
+
+def test_bxml_stdin_over_the_limit_is_too_large(api, base_url, capsys, monkeypatch) -> None:
+    from bxml.cli import MAX_INPUT_BYTES
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b" " * (MAX_INPUT_BYTES + 1))))
+    status, _, err = run(["calls", "bxml", "c-1", "-"], capsys)
+    assert status == EXIT_INVALID
+    assert_one_line_error(err, "<stdin>: too large")
+
+
+def test_bxml_document_just_over_64_kb_is_refused_before_sending(
+    api, base_url, tmp_path, capsys
+) -> None:
+    import bxml
+
+    head, tail = b"<Bxml><SpeakSentence>", b"</SpeakSentence></Bxml>"
+    path = tmp_path / "doc.xml"
+    path.write_bytes(head + b"a" * (bxml.MAX_DOCUMENT_BYTES + 1 - len(head) - len(tail)) + tail)
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID and "[BX110]" in err and api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["calls", "list", "--page-size", "0"], "invalid input: --page-size 0: must be"),
+        (
+            ["calls", "create", "--to", "+15551234567", "--from", "12", "--answer-url", "https://a.test/x", "--application-id", "app"],
+            "invalid input: --from '12': must be an E.164 number",
+        ),
+    ],
+)  # fmt: skip
+def test_invalid_values_are_named_by_their_flags(api, base_url, capsys, argv, expected) -> None:
+    status, out, err = run(argv, capsys)
+    assert (status, out) == (EXIT_INVALID, "")
+    assert_one_line_error(err, expected)
+    assert "page_size" not in err and "from_" not in err and "CreateCall" not in err
+
+
+def test_flag_message_leaves_other_messages_alone() -> None:
+    from callcontrol.cli import flag_message
+
+    assert flag_message("x.call_id = 'a': bad", "call_id") == "ID 'a': bad"
+    assert flag_message("UpdateCall.tag: too long", "tag") == "--tag: too long"
+    assert flag_message("something else", "tag") == "something else"
+    assert flag_message("x.page_size = 0: bad", None) == "x.page_size = 0: bad"
+
+
+def test_no_flag_shows_a_python_name_in_help(capsys) -> None:
+    for argv in (
+        ["calls", "list", "--help"],
+        ["calls", "create", "--help"],
+        ["simulate", "--help"],
+    ):
+        status, out, _ = run(argv, capsys)
+        assert status == EXIT_OK and "FROM_" not in out and "--from FROM" in out
+
+
+def test_list_prints_no_header_before_an_error(api, base_url, capsys, no_waits) -> None:
+    api.password = "changed"  # every request is refused: 401
+    status, out, err = run(["calls", "list"], capsys)
+    assert (status, out) == (EXIT_API, "")
+    assert_one_line_error(err, "API error")
+
+
+def test_list_of_no_calls_prints_the_header_only(api, base_url, capsys) -> None:
+    status, out, _ = run(["calls", "list"], capsys)
+    assert status == EXIT_OK and out.startswith("CALL ID") and out.count("\n") == 1
+
+
+def test_version(capsys) -> None:
+    from callcontrol import __version__
+
+    status, out, _ = run(["--version"], capsys)
+    assert (status, out) == (EXIT_OK, f"callcontrol {__version__}\n")
+
+
+@pytest.mark.parametrize("command", ["demo", "emulator", "explore", "simulate"])
+def test_local_commands_help_lists_no_connection_settings(capsys, command) -> None:
+    status, out, _ = run([command, "--help"], capsys)
+    assert status == EXIT_OK
+    for absent in ("--base-url", "BW_ACCOUNT_ID", "--password", "Voice API answered"):
+        assert absent not in out, (command, absent)
+    assert "exit status" in out and "2    usage error" in out
+
+
+def test_calls_help_explains_the_settings(capsys) -> None:
+    status, out, _ = run(["calls", "get", "--help"], capsys)
+    assert status == EXIT_OK and "BW_ACCOUNT_ID" in out and "--base-url" in out
+
+
+def test_a_closed_pipe_ends_quietly(api, base_url) -> None:
+    for index in range(1500):  # far more than a pipe holds: the writer must meet the close
+        api.add_call(f"c-{index:04d}", **ENDED)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "callcontrol", "calls", "list"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    err = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 141
+    assert err == b""
+
+
+# -- boundaries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", ["1", "16"])
+def test_workers_at_the_bounds_are_accepted(api, base_url, goodbye, capsys, workers) -> None:
+    api.add_call("c-1")
+    status, out, _ = run(["calls", "bxml", "--all-active", goodbye, "--workers", workers], capsys)
+    assert (status, out) == (EXIT_OK, "c-1: BXML replaced\n")
+
+
+def test_bulk_reports_a_call_as_failed_when_429_persists_after_the_retries(
+    api, base_url, goodbye, capsys, no_waits
+) -> None:
+    api.add_call("c-ok")
+    api.add_call("c-busy")
+    api.scripted = {"c-busy": [(429, {"Retry-After": "3"})] * 3}
+    status, out, err = run(["calls", "bxml", "--all-active", goodbye, "--retries", "2"], capsys)
+    assert status == EXIT_INVALID
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert lines["c-ok"] == "BXML replaced"
+    assert lines["c-busy"].startswith("failed: RateLimitError: ")
+    assert err.splitlines()[-1] == (
+        "2 call(s): 1 replaced; 0 ended or not modifiable; 1 failed (RateLimitError: 1)"
+    )
+    assert no_waits == [3.0, 3.0]  # two retries, each after Retry-After; then it gives up
+    assert "c-busy" not in api.bxml
+
+
+def test_bulk_with_one_429_less_than_the_retries_replaces_the_call(
+    api, base_url, goodbye, capsys, no_waits
+) -> None:
+    api.add_call("c-busy")
+    api.scripted = {"c-busy": [(429, {"Retry-After": "3"})] * 2}
+    status, out, _ = run(["calls", "bxml", "--all-active", goodbye, "--retries", "2"], capsys)
+    assert (status, out) == (EXIT_OK, "c-busy: BXML replaced\n")
+
+
+def test_created_call_output_masks_passwords_and_fallback_passwords(
+    api, base_url, capsys, monkeypatch
+) -> None:
+    real_create = api._create
+
+    def create_echoing_credentials(environ, headers, body):
+        status, out, payload = real_create(environ, headers, body)
+        reply = json.loads(payload)
+        reply.update(username="u", password="pw-secret", fallbackUsername="fu")
+        reply["fallbackPassword"] = "fallback-secret"
+        return status, out, json.dumps(reply).encode()
+
+    monkeypatch.setattr(api, "_create", create_echoing_credentials)
+    argv = ["calls", "create", "--to", "+15550001111", "--from", "+15550002222"]
+    argv += ["--answer-url", "https://example.com/answer", "--application-id", "a"]
+    status, out, _ = run(argv, capsys)
+    assert status == EXIT_OK
+    shown = json.loads(out)
+    assert shown["fallbackPassword"] == "***" and shown["password"] == "***"
+    assert shown["username"] == "u" and shown["fallbackUsername"] == "fu"
+    assert "fallback-secret" not in out and "pw-secret" not in out
+
+
+def test_masked_keeps_empty_values_and_other_fields() -> None:
+    from callcontrol.cli.calls import SECRET_FIELDS, masked
+
+    assert SECRET_FIELDS == {"password", "fallbackPassword"}
+    assert masked({"password": None, "fallbackPassword": "", "tag": "password"}) == {
+        "password": None,
+        "fallbackPassword": "",
+        "tag": "password",
+    }
+    assert masked({"password": "x", "fallbackPassword": "y"}) == {
+        "password": "***",
+        "fallbackPassword": "***",
+    }
+
+
+def test_the_commands_and_what_each_does() -> None:
+    import importlib
+
+    from callcontrol.cli import COMMAND_MODULES
+
+    commands = {
+        (c := importlib.import_module(name).COMMAND).name: c.help for name in COMMAND_MODULES
+    }
+    assert (
+        commands.items()
+        >= {  # more commands may come; these stay as they are
+            "calls": "list, inspect and change calls",
+            "demo": "run one call end to end on a local emulator (no account needed)",
+            "emulator": "run a local Voice Calls API emulator on 127.0.0.1",
+            "explore": "walk every branch of a WSGI IVR and report its dead ends",
+            "simulate": "run one simulated call against a WSGI app",
+        }.items()
+    )
+
+
+def test_the_table_columns_exactly(api, base_url, capsys) -> None:
+    api.add_call(
+        "c-1",
+        direction="inbound",
+        **{"from": "+15550002222", "to": "+15550001111"},
+        startTime="2024-01-01T00:00:00Z",
+        **ENDED,
+    )
+    api.add_call("c-2")  # no numbers, times or cause: dashes
+    status, out, _ = run(["calls", "list"], capsys)
+    assert status == EXIT_OK
+    assert out.splitlines() == [
+        "CALL ID" + " " * 42 + "STATE         DIRECTION  FROM              TO                "
+        "START (UTC)          END (UTC)            CAUSE",
+        "c-1" + " " * 46 + "disconnected  inbound    +15550002222      +15550001111      "
+        "2024-01-01 00:00:00  2024-01-01 00:01:00  hangup",
+        "c-2" + " " * 46 + "answered      -          -                 -                 "
+        "-                    -                    -",
+    ]
+
+
+def test_the_calls_actions_and_what_each_does(capsys) -> None:
+    status, out, _ = run(["calls", "--help"], capsys)
+    assert status == EXIT_OK
+    for line in (
+        "    list      list calls (newest 7 days), following every page",
+        "    get       show the state of one call as JSON",
+        "    create    place an outbound call",
+        "    redirect  interrupt a call and continue with the BXML at URL",
+        "    hangup    end a call (cancel it if not answered)",
+        "    bxml      replace the BXML of a call, or of every active call",
+    ):
+        assert line in out.splitlines()
+
+
+def test_create_sends_every_option_given(api, base_url, capsys) -> None:
+    argv = ["calls", "create", "--to", "+15550001111", "--from", "+15550002222"]
+    argv += ["--answer-url", "https://e.test/a", "--application-id", "app-9"]
+    argv += ["--answer-method", "GET", "--answer-fallback-url", "https://e.test/fb"]
+    argv += ["--disconnect-url", "https://e.test/d", "--disconnect-method", "GET"]
+    argv += ["--call-timeout", "25", "--callback-timeout", "7.5", "--priority", "2"]
+    argv += ["--tag", "t-1", "--display-name", "Example Corp"]
+    status, _, err = run(argv, capsys)
+    assert (status, err) == (EXIT_OK, "")
+    sent = json.loads(next(r.body for r in api.requests if r.method == "POST"))
+    assert sent == {
+        "to": "+15550001111",
+        "from": "+15550002222",
+        "answerUrl": "https://e.test/a",
+        "applicationId": "app-9",
+        "answerMethod": "GET",
+        "answerFallbackUrl": "https://e.test/fb",
+        "disconnectUrl": "https://e.test/d",
+        "disconnectMethod": "GET",
+        "callTimeout": 25,
+        "callbackTimeout": 7.5,
+        "priority": 2,
+        "tag": "t-1",
+        "displayName": "Example Corp",
+    }
+
+
+def test_create_help_explains_each_option(capsys) -> None:
+    status, out, _ = run(["calls", "create", "--help"], capsys)
+    assert status == EXIT_OK
+    text = " ".join(out.split())
+    for option in (
+        "--to TO the number (E.164) or SIP URI to call (required)",
+        "--from FROM your Bandwidth number, E.164 (required)",
+        "--answer-url ANSWER_URL where the answer callback goes (required)",
+        "--application-id APPLICATION_ID the voice application (BW_APPLICATION_ID)",
+        "--answer-method ANSWER_METHOD GET or POST",
+        "--answer-fallback-url ANSWER_FALLBACK_URL used when answer-url fails",
+        "--disconnect-url DISCONNECT_URL where the disconnect callback goes",
+        "--disconnect-method DISCONNECT_METHOD GET or POST",
+        "--call-timeout CALL_TIMEOUT seconds to ring, 1-300",
+        "--callback-timeout CALLBACK_TIMEOUT seconds to wait for a callback, 1-25",
+        "--priority PRIORITY 1 (first) to 5",
+        "--tag TAG sent with every callback",
+        "--display-name DISPLAY_NAME caller name shown to the callee",
+    ):
+        assert option in text, option
+
+
+def test_calls_needs_an_action(capsys) -> None:
+    status, _, err = run(["calls"], capsys)
+    assert status == EXIT_USAGE and "the following arguments are required: ACTION" in err
+    _, out, _ = run(["calls", "--help"], capsys)
+    assert "\nactions:\n  ACTION\n" in out
+
+
+def test_an_invalid_document_on_stdin_is_named_stdin(api, base_url, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"<Bxml><Hangup></Bxml>")))
+    status, _, err = run(["calls", "bxml", "c-1", "-"], capsys)
+    assert status == EXIT_INVALID
+    assert err.startswith("<stdin>:1: /: not well-formed XML")
+
+
+def test_redirect_by_post_with_a_tag(api, base_url, capsys) -> None:
+    api.add_call("c-1")
+    argv = ["calls", "redirect", "c-1", "https://e.test/n", "--method", "POST", "--tag", "t"]
+    assert run(argv, capsys)[0] == EXIT_OK
+    assert api.redirects["c-1"][0]["redirectMethod"] == "POST"
+    assert api.redirects["c-1"][0]["tag"] == "t"
+    status, _, err = run(
+        ["calls", "redirect", "c-1", "https://e.test/n", "--method", "PUT"], capsys
+    )
+    assert status == EXIT_USAGE and "invalid choice: 'PUT'" in err
+
+
+def test_create_without_required_options_names_them_all(api, base_url, capsys) -> None:
+    status, _, err = run(["calls", "create", "--from", "+15550002222"], capsys)
+    assert status == EXIT_USAGE
+    assert err == "callcontrol: error: calls create needs --to, --answer-url, --application-id\n"
+
+
+def test_get_and_list_json_keep_text_as_it_is(api, base_url, capsys) -> None:
+    api.add_call("c-1", to="+15550001111", tag="café")
+    status, out, _ = run(["calls", "get", "c-1"], capsys)
+    assert status == EXIT_OK
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+    assert '\n  "tag": "café"' in out
+    status, out, _ = run(["calls", "list", "--json"], capsys)
+    assert status == EXIT_OK and '"tag": "café"' in out and "\\u00e9" not in out
+
+
+def test_a_document_that_is_not_utf8_is_not_told_its_root_is_wrong(
+    api, base_url, tmp_path, capsys
+) -> None:
+    path = tmp_path / "latin.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="ISO-8859-1"?><Bxml><Hangup/></Bxml>')
+    status, _, err = run(["calls", "bxml", "c-1", str(path)], capsys)
+    assert status == EXIT_INVALID
+    assert "must be UTF-8" in err and "the root must be <Bxml>" not in err
+
+
+def test_a_call_without_any_field_is_a_row_of_dashes() -> None:
+    from callcontrol.cli.calls import write_table
+    from callcontrol.models import CallState
+
+    out = io.StringIO()
+    write_table([CallState()], out)
+    assert out.getvalue().splitlines()[1].split() == ["-"] * 8

@@ -63,3 +63,57 @@ def test_emulator_command_refuses_a_bad_port() -> None:
 
     with pytest.raises(SystemExit):
         serve(["--port", "70000"], io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--speed", "0"], "argument --speed: '0' is not allowed; give a number above 0"),
+        (["--speed", "nan"], "argument --speed: 'nan' is not allowed"),
+        (["--port", "65536"], "argument --port: '65536' is not a TCP port"),
+        (["--seed", "x"], "argument --seed: 'x' is not a whole number"),
+    ],
+)
+def test_emulator_usage_errors_exit_2(capsys, argv, expected) -> None:
+    assert main(["emulator", *argv]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_emulator_seed_is_accepted_and_passed_on(monkeypatch) -> None:
+    from callcontrol.emulator import __main__ as entry
+
+    seen = {}
+
+    def fake_serve(args, out, stop=None):
+        seen.update(vars(args))
+        return 0
+
+    monkeypatch.setattr(entry, "serve_args", fake_serve)
+    assert main(["emulator", "--seed", "7", "--speed", "2.5", "--port", "0"]) == 0
+    assert (seen["seed"], seen["speed"], seen["port"], seen["clock"]) == (7, 2.5, 0, "real")
+
+
+def test_python_m_emulator_takes_the_same_options() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "callcontrol.emulator", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "--seed SEED" in done.stdout and "--base-url" not in done.stdout
+
+
+def test_a_port_in_use_is_one_line(capsys) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulator", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        f"callcontrol: error: port {port} on 127.0.0.1 is in use: stop what uses it, or choose "
+        "another with --port (0 picks a free one)\n"
+    )

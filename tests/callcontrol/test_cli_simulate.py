@@ -45,7 +45,10 @@ def test_unused_steps_print_the_transcript_and_exit_1(capsys):
     status, out, err = run(argv, capsys)
     assert status == EXIT_INVALID
     assert "press('6')" in out
-    assert "script steps never used: press('1')" in err
+    assert err == (
+        "callcontrol: script steps never used: press('1'); the call ended at 8.3 s "
+        "with cause 'hangup'\n"
+    )
 
 
 def test_outbound_calls_start_with_answer(capsys):
@@ -60,7 +63,8 @@ def test_outbound_calls_start_with_answer(capsys):
     [
         (["simulate", "examples.ivr:app", "--digits", "1,x"], "--digits item 2 'x' is not allowed"),
         (["simulate", "examples.ivr"], "is not MODULE:APP"),
-        (["simulate", "examples.ivr:app", "--app-url", "nope"], "base_url must be"),
+        (["simulate", "examples.ivr:app", "--app-url", "nope"], "--app-url must be"),
+        (["explore", "examples.ivr:app", "--app-url", "nope"], "--app-url must be"),
     ],
 )
 def test_usage_errors_exit_2(capsys, argv, message):
@@ -79,3 +83,48 @@ def test_python_m_callcontrol_simulate():
     )
     assert done.returncode == EXIT_OK, done.stderr
     assert "Connecting you to sales." in done.stdout
+
+
+def test_the_default_numbers_and_an_outbound_call(capsys):
+    status, out, _ = run(["simulate", "examples.ivr:app", "--digits", "silence"], capsys)
+    assert status == EXIT_OK
+    assert out.splitlines()[0].endswith("call      inbound +15551230000 -> +15553334444")
+    argv = [
+        "simulate",
+        "examples.ivr:app",
+        "--outbound",
+        "--from",
+        "+15550000001",
+        "--to",
+        "+15550000002",
+    ]
+    status, out, _ = run([*argv, "--digits", "silence"], capsys)
+    assert status == EXIT_OK
+    assert out.splitlines()[0].endswith("call      outbound +15550000001 -> +15550000002")
+
+
+def test_a_call_that_ended_with_an_error_says_which(capsys):
+    status, out, err = run(["simulate", "examples.flawed_ivr:app", "--digits", "5"], capsys)
+    assert (status, err) == (EXIT_OK, "")
+    assert out.splitlines()[-1] == (
+        "call ended: callback-error (redirect callback to https://app.test/promos failed: "
+        "HTTP 404) after 8.3 s"
+    )
+
+
+def test_a_bad_digits_item_is_named_by_its_position(capsys):
+    status, _, err = run(["simulate", "examples.ivr:app", "--digits", "1, silence ,x1"], capsys)
+    assert status == EXIT_USAGE
+    assert err == (
+        "callcontrol: error: --digits item 3 'x1' is not allowed; give keys 0-9 * #, "
+        "'silence' or 'hangup'\n"
+    )
+
+
+def test_no_python_parameter_names_in_simulator_errors() -> None:
+    from callcontrol.cli._app import usage_error
+
+    error = usage_error(
+        ValueError("disconnect_url and base_url; max_depth, max_calls; my_base_url")
+    )
+    assert str(error) == "--disconnect-url and --app-url; --max-depth, --max-calls; my_base_url"

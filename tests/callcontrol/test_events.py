@@ -1021,3 +1021,22 @@ def test_equality_and_hash_follow_the_fields():
     assert parse_event({**payload, "eventType": "gather"}) != parsed  # another class
     assert parsed != payload
     assert dataclasses.replace(parsed, tag="u") != parsed
+
+
+def test_every_event_with_a_cause_documents_its_values() -> None:
+    import dataclasses
+
+    from callcontrol import events
+
+    with_cause = [
+        cls
+        for cls in vars(events).values()
+        if isinstance(cls, type)
+        and dataclasses.is_dataclass(cls)
+        and "cause" in {f.name for f in dataclasses.fields(cls)}
+    ]
+    assert len(with_cause) >= 8
+    for cls in with_cause:
+        doc = " ".join((cls.__doc__ or "").split())
+        assert "``cause`` is" in doc or "``cause`` says why:" in doc, cls.__name__
+        assert "voice-api §" in doc, cls.__name__

@@ -146,3 +146,20 @@ def test_names_load_only_what_they_need() -> None:
 def test_a_missing_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         callcontrol.Nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_dir_shows_the_public_names_not_the_packages_own_imports() -> None:
+    import callcontrol.testing
+
+    for module in (callcontrol, callcontrol.testing):
+        shown = set(dir(module))
+        assert set(module.__all__) <= shown
+        assert not {"typing", "_lazy", "_SOURCES", "_version"} & shown, module.__name__
+        assert module.__all__ == sorted(module.__all__)
+
+
+def test_the_error_of_changing_an_ended_live_call_is_importable() -> None:
+    from callcontrol.engine import CallStateConflict as engine_error
+    from callcontrol.testing import CallStateConflict
+
+    assert CallStateConflict is engine_error and issubclass(CallStateConflict, ValueError)

@@ -117,3 +117,86 @@ def test_no_form_of_the_credential_survives(
     assume(password not in before + after and encoded not in before + after)
     assert password not in out
     assert encoded not in out
+
+
+class TestLimits:
+    """The documented lengths, at and around each limit."""
+
+    def test_a_token_of_min_secret_length_is_remembered_one_shorter_is_not(self) -> None:
+        from callcontrol._redact import MIN_SECRET_LENGTH
+
+        assert MIN_SECRET_LENGTH == 4 and MASK == "[redacted]"  # as messages show it
+        redact = Redactor()
+        redact.add_token("abc")
+        redact.add_token("wxyz")
+        assert redact("abc wxyz") == f"abc {MASK}"
+
+    def test_a_password_of_min_secret_length_is_masked_alone_one_shorter_only_in_pairs(
+        self,
+    ) -> None:
+        redact = Redactor()
+        redact.add_basic("u", "pqrs")
+        redact.add_basic("v", "xyz")
+        assert redact("pqrs xyz") == f"{MASK} xyz"
+        assert redact("v:xyz") == MASK
+        shortest = Redactor()
+        shortest.add_basic("u", "pw")  # the pair is 4 characters: still masked
+        assert shortest("(u:pw)") == f"({MASK})"
+
+    def test_bearer_shaped_tokens_from_16_characters(self) -> None:
+        redact = Redactor()
+        assert redact("Bearer " + "a" * 15) == "Bearer " + "a" * 15
+        assert redact("Bearer " + "a" * 16) == f"Bearer {MASK}"
+        assert redact("bearer  " + "A1-._~+/" * 2 + "==") == f"bearer  {MASK}"
+
+    def test_only_the_most_recent_tokens_are_kept(self) -> None:
+        redact = Redactor()
+        tokens = [f"token-{n}" for n in range(5)]
+        for token in tokens:
+            redact.add_token(token)
+        assert redact(" ".join(tokens)) == " ".join(["token-0", *[MASK] * 4])
+
+    def test_a_longer_secret_is_masked_whole_before_a_shorter_one_inside_it(self) -> None:
+        redact = Redactor()
+        redact.add_token("abcd")
+        redact.add_token("abcdefgh")
+        assert redact("xabcdefghx") == f"x{MASK}x"
+
+    def test_basic_is_masked_only_when_it_decodes_to_a_pair(self) -> None:
+        redact = Redactor()
+        no_colon = base64.b64encode(b"justtext").decode()
+        assert redact(f"Basic {no_colon}") == f"Basic {no_colon}"
+        assert redact("Basic not*base64") == "Basic not*base64"
+        assert redact("Basic abc") == "Basic abc"  # under 4 characters: not a credential
+        pair = base64.b64encode(b"a:b").decode()
+        assert redact(f"basic {pair}") == f"basic {MASK}"
+
+    def test_named_values_with_quotes_and_spaces(self) -> None:
+        redact = Redactor()
+        assert redact("password = 'hunter2', x") == f"password = '{MASK}', x"
+        assert redact('"refresh_token":"r1"') == f'"refresh_token":"{MASK}"'
+        assert redact("passwd=p1;id_token=t2") == f"passwd={MASK};id_token={MASK}"
+        assert redact("mypassword=p1") == "mypassword=p1"  # a word boundary is needed
+
+    def test_empty_text_and_empty_secrets(self) -> None:
+        redact = Redactor()
+        assert redact("") == ""
+        redact.add_basic("", "")
+        assert redact("nothing: to hide") == "nothing: to hide"
+
+    def test_every_encoding_of_the_password(self) -> None:
+        secret = 'a "b\\c&d<é'  # a quote and a backslash: JSON escapes them
+        redact = Redactor()
+        redact.add_basic("u", secret)
+        import html
+
+        for form in (
+            secret,
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+            quote(secret, safe=""),
+            quote_plus(secret, safe=""),
+            html.escape(secret),
+            base64.b64encode(f"u:{secret}".encode()).decode(),
+        ):
+            assert redact(f"<{form}>") == f"<{MASK}>", form

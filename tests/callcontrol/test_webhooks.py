@@ -995,3 +995,19 @@ def test_hosted_documents_get_the_apps_credentials_on_their_verbs_too():
     path = app.host(Response(Gather(SpeakSentence("Still there?"), gather_url="/menu")))
     reply = bxml.parse(_wsgi_post(app, path, {"eventType": "redirect", "callId": "c-1"}))
     assert _attrs(reply.children[0])["username"] == "bw"
+
+
+@pytest.mark.parametrize("text", ["Hello there", b"Hello there", "  Thanks for calling"])
+def test_a_handler_returning_plain_text_is_told_it_is_not_bxml(serve, caplog, text):
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Event) -> Any:
+        return text
+
+    base = serve(app)
+    with caplog.at_level(logging.ERROR, logger="callcontrol.webhooks"):
+        reply = requests.post(f"{base}/answer", json=GATHER, timeout=10)
+    assert parsed(reply) == fallback_doc()
+    assert "returned plain text" in caplog.text and "not BXML" in caplog.text
+    assert "file path" not in caplog.text

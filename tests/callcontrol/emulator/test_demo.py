@@ -19,7 +19,11 @@ def test_demo_prints_the_timeline_the_intervention_and_the_calls() -> None:
     assert re.search(r"gather +POST http://127\.0\.0\.1:\d+/menu -> 200", text)
     assert re.search(r"disconnect +POST http://127\.0\.0\.1:\d+/disconnect -> 204", text)
     assert '"Good news: an agent can call you back. Press 1 to accept."' in text
-    assert "The caller pressed: 1, 1" in text
+    assert "The customer pressed: 1, 1" in text
+    assert "The customer heard:" in text and "caller" not in text  # the callee is no caller
+    assert "Legend: A = the call placed (B = a leg a <Transfer> dials)" in text
+    assert "gather_url" not in text and 'gatherUrl="/menu"' in text  # XML spellings
+    assert "§" not in text
     assert "The call ended: disconnected, cause hangup" in text
     assert re.search(
         r"listCalls:\n  c-\S+  \+15551230000 -> \+15553334444  disconnected  hangup", text

@@ -45,7 +45,9 @@ def bxml_app():
 """
 
 TESTS = """
-def test_press_one(call_simulator, press, busy):
+from callcontrol.testing import busy, press
+
+def test_press_one(call_simulator):
     call = call_simulator.inbound("/answer", script=[press("1")],
                                   destinations={"+15550001111": busy()})
     call.assert_transferred_to("+15550001111", "busy")
@@ -74,9 +76,10 @@ def test_coverage_report_lists_sites_outcomes_and_unfetched_urls(project):
         [
             "*IVR coverage*",
             "  /answer (initiate): 1",
-            "/answer Gather[1]: seen 1; never: timeout",
+            "/answer Gather[1]: seen 1; never: timeout; keys never pressed first: 2 3 4 5 6 7 8 9 * 0 #",
             "transfer +15550001111: seen busy; never: answered, no-answer",
-            "coverage: *%",
+            "coverage: 57.1% (4 of 7 branches)",
+            "  (counts, reached or not: each Gather's outcomes seen plus timeout, *)",
         ]
     )
 
@@ -170,3 +173,105 @@ def test_the_plugin_takes_an_asgi_bxml_app(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+# -- round 2: no generic fixtures, xdist, the limit -------------------------------------------
+
+
+def test_no_generic_fixture_names_are_registered(pytester):
+    pytester.makeconftest(
+        "import pytest\n@pytest.fixture\ndef busy():\n    return 'the project\\'s own busy'\n"
+    )
+    pytester.makepyfile(
+        "def test_own(busy):\n"
+        '    assert busy == "the project\'s own busy"\n'
+        "def test_press_is_not_a_fixture(request):\n"
+        "    import pytest\n"
+        "    for name in ('press', 'silence', 'hang_up', 'answers', 'no_answer', 'leave_message'):\n"
+        "        with pytest.raises(pytest.FixtureLookupError):\n"
+        "            request.getfixturevalue(name)\n"
+    )
+    result = pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(("limit", "passes"), [("57.1", True), ("57.10", True), ("57.2", False)])
+def test_coverage_exactly_at_the_limit_passes(project, limit, passes):
+    result = project.runpytest(*PLUGIN, f"--ivr-coverage-fail-under={limit}")
+    result.stdout.fnmatch_lines(["coverage: 57.1% (4 of 7 branches)"])
+    if passes:
+        assert result.ret == pytest.ExitCode.OK
+        assert "FAIL: IVR coverage" not in result.stdout.str()
+    else:
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        result.stdout.fnmatch_lines(["FAIL: IVR coverage 57.1% is below 57.2%"])
+
+
+def test_a_share_shown_rounded_meets_a_limit_given_as_shown() -> None:
+    from callcontrol.testing.coverage import Coverage
+
+    coverage = Coverage()
+    coverage.transfers["+1555"].update({"busy": 1, "answered": 1})  # 2 of 3: 66.666...%
+    assert not coverage.below(66.7) and coverage.below(66.8)
+
+
+def test_coverage_merges_the_workers_of_pytest_xdist(project):
+    pytest.importorskip("xdist")
+    project.makepyfile(
+        test_more="""
+from callcontrol.testing import answers, press, silence
+
+def test_silence(call_simulator):
+    call_simulator.inbound("/answer", script=[silence()])
+
+def test_answered(call_simulator):
+    call = call_simulator.inbound("/answer", script=[press("1")],
+                                  destinations={"+15550001111": answers()})
+    call.assert_transferred_to("+15550001111", "answered")
+"""
+    )
+    serial = project.runpytest(*PLUGIN, "--ivr-coverage", "-p", "no:cacheprovider")
+    serial.assert_outcomes(passed=4)
+    expected = [line for line in serial.outlines if line.startswith("coverage: ")]
+    assert expected == ["coverage: 100.0% (7 of 7 branches)"]
+    parallel = project.runpytest_subprocess(
+        *PLUGIN,
+        "-n",
+        "2",
+        "--ivr-coverage",
+        "--ivr-coverage-fail-under=100",
+        "-p",
+        "no:cacheprovider",
+    )
+    parallel.assert_outcomes(passed=4)
+    assert [line for line in parallel.outlines if line.startswith("coverage: ")] == expected
+    assert parallel.ret == pytest.ExitCode.OK
+
+
+def test_under_xdist_an_empty_controller_report_cannot_pass_the_limit(project):
+    pytest.importorskip("xdist")
+    result = project.runpytest_subprocess(
+        *PLUGIN, "-n", "2", "--ivr-coverage-fail-under=99", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["FAIL: IVR coverage 57.1% is below 99%"])
+
+
+def test_the_merged_state_equals_one_recorder() -> None:
+    from callcontrol.testing.coverage import Coverage
+
+    one, a, b, merged = Coverage(), Coverage(), Coverage(), Coverage()
+    for target in (one, a):
+        target.served[("/answer", "initiate")] += 1
+        target.gathers["/answer Gather[1]"]["1"] += 1
+        target.mentioned["https://a.test/x"] = "/answer Gather[1]"
+    for target in (one, b):
+        target.served[("/answer", "initiate")] += 1
+        target.gathers["/answer Gather[1]"]["timeout"] += 1
+        target.transfers["+1555"]["busy"] += 1
+        target.fetched.add("https://a.test/x")
+        target.verbs["Gather"] += 2
+    merged.merge(a.state())
+    merged.merge(b.state())
+    assert merged.state() == one.state()
+    assert merged.report() == one.report()

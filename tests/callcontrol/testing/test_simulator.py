@@ -254,6 +254,17 @@ def test_hang_up_ends_the_call_now():
     call.assert_callback("disconnect", cause="hangup")
 
 
+def test_hang_up_of_an_ended_call_raises_an_error_users_can_import():
+    from callcontrol.testing import CallStateConflict
+
+    live = CallSimulator(RoutesApp({"/answer": xml("<Hangup/>")}), base_url=BASE).start_inbound(
+        "/answer"
+    )
+    live.run()
+    with pytest.raises(CallStateConflict, match="cannot be modified in its current state"):
+        live.hang_up()
+
+
 def test_run_until_needs_one_stop_point():
     live = CallSimulator(RoutesApp({}), base_url=BASE).start_inbound("/answer")
     with pytest.raises(ValueError, match="exactly one"):

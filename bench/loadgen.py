@@ -139,9 +139,9 @@ def throughput_case(settings: Settings) -> tuple[Case, list[Target]]:
 
 def initiate_bytes(base: str) -> tuple[str, bytes, dict[str, str]]:
     """The path, body and headers of a first callback, exactly as the generator sends it."""
+    from callcontrol.callback_wire import callback_headers, encode
     from callcontrol.engine import Engine
     from callcontrol.load.wire import USER_AGENT
-    from callcontrol.testing.fetch import callback_headers, encode
 
     engine = Engine(seed=1)
     engine.start_call("inbound", base + "/next", from_="+15550000001", to="+15553334444")

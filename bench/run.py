@@ -193,7 +193,9 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
         elif group == "simulate":
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
-            found, targets = [one, walk, explore.render_case(settings)], targets + walk_targets
+            many_calls, many_targets = simulate.many_case(settings)
+            found = [one, walk, explore.render_case(settings), many_calls]
+            targets = targets + walk_targets + many_targets
         elif group == "recording":
             found, targets = recording.recording_cases(settings)
         elif group == "emulator":

@@ -8,19 +8,25 @@ floor parses every reply, as an app-side test without the engine would.
 
 from __future__ import annotations
 
+import gc
+import io
 import json
+import time
+import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import bxml
 from bench.results import Case, Target, check, new_case
 from bench.timing import Settings, interleaved
-from callcontrol.engine.model import CallbackRequest
-from callcontrol.engine.model import Target as CallbackTarget
-from callcontrol.testing import CallSimulator, SimulatedCall, press
-from callcontrol.testing.fetch import Router
+from callcontrol.engine.script import Step
+from callcontrol.testing import CallSimulator, SimulatedCall, answers, press
 
 GOAL = 1.5
+#: 2,000 calls started together, run by sim.run(), against the same calls one after another.
+MANY = 2_000
+MANY_GOAL = 1.3
 
 ROUTES = {
     "/answer": '<Response><Gather gatherUrl="/one" maxDigits="1">'
@@ -58,19 +64,34 @@ def simulated_call() -> Callable[[], object]:
 
 
 def floor_call() -> Callable[[], object]:
-    """The same callbacks (captured from one simulated call) sent straight to the app."""
+    """The strict floor: the same callbacks (the URL path and JSON bytes of one simulated
+    call) given straight to the app with hand-built WSGI environs, every reply parsed with
+    ``bxml.parse``; no simulator code on the path."""
     sample = simulated_call()()
     assert isinstance(sample, SimulatedCall)
-    router = Router(ivr, "https://ivr.test", True, 15.0)
-    prepared = [
-        CallbackRequest(i, "c", cb.event_type, cb.payload, CallbackTarget(cb.url), True)
-        for i, cb in enumerate(sample.callbacks)
+    sent = [
+        (urlsplit(cb.url).path, json.dumps(cb.payload, separators=(",", ":")).encode())
+        for cb in sample.callbacks
         if cb.synchronous
     ]
 
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        return None
+
     def call() -> object:
-        for request in prepared:
-            bxml.parse(router.send(request).result.body)
+        for path, body in sent:
+            environ = {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": path,
+                "QUERY_STRING": "",
+                "SERVER_NAME": "ivr.test",
+                "SERVER_PORT": "443",
+                "CONTENT_TYPE": "application/json",
+                "CONTENT_LENGTH": str(len(body)),
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.url_scheme": "https",
+            }
+            bxml.parse(b"".join(ivr(environ, start_response)))
         return None
 
     return call
@@ -96,13 +117,112 @@ def simulate_case(settings: Settings) -> tuple[Case, list[Target]]:
     ratio = measurement.ratio(ours, "callcontrol floor (app + bxml.parse)")
     case["notes"].append(
         "A call: initiate, three Gathers with scripted keys, a Redirect and a Hangup (five "
-        "synchronous callbacks). The floor sends the same five callbacks to the same app and "
-        "parses every reply; the simulator caches parsed replies by their bytes."
+        "synchronous callbacks). The floor gives the same five callbacks (path and JSON "
+        "bytes) straight to the app with hand-built WSGI environs and parses every reply "
+        "with bxml.parse, no simulator code on its path; the simulator caches parsed replies "
+        "by their bytes."
     )
     target = check(f"simulated call ≤ {GOAL}× the floor", "<=", GOAL, ratio)
     target["note"] = (
         "the engine's own Python work per call (about 19 scheduler entries as plain tuples, "
         "7 verb runs, 35 transcript notes formatted only when read, 5 payloads); parsed "
         "replies, their verb lists and each Gather's settings are worked out once."
+    )
+    return case, [target]
+
+
+TRANSFER_ROUTES = {
+    "/answer": '<Response><Gather gatherUrl="/menu" maxDigits="1">'
+    "<SpeakSentence>Press 1 for an agent.</SpeakSentence></Gather></Response>",
+    "/menu": '<Response><Transfer transferCompleteUrl="/done">'
+    "<PhoneNumber>+15550002222</PhoneNumber></Transfer></Response>",
+    "/done": "<Response><SpeakSentence>Goodbye.</SpeakSentence></Response>",
+}
+
+
+def transfer_ivr(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """A Gather, a key and a Transfer (the many-calls benchmark's app)."""
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    json.loads(environ["wsgi.input"].read(size))
+    start_response("200 OK", [("Content-Type", "application/xml; charset=utf-8")])
+    return [TRANSFER_ROUTES[environ["PATH_INFO"]].encode()]
+
+
+def _many_sim(count: int) -> tuple[CallSimulator, list[Step]]:
+    sim = CallSimulator(transfer_ivr, base_url="https://ivr.test")
+    sim.destination("+15550002222", answers(after=1.0, hangs_up_after=20.0))
+    return sim, [press("1")]
+
+
+def together(count: int) -> float:
+    """Seconds to start ``count`` calls at once and run them all with ``sim.run()``."""
+    sim, script = _many_sim(count)
+    started = time.perf_counter()
+    for _ in range(count):
+        sim.start_inbound("/answer", script=script)
+    calls = sim.run()
+    seconds = time.perf_counter() - started
+    assert len(calls) == count and all(c.transfers == [("+15550002222", "answered")] for c in calls)
+    return seconds
+
+
+def one_after_another(count: int) -> float:
+    """Seconds to run the same ``count`` calls one at a time with ``sim.inbound()``."""
+    sim, script = _many_sim(count)
+    started = time.perf_counter()
+    for _ in range(count):
+        sim.inbound("/answer", script=script)
+    return time.perf_counter() - started
+
+
+def memory_per_call(count: int) -> float:
+    """Bytes held per finished call by a simulator that ran ``count`` calls together."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    sim, script = _many_sim(count)
+    for _ in range(count):
+        sim.start_inbound("/answer", script=script)
+    sim.run()
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    del sim
+    return grown / count
+
+
+def many_case(settings: Settings) -> tuple[Case, list[Target]]:
+    """2,000 calls started together by sim.run() beside the same calls one after another."""
+    count = 50 if settings.quick else MANY
+    case = new_case("simulate-many", f"{count} calls at once vs one after another", "s")
+    rounds = 1 if settings.quick else 3
+    pairs = [(together(count), one_after_another(count)) for _ in range(rounds)]
+    ratio = sorted(a / b for a, b in pairs)[len(pairs) // 2]
+    best_together = min(a for a, _ in pairs)
+    best_apart = min(b for _, b in pairs)
+    case["rows"].append(
+        {"library": "sim.run() (together)", "value": best_together, "relative": 1.0}
+    )
+    case["rows"].append(
+        {
+            "library": "sim.inbound() one after another",
+            "value": best_apart,
+            "relative": best_apart / best_together,
+        }
+    )
+    per_call = memory_per_call(count)
+    case["notes"].append(
+        f"Each call: initiate, a Gather answered with a key, a Transfer answered after 1 s "
+        f"and ended 20 s later, a transferComplete reply. Median ratio of {rounds} round(s); "
+        f"memory held per finished call (tracemalloc, the whole simulator kept): "
+        f"{per_call / 1024:.1f} KiB."
+    )
+    target = check(
+        f"{count} calls together ≤ {MANY_GOAL}× one after another", "<=", MANY_GOAL, ratio
+    )
+    target["note"] = (
+        "the calls take turns by virtual time through one heap of their next due times; each "
+        "call keeps its own engine (its scheduler, ids and transcript)."
     )
     return case, [target]

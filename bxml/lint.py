@@ -49,7 +49,7 @@ BX150  a Refer whose SipUri has attributes (a Refer's SipUri carries the URI onl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Literal
 
 from ._element import Element, UnknownElement
@@ -58,7 +58,7 @@ from ._tree import line as _line
 from ._tree import parse_tree as _parse
 from ._tree import read_source as _read
 from ._tree import xml_name as _name
-from ._values import XML_SPACE, redact_url
+from ._values import XML_SPACE, redact_url, xml_name
 from .document import MAX_DOCUMENT_BYTES
 from .exceptions import Problem
 
@@ -216,15 +216,33 @@ def _walk(nodes: list[_Node]) -> Iterator[_Node]:
 Found = list[tuple[int, Problem]]
 
 
+def document_end(tag: str, attributes: Collection[str]) -> tuple[str, str] | None:
+    """Why no verb after a ``<tag>`` with these XML ``attributes`` ever runs, as the lint
+    code and the reason (bxml-spec §3.1); None when the next verb can run.
+
+    The one rule for a dead verb: :func:`lint` reports it, and the explorer of
+    :mod:`callcontrol.testing` uses it to find dead verbs in the documents an app serves.
+    """
+    if tag in _ENDS:
+        return "BX101", _ENDS[tag]
+    url = _CALLBACKS.get(tag)
+    if url is not None and url in attributes:
+        return "BX102", f"has {url}: the reply to that callback runs next"
+    return None
+
+
+def element_end(verb: Element) -> tuple[str, str] | None:
+    """:func:`document_end` for a built or parsed verb (its set attributes count)."""
+    given = {xml_name(name) for name, value in verb.attributes.items() if value}
+    return document_end(verb.TAG, given)
+
+
 def _unreachable(verbs: list[_Node], context: Context) -> Found:
     for index, verb in enumerate(verbs[:-1]):
-        if verb.tag in _ENDS:
-            code, why = "BX101", _ENDS[verb.tag]
-        elif verb.tag in _CALLBACKS and _CALLBACKS[verb.tag] in verb.attrs:
-            url = _CALLBACKS[verb.tag]
-            code, why = "BX102", f"has {url}: the reply to that callback runs next"
-        else:
+        end = document_end(verb.tag, verb.attrs)
+        if end is None:
             continue
+        code, why = end
         rest = verbs[index + 1 :]
         more = len(rest) - 1
         what = f"<{rest[0].tag}> never runs"

@@ -4,17 +4,15 @@ the value given and what is allowed. Secret values are never echoed.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+from .contract import E164 as E164
+from .contract import SIP_URI as SIP_URI
 from .exceptions import InvalidRequestError
 
-E164 = re.compile(r"\+[1-9]\d{1,14}")
-# sip:[user@]host[;params][?headers]; the user part may hold anything but '@' and spaces.
-SIP_URI = re.compile(r"sips?:(?:[^@\s]+@)?[A-Za-z0-9.\-\[\]:_]+(?:[;?]\S*)?")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 

@@ -72,6 +72,7 @@ def test_the_readme_blocks_run_in_order(fake_api, capsys):
     for code in blocks("README.md"):
         exec(compile(code, "README.md", "exec"), namespace)
     namespace["test_busy_sales_goes_to_voicemail"]()  # the README's simulator test passes
+    namespace["test_two_callers_at_once"]()  # and its many-calls test
 
     assert fake_api.bxml["c-answered"] == [
         '<?xml version="1.0" encoding="UTF-8"?>'

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..engine.script import Destination, Step
-from ..testing.steps import answers, busy, hang_up, leave_message, no_answer, press, silence
+from ..engine.steps import answers, busy, hang_up, leave_message, no_answer, press, silence
 from .validate import ApiError, bad, json_object
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ def _timeline(emu: VoiceEmulator, call_id: str) -> dict[str, Any]:
             for c in call.callbacks
         ],
         "lines": [entry.render() for entry in call.transcript],
+        "events": [seen.to_json() for seen in call.observations],
     }
 
 

@@ -20,6 +20,7 @@ import bxml
 from bxml import Bxml, BxmlError
 
 from .._time import parse_datetime
+from ..contract import parse_basic_authorization
 from ..engine import CallStateConflict, Credentials
 from . import validate
 from .driver import Driver
@@ -145,12 +146,10 @@ class CallsApi:
 
     def _authenticate(self, header: str | None, account_id: str) -> str:
         denied = ApiError(401, "authentication-error", "The credentials provided were invalid")
-        if not header or not header.lower().startswith("basic "):
+        pair = parse_basic_authorization(header)
+        if pair is None:
             raise denied
-        try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            raise denied from None
+        user, password = pair
         known = self.users.get(user)
         if known is None or known.password != password:
             raise denied
@@ -315,12 +314,8 @@ def create_response(record: CallRecord, location: str) -> dict[str, Any]:
 
 
 def _user(header: str | None) -> str:
-    if not header or not header.lower().startswith("basic "):
-        return ""
-    try:
-        return base64.b64decode(header[6:], validate=True).decode().partition(":")[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
+    pair = parse_basic_authorization(header)
+    return pair[0] if pair is not None else ""
 
 
 def _creds(fields: dict[str, Any], user: str, password: str) -> Credentials | None:

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from bxml import Bxml, Gather, Hangup, Pause, Response, SpeakSentence
 
-from ..testing import press
+from ..engine.steps import press
 from .emulator import VoiceEmulator
 
 #: The app's Bandwidth number, which places the call.

@@ -227,15 +227,15 @@ class Driver:
                     break
                 for request in engine.take():
                     self._dispatch(record, request, now)
-                if record.fetching or engine.stopped:
+                if record.fetching or engine.paused:
                     break
-            if engine.stopped and not record.held:
+            if engine.paused and not record.held:
                 record.held = True
                 record.held_since = now
-            if not record.fetching and not engine.stopped:
-                due = engine.sched.peek()
+            if not record.fetching and not engine.paused:
+                due = engine.next_due()
                 if due is None or due > target:
-                    engine.sched.now = max(engine.sched.now, target)
+                    engine.advance_to(target)
                 if due is not None and due + record.offset != record.wake_at:
                     record.wake_at = due + record.offset
                     heapq.heappush(self._wake, (record.wake_at, next(self._order), record))
@@ -356,8 +356,7 @@ class Driver:
             record = record.parent
         if record.held:
             record.held = False
-            record.engine.stopped = False
-            record.engine.stop_verb = None
+            record.engine.resume()
             if record.held_since is not None:
                 record.offset += self.clock.now_ms() - record.held_since
             record.held_since = None
@@ -386,9 +385,9 @@ class Driver:
             last = engine.verbs_run[-1][1] if engine.verbs_run else None
             running = record.leg.activity is not None and record.leg.up and not record.parent
             if last == waiter.verb and running and not was_held:
-                engine.stopped = True
+                engine.hold()
             else:
-                engine.stop_verb = waiter.verb
+                engine.pause_at(waiter.verb)
         self._waiters.setdefault(record.call_id, []).append(waiter)
         self.run(record)
 
@@ -411,8 +410,8 @@ class Driver:
         waiters = self._waiters.get(record.call_id, [])
         if waiter in waiters:
             waiters.remove(waiter)
-        if waiter.verb is not None and record.engine.stop_verb == waiter.verb:
-            record.engine.stop_verb = None
+        if waiter.verb is not None and record.engine.pause_verb == waiter.verb:
+            record.engine.pause_at(None)
 
 
 def _unmet(record: CallRecord, waiter: Waiter) -> str | None:

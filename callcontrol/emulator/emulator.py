@@ -21,20 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 import urllib3
 
-from ..engine import Credentials, Engine, amd, dialing
-from ..engine.clock import INPUT, to_ms
+from ..call_result import Callback, SimulatedCall, path_of
+from ..callback_wire import callback_headers, challenge_first, encode
+from ..engine import Credentials, Engine, amd
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import (
-    Answers,
     Destination,
-    NoAnswer,
     Step,
     check_destinations,
     check_script,
 )
-from ..testing.fetch import callback_headers, challenge_first, encode
-from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
 from .clock import EmulatorClock
@@ -302,12 +299,14 @@ class VoiceEmulator:
         with self._lock:
             script = self._callees.get(fields["to"], ())
             destinations = dict(self._destinations)
-        timeout = _rings_out(destinations, fields)
         engine = Engine(
             seed=self.seed * 1_000_003 + seq,
             start_time=self._clock.at(now),
             account_id=account,
             application_id=fields["applicationId"],
+            # Callbacks name each call (Transfer B-legs too) by the URL that reaches it
+            # here, as Location does.
+            api_base=self.base_url,
         )
         creds = fallback_creds = None
         if "username" in fields:
@@ -332,15 +331,8 @@ class VoiceEmulator:
             machine_detection=(
                 amd.detection(fields["machineDetection"]) if "machineDetection" in fields else None
             ),
+            tag=fields.get("tag") or None,
         )
-        if timeout is not None:
-            # The engine's own no-answer timer is the API's default 30 s; this one is the
-            # call's callTimeout, counted from when it starts ringing.
-            engine.sched.at(to_ms(timeout), INPUT, dialing.end_unreached, leg, "timeout", owner=leg)
-        if fields.get("tag"):
-            leg.tag = fields["tag"]
-        # Callbacks name the call by the URL that reaches it here, as Location does.
-        leg.call_url = f"{self.base_url}/accounts/{account}/calls/{leg.id}"
         return CallRecord(
             seq=seq,
             account_id=account,
@@ -422,22 +414,6 @@ def _snapshot(record: CallRecord) -> SimulatedCall:
         record.leg.id, visited=list(record.visited), callbacks=list(record.callbacks)
     )
     return call.update_from(record.engine, record.leg, record.state)
-
-
-def _rings_out(destinations: dict[str, Destination], fields: dict[str, Any]) -> float | None:
-    """The callTimeout after which the call ends unanswered, or None when it is answered.
-
-    A destination that would answer later than that rings out; its entry is replaced so the
-    engine does not apply its own default timeout first.
-    """
-    behaviour = destinations.get(fields["to"])
-    timeout = float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT))
-    if isinstance(behaviour, NoAnswer) or (
-        isinstance(behaviour, Answers) and behaviour.after > timeout
-    ):
-        destinations[fields["to"]] = Answers(after=timeout + 1.0)
-        return timeout
-    return None
 
 
 def _json(payload: dict[str, Any]) -> bytes:

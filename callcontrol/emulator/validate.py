@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import contract
 from ..engine import amd
 
-E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-SIP = re.compile(r"sip:[^@\s]+@[^@\s]+")
+E164 = contract.E164
+SIP = contract.SIP_URI
 REQUIRED_CREATE = ("from", "to", "answerUrl", "applicationId")
 METHODS = ("POST", "GET")
 MAX_URL = 2048

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bxml import Element, Gather, Record, Transfer
+from bxml import Bridge, Element, Gather, Record, Transfer
 
-from .model import Leg
+from .model import Leg, Target
 
 
 @dataclass
@@ -45,3 +45,21 @@ class TransferRun:
     base_url: str
     b_legs: list[tuple[Leg, Element]] = field(default_factory=list)
     winner: Leg | None = None
+
+
+@dataclass
+class BridgeRun:
+    """A running Bridge on the call that asked for it: the target call and the
+    (primary, fallback) targets of bridgeComplete and bridgeTargetComplete."""
+
+    verb: Bridge
+    target: Leg
+    complete: tuple[Target | None, Target | None]
+    target_complete: tuple[Target | None, Target | None]
+
+
+@dataclass
+class BridgedRun:
+    """A call held in another call's Bridge (its own BXML cancelled)."""
+
+    origin: Leg

@@ -103,9 +103,25 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "no-bridge-target",
-        "<Bridge> fails (bridgeComplete cause 'unknown', or the next verb without a URL) "
-        "because the simulation holds no other call to bridge with.",
-        "A single simulated call has no target; the failure case is documented in §4.1.",
+        "<Bridge> to a call id the engine does not hold fails (bridgeComplete cause "
+        "'unknown', or the next verb without a URL): a call of another simulator or emulator "
+        "engine cannot be reached.",
+        "bxml-spec §4.1 documents the failure for a target that is gone; a call the "
+        "simulation does not hold is the nearest case.",
+    ),
+    Assumption(
+        "bridge-failure-cause",
+        "A <Bridge> that cannot be made (target gone, an outbound target not answered, a "
+        "target running <Forward> or in another bridge, or the call itself) sends "
+        "bridgeComplete with cause 'unknown' and an errorMessage naming the reason.",
+        "bxml-spec §4.1 lists busy, rejected or unknown as the causes without saying which "
+        "case gives which; 'unknown' claims the least.",
+    ),
+    Assumption(
+        "bridge-answers-inbound",
+        "Bridging an inbound call that is not answered yet answers it.",
+        "bxml-spec §4.1 forbids only an outbound target not yet answered; an inbound call "
+        "must be answered to carry audio.",
     ),
     Assumption(
         "conference-alone",

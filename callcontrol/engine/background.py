@@ -12,33 +12,33 @@ from . import payloads
 from .model import Leg
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .runtime import Runtime
 
 MAX_TRACKS = 4
 
 
-def start_gather(engine: Engine, leg: Leg, verb: bxml.StartGather) -> None:
+def start_gather(engine: Runtime, leg: Leg, verb: bxml.StartGather) -> None:
     """StartGather: report each key as a ``dtmf`` callback (§4.18)."""
-    target = engine._target(leg, verb, "dtmf_url", "dtmf_method")
+    target = engine.target(leg, verb, "dtmf_url", "dtmf_method")
     leg.start_gather = (target,) if target is not None else ()
 
 
-def stop_gather(engine: Engine, leg: Leg, verb: Element) -> None:
+def stop_gather(engine: Runtime, leg: Leg, verb: Element) -> None:
     """StopGather: stop reporting keys."""
     leg.start_gather = None
 
 
-def stream(engine: Engine, leg: Leg, verb: Element) -> None:
+def stream(engine: Runtime, leg: Leg, verb: Element) -> None:
     """StartStream / StartTranscription: start, or reject a duplicate name or a fifth track."""
     kind = "mediaStream" if verb.TAG == "StartStream" else "realTimeTranscription"
     store = leg.streams if kind == "mediaStream" else leg.transcriptions
-    engine._assume(leg, "stream-events")
-    name = getattr(verb, "name", None) or f"s-{engine._uuid()}"
+    engine.assume(leg, "stream-events")
+    name = getattr(verb, "name", None) or f"s-{engine.uuid()}"
     url = "stream_event" if kind == "mediaStream" else "transcription_event"
-    target = engine._target(leg, verb, f"{url}_url", f"{url}_method")
+    target = engine.target(leg, verb, f"{url}_url", f"{url}_method")
     destination = getattr(verb, "destination", None)
     info = {
-        "id": f"s-{engine._uuid()}",
+        "id": f"s-{engine.uuid()}",
         "name": name,
         "start": engine.sched.now,
         "target": target,
@@ -48,7 +48,7 @@ def stream(engine: Engine, leg: Leg, verb: Element) -> None:
     }
     problem = _rejection(store, info)
     if problem is not None:
-        engine._note(leg, "rejected", f"{verb.TAG} {name!r}: {problem[1]}")
+        engine.note(leg, "rejected", f"{verb.TAG} {name!r}: {problem[1]}")
         if target is not None:
             payload = _stream_payload(engine, leg, info, "Rejected")
             payload["cause"], payload["errorMessage"] = problem
@@ -57,11 +57,11 @@ def stream(engine: Engine, leg: Leg, verb: Element) -> None:
                     "originalMediaStream" if kind == "mediaStream" else "originalTranscription"
                 )
                 payload[original] = _stream_payload(engine, leg, store[name], "Started")[kind]
-            engine._send(leg, f"{kind}Rejected", payload, target, synchronous=False)
+            engine.send(leg, f"{kind}Rejected", payload, target, synchronous=False)
         return
     store[name] = info
     if target is not None and (kind == "mediaStream" or destination):
-        engine._send(
+        engine.send(
             leg,
             f"{kind}Started",
             _stream_payload(engine, leg, info, "Started"),
@@ -80,7 +80,7 @@ def _rejection(store: dict[str, dict[str, Any]], info: dict[str, Any]) -> tuple[
     return None
 
 
-def stop_stream(engine: Engine, leg: Leg, verb: Element) -> None:
+def stop_stream(engine: Runtime, leg: Leg, verb: Element) -> None:
     """StopStream / StopTranscription: stop by name (all transcriptions without one)."""
     store = leg.streams if verb.TAG == "StopStream" else leg.transcriptions
     name = getattr(verb, "name", None)
@@ -91,14 +91,14 @@ def stop_stream(engine: Engine, leg: Leg, verb: Element) -> None:
             stream_stopped(engine, leg, info)
 
 
-def stream_stopped(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
+def stream_stopped(engine: Runtime, leg: Leg, info: dict[str, Any]) -> None:
     """Send the stopped (and, for transcriptions, available) callbacks."""
     target = info["target"]
     if target is None:
         return
     kind = info["kind"]
     if kind == "mediaStream" or info["destination"]:
-        engine._send(
+        engine.send(
             leg,
             f"{kind}Stopped",
             _stream_payload(engine, leg, info, "Stopped"),
@@ -107,10 +107,10 @@ def stream_stopped(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
         )
     if kind == "realTimeTranscription":
         payload = _stream_payload(engine, leg, info, "Available")
-        engine._send(leg, f"{kind}Available", payload, target, synchronous=False)
+        engine.send(leg, f"{kind}Available", payload, target, synchronous=False)
 
 
-def _stream_payload(engine: Engine, leg: Leg, info: dict[str, Any], what: str) -> dict[str, Any]:
+def _stream_payload(engine: Runtime, leg: Leg, info: dict[str, Any], what: str) -> dict[str, Any]:
     kind = info["kind"]
     payload = payloads.call_fields(f"{kind}{what}", leg, engine.start_time, engine.sched.now)
     inner: dict[str, Any] = {

@@ -8,6 +8,14 @@ Inputs go in through methods (:meth:`Engine.start_call`, :meth:`Engine.fetch_don
     for request in engine.take():     # send it; report synchronous results back
         engine.fetch_done(request, result)
 
+A driver uses only the public methods: :meth:`Engine.run`, :meth:`Engine.run_until_verb`,
+:meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, :meth:`Engine.next_due`,
+:meth:`Engine.advance_to`, :meth:`Engine.take`, :meth:`Engine.fetch_done`,
+:meth:`Engine.delivered`, :meth:`Engine.update_call`, :meth:`Engine.update_call_bxml`,
+:meth:`Engine.hang_up`, :meth:`Engine.leg`, :meth:`Engine.annotate` and the typed
+:attr:`Engine.observations`; the verb runners see the engine as a
+:class:`~callcontrol.engine.runtime.Runtime`.
+
 Semantics follow reference/bxml-spec.md §3 and §5 and voice-api.md §9; where they are
 silent the engine follows an entry of :mod:`callcontrol.engine.assumptions` and writes its
 id into the transcript.
@@ -27,14 +35,40 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import Bxml, BxmlError, Element, Response
 
-from . import amd, background, caller, dialing, gather, media, payloads, record, refer
-from .activities import RecordRun, TransferRun
+from .. import contract
+from ..contract import VOICE_API_BASE
+from . import (
+    amd,
+    background,
+    bridge,
+    caller,
+    dialing,
+    gather,
+    keys,
+    media,
+    payloads,
+    record,
+    refer,
+)
+from .activities import BridgedRun, BridgeRun, RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
+from .observations import (
+    AssumptionApplied,
+    CallbackAnswered,
+    CallbackSent,
+    DocumentInstalled,
+    LegEnded,
+    Noted,
+    Observation,
+    VerbStarted,
+)
+from .runtime import Runtime
 from .script import Answers, Busy, Destination, HangUp, NoAnswer, Rejects, Step, Voicemail
 
 LOOP_LIMIT = 50
+
 TIME_LIMIT_MS = 4 * 3600 * 1000
 #: voice-api §9.1: 15 s per webhook by default, 1 to 25 s with callbackTimeout.
 CALLBACK_TIMEOUT = 15.0
@@ -64,7 +98,11 @@ class CallStateConflict(ValueError):
 
 
 class Engine:
-    """One simulated call (its A-leg and any Transfer B-legs) on its own virtual clock."""
+    """Any number of calls (each an A-leg and its Transfer B-legs) on one virtual clock.
+
+    Each call keeps its own document, tag, script, what it heard and pressed, and the
+    assumptions applied to it; :meth:`observations_of` tells one call's story.
+    """
 
     def __init__(
         self,
@@ -73,6 +111,7 @@ class Engine:
         start_time: datetime = payloads.EPOCH,
         durations: Durations | None = None,
         account_id: str = "9900000",
+        api_base: str = VOICE_API_BASE,
         application_id: str | None = None,
         loop_limit: int = LOOP_LIMIT,
         time_limit: float = TIME_LIMIT_MS / 1000,
@@ -93,13 +132,14 @@ class Engine:
         self.start_time = start_time
         self.durations = durations or DEFAULT_DURATIONS
         self.account_id = account_id
-        self.application_id = application_id or self._uuid()
+        self.api_base = api_base.rstrip("/")
+        self.application_id = application_id or self.uuid()
         self.loop_limit = loop_limit
         self.time_limit_ms = to_ms(time_limit)
         self.legs: dict[str, Leg] = {}
         self.a_leg: Leg | None = None
         self.outbox: deque[CallbackRequest] = deque()
-        self._notes: list[tuple[int, str, str, str | Callable[[], str]]] = []
+        self.observations: list[Observation] = []
         self.heard: list[str] = []
         self.pressed: list[str] = []
         self.verbs_run: list[tuple[str, str, str]] = []
@@ -109,17 +149,17 @@ class Engine:
         self.called: list[str] = []
         self._served_docs: list[tuple[str, Element]] = []
         self.assumptions_used: list[str] = []
-        self.stop_verb: str | None = None
-        self.stopped = False
+        self._pause_verb: str | None = None
+        self._pause_call: str | None = None
+        self._paused = False
         self._next_request = 0
-        self._verb_credentials_noted = False
 
     # -- ids and time -----------------------------------------------------------------------
 
     def _hex(self, digits: int) -> str:
         return f"{self.rng.getrandbits(digits * 4):0{digits}x}"
 
-    def _uuid(self) -> str:
+    def uuid(self) -> str:
         h = self._hex(32)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
@@ -128,13 +168,23 @@ class Engine:
         """The virtual time in milliseconds."""
         return self.sched.now
 
-    def _note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
-        self._notes.append((self.sched.now, leg.label if leg is not None else "-", kind, detail))
+    def note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
+        """Add a transcript line of ``kind`` for ``leg`` (a :class:`Noted` observation)."""
+        label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
+        self.observations.append(Noted(self.sched.now, label, call_id, kind, detail))
+
+    def observe(self, observation: Observation) -> None:
+        """Record a typed observation."""
+        self.observations.append(observation)
+
+    def observations_since(self, start: int) -> list[Observation]:
+        """The observations from the ``start``-th on, for a driver that reads as calls go."""
+        return self.observations[start:]
 
     @property
     def notes(self) -> list[tuple[int, str, str, str | Callable[[], str]]]:
         """A copy of the transcript as raw tuples, rendered later by :class:`TranscriptEntry`."""
-        return list(self._notes)
+        return [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
 
     @property
     def transcript(self) -> list[TranscriptEntry]:
@@ -143,15 +193,19 @@ class Engine:
 
     def transcript_since(self, start: int) -> list[TranscriptEntry]:
         """The entries from the ``start``-th on, for a driver that reads as the call goes."""
-        return [TranscriptEntry(*note) for note in self._notes[start:]]
+        return [TranscriptEntry(*note) for note in self.notes[start:]]
 
-    def _assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
-        if assumption not in self.assumptions_used:
-            self._assume(leg, assumption, detail)
+    def assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+        used = leg.root.assumptions if leg is not None else self.assumptions_used
+        if assumption not in used:
+            self.assume(leg, assumption, detail)
 
-    def _assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+    def assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
         self.assumptions_used.append(assumption)
-        self._note(leg, "assume", f"[{assumption}] {detail}".rstrip())
+        if leg is not None:
+            leg.root.assumptions.append(assumption)
+        label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
+        self.observe(AssumptionApplied(self.sched.now, label, call_id, assumption, detail))
 
     # -- starting a call --------------------------------------------------------------------
 
@@ -201,10 +255,10 @@ class Engine:
             )
         if tag is not None and not isinstance(tag, str):
             raise TypeError(f"tag must be a string, not {type(tag).__name__}")
-        leg = self._new_leg("A", direction, from_, to)
+        leg = self.new_leg("A", direction, from_, to)
         leg.credentials = credentials
         if tag is not None:
-            self._set_tag(leg, tag)
+            self.set_tag(leg, tag)
         ring_ms = to_ms(call_timeout if call_timeout is not None else dialing.DEFAULT_CALL_TIMEOUT)
         if disconnect_url is not None:
             leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
@@ -215,30 +269,36 @@ class Engine:
             if isinstance(step, HangUp) and step.after is not None:
                 leg.timed_steps.append(step)
                 self.sched.at(
-                    to_ms(step.after), COMMAND, caller.caller_hangup, leg, step, owner=leg
+                    self.sched.now + to_ms(step.after),
+                    COMMAND,
+                    caller.caller_hangup,
+                    leg,
+                    step,
+                    owner=leg,
                 )
             else:
                 leg.script.append(step)
-        self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
+        due = self.sched.now + self.time_limit_ms
+        self.sched.at(due, COMMAND, Engine._time_limit, leg, owner=leg)
         first = Target(url, _method(method), credentials)
         fallback_creds = credentials if fallback_credentials is None else fallback_credentials
         if fallback_url and fallback_credentials is None and credentials is not None:
-            self._assume(leg, "call-fallback-credentials", fallback_url)
+            self.assume(leg, "call-fallback-credentials", fallback_url)
         fallback = (
             Target(fallback_url, _method(fallback_method), fallback_creds) if fallback_url else None
         )
         if direction == "inbound":
-            self._note(leg, "call", f"inbound {from_} -> {to}")
+            self.note(leg, "call", f"inbound {from_} -> {to}")
             payload = payloads.call_fields("initiate", leg, self.start_time, self.sched.now)
-            self._send(leg, "initiate", payload, first, fallback, synchronous=True)
+            self.send(leg, "initiate", payload, first, fallback, synchronous=True)
         else:
-            self._note(leg, "call", f"outbound {from_} -> {to}")
+            self.note(leg, "call", f"outbound {from_} -> {to}")
             self._dial_outbound(leg, first, fallback, ring_ms)
         return leg
 
-    def _new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
-        call_id = f"c-{self._hex(8)}-{self._uuid()}"
-        call_url = f"https://voice.bandwidth.com/api/v2/accounts/{self.account_id}/calls/{call_id}"
+    def new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
+        call_id = f"c-{self._hex(8)}-{self.uuid()}"
+        call_url = contract.call_url(self.api_base, self.account_id, call_id)
         leg = Leg(
             id=call_id,
             label=label,
@@ -260,7 +320,7 @@ class Engine:
         if isinstance(callee, Answers) and to_ms(callee.after) >= ring_ms:
             callee = NoAnswer()  # it would answer after callTimeout: the call times out first
         if isinstance(callee, Voicemail):
-            self._note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
+            self.note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
         if callee is None or isinstance(callee, Answers):
             after = to_ms(callee.after) if isinstance(callee, Answers) else 0
             found = amd.verdict(leg.detection, callee) if leg.detection is not None else None
@@ -278,7 +338,7 @@ class Engine:
                 due = self.sched.now + after + to_ms(callee.hangs_up_after)
                 self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
         elif isinstance(callee, (Busy, Rejects)):
-            self._assume(leg, "busy-timing")
+            self.assume(leg, "busy-timing")
             cause = "busy" if isinstance(callee, Busy) else "rejected"
             due = self.sched.now + dialing.BUSY_AFTER_MS
             self.sched.at(due, INPUT, dialing.end_unreached, leg, cause, owner=leg)
@@ -290,12 +350,12 @@ class Engine:
     def _outbound_answered(
         self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
     ) -> None:
-        self._answer(leg)
+        self.answer(leg)
         detection = leg.detection
         if found is None or detection is None:
             self._send_answer(leg, first, fallback, None)
             return
-        self._assume_once(leg, "amd-timing", f"{found.value} after {found.ms / 1000:g} s")
+        self.assume_once(leg, "amd-timing", f"{found.value} after {found.ms / 1000:g} s")
         due = self.sched.now + found.ms
         if detection.mode == "sync":
             self.sched.at(
@@ -311,20 +371,20 @@ class Engine:
     ) -> None:
         payload = payloads.call_fields("answer", leg, self.start_time, self.sched.now)
         if found is not None:
-            self._note(leg, "machine", f"{found.value} (sync, in the answer callback)")
+            self.note(leg, "machine", f"{found.value} (sync, in the answer callback)")
             payload["machineDetectionResult"] = amd.result_field(found)
-        self._send(leg, "answer", payload, first, fallback, synchronous=True)
+        self.send(leg, "answer", payload, first, fallback, synchronous=True)
 
     def _machine_detected(self, leg: Leg, found: amd.Verdict) -> None:
         detection = leg.detection
         if detection is None or detection.target is None:
             return
-        self._note(leg, "machine", f"{found.value} (async, machineDetectionComplete)")
+        self.note(leg, "machine", f"{found.value} (async, machineDetectionComplete)")
         payload = payloads.call_fields(
             "machineDetectionComplete", leg, self.start_time, self.sched.now
         )
         payload["machineDetectionResult"] = amd.result_field(found)
-        self._send(
+        self.send(
             leg,
             "machineDetectionComplete",
             payload,
@@ -333,11 +393,11 @@ class Engine:
             synchronous=False,
         )
 
-    def _answer(self, leg: Leg) -> None:
+    def answer(self, leg: Leg) -> None:
         if leg.answer_ms is None:
             leg.answer_ms = self.sched.now
             leg.state = "answered"
-            self._note(leg, "answered", "")
+            self.note(leg, "answered", "")
 
     # -- the driver's side ------------------------------------------------------------------
 
@@ -353,7 +413,7 @@ class Engine:
         heap = sched._heap
         outbox = self.outbox
         pop = heapq.heappop
-        while not outbox and not self.stopped:
+        while not outbox and not self._paused:
             if not heap:
                 return
             due = heap[0][0]
@@ -365,6 +425,83 @@ class Engine:
                 continue  # dropped without moving the clock: time passes only for what happens
             sched.now = due
             action(self, *args)
+
+    def run_until_verb(self, verb: str, call_id: str | None = None) -> None:
+        """Run like :meth:`run`, pausing where ``verb`` starts (on the call ``call_id``, or
+        on any leg); :attr:`paused` then says it did, and :meth:`resume` lets it go on."""
+        self.pause_at(verb, call_id)
+        self.run()
+
+    def pause_at(self, verb: str | None, call_id: str | None = None) -> None:
+        """From now on, pause the run where ``verb`` starts (None: nowhere)."""
+        self._pause_verb = verb
+        self._pause_call = call_id if verb is not None else None
+
+    def hold(self) -> None:
+        """Pause now: :meth:`run` does nothing until :meth:`resume`."""
+        self._paused = True
+
+    def resume(self) -> None:
+        """Forget the pause and the verb to pause at."""
+        self._paused = False
+        self._pause_verb = None
+        self._pause_call = None
+
+    @property
+    def paused(self) -> bool:
+        """Whether the run is paused (at a verb, or held)."""
+        return self._paused
+
+    @property
+    def pause_verb(self) -> str | None:
+        """The verb the run pauses at, if any."""
+        return self._pause_verb
+
+    def next_due(self) -> int | None:
+        """When (virtual ms) the next scheduled event is due, or None when none is."""
+        return self.sched.peek()
+
+    def advance_to(self, ms: int) -> None:
+        """Let virtual time reach ``ms`` with nothing happening (a driver that follows a
+        wall clock); time never goes back.
+
+        :raises ValueError: an event is due before ``ms`` (run to it first).
+        """
+        due = self.sched.peek()
+        if due is not None and due < ms:
+            raise ValueError(f"an event is due at {due} ms, before {ms} ms: run to it first")
+        self.sched.now = max(self.sched.now, ms)
+
+    def leg(self, call_id: str) -> Leg:
+        """The leg with this call id (read it; change it only through the engine's methods).
+
+        :raises KeyError: no leg has that id.
+        """
+        leg = self.legs.get(call_id)
+        if leg is None:
+            raise KeyError(f"no call {call_id!r} in this engine")
+        return leg
+
+    @property
+    def call_ids(self) -> list[str]:
+        """Every leg's call id, in creation order."""
+        return list(self.legs)
+
+    def call_legs(self, call_id: str) -> list[Leg]:
+        """The legs of the call whose first leg is ``call_id``: it, then its B-legs."""
+        first = self.leg(call_id)
+        return [first, *(leg for leg in self.legs.values() if leg.parent is first)]
+
+    def observations_of(self, call_id: str) -> list[Observation]:
+        """What happened on the call whose first leg is ``call_id`` (its B-legs included)."""
+        ids = {leg.id for leg in self.call_legs(call_id)}
+        if len(ids) == len(self.legs):
+            return list(self.observations)
+        return [seen for seen in self.observations if seen.call_id in ids]
+
+    def annotate(self, call_id: str, kind: str, detail: str) -> None:
+        """Add a driver's line (a fault, a failure it covered up) to the transcript."""
+        self.note(self.leg(call_id), kind, detail)
 
     def take(self) -> list[CallbackRequest]:
         """Remove and return the callbacks waiting to be sent, in order."""
@@ -390,7 +527,7 @@ class Engine:
             self._reply_later(request, result, to_ms(latency))
             return
         leg = self.legs[request.leg_id]
-        self._assume_once(leg, "fetch-latency", "replies take no virtual time")
+        self.assume_once(leg, "fetch-latency", "replies take no virtual time")
         self._fetch_arrived(request, result)
 
     def _reply_later(self, request: CallbackRequest, result: FetchResult, ms: int) -> None:
@@ -410,9 +547,9 @@ class Engine:
         if not leg.up or leg.waiting != request.id:
             referred = request.event_type == "referComplete" and not leg.up
             why = "the call was referred" if referred else "call moved on"
-            self._note(leg, "stale", f"{request.event_type} reply ignored ({why})")
+            self.note(leg, "stale", f"{request.event_type} reply ignored ({why})")
             if leg.up:
-                self._assume(leg, "interrupt-wins")
+                self.assume(leg, "interrupt-wins")
             return
         if result.error is not None or result.status is None or not 200 <= result.status < 300:
             self._fetch_failed(leg, request, result)
@@ -421,22 +558,22 @@ class Engine:
         doc = self._read_reply(leg, request, result)
         if doc is None:
             return
-        self._note(leg, "fetch", lambda: _fetch_line(request, result, len(doc)))
+        self.observe(CallbackAnswered(self.sched.now, leg.label, leg.id, request, result, len(doc)))
         self._install(leg, doc, request.target.url)
-        self._advance(leg)
+        self.advance(leg)
 
     def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
         if result.challenged:
             self._challenged(leg, request)
-        self._note(leg, "callback", lambda: _fetch_line(request, result, None))
+        self.observe(CallbackAnswered(self.sched.now, leg.label, leg.id, request, result))
         failed = result.error is not None or not 200 <= (result.status or 0) < 300
         if request.fallback is not None and failed and not request.is_fallback:
-            self._assume(leg, "amd-fallback", f"retrying {request.fallback.url}")
+            self.assume(leg, "amd-fallback", f"retrying {request.fallback.url}")
             self._queue(_replace(request, self._request_id(), request.fallback, True))
         elif result.error is not None and not request.is_fallback:
-            self._note(leg, "retry", f"{request.event_type} once more after: {result.error}")
+            self.note(leg, "retry", f"{request.event_type} once more after: {result.error}")
             self._queue(_replace(request, self._request_id(), request.target, True))
 
     # -- API commands (updateCall, updateCallBxml) --------------------------------------------
@@ -467,17 +604,17 @@ class Engine:
             if redirect_url is not None or tag is not None:
                 raise ValueError("updateCall with state='completed' takes no redirect_url or tag")
             self._modifiable(leg, answered=False)
-            self._note(leg, "api", "updateCall state=completed")
-            self._end_leg(leg, self._completed_cause(leg))
+            self.note(leg, "api", "updateCall state=completed")
+            self.end_leg(leg, self._completed_cause(leg))
             return
         if redirect_url is None:
             raise ValueError("updateCall with state='active' needs a redirect_url")
         self._modifiable(leg, answered=True)
-        self._note(leg, "api", f"updateCall redirect {redirect_url}")
+        self.note(leg, "api", f"updateCall redirect {redirect_url}")
         if leg.parent is not None:
-            self._assume(leg, "b-leg-update", "the B-leg leaves the bridge")
+            self.assume(leg, "b-leg-update", "the B-leg leaves the bridge")
         if tag is not None:
-            self._set_tag(leg, tag)
+            self.set_tag(leg, tag)
         self._interrupt(leg)
         target = Target(redirect_url, _method(method), credentials)
         # redirectFallbackMethod defaults to POST on its own (voice-api §6).
@@ -487,7 +624,7 @@ class Engine:
             else None
         )
         payload = payloads.leg_event("redirect", leg, self.start_time, self.sched.now)
-        self._send(leg, "redirect", payload, target, fallback, synchronous=True)
+        self.send(leg, "redirect", payload, target, fallback, synchronous=True)
 
     def update_call_bxml(self, leg: Leg, document: Bxml | str | bytes) -> None:
         """updateCallBxml (voice-api §7): interrupt the running verb and run ``document``.
@@ -498,13 +635,14 @@ class Engine:
         doc = bxml.parse(document) if isinstance(document, (str, bytes)) else document
         if not isinstance(doc, Bxml):
             raise ValueError(f"updateCallBxml needs a <Bxml> document, not <{type(doc).__name__}>")
-        self._note(leg, "api", f"updateCallBxml {len(doc.children)} verbs")
+        self.note(leg, "api", f"updateCallBxml {len(doc.children)} verbs")
+        self.observe(DocumentInstalled(self.sched.now, leg.label, leg.id, leg.base_url, None, doc))
         if leg.parent is not None:
-            self._assume(leg, "b-leg-update", "the B-leg leaves the bridge")
+            self.assume(leg, "b-leg-update", "the B-leg leaves the bridge")
         self._interrupt(leg)
-        self._assume(leg, "put-relative-urls", leg.base_url)
+        self.assume(leg, "put-relative-urls", leg.base_url)
         self._install(leg, doc, leg.base_url)
-        self._advance(leg)
+        self.advance(leg)
 
     def _modifiable(self, leg: Leg, *, answered: bool) -> None:
         if not leg.up or (answered and leg.answer_ms is None):
@@ -529,8 +667,10 @@ class Engine:
     def _queue(self, request: CallbackRequest) -> None:
         self.called.append(request.target.url)
         self.outbox.append(request)
+        leg = self.legs[request.leg_id]
+        self.observe(CallbackSent(self.sched.now, leg.label, leg.id, request))
 
-    def _send(
+    def send(
         self,
         leg: Leg,
         event_type: str,
@@ -542,12 +682,12 @@ class Engine:
     ) -> None:
         if (
             target.credentials is None
-            and not self._verb_credentials_noted
-            and (self.a_leg or leg).credentials is not None
+            and not leg.root.credentials_noted
+            and leg.root.credentials is not None
             and event_type not in _CALL_CREDENTIAL_EVENTS
         ):
-            self._verb_credentials_noted = True
-            self._assume_once(leg, "verb-credentials", f"{event_type} to {target.url}")
+            leg.root.credentials_noted = True
+            self.assume_once(leg, "verb-credentials", f"{event_type} to {target.url}")
         request = CallbackRequest(
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
         )
@@ -567,8 +707,8 @@ class Engine:
         if len(leg.loop_urls) <= self.loop_limit:
             return False
         seen = " -> ".join(urlsplit(u).path or u for u in leg.loop_urls[-4:])
-        self._assume(leg, "loop-limit")
-        self._end_leg(
+        self.assume(leg, "loop-limit")
+        self.end_leg(
             leg,
             "error",
             f"loop: {len(leg.loop_urls) - 1} documents fetched at {self.sched.now / 1000:.3f} s "
@@ -578,35 +718,35 @@ class Engine:
 
     def _challenged(self, leg: Leg, request: CallbackRequest) -> None:
         """Note the 401 challenge a callback met before its credentials went (§9.2)."""
-        self._assume_once(leg, "auth-challenge", "every authenticated callback is challenged")
+        self.assume_once(leg, "auth-challenge", "every authenticated callback is challenged")
         sent = "sent again with" if request.target.credentials else "no"
-        self._note(leg, "auth", f"{request.event_type}: 401 challenge, {sent} credentials")
+        self.note(leg, "auth", f"{request.event_type}: 401 challenge, {sent} credentials")
 
     def _fetch_failed(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
         problem = _problem(request, result)
-        self._note(leg, "fetch", _fetch_line(request, result, None))
+        self.observe(CallbackAnswered(self.sched.now, leg.label, leg.id, request, result))
         if result.error is not None and not result.timed_out and not request.retried:
-            self._assume_once(leg, "sync-connection-retry", f"{request.event_type}: {problem}")
+            self.assume_once(leg, "sync-connection-retry", f"{request.event_type}: {problem}")
             retry = dataclasses.replace(request, id=self._request_id(), retried=True)
             leg.waiting = retry.id
             self._queue(retry)
             return
         if request.fallback is not None and not request.is_fallback:
-            self._assume(leg, "fallback-status", f"retrying {request.fallback.url}")
+            self.assume(leg, "fallback-status", f"retrying {request.fallback.url}")
             retry = _replace(request, self._request_id(), request.fallback, True)
             leg.waiting = retry.id
             self._queue(retry)
             return
         leg.waiting = None
         message = f"{request.event_type} callback to {request.target.url} failed: {problem}"
-        self._end_leg(leg, "callback-error", message)
+        self.end_leg(leg, "callback-error", message)
 
     def _read_reply(
         self, leg: Leg, request: CallbackRequest, result: FetchResult
     ) -> Response | Bxml | None:
         body = result.body
         if not body.strip():
-            self._assume(leg, "empty-reply", f"{request.event_type} reply had no body")
+            self.assume(leg, "empty-reply", f"{request.event_type} reply had no body")
             return Response()
         if len(body) > bxml.MAX_DOCUMENT_BYTES:
             limit = bxml.MAX_DOCUMENT_BYTES
@@ -625,7 +765,7 @@ class Engine:
             self._invalid(leg, request, str(exc))
             return None
         if isinstance(doc, Bxml):
-            self._assume(leg, "bxml-root-reply")
+            self.assume(leg, "bxml-root-reply")
             self._invalid(leg, request, "the reply's root is <Bxml>; replies use <Response>")
             return None
         if request.event_type == "transferAnswer":
@@ -640,11 +780,15 @@ class Engine:
                 return None
         self.served.append((request.target.url, request.event_type))
         self._served_docs.append((request.target.url, doc))
+        url = request.target.url
+        self.observe(
+            DocumentInstalled(self.sched.now, leg.label, leg.id, url, request.event_type, doc)
+        )
         return doc
 
     def _invalid(self, leg: Leg, request: CallbackRequest, problem: str) -> None:
-        self._note(leg, "fetch", f"{request.event_type} {request.target.url} -> invalid BXML")
-        self._end_leg(leg, "invalid-bxml", f"invalid BXML from {request.target.url}: {problem}")
+        self.note(leg, "fetch", f"{request.event_type} {request.target.url} -> invalid BXML")
+        self.end_leg(leg, "invalid-bxml", f"invalid BXML from {request.target.url}: {problem}")
 
     @property
     def mentioned(self) -> dict[str, str]:
@@ -666,7 +810,7 @@ class Engine:
         leg.base_url = base_url
         leg.epoch += 1
 
-    def _advance(self, leg: Leg) -> None:
+    def advance(self, leg: Leg) -> None:
         while leg.up and leg.waiting is None and leg.activity is None:
             cursor = leg.cursor
             if cursor is None or cursor.index >= len(cursor.verbs):
@@ -678,11 +822,11 @@ class Engine:
 
     def _document_end(self, leg: Leg) -> None:
         if leg.parent is not None:
-            self._assume(leg, "hangup-in-bleg-reply", "end of the transferAnswer reply")
+            self.assume(leg, "hangup-in-bleg-reply", "end of the transferAnswer reply")
             leg.cursor = None
             dialing.bridge(self, leg)
             return
-        self._note(leg, "end-doc", "end of document: implicit Hangup")
+        self.note(leg, "end-doc", "end of document: implicit Hangup")
         media.hangup_verb(self, leg)
 
     def _run_verb(self, leg: Leg, verb: Element, cursor: Cursor) -> None:
@@ -690,23 +834,36 @@ class Engine:
         self.verbs_run.append((leg.label, name, cursor.source))
         tag = getattr(verb, "tag", None)
         if isinstance(tag, str):
-            self._set_tag(leg, tag)
+            self.set_tag(leg, tag)
         if leg.direction == "inbound" and leg.answer_ms is None and leg.parent is None:
             if name not in NOT_ANSWERING or (
                 name == "Ring" and getattr(verb, "answer_call", None) is not False
             ):
-                self._assume(leg, "inbound-answer", f"answered by <{name}>")
-                self._answer(leg)
-        self._note(leg, "verb", lambda: _describe(verb))
+                self.assume(leg, "inbound-answer", f"answered by <{name}>")
+                self.answer(leg)
+        self.observe(VerbStarted(self.sched.now, leg.label, leg.id, name, cursor.source, verb))
         runner = _RUNNERS.get(name, media.verb_instant)
         runner(self, leg, verb)
-        if self.stop_verb == name:
-            self.stopped = True
+        if self._pause_verb == name and self._pause_call in (None, leg.id):
+            self._paused = True
 
-    def _set_tag(self, leg: Leg, value: str) -> None:
+    def find_leg(self, call_id: str) -> Leg | None:
+        """The leg with this call id in this engine, if any."""
+        return self.legs.get(call_id)
+
+    def interrupt(self, leg: Leg) -> None:
+        """Stop what the leg runs and drop the rest of its document."""
+        self._interrupt(leg)
+
+    def digit(self, leg: Leg, digit: str) -> None:
+        """A key reaches the leg now (to its Gather, Record, StartGather, or nobody)."""
+        keys.dispatch(self, leg, digit)
+
+    def set_tag(self, leg: Leg, value: str) -> None:
+        """Set the leg's sticky tag (blank clears it)."""
         leg.tag = value.strip() or None
 
-    def _url(self, leg: Leg, value: str) -> str:
+    def resolve_url(self, leg: Leg, value: str) -> str:
         key = (leg.base_url, value)
         joined = _JOINED.get(key)
         if joined is None:
@@ -715,7 +872,7 @@ class Engine:
             joined = _JOINED[key] = urljoin(leg.base_url, value)
         return joined
 
-    def _target(
+    def target(
         self, leg: Leg, verb: Element, url_attr: str, method_attr: str, *, fallback: bool = False
     ) -> Target | None:
         url = getattr(verb, url_attr, None)
@@ -725,15 +882,15 @@ class Engine:
         password = getattr(verb, "fallback_password" if fallback else "password", None)
         creds = Credentials(user, password or "") if user else None
         method = getattr(verb, method_attr, None) or "POST"
-        return Target(self._url(leg, url), _method(method), creds)
+        return Target(self.resolve_url(leg, url), _method(method), creds)
 
-    def _targets(self, leg: Leg, verb: Element, stem: str) -> tuple[Target | None, Target | None]:
+    def targets(self, leg: Leg, verb: Element, stem: str) -> tuple[Target | None, Target | None]:
         key = (id(verb), stem, leg.base_url)
         cached = _TARGETS.get(key)
         if cached is not None and cached[0] is verb:
             return cached[1]
-        primary = self._target(leg, verb, f"{stem}_url", f"{stem}_method")
-        fallback = self._target(
+        primary = self.target(leg, verb, f"{stem}_url", f"{stem}_method")
+        fallback = self.target(
             leg, verb, f"{stem}_fallback_url", f"{stem}_fallback_method", fallback=True
         )
         if len(_TARGETS) >= 4 * _CACHE_SIZE:
@@ -741,23 +898,23 @@ class Engine:
         _TARGETS[key] = (verb, (primary, fallback))
         return primary, fallback
 
-    def _after(self, leg: Leg, ms: int, action: Callable[..., None], *args: Any) -> None:
+    def after(self, leg: Leg, ms: int, action: Callable[..., None], *args: Any) -> None:
         sched = self.sched
         sched.push(sched.now + ms, TIMER, action, (leg, *args), leg, leg.epoch)
 
-    def _finish_activity(self, leg: Leg) -> None:
+    def finish_activity(self, leg: Leg) -> None:
         leg.activity = None
         leg.epoch += 1
-        self._advance(leg)
+        self.advance(leg)
 
     # -- simple verbs -------------------------------------------------------------------------
 
-    def _timed(self, leg: Leg, ms: int, media: bool = False) -> None:
+    def timed(self, leg: Leg, ms: int, media: bool = False) -> None:
         if media:
-            self._assume_once(leg, "speech-rate", "durations of speech and audio")
+            self.assume_once(leg, "speech-rate", "durations of speech and audio")
         leg.activity = "timed"
         caller.listen_in_background(self, leg, ms)
-        self._after(leg, ms, Engine._finish_activity)
+        self.after(leg, ms, Engine.finish_activity)
 
     # -- background verbs ---------------------------------------------------------------------
 
@@ -781,16 +938,20 @@ class Engine:
             activity.info["end"] = self.sched.now
             record.recording_available(self, leg, activity.info)
         elif isinstance(activity, TransferRun):
-            self._assume(leg, "interrupt-transfer")
+            self.assume(leg, "interrupt-transfer")
             dialing.end_b_legs(self, activity)
+        elif isinstance(activity, BridgeRun):
+            bridge.origin_left(self, leg, activity)
+        elif isinstance(activity, BridgedRun):
+            bridge.target_left(self, leg, activity)
 
     def _time_limit(self, leg: Leg) -> None:
-        self._assume(leg, "time-limit")
-        self._end_leg(
+        self.assume(leg, "time-limit")
+        self.end_leg(
             leg, "error", f"the simulation stopped the call after {self.sched.now / 1000:g} s"
         )
 
-    def _end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:
+    def end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:
         if not leg.up:
             return
         activity = leg.activity
@@ -802,7 +963,7 @@ class Engine:
         leg.activity = None
         leg.waiting = None
         leg.epoch += 1
-        self._note(leg, "end", cause + (f": {error}" if error else ""))
+        self.observe(LegEnded(self.sched.now, leg.label, leg.id, cause, error))
         # Recordings the end cuts short are announced after the disconnect: they are
         # available once processed (webhooks recordingAvailable; register recording-order).
         finished = []
@@ -811,6 +972,10 @@ class Engine:
             finished.append(activity.info)
         if isinstance(activity, TransferRun):
             dialing.end_b_legs(self, activity)
+        elif isinstance(activity, BridgeRun):
+            bridge.origin_left(self, leg, activity)
+        elif isinstance(activity, BridgedRun):
+            bridge.target_left(self, leg, activity)
         background_recording = record.finish_recording(self, leg)
         if background_recording is not None:
             finished.append(background_recording)
@@ -821,7 +986,7 @@ class Engine:
         if leg.parent is None:
             if leg.disconnect is not None:
                 payload = payloads.disconnect(leg, self.start_time, self.sched.now)
-                self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
+                self.send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
             self._announce(leg, finished)
             return
         dialing.b_disconnect(self, leg)
@@ -830,7 +995,7 @@ class Engine:
 
     def _announce(self, leg: Leg, finished: list[dict[str, Any]]) -> None:
         if any(info.get("target") or info.get("transcription") for info in finished):
-            self._assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
+            self.assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
         for info in finished:
             record.recording_available(self, leg, info)
 
@@ -863,21 +1028,6 @@ def _replace(request: CallbackRequest, new_id: int, target: Target, again: bool)
     )
 
 
-def _describe(verb: Element) -> str:
-    if isinstance(verb, bxml.SpeakSentence):
-        return f'SpeakSentence "{" ".join(verb.text.split())}"'
-    text = getattr(verb, "text", "")
-    # The XML spellings (gatherUrl="/menu"), as the user's BXML and Bandwidth's docs write them.
-    fields = type(verb)._BY_NAME
-    shown = [
-        f'{fields[k].xml}="{fields[k].to_text(v)}"'
-        for k, v in verb.attributes.items()
-        if "password" not in k.lower()
-    ]
-    head = verb.TAG + (f" {text.strip()!r}" if isinstance(text, str) and text.strip() else "")
-    return " ".join([head, *shown])
-
-
 def _problem(request: CallbackRequest, result: FetchResult) -> str:
     """Why a callback failed, with what the 401 rules of voice-api §9.2 make of a 401."""
     if result.error is not None or result.status != 401:
@@ -895,15 +1045,7 @@ def _problem(request: CallbackRequest, result: FetchResult) -> str:
     return "HTTP 401: the app refused the callback's credentials"
 
 
-def _fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None) -> str:
-    outcome = result.error or f"{result.status}"
-    if verbs is not None:
-        outcome += f", {verbs} verb" + ("" if verbs == 1 else "s")
-    via = " (fallback)" if request.is_fallback and request.synchronous else ""
-    return f"{request.event_type} {request.target.method} {request.target.url}{via} -> {outcome}"
-
-
-_RUNNERS: dict[str, Callable[[Engine, Leg, Any], None]] = {
+_RUNNERS: dict[str, Callable[[Runtime, Leg, Any], None]] = {
     "SpeakSentence": media.speak,
     "PlayAudio": media.play,
     "Pause": media.pause,
@@ -922,7 +1064,7 @@ _RUNNERS: dict[str, Callable[[Engine, Leg, Any], None]] = {
     "ResumeRecording": record.pause_recording,
     "Transfer": dialing.transfer,
     "Forward": dialing.forward,
-    "Bridge": dialing.bridge_verb,
+    "Bridge": bridge.bridge_verb,
     "Refer": refer.refer,
     "StartGather": background.start_gather,
     "StopGather": background.stop_gather,

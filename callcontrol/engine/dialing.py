@@ -12,10 +12,11 @@ from . import caller, payloads
 from .activities import TransferRun
 from .clock import COMMAND, INPUT, to_ms
 from .model import Leg
-from .script import Answers, Busy, Destination, Rejects, Voicemail
+from .observations import Dialled
+from .script import Answers, Busy, Destination, HangUp, Rejects, Step, Voicemail
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .runtime import Runtime
 
 DEFAULT_CALL_TIMEOUT = 30.0
 BUSY_AFTER_MS = 1000
@@ -31,30 +32,18 @@ ERROR_MESSAGES = {
 }
 
 
-def end_unreached(engine: Engine, leg: Leg, cause: str) -> None:
+def end_unreached(engine: Runtime, leg: Leg, cause: str) -> None:
     """End a dialled leg that never answered, with the error fields Bandwidth sends."""
     if cause != "busy":
-        engine._assume_once(leg, "dial-error-message", cause)
-    engine._end_leg(leg, cause, ERROR_MESSAGES[cause])
+        engine.assume_once(leg, "dial-error-message", cause)
+    engine.end_leg(leg, cause, ERROR_MESSAGES[cause])
 
 
-def bridge_verb(engine: Engine, leg: Leg, verb: bxml.Bridge) -> None:
-    """Bridge: fails, there is no target call (``no-bridge-target``)."""
-    engine._assume(leg, "no-bridge-target", verb.text.strip())
-    target, fallback = engine._targets(leg, verb, "bridge_complete")
-    if target is None:
-        return
-    payload = payloads.call_fields("bridgeComplete", leg, engine.start_time, engine.sched.now)
-    payload["cause"] = "unknown"
-    payload["errorMessage"] = f"call {verb.text.strip()} is not part of this simulation"
-    engine._send(leg, "bridgeComplete", payload, target, fallback, synchronous=True)
-
-
-def forward(engine: Engine, leg: Leg, verb: bxml.Forward) -> None:
+def forward(engine: Runtime, leg: Leg, verb: bxml.Forward) -> None:
     """Forward: hand an unanswered inbound call to ``to`` (§4.5)."""
     if leg.direction != "inbound" or leg.answer_ms is not None or leg.parent is not None:
-        engine._assume(leg, "forward-answered")
-        engine._end_leg(leg, "application-error", "<Forward> needs an unanswered inbound call")
+        engine.assume(leg, "forward-answered")
+        engine.end_leg(leg, "application-error", "<Forward> needs an unanswered inbound call")
         return
     leg.activity = "forward"
     leg.cursor = None
@@ -63,42 +52,42 @@ def forward(engine: Engine, leg: Leg, verb: bxml.Forward) -> None:
     _ring_destination(engine, leg, number, timeout, _forward_outcome)
 
 
-def _forward_outcome(engine: Engine, leg: Leg, number: str, outcome: str, hangs_up_ms: int) -> None:
+def _forward_outcome(
+    engine: Runtime, leg: Leg, number: str, outcome: str, hangs_up_ms: int
+) -> None:
     engine.transfer_outcomes.append((number, outcome))
-    engine._note(leg, "forward", f"{number} -> {outcome}")
+    engine.observe(Dialled(engine.sched.now, leg.label, leg.id, number, "Forward", outcome))
     if outcome == "answered":
-        engine._answer(leg)
-        engine.sched.at(
-            engine.sched.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
-        )
+        engine.answer(leg)
+        engine.sched.at(engine.sched.now + hangs_up_ms, COMMAND, _forwarded_hangup, leg, owner=leg)
     else:
         end_unreached(engine, leg, CAUSES[outcome])
 
 
 def _ring_destination(
-    engine: Engine, leg: Leg, number: str, timeout_ms: int, outcome: Callable[..., None]
+    engine: Runtime, leg: Leg, number: str, timeout_ms: int, outcome: Callable[..., None]
 ) -> None:
     dest = _destinations_of(engine, leg).get(number)
     if isinstance(dest, Voicemail):
-        engine._note(leg, "voicemail", f"{number}: greeting {dest.greeting:g} s")
+        engine.note(leg, "voicemail", f"{number}: greeting {dest.greeting:g} s")
     if isinstance(dest, Answers) and to_ms(dest.after) < timeout_ms:
         due, result, hang = to_ms(dest.after), "answered", to_ms(dest.hangs_up_after)
     elif isinstance(dest, (Busy, Rejects)):
-        engine._assume(leg, "busy-timing", number)
+        engine.assume(leg, "busy-timing", number)
         due, hang = BUSY_AFTER_MS, 0
         result = "busy" if isinstance(dest, Busy) else "rejected"
     else:
         if dest is None:
-            engine._assume(leg, "busy-timing", f"{number} has no destination entry")
+            engine.assume(leg, "busy-timing", f"{number} has no destination entry")
         due, result, hang = timeout_ms, "no-answer", 0
     engine.sched.at(engine.sched.now + due, INPUT, outcome, leg, number, result, hang, owner=leg)
 
 
-def _destinations_of(engine: Engine, leg: Leg) -> dict[str, Destination]:
+def _destinations_of(engine: Runtime, leg: Leg) -> dict[str, Destination]:
     return (leg.parent or leg).destinations
 
 
-def transfer(engine: Engine, leg: Leg, verb: bxml.Transfer) -> None:
+def transfer(engine: Runtime, leg: Leg, verb: bxml.Transfer) -> None:
     """Transfer: dial every destination at once; the first to answer wins (§4.27)."""
     run = TransferRun(verb, leg.cursor.base_url if leg.cursor else "")
     leg.activity = run
@@ -108,7 +97,7 @@ def transfer(engine: Engine, leg: Leg, verb: bxml.Transfer) -> None:
     for index, child in enumerate(children):
         label = "B" if len(children) == 1 else f"B{index + 1}"
         number = child.text.strip()  # type: ignore[attr-defined]
-        b_leg = engine._new_leg(label, "outbound", caller_id, number)
+        b_leg = engine.new_leg(label, "outbound", caller_id, number)
         b_leg.parent = leg
         b_leg.transfer_caller_id = caller_id
         b_leg.transfer_to = number
@@ -118,51 +107,68 @@ def transfer(engine: Engine, leg: Leg, verb: bxml.Transfer) -> None:
         child_tag = getattr(child, "tag", None)
         if isinstance(child_tag, str):
             b_leg.tag = child_tag.strip() or None
+        dest = _destinations_of(engine, leg).get(number)
+        if isinstance(dest, Answers) and dest.script:
+            _b_script(engine, b_leg, dest.script)
         run.b_legs.append((b_leg, child))
-        engine._note(b_leg, "dial", f"{number} (Transfer, callTimeout {timeout / 1000:g} s)")
+        engine.note(b_leg, "dial", f"{number} (Transfer, callTimeout {timeout / 1000:g} s)")
         _ring_destination(engine, b_leg, number, timeout, _b_outcome)
     caller.listen_in_background(engine, leg, 0)
 
 
-def _b_outcome(engine: Engine, b_leg: Leg, number: str, outcome: str, hangs_up_ms: int) -> None:
+def _b_script(engine: Runtime, b_leg: Leg, steps: tuple[Step, ...]) -> None:
+    """The called person's steps; hang_up(after=) counts from the B-leg's start."""
+    for step in steps:
+        if isinstance(step, HangUp) and step.after is not None:
+            due = engine.sched.now + to_ms(step.after)
+            engine.sched.at(due, COMMAND, caller.caller_hangup, b_leg, step, owner=b_leg)
+        else:
+            b_leg.script.append(step)
+
+
+def _forwarded_hangup(engine: Runtime, leg: Leg) -> None:
+    engine.end_leg(leg, "hangup")
+
+
+def _b_outcome(engine: Runtime, b_leg: Leg, number: str, outcome: str, hangs_up_ms: int) -> None:
     a_leg = b_leg.parent
     assert a_leg is not None
     run = a_leg.activity
     if not isinstance(run, TransferRun) or run.winner is not None:
-        engine._end_leg(b_leg, "cancel")
+        engine.end_leg(b_leg, "cancel")
         return
     engine.transfer_outcomes.append((number, outcome))
-    engine._note(b_leg, "dial", f"{number} -> {outcome}")
+    engine.observe(Dialled(engine.sched.now, b_leg.label, b_leg.id, number, "Transfer", outcome))
     if outcome != "answered":
         end_unreached(engine, b_leg, CAUSES[outcome])
         return
     run.winner = b_leg
-    engine._answer(b_leg)
+    engine.answer(b_leg)
     for other, _ in run.b_legs:
         if other is not b_leg and other.up:
-            engine._end_leg(other, "cancel")
+            engine.end_leg(other, "cancel")
     engine.sched.at(engine.sched.now + hangs_up_ms, COMMAND, _callee_hangup, b_leg, owner=b_leg)
-    target, fallback = engine._targets(b_leg, b_leg.transfer, "transfer_answer")
+    target, fallback = engine.targets(b_leg, b_leg.transfer, "transfer_answer")
     if target is None:
         b_leg.cursor = None
         bridge(engine, b_leg)
         return
     payload = payloads.transfer_answer(b_leg, engine.start_time, engine.sched.now)
-    engine._send(b_leg, "transferAnswer", payload, target, fallback, synchronous=True)
+    engine.send(b_leg, "transferAnswer", payload, target, fallback, synchronous=True)
 
 
-def _callee_hangup(engine: Engine, b_leg: Leg) -> None:
-    engine._note(b_leg, "hangs-up", "called party")
-    engine._end_leg(b_leg, "hangup")
+def _callee_hangup(engine: Runtime, b_leg: Leg) -> None:
+    engine.note(b_leg, "hangs-up", "called party")
+    engine.end_leg(b_leg, "hangup")
 
 
-def bridge(engine: Engine, b_leg: Leg) -> None:
+def bridge(engine: Runtime, b_leg: Leg) -> None:
     """Bridge an answered B-leg with its A-leg once its transferAnswer reply ends."""
     b_leg.activity = "bridged"
-    engine._note(b_leg, "bridged", f"with {b_leg.parent.label if b_leg.parent else '?'}")
+    engine.note(b_leg, "bridged", f"with {b_leg.parent.label if b_leg.parent else '?'}")
 
 
-def b_leg_ended(engine: Engine, b_leg: Leg) -> None:
+def b_leg_ended(engine: Runtime, b_leg: Leg) -> None:
     """A B-leg ended: send transferComplete (or go on) when the Transfer is over."""
     a_leg = b_leg.parent
     assert a_leg is not None
@@ -174,39 +180,39 @@ def b_leg_ended(engine: Engine, b_leg: Leg) -> None:
     if run.winner is None and any(b.up for b, _ in run.b_legs):
         return
     if run.winner is None:
-        engine._assume(a_leg, "transfer-failure-cause")
+        engine.assume(a_leg, "transfer-failure-cause")
     _transfer_complete(engine, a_leg, run, b_leg)
 
 
-def _transfer_complete(engine: Engine, a_leg: Leg, run: TransferRun, b_leg: Leg) -> None:
+def _transfer_complete(engine: Runtime, a_leg: Leg, run: TransferRun, b_leg: Leg) -> None:
     a_leg.activity = None
     a_leg.epoch += 1
     cause = b_leg.cause or "hangup"
     error = b_leg.error_message
-    target, fallback = engine._targets(a_leg, run.verb, "transfer_complete")
+    target, fallback = engine.targets(a_leg, run.verb, "transfer_complete")
     if target is None:
-        engine._advance(a_leg)
+        engine.advance(a_leg)
         return
     payload = payloads.transfer_complete(
         a_leg, b_leg, engine.start_time, engine.sched.now, cause, error
     )
-    engine._send(a_leg, "transferComplete", payload, target, fallback, synchronous=True)
+    engine.send(a_leg, "transferComplete", payload, target, fallback, synchronous=True)
 
 
-def end_b_legs(engine: Engine, run: TransferRun) -> None:
+def end_b_legs(engine: Runtime, run: TransferRun) -> None:
     """The A-leg's Transfer ends: an answered B-leg hangs up, a ringing one is cancelled
     (cause ``cancel``: "cancelled by its originator while it was ringing", webhooks
     transferDisconnect)."""
     for b_leg, _ in run.b_legs:
-        engine._end_leg(b_leg, "hangup" if b_leg.answer_ms is not None else "cancel")
+        engine.end_leg(b_leg, "hangup" if b_leg.answer_ms is not None else "cancel")
 
 
-def b_disconnect(engine: Engine, b_leg: Leg) -> None:
+def b_disconnect(engine: Runtime, b_leg: Leg) -> None:
     """Send ``transferDisconnect`` for an ended B-leg when its URL was set."""
     child = b_leg.transfer
     if child is None:
         return
-    target = engine._target(b_leg, child, "transfer_disconnect_url", "transfer_disconnect_method")
+    target = engine.target(b_leg, child, "transfer_disconnect_url", "transfer_disconnect_method")
     if target is not None:
         payload = payloads.transfer_disconnect(b_leg, engine.start_time, engine.sched.now)
-        engine._send(b_leg, "transferDisconnect", payload, target, synchronous=False)
+        engine.send(b_leg, "transferDisconnect", payload, target, synchronous=False)

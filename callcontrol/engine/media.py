@@ -15,77 +15,78 @@ from .durations import dtmf_ms
 from .model import Leg
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .runtime import Runtime
 
 UNSUPPORTED_AUDIO = (".ogg",)
 
 
-def verb_instant(engine: Engine, leg: Leg, verb: Element) -> None:
+def verb_instant(engine: Runtime, leg: Leg, verb: Element) -> None:
     """Tag and the verbs that only change background state take no time."""
 
 
-def speak(engine: Engine, leg: Leg, verb: bxml.SpeakSentence) -> None:
+def speak(engine: Runtime, leg: Leg, verb: bxml.SpeakSentence) -> None:
     """SpeakSentence: the caller hears the text (SSML left out) for its spoken length."""
     text, ms = engine.durations.speech(verb)
     hear(engine, leg, text)
-    engine._timed(leg, ms, media=True)
+    engine.timed(leg, ms, media=True)
 
 
-def play(engine: Engine, leg: Leg, verb: bxml.PlayAudio) -> None:
+def play(engine: Runtime, leg: Leg, verb: bxml.PlayAudio) -> None:
     """PlayAudio: plays for the configured length; .ogg ends the call (§4.11)."""
-    url = engine._url(leg, verb.text.strip())
+    url = engine.resolve_url(leg, verb.text.strip())
     if urlsplit(url).path.lower().endswith(UNSUPPORTED_AUDIO):
-        engine._assume(leg, "unsupported-audio", url)
-        engine._end_leg(leg, "application-error", f"unsupported audio format: {url}")
+        engine.assume(leg, "unsupported-audio", url)
+        engine.end_leg(leg, "application-error", f"unsupported audio format: {url}")
         return
     hear(engine, leg, f"[audio {url}]")
-    engine._timed(leg, engine.durations.audio_ms(verb, url), media=True)
+    engine.timed(leg, engine.durations.audio_ms(verb, url), media=True)
 
 
-def hear(engine: Engine, leg: Leg, text: str) -> None:
+def hear(engine: Runtime, leg: Leg, text: str) -> None:
     """Add to what the caller heard (B-leg audio is heard by the called party)."""
     if leg.parent is None:
         engine.heard.append(text)
+        leg.heard.append(text)
 
 
-def pause(engine: Engine, leg: Leg, verb: bxml.Pause) -> None:
+def pause(engine: Runtime, leg: Leg, verb: bxml.Pause) -> None:
     """Pause: silence for ``duration`` (default 1 s)."""
-    engine._timed(leg, to_ms(verb.duration if verb.duration is not None else 1.0))
+    engine.timed(leg, to_ms(verb.duration if verb.duration is not None else 1.0))
 
 
-def ring(engine: Engine, leg: Leg, verb: bxml.Ring) -> None:
+def ring(engine: Runtime, leg: Leg, verb: bxml.Ring) -> None:
     """Ring: ringback for ``duration`` (default 5 s)."""
-    engine._timed(leg, to_ms(verb.duration if verb.duration is not None else 5.0))
+    engine.timed(leg, to_ms(verb.duration if verb.duration is not None else 5.0))
 
 
-def send_dtmf(engine: Engine, leg: Leg, verb: bxml.SendDtmf) -> None:
+def send_dtmf(engine: Runtime, leg: Leg, verb: bxml.SendDtmf) -> None:
     """SendDtmf: tones for the time of §4.15."""
-    engine._timed(leg, dtmf_ms(verb))
+    engine.timed(leg, dtmf_ms(verb))
 
 
-def tag_verb(engine: Engine, leg: Leg, verb: bxml.Tag) -> None:
+def tag_verb(engine: Runtime, leg: Leg, verb: bxml.Tag) -> None:
     """Tag: set the sticky tag; empty text clears it (§4.26)."""
-    engine._set_tag(leg, verb.text)
+    engine.set_tag(leg, verb.text)
 
 
-def hangup_verb(engine: Engine, leg: Leg, verb: Element | None = None) -> None:
+def hangup_verb(engine: Runtime, leg: Leg, verb: Element | None = None) -> None:
     """Hangup (and the end of a document): end the call, or reject it unanswered."""
     if leg.direction == "inbound" and leg.answer_ms is None and leg.parent is None:
-        engine._assume(leg, "reject-cause")
-        engine._end_leg(leg, "rejected")
+        engine.assume(leg, "reject-cause")
+        engine.end_leg(leg, "rejected")
     else:
-        engine._end_leg(leg, "hangup")
+        engine.end_leg(leg, "hangup")
 
 
-def redirect(engine: Engine, leg: Leg, verb: bxml.Redirect) -> None:
+def redirect(engine: Runtime, leg: Leg, verb: bxml.Redirect) -> None:
     """Redirect: send ``redirect``; its reply replaces the rest (§3.1)."""
-    target, fallback = engine._targets(leg, verb, "redirect")
+    target, fallback = engine.targets(leg, verb, "redirect")
     assert target is not None
     payload = payloads.leg_event("redirect", leg, engine.start_time, engine.sched.now)
-    engine._send(leg, "redirect", payload, target, fallback, synchronous=True)
+    engine.send(leg, "redirect", payload, target, fallback, synchronous=True)
 
 
-def hold(engine: Engine, leg: Leg, verb: Element) -> None:
+def hold(engine: Runtime, leg: Leg, verb: Element) -> None:
     """Conference / Connect: hold the call (the ``conference-alone`` assumption)."""
-    engine._assume(leg, "conference-alone", f"<{verb.TAG}> holds the call")
+    engine.assume(leg, "conference-alone", f"<{verb.TAG}> holds the call")
     leg.activity = "hold"

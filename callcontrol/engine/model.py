@@ -167,3 +167,14 @@ class Leg:
     inputs: int = 0
     #: Whether the leg has not ended (kept beside ``state`` for the scheduler's hot path).
     up: bool = True
+    #: What the person on this call heard and pressed, and the assumptions applied to the
+    #: call (kept on the call's first leg: a B-leg's go to its A-leg's call).
+    heard: list[str] = field(default_factory=list)
+    pressed: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    credentials_noted: bool = False
+
+    @property
+    def root(self) -> Leg:
+        """The call's first leg (the A-leg of a Transfer B-leg, else the leg itself)."""
+        return self.parent if self.parent is not None else self

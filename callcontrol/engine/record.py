@@ -14,55 +14,53 @@ from .model import Leg
 from .script import HangUp, LeaveMessage, Press
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .runtime import Runtime
 
 
-def start_recording(engine: Engine, leg: Leg, verb: bxml.StartRecording) -> None:
+def start_recording(engine: Runtime, leg: Leg, verb: bxml.StartRecording) -> None:
     """StartRecording: one background recording at a time (§3.2)."""
     if leg.recording is not None:
-        engine._note(leg, "ignored", "StartRecording while one runs (bxml-spec §3.2)")
+        engine.note(leg, "ignored", "StartRecording while one runs (bxml-spec §3.2)")
         return
     leg.recording = {
-        "id": f"r-{engine._uuid()}",
+        "id": f"r-{engine.uuid()}",
         "start": engine.sched.now,
-        "target": engine._target(
-            leg, verb, "recording_available_url", "recording_available_method"
-        ),
+        "target": engine.target(leg, verb, "recording_available_url", "recording_available_method"),
         "file_format": verb.file_format or "wav",
         "channels": 2 if verb.multi_channel else 1,
         **_transcription(engine, leg, verb),
     }
 
 
-def _transcription(engine: Engine, leg: Leg, verb: bxml.Record | bxml.StartRecording) -> Any:
+def _transcription(engine: Runtime, leg: Leg, verb: bxml.Record | bxml.StartRecording) -> Any:
     """Where transcriptionAvailable goes: only with transcribe="true" and its URL (§4.12)."""
     if not verb.transcribe:
         return {}
-    target = engine._target(
+    target = engine.target(
         leg, verb, "transcription_available_url", "transcription_available_method"
     )
     return {} if target is None else {"transcription": target}
 
 
-def stop_recording(engine: Engine, leg: Leg, verb: Element | None = None) -> None:
+def stop_recording(engine: Runtime, leg: Leg, verb: Element | None = None) -> None:
     """StopRecording: finish the background recording and announce it."""
     info = finish_recording(engine, leg)
     if info is not None:
         recording_available(engine, leg, info)
 
 
-def finish_recording(engine: Engine, leg: Leg) -> dict[str, Any] | None:
+def finish_recording(engine: Runtime, leg: Leg) -> dict[str, Any] | None:
     """Stop the background recording, if one runs, and return it (not yet announced)."""
     info = leg.recording
     if info is None:
         return None
     leg.recording = None
     info["end"] = engine.sched.now
-    engine._note(leg, "recording", f"{info['id']} stopped")
+    engine.note(leg, "recording", f"{info['id']} stopped")
     return info
 
 
-def recording_available(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
+def recording_available(engine: Runtime, leg: Leg, info: dict[str, Any]) -> None:
     """Send ``recordingAvailable`` (and ``transcriptionAvailable``) for a finished
     recording, to the URLs that were set."""
     paused_at = info.pop("paused_at", None)
@@ -73,47 +71,45 @@ def recording_available(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
         payload = payloads.recording(
             "recordingAvailable", leg, engine.start_time, engine.sched.now, info
         )
-        engine._send(leg, "recordingAvailable", payload, target, synchronous=False)
+        engine.send(leg, "recordingAvailable", payload, target, synchronous=False)
     transcription = info.get("transcription")
     if transcription is not None:
-        engine._assume_once(leg, "transcription-timing", info["id"])
+        engine.assume_once(leg, "transcription-timing", info["id"])
         payload = payloads.transcription_available(leg, engine.start_time, engine.sched.now, info)
-        engine._send(leg, "transcriptionAvailable", payload, transcription, synchronous=False)
+        engine.send(leg, "transcriptionAvailable", payload, transcription, synchronous=False)
 
 
-def record(engine: Engine, leg: Leg, verb: bxml.Record) -> None:
+def record(engine: Runtime, leg: Leg, verb: bxml.Record) -> None:
     """Record: one segment ended by key, maxDuration or silenceTimeout (§4.12)."""
     info: dict[str, Any] = {
-        "id": f"r-{engine._uuid()}",
+        "id": f"r-{engine.uuid()}",
         "start": engine.sched.now,
         "file_format": verb.file_format or "wav",
         "channels": 1,
-        "target": engine._target(
-            leg, verb, "recording_available_url", "recording_available_method"
-        ),
+        "target": engine.target(leg, verb, "recording_available_url", "recording_available_method"),
         **_transcription(engine, leg, verb),
     }
     run = RecordRun(verb, info)
     leg.activity = run
-    engine._note(leg, "recording", info["id"])
+    engine.note(leg, "recording", info["id"])
     max_ms = to_ms(verb.max_duration if verb.max_duration is not None else 60)
-    engine._after(leg, max_ms, _record_end, run, "maxDuration")
+    engine.after(leg, max_ms, _record_end, run, "maxDuration")
     speech_end = _record_step(engine, leg, run)
     silence = verb.silence_timeout or 0
     if silence > 0 and speech_end is not None:
-        engine._after(
+        engine.after(
             leg, speech_end - engine.sched.now + to_ms(silence), _record_end, run, "silenceTimeout"
         )
 
 
-def _record_step(engine: Engine, leg: Leg, run: RecordRun) -> int | None:
+def _record_step(engine: Runtime, leg: Leg, run: RecordRun) -> int | None:
     """Schedule the caller's part; return when silence starts (None: it never does)."""
     step = caller.take_step(engine, leg, "Record")
     terminating = run.verb.terminating_digits
     terminating = "#" if terminating is None else terminating
     if isinstance(step, LeaveMessage):
         end = engine.sched.now + to_ms(step.seconds)
-        engine._note(leg, "speaks", f"{step.seconds:g} s")
+        engine.note(leg, "speaks", f"{step.seconds:g} s")
         if step.then == "hang_up":
             caller.hang_up_at(engine, leg, end, step)
             return None
@@ -131,34 +127,34 @@ def _record_step(engine: Engine, leg: Leg, run: RecordRun) -> int | None:
     return engine.sched.now
 
 
-def record_digit(engine: Engine, leg: Leg, run: RecordRun, digit: str) -> None:
+def record_digit(engine: Runtime, leg: Leg, run: RecordRun, digit: str) -> None:
     """A key during a Record: a terminating digit ends it."""
     terminating = run.verb.terminating_digits
     if digit in ("#" if terminating is None else terminating):
-        engine._note(leg, "pressed", f"{digit} ends the recording")
+        engine.note(leg, "pressed", f"{digit} ends the recording")
         _record_end(engine, leg, run, "terminatingDigit")
     else:
-        engine._note(leg, "pressed", f"{digit} (recorded, not a terminating digit)")
+        engine.note(leg, "pressed", f"{digit} (recorded, not a terminating digit)")
 
 
-def _record_end(engine: Engine, leg: Leg, run: RecordRun, reason: str) -> None:
+def _record_end(engine: Runtime, leg: Leg, run: RecordRun, reason: str) -> None:
     leg.activity = None
     leg.epoch += 1
     run.info["end"] = engine.sched.now
-    engine._note(leg, "recorded", f"{run.info['id']} ends by {reason}")
-    target, fallback = engine._targets(leg, run.verb, "record_complete")
+    engine.note(leg, "recorded", f"{run.info['id']} ends by {reason}")
+    target, fallback = engine.targets(leg, run.verb, "record_complete")
     if target is not None:
         payload = payloads.recording(
             "recordComplete", leg, engine.start_time, engine.sched.now, run.info
         )
-        engine._send(leg, "recordComplete", payload, target, fallback, synchronous=True)
+        engine.send(leg, "recordComplete", payload, target, fallback, synchronous=True)
         recording_available(engine, leg, run.info)
         return
     recording_available(engine, leg, run.info)
-    engine._advance(leg)
+    engine.advance(leg)
 
 
-def pause_recording(engine: Engine, leg: Leg, verb: Element) -> None:
+def pause_recording(engine: Runtime, leg: Leg, verb: Element) -> None:
     """PauseRecording / ResumeRecording: nothing happens when no recording runs (§4.9).
 
     Audio between a pause and its resume is left out of the file (bxml-spec §4.9), so
@@ -173,4 +169,4 @@ def pause_recording(engine: Engine, leg: Leg, verb: Element) -> None:
     elif verb.TAG == "ResumeRecording" and paused_at is not None:
         info["paused_ms"] = info.get("paused_ms", 0) + now - paused_at
         info["paused_at"] = None
-    engine._note(leg, "recording", f"{info['id']} {verb.TAG}")
+    engine.note(leg, "recording", f"{info['id']} {verb.TAG}")

@@ -15,10 +15,11 @@ from . import payloads
 from .clock import to_ms
 from .dialing import BUSY_AFTER_MS
 from .model import Leg
+from .observations import Dialled
 from .script import Answers, Busy, Rejects
 
 if TYPE_CHECKING:
-    from .core import Engine
+    from .runtime import Runtime
 
 #: A REFER the endpoint accepted fails when no final NOTIFY comes within this time.
 NOTIFY_TIMEOUT_MS = 30_000
@@ -43,15 +44,15 @@ def is_sip_call(leg: Leg) -> bool:
     )
 
 
-def refer(engine: Engine, leg: Leg, verb: bxml.Refer) -> None:
+def refer(engine: Runtime, leg: Leg, verb: bxml.Refer) -> None:
     """Refer: send the REFER; the destination entry for the SIP URI decides the outcome."""
     uri = verb.children[0].text.strip()  # type: ignore[attr-defined]
     leg.activity = "refer"
     if not is_sip_call(leg):
-        engine._assume(leg, "refer-sip-call", f"{leg.from_} -> {leg.to} is not a SIP call")
+        engine.assume(leg, "refer-sip-call", f"{leg.from_} -> {leg.to} is not a SIP call")
         _refer_done(engine, leg, verb, uri, Outcome("not-sent", "failure", None, None))
         return
-    engine._assume(leg, "refer-outcome", uri)
+    engine.assume(leg, "refer-outcome", uri)
     dest = (leg.parent or leg).destinations.get(uri)
     if isinstance(dest, Answers) and to_ms(dest.after) < NOTIFY_TIMEOUT_MS:
         due, outcome = to_ms(dest.after), Outcome("answered", "success", 202, 200)
@@ -61,11 +62,11 @@ def refer(engine: Engine, leg: Leg, verb: bxml.Refer) -> None:
         due, outcome = 0, Outcome("rejected", "failure", 603, None)
     else:
         due, outcome = NOTIFY_TIMEOUT_MS, Outcome("no-answer", "failure", 202, None)
-    engine._note(leg, "refer", f"REFER to {uri}")
-    engine._after(leg, due, _refer_done, verb, uri, outcome)
+    engine.note(leg, "refer", f"REFER to {uri}")
+    engine.after(leg, due, _refer_done, verb, uri, outcome)
 
 
-def _refer_done(engine: Engine, leg: Leg, verb: bxml.Refer, uri: str, outcome: Outcome) -> None:
+def _refer_done(engine: Runtime, leg: Leg, verb: bxml.Refer, uri: str, outcome: Outcome) -> None:
     leg.activity = None
     leg.epoch += 1
     if outcome.outcome != "not-sent":
@@ -73,8 +74,11 @@ def _refer_done(engine: Engine, leg: Leg, verb: bxml.Refer, uri: str, outcome: O
     codes = [f"REFER {outcome.refer_code}"] if outcome.refer_code else []
     codes += [f"NOTIFY {outcome.notify_code}"] if outcome.notify_code else []
     shown = f" ({', '.join(codes)})" if codes else ""
-    engine._note(leg, "refer", f"{uri} -> {outcome.status}{shown}")
-    target, fallback = engine._targets(leg, verb, "refer_complete")
+    line = f"{uri} -> {outcome.status}{shown}"
+    engine.observe(
+        Dialled(engine.sched.now, leg.label, leg.id, uri, "Refer", outcome.outcome, line)
+    )
+    target, fallback = engine.targets(leg, verb, "refer_complete")
     if target is not None:
         payload = payloads.call_fields("referComplete", leg, engine.start_time, engine.sched.now)
         payload["referCallStatus"] = outcome.status
@@ -82,9 +86,9 @@ def _refer_done(engine: Engine, leg: Leg, verb: bxml.Refer, uri: str, outcome: O
             payload["referSipResponseCode"] = outcome.refer_code
         if outcome.notify_code is not None:
             payload["notifySipResponseCode"] = outcome.notify_code
-        engine._send(leg, "referComplete", payload, target, fallback, synchronous=True)
+        engine.send(leg, "referComplete", payload, target, fallback, synchronous=True)
     if outcome.status == "success":
-        engine._assume(leg, "refer-cause")
-        engine._end_leg(leg, "hangup")
+        engine.assume(leg, "refer-cause")
+        engine.end_leg(leg, "hangup")
     elif target is None:
-        engine._advance(leg)
+        engine.advance(leg)

@@ -7,7 +7,7 @@ it (``press('1')``, ``busy()``), so a failure message can quote the script.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 _DIGITS = re.compile(r"[0-9*#]+")
@@ -98,14 +98,19 @@ STEP_TYPES: tuple[type, ...] = get_args(Step)
 
 @dataclass(frozen=True, repr=False)
 class Answers:
-    """A destination that answers ``after`` seconds and hangs up ``hangs_up_after`` later."""
+    """A destination that answers ``after`` seconds and hangs up ``hangs_up_after`` later.
+
+    ``script`` is what the person who answers a Transfer does: its steps are taken at the
+    input opportunities of the transferAnswer reply (a whisper's "press 1 to accept")."""
 
     after: float = 2.0
     hangs_up_after: float = 60.0
+    script: tuple[Step, ...] = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
         _seconds("answers: after", self.after)
         _seconds("answers: hangs_up_after", self.hangs_up_after, allow_zero=False)
+        object.__setattr__(self, "script", check_script(self.script))
 
     def __repr__(self) -> str:
         parts = []
@@ -113,6 +118,8 @@ class Answers:
             parts.append(f"after={_num(self.after)}")
         if self.hangs_up_after != 60.0:
             parts.append(f"hangs_up_after={_num(self.hangs_up_after)}")
+        if self.script:
+            parts.append(f"script={list(self.script)!r}")
         return f"answers({', '.join(parts)})"
 
 

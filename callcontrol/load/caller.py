@@ -161,7 +161,7 @@ class _Flow:
                 continue
             if engine.finished:
                 break
-            due = engine.sched.peek()
+            due = engine.next_due()
             if due is None:
                 break
             wall_due = self.anchor_wall + (due - self.anchor_ms) / 1000 / self.speed
@@ -209,7 +209,7 @@ class _Flow:
             if due > now and not flush:
                 keep.append(item)
                 continue
-            leg = self.engine.legs[leg_id]
+            leg = self.engine.leg(leg_id)
             invalid = None
             if not leg.up and leg.cause == "invalid-bxml" and leg.end_ms == due:
                 invalid = leg.error_message or INVALID_BXML

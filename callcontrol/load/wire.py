@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..callback_wire import basic_auth, callback_headers, encode
 from ..engine import CallbackRequest
-from ..testing.fetch import basic_auth, callback_headers, encode
 from .report import CONNECTION, TIMEOUT, http_status_kind
 
 #: The User-Agent of load-test callbacks.

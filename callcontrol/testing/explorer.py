@@ -20,8 +20,10 @@ from urllib.parse import urljoin, urlsplit
 
 import bxml
 from bxml import BxmlError, Element
+from bxml.lint import element_end
 
 from ..engine import CallbackRequest, CallStateConflict, Engine, FetchResult, Leg
+from ..engine.observations import Dialled, InputTaken, Noted
 from ..engine.script import (
     Destination,
     LeaveMessage,
@@ -37,17 +39,6 @@ from .simulator import CallSimulator, LiveCall
 from .steps import answers, busy, hang_up, leave_message, no_answer, press, silence
 
 KEYS = "1234567890*#"
-#: Verbs after which nothing else in the document runs (bxml-spec §3.1), by the attribute
-#: that makes it so (None: always).
-ENDS_DOCUMENT: dict[str, str | None] = {
-    "Hangup": None,
-    "Redirect": None,
-    "Forward": None,
-    "Gather": "gather_url",
-    "Record": "record_complete_url",
-    "Transfer": "transfer_complete_url",
-    "Bridge": "bridge_complete_url",
-}
 #: Callback URLs the simulation never calls (no conference, bridge target or Connect
 #: events): a note, not an unreached-url finding.
 NOT_SIMULATED = frozenset(
@@ -284,16 +275,13 @@ class _Walker:
     def _dead_verbs(self, node_id: str, path: str, doc: Any, steps: list[Step], dests: Any) -> None:
         verbs = list(doc.children)
         for index, verb in enumerate(verbs[:-1]):
-            if verb.TAG not in ENDS_DOCUMENT:
-                continue
-            attribute = ENDS_DOCUMENT[verb.TAG]
-            if attribute is not None and not getattr(verb, attribute, None):
+            end = element_end(verb)
+            if end is None:
                 continue
             dead = ", ".join(f"<{v.TAG}>" for v in verbs[index + 1 :])
-            why = f" with {attribute}" if attribute else ""
             self.find(
                 "dead-verb",
-                f"{path}: {dead} after <{verb.TAG}>{why} never run (bxml-spec §3.1)",
+                f"{path}: {dead} after <{verb.TAG}> never run: it {end[1]} (bxml-spec §3.1)",
                 (node_id,),
                 steps,
                 dests,
@@ -384,7 +372,7 @@ class _Call:
         self.sim = sim
         self.engine: Engine = self.live.engine
         self.leg: Leg = self.live.leg
-        self.notes_seen = 0
+        self.seen = 0
         self.taken = 0
         self.node: str | None = None
         self.pending: tuple[str | None, str] = (None, "")
@@ -510,7 +498,7 @@ class _Call:
 
     def installed(self, request: CallbackRequest, body: bytes) -> None:
         walker = self.walker
-        leg = self.engine.legs[request.leg_id]
+        leg = self.engine.leg(request.leg_id)
         dests = self.finding_dests()
         node = walker.node(request.target.url, request.event_type, body, _trim(self.path), dests)
         walker.first_paths.setdefault(node, (_trim(self.path), dests))
@@ -544,15 +532,15 @@ class _Call:
         self.node = node
 
     def observe(self) -> None:
-        entries = self.engine.transcript_since(self.notes_seen)
-        self.notes_seen += len(entries)
-        for entry in entries:
+        seen = self.engine.observations_since(self.seen)
+        self.seen += len(seen)
+        for event in seen:
             if self.stopped is not None:
                 break
-            if entry.kind == "step" and entry.leg == "A":
-                self.opportunity(entry.detail.split(" at ", 1)[1])
-            elif entry.kind in ("dial", "forward") and " -> " in entry.detail:
-                self.dialled(entry.detail.split(" -> ", 1)[0])
+            if isinstance(event, InputTaken) and event.call_id == self.leg.id:
+                self.opportunity(event.site)
+            elif isinstance(event, Dialled) and event.outcome != "not-sent":
+                self.dialled(event.number)
 
     def opportunity(self, where: str) -> None:
         walker = self.walker
@@ -662,7 +650,10 @@ class _Call:
         self.find("no-timeout-branch", message, (state,), state[0])
 
     def caller_hung_up(self) -> bool:
-        return any(kind == "hangs-up" and leg == "A" for _, leg, kind, _ in self.engine.notes)
+        return any(
+            isinstance(event, Noted) and event.kind == "hangs-up" and event.call_id == self.leg.id
+            for event in self.engine.observations
+        )
 
     def check_silence(self) -> None:
         mark = self.input_mark

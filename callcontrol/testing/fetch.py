@@ -7,18 +7,21 @@ the wall-clock guard on each callback (past it, the callback has timed out, as o
 
 from __future__ import annotations
 
-import base64
 import functools
 import io
-import json
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
+# Kept importable from here (their home is callcontrol.callback_wire).
 from .._asgi_call import AppTimeout, CallerLoop, call, http_scope, is_asgi
-from ..engine.model import CallbackRequest, Credentials, FetchResult
+from ..callback_wire import basic_auth as basic_auth
+from ..callback_wire import callback_headers as callback_headers
+from ..callback_wire import challenge_first as challenge_first
+from ..callback_wire import encode as encode
+from ..engine.model import CallbackRequest, FetchResult
 from ..webhooks import APP_ERRORS_KEY, app_failures
 
 #: A WSGI callable, or an ASGI 3 app (told apart by shape: an ASGI app's call is async).
@@ -74,27 +77,6 @@ def failure_message(kind: str, error: BaseException, where: str) -> str:
     return f"the app raised {type(error).__name__} on {where}: {error}"
 
 
-def challenge_first(
-    request: CallbackRequest, attempt: Callable[[str | None], tuple[FetchResult, bool]]
-) -> FetchResult:
-    """Send ``request`` as Bandwidth sends an authenticated callback (voice-api §9.2).
-
-    ``attempt(authorization)`` sends it once, with that Authorization header value or none,
-    and returns the result and whether a 401 came with a ``WWW-Authenticate`` header. The
-    first attempt never carries credentials; only a 401 with that header is answered with a
-    second one carrying the target's Basic credentials, when it has any. A 401 without the
-    header is final: Bandwidth never sends the credentials (the callback is lost).
-    """
-    result, challenge = attempt(None)
-    if result.status != 401 or not challenge:
-        return result
-    authorization = basic_auth(request.target.credentials)
-    if authorization is None:
-        return replace(result, challenged=True)
-    second, _ = attempt(authorization)
-    return replace(second, challenged=True)
-
-
 def _where(request: CallbackRequest, url: str) -> str:
     return f"{request.target.method} {url} ({request.event_type})"
 
@@ -103,42 +85,6 @@ def _challenges(status: int | None, headers: Iterable[tuple[str, str]]) -> bool:
     return status == 401 and any(
         name.lower() == "www-authenticate" and value.strip() for name, value in headers
     )
-
-
-def encode(request: CallbackRequest) -> tuple[str, bytes]:
-    """The URL (with the query for GET) and the body, exactly as sent on the wire."""
-    url = request.target.url
-    if request.target.method == "GET":
-        query = urlencode({k: _query_value(v) for k, v in request.payload.items()})
-        return f"{url}{'&' if '?' in url else '?'}{query}", b""
-    return url, json.dumps(request.payload, separators=(",", ":")).encode("utf-8")
-
-
-def _query_value(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def basic_auth(credentials: Credentials | None) -> str | None:
-    """The Authorization header value for ``credentials``."""
-    if credentials is None:
-        return None
-    raw = f"{credentials.username}:{credentials.password}".encode()
-    return "Basic " + base64.b64encode(raw).decode("ascii")
-
-
-def callback_headers(body: bytes, user_agent: str, authorization: str | None) -> dict[str, str]:
-    """The HTTP headers of a callback: ``user_agent``, the JSON type of a body, and the
-    ``authorization`` of a repeat after a challenge (see :func:`challenge_first`)."""
-    headers = {"User-Agent": user_agent}
-    if body:
-        headers["Content-Type"] = "application/json"
-    if authorization:
-        headers["Authorization"] = authorization
-    return headers
 
 
 class Router:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
 
+from ..callback_wire import encode
 from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
@@ -25,7 +27,7 @@ from ..engine.script import Destination, Step, check_destinations, check_script
 from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
-from .fetch import Router, WsgiApp, encode
+from .fetch import Router, WsgiApp
 from .result import Callback, SimulatedCall, UnusedStepsError, path_of
 
 
@@ -92,9 +94,81 @@ class CallSimulator:
         #: Scripted callback faults (:class:`~callcontrol.testing.faults.Faults`).
         self.faults = Faults()
         self._calls = 0
+        self._live: list[LiveCall] = []
+        self._now_ms = 0
+        self._callees: dict[str, tuple[Step, ...]] = {}
+        self._destinations: dict[str, Destination] = {}
 
     def __repr__(self) -> str:
         return f"CallSimulator(base_url={self.base_url!r}, seed={self.seed})"
+
+    def callee(self, number: str, script: Iterable[Step] = ()) -> None:
+        """How the person who answers a call placed to ``number`` acts: ``script`` is the
+        default script of :meth:`outbound`/:meth:`start_outbound` calls to it (as the
+        emulator's ``callee``). ``hang_up(after=s)`` counts from that call's start."""
+        self._callees[_number(number)] = check_script(script)
+
+    def destination(self, number: str, behaviour: Destination) -> None:
+        """How ``number`` answers when a call is placed or transferred to it, for every
+        later call (``answers()``, ``busy()``...); a call's own ``destinations`` win."""
+        self._destinations.update(check_destinations({_number(number): behaviour}))
+
+    @property
+    def calls(self) -> list[SimulatedCall]:
+        """Every call started on this simulator so far, in creation order."""
+        return [live._snapshot() for live in self._live]
+
+    def run(self) -> list[SimulatedCall]:
+        """Run every started call until all have ended, on one virtual clock (the calls
+        take turns by virtual time, so the app sees their callbacks in that order); return
+        them in creation order.
+
+        :raises UnusedStepsError: a call ended with script steps left (the first such).
+        """
+        self._advance(None)
+        ends = [live.leg.end_ms for live in self._live if live.leg.end_ms is not None]
+        self._now_ms = max([self._now_ms, *ends])
+        calls = []
+        for live in self._live:
+            calls.append(live._finish())
+        return calls
+
+    def run_until(self, *, seconds: float) -> list[SimulatedCall]:
+        """Run every started call up to virtual time ``seconds``; calls started later
+        begin there. Returns every call so far, in creation order."""
+        until = to_ms(seconds)
+        if until < self._now_ms:
+            raise ValueError(
+                f"the simulation is at {self._now_ms / 1000:g} s already; "
+                f"it cannot run until {seconds:g} s"
+            )
+        self._advance(until)
+        for live in self._live:
+            if not live.engine.finished and not live.engine.paused:
+                live.engine.advance_to(until)
+        self._now_ms = until
+        return self.calls
+
+    def _advance(self, until_ms: int | None) -> None:
+        """Take the calls in turn by virtual time until none has anything due."""
+        turns: list[tuple[int, int, LiveCall]] = []
+        for order, live in enumerate(self._live):
+            due = live._due()
+            if due is not None:
+                heapq.heappush(turns, (due, order, live))
+        while turns:
+            due, order, live = heapq.heappop(turns)
+            if until_ms is not None and due > until_ms:
+                break
+            now_due = live._due()
+            if now_due != due:
+                if now_due is not None:
+                    heapq.heappush(turns, (now_due, order, live))
+                continue
+            live._drive(due)
+            after = live._due()
+            if after is not None:
+                heapq.heappush(turns, (after, order, live))
 
     def mount(self, url_prefix: str, app: WsgiApp | str) -> None:
         """Serve URLs that start with ``url_prefix`` (another host) from ``app``."""
@@ -263,8 +337,12 @@ class CallSimulator:
         callback_timeout: float | None = None,
     ) -> LiveCall:
         steps = check_script(script)
+        if not steps and direction == "outbound":
+            steps = self._callees.get(to, ())
         if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
             destinations = dict(destinations)  # any read-only mapping, as the signature says
+        if self._destinations:
+            destinations = {**self._destinations, **(destinations or {})}
         detection = (
             None if machine_detection is None else amd.detection(machine_detection, self._absolute)
         )
@@ -279,6 +357,7 @@ class CallSimulator:
             if callback_timeout is None
             else callback_timeout,
         )
+        engine.advance_to(self._now_ms)  # a call started later begins at the world's time
         leg = engine.start_call(
             direction,
             self._absolute(url),
@@ -296,7 +375,9 @@ class CallSimulator:
             call_timeout=call_timeout,
             tag=tag,
         )
-        return LiveCall(self, engine, leg)
+        live = LiveCall(self, engine, leg)
+        self._live.append(live)
+        return live
 
     def _absolute(self, url: str) -> str:
         return _join(self.base_url + "/", url)
@@ -315,6 +396,7 @@ class LiveCall:
         self.engine = engine
         self.leg = leg
         self.result = SimulatedCall(leg.id)
+        self._recorded = False
 
     def __repr__(self) -> str:
         return (
@@ -325,25 +407,23 @@ class LiveCall:
         """Run until ``verb`` starts or virtual time reaches ``seconds`` (or the call ends)."""
         if (verb is None) == (seconds is None):
             raise ValueError("run_until needs exactly one of verb= or seconds=")
-        self.engine.stop_verb = verb
+        self.engine.pause_at(verb)
         self._drive(to_ms(seconds) if seconds is not None else None)
-        self.engine.stop_verb = None
-        self.engine.stopped = False
+        self.engine.resume()
         return self._snapshot()
 
     @property
     def call_ids(self) -> list[str]:
         """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
-        return list(self.engine.legs)
+        return self.engine.call_ids
 
     def _leg(self, call_id: str | None) -> Leg:
         """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
         if call_id is None:
             return self.leg
-        leg = self.engine.legs.get(call_id)
-        if leg is None:
+        if call_id not in self.engine.call_ids:
             raise KeyError(f"no leg {call_id!r} in this call; its legs are {self.call_ids}")
-        return leg
+        return self.engine.leg(call_id)
 
     def update_call_bxml(self, document: Bxml | str | bytes, *, call_id: str | None = None) -> None:
         """updateCallBxml: interrupt what runs and run ``document`` instead.
@@ -392,8 +472,20 @@ class LiveCall:
     def run(self) -> SimulatedCall:
         """Run to the end; raises :class:`UnusedStepsError` if script steps are left."""
         self._drive(None)
+        return self._finish()
+
+    def _due(self) -> int | None:
+        """When this call next has something to do (None: nothing, or it is paused)."""
+        engine = self.engine
+        if engine.paused or engine.finished:
+            return None
+        return engine.now if engine.outbox else engine.next_due()
+
+    def _finish(self) -> SimulatedCall:
         call = self._snapshot()
-        COVERAGE.record(self.engine)
+        if not self._recorded:
+            self._recorded = True
+            COVERAGE.record(self.engine)
         unused = [*self.leg.script, *self.leg.timed_steps]
         if unused:
             steps = ", ".join(repr(s) for s in unused)
@@ -425,7 +517,7 @@ class LiveCall:
             for kind, message in exchange.failures:
                 # raise_app_errors=False: Bandwidth gets the app's fallback reply, and the
                 # transcript keeps what it covers up.
-                self.engine._note(self.engine.legs[request.leg_id], kind, message)
+                self.engine.annotate(request.leg_id, kind, message)
             latency = fault.seconds if fault is not None else latency
             if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
                 result = FetchResult(None, b"", "no reply within callbackTimeout", timed_out=True)
@@ -438,7 +530,7 @@ class LiveCall:
                 else FetchResult(None, b"", "connection dropped (faults.drop)")
             )
         if fault is not None:
-            self.engine._note(self.engine.legs[request.leg_id], "fault", repr(fault))
+            self.engine.annotate(request.leg_id, "fault", repr(fault))
         self.result.callbacks.append(
             Callback(
                 request.event_type,
@@ -459,3 +551,9 @@ class LiveCall:
 
     def _snapshot(self) -> SimulatedCall:
         return self.result.update_from(self.engine, self.leg, self.leg.state)
+
+
+def _number(number: object) -> str:
+    if not isinstance(number, str) or not number:
+        raise TypeError(f"number must be a phone number or SIP URI string, not {number!r}")
+    return number

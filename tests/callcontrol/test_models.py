@@ -145,7 +145,7 @@ class TestRoundTrips:
         assert CreateCallResponse.from_dict(response.to_dict()) == response
 
     @given(
-        to=st.from_regex(r"\A\+[1-9]\d{1,14}\Z"),
+        to=st.from_regex(r"\A\+[1-9][0-9]{1,14}\Z"),
         call_timeout=st.none() | st.floats(1, 300) | st.integers(1, 300),
         callback_timeout=st.none() | st.floats(1, 25),
         priority=st.none() | st.integers(1, 5),

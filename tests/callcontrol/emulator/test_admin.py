@@ -48,6 +48,8 @@ def test_a_call_scripted_over_http_end_to_end() -> None:
         assert [c["eventType"] for c in timeline["callbacks"]] == ["answer", "gather"]
         assert timeline["state"] == "disconnected" and timeline["disconnectCause"] == "hangup"
         assert any("pressed   7" in line for line in timeline["lines"])
+        events = timeline["events"]
+        assert [e["verb"] for e in events if e["type"] == "VerbStarted"][:1] == ["Gather"]
 
 
 def test_destinations_and_faults_over_http() -> None:

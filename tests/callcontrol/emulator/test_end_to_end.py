@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bxml import Bxml, Gather, Hangup, Pause, Response, SpeakSentence
+from bxml import Bxml, Gather, Hangup, Pause, PhoneNumber, Response, SpeakSentence, Transfer
 from callcontrol import CallsClient, MachineDetectionConfiguration, WebhookApp
 from callcontrol.emulator import VoiceEmulator
-from callcontrol.testing import busy, hang_up, machine, press
+from callcontrol.testing import answers, busy, hang_up, machine, press
 from tests.wsgi_server import serve_wsgi
 
 from .helpers import CALLEE, CALLER, auth, call_body, calls_path, ivr_app
@@ -627,3 +627,31 @@ def test_redirect_fallback_method_is_honoured_and_a_b_leg_is_updated_by_its_id()
         ("agent", "GET"),
     ]  # fmt: skip
     assert (a_state.state, b_state.state) == ("disconnected", "disconnected")
+
+
+def test_transfer_b_leg_callbacks_name_the_emulator_not_bandwidth() -> None:
+    # voice-api §3: callUrl is where the call lives, so here it is the emulator's URL.
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Transfer(PhoneNumber("+15550009999", transfer_answer_url="/whisper")))
+
+    @app.route("/whisper")
+    def whisper(event: Any) -> Response:
+        return Response(SpeakSentence("A caller for you."))
+
+    with (
+        serve_wsgi(app) as url,
+        VoiceEmulator(app=url, speed=1000.0) as emu,
+        emu.client() as client,
+    ):
+        emu.destination("+15550009999", answers(hangs_up_after=1.0))
+        call_id = _place(client, url)
+        emu.wait_for(call_id, state="disconnected")
+        call = emu.timeline(call_id)
+    whisper_calls = [c for c in call.callbacks if c.event_type == "transferAnswer"]
+    assert whisper_calls
+    for callback in call.callbacks:
+        assert callback.payload["callUrl"].startswith(emu.base_url + "/accounts/")
+    assert any(e["type"] == "Dialled" for e in (o.to_json() for o in call.observations))

@@ -18,7 +18,7 @@ def test_ids_are_unique_and_every_entry_says_why():
 
 def test_every_assumption_is_applied_somewhere_and_every_applied_id_is_registered():
     source = "".join(p.read_text() for p in (ROOT / "callcontrol/engine").glob("*.py"))
-    used = set(re.findall(r'_assume(?:_once)?\(\s*\w+,\s*"([a-z-]+)"', source))
+    used = set(re.findall(r'\bassume(?:_once)?\(\s*\w+,\s*"([a-z-]+)"', source))
     assert used == {a.id for a in ASSUMPTIONS}
 
 

@@ -162,3 +162,74 @@ def test_a_reply_with_latency_arrives_later_and_past_callback_timeout_fails():
 def test_callback_timeout_is_checked():
     with pytest.raises(ValueError, match=r"callback_timeout must be 1 to 25 seconds"):
         Engine(callback_timeout=0.5)
+
+
+def _answered(engine: Engine, body: str) -> Leg:
+    leg = engine.start_call("inbound", "https://app.test/answer", from_="+1555", to="+1666")
+    engine.run()
+    (initiate,) = engine.take()
+    engine.fetch_done(initiate, reply(body))
+    return leg
+
+
+def test_a_driver_pauses_where_a_verb_starts_and_resumes():
+    engine = Engine()
+    leg = _answered(engine, '<Pause duration="1"/><Pause duration="2"/><Ring duration="3"/>')
+    engine.run_until_verb("Ring", leg.id)
+    assert engine.paused and engine.pause_verb == "Ring" and engine.now == 3000
+    engine.run()
+    assert engine.now == 3000  # paused: nothing moves
+    engine.resume()
+    engine.run()
+    assert not engine.paused and engine.now == 6000 and not engine.leg(leg.id).up
+
+
+def test_a_pause_for_another_call_does_not_stop_this_one():
+    engine = Engine()
+    leg = _answered(engine, '<Pause duration="1"/><Ring duration="1"/>')
+    engine.run_until_verb("Ring", "c-someone-else")
+    assert not engine.paused and not leg.up
+
+
+def test_hold_stops_the_run_until_resumed():
+    engine = Engine()
+    leg = _answered(engine, '<Pause duration="5"/>')
+    engine.hold()
+    engine.run()
+    assert engine.paused and engine.now == 0 and leg.up
+    engine.resume()
+    engine.run()
+    assert engine.now == 5000
+
+
+def test_next_due_and_advance_to_let_a_wall_clock_driver_follow():
+    engine = Engine()
+    _answered(engine, '<Pause duration="5"/>')
+    assert engine.next_due() == 5000
+    engine.advance_to(4000)
+    assert engine.now == 4000
+    engine.advance_to(1000)
+    assert engine.now == 4000  # time never goes back
+    with pytest.raises(ValueError, match="due at 5000 ms"):
+        engine.advance_to(6000)
+
+
+def test_leg_ids_and_annotations():
+    engine = Engine()
+    leg = _answered(engine, '<Pause duration="1"/>')
+    assert engine.call_ids == [leg.id] and engine.leg(leg.id) is leg
+    with pytest.raises(KeyError, match="no call 'c-x'"):
+        engine.leg("c-x")
+    engine.annotate(leg.id, "fault", "the app was down")
+    assert engine.transcript[-1].render().endswith("fault     the app was down")
+
+
+def test_call_urls_are_below_the_api_base():
+    engine = Engine(api_base="http://127.0.0.1:9/api/v2/", account_id="42")
+    leg = engine.start_call("inbound", "https://app.test/answer", from_="+1555", to="+1666")
+    assert leg.call_url == f"http://127.0.0.1:9/api/v2/accounts/42/calls/{leg.id}"
+    assert (
+        Engine()
+        .start_call("outbound", "https://a.test/", from_="+1", to="+2")
+        .call_url.startswith("https://voice.bandwidth.com/api/v2/accounts/9900000/calls/c-")
+    )

@@ -167,7 +167,7 @@ def test_wire_urls_and_leg_invariants(doc, script, dests):
     per_recording: dict[str, int] = {}
     sent: list[tuple[str, dict[str, Any]]] = []
     for cb in call.callbacks:
-        assert cb.url.startswith(("https://", "http://")), cb.url
+        assert cb.url.lower().startswith(("https://", "http://")), cb.url  # RFC 3986 §3.1
         event = parse_event(cb.payload)
         assert event.to_dict() == cb.payload and not event.extra
         if (cb.event_type, cb.payload) in sent:

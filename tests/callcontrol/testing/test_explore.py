@@ -345,3 +345,35 @@ def test_forward_numbers_are_tried_too():
     assert graph.findings == []
     assert graph.calls == 3
     assert {e.target for e in graph.edges} == {"end_hangup"}
+
+
+def test_refer_outcomes_are_walked_and_a_verb_after_refer_complete_url_is_dead():
+    # bxml-spec §3.1 / bxml.lint BX102: the referComplete reply runs next, not the SpeakSentence.
+    app = table_app(
+        {
+            "/answer": '<Response><Refer referCompleteUrl="/referred">'
+            "<SipUri>sip:desk@example.com</SipUri></Refer>"
+            "<SpeakSentence>Never heard.</SpeakSentence></Response>",
+            "/referred": say("The desk is busy. Goodbye."),
+        }
+    )
+    graph = explore(app, from_="sip:caller@example.com")
+    dead = [f for f in graph.findings if f.kind == "dead-verb"]
+    assert len(dead) == 1 and "referCompleteUrl" in dead[0].message
+    assert "<SpeakSentence>" in dead[0].message
+    # answered (the call is handed over) and busy (the reply runs) are both tried
+    assert graph.calls >= 3
+    assert "end_hangup" in {e.target for e in graph.edges}
+    assert any(n.url.endswith("/referred") for n in graph.nodes.values())
+
+
+def test_a_refer_without_its_url_leaves_no_dead_verb():
+    app = table_app(
+        {
+            "/answer": "<Response><Refer><SipUri>sip:desk@example.com</SipUri></Refer>"
+            "<SpeakSentence>Nobody took it.</SpeakSentence></Response>",
+        }
+    )
+    graph = explore(app, from_="sip:caller@example.com")
+    assert [f for f in graph.findings if f.kind == "dead-verb"] == []
+    assert graph.calls >= 2

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from callcontrol.call_result import _camel
 from callcontrol.testing import Callback, SimulatedCall, UnusedStepsError
-from callcontrol.testing.result import OUTCOMES, _camel, path_of
+from callcontrol.testing.result import OUTCOMES, path_of
 
 
 def callback(event_type: str, url: str = "https://app.test/x", **payload: Any) -> Callback:
@@ -297,15 +298,29 @@ def test_a_new_call_is_initiated_with_nothing_recorded() -> None:
 def test_update_from_measures_the_duration_from_the_legs_start() -> None:
     from types import SimpleNamespace
 
-    engine: Any = SimpleNamespace(
+    from callcontrol.engine.observations import AssumptionApplied, Dialled, Noted
+
+    seen = [
+        Noted(0, "A", "c-8", "call", "x"),
+        Dialled(1000, "B", "c-b", "+1555", "Transfer", "busy"),
+        AssumptionApplied(0, "A", "c-8", "b"),
+        AssumptionApplied(0, "A", "c-8", "a"),
+        AssumptionApplied(0, "A", "c-8", "b"),
+    ]
+    engine: Any = SimpleNamespace(now=9000, observations_of=lambda call_id: list(seen))
+    leg: Any = SimpleNamespace(
+        id="c-8",
+        cause="hangup",
+        error_message=None,
+        end_ms=7500,
+        start_ms=2000,
         heard=["Hi"],
         pressed=["1"],
-        now=9000,
-        notes=[note(0, "call", "x")],
-        transfer_outcomes=[("+1555", "busy")],
-        assumptions_used=["b", "a", "b"],
+        direction="inbound",
+        from_="+1",
+        to="+2",
     )
-    leg: Any = SimpleNamespace(cause="hangup", error_message=None, end_ms=7500, start_ms=2000)
+    leg.root = leg
     result = SimulatedCall("c-8").update_from(engine, leg, "disconnected")
     assert result.duration == 5.5
     assert (result.state, result.disconnect_cause, result.assumptions) == (
@@ -313,8 +328,9 @@ def test_update_from_measures_the_duration_from_the_legs_start() -> None:
         "hangup",
         ["a", "b"],
     )
-    assert result.heard == ["Hi"] and result.heard is not engine.heard
+    assert result.heard == ["Hi"] and result.heard is not leg.heard
     assert result.transfers == [("+1555", "busy")]
+    assert [n[2] for n in result.notes] == ["call", "dial", "assume", "assume", "assume"]
     leg.end_ms = None  # still running: measured to the engine's now
     assert SimulatedCall("c-9").update_from(engine, leg, "answered").duration == 7.0
 

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bxml import Bxml, Hangup, SpeakSentence
+from callcontrol.callback_wire import callback_headers, challenge_first
 from callcontrol.engine.model import CallbackRequest, Credentials, FetchResult, Target
 from callcontrol.engine.script import Destination, Step
 from callcontrol.testing import (
@@ -31,7 +32,6 @@ from callcontrol.testing import (
     silence,
     voicemail,
 )
-from callcontrol.testing.fetch import callback_headers, challenge_first
 from tests.wsgi_server import serve_wsgi
 
 from ..engine.apps import RoutesApp, xml

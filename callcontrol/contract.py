@@ -1,0 +1,57 @@
+"""Facts of Bandwidth's Voice API contract, each in one place.
+
+The client, the engine, the simulator and the emulator all read these: phone number and
+SIP URI patterns, where a call lives (its callUrl), HTTP Basic credentials as they travel,
+and the words for how a dialled number turned out. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+#: E.164 (bandwidth.yml ``^\+[1-9]\d{1,14}$``; the schema's ``\d`` is ASCII digits only).
+E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
+#: ``sip:`` or ``sips:`` [user@]host[;params][?headers] (createCall ``to``, voice-api §3;
+#: RFC 3261 §19.1); the user part may hold anything but '@' and spaces.
+SIP_URI = re.compile(r"sips?:(?:[^@\s]+@)?[A-Za-z0-9.\-\[\]:_]+(?:[;?]\S*)?")
+#: Where Bandwidth's Voice API lives (voice-api §3).
+VOICE_API_BASE = "https://voice.bandwidth.com/api/v2"
+#: How a dialled number turned out, in the simulator's words (Transfer, Forward, Refer,
+#: createCall): the transferComplete causes busy/timeout/rejected read as these.
+DIAL_OUTCOMES = ("answered", "busy", "no-answer", "rejected")
+
+
+def is_phone_number(value: object) -> bool:
+    """Whether ``value`` is an E.164 telephone number."""
+    return isinstance(value, str) and E164.fullmatch(value) is not None
+
+
+def is_sip_uri(value: object) -> bool:
+    """Whether ``value`` is a SIP URI (``sip:`` or ``sips:``)."""
+    return isinstance(value, str) and SIP_URI.fullmatch(value) is not None
+
+
+def call_url(api_base: str, account_id: str, call_id: str) -> str:
+    """The URL a call lives at: createCall's Location and every callback's ``callUrl``."""
+    return f"{api_base.rstrip('/')}/accounts/{account_id}/calls/{call_id}"
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """The ``Authorization`` header value carrying these credentials (RFC 7617)."""
+    raw = f"{username}:{password}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def parse_basic_authorization(header: str | None) -> tuple[str, str] | None:
+    """The (username, password) of a ``Basic`` Authorization header; None when the header
+    is missing, of another scheme, or not valid base64 of UTF-8 text."""
+    if not header or not header[:6].lower() == "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    return user, password

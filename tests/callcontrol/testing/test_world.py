@@ -1,0 +1,83 @@
+"""Many calls on one virtual clock: sim.run(), sim.run_until(), sim.calls, sim.callee(),
+sim.destination()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from callcontrol.testing import CallSimulator, busy, hang_up, press
+from tests.callcontrol.testing.explore_apps import by_digits, menu, say, table_app
+
+APP = table_app(
+    {
+        "/answer": menu("Press a key.", "/menu"),
+        "/menu": by_digits({"1": say("One."), "2": say("Two.")}, default=say("Other.")),
+    }
+)
+
+
+def test_run_takes_every_call_to_its_end_in_creation_order():
+    sim = CallSimulator(APP)
+    first = sim.start_inbound("/answer", from_="+15550000001", script=[press("1")])
+    second = sim.start_inbound("/answer", from_="+15550000002", script=[press("2")])
+    calls = sim.run()
+    assert [c.call_id for c in calls] == [first.leg.id, second.leg.id]
+    assert [c.heard[-1] for c in calls] == ["One.", "Two."]
+    assert [(c.direction, c.from_, c.to) for c in calls] == [
+        ("inbound", "+15550000001", "+15553334444"),
+        ("inbound", "+15550000002", "+15553334444"),
+    ]
+    assert [c.state for c in sim.calls] == ["disconnected", "disconnected"]
+
+
+def test_the_app_sees_the_callbacks_of_all_calls_in_virtual_time_order():
+    seen: list[tuple[str, str]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        seen.append((environ["PATH_INFO"], environ.get("CONTENT_LENGTH", "")))
+        return APP(environ, start_response)
+
+    sim = CallSimulator(app)
+    sim.start_inbound("/answer", script=[press("1")])
+    sim.start_inbound("/answer", script=[hang_up(after=1.0)])
+    sim.run()
+    paths = [path for path, _ in seen]
+    # both initiates come first (both calls start at 0), then the one gather
+    assert paths[:2] == ["/answer", "/answer"] and paths[2:] == ["/menu"]
+
+
+def test_run_until_stops_every_call_there_and_later_calls_begin_there():
+    sim = CallSimulator(APP)
+    sim.start_inbound("/answer", script=[press("1")])
+    calls = sim.run_until(seconds=1.0)
+    assert calls[0].state == "answered"
+    later = sim.start_inbound("/answer", script=[press("2")])
+    assert later.engine.now == 1000
+    calls = sim.run()
+    assert calls[1].transcript[0].ms == 1000
+    with pytest.raises(ValueError, match="cannot run until"):
+        sim.run_until(seconds=0.5)
+
+
+def test_callee_and_destination_say_how_a_number_acts():
+    sim = CallSimulator(APP)
+    sim.callee("+15550002222", script=[press("2")])
+    sim.destination("+15550003333", busy())
+    answered = sim.outbound("/answer", to="+15550002222")
+    assert answered.heard[-1] == "Two."
+    unreached = sim.outbound("/answer", to="+15550003333")
+    assert unreached.disconnect_cause == "busy"
+    with pytest.raises(TypeError, match="number must be"):
+        sim.callee("", [])
+
+
+def test_the_old_one_call_at_a_time_api_keeps_its_meaning():
+    sim = CallSimulator(APP)
+    one = sim.inbound("/answer", script=[press("1")])
+    two = sim.inbound("/answer", script=[press("1")])
+    assert one.transcript[0].ms == two.transcript[0].ms == 0
+    assert len(sim.calls) == 2
+    assert sim.run() == sim.calls

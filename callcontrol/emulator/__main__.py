@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 
 def serve(
@@ -41,14 +42,28 @@ def serve(
     )
     out.flush()
     waiter = stop or threading.Event()
+    previous = _stop_on_sigterm()
     try:
         while not waiter.wait(0.5):
             pass
     except KeyboardInterrupt:
         out.write("stopping\n")
     finally:
-        emu.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        emu.close(timeout=5.0)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (``kill``, a service manager) stops the emulator as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _port(text: str) -> int:

@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
-
-import urllib3
 
 from ..engine import Credentials, Engine, amd
 from ..engine.clock import INPUT, to_ms
@@ -33,12 +33,12 @@ from ..engine.script import (
     check_destinations,
     check_script,
 )
-from ..testing.fetch import callback_headers, encode
+from ..testing.fetch import callback_headers, encode, fetch
 from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
 from .clock import EmulatorClock
-from .driver import Driver, Waiter
+from .driver import CLOSED, Driver, Waiter
 from .faults import Faults
 from .server import ApiServer, AppServer, WsgiApp
 from .store import CallRecord, Store
@@ -133,7 +133,7 @@ class VoiceEmulator:
         self._destinations: dict[str, Destination] = {}
         self._clock = EmulatorClock(clock, speed)
         self._store = Store()
-        self._http = urllib3.PoolManager(maxsize=callback_workers, retries=False)
+        self._sockets: set[socket.socket] = set()
         self._driver = Driver(
             self._clock,
             self._store,
@@ -193,6 +193,7 @@ class VoiceEmulator:
 
     def client(self, **options: Any) -> CallsClient:
         """A :class:`~callcontrol.CallsClient` bound to this emulator and its credentials."""
+        self._check_open()
         from ..client import CallsClient
 
         return CallsClient(
@@ -205,18 +206,21 @@ class VoiceEmulator:
 
     def callee(self, number: str, script: Iterable[Step] = ()) -> None:
         """How a dialled ``number`` behaves: it answers and follows ``script`` (for later calls)."""
+        self._check_open()
         steps = check_script(script)
         with self._lock:
             self._callees[_number(number)] = steps
 
     def destination(self, number: str, behaviour: Destination) -> None:
         """How ``number`` answers when dialled or transferred to (``answers()``, ``busy()``...)."""
+        self._check_open()
         checked = check_destinations({_number(number): behaviour})
         with self._lock:
             self._destinations.update(checked)
 
     def advance(self, seconds: float = 0.0, *, days: float = 0.0, timeout: float = 30.0) -> None:
         """Move the manual clock forward and wait until the calls have caught up."""
+        self._check_open()
         total = seconds + days * 86400
         if total < 0:
             raise ValueError(f"time only moves forward; cannot advance by {total:g} s")
@@ -240,6 +244,7 @@ class VoiceEmulator:
         """
         from ..models import CallState
 
+        self._check_open()
         if (verb is None) == (state is None):
             raise ValueError("wait_for needs exactly one of verb= or state=")
         record = self._record_of(call_id)
@@ -259,29 +264,42 @@ class VoiceEmulator:
 
     def timeline(self, call_id: str) -> SimulatedCall:
         """The call's story so far, the same transcript the simulator gives (``str()`` it)."""
+        self._check_open()
         record = self._record_of(call_id)
         return self._driver.call(_snapshot, record)
 
     def statistics(self) -> dict[str, int]:
         """The account's queue statistics, as ``GET /accounts/{id}/statistics`` gives them."""
+        self._check_open()
         size = self._driver.call(self._driver.queue_size)
         return {"currentCallQueueSize": size, "maxCallQueueSize": self._driver.queue_capacity}
 
     def close(self, *, raise_errors: bool = True, timeout: float = 10.0) -> None:
-        """Drain the callbacks in flight, stop and join every thread, raise their errors."""
+        """Drain the callbacks in flight, stop every thread, raise their errors.
+
+        Returns within ``timeout`` seconds whatever the app does: callbacks still in flight
+        then are cut off (their connections closed), and threads still running a hosted app
+        that never returns are left behind (they are daemon threads).
+        """
         if self._closed:
             return
         self._closed = True
-        self._driver.settle(timeout)
+        deadline = time.monotonic() + max(0.0, timeout)
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        self._driver.settle(left())
         for server in (self._api_server, self._app_server):
             if server is not None:
-                server.shutdown()
-                server.close_connections()
-                server.server_close()
-        self._driver.stop(timeout)
+                server.stop()
+        with self._lock:
+            in_flight = list(self._sockets)
+        for sock in in_flight:
+            _shut(sock)
+        self._driver.stop(left())
         for thread in self._threads:
-            thread.join(timeout)
-        self._http.clear()
+            thread.join(left())
         errors = [*self._driver.errors, *self.errors]
         if errors and raise_errors:
             first = errors[0]
@@ -289,6 +307,10 @@ class VoiceEmulator:
             raise EmulatorError(f"{first}{more}") from first
 
     # -- internals -------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EmulatorError(CLOSED)
 
     def _record_of(self, call_id: str) -> CallRecord:
         record = self._store.get(call_id)
@@ -353,18 +375,14 @@ class VoiceEmulator:
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
         headers = callback_headers(request, body, USER_AGENT)
-        try:
-            reply = self._http.request(
-                request.target.method,
-                url,
-                body=body or None,
-                headers=headers,
-                timeout=urllib3.Timeout(total=timeout),
-                redirect=False,
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            return url, FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
-        return url, FetchResult(reply.status, reply.data)
+        return url, fetch(request.target.method, url, body, headers, timeout, track=self._track)
+
+    def _track(self, sock: socket.socket, open_now: bool) -> None:
+        with self._lock:
+            if open_now:
+                self._sockets.add(sock)
+            else:
+                self._sockets.discard(sock)
 
     def _recorded(
         self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult
@@ -428,6 +446,13 @@ def _rings_out(destinations: dict[str, Destination], fields: dict[str, Any]) -> 
         destinations[fields["to"]] = Answers(after=timeout + 1.0)
         return timeout
     return None
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by its fetch
 
 
 def _json(payload: dict[str, Any]) -> bytes:

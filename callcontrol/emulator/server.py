@@ -42,6 +42,12 @@ class _Tracking:
         with self.connections_lock:
             self.connections.discard(conn)
 
+    def stop(self) -> None:
+        """Stop serving: end the accept loop, close every connection and the listening socket."""
+        self.shutdown()  # type: ignore[attr-defined]
+        self.close_connections()
+        self.server_close()  # type: ignore[attr-defined]
+
     def close_connections(self) -> None:
         """Shut every open connection down, waking the threads that read from them."""
         with self.connections_lock:

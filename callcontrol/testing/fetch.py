@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import functools
+import http.client
 import io
 import json
+import socket
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from ..engine.model import CallbackRequest, Credentials, FetchResult
 
@@ -137,20 +140,8 @@ class Router:
         return FetchResult(status, data)
 
     def _http(self, url: str, request: CallbackRequest, body: bytes) -> FetchResult:
-        import requests
-
-        try:
-            reply = requests.request(
-                request.target.method,
-                url,
-                data=body or None,
-                headers=callback_headers(request, body, SIMULATOR_USER_AGENT),
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            return FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
-        return FetchResult(reply.status_code, reply.content)
+        headers = callback_headers(request, body, SIMULATOR_USER_AGENT)
+        return fetch(request.target.method, url, body, headers, self.timeout)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -191,3 +182,111 @@ def _environ(url: str, request: CallbackRequest, body: bytes) -> dict[str, Any]:
     if auth:
         environ["HTTP_AUTHORIZATION"] = auth
     return environ
+
+
+#: The most of a callback reply that is read: Bandwidth's 64 KB document limit plus one byte,
+#: so that a larger reply is known to be too large without holding all of it (bxml-spec §1).
+REPLY_LIMIT = 65536 + 1
+Tracker = Callable[[socket.socket, bool], None]
+
+
+def fetch(
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    *,
+    limit: int = REPLY_LIMIT,
+    track: Tracker | None = None,
+) -> FetchResult:
+    """Send one HTTP request; read its reply within ``timeout`` seconds in all.
+
+    The deadline covers connecting, sending, the status line, the headers and the body,
+    however slowly they trickle in; at most ``limit`` bytes of the body are read (a longer
+    body comes back cut at ``limit``). ``track(sock, True)`` is called once connected and
+    ``track(sock, False)`` when done, so an owner can shut the socket down to end a fetch
+    early. Never raises for network trouble: the problem is the result's ``error``.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return FetchResult(None, b"", f"the URL {url!r} cannot be used: {exc}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return FetchResult(None, b"", f"the URL {url!r} is not an http(s) URL with a host")
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = kind(parts.hostname, port, timeout=timeout)
+    conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
+    target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    sock: socket.socket | None = None
+    try:
+        conn.connect()
+        sock = conn.sock
+        if track is not None and sock is not None:
+            track(sock, True)
+        _left(deadline, sock)
+        conn.request(method, target, body=body or None, headers={**headers, "Connection": "close"})
+        reply = conn.getresponse()
+        return FetchResult(reply.status, reply.read(limit))
+    except TimeoutError:
+        return FetchResult(None, b"", f"timed out: no complete reply within {timeout:.3g} s")
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
+    finally:
+        if track is not None and sock is not None:
+            track(sock, False)
+        conn.close()
+
+
+def _left(deadline: float, sock: socket.socket | None) -> float:
+    """Seconds left before ``deadline``, set as the socket's timeout; TimeoutError past it."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline passed")
+    if sock is not None:
+        sock.settimeout(left)
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket, each read bounded by what is left of one overall deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        # The socket's own file keeps it open while the reply is read, as http.client expects.
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        """Always."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read what has arrived, waiting no longer than the deadline."""
+        _left(self._deadline, self._sock)
+        return self._raw.readinto(buffer) or 0
+
+    def close(self) -> None:
+        """Release the socket."""
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What :class:`http.client.HTTPResponse` reads from: a deadline-bound file."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
+        """The reply's bytes, read under the deadline."""
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)  # type: ignore[arg-type]

@@ -16,10 +16,12 @@ import re
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..engine import Credentials, Engine, amd
 from ..engine.clock import INPUT, to_ms
@@ -42,12 +44,17 @@ from .driver import CLOSED, Driver, Waiter
 from .faults import Faults
 from .server import ApiServer, AppServer, WsgiApp
 from .store import CallRecord, Store
+from .validate import MAX_SECONDS, is_loopback
 
 if TYPE_CHECKING:
     from ..client import CallsClient
     from ..models import CallState
 
 USER_AGENT = "BandwidthAPI/v2 (callcontrol emulator)"
+#: How many exchanges :attr:`VoiceEmulator.exchanges` keeps (the oldest go first).
+MAX_EXCHANGES = 10_000
+#: The password of a default emulator (loopback only); shown by ``callcontrol emulator``.
+DEFAULT_PASSWORD = "emulator-password"
 _SAFE = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -82,6 +89,17 @@ class VoiceEmulator:
     :param seed: makes call ids and probabilistic faults repeat.
     :param faults: a :class:`~callcontrol.emulator.Faults` plan (scripted ones can be added
         with ``emu.faults.next(...)`` either way).
+    :param host: the address to listen on, loopback by default; any other address needs
+        ``allow_remote=True`` and a ``password`` other than the default. Requests whose
+        ``Host`` header names something else than this address, an IP of it or
+        ``localhost`` are refused with 421 (a web page cannot reach the emulator through
+        DNS rebinding). Credentials are never sent over plain http beyond loopback.
+    :param callback_workers: threads kept to send callbacks; more start when all are busy
+        (up to a few per call in progress), so a slow app never delays another call.
+
+    Each callback must be answered completely within the call's ``callbackTimeout``
+    (reading at most 64 KB + 1 of its reply); :meth:`close` returns within its
+    ``timeout`` whatever the app does; a closed emulator refuses every use at once.
     """
 
     def __init__(
@@ -92,7 +110,7 @@ class VoiceEmulator:
         port: int = 0,
         account_id: str = "9900000",
         username: str = "emulator",
-        password: str = "emulator-password",
+        password: str = DEFAULT_PASSWORD,
         speed: float = 1.0,
         clock: str = "real",
         seed: int = 0,
@@ -100,6 +118,7 @@ class VoiceEmulator:
         calls_per_second: float = 5.0,
         max_concurrent: int = 100,
         callback_workers: int = 32,
+        allow_remote: bool = False,
     ) -> None:
         if app is not None and not isinstance(app, str) and not callable(app):
             raise TypeError(f"app must be a WSGI callable, a base URL or None, not {app!r}")
@@ -121,12 +140,14 @@ class VoiceEmulator:
                 )
         if not isinstance(password, str) or not password:
             raise ValueError("password must be a non-empty string")
+        _check_host(host, allow_remote, password)
         self.account_id = account_id
         self.username = username
         self.password = password
         self.seed = seed
         self.faults = faults if faults is not None else Faults(seed)
-        self.exchanges: list[Exchange] = []
+        #: The last :data:`MAX_EXCHANGES` REST exchanges and callbacks, oldest first.
+        self.exchanges: deque[Exchange] = deque(maxlen=MAX_EXCHANGES)
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._callees: dict[str, tuple[Step, ...]] = {}
@@ -224,6 +245,8 @@ class VoiceEmulator:
         total = seconds + days * 86400
         if total < 0:
             raise ValueError(f"time only moves forward; cannot advance by {total:g} s")
+        if not total <= MAX_SECONDS:
+            raise ValueError(f"advance by at most {MAX_SECONDS:g} s at a time, not {total!r} s")
         self._driver.call(self._driver.advance, int(round(total * 1000)))
         if not self._driver.settle(timeout):
             raise TimeoutError(f"the calls did not settle within {timeout:g} s after advance()")
@@ -375,6 +398,10 @@ class VoiceEmulator:
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
         headers = callback_headers(request, body, USER_AGENT)
+        if "Authorization" in headers and _plain_http_elsewhere(url):
+            # Basic credentials over plain http would cross the network readable by anyone.
+            problem = "not sent: the callback carries credentials and its URL is plain http"
+            return url, FetchResult(None, b"", f"{problem} to a host other than loopback")
         return url, fetch(request.target.method, url, body, headers, timeout, track=self._track)
 
     def _track(self, sock: socket.socket, open_now: bool) -> None:
@@ -446,6 +473,32 @@ def _rings_out(destinations: dict[str, Destination], fields: dict[str, Any]) -> 
         destinations[fields["to"]] = Answers(after=timeout + 1.0)
         return timeout
     return None
+
+
+def _check_host(host: str, allow_remote: bool, password: str) -> None:
+    """Serving other machines is a choice, made with credentials of one's own."""
+    if host == "localhost" or is_loopback(host):
+        return
+    if not allow_remote:
+        raise ValueError(
+            f"host {host!r} is not a loopback address: other machines could reach the "
+            "emulator; pass allow_remote=True (and a password of your own) to mean it"
+        )
+    if password == DEFAULT_PASSWORD:
+        raise ValueError(
+            f"host {host!r} with allow_remote=True needs a password of your own, "
+            "not the emulator's default one"
+        )
+
+
+def _plain_http_elsewhere(url: str) -> bool:
+    """True for an http:// URL to a host other than loopback (credentials must not go there)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False  # fetch() names the bad URL
+    return parts.scheme == "http" and not is_loopback(host)
 
 
 def _shut(sock: socket.socket) -> None:

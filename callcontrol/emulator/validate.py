@@ -138,7 +138,9 @@ def update_call(body: dict[str, Any]) -> dict[str, Any]:
     if state not in ("active", "completed"):
         raise bad(f"Invalid state: must be one of [active, completed], but was {state!r}")
     if state == "completed":
-        extra = [name for name in fields if name != "state"]
+        # The contract refuses only these two with "completed"; the official SDK sends
+        # redirectMethod (its default) with every update, and Bandwidth takes it.
+        extra = [name for name in ("redirectUrl", "tag") if name in fields]
         if extra:
             raise bad(f"{extra[0]} is not allowed when state is completed")
     elif "redirectUrl" not in fields:

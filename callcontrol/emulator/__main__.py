@@ -38,6 +38,7 @@ def serve(
         f"  account id {emu.account_id}, username {emu.username}, password {emu.password}\n"
         "  (loopback only; these credentials are the emulator's own)\n"
         f"Emulator API (callees, destinations, faults, clock, timelines): {admin}\n"
+        f"  try: curl -u {emu.username}:{emu.password} {admin}  (all of it: docs/emulator.md)\n"
         "Press Ctrl-C to stop.\n"
     )
     out.flush()

@@ -53,6 +53,9 @@ def test_emulator_command_serves_until_interrupted(stop: signal.Signals) -> None
         try:
             assert process.stdout is not None
             first = process.stdout.readline()
+            for line in process.stdout:  # the whole banner: the child now waits for us
+                if line.startswith("Press Ctrl-C"):
+                    break
             match = re.search(r"(http://127\.0\.0\.1:\d+/api/v2)", first)
             assert match, first
             reply = requests.get(

@@ -140,3 +140,17 @@ def test_machine_detection_callback_url_is_optional_in_sync_mode(emu: VoiceEmula
     with pytest.raises(bandwidth.exceptions.BadRequestException) as refused:
         api.create_call(emu.account_id, create_body(emu, machine_detection=unsure))
     assert "machineDetection.callbackUrl is required when mode is async" in str(refused.value)
+
+
+def test_update_call_bxml_takes_a_relative_redirect_url(emu: VoiceEmulator) -> None:
+    # BXML Redirect: redirectUrl "May be a relative URL" (dev.bandwidth.com, BXML Redirect).
+    api = calls_api(emu)
+    created = api.create_call(emu.account_id, create_body(emu))
+    emu.advance(1)
+    api.update_call_bxml(
+        emu.account_id, created.call_id, '<Bxml><Redirect redirectUrl="/redirected"/></Bxml>'
+    )
+    emu.advance(5)
+    timeline = emu.timeline(created.call_id)
+    assert "You were redirected." in timeline.heard
+    assert any(c.url.endswith("/redirected") for c in timeline.callbacks)

@@ -7,8 +7,10 @@ import functools
 import http.client
 import io
 import json
+import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -82,7 +84,12 @@ def callback_headers(request: CallbackRequest, body: bytes, user_agent: str) -> 
 
 
 class Router:
-    """Finds the app for an absolute URL: the main app at ``base_url``, or a mounted one."""
+    """Finds the app for an absolute URL: the main app at ``base_url``, or a mounted one.
+
+    ``timeout`` (wall seconds) bounds every callback: over HTTP, the whole exchange; in
+    process, an app that has not returned by then is interrupted and :class:`AppError`
+    names the URL (see :class:`_WallGuard` for where that is possible).
+    """
 
     def __init__(
         self, app: WsgiApp | str, base_url: str, raise_app_errors: bool, timeout: float
@@ -103,7 +110,8 @@ class Router:
                 if isinstance(app, str):
                     result = self._http(app + url[len(prefix) :], request, body)
                 else:
-                    result = self._wsgi(app, url, request, body)
+                    with _WallGuard(self.timeout, request, url):
+                        result = self._wsgi(app, url, request, body)
                 return Exchange(request, url, body, result)
         reason = f"unreachable: no app serves {urlsplit(url).scheme}://{urlsplit(url).netloc}"
         return Exchange(request, url, body, FetchResult(None, b"", reason))
@@ -290,3 +298,95 @@ class _DeadlineSocket:
 class _DeadlineResponse(http.client.HTTPResponse):
     def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
         super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _WallTimeout(BaseException):
+    """Raised inside an in-process app that overran its wall-clock timeout.
+
+    A BaseException, so that the app's own ``except Exception`` does not swallow it.
+    """
+
+
+class _Alarm:
+    """The state of the one SIGALRM alarm the guards share (main thread only)."""
+
+    __slots__ = ("deadline", "fires_at", "installed")
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self.fires_at = 0.0
+        self.installed = False
+
+
+class _WallGuard:
+    """Interrupts an in-process app that has not answered within ``timeout`` wall seconds.
+
+    A hung handler would otherwise hang ``inbound()``, ``outbound()`` and ``explore()``
+    forever. It works where a signal can reach the app: in the main thread on POSIX, while
+    no other SIGALRM handler is installed (pytest-timeout's or the app's own win, and the
+    guard stands aside). One ``ITIMER_REAL`` alarm, armed at most once per ``timeout`` and
+    given back when idle, costs next to nothing per callback.
+    """
+
+    __slots__ = ("active", "request", "timeout", "url")
+
+    def __init__(self, timeout: float, request: CallbackRequest, url: str) -> None:
+        self.timeout = timeout
+        self.request = request
+        self.url = url
+        self.active = False
+
+    def __enter__(self) -> None:
+        alarm = _ALARM
+        if alarm.deadline is not None or not _CAN_ALARM or threading.get_ident() != _MAIN:
+            return  # nested (the outer deadline stands), or no signal can reach this thread
+        now = time.monotonic()
+        if not alarm.installed:
+            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None, _WallGuard._fire):
+                return
+            signal.signal(signal.SIGALRM, _WallGuard._fire)
+            alarm.installed = True
+            alarm.fires_at = 0.0  # whatever was armed before went to another handler
+        deadline = alarm.deadline = now + self.timeout
+        if alarm.fires_at <= now or alarm.fires_at > deadline:
+            if signal.getsignal(signal.SIGALRM) is not _WallGuard._fire:
+                alarm.installed = False  # someone else's handler now: stand aside
+                alarm.deadline = None
+                return
+            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            alarm.fires_at = deadline
+        self.active = True
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if self.active:
+            _ALARM.deadline = None
+        if isinstance(error, _WallTimeout):
+            where = f"{self.request.target.method} {self.url} ({self.request.event_type})"
+            raise AppError(
+                f"the app did not answer {where} within {self.timeout:g} s of wall time "
+                "(the simulator's timeout=); it was interrupted",
+                self.request,
+                self.url,
+            ) from None
+
+    @staticmethod
+    def _fire(signum: int, frame: object) -> None:
+        alarm = _ALARM
+        now = time.monotonic()
+        deadline = alarm.deadline
+        if deadline is None:  # idle: give SIGALRM back
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            alarm.installed = False
+            alarm.fires_at = 0.0
+            return
+        if now >= deadline:
+            alarm.deadline = None
+            alarm.fires_at = 0.0
+            raise _WallTimeout
+        signal.setitimer(signal.ITIMER_REAL, deadline - now)
+        alarm.fires_at = deadline
+
+
+_ALARM = _Alarm()
+_MAIN = threading.main_thread().ident
+_CAN_ALARM = hasattr(signal, "setitimer")

@@ -2,7 +2,7 @@
 menus three levels deep (the issue's goal: explored in under one second).
 
 Beside it, for scale, the simulator running one ordinary call of the same IVR; the ratio
-says how many simulated calls one exploration costs.
+says how many simulated calls one exploration costs. And the time to draw a large graph.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 from bench.results import Case, Target, check, new_case
 from bench.timing import Settings, interleaved
 from callcontrol.testing import CallSimulator, explore, press
+from callcontrol.testing.flowgraph import Edge, Finding, FlowGraph, Node
+from callcontrol.testing.render import HTML_LAYOUT_NODES
 
 GOAL_SECONDS = 1.0
 #: Menu shape: key -> sub-menu (a dict) or a leaf (None). Three levels of menus.
@@ -114,6 +116,45 @@ def explore_case(settings: Settings) -> tuple[Case, list[Target]]:
     )
     target["note"] = f"median of {len(measurement.times['callcontrol.testing.explore'])} runs"
     return case, [target]
+
+
+RENDER_NODES = 23_000
+
+
+def large_graph(nodes: int) -> FlowGraph:
+    """A binary tree of ``nodes`` documents with a finding on every fifth."""
+    graph = FlowGraph("/answer")
+    for index in range(nodes):
+        graph.nodes[f"n{index}"] = Node(f"n{index}", f"/p{index} (gather)", "Press one")
+    graph.edges += [Edge(f"n{i // 2}", f"n{i}", "press 1") for i in range(1, nodes)]
+    graph.findings += [
+        Finding("dead-verb", f"dead verb {i}", [], {}, f"n{i}") for i in range(0, nodes, 5)
+    ]
+    return graph
+
+
+def render_case(settings: Settings) -> Case:
+    """Seconds to draw a FlowGraph of 23,000 nodes as Mermaid, DOT and an HTML page."""
+    nodes = 50 if settings.quick else RENDER_NODES
+    graph = large_graph(nodes)
+    case = new_case("simulate", f"drawing a {nodes:,}-node FlowGraph", "s")
+    repeats = 1 if settings.quick else 3
+    for name in ("to_mermaid", "to_dot", "to_html"):
+        render = getattr(graph, name)
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            render()
+            times.append(time.perf_counter() - started)
+        case["rows"].append(
+            {"library": f"FlowGraph.{name}()", "value": min(times), "relative": None}
+        )
+    case["notes"].append(
+        f"A binary tree of {nodes:,} documents with {len(graph.findings):,} findings; best of "
+        f"{repeats}. to_html() leaves the Graphviz layout out above "
+        f"{HTML_LAYOUT_NODES:,} nodes (dot alone needs minutes for this graph)."
+    )
+    return case
 
 
 if __name__ == "__main__":

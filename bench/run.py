@@ -172,13 +172,14 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
         elif group == "simulate":
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
-            found, targets = [one, walk], targets + walk_targets
+            found, targets = [one, walk, explore.render_case(settings)], targets + walk_targets
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
         elif group == "http":
             client, targets = web.client_case(settings)
             load, load_targets = web.load_case(settings)
             found = [client, web.wsgi_case(settings), web.webhook_case(settings), load]
+            found.append(web.hosting_case(settings))
             targets = targets + load_targets
         else:
             results["profiles"] = profiles(settings)

@@ -12,6 +12,7 @@ import json
 import os
 import statistics
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -540,3 +541,83 @@ def load_case(settings: Settings) -> tuple[Case, list[Target]]:
         )
     ratio = paired_ratio(found["webhook"].throughput, found["floor"].throughput)
     return case, [check(claim, ">=", 0.8, ratio)]
+
+
+# -- hosting under threads ------------------------------------------------------------------
+
+HOSTING_LIVE = 20000
+HOSTING_CALLS = 4000
+HOSTING_THREADS = (1, 8)
+HOSTING_ROUNDS = 3
+
+
+def host_rate(threads: int, calls: int, live: int) -> float:
+    """``WebhookApp.host()`` calls per second from ``threads`` threads, in-memory store.
+
+    A fresh app first hosts ``live`` documents (all still live: the TTL outlasts the run),
+    then the threads host ``calls`` more between them; the time is from a barrier to the
+    last thread's end.
+    """
+    import logging
+
+    from bxml import Hangup, Response, SpeakSentence
+
+    WebhookApp = callcontrol_name("WebhookApp", "callcontrol.webhooks")
+    logging.getLogger("callcontrol").setLevel(logging.ERROR)  # the in-process warning
+    app = WebhookApp()
+    doc = Response(SpeakSentence("Your call is being transferred"), Hangup())
+    for _ in range(live):
+        app.host(doc, ttl=3600)
+    each = max(1, calls // threads)
+    start = threading.Barrier(threads + 1)
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=TIMEOUT * 12)
+            for _ in range(each):
+                app.host(doc, ttl=3600)
+        except BaseException as exc:  # reported by the caller, not lost in the thread
+            failures.append(exc)
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    start.wait(timeout=TIMEOUT * 12)
+    began = time.perf_counter()
+    for thread in workers:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise failures[0]
+    return each * threads / elapsed
+
+
+def hosting_case(settings: Settings) -> Case:
+    """host() throughput with the default in-memory store, 1 and 8 threads, many live."""
+    calls, live, rounds = (
+        (8, 50, 1) if settings.quick else (HOSTING_CALLS, HOSTING_LIVE, HOSTING_ROUNDS)
+    )
+    case = new_case(
+        "http",
+        f"hosting: WebhookApp.host() with {live:,} live documents (in-memory store)",
+        "calls/s",
+    )
+    rates = {n: [host_rate(n, calls, live) for _ in range(rounds)] for n in HOSTING_THREADS}
+    single = statistics.median(rates[1])
+    for threads, found in rates.items():
+        value = statistics.median(found)
+        case["rows"].append(
+            {
+                "library": f"callcontrol.WebhookApp, {threads} thread{'s' * (threads > 1)}",
+                "value": value,
+                "relative": value / single,
+            }
+        )
+    case["notes"].append(
+        f"{calls} host() calls of a short document per round after {live} others were "
+        f"hosted (TTL an hour, so all stay live), {rounds} rounds, median; relative is "
+        "to one thread. Each call renders and validates the document; the store keeps "
+        "its expiry order in a heap, so a call does not look at the other live documents."
+    )
+    return case

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._tree import element_path, line, xml_name
+from ._values import redact_url
 from .exceptions import Problem
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ _XSD_NS = "{http://www.w3.org/2001/XMLSchema}"
 
 
 def _show(text: str, limit: int = 60) -> str:
+    text = redact_url(text)  # credentials in a URL (user:password@) are never shown
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 

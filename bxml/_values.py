@@ -299,9 +299,104 @@ def _plain_text_fragment(
     return make
 
 
-def Url(*, required: bool = False) -> Text:  # noqa: N802 - reads as a kind
-    """A callback or media URL: absolute or relative, never empty."""
-    return Text(min_length=1, required=required)
+# Callback URLs (bxml-spec §1: "Relative URLs in *Url attributes ... resolved against the URL
+# of the request that returned this BXML"; webhooks are HTTP requests, and Bandwidth's API
+# refuses other schemes: "Invalid answerUrl: only http and https are allowed", bandwidth.yml
+# components.examples.voiceBadRequestErrorExample). So: an absolute http or https URL with
+# a host, or a relative reference whose first segment has no ':' (RFC 3986 §4.2: anything
+# else before a ':' is a scheme, such as javascript: or file:). No whitespace (RFC 3986
+# §2: a space is written %20), which also keeps a leading space from hiding a scheme.
+# The XSD's "url" type has this very pattern (a test compares them).
+URL_PATTERN = (
+    r"[hH][tT][tT][pP][sS]?://[^/?# \t\n\r]+([/?#][^ \t\n\r]*)?"
+    r"|[/?#][^ \t\n\r]*"
+    r"|[^:/?# \t\n\r]+([/?#][^ \t\n\r]*)?"
+)
+URL_HELP = (
+    "an http or https URL, or a URL relative to the document's (no other scheme, such as "
+    "javascript: or file:, and no whitespace: write a space as %20)"
+)
+_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//([^/?#]*)")
+
+
+def url_userinfo(url: str) -> str | None:
+    """The ``user:password`` part of a URL's authority (``https://user:pw@host/``), or None."""
+    if "@" not in url:
+        return None
+    found = _AUTHORITY.match(url)
+    if found is None:
+        return None
+    userinfo, at, _ = found.group(1).rpartition("@")
+    return userinfo if at else None
+
+
+def is_https(url: str) -> bool:
+    """Whether ``url`` (a checked callback URL) is an absolute https URL."""
+    return url[:8].lower() == "https://"
+
+
+def is_relative(url: str) -> bool:
+    """Whether ``url`` (a checked callback URL) is relative to the document's URL."""
+    return url[:7].lower() != "http://" and not is_https(url)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the credentials of its authority (``user:password@``) masked."""
+    userinfo = url_userinfo(url)
+    if userinfo is None:
+        return url
+    start = url.index("//") + 2
+    return url[:start] + "***@" + url[start + len(userinfo) + 1 :]
+
+
+class Url(Text):
+    """A callback URL: absolute http or https, or relative to the document's URL; never
+    empty. Credentials in it (``user:password@``) are masked in messages and reprs."""
+
+    def __init__(self, *, required: bool = False) -> None:
+        super().__init__(
+            min_length=1, pattern=URL_PATTERN, pattern_help=URL_HELP, required=required
+        )
+
+    def shown(self, value: object) -> str:
+        return repr(redact_url(value)) if isinstance(value, str) else repr(value)
+
+    def fragment(self, owner: str) -> Fragment:
+        # A program uses a handful of callback URLs over and over: each is checked once and
+        # its XML kept (bounded), so building a verb costs a dict lookup per URL.
+        prefix = f' {self.xml}="'
+        known: dict[str, str] = {}
+        check = self.check
+
+        def make(value: Any) -> str:
+            if type(value) is str:
+                found = known.get(value)
+                if found is not None:
+                    return found
+            text = f'{prefix}{escape_attr(check(owner, value))}"'
+            if type(value) is str and len(value) <= _KNOWN_URL_CHARS:
+                if len(known) >= _KNOWN_URLS:
+                    known.clear()
+                known[value] = text
+            return text
+
+        return make
+
+
+# The most URLs each attribute remembers as checked, and the longest it remembers.
+_KNOWN_URLS = 1024
+_KNOWN_URL_CHARS = 2048
+
+
+class SocketUrl(Text):
+    """A websocket URI (``wss://...``) that audio or transcripts go to; never empty.
+    Credentials in it are masked in messages and reprs."""
+
+    def __init__(self, *, required: bool = False) -> None:
+        super().__init__(min_length=1, required=required)
+
+    def shown(self, value: object) -> str:
+        return repr(redact_url(value)) if isinstance(value, str) else repr(value)
 
 
 class Choice(Attr[str]):

@@ -29,6 +29,10 @@ BX107  a document that ends with StartStream: the call ends at once
 BX110  a document larger than 64 KB (``bxml.MAX_DOCUMENT_BYTES``)
 BX120  username/password on Record, StartRecording, StartStream or StartTranscription
        with a callback URL that is not https
+BX121  username/password with a fallback URL but no fallbackUsername/fallbackPassword: the
+       fallback callback carries no credentials, so a server that wants them answers 401
+BX122  username without password (or password without username), and the same for the
+       fallback pair: a verb's callbacks carry the verb's own Basic credentials only
 BX130  a conference document with verbs other than PlayAudio, SpeakSentence,
        StartRecording, StopRecording, PauseRecording and ResumeRecording
 BX131  a transferAnswer reply with Bridge, Conference, Forward, Refer or Transfer
@@ -52,7 +56,7 @@ from ._tree import line as _line
 from ._tree import parse_tree as _parse
 from ._tree import read_source as _read
 from ._tree import xml_name as _name
-from ._values import XML_SPACE
+from ._values import XML_SPACE, redact_url
 from .document import MAX_DOCUMENT_BYTES
 from .exceptions import Problem
 
@@ -284,10 +288,35 @@ def _credentials(verbs: list[_Node], context: Context) -> Found:
                 url = node.attrs.get(url_name)
                 if url is not None and _scheme(url) not in ("", "https"):
                     message = (
-                        f"{node.tag}.{url_name} is {url!r}: with {'/'.join(secrets)} set, "
-                        "Bandwidth requires https URLs"
+                        f"{node.tag}.{url_name} is {redact_url(url)!r}: with "
+                        f"{'/'.join(secrets)} set, Bandwidth requires https URLs"
                     )
                     found.append((node.order, node.problem(message, "BX120", url_name)))
+        found.extend((node.order, problem) for problem in _credential_pairs(node))
+    return found
+
+
+def _credential_pairs(node: _Node) -> list[Problem]:
+    """BX121 and BX122: the credentials each callback of ``node`` will carry (bxml-spec §2:
+    username/password for the primary URLs, fallbackUsername/fallbackPassword for the
+    fallback ones; voice-api §9.2: Bandwidth answers a 401 challenge with those only)."""
+    found: list[Problem] = []
+    for user, password in (("username", "password"), ("fallbackUsername", "fallbackPassword")):
+        if (user in node.attrs) != (password in node.attrs):
+            given, missing = (user, password) if user in node.attrs else (password, user)
+            message = (
+                f"{node.tag} has {given} without {missing}: Basic credentials need both, "
+                "and a verb's callbacks carry no others"
+            )
+            found.append(node.problem(message, "BX122", given))
+    fallbacks = [name for name in node.attrs if name.endswith("FallbackUrl")]
+    has_fallback_credentials = "fallbackUsername" in node.attrs or "fallbackPassword" in node.attrs
+    if fallbacks and "username" in node.attrs and not has_fallback_credentials:
+        message = (
+            f"{node.tag}.{fallbacks[0]} gets no credentials: username/password are for the "
+            "primary URL only; set fallbackUsername/fallbackPassword for the fallback"
+        )
+        found.append(node.problem(message, "BX121", fallbacks[0]))
     return found
 
 

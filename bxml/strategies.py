@@ -25,6 +25,7 @@ from . import ssml, verbs
 from ._element import Element
 from ._values import (
     _NOT_XML_CHAR,
+    URL_PATTERN,
     XML_SPACE,
     Attr,
     Choice,
@@ -33,6 +34,10 @@ from ._values import (
     Integer,
     Number,
     Text,
+    Url,
+    is_https,
+    is_relative,
+    url_userinfo,
 )
 from .document import Bxml, Response, Root
 
@@ -78,6 +83,34 @@ def _text(attr: Text) -> st.SearchStrategy[str]:
     return base
 
 
+_SAMPLE_URLS = (
+    "https://example.com/callbacks/gather",
+    'https://user:pass@example.com:8443/cb?a=1&b=<2>#"x"',
+    "HTTPS://EXAMPLE.COM",
+    "http://10.0.0.5:8080/answer?x=%20y",
+    "http://[::1]/cb",
+    "/onGather",
+    "next?step=2&lang=en",
+    "./a:b",
+    "?retry=1",
+    "//cdn.example.com/cb",
+)
+
+
+def _url(*, https_only: bool = False) -> st.SearchStrategy[str]:
+    """Callback URLs (``bxml._values.URL_PATTERN``): absolute http or https, or relative.
+    With ``https_only``, no absolute http URL and no credentials outside https, as on the
+    verbs that send credentials to their URLs."""
+    samples = st.sampled_from(_SAMPLE_URLS)
+    generated = st.from_regex(URL_PATTERN, fullmatch=True).filter(
+        lambda s: _NOT_XML_CHAR.search(s) is None
+    )
+    urls = st.one_of(samples, generated)
+    if https_only:
+        urls = urls.filter(lambda u: is_https(u) or (is_relative(u) and url_userinfo(u) is None))
+    return urls
+
+
 _BREAK_TIMES = st.one_of(
     st.integers(0, 10_000).map(lambda n: f"{n}ms"),
     st.integers(0, 10).map(lambda n: f"{n}s"),
@@ -94,6 +127,8 @@ def attribute_values(attr: Attr[Any]) -> st.SearchStrategy[Any]:
         return st.integers(attr.low, attr.high)
     if isinstance(attr, Number):
         return _number(attr)
+    if isinstance(attr, Url):
+        return _url()
     if isinstance(attr, Text):
         return _text(attr)
     if isinstance(attr, Custom) and attr.name == "time":
@@ -104,10 +139,14 @@ def attribute_values(attr: Attr[Any]) -> st.SearchStrategy[Any]:
 def _attributes(
     cls: type[Element], skip: tuple[str, ...] = ()
 ) -> st.SearchStrategy[dict[str, Any]]:
-    required = {a.name: attribute_values(a) for a in cls.FIELDS if a.required}
-    optional = {
-        a.name: attribute_values(a) for a in cls.FIELDS if not a.required and a.name not in skip
-    }
+    # URLs that credentials may go to are https or relative (verbs._HttpsWithCredentials).
+    https_only = {name for _, urls in getattr(cls, "HTTPS_WITH", ()) for name in urls}
+
+    def values(attr: Attr[Any]) -> st.SearchStrategy[Any]:
+        return _url(https_only=True) if attr.name in https_only else attribute_values(attr)
+
+    required = {a.name: values(a) for a in cls.FIELDS if a.required}
+    optional = {a.name: values(a) for a in cls.FIELDS if not a.required and a.name not in skip}
     return st.fixed_dictionaries(required, optional=optional)
 
 

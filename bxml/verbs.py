@@ -15,7 +15,20 @@ from typing import Any, ClassVar, Literal, TypeAlias, get_args
 
 from ._builder import Container, leaf
 from ._element import Element
-from ._values import XML_SPACE, Choice, Flag, Integer, Method, Number, Text, Url
+from ._values import (
+    XML_SPACE,
+    Choice,
+    Flag,
+    Integer,
+    Method,
+    Number,
+    SocketUrl,
+    Text,
+    Url,
+    is_https,
+    is_relative,
+    url_userinfo,
+)
 from .exceptions import InvalidValueError
 from .ssml import NODE_TYPES, Node
 
@@ -112,6 +125,46 @@ class _FallbackCredentials(Verb):
     __slots__ = ()
     fallback_username = Text()
     fallback_password = Text(secret=True)
+
+
+class _HttpsWithCredentials(Verb):
+    """A verb that sends credentials to its callback URLs only over https: Record,
+    StartRecording, StartStream and StartTranscription. Bandwidth's docs say that with
+    username/password set the URLs must be https, and with fallbackUsername/Password the
+    Record's fallback URL (bxml-spec §1.2, §4.16, §4.20, §4.21, §4.23). A URL that carries
+    credentials itself (``user:password@``) must be https on these verbs too. A relative
+    URL takes the scheme of the document's URL, so it is left to that URL."""
+
+    __slots__ = ()
+
+    #: (credential attributes, the URL attributes they are sent to), per verb.
+    HTTPS_WITH: ClassVar[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = ()
+
+    def _check_rules(self) -> None:
+        values = self._values
+        for secrets, urls in self.HTTPS_WITH:
+            for name in urls:
+                url = values.get(name)
+                if url is not None and not url.startswith("https://") and not is_https(url):
+                    self._check_plain_url(name, url, [s for s in secrets if s in values])
+
+    def _check_plain_url(self, name: str, url: str, secrets: list[str]) -> None:
+        shown = self._BY_NAME[name].shown(url)
+        if secrets and not is_relative(url):
+            given = "/".join(secrets)
+            raise InvalidValueError(
+                f"{self.TAG}.{name}: {shown} is not https; with {given} set, Bandwidth "
+                "requires https URLs (bxml-spec §1.2)"
+            )
+        if url_userinfo(url) is not None:
+            raise InvalidValueError(
+                f"{self.TAG}.{name}: {shown} carries credentials (user:password@), so it "
+                "must be an https URL (bxml-spec §1.2)"
+            )
+
+
+_CREDENTIALS = ("username", "password")
+_FALLBACK_CREDENTIALS = ("fallback_username", "fallback_password")
 
 
 # -- leaves with text ------------------------------------------------------------------
@@ -471,10 +524,18 @@ class Forward(Verb, tag="Forward"):
         self._setup((), locals())
 
 
-class Record(_Credentials, _FallbackCredentials, Verb, tag="Record"):
+class Record(_Credentials, _FallbackCredentials, _HttpsWithCredentials, tag="Record"):
     """Record one segment, voicemail style; the next document comes from recordCompleteUrl."""
 
     __slots__ = ()
+
+    HTTPS_WITH = (
+        (
+            _CREDENTIALS,
+            ("record_complete_url", "recording_available_url", "transcription_available_url"),
+        ),
+        (_FALLBACK_CREDENTIALS, ("record_complete_fallback_url",)),
+    )
 
     record_complete_url = Url()
     record_complete_method = Method()
@@ -566,10 +627,12 @@ class StartGather(_Credentials, Verb, tag="StartGather"):
         self._setup((), locals())
 
 
-class StartRecording(_Credentials, Verb, tag="StartRecording"):
+class StartRecording(_Credentials, _HttpsWithCredentials, tag="StartRecording"):
     """Record the call (or conference) in the background until StopRecording."""
 
     __slots__ = ()
+
+    HTTPS_WITH = ((_CREDENTIALS, ("recording_available_url", "transcription_available_url")),)
 
     recording_available_url = Url()
     recording_available_method = Method()
@@ -747,17 +810,19 @@ class Transfer(
     sip_uri = leaf(SipUri)
 
 
-class StartStream(_Credentials, Container[StreamParam], Verb, tag="StartStream"):
+class StartStream(_Credentials, Container[StreamParam], _HttpsWithCredentials, tag="StartStream"):
     """Stream the call's audio to a websocket ``destination`` in the background."""
 
     __slots__ = ()
+
+    HTTPS_WITH = ((_CREDENTIALS, ("stream_event_url",)),)
 
     CHILD_TYPES = (StreamParam,)
     MAX_CHILDREN = 12
     name = Text(min_length=1)
     mode = Choice(*_choices(StreamMode))
     tracks = Choice(*_choices(Tracks))
-    destination = Url(required=True)
+    destination = SocketUrl(required=True)
     destination_username = Text()
     destination_password = Text(secret=True)
     stream_event_url = Url()
@@ -782,10 +847,14 @@ class StartStream(_Credentials, Container[StreamParam], Verb, tag="StartStream")
     stream_param = leaf(StreamParam)
 
 
-class StartTranscription(_Credentials, Container[CustomParam], Verb, tag="StartTranscription"):
+class StartTranscription(
+    _Credentials, Container[CustomParam], _HttpsWithCredentials, tag="StartTranscription"
+):
     """Transcribe the call in real time, in the background."""
 
     __slots__ = ()
+
+    HTTPS_WITH = ((_CREDENTIALS, ("transcription_event_url",)),)
 
     CHILD_TYPES = (CustomParam,)
     MAX_CHILDREN = 12
@@ -793,7 +862,7 @@ class StartTranscription(_Credentials, Container[CustomParam], Verb, tag="StartT
     tracks = Choice(*_choices(Tracks))
     transcription_event_url = Url()
     transcription_event_method = Method()
-    destination = Url()
+    destination = SocketUrl()
     stabilized = Flag()
 
     def __init__(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import hmac
 import math
 import re
@@ -59,6 +60,8 @@ MAX_TOKEN_PATH = 1800
 MAX_TTL = 86400.0
 #: The shortest secret accepted, in bytes.
 MIN_SECRET_BYTES = 16
+#: The fewest different byte values a secret may have (a random secret has many more).
+MIN_DISTINCT_BYTES = 4
 
 _TOKEN_MARK = "t."
 _CONTEXT = b"callcontrol hosted BXML v1\x00"  # binds the MAC to this use of the secret
@@ -89,19 +92,34 @@ class MemoryStore:
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._documents: dict[str, tuple[bytes, float]] = {}
+        # (expiry, key) of every document put, soonest first: a put drops the expired ones
+        # from the top instead of looking at every live document.
+        self._expiries: list[tuple[float, str]] = []
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"MemoryStore(documents={len(self._documents)})"
 
     def put(self, key: str, data: bytes, ttl: float) -> None:
-        """Keep ``data`` under ``key`` for ``ttl`` seconds (expired documents are dropped)."""
+        """Keep ``data`` under ``key`` for ``ttl`` seconds (expired documents are dropped).
+
+        O(log n) for n live documents; each expired document is dropped once.
+        """
         with self._lock:
             now = self._clock()
-            expired = [k for k, (_, expires) in self._documents.items() if expires <= now]
-            for old in expired:
-                del self._documents[old]
-            self._documents[key] = (data, now + ttl)
+            self._drop_expired(now)
+            expires = now + ttl
+            self._documents[key] = (data, expires)
+            heapq.heappush(self._expiries, (expires, key))
+
+    def _drop_expired(self, now: float) -> None:
+        expiries, documents = self._expiries, self._documents
+        while expiries and expiries[0][0] <= now:
+            expires, key = heapq.heappop(expiries)
+            found = documents.get(key)
+            # get() may have dropped it already, or a later put replaced it.
+            if found is not None and found[1] == expires:
+                del documents[key]
 
     def get(self, key: str) -> bytes | None:
         """The data under ``key``, or None if there is none or it expired."""
@@ -126,12 +144,19 @@ class RedisStore:
     """A :class:`DocumentStore` on Redis, shared by every worker and host that reaches it.
 
     Give a ``redis.Redis`` client (``pip install 'bxml-callcontrol[redis]'``) or use
-    :meth:`from_url`. Keys are ``prefix`` + a random key; Redis expires them itself.
+    :meth:`from_url`. Keys are ``prefix`` + a random key; Redis expires them itself. The
+    client must return bytes: one made with ``decode_responses=True`` is refused.
     """
 
     def __init__(self, client: _RedisClient, *, prefix: str = "callcontrol:bxml:") -> None:
         if not isinstance(prefix, str):
             raise TypeError(f"prefix must be a str, not {type(prefix).__name__}")
+        if _decodes_responses(client):
+            raise ValueError(
+                "RedisStore needs a Redis client that returns bytes: this one was made with "
+                "decode_responses=True, which turns documents into str; make the client "
+                "without it"
+            )
         self._client = client
         self.prefix = prefix
 
@@ -161,6 +186,23 @@ class RedisStore:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(f"the Redis client returned {type(value).__name__}, not bytes")
         return bytes(value)
+
+
+def _decodes_responses(client: object) -> bool:
+    """Whether a redis-py client decodes replies to str (``decode_responses=True``).
+
+    redis-py keeps the setting in the encoder its ``get_encoder()`` returns (Redis and
+    RedisCluster alike), and in the connection pool's keyword arguments; a client that
+    has neither is taken as returning bytes (:meth:`RedisStore.get` still checks).
+    """
+    get_encoder = getattr(client, "get_encoder", None)
+    if callable(get_encoder):
+        # Truthiness, as redis-py itself tests it: from_url leaves "?decode_responses=true"
+        # as the string 'true'.
+        return bool(getattr(get_encoder(), "decode_responses", False))
+    pool = getattr(client, "connection_pool", None)
+    settings = getattr(pool, "connection_kwargs", None)
+    return isinstance(settings, dict) and bool(settings.get("decode_responses"))
 
 
 class HostingRefused(Exception):
@@ -194,7 +236,7 @@ class HostedDocuments:
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._secret = secret
+        self._secret = None if secret is None else secret_bytes(secret, "secret")
         self._store = store
         self._clock = clock
 
@@ -253,17 +295,41 @@ class HostedDocuments:
 
 def secret_bytes(secret: str | bytes, source: str) -> bytes:
     """Check a hosting secret from ``source`` (a parameter or variable name) and encode it."""
+    text = isinstance(secret, str)
     if isinstance(secret, str):
         secret = secret.encode("utf-8")
     if not isinstance(secret, bytes):
         raise TypeError(f"{source} must be a str or bytes, not {type(secret).__name__}")
-    if len(secret) < MIN_SECRET_BYTES:
+    problem = _weakness(secret, text)
+    if problem is not None:
+        # The secret itself is never shown: only what is wrong with it.
         raise ValueError(
-            f"{source} is {len(secret)} bytes long; a hosting secret needs at least "
-            f"{MIN_SECRET_BYTES} (make one with: python -c "
+            f"{source} {problem} (make one with: python -c "
             "'import secrets; print(secrets.token_urlsafe(32))')"
         )
     return secret
+
+
+def _weakness(secret: bytes, text: bool) -> str | None:
+    """Why ``secret`` is too weak to sign with, or None: too short, too few distinct bytes
+    (``'a' * 32``, ``'abab…'``), all whitespace, or (given as text) whitespace at either end,
+    which is usually a stray newline that other workers' copies do not have."""
+    if len(secret) < MIN_SECRET_BYTES:
+        return f"is {len(secret)} bytes long; a hosting secret needs at least {MIN_SECRET_BYTES}"
+    if secret.isspace():
+        return "is all whitespace; a hosting secret must be random"
+    distinct = len(set(secret))
+    if distinct < MIN_DISTINCT_BYTES:
+        return (
+            f"is made of only {distinct} different byte value{'s' if distinct > 1 else ''}; "
+            f"a hosting secret must be random, with at least {MIN_DISTINCT_BYTES}"
+        )
+    if text and secret.strip() != secret:
+        return (
+            "starts or ends with whitespace (a stray newline or space?); strip it, so that "
+            "every worker has the same secret"
+        )
+    return None
 
 
 def _mac(secret: bytes, payload: bytes) -> bytes:

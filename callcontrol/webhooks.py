@@ -32,6 +32,12 @@ A handler that raises, or returns something that is not a valid ``<Response>``, 
 with the callId; a synchronous call event is then answered with the fallback document so
 the caller is never left in silence, and a conference event with 204 (a conference reply
 may not hang up, and 204 is what Bandwidth accepts as "nothing to do").
+
+Drivers that run the app in process (``CallSimulator``, ``explore``, the emulator) must not
+mistake that fallback for the app's answer: they put a list under :data:`APP_ERRORS_KEY` in
+the WSGI environ, and the app appends ``(kind, exception)`` to it for each failure, ``kind``
+being ``"app-error"`` (the handler raised) or ``"invalid-bxml"`` (its reply is not a valid
+``<Response>``). A real WSGI server puts no list there, so production keeps the fallback.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import bxml
 
@@ -68,10 +74,14 @@ from .hosting import (
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["DEFAULT_FALLBACK_TEXT", "HOSTED_PREFIX", "WebhookApp"]
+__all__ = ["APP_ERRORS_KEY", "DEFAULT_FALLBACK_TEXT", "HOSTED_PREFIX", "WebhookApp", "app_failures"]
 
 logger = logging.getLogger("callcontrol.webhooks")
 
+#: The WSGI environ key of the list in which an in-process driver collects handler failures.
+APP_ERRORS_KEY = "callcontrol.app_errors"
+#: The kinds of failure reported under :data:`APP_ERRORS_KEY`.
+FAILURE_KINDS = ("app-error", "invalid-bxml")
 #: What the default fallback document says before it hangs up.
 DEFAULT_FALLBACK_TEXT = "We are sorry, something went wrong. Please try again later. Goodbye."
 
@@ -140,6 +150,41 @@ def _validate_once(data: bytes) -> None:
     bxml.validate(data)
 
 
+def app_failures(reported: object) -> list[tuple[str, BaseException]]:
+    """The failures an app reported under :data:`APP_ERRORS_KEY`, as ``(kind, exception)``.
+
+    Apps on other frameworks may append a bare exception (taken as ``"app-error"``); anything
+    else in the list is reported as an ``"app-error"`` that names what was found.
+    """
+    if not isinstance(reported, list):
+        return []
+    found: list[tuple[str, BaseException]] = []
+    for item in reported:
+        if isinstance(item, BaseException):
+            found.append(("app-error", item))
+        elif (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and item[0] in FAILURE_KINDS
+            and isinstance(item[1], BaseException)
+        ):
+            found.append((item[0], item[1]))
+        else:
+            problem = TypeError(
+                f"{APP_ERRORS_KEY} holds {type(item).__name__}; "
+                "append an exception or a (kind, exception) pair"
+            )
+            found.append(("app-error", problem))
+    return found
+
+
+def _report(environ: WSGIEnvironment, kind: str, error: BaseException) -> None:
+    """Tell an in-process driver what the fallback hides (see :data:`APP_ERRORS_KEY`)."""
+    sink = environ.get(APP_ERRORS_KEY)
+    if isinstance(sink, list):
+        sink.append((kind, error))
+
+
 def _default_fallback() -> bxml.Response:
     return bxml.Response(bxml.SpeakSentence(DEFAULT_FALLBACK_TEXT), bxml.Hangup())
 
@@ -181,6 +226,13 @@ class WebhookApp:
         by default a :class:`~callcontrol.hosting.MemoryStore` in this process.
     :param clock: seconds since the epoch (the same on every worker), for the expiry of
         hosted documents.
+    :param credentials_on_verbs: with ``username``/``password``, put them on every verb of
+        a reply whose callback URLs this app serves (relative URLs, or absolute ones on
+        the host and mount point of the request) and that sets no credentials of its own,
+        and the same as ``fallbackUsername``/``fallbackPassword`` for its fallback URLs.
+        Bandwidth sends a verb's callbacks with the verb's credentials only (voice-api
+        §9.2), so without them a ``gatherUrl`` of this app gets 401. A verb with a URL on
+        another host is left alone: the credentials would go there too.
 
     Handlers are registered per path with :meth:`route` or per eventType with :meth:`on`
     (a path route wins). They receive the typed event and return a ``bxml.Response``, its
@@ -197,9 +249,16 @@ class WebhookApp:
         hosting_secret: str | bytes | None = None,
         hosting_store: DocumentStore | None = None,
         clock: Callable[[], float] = time.time,
+        credentials_on_verbs: bool = False,
     ) -> None:
         if (username is None) != (password is None):
             raise ValueError("give both username and password, or neither")
+        if not isinstance(credentials_on_verbs, bool):
+            raise TypeError("credentials_on_verbs must be True or False")
+        if credentials_on_verbs and username is None:
+            raise ValueError("credentials_on_verbs needs the app's username and password")
+        self.credentials_on_verbs = credentials_on_verbs
+        self._warned_unauthenticated: set[str] = set()
         if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
             raise TypeError("max_body_bytes must be an int")
         if max_body_bytes < 1:
@@ -328,11 +387,11 @@ class WebhookApp:
                 return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
             return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
         if hosted:
-            return self._serve_hosted(path, event)
+            return self._serve_hosted(path, event, environ)
         if handler is None:
             handler = self._event_handlers.get(event.event_type)
         if handler is not None:
-            return self._dispatch(handler, event)
+            return self._dispatch(handler, event, environ)
         if not _expects_document(event):
             logger.info("no handler for the %s to %s; answered 204", _describe(event), _shown(path))
             return _NO_CONTENT
@@ -342,7 +401,12 @@ class WebhookApp:
     def _refusal(self, environ: WSGIEnvironment, path: str) -> _Reply | None:
         """The 401 or 405 a request gets before anything is read, if any."""
         if not self._authorized(environ):
-            logger.warning("refused a callback to %s: missing or wrong credentials", _shown(path))
+            if environ.get("HTTP_AUTHORIZATION"):
+                logger.warning("refused a callback to %s: wrong credentials", _shown(path))
+            else:
+                # Bandwidth's first attempt of every authenticated callback (voice-api §9.2):
+                # the 401 below asks for the credentials, nothing is wrong yet.
+                logger.debug("challenged a callback to %s for its credentials", _shown(path))
             realm = 'Basic realm="callcontrol webhooks", charset="UTF-8"'
             return _error(
                 HTTPStatus.UNAUTHORIZED,
@@ -426,7 +490,7 @@ class WebhookApp:
 
     # -- answering ------------------------------------------------------------------------
 
-    def _serve_hosted(self, path: str, event: Event) -> _Reply:
+    def _serve_hosted(self, path: str, event: Event, environ: WSGIEnvironment) -> _Reply:
         if not _expects_document(event):
             return _NO_CONTENT  # leaves the document for the redirect it is meant for
         try:
@@ -444,13 +508,16 @@ class WebhookApp:
             )
             message = "the hosted document cannot be read now"
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", message)
+        if self._credentials is not None:
+            body = self._authenticate_verbs(body, environ, event)
         return _Reply(HTTPStatus.OK, body, _XML)
 
-    def _dispatch(self, handler: _Handler, event: Event) -> _Reply:
+    def _dispatch(self, handler: _Handler, event: Event, environ: WSGIEnvironment) -> _Reply:
         try:
             result = handler(event)
-        except Exception:
+        except Exception as exc:
             logger.exception("the handler of the %s raised", _describe(event))
+            _report(environ, "app-error", exc)
             return self._failed(event)
         if result is None:
             return _NO_CONTENT
@@ -462,8 +529,9 @@ class WebhookApp:
             )
             return _NO_CONTENT
         try:
-            return _Reply(HTTPStatus.OK, _render(result), _XML)
+            data = _render(result)
         except Exception as exc:
+            _report(environ, "invalid-bxml", exc)
             reply = self._failed(event)
             logger.error(
                 "the handler of the %s returned an unusable document; answered %s: %s",
@@ -472,12 +540,109 @@ class WebhookApp:
                 exc,
             )
             return reply
+        if self._credentials is not None:
+            data = self._authenticate_verbs(data, environ, event)
+        return _Reply(HTTPStatus.OK, data, _XML)
+
+    def _authenticate_verbs(self, data: bytes, environ: WSGIEnvironment, event: Event) -> bytes:
+        """Stamp the app's credentials on its own verbs, or warn of the 401s to come."""
+        assert self._credentials is not None
+        mount = (_host(environ), str(environ.get("SCRIPT_NAME", "")))
+        if self.credentials_on_verbs:
+            user, password = (part.decode() for part in self._credentials)
+            return _stamped(data, mount, user, password)
+        for verb in _unauthenticated(data, mount):
+            if verb not in self._warned_unauthenticated:
+                self._warned_unauthenticated.add(verb)
+                logger.warning(
+                    "the reply to the %s has %s, whose callback to this app carries no "
+                    "credentials: Bandwidth sends a verb's callbacks with the verb's own "
+                    "username/password (voice-api §9.2), so it will get 401; set them on "
+                    "the verb or use WebhookApp(credentials_on_verbs=True)",
+                    _describe(event),
+                    verb,
+                )
+        return data
 
     def _failed(self, event: Event) -> _Reply:
         """The reply when a handler fails: the fallback where a call waits for a document."""
         if _expects_document(event) and not isinstance(event, ConferenceEvent):
             return self._fallback
         return _NO_CONTENT
+
+
+_Mount = tuple[str, str]
+
+
+def _host(environ: WSGIEnvironment) -> str:
+    """The request's host as a URL names it (PEP 3333: HTTP_HOST, else the server's)."""
+    host = environ.get("HTTP_HOST")
+    if host:
+        return str(host).lower()
+    name, port = str(environ.get("SERVER_NAME", "")), str(environ.get("SERVER_PORT", ""))
+    default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+    return (name if port in ("", default) else f"{name}:{port}").lower()
+
+
+def _serves(url: str, mount: _Mount) -> bool:
+    """Whether a callback ``url`` written in a reply reaches this app (host, mount point)."""
+    host, script = mount
+    if url.startswith("//") or "://" in url.split("?", 1)[0]:
+        parts = urlsplit(url)
+        return parts.netloc.lower() == host and (
+            not script or parts.path == script or parts.path.startswith(script + "/")
+        )
+    # Relative: resolved against the URL that served the reply (voice-api §9.1); a
+    # path from the root leaves the mount point unless it repeats it.
+    return not url.startswith("/") or not script or url.startswith(script + "/")
+
+
+def _callback_urls(element: bxml.Element) -> tuple[list[str], list[str]]:
+    """The element's callback URLs: the primary ones and the fallback ones."""
+    primary: list[str] = []
+    fallback: list[str] = []
+    for name, value in element.attributes.items():
+        if name.endswith("_url") and isinstance(value, str):
+            (fallback if name.endswith("_fallback_url") else primary).append(value)
+    return primary, fallback
+
+
+@functools.lru_cache(maxsize=_VALIDATED_DOCUMENTS)
+def _stamped(data: bytes, mount: _Mount, user: str, password: str) -> bytes:
+    """``data`` with the credentials on each verb whose callbacks all reach this app."""
+    doc = bxml.parse(data)
+    changed = False
+    for element in doc.iter():
+        names = element.attributes
+        fields = {attr.name for attr in element.FIELDS}
+        primary, fallback = _callback_urls(element)
+        for urls, user_field, password_field in (
+            (primary, "username", "password"),
+            (fallback, "fallback_username", "fallback_password"),
+        ):
+            if (
+                urls
+                and user_field in fields
+                and user_field not in names
+                and password_field not in names
+                and all(_serves(url, mount) for url in urls)
+            ):
+                setattr(element, user_field, user)
+                setattr(element, password_field, password)
+                changed = True
+    return doc.to_bytes() if changed else data
+
+
+@functools.lru_cache(maxsize=_VALIDATED_DOCUMENTS)
+def _unauthenticated(data: bytes, mount: _Mount) -> tuple[str, ...]:
+    """The verbs (``<Gather gatherUrl="/menu">``) that call this app without credentials."""
+    found: list[str] = []
+    for element in bxml.parse(data).iter():
+        primary, _ = _callback_urls(element)
+        mine = [url for url in primary if _serves(url, mount)]
+        if mine and "username" not in element.attributes:
+            found.append(f"<{element.TAG}> with {mine[0]}")
+    return tuple(found)
 
 
 def _hosting_secret(given: str | bytes | None) -> bytes | None:

@@ -24,9 +24,12 @@ from callcontrol import DisconnectEvent, Event, GatherEvent, WebhookApp
 
 log = logging.getLogger("ivr")
 
+# With credentials, the app also puts them on the verbs of its replies: Bandwidth sends a
+# verb's callbacks (the menu's gather) with the verb's own credentials only.
 app = WebhookApp(
     username=os.environ.get("WEBHOOK_USERNAME"),
     password=os.environ.get("WEBHOOK_PASSWORD"),
+    credentials_on_verbs="WEBHOOK_USERNAME" in os.environ,
 )
 
 DEPARTMENTS = {"1": "sales", "2": "support"}

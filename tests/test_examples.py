@@ -188,7 +188,7 @@ def test_with_credentials_the_examples_use_that_api(
     assert hung_up.stdout == "hangup: done for c-live\n"
 
 
-def test_the_simulator_and_emulator_tests_of_the_ivr_pass() -> None:
+def test_the_simulator_and_emulator_tests_of_the_ivrs_pass() -> None:
     result = ok(
         "-m",
         "pytest",
@@ -197,8 +197,9 @@ def test_the_simulator_and_emulator_tests_of_the_ivr_pass() -> None:
         "no:cacheprovider",
         "examples/test_ivr.py",
         "examples/test_ivr_emulator.py",
+        "examples/test_webhook_ivr.py",
     )
-    assert result.stdout.splitlines()[-1].startswith("9 passed")
+    assert result.stdout.splitlines()[-1].startswith("15 passed")
 
 
 def test_explore_finds_every_planted_flaw() -> None:
@@ -258,3 +259,20 @@ def serving_url(server: subprocess.Popen[bytes]) -> str:
                 assert chunk, f"webhook_server.py exited before it served: {log!r}"
                 log += chunk
     raise AssertionError(f"webhook_server.py did not say where it listens: {log!r}")
+
+
+def test_webhook_server_with_credentials_works_as_bandwidth_calls_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With WEBHOOK_USERNAME/PASSWORD the menu's gather callback must carry them too
+    # (voice-api §9.2: a verb's callbacks carry the verb's credentials, after a challenge).
+    import runpy
+
+    from callcontrol.testing import CallSimulator, press
+
+    monkeypatch.setenv("WEBHOOK_USERNAME", "bw")
+    monkeypatch.setenv("WEBHOOK_PASSWORD", "s3cret")
+    app = runpy.run_path(str(EXAMPLES / "webhook_server.py"))["app"]
+    sim = CallSimulator(app, base_url="https://ivr.test", username="bw", password="s3cret")
+    call = sim.inbound("/answer", script=[press("2")])
+    call.assert_heard("Our support team will call you back shortly.")

@@ -86,6 +86,14 @@ def test_the_readme_blocks_run_in_order(fake_api, capsys):
     status, body = post(app, "/menu", gather, auth="bw:secret")
     assert status.startswith("200")
     assert b"You pressed 1" in body
+    # On the platform as written: Bandwidth's challenge-first callbacks, with the app's
+    # credentials on its Gather (voice-api §9.2), reach the menu.
+    from callcontrol.testing import CallSimulator, press
+
+    sim = CallSimulator(app, base_url="https://ivr.test", username="bw", password="secret")
+    call = sim.inbound("/answer", script=[press("1")])
+    call.assert_heard("You pressed 1")
+    assert [c.event_type for c in call.callbacks] == ["initiate", "gather"]
 
 
 @pytest.mark.parametrize("index", range(len(blocks("examples/README.md"))))

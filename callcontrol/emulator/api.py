@@ -227,6 +227,7 @@ class CallsApi:
                     method=fields.get("redirectMethod", "POST"),
                     credentials=creds,
                     fallback_url=fields.get("redirectFallbackUrl"),
+                    fallback_method=fields.get("redirectFallbackMethod") or "POST",
                     fallback_credentials=fallback,
                     tag=fields.get("tag"),
                 )

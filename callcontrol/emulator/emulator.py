@@ -23,7 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..engine import Credentials, Engine, amd
+from ..engine import Credentials, Engine, amd, dialing
 from ..engine.clock import INPUT, to_ms
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -35,7 +35,7 @@ from ..engine.script import (
     check_destinations,
     check_script,
 )
-from ..testing.fetch import callback_headers, encode, fetch
+from ..testing.fetch import _challenges, callback_headers, challenge_first, encode, fetch
 from ..testing.result import Callback, SimulatedCall, path_of
 from . import admin
 from .api import Account, CallsApi, Reply
@@ -367,6 +367,8 @@ class VoiceEmulator:
             credentials=creds,
             method=fields.get("answerMethod", "POST"),
             fallback_url=fields.get("answerFallbackUrl"),
+            fallback_method=fields.get("answerFallbackMethod") or "POST",
+            call_timeout=float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT)),
             disconnect_url=fields.get("disconnectUrl"),
             disconnect_method=fields.get("disconnectMethod", "POST"),
             script=script,
@@ -379,7 +381,7 @@ class VoiceEmulator:
         if timeout is not None:
             # The engine's own no-answer timer is the API's default 30 s; this one is the
             # call's callTimeout, counted from when it starts ringing.
-            engine.sched.at(to_ms(timeout), INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+            engine.sched.at(to_ms(timeout), INPUT, dialing.end_unreached, leg, "timeout", owner=leg)
         if fields.get("tag"):
             leg.tag = fields["tag"]
         # Callbacks name the call by the URL that reaches it here, as Location does.
@@ -397,12 +399,25 @@ class VoiceEmulator:
 
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
-        headers = callback_headers(request, body, USER_AGENT)
-        if "Authorization" in headers and _plain_http_elsewhere(url):
-            # Basic credentials over plain http would cross the network readable by anyone.
-            problem = "not sent: the callback carries credentials and its URL is plain http"
-            return url, FetchResult(None, b"", f"{problem} to a host other than loopback")
-        return url, fetch(request.target.method, url, body, headers, timeout, track=self._track)
+        deadline = time.monotonic() + timeout  # one callbackTimeout for both attempts
+
+        def attempt(authorization: str | None) -> tuple[FetchResult, bool]:
+            if authorization is not None and _plain_http_elsewhere(url):
+                # Basic credentials over plain http would cross the network readable by anyone.
+                problem = "not sent: the callback carries credentials and its URL is plain http"
+                return FetchResult(None, b"", f"{problem} to a host other than loopback"), False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                problem = "timed out: no reply within callbackTimeout"
+                return FetchResult(None, b"", problem, timed_out=True), False
+            headers = callback_headers(body, USER_AGENT, authorization)
+            result, reply_headers = fetch(
+                request.target.method, url, body, headers, left, track=self._track
+            )
+            return result, _challenges(result.status, reply_headers)
+
+        # Credentials only after a 401 challenge, as Bandwidth sends them (voice-api §9.2).
+        return url, challenge_first(request, attempt)
 
     def _track(self, sock: socket.socket, open_now: bool) -> None:
         with self._lock:

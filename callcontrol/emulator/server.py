@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from .._version import __version__
+from ..webhooks import APP_ERRORS_KEY, app_failures
 from .api import CallsApi, Reply
 
 VERSION_HEADER = "X-Emulator-Version"
@@ -264,15 +265,31 @@ class _AppHandler(WSGIRequestHandler):
 
 def _guarded(app: WsgiApp, on_error: Callable[[BaseException, str], None]) -> WsgiApp:
     def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        # A WebhookApp reports here what its fallback reply hides (webhooks.APP_ERRORS_KEY).
+        reported: list[Any] = []
+        environ[APP_ERRORS_KEY] = reported
+        statuses: list[str] = []
+
+        def status_kept(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
         try:
-            return list(app(environ, start_response))
+            body = list(app(environ, status_kept))
         except Exception as exc:
-            where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
             on_error(exc, f"the app raised {type(exc).__name__} on {where}")
             start_response(
                 "500 Internal Server Error", [("Content-Type", "text/plain")], _exc_info()
             )
             return [b"app error"]
+        for kind, error in app_failures(reported):
+            what = "returned invalid BXML" if kind == "invalid-bxml" else "raised"
+            on_error(error, f"the app's handler {what} on {where} ({type(error).__name__})")
+        if not reported and statuses and statuses[-1][:1] == "5":
+            # How frameworks answer an exception they caught: an app error too.
+            on_error(RuntimeError(f"answered {statuses[-1]}"), f"the app failed on {where}")
+        return body
 
     return guarded
 

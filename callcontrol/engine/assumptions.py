@@ -203,6 +203,77 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "The docs say fallbackUrl is used when callbackUrl 'fails to respond' without "
         "saying which statuses count.",
     ),
+    Assumption(
+        "auth-challenge",
+        "Every callback is first sent without credentials, also to a URL that has already "
+        "challenged; only a 401 with a WWW-Authenticate header gets the repeat with Basic "
+        "credentials, and the repeat's answer is the callback's result.",
+        "voice-api §9.2 (Authenticated Callbacks) describes the exchange per request and "
+        "says nothing of remembering a challenge.",
+    ),
+    Assumption(
+        "verb-credentials",
+        "A callback whose URL was given without credentials (a verb without username/"
+        "password, or updateCall's redirectUrl without them) is sent without any, even when "
+        "the call has callback credentials; those go to the answer (initiate) and disconnect "
+        "URLs only.",
+        "voice-api §9.2 lists credentials per URL (createCall for answer/disconnect, each "
+        "verb for its own URLs) and never says a verb inherits the call's.",
+    ),
+    Assumption(
+        "call-fallback-credentials",
+        "The call's fallback URL (answerFallbackUrl, or the application's initiate fallback) "
+        "given without fallback credentials gets the call's own credentials.",
+        "voice-api §3 and §9.2 name fallbackUsername/fallbackPassword for it but not what "
+        "applies without them; the simulator has one set of application credentials.",
+    ),
+    Assumption(
+        "dial-error-message",
+        "A dialled leg that ends unanswered carries an errorMessage and errorId: 'Callee is "
+        "busy' (documented), 'Callee did not answer before the callTimeout' for timeout and "
+        "'Callee rejected the call' for rejected. Every errorMessage of an ended call comes "
+        "with an errorId, a UUID fixed for the call.",
+        "The webhooks' examples (disconnect, transferComplete, transferDisconnect) show "
+        "only the busy message; the others' wording is not documented.",
+    ),
+    Assumption(
+        "b-leg-update",
+        "updateCall (redirect) or updateCallBxml on a Transfer B-leg, by its call id, takes "
+        "it out of the bridge and runs the new document on it; the A-leg stays in its "
+        "Transfer until the B-leg ends (then transferComplete), and the end of the new "
+        "document bridges the legs again, as the end of a transferAnswer reply does. "
+        "state=completed hangs up an answered B-leg (cause hangup) and cancels a ringing "
+        "one (cause cancel).",
+        "voice-api §6 updates any call by its id; what a B-leg's bridge and its A-leg do "
+        "meanwhile is not documented.",
+    ),
+    Assumption(
+        "sync-connection-retry",
+        "A synchronous callback that meets a connection error (no HTTP answer, not a "
+        "timeout) is sent once more to the same URL before its fallback URL is tried or the "
+        "call ends with callback-error; the fallback's own callback gets the same one repeat.",
+        "Older Bandwidth docs retry a callback once after a connection exception; today's "
+        "say so only of asynchronous ones (voice-api §9.1).",
+    ),
+    Assumption(
+        "recording-order",
+        "A recording that ends because its call (or B-leg) ends is announced after the "
+        "disconnect (or transferDisconnect): recordingAvailable, then transcriptionAvailable, "
+        "at the same virtual time, without processing time.",
+        "Webhooks recordingAvailable: sent 'after a recording has been processed' (the "
+        "example comes about 50 s after the recording ended); the processing time is not "
+        "documented.",
+    ),
+    Assumption(
+        "transcription-timing",
+        'With transcribe="true" and a transcriptionAvailableUrl (Record, StartRecording), '
+        "transcriptionAvailable follows the recordingAvailable of the same recording at once, "
+        "with the documented transcription object {id, url, status, completedTime}; status "
+        "is 'available', or 'file-size-too-small' for 0.5 s of audio or less.",
+        "bxml-spec §4.12 gives the 0.5 s minimum and webhooks transcriptionAvailable the "
+        "event; the time transcription takes and the status of a too short recording are "
+        "not documented. No text is transcribed (the simulation has no audio).",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

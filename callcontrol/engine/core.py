@@ -15,6 +15,7 @@ id into the transcript.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 from collections import deque
@@ -31,7 +32,7 @@ from .activities import RecordRun, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
-from .script import Answers, Busy, Destination, HangUp, Rejects, Step, Voicemail
+from .script import Answers, Busy, Destination, HangUp, NoAnswer, Rejects, Step, Voicemail
 
 LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
@@ -42,6 +43,9 @@ NOT_ANSWERING = frozenset(
     {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
 )
 _CACHE_SIZE = 256
+#: Callbacks that carry the call's own credentials (createCall's, or the application's for
+#: an inbound call), voice-api §9.2.
+_CALL_CREDENTIAL_EVENTS = frozenset({"initiate", "answer", "disconnect"})
 # Parsed replies shared by every engine, keyed by the exact reply bytes (an app may answer
 # the same URL differently, so never by URL). Documents are never changed once parsed.
 _DOCUMENTS: dict[bytes, Response | Bxml] = {}
@@ -108,6 +112,7 @@ class Engine:
         self.stop_verb: str | None = None
         self.stopped = False
         self._next_request = 0
+        self._verb_credentials_noted = False
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -166,18 +171,41 @@ class Engine:
         destinations: dict[str, Destination] | None = None,
         fallback_credentials: Credentials | None = None,
         machine_detection: amd.Detection | None = None,
+        fallback_method: str = "POST",
+        call_timeout: float | None = None,
+        tag: str | None = None,
     ) -> Leg:
         """Create the A-leg; inbound sends ``initiate`` at once, outbound ``answer`` when the
         called number answers (at once unless ``destinations`` has an entry for it).
 
-        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None.
-        ``machine_detection`` (outbound only) runs answering-machine detection on the answer."""
+        The fallback URL gets ``fallback_credentials``, or ``credentials`` when None, and
+        ``fallback_method`` (POST by default, whatever ``method`` is: answerFallbackMethod
+        has its own default, voice-api §3).
+        ``machine_detection`` (outbound only) runs answering-machine detection on the answer.
+        ``call_timeout`` (outbound only, createCall callTimeout: 1 to 300 s, default 30) is
+        how long the called number rings before the call ends with ``timeout``; ``tag``
+        is createCall's tag, sent with every callback after the first (voice-api §3)."""
         if direction not in ("inbound", "outbound"):
             raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}")
         if machine_detection is not None and direction != "outbound":
             raise ValueError("machine detection runs on outbound calls only (createCall)")
+        if call_timeout is not None and direction != "outbound":
+            raise ValueError("call_timeout is createCall's: it applies to outbound calls only")
+        if call_timeout is not None and (
+            isinstance(call_timeout, bool)
+            or not isinstance(call_timeout, (int, float))
+            or not 1 <= call_timeout <= 300
+        ):
+            raise ValueError(
+                f"call_timeout must be 1 to 300 seconds (voice-api §3), not {call_timeout!r}"
+            )
+        if tag is not None and not isinstance(tag, str):
+            raise TypeError(f"tag must be a string, not {type(tag).__name__}")
         leg = self._new_leg("A", direction, from_, to)
         leg.credentials = credentials
+        if tag is not None:
+            self._set_tag(leg, tag)
+        ring_ms = to_ms(call_timeout if call_timeout is not None else dialing.DEFAULT_CALL_TIMEOUT)
         if disconnect_url is not None:
             leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
         leg.destinations = dict(destinations or {})
@@ -194,14 +222,18 @@ class Engine:
         self.sched.at(self.time_limit_ms, COMMAND, Engine._time_limit, leg, owner=leg)
         first = Target(url, _method(method), credentials)
         fallback_creds = credentials if fallback_credentials is None else fallback_credentials
-        fallback = Target(fallback_url, _method(method), fallback_creds) if fallback_url else None
+        if fallback_url and fallback_credentials is None and credentials is not None:
+            self._assume(leg, "call-fallback-credentials", fallback_url)
+        fallback = (
+            Target(fallback_url, _method(fallback_method), fallback_creds) if fallback_url else None
+        )
         if direction == "inbound":
             self._note(leg, "call", f"inbound {from_} -> {to}")
             payload = payloads.call_fields("initiate", leg, self.start_time, self.sched.now)
             self._send(leg, "initiate", payload, first, fallback, synchronous=True)
         else:
             self._note(leg, "call", f"outbound {from_} -> {to}")
-            self._dial_outbound(leg, first, fallback)
+            self._dial_outbound(leg, first, fallback, ring_ms)
         return leg
 
     def _new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
@@ -221,8 +253,12 @@ class Engine:
         self.legs[call_id] = leg
         return leg
 
-    def _dial_outbound(self, leg: Leg, first: Target, fallback: Target | None) -> None:
+    def _dial_outbound(
+        self, leg: Leg, first: Target, fallback: Target | None, ring_ms: int
+    ) -> None:
         callee = leg.destinations.pop(leg.to, None)
+        if isinstance(callee, Answers) and to_ms(callee.after) >= ring_ms:
+            callee = NoAnswer()  # it would answer after callTimeout: the call times out first
         if isinstance(callee, Voicemail):
             self._note(leg, "voicemail", f"{leg.to}: greeting {callee.greeting:g} s")
         if callee is None or isinstance(callee, Answers):
@@ -244,17 +280,12 @@ class Engine:
         elif isinstance(callee, (Busy, Rejects)):
             self._assume(leg, "busy-timing")
             cause = "busy" if isinstance(callee, Busy) else "rejected"
-            self.sched.at(
-                self.sched.now + dialing.BUSY_AFTER_MS,
-                INPUT,
-                Engine._end_leg,
-                leg,
-                cause,
-                owner=leg,
-            )
+            due = self.sched.now + dialing.BUSY_AFTER_MS
+            self.sched.at(due, INPUT, dialing.end_unreached, leg, cause, owner=leg)
         else:
-            due = self.sched.now + to_ms(dialing.DEFAULT_CALL_TIMEOUT)
-            self.sched.at(due, INPUT, Engine._end_leg, leg, "timeout", owner=leg)
+            self.sched.at(
+                self.sched.now + ring_ms, INPUT, dialing.end_unreached, leg, "timeout", owner=leg
+            )
 
     def _outbound_answered(
         self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
@@ -367,12 +398,15 @@ class Engine:
             raise ValueError(f"latency must be 0 seconds or more, not {ms / 1000:g}")
         if ms > self.callback_timeout_ms:
             ms = self.callback_timeout_ms
-            result = FetchResult(None, b"", f"no reply within callbackTimeout ({ms / 1000:g} s)")
+            message = f"no reply within callbackTimeout ({ms / 1000:g} s)"
+            result = FetchResult(None, b"", message, timed_out=True)
         leg = self.legs[request.leg_id]
         self.sched.at(self.sched.now + ms, FETCH, Engine._fetch_arrived, request, result, owner=leg)
 
     def _fetch_arrived(self, request: CallbackRequest, result: FetchResult) -> None:
         leg = self.legs[request.leg_id]
+        if result.challenged:
+            self._challenged(leg, request)
         if not leg.up or leg.waiting != request.id:
             referred = request.event_type == "referComplete" and not leg.up
             why = "the call was referred" if referred else "call moved on"
@@ -394,6 +428,8 @@ class Engine:
     def delivered(self, request: CallbackRequest, result: FetchResult) -> None:
         """Report the result of an asynchronous callback (the reply body is ignored)."""
         leg = self.legs[request.leg_id]
+        if result.challenged:
+            self._challenged(leg, request)
         self._note(leg, "callback", lambda: _fetch_line(request, result, None))
         failed = result.error is not None or not 200 <= (result.status or 0) < 300
         if request.fallback is not None and failed and not request.is_fallback:
@@ -416,6 +452,7 @@ class Engine:
         fallback_credentials: Credentials | None = None,
         state: str = "active",
         tag: str | None = None,
+        fallback_method: str = "POST",
     ) -> None:
         """updateCall (voice-api §6): ``state='completed'`` hangs up an answered call, cancels
         an unanswered outbound one and rejects an unanswered inbound one; ``state='active'``
@@ -437,12 +474,17 @@ class Engine:
             raise ValueError("updateCall with state='active' needs a redirect_url")
         self._modifiable(leg, answered=True)
         self._note(leg, "api", f"updateCall redirect {redirect_url}")
+        if leg.parent is not None:
+            self._assume(leg, "b-leg-update", "the B-leg leaves the bridge")
         if tag is not None:
             self._set_tag(leg, tag)
         self._interrupt(leg)
         target = Target(redirect_url, _method(method), credentials)
+        # redirectFallbackMethod defaults to POST on its own (voice-api §6).
         fallback = (
-            Target(fallback_url, _method(method), fallback_credentials) if fallback_url else None
+            Target(fallback_url, _method(fallback_method), fallback_credentials)
+            if fallback_url
+            else None
         )
         payload = payloads.leg_event("redirect", leg, self.start_time, self.sched.now)
         self._send(leg, "redirect", payload, target, fallback, synchronous=True)
@@ -457,6 +499,8 @@ class Engine:
         if not isinstance(doc, Bxml):
             raise ValueError(f"updateCallBxml needs a <Bxml> document, not <{type(doc).__name__}>")
         self._note(leg, "api", f"updateCallBxml {len(doc.children)} verbs")
+        if leg.parent is not None:
+            self._assume(leg, "b-leg-update", "the B-leg leaves the bridge")
         self._interrupt(leg)
         self._assume(leg, "put-relative-urls", leg.base_url)
         self._install(leg, doc, leg.base_url)
@@ -496,6 +540,14 @@ class Engine:
         *,
         synchronous: bool,
     ) -> None:
+        if (
+            target.credentials is None
+            and not self._verb_credentials_noted
+            and (self.a_leg or leg).credentials is not None
+            and event_type not in _CALL_CREDENTIAL_EVENTS
+        ):
+            self._verb_credentials_noted = True
+            self._assume_once(leg, "verb-credentials", f"{event_type} to {target.url}")
         request = CallbackRequest(
             self._request_id(), leg.id, event_type, payload, target, synchronous, fallback
         )
@@ -524,9 +576,21 @@ class Engine:
         )
         return True
 
+    def _challenged(self, leg: Leg, request: CallbackRequest) -> None:
+        """Note the 401 challenge a callback met before its credentials went (§9.2)."""
+        self._assume_once(leg, "auth-challenge", "every authenticated callback is challenged")
+        sent = "sent again with" if request.target.credentials else "no"
+        self._note(leg, "auth", f"{request.event_type}: 401 challenge, {sent} credentials")
+
     def _fetch_failed(self, leg: Leg, request: CallbackRequest, result: FetchResult) -> None:
-        problem = result.error or f"HTTP {result.status}"
+        problem = _problem(request, result)
         self._note(leg, "fetch", _fetch_line(request, result, None))
+        if result.error is not None and not result.timed_out and not request.retried:
+            self._assume_once(leg, "sync-connection-retry", f"{request.event_type}: {problem}")
+            retry = dataclasses.replace(request, id=self._request_id(), retried=True)
+            leg.waiting = retry.id
+            self._queue(retry)
+            return
         if request.fallback is not None and not request.is_fallback:
             self._assume(leg, "fallback-status", f"retrying {request.fallback.url}")
             retry = _replace(request, self._request_id(), request.fallback, True)
@@ -718,8 +782,7 @@ class Engine:
             record.recording_available(self, leg, activity.info)
         elif isinstance(activity, TransferRun):
             self._assume(leg, "interrupt-transfer")
-            for b_leg, _ in activity.b_legs:
-                self._end_leg(b_leg, "hangup")
+            dialing.end_b_legs(self, activity)
 
     def _time_limit(self, leg: Leg) -> None:
         self._assume(leg, "time-limit")
@@ -740,13 +803,17 @@ class Engine:
         leg.waiting = None
         leg.epoch += 1
         self._note(leg, "end", cause + (f": {error}" if error else ""))
+        # Recordings the end cuts short are announced after the disconnect: they are
+        # available once processed (webhooks recordingAvailable; register recording-order).
+        finished = []
         if isinstance(activity, RecordRun):
             activity.info["end"] = self.sched.now
-            record.recording_available(self, leg, activity.info)
+            finished.append(activity.info)
         if isinstance(activity, TransferRun):
-            for b_leg, _ in activity.b_legs:
-                self._end_leg(b_leg, "hangup")
-        record.stop_recording(self, leg)
+            dialing.end_b_legs(self, activity)
+        background_recording = record.finish_recording(self, leg)
+        if background_recording is not None:
+            finished.append(background_recording)
         for store in (leg.streams, leg.transcriptions):
             for info in list(store.values()):
                 background.stream_stopped(self, leg, info)
@@ -755,9 +822,17 @@ class Engine:
             if leg.disconnect is not None:
                 payload = payloads.disconnect(leg, self.start_time, self.sched.now)
                 self._send(leg, "disconnect", payload, leg.disconnect, synchronous=False)
+            self._announce(leg, finished)
             return
         dialing.b_disconnect(self, leg)
+        self._announce(leg, finished)
         dialing.b_leg_ended(self, leg)
+
+    def _announce(self, leg: Leg, finished: list[dict[str, Any]]) -> None:
+        if any(info.get("target") or info.get("transcription") for info in finished):
+            self._assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
+        for info in finished:
+            record.recording_available(self, leg, info)
 
 
 def _path(url: str) -> str:
@@ -795,6 +870,23 @@ def _describe(verb: Element) -> str:
     shown = [f"{k}={v!r}" for k, v in verb.attributes.items() if "password" not in k]
     head = verb.TAG + (f" {text.strip()!r}" if isinstance(text, str) and text.strip() else "")
     return " ".join([head, *shown])
+
+
+def _problem(request: CallbackRequest, result: FetchResult) -> str:
+    """Why a callback failed, with what the 401 rules of voice-api §9.2 make of a 401."""
+    if result.error is not None or result.status != 401:
+        return result.error or f"HTTP {result.status}"
+    if not result.challenged:
+        return (
+            "HTTP 401 without a WWW-Authenticate header, so Bandwidth never sends "
+            "credentials (voice-api §9.2 Authenticated Callbacks)"
+        )
+    if request.target.credentials is None:
+        return (
+            "HTTP 401: the app asked for credentials and this callback has none "
+            "(set username/password where its URL is given)"
+        )
+    return "HTTP 401: the app refused the callback's credentials"
 
 
 def _fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None) -> str:

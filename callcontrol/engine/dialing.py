@@ -21,6 +21,21 @@ DEFAULT_CALL_TIMEOUT = 30.0
 BUSY_AFTER_MS = 1000
 #: The disconnect cause of a dialled leg for each ringing outcome.
 CAUSES = {"busy": "busy", "no-answer": "timeout", "rejected": "rejected"}
+#: The errorMessage of each such cause: "Callee is busy" is the documented one (webhooks
+#: disconnect, transferComplete, transferDisconnect examples); the others are registered
+#: guesses (dial-error-message).
+ERROR_MESSAGES = {
+    "busy": "Callee is busy",
+    "timeout": "Callee did not answer before the callTimeout",
+    "rejected": "Callee rejected the call",
+}
+
+
+def end_unreached(engine: Engine, leg: Leg, cause: str) -> None:
+    """End a dialled leg that never answered, with the error fields Bandwidth sends."""
+    if cause != "busy":
+        engine._assume_once(leg, "dial-error-message", cause)
+    engine._end_leg(leg, cause, ERROR_MESSAGES[cause])
 
 
 def bridge_verb(engine: Engine, leg: Leg, verb: bxml.Bridge) -> None:
@@ -57,7 +72,7 @@ def _forward_outcome(engine: Engine, leg: Leg, number: str, outcome: str, hangs_
             engine.sched.now + hangs_up_ms, COMMAND, type(engine)._end_leg, leg, "hangup", owner=leg
         )
     else:
-        engine._end_leg(leg, CAUSES[outcome])
+        end_unreached(engine, leg, CAUSES[outcome])
 
 
 def _ring_destination(
@@ -119,7 +134,7 @@ def _b_outcome(engine: Engine, b_leg: Leg, number: str, outcome: str, hangs_up_m
     engine.transfer_outcomes.append((number, outcome))
     engine._note(b_leg, "dial", f"{number} -> {outcome}")
     if outcome != "answered":
-        engine._end_leg(b_leg, CAUSES[outcome])
+        end_unreached(engine, b_leg, CAUSES[outcome])
         return
     run.winner = b_leg
     engine._answer(b_leg)
@@ -167,16 +182,23 @@ def _transfer_complete(engine: Engine, a_leg: Leg, run: TransferRun, b_leg: Leg)
     a_leg.activity = None
     a_leg.epoch += 1
     cause = b_leg.cause or "hangup"
-    if run.winner is None and cause == "cancel":
-        cause = "timeout"
+    error = b_leg.error_message
     target, fallback = engine._targets(a_leg, run.verb, "transfer_complete")
     if target is None:
         engine._advance(a_leg)
         return
     payload = payloads.transfer_complete(
-        a_leg, b_leg, engine.start_time, engine.sched.now, cause, b_leg.error_message
+        a_leg, b_leg, engine.start_time, engine.sched.now, cause, error
     )
     engine._send(a_leg, "transferComplete", payload, target, fallback, synchronous=True)
+
+
+def end_b_legs(engine: Engine, run: TransferRun) -> None:
+    """The A-leg's Transfer ends: an answered B-leg hangs up, a ringing one is cancelled
+    (cause ``cancel``: "cancelled by its originator while it was ringing", webhooks
+    transferDisconnect)."""
+    for b_leg, _ in run.b_legs:
+        engine._end_leg(b_leg, "hangup" if b_leg.answer_ms is not None else "cancel")
 
 
 def b_disconnect(engine: Engine, b_leg: Leg) -> None:

@@ -11,6 +11,7 @@ from bxml import Element, PlayAudio, SendDtmf, SpeakSentence
 from bxml.ssml import Break
 
 from .clock import to_ms
+from .script import LONGEST
 
 # Parsed documents are shared and never change, so a verb's speech is worked out once.
 _SPEECH: dict[tuple[int, float, float], tuple[SpeakSentence, str, int]] = {}
@@ -29,14 +30,9 @@ class Durations:
 
     def __post_init__(self) -> None:
         for name in ("per_word", "min_speech", "default_audio", "key_gap"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"Durations.{name} must be 0 seconds or more, not {value!r}")
+            _check_seconds(f"Durations.{name}", getattr(self, name))
         for url, seconds in self.audio.items():
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-                raise ValueError(
-                    f"Durations.audio[{url!r}] must be 0 seconds or more, not {seconds!r}"
-                )
+            _check_seconds(f"Durations.audio[{url!r}]", seconds)
 
     @functools.cached_property
     def key_gap_ms(self) -> int:
@@ -69,6 +65,14 @@ class Durations:
         """The configured length of ``url`` (or of the URL as written), else the default."""
         seconds = self.audio.get(url, self.audio.get(verb.text.strip(), self.default_audio))
         return to_ms(seconds)
+
+
+def _check_seconds(name: str, value: object) -> None:
+    # Written so that nan fails too; inf (or 1e308) would overflow whole milliseconds.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= LONGEST:
+        raise ValueError(
+            f"{name} must be 0 seconds or more, not {value!r} (and at most {LONGEST:g})"
+        )
 
 
 def _spoken(node: Element) -> str:

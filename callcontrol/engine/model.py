@@ -50,15 +50,25 @@ class CallbackRequest:
     synchronous: bool
     fallback: Target | None = None
     is_fallback: bool = False
+    #: Whether this is the one repeat of a synchronous callback after a connection error.
+    retried: bool = False
 
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What came back: an HTTP ``status`` and ``body``, or an ``error`` (no response)."""
+    """What came back: an HTTP ``status`` and ``body``, or an ``error`` (no response).
+
+    ``challenged`` says the first attempt, sent without credentials, got 401 with a
+    ``WWW-Authenticate`` header; the result is then the answer to the repeat with the
+    target's credentials (or that 401 when it has none), voice-api §9.2.
+    """
 
     status: int | None
     body: bytes = b""
     error: str | None = None
+    challenged: bool = field(default=False, kw_only=True)
+    #: With ``error``: no answer came within the callback timeout (not a connection error).
+    timed_out: bool = field(default=False, kw_only=True)
 
 
 class TranscriptEntry:

@@ -7,6 +7,7 @@ with :func:`callcontrol.parse_event` into the same fields (a test checks each bu
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -59,9 +60,16 @@ def call_fields(event_type: str, leg: Leg, start: datetime, now: int) -> dict[st
 
 
 def transfer_fields(payload: dict[str, Any], leg: Leg, *, parent: bool = True) -> None:
-    """Add the [XFER] fields when ``leg`` is a Transfer B-leg."""
+    """Add the [XFER] fields when ``leg`` is a Transfer B-leg.
+
+    A B-leg's events carry the original call's ``from`` and ``to``; the B-leg's own
+    numbers are transferCallerId and transferTo (webhooks transferAnswer and
+    transferDisconnect: "the from field of the original call").
+    """
     if leg.parent is None:
         return
+    payload["from"] = leg.parent.from_
+    payload["to"] = leg.parent.to
     if parent:
         payload["parentCallId"] = leg.parent.id
     payload["transferCallerId"] = leg.transfer_caller_id or leg.from_
@@ -92,7 +100,13 @@ def _end_fields(payload: dict[str, Any], leg: Leg, start: datetime, now: int) ->
     payload["cause"] = leg.cause or "hangup"
     if leg.error_message:
         payload["errorMessage"] = leg.error_message
+        payload["errorId"] = error_id(leg)
     return payload
+
+
+def error_id(leg: Leg) -> str:
+    """The errorId of an ended leg's error: a UUID that stays the same for the same call."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{leg.call_url}#{leg.end_ms}"))
 
 
 def transfer_complete(
@@ -105,6 +119,7 @@ def transfer_complete(
     payload["cause"] = cause
     if error:
         payload["errorMessage"] = error
+        payload["errorId"] = error_id(b_leg)
     return payload
 
 
@@ -127,10 +142,33 @@ def recording(
     payload["mediaUrl"] = f"{leg.call_url}/recordings/{info['id']}/media"
     payload["startTime"] = timestamp(start, info["start"])
     payload["endTime"] = timestamp(start, info["end"])
-    payload["duration"] = iso_duration(info["end"] - info["start"])
+    payload["duration"] = iso_duration(info["end"] - info["start"] - info.get("paused_ms", 0))
     payload["channels"] = info.get("channels", 1)
     payload["fileFormat"] = info.get("file_format", "wav")
     if event_type == "recordingAvailable":
         payload.pop("answerTime", None)  # not a field of recordingAvailableCallback
         payload["status"] = "complete"
+    return payload
+
+
+#: Transcription needs more than 0.5 s of recording (bxml-spec §4.12 transcribe).
+MIN_TRANSCRIBED_MS = 500
+
+
+def transcription_available(
+    leg: Leg, start: datetime, now: int, info: dict[str, Any]
+) -> dict[str, Any]:
+    """``transcriptionAvailable`` for a finished recording ``info`` (webhooks
+    transcriptionAvailable: the recording's fields and a ``transcription`` object)."""
+    payload = recording("transcriptionAvailable", leg, start, now, info)
+    for absent in ("answerTime", "channels"):  # not in the documented event
+        payload.pop(absent, None)
+    recorded = info["end"] - info["start"] - info.get("paused_ms", 0)
+    long_enough = recorded > MIN_TRANSCRIBED_MS
+    payload["transcription"] = {
+        "id": "t-" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{leg.call_url}/{info['id']}")),
+        "url": f"{leg.call_url}/recordings/{info['id']}/transcription",
+        "status": "available" if long_enough else "file-size-too-small",
+        "completedTime": timestamp(start, now),
+    }
     return payload

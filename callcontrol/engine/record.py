@@ -30,29 +30,55 @@ def start_recording(engine: Engine, leg: Leg, verb: bxml.StartRecording) -> None
         ),
         "file_format": verb.file_format or "wav",
         "channels": 2 if verb.multi_channel else 1,
+        **_transcription(engine, leg, verb),
     }
 
 
+def _transcription(engine: Engine, leg: Leg, verb: bxml.Record | bxml.StartRecording) -> Any:
+    """Where transcriptionAvailable goes: only with transcribe="true" and its URL (§4.12)."""
+    if not verb.transcribe:
+        return {}
+    target = engine._target(
+        leg, verb, "transcription_available_url", "transcription_available_method"
+    )
+    return {} if target is None else {"transcription": target}
+
+
 def stop_recording(engine: Engine, leg: Leg, verb: Element | None = None) -> None:
-    """StopRecording (and the end of the call): finish the background recording."""
+    """StopRecording: finish the background recording and announce it."""
+    info = finish_recording(engine, leg)
+    if info is not None:
+        recording_available(engine, leg, info)
+
+
+def finish_recording(engine: Engine, leg: Leg) -> dict[str, Any] | None:
+    """Stop the background recording, if one runs, and return it (not yet announced)."""
     info = leg.recording
     if info is None:
-        return
+        return None
     leg.recording = None
     info["end"] = engine.sched.now
     engine._note(leg, "recording", f"{info['id']} stopped")
-    recording_available(engine, leg, info)
+    return info
 
 
 def recording_available(engine: Engine, leg: Leg, info: dict[str, Any]) -> None:
-    """Send ``recordingAvailable`` for a finished recording when a URL was set."""
+    """Send ``recordingAvailable`` (and ``transcriptionAvailable``) for a finished
+    recording, to the URLs that were set."""
+    paused_at = info.pop("paused_at", None)
+    if paused_at is not None:  # stopped while paused: the pause lasts to the end
+        info["paused_ms"] = info.get("paused_ms", 0) + info["end"] - paused_at
     target = info.get("target")
-    if target is None:
-        return
-    payload = payloads.recording(
-        "recordingAvailable", leg, engine.start_time, engine.sched.now, info
-    )
-    engine._send(leg, "recordingAvailable", payload, target, synchronous=False)
+    if target is not None:
+        payload = payloads.recording(
+            "recordingAvailable", leg, engine.start_time, engine.sched.now, info
+        )
+        engine._send(leg, "recordingAvailable", payload, target, synchronous=False)
+    transcription = info.get("transcription")
+    if transcription is not None:
+        engine._assume_once(leg, "transcription-timing", info["id"])
+        payload = payloads.transcription_available(leg, engine.start_time, engine.sched.now, info)
+        engine._send(leg, "transcriptionAvailable", payload, transcription, synchronous=False)
 
 
 def record(engine: Engine, leg: Leg, verb: bxml.Record) -> None:
@@ -65,6 +91,7 @@ def record(engine: Engine, leg: Leg, verb: bxml.Record) -> None:
         "target": engine._target(
             leg, verb, "recording_available_url", "recording_available_method"
         ),
+        **_transcription(engine, leg, verb),
     }
     run = RecordRun(verb, info)
     leg.activity = run
@@ -132,7 +159,18 @@ def _record_end(engine: Engine, leg: Leg, run: RecordRun, reason: str) -> None:
 
 
 def pause_recording(engine: Engine, leg: Leg, verb: Element) -> None:
-    """PauseRecording / ResumeRecording: nothing happens when no recording runs (§4.9)."""
-    if leg.recording is not None:
-        leg.recording["paused"] = verb.TAG == "PauseRecording"
-        engine._note(leg, "recording", f"{leg.recording['id']} {verb.TAG}")
+    """PauseRecording / ResumeRecording: nothing happens when no recording runs (§4.9).
+
+    Audio between a pause and its resume is left out of the file (bxml-spec §4.9), so
+    that time is left out of the recording's duration too."""
+    info = leg.recording
+    if info is None:
+        return
+    now = engine.sched.now
+    paused_at = info.get("paused_at")
+    if verb.TAG == "PauseRecording" and paused_at is None:
+        info["paused_at"] = now
+    elif verb.TAG == "ResumeRecording" and paused_at is not None:
+        info["paused_ms"] = info.get("paused_ms", 0) + now - paused_at
+        info["paused_at"] = None
+    engine._note(leg, "recording", f"{info['id']} {verb.TAG}")

@@ -14,14 +14,21 @@ _DIGITS = re.compile(r"[0-9*#]+")
 _THEN = ("press", "silence", "hang_up")
 
 
+#: The longest time a step or destination may name, in seconds (a day: longer than any
+#: simulated call, which the engine ends after 4 hours). It keeps every value finite and
+#: small enough to become whole milliseconds.
+LONGEST = 86400.0
+
+
 def _seconds(name: str, value: float | None, *, allow_zero: bool = True) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
-        least = "0" if allow_zero else "more than 0"
-        raise ValueError(f"{name} must be {least} seconds or more, not {value!r}")
+    # Written so that nan fails too (every comparison with nan is false).
+    if not (0 <= value <= LONGEST) or (value == 0 and not allow_zero):
+        least = "0 seconds or more" if allow_zero else "more than 0 seconds"
+        raise ValueError(f"{name} must be {least}, not {value!r} (and at most {LONGEST:g}: a day)")
 
 
 def _num(value: float) -> str:
@@ -119,9 +126,10 @@ class Voicemail(Answers):
     message: float = 60.0
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        _seconds("voicemail: after", self.after)
         _seconds("voicemail: greeting", self.greeting)
         _seconds("voicemail: message", self.message, allow_zero=False)
+        _seconds("voicemail: greeting + message", self.hangs_up_after, allow_zero=False)
 
     def __repr__(self) -> str:
         parts = [f"greeting={_num(self.greeting)}"]

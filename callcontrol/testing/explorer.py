@@ -30,6 +30,7 @@ from ..engine.script import (
     Step,
     check_destinations,
 )
+from ..hosting import HOSTED_PREFIX
 from .fetch import AppError, WsgiApp
 from .flowgraph import Edge, Finding, FindingKind, FlowGraph, Node, shorten
 from .simulator import CallSimulator, LiveCall
@@ -47,15 +48,10 @@ ENDS_DOCUMENT: dict[str, str | None] = {
     "Transfer": "transfer_complete_url",
     "Bridge": "bridge_complete_url",
 }
-#: Callback URLs the simulation never calls (no conference, bridge target, transcription
-#: service or Connect events): a note, not an unreached-url finding.
+#: Callback URLs the simulation never calls (no conference, bridge target or Connect
+#: events): a note, not an unreached-url finding.
 NOT_SIMULATED = frozenset(
-    {
-        "bridge_target_complete_url",
-        "conference_event_url",
-        "event_callback_url",
-        "transcription_available_url",
-    }
+    {"bridge_target_complete_url", "conference_event_url", "event_callback_url"}
 )
 MAX_DOCUMENTS_PER_CALL = 200
 #: transferComplete causes as the caller lives them (hangup: they talked, then it ended).
@@ -219,8 +215,8 @@ class _Walker:
     # -- building the graph ---------------------------------------------------------------
 
     def node(self, url: str, event: str, body: bytes, path: list[Step], dests: Any) -> str:
-        digest = hashlib.sha1(body).hexdigest()[:10]
-        key = (urlsplit(url).path or "/", event, digest)
+        digest = hashlib.sha1(_HOSTED_PATH.sub(_HOSTED, body)).hexdigest()[:10]
+        key = (_state_path(url), event, digest)
         found = self.node_ids.get(key)
         if found is not None:
             return found
@@ -330,6 +326,19 @@ class _Walker:
                         self.first_paths.get(node_id, ([], {}))[1],
                         node_id,
                     )
+
+
+# A path from WebhookApp.host() is new on every call (a random key or a signed token), and a
+# document that redirects to one changes with it: both stand for one state.
+_HOSTED = HOSTED_PREFIX.encode() + "…".encode()
+_HOSTED_PATH = re.compile(re.escape(HOSTED_PREFIX.encode()) + rb"[A-Za-z0-9_.\-]+")
+
+
+def _state_path(url: str) -> str:
+    """The path of ``url``, with the unguessable part of a hosted document's path cut."""
+    path = urlsplit(url).path or "/"
+    cut = path.find(HOSTED_PREFIX)
+    return path if cut < 0 else path[: cut + len(HOSTED_PREFIX)] + "…"
 
 
 def _raised_at(exc: BaseException | None) -> tuple[str, str]:
@@ -478,12 +487,24 @@ class _Call:
 
     def app_error(self, request: CallbackRequest, exc: AppError) -> None:
         where = urlsplit(request.target.url).path or "/"
-        key = (where, request.event_type, *_raised_at(exc.__cause__))
-        node = self.find("app-error", str(exc), key)
+        # An invalid reply is one finding per message; an exception one per raising line;
+        # a 5xx one per path, event and status.
+        kind: FindingKind = "invalid-bxml" if exc.kind == "invalid-bxml" else "app-error"
+        message = str(exc)
+        if exc.status is not None:
+            message = (
+                f"{request.target.method} {where} ({request.event_type}) answered HTTP {exc.status}"
+            )
+            cause: tuple[Any, ...] = (exc.status,)
+        elif kind == "invalid-bxml":
+            cause = (message,)
+        else:
+            cause = _raised_at(exc.__cause__)
+        node = self.find(kind, message, (where, request.event_type, *cause))
         self.failed(request, node)
         if request.synchronous and node is not None:
             self.walker.edge(self.pending[0] or self.node, node, self.pending[1])
-            self.stopped = "app-error"
+            self.stopped = kind
 
     # -- what happened ------------------------------------------------------------------------
 
@@ -595,8 +616,8 @@ class _Call:
         if self.stopped is not None:
             if self.leg.up:
                 self.hang_up()
-            if self.stopped == "app-error":
-                self.timeout_error("app-error")
+            if self.stopped in ERROR_KINDS:
+                self.timeout_error(self.stopped)
             return
         cause = self.leg.cause or "hangup"
         if self.ended_by_error(cause):

@@ -13,11 +13,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from ..engine.model import CallbackRequest, Credentials, FetchResult
+from ..webhooks import APP_ERRORS_KEY, app_failures
 
 WsgiApp = Callable[..., Iterable[bytes]]
 #: The User-Agent of the simulator's callbacks, over HTTP and in WSGI environs.
@@ -32,19 +33,74 @@ class Exchange:
     url: str
     body: bytes
     result: FetchResult
+    #: What the app reported failing (``kind``, message) while its fallback reply went out;
+    #: only kept when app errors are not raised.
+    failures: tuple[tuple[str, str], ...] = ()
 
 
 class AppError(Exception):
-    """The app raised while handling a callback; the message names the request.
+    """The app failed on a callback; the message names the request.
 
     ``request`` is the callback (event type, payload, target) and ``url`` the URL it went
-    to; the app's own exception is the ``__cause__``.
+    to; the app's own exception is the ``__cause__``, and ``status`` the 5xx it answered
+    with when that is all that is known (how Flask or Django answer an exception).
+    ``kind`` is ``"app-error"`` when the app raised or answered 5xx (also inside a
+    ``WebhookApp`` handler, whose fallback reply would hide it) and ``"invalid-bxml"`` when
+    a ``WebhookApp`` handler returned something that is not a valid ``<Response>``.
     """
 
-    def __init__(self, message: str, request: CallbackRequest, url: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        request: CallbackRequest,
+        url: str,
+        kind: str = "app-error",
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.request = request
         self.url = url
+        self.kind = kind
+        #: The 5xx status the app answered with, when that is how it failed.
+        self.status = status
+
+
+def failure_message(kind: str, error: BaseException, where: str) -> str:
+    """How an app failure on the callback ``where`` is told (AppError, transcripts)."""
+    if kind == "invalid-bxml":
+        return f"the app's reply to {where} is not a valid <Response>: {error}"
+    return f"the app raised {type(error).__name__} on {where}: {error}"
+
+
+def challenge_first(
+    request: CallbackRequest, attempt: Callable[[str | None], tuple[FetchResult, bool]]
+) -> FetchResult:
+    """Send ``request`` as Bandwidth sends an authenticated callback (voice-api §9.2).
+
+    ``attempt(authorization)`` sends it once, with that Authorization header value or none,
+    and returns the result and whether a 401 came with a ``WWW-Authenticate`` header. The
+    first attempt never carries credentials; only a 401 with that header is answered with a
+    second one carrying the target's Basic credentials, when it has any. A 401 without the
+    header is final: Bandwidth never sends the credentials (the callback is lost).
+    """
+    result, challenge = attempt(None)
+    if result.status != 401 or not challenge:
+        return result
+    authorization = basic_auth(request.target.credentials)
+    if authorization is None:
+        return replace(result, challenged=True)
+    second, _ = attempt(authorization)
+    return replace(second, challenged=True)
+
+
+def _where(request: CallbackRequest, url: str) -> str:
+    return f"{request.target.method} {url} ({request.event_type})"
+
+
+def _challenges(status: int | None, headers: Iterable[tuple[str, str]]) -> bool:
+    return status == 401 and any(
+        name.lower() == "www-authenticate" and value.strip() for name, value in headers
+    )
 
 
 def encode(request: CallbackRequest) -> tuple[str, bytes]:
@@ -72,14 +128,14 @@ def basic_auth(credentials: Credentials | None) -> str | None:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def callback_headers(request: CallbackRequest, body: bytes, user_agent: str) -> dict[str, str]:
-    """The HTTP headers of a callback: ``user_agent``, the JSON type of a body, the credentials."""
+def callback_headers(body: bytes, user_agent: str, authorization: str | None) -> dict[str, str]:
+    """The HTTP headers of a callback: ``user_agent``, the JSON type of a body, and the
+    ``authorization`` of a repeat after a challenge (see :func:`challenge_first`)."""
     headers = {"User-Agent": user_agent}
     if body:
         headers["Content-Type"] = "application/json"
-    auth = basic_auth(request.target.credentials)
-    if auth:
-        headers["Authorization"] = auth
+    if authorization:
+        headers["Authorization"] = authorization
     return headers
 
 
@@ -103,21 +159,49 @@ class Router:
         self.mounts.insert(0, (prefix.rstrip("/"), app))
 
     def send(self, request: CallbackRequest) -> Exchange:
-        """Send ``request`` and return what came back (never raises for HTTP failures)."""
+        """Send ``request`` and return what came back (never raises for HTTP failures).
+
+        :raises AppError: the app failed (raised, or reported a failure under
+            ``APP_ERRORS_KEY``) and app errors are raised.
+        """
         url, body = encode(request)
+        found = self._mounted(url)
+        if found is None:
+            parts = urlsplit(url)
+            reason = f"unreachable: no app serves {parts.scheme}://{parts.netloc}"
+            return Exchange(request, url, body, FetchResult(None, b"", reason))
+        prefix, app = found
+        failures: list[tuple[str, str]] = []
+        if isinstance(app, str):
+            target = app + url[len(prefix) :]
+            result = challenge_first(
+                request, lambda auth: self._http(target, request, body, auth, failures)
+            )
+        else:
+            with _WallGuard(self.timeout, request, url):
+                result = challenge_first(
+                    request, lambda auth: self._wsgi(app, url, request, body, auth, failures)
+                )
+        return Exchange(request, url, body, result, tuple(failures))
+
+    def _mounted(self, url: str) -> tuple[str, WsgiApp | str] | None:
         for prefix, app in self.mounts:
             if url == prefix or url.startswith((prefix + "/", prefix + "?")):
-                if isinstance(app, str):
-                    result = self._http(app + url[len(prefix) :], request, body)
-                else:
-                    with _WallGuard(self.timeout, request, url):
-                        result = self._wsgi(app, url, request, body)
-                return Exchange(request, url, body, result)
-        reason = f"unreachable: no app serves {urlsplit(url).scheme}://{urlsplit(url).netloc}"
-        return Exchange(request, url, body, FetchResult(None, b"", reason))
+                return prefix, app
+        return None
 
-    def _wsgi(self, app: WsgiApp, url: str, request: CallbackRequest, body: bytes) -> FetchResult:
-        environ = _environ(url, request, body)
+    def _wsgi(
+        self,
+        app: WsgiApp,
+        url: str,
+        request: CallbackRequest,
+        body: bytes,
+        authorization: str | None,
+        failures: list[tuple[str, str]],
+    ) -> tuple[FetchResult, bool]:
+        environ = _environ(url, request, body, authorization)
+        reported: list[Any] = []
+        environ[APP_ERRORS_KEY] = reported
         captured: dict[str, Any] = {}
 
         def start_response(
@@ -138,18 +222,61 @@ class Router:
                 if close is not None:
                     close()
         except Exception as exc:
-            where = f"{request.target.method} {url} ({request.event_type})"
+            message = failure_message("app-error", exc, _where(request, url))
             if self.raise_app_errors:
-                message = f"the app raised {type(exc).__name__} on {where}: {exc}"
                 raise AppError(message, request, url) from exc
-            return FetchResult(500, b"", None)
+            failures.append(("app-error", message))
+            return FetchResult(500, b"", None), False
+        if reported:
+            for kind, error in app_failures(reported):
+                message = failure_message(kind, error, _where(request, url))
+                if self.raise_app_errors:
+                    raise AppError(message, request, url, kind) from error
+                failures.append((kind, message))
         data = b"".join(captured.get("written", [])) + b"".join(chunks)
-        status = int(str(captured.get("status", "500")).split()[0])
-        return FetchResult(status, data)
+        status = _status_code(captured.get("status", "500"))
+        if status is None:
+            message = (
+                f"the app answered {_where(request, url)} with the WSGI status "
+                f"{captured['status']!r}; it must start with a 3-digit code, like '200 OK'"
+            )
+            if self.raise_app_errors:
+                raise AppError(message, request, url)
+            failures.append(("app-error", message))
+            return FetchResult(None, b"", message), False
+        if status >= 500:
+            self._server_error(status, request, url, failures)
+        return FetchResult(status, data), _challenges(status, captured.get("headers", ()))
 
-    def _http(self, url: str, request: CallbackRequest, body: bytes) -> FetchResult:
-        headers = callback_headers(request, body, SIMULATOR_USER_AGENT)
-        return fetch(request.target.method, url, body, headers, self.timeout)
+    def _server_error(
+        self, status: int, request: CallbackRequest, url: str, failures: list[tuple[str, str]]
+    ) -> None:
+        """A 5xx is an app error too: how frameworks (Flask, Django...) answer an exception."""
+        message = f"the app answered HTTP {status} on {_where(request, url)}"
+        if self.raise_app_errors:
+            hint = "; with raise_app_errors=False the fallback URL takes over, as on Bandwidth"
+            raise AppError(message + hint, request, url, status=status)
+        failures.append(("app-error", message))
+
+    def _http(
+        self,
+        url: str,
+        request: CallbackRequest,
+        body: bytes,
+        authorization: str | None,
+        failures: list[tuple[str, str]],
+    ) -> tuple[FetchResult, bool]:
+        headers = callback_headers(body, SIMULATOR_USER_AGENT, authorization)
+        result, reply_headers = fetch(request.target.method, url, body, headers, self.timeout)
+        if result.status is not None and result.status >= 500:
+            self._server_error(result.status, request, url, failures)
+        return result, _challenges(result.status, reply_headers)
+
+
+def _status_code(status: object) -> int | None:
+    """The code of a WSGI status line (``'200 OK'``), or None when it has none."""
+    code = str(status).split(" ", 1)[0]
+    return int(code) if len(code) == 3 and code.isascii() and code.isdigit() else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -171,7 +298,9 @@ def _url_environ(url: str) -> dict[str, Any]:
     }
 
 
-def _environ(url: str, request: CallbackRequest, body: bytes) -> dict[str, Any]:
+def _environ(
+    url: str, request: CallbackRequest, body: bytes, authorization: str | None
+) -> dict[str, Any]:
     environ = dict(_url_environ(url))
     environ.update(
         {
@@ -186,9 +315,8 @@ def _environ(url: str, request: CallbackRequest, body: bytes) -> dict[str, Any]:
     )
     if body:
         environ["CONTENT_TYPE"] = "application/json"
-    auth = basic_auth(request.target.credentials)
-    if auth:
-        environ["HTTP_AUTHORIZATION"] = auth
+    if authorization:
+        environ["HTTP_AUTHORIZATION"] = authorization
     return environ
 
 
@@ -207,7 +335,7 @@ def fetch(
     *,
     limit: int = REPLY_LIMIT,
     track: Tracker | None = None,
-) -> FetchResult:
+) -> tuple[FetchResult, list[tuple[str, str]]]:
     """Send one HTTP request; read its reply within ``timeout`` seconds in all.
 
     The deadline covers connecting, sending, the status line, the headers and the body,
@@ -215,15 +343,16 @@ def fetch(
     body comes back cut at ``limit``). ``track(sock, True)`` is called once connected and
     ``track(sock, False)`` when done, so an owner can shut the socket down to end a fetch
     early. Never raises for network trouble: the problem is the result's ``error``.
+    Returns the result and the reply's headers.
     """
     deadline = time.monotonic() + timeout
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        return FetchResult(None, b"", f"the URL {url!r} cannot be used: {exc}")
+        return FetchResult(None, b"", f"the URL {url!r} cannot be used: {exc}"), []
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return FetchResult(None, b"", f"the URL {url!r} is not an http(s) URL with a host")
+        return FetchResult(None, b"", f"the URL {url!r} is not an http(s) URL with a host"), []
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = kind(parts.hostname, port, timeout=timeout)
     conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
@@ -237,11 +366,12 @@ def fetch(
         _left(deadline, sock)
         conn.request(method, target, body=body or None, headers={**headers, "Connection": "close"})
         reply = conn.getresponse()
-        return FetchResult(reply.status, reply.read(limit))
+        return FetchResult(reply.status, reply.read(limit)), reply.getheaders()
     except TimeoutError:
-        return FetchResult(None, b"", f"timed out: no complete reply within {timeout:.3g} s")
+        problem = f"timed out: no complete reply within {timeout:.3g} s"
+        return FetchResult(None, b"", problem, timed_out=True), []
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        return FetchResult(None, b"", f"{type(exc).__name__}: {exc}")
+        return FetchResult(None, b"", f"{type(exc).__name__}: {exc}"), []
     finally:
         if track is not None and sock is not None:
             track(sock, False)

@@ -119,8 +119,18 @@ class FlowGraph:
 
     def kinds_of(self, node_id: str) -> list[str]:
         """The kinds of the findings on ``node_id``, worst first."""
-        kinds = {f.kind for f in self.findings if f.node == node_id}
-        return [kind for kind in FINDING_KINDS if kind in kinds]
+        return self.kinds_by_node().get(node_id, [])
+
+    def kinds_by_node(self) -> dict[str, list[str]]:
+        """The kinds of the findings on each node that has some, worst first (one pass over
+        the findings, so that a picture of a large graph takes time in proportion to it)."""
+        found: dict[str, set[str]] = {}
+        for finding in self.findings:
+            if finding.node is not None:
+                found.setdefault(finding.node, set()).add(finding.kind)
+        return {
+            node: [kind for kind in FINDING_KINDS if kind in kinds] for node, kinds in found.items()
+        }
 
     def grouped_edges(self) -> list[tuple[str, str, str]]:
         """Edges with the same ends merged: (source, target, labels joined by ', ')."""
@@ -134,6 +144,7 @@ class FlowGraph:
     def to_mermaid(self) -> str:
         """The flow as a Mermaid flowchart (renders on GitHub and in many editors)."""
         lines = ["flowchart TD"]
+        order = {node_id: index for index, node_id in enumerate(self.nodes)}
         for node in self.nodes.values():
             text = _mermaid_text(node.label).replace("\n", "<br/>")
             shape = ('(["', '"])') if node.kind == "end" else ('["', '"]')
@@ -141,8 +152,12 @@ class FlowGraph:
         for source, target, label in self.grouped_edges():
             arrow = f' -- "{_mermaid_text(label)}" --> ' if label else " --> "
             lines.append(f"  {source}{arrow}{target}")
+        worst: dict[str, list[str]] = {}
+        for node_id, kinds in self.kinds_by_node().items():
+            if node_id in self.nodes:
+                worst.setdefault(kinds[0], []).append(node_id)
         for kind in dict.fromkeys(COLOURS):
-            members = [n for n in self.nodes if self.kinds_of(n)[:1] == [kind]]
+            members = sorted(worst.get(kind, ()), key=order.__getitem__)
             if members:
                 css = _css_name(kind)
                 lines.append(f"  classDef {css} fill:{COLOURS[kind]},stroke:#333")
@@ -158,8 +173,9 @@ class FlowGraph:
             'fontname="Helvetica", fontsize=10];',
             '  edge [fontname="Helvetica", fontsize=9];',
         ]
+        kinds_by_node = self.kinds_by_node()
         for node in self.nodes.values():
-            kinds = self.kinds_of(node.id)
+            kinds = kinds_by_node.get(node.id, [])
             attrs = [f'label="{_dot_text(node.label)}"']
             if kinds:
                 attrs.append(f'fillcolor="{COLOURS[kinds[0]]}"')

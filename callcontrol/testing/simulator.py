@@ -32,8 +32,13 @@ from .result import Callback, SimulatedCall, UnusedStepsError, path_of
 class CallSimulator:
     """Runs calls against ``app`` (a WSGI callable, or a base URL reached over HTTP).
 
-    ``username``/``password`` are the call's own callback credentials (first callback and
-    disconnect). ``seed`` and ``start_time`` make call ids, times and transcripts repeat.
+    ``username``/``password`` are the call's own callback credentials (the application's,
+    or createCall's: first callback and disconnect), sent as Bandwidth sends them: only in
+    answer to a 401 with ``WWW-Authenticate`` (voice-api §9.2). A verb's callbacks carry the
+    verb's own credentials. An app that raises, answers 5xx, or (``WebhookApp``) reports a
+    failing handler raises :class:`~callcontrol.testing.AppError` unless
+    ``raise_app_errors=False``. ``seed`` and ``start_time`` make call ids, times and
+    transcripts repeat.
     ``reply_latency`` is how long (virtual seconds) the app takes to answer a synchronous
     callback; past ``callback_timeout`` (1 to 25 s) the callback fails as on Bandwidth.
     :attr:`faults` scripts failing, slow and dropped callbacks.
@@ -105,8 +110,13 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
     ) -> SimulatedCall:
-        """Run an inbound call to the end: ``initiate`` goes to ``url``."""
+        """Run an inbound call to the end: ``initiate`` goes to ``url``.
+
+        ``fallback_method`` and ``disconnect_method`` are the application's
+        CallInitiatedFallbackMethod and CallStatusMethod (POST by default)."""
         return self.start_inbound(
             url,
             from_=from_,
@@ -116,6 +126,8 @@ class CallSimulator:
             disconnect_url=disconnect_url,
             method=method,
             fallback_url=fallback_url,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
         ).run()
 
     def outbound(
@@ -129,12 +141,22 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
         machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
+        tag: str | None = None,
+        call_timeout: float | None = None,
+        callback_timeout: float | None = None,
     ) -> SimulatedCall:
         """Run an outbound call to the end: ``answer`` goes to ``url`` when ``to`` answers.
 
-        ``machine_detection`` (a :class:`~callcontrol.MachineDetectionConfiguration`, or its
-        JSON object with URLs relative to ``base_url``) runs answering-machine detection."""
+        The options are createCall's (voice-api §3): ``machine_detection`` (a
+        :class:`~callcontrol.MachineDetectionConfiguration`, or its JSON object with URLs
+        relative to ``base_url``) runs answering-machine detection; ``tag`` is sent with
+        every callback; ``call_timeout`` (1 to 300 s, default 30) is how long ``to`` rings;
+        ``callback_timeout`` (1 to 25 s) replaces the simulator's for this call;
+        ``fallback_method`` (answerFallbackMethod) and ``disconnect_method`` default to POST.
+        """
         return self.start_outbound(
             url,
             from_=from_,
@@ -145,6 +167,11 @@ class CallSimulator:
             method=method,
             fallback_url=fallback_url,
             machine_detection=machine_detection,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
+            tag=tag,
+            call_timeout=call_timeout,
+            callback_timeout=callback_timeout,
         ).run()
 
     def start_inbound(
@@ -158,6 +185,8 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
     ) -> LiveCall:
         """Set up an inbound call without running it; see :class:`LiveCall`."""
         return self._start(
@@ -170,6 +199,8 @@ class CallSimulator:
             disconnect_url=disconnect_url,
             method=method,
             fallback_url=fallback_url,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
         )
 
     def start_outbound(
@@ -183,7 +214,12 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
         machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
+        tag: str | None = None,
+        call_timeout: float | None = None,
+        callback_timeout: float | None = None,
     ) -> LiveCall:
         """Set up an outbound call without running it; see :class:`LiveCall`."""
         return self._start(
@@ -197,6 +233,11 @@ class CallSimulator:
             method=method,
             fallback_url=fallback_url,
             machine_detection=machine_detection,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
+            tag=tag,
+            call_timeout=call_timeout,
+            callback_timeout=callback_timeout,
         )
 
     def _start(
@@ -211,7 +252,12 @@ class CallSimulator:
         disconnect_url: str | None = None,
         method: str = "POST",
         fallback_url: str | None = None,
+        fallback_method: str = "POST",
+        disconnect_method: str = "POST",
         machine_detection: MachineDetectionConfiguration | dict[str, Any] | None = None,
+        tag: str | None = None,
+        call_timeout: float | None = None,
+        callback_timeout: float | None = None,
     ) -> LiveCall:
         steps = check_script(script)
         if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
@@ -226,7 +272,9 @@ class CallSimulator:
             start_time=self.start_time,
             durations=self.durations,
             account_id=self.account_id,
-            callback_timeout=self.callback_timeout,
+            callback_timeout=self.callback_timeout
+            if callback_timeout is None
+            else callback_timeout,
         )
         leg = engine.start_call(
             direction,
@@ -240,6 +288,10 @@ class CallSimulator:
             script=steps,
             destinations=dests,
             machine_detection=detection,
+            fallback_method=fallback_method,
+            disconnect_method=disconnect_method,
+            call_timeout=call_timeout,
+            tag=tag,
         )
         return LiveCall(self, engine, leg)
 
@@ -276,9 +328,25 @@ class LiveCall:
         self.engine.stopped = False
         return self._snapshot()
 
-    def update_call_bxml(self, document: Bxml | str | bytes) -> None:
-        """updateCallBxml: interrupt what runs and run ``document`` instead."""
-        self.engine.update_call_bxml(self.leg, document)
+    @property
+    def call_ids(self) -> list[str]:
+        """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
+        return list(self.engine.legs)
+
+    def _leg(self, call_id: str | None) -> Leg:
+        """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
+        if call_id is None:
+            return self.leg
+        leg = self.engine.legs.get(call_id)
+        if leg is None:
+            raise KeyError(f"no leg {call_id!r} in this call; its legs are {self.call_ids}")
+        return leg
+
+    def update_call_bxml(self, document: Bxml | str | bytes, *, call_id: str | None = None) -> None:
+        """updateCallBxml: interrupt what runs and run ``document`` instead.
+
+        ``call_id`` picks another leg of the call (a Transfer B-leg) instead of the A-leg."""
+        self.engine.update_call_bxml(self._leg(call_id), document)
         self._drive(self.engine.now)
 
     def redirect(
@@ -289,17 +357,23 @@ class LiveCall:
         username: str | None = None,
         password: str | None = None,
         tag: str | None = None,
+        call_id: str | None = None,
     ) -> None:
         """updateCall with a redirectUrl (relative to the simulator's base URL).
 
-        The ``redirect`` callback carries ``username``/``password`` when given, else the
-        simulator's credentials; ``tag`` sets (``""`` clears) the call's tag first.
+        ``call_id`` picks another leg of the call (a Transfer B-leg) instead of the A-leg.
+
+        The ``redirect`` callback carries ``username``/``password`` when given, and no
+        credentials otherwise, as on Bandwidth (voice-api §6, §9.2: updateCall's own
+        credentials, not the call's); ``tag`` sets (``""`` clears) the call's tag first.
         """
-        credentials = self._sim.credentials
-        if username is not None:
-            credentials = Credentials(username, password or "")
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together; give both or neither")
+        credentials = None
+        if username is not None and password is not None:
+            credentials = Credentials(username, password)
         self.engine.update_call(
-            self.leg,
+            self._leg(call_id),
             redirect_url=self._sim._absolute(url),
             method=method,
             credentials=credentials,
@@ -307,9 +381,9 @@ class LiveCall:
         )
         self._drive(self.engine.now)
 
-    def hang_up(self) -> None:
-        """updateCall with state=completed."""
-        self.engine.hang_up(self.leg)
+    def hang_up(self, *, call_id: str | None = None) -> None:
+        """updateCall with state=completed (of the leg ``call_id``, by default the A-leg)."""
+        self.engine.hang_up(self._leg(call_id))
         self._drive(self.engine.now)
 
     def run(self) -> SimulatedCall:
@@ -345,9 +419,13 @@ class LiveCall:
         if fault is None or fault.kind == "slow":
             exchange = sim.router.send(request)
             url, result = exchange.url, exchange.result
+            for kind, message in exchange.failures:
+                # raise_app_errors=False: Bandwidth gets the app's fallback reply, and the
+                # transcript keeps what it covers up.
+                self.engine._note(self.engine.legs[request.leg_id], kind, message)
             latency = fault.seconds if fault is not None else latency
             if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
-                result = FetchResult(None, b"", "no reply within callbackTimeout")
+                result = FetchResult(None, b"", "no reply within callbackTimeout", timed_out=True)
                 latency = self.engine.callback_timeout_ms / 1000
         else:
             url = encode(request)[0]

@@ -149,21 +149,23 @@ def test_a_document_over_64_kb() -> None:
 # -- BX120: credentials need https ---------------------------------------------------------------------
 
 
+# The verb classes refuse these (bxml.verbs._HttpsWithCredentials), so lint sees them as text.
 @pytest.mark.parametrize(
     ("verb", "attribute"),
     [
-        (bxml.Record(username="u", recording_available_url="http://a.example.com/r"), "recordingAvailableUrl"),
-        (bxml.StartRecording(password="p", transcription_available_url="http://a/t"), "transcriptionAvailableUrl"),
-        (bxml.StartStream(destination="wss://s", username="u", stream_event_url="http://a/e"), "streamEventUrl"),
-        (bxml.StartTranscription(username="u", transcription_event_url="http://a/e"), "transcriptionEventUrl"),
-        (bxml.Record(fallback_username="u", record_complete_fallback_url="http://a/f"), "recordCompleteFallbackUrl"),
+        ('<Record username="u" recordingAvailableUrl="http://a.example.com/r"/>', "recordingAvailableUrl"),
+        ('<StartRecording password="p" transcriptionAvailableUrl="http://a/t"/>', "transcriptionAvailableUrl"),
+        ('<StartStream destination="wss://s" username="u" streamEventUrl="http://a/e"/>', "streamEventUrl"),
+        ('<StartTranscription username="u" transcriptionEventUrl="http://a/e"/>', "transcriptionEventUrl"),
+        ('<Record fallbackUsername="u" recordCompleteFallbackUrl="http://a/f"/>', "recordCompleteFallbackUrl"),
     ],
-    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+    ids=lambda v: v if not v.startswith("<") else v[1:].split()[0],
 )  # fmt: skip
-def test_credentials_with_a_url_that_is_not_https(verb: bxml.Verb, attribute: str) -> None:
-    found = [p for p in lint(bxml.Response(verb, bxml.Hangup())) if p.code == "BX120"]  # type: ignore[arg-type]
+def test_credentials_with_a_url_that_is_not_https(verb: str, attribute: str) -> None:
+    found = [p for p in lint(f"<Response>{verb}<Hangup/></Response>") if p.code == "BX120"]
     (problem,) = found
-    assert problem.path == f"/Response/{type(verb).__name__}[1]/@{attribute}"
+    tag = verb[1:].split()[0]
+    assert problem.path == f"/Response/{tag}[1]/@{attribute}"
     assert "https" in problem.message
 
 
@@ -174,6 +176,43 @@ def test_credentials_with_https_or_relative_urls_are_fine() -> None:
         bxml.Record(recording_available_url="http://no-credentials.example.com"),
     )
     assert [p for p in lint(doc) if p.code == "BX120"] == []
+
+
+# -- BX121 / BX122: which credentials each callback carries (bxml-spec §2, voice-api §9.2) ---------
+
+
+def test_a_fallback_url_without_fallback_credentials_is_flagged() -> None:
+    doc = bxml.Response(
+        bxml.Gather(gather_url="/g", gather_fallback_url="/fb", username="u", password="p")
+    )
+    (problem,) = lint(doc)
+    assert (problem.code, problem.path) == ("BX121", "/Response/Gather[1]/@gatherFallbackUrl")
+    assert "fallbackUsername" in problem.message
+    fixed = bxml.Response(
+        bxml.Gather(
+            gather_url="/g",
+            gather_fallback_url="/fb",
+            username="u",
+            password="p",
+            fallback_username="u",
+            fallback_password="p",
+        )
+    )
+    assert lint(fixed) == []
+    assert lint(bxml.Response(bxml.Gather(gather_url="/g", gather_fallback_url="/fb"))) == []
+
+
+def test_half_a_credential_pair_is_flagged() -> None:
+    doc = bxml.Response(
+        bxml.Redirect(redirect_url="/r", username="u"),
+        bxml.Redirect(redirect_url="/r", fallback_password="p"),
+    )
+    assert codes(doc) == [
+        ("/Response/Redirect[1]/@username", "BX122"),
+        ("/Response/Redirect[2]", "BX101"),
+        ("/Response/Redirect[2]/@fallbackPassword", "BX122"),
+    ]
+    assert "username without password" in lint(doc)[0].message
 
 
 # -- BX130 / BX131: context ---------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bxml
 from bxml import Gather, Hangup, Response, SpeakSentence
@@ -595,12 +597,13 @@ def test_right_credentials_are_let_in(secured):
 )
 def test_missing_or_malformed_credentials_get_401(secured, headers, caplog):
     base, app = secured
-    with caplog.at_level(logging.WARNING, logger="callcontrol.webhooks"):
+    with caplog.at_level(logging.DEBUG, logger="callcontrol.webhooks"):
         reply = requests.post(f"{base}/menu", json=GATHER, headers=headers, timeout=10)
     assert_error(reply, 401, "unauthorized")
     assert reply.headers["WWW-Authenticate"].startswith('Basic realm="')
     assert app.seen == []
-    assert "refused" in caplog.text
+    # No credentials at all is Bandwidth's first attempt (voice-api §9.2): only a debug line.
+    assert ("challenged" if not headers else "refused") in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -714,9 +717,9 @@ def test_hosted_documents_need_credentials_too(serve, caplog):
     app = WebhookApp(username="bw", password=PASSWORD)
     path = app.host(Response(Hangup()))
     base = serve(app)
-    with caplog.at_level(logging.WARNING, logger="callcontrol.webhooks"):
+    with caplog.at_level(logging.DEBUG, logger="callcontrol.webhooks"):
         assert requests.post(base + path, json=callback("redirect"), timeout=10).status_code == 401
-    assert "refused" in caplog.text
+    assert "challenged a callback to /_bxml/..." in caplog.text
     assert path not in caplog.text
     reply = requests.post(base + path, json=callback("redirect"), auth=("bw", PASSWORD), timeout=10)
     assert reply.status_code == 200
@@ -838,3 +841,157 @@ def test_the_waitress_limit_lets_exactly_max_body_bytes_through(example):
         refused = requests.post(f"{base}/menu", data=exact + b" ", headers=headers, timeout=10)
     assert "support" in parsed(accepted).to_xml()
     assert refused.status_code == 413
+
+
+# -- credentials on verbs (voice-api §9.2: a verb's callbacks carry the verb's credentials) --
+
+
+def _wsgi_post(app: WebhookApp, path: str, event: dict[str, Any], **environ: str) -> bytes:
+    body = json.dumps(event).encode()
+    env = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "HTTP_HOST": "ivr.test",
+        "HTTP_AUTHORIZATION": "Basic Ync6czNjcmV0",  # bw:s3cret
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        **environ,
+    }
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return None
+
+    return b"".join(app(env, start_response))
+
+
+def _attrs(verb: bxml.Element) -> dict[str, Any]:
+    return verb.attributes
+
+
+def _reply_app(doc: Response, **options: Any) -> WebhookApp:
+    app = WebhookApp(username="bw", password="s3cret", **options)
+    app.route("/answer")(lambda event: doc)
+    return app
+
+
+def test_credentials_on_verbs_stamps_the_verbs_whose_urls_the_app_serves():
+    doc = Response(
+        Gather(SpeakSentence("Hi"), gather_url="/menu", gather_fallback_url="menu-backup"),
+        bxml.Redirect(redirect_url="https://ivr.test/next", username="own", password="pw"),
+        bxml.Record(record_complete_url="/done", recording_available_url="https://other.test/r"),
+    )
+    reply = bxml.parse(
+        _wsgi_post(
+            _reply_app(doc, credentials_on_verbs=True),
+            "/answer",
+            {"eventType": "initiate", "callId": "c-1"},
+        )
+    )
+    gather, redirect, record = (_attrs(verb) for verb in reply.children)
+    assert (gather["username"], gather["password"]) == ("bw", "s3cret")
+    assert (gather["fallback_username"], gather["fallback_password"]) == ("bw", "s3cret")
+    assert (redirect["username"], redirect["password"]) == ("own", "pw")  # its own are kept
+    assert "username" not in record  # one URL is on another host: never send it ours
+    assert "username" not in _attrs(doc.children[0])  # the handler's document is unchanged
+
+
+def test_credentials_on_verbs_knows_the_host_without_a_host_header():
+    doc = Response(bxml.Redirect(redirect_url="https://ivr.test:8443/next"))
+    app = _reply_app(doc, credentials_on_verbs=True)
+    event = {"eventType": "initiate", "callId": "c-1"}
+    server = {"HTTP_HOST": "", "SERVER_NAME": "ivr.test", "SERVER_PORT": "8443"}
+    reply = bxml.parse(_wsgi_post(app, "/answer", event, **server))
+    assert _attrs(reply.children[0])["username"] == "bw"
+
+
+def test_credentials_on_verbs_respects_the_mount_point():
+    doc = Response(bxml.Redirect(redirect_url="/elsewhere"), bxml.Redirect(redirect_url="next"))
+    app = _reply_app(doc, credentials_on_verbs=True)
+    reply = bxml.parse(
+        _wsgi_post(app, "/answer", {"eventType": "initiate", "callId": "c-1"}, SCRIPT_NAME="/bw")
+    )
+    outside, inside = (_attrs(verb) for verb in reply.children)
+    assert "username" not in outside and inside["username"] == "bw"
+
+
+def test_without_credentials_on_verbs_a_verb_calling_the_app_is_warned_of_once(caplog):
+    doc = Response(Gather(SpeakSentence("Hi"), gather_url="/menu"))
+    app = _reply_app(doc)
+    with caplog.at_level(logging.WARNING, "callcontrol.webhooks"):
+        for _ in range(2):
+            reply = bxml.parse(_wsgi_post(app, "/answer", {"eventType": "initiate", "callId": "c"}))
+    assert "username" not in _attrs(reply.children[0])
+    warnings = [r.getMessage() for r in caplog.records if "no credentials" in r.getMessage()]
+    assert len(warnings) == 1 and "<Gather> with /menu" in warnings[0]
+    assert "s3cret" not in warnings[0]
+
+
+def test_credentials_on_verbs_needs_the_apps_credentials():
+    with pytest.raises(ValueError, match="needs the app's username and password"):
+        WebhookApp(credentials_on_verbs=True)
+    with pytest.raises(TypeError, match="True or False"):
+        WebhookApp(username="a", password="b", credentials_on_verbs="yes")  # type: ignore[arg-type]
+
+
+_URLS = st.sampled_from(
+    ["menu", "/menu", "/bw/menu", "https://ivr.test/bw/next", "https://ivr.test/other",
+     "https://elsewhere.test/bw/x", "//elsewhere.test/x"]
+)  # fmt: skip
+_MINE = {"menu", "/bw/menu", "https://ivr.test/bw/next"}  # served under SCRIPT_NAME=/bw
+
+
+@given(
+    st.lists(
+        st.tuples(_URLS, st.none() | _URLS, st.none() | _URLS, st.booleans()),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_stamped_credentials_go_only_to_verbs_whose_every_url_is_the_apps(verbs):
+    # The app's credentials must never travel to another host (a verb's username/password
+    # go to all its URLs, voice-api §9.2), and a verb's own credentials are kept.
+    doc = Response(
+        *(
+            bxml.Record(
+                record_complete_url=complete,
+                recording_available_url=available,
+                record_complete_fallback_url=fallback,
+                username="own" if own else None,
+                password="pw" if own else None,
+            )
+            for complete, available, fallback, own in verbs
+        )
+    )
+    app = _reply_app(doc, credentials_on_verbs=True)
+    event = {"eventType": "initiate", "callId": "c-1"}
+    reply = bxml.parse(_wsgi_post(app, "/answer", event, SCRIPT_NAME="/bw"))
+    for (complete, available, fallback, own), verb in zip(verbs, reply.children, strict=True):
+        attrs = _attrs(verb)
+        primary = [url for url in (complete, available) if url is not None]
+        if own:
+            assert attrs["username"] == "own"
+        else:
+            assert ("username" in attrs) == all(url in _MINE for url in primary)
+        assert ("fallback_username" in attrs) == (fallback is not None and fallback in _MINE)
+
+
+def test_the_challenge_step_is_not_a_warning_but_wrong_credentials_are(caplog):
+    # voice-api §9.2: every authenticated callback first comes without credentials.
+    app = _reply_app(Response(Hangup()))
+    event = {"eventType": "initiate", "callId": "c-1"}
+    with caplog.at_level(logging.DEBUG, "callcontrol.webhooks"):
+        _wsgi_post(app, "/answer", event, HTTP_AUTHORIZATION="")
+        _wsgi_post(app, "/answer", event, HTTP_AUTHORIZATION="Basic Ync6d3Jvbmc=")  # bw:wrong
+    levels = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert levels == [
+        ("DEBUG", "challenged a callback to /answer for its credentials"),
+        ("WARNING", "refused a callback to /answer: wrong credentials"),
+    ]
+
+
+def test_hosted_documents_get_the_apps_credentials_on_their_verbs_too():
+    app = WebhookApp(username="bw", password="s3cret", credentials_on_verbs=True)
+    path = app.host(Response(Gather(SpeakSentence("Still there?"), gather_url="/menu")))
+    reply = bxml.parse(_wsgi_post(app, path, {"eventType": "redirect", "callId": "c-1"}))
+    assert _attrs(reply.children[0])["username"] == "bw"

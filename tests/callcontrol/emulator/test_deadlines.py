@@ -30,21 +30,21 @@ def create(emu: VoiceEmulator, answer_url: str, **extra: Any) -> str:
 def test_fetch_cuts_a_trickling_reply_at_its_total_deadline() -> None:
     # Each byte arrives well within the timeout; only a total deadline ends this.
     with raw_server(trickle(every=0.05)) as base:
-        result = fetch("POST", base + "/answer", b"{}", {}, 0.5)
+        result, _ = fetch("POST", base + "/answer", b"{}", {}, 0.5)
     assert result.status is None
-    assert result.error is not None and "timed out" in result.error
+    assert result.error is not None and "timed out" in result.error and result.timed_out
 
 
 def test_fetch_reads_at_most_the_limit_of_an_endless_reply() -> None:
     with raw_server(endless()) as base:
-        result = fetch("GET", base + "/answer", b"", {}, 10.0)
+        result, _ = fetch("GET", base + "/answer", b"", {}, 10.0)
     assert result.status == 200
     assert len(result.body) == REPLY_LIMIT == 65536 + 1
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/x", "ftp://h/x", "/x"])
 def test_fetch_names_a_bad_url_instead_of_raising(url: str) -> None:
-    result = fetch("POST", url, b"", {}, 1.0)
+    result, _ = fetch("POST", url, b"", {}, 1.0)
     assert result.status is None and result.error
 
 

@@ -81,6 +81,44 @@ def test_errors_of_the_emulators_threads_are_raised_on_close(
         emu.close()
 
 
+def test_a_webhook_app_handler_failure_is_raised_on_close_despite_the_fallback() -> None:
+    # The caller hears the fallback apology, as on Bandwidth; the test hears of the bug.
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        raise KeyError("digits")
+
+    emu = VoiceEmulator(app=app, speed=100.0)
+    client = emu.client()
+    call_id = client.create_call(
+        to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+    ).call_id
+    emu.wait_for(call_id, state="disconnected")
+    assert "We are sorry" in " ".join(emu.timeline(call_id).heard)
+    with pytest.raises(EmulatorError, match=r"the app's handler raised on POST /answer"):
+        emu.close()
+
+
+def test_an_in_process_apps_5xx_is_raised_on_close() -> None:
+    # A 500 is a 500: how a framework answers the exception it caught.
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+        return [b"oops"]
+
+    emu = VoiceEmulator(app=app, speed=100.0)
+    call_id = (
+        emu.client()
+        .create_call(
+            to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+        )
+        .call_id
+    )
+    assert emu.wait_for(call_id, state="disconnected").disconnect_cause == "callback-error"
+    with pytest.raises(EmulatorError, match=r"the app failed on POST /answer: answered 500"):
+        emu.close()
+
+
 def test_wait_for_needs_one_condition_and_a_known_call() -> None:
     with VoiceEmulator(clock="manual") as emu:
         with pytest.raises(ValueError, match="exactly one of verb= or state="):

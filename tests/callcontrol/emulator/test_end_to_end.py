@@ -513,3 +513,117 @@ def test_sync_machine_detection_puts_the_result_in_the_answer_callback() -> None
         "value": "human",
         "duration": "PT2S",
     }
+
+
+def _recording_app(www_authenticate: bool = True) -> tuple[Any, list[tuple[str, str, bool]]]:
+    """An app that wants ivr:pw; it records (method, path, had credentials) of each request."""
+    seen: list[tuple[str, str, bool]] = []
+    good = auth("ivr", "pw")
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], authorization is not None))
+        if environ["PATH_INFO"] == "/missing":
+            start_response("404 Not Found", [])
+            return [b""]
+        if authorization != good:
+            challenge = [("WWW-Authenticate", 'Basic realm="ivr"')] if www_authenticate else []
+            start_response("401 Unauthorized", challenge)
+            return [b""]
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [Response(SpeakSentence("welcome"), Hangup()).to_bytes()]
+
+    return app, seen
+
+
+def test_callbacks_are_challenged_before_credentials_are_sent() -> None:
+    # voice-api §9.2 "Authenticated Callbacks": no credentials until a 401 with
+    # WWW-Authenticate; a 401 without it loses the callback.
+    for www_authenticate, cause in ((True, "hangup"), (False, "callback-error")):
+        app, seen = _recording_app(www_authenticate)
+        with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+            call_id = client.create_call(
+                to=CALLEE,
+                from_=CALLER,
+                application_id="a",
+                answer_url=f"{emu.app_url}/answer",
+                username="ivr",
+                password="pw",
+            ).call_id
+            state = emu.wait_for(call_id, state="disconnected")
+        assert state.disconnect_cause == cause
+        expected = [("POST", "/answer", False)]
+        if www_authenticate:
+            expected.append(("POST", "/answer", True))
+        assert seen == expected
+
+
+def test_fallback_methods_default_to_post_and_are_honoured() -> None:
+    # voice-api §3 answerFallbackMethod and §6 redirectFallbackMethod, each POST by default
+    # whatever the primary's method.
+    app, seen = _recording_app()
+    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+        for fallback_method in (None, "GET"):
+            extra = {"answer_fallback_method": fallback_method} if fallback_method else {}
+            call_id = client.create_call(
+                to=CALLEE,
+                from_=CALLER,
+                application_id="a",
+                answer_url=f"{emu.app_url}/missing",
+                answer_method="GET",
+                answer_fallback_url=f"{emu.app_url}/answer",
+                fallback_username="ivr",
+                fallback_password="pw",
+                **extra,
+            ).call_id
+            emu.wait_for(call_id, state="disconnected")
+    methods = [(method, path) for method, path, _ in seen]
+    assert methods == [
+        ("GET", "/missing"), ("POST", "/answer"), ("POST", "/answer"),
+        ("GET", "/missing"), ("GET", "/answer"), ("GET", "/answer"),
+    ]  # fmt: skip
+
+
+def test_redirect_fallback_method_is_honoured_and_a_b_leg_is_updated_by_its_id() -> None:
+    # voice-api §6: redirectFallbackMethod (POST by default); updateCall takes any call id,
+    # a Transfer B-leg's too (register: b-leg-update).
+    from bxml import PhoneNumber, Transfer
+    from callcontrol.testing import answers
+
+    app = WebhookApp()
+    moved: list[tuple[str, str]] = []
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Transfer(PhoneNumber("+15550001111"), transfer_complete_url="/done"))
+
+    @app.route("/done")
+    def done(event: Any) -> Response:
+        return Response(Hangup())
+
+    @app.route("/agent")
+    def agent(event: Any) -> Response:
+        moved.append((event.call_id, event.event_type))
+        return Response(SpeakSentence("for the agent"), Hangup())
+
+    with VoiceEmulator(app=app, clock="manual") as emu, emu.client() as client:
+        emu.destination("+15550001111", answers(after=1, hangs_up_after=100))
+        call_id = _place(client, emu.app_url or "")
+        emu.advance(5)
+        [b_leg] = [c.call_id or "" for c in client.list_calls() if c.parent_call_id == call_id]
+        client.redirect(
+            b_leg,
+            f"{emu.app_url}/gone",
+            method="GET",
+            fallback_url=f"{emu.app_url}/agent",
+            fallback_method="GET",
+        )
+        emu.advance(30)
+        a_state, b_state = client.get_call_state(call_id), client.get_call_state(b_leg)
+        callbacks = emu.timeline(call_id).callbacks
+    assert moved == [(b_leg, "redirect")]
+    assert [(c.url.split("?")[0].rsplit("/", 1)[1], c.method) for c in callbacks if c.event_type == "redirect"] == [
+        ("gone", "GET"),
+        ("agent", "GET"),
+    ]  # fmt: skip
+    assert (a_state.state, b_state.state) == ("disconnected", "disconnected")

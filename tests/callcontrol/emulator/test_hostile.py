@@ -241,14 +241,33 @@ def redirecting_app(environ: dict[str, Any], start_response: Any) -> list[bytes]
     return [REDIRECT_WITH_CREDENTIALS]
 
 
-def test_credentials_never_go_over_plain_http_beyond_loopback() -> None:
-    # 192.0.2.1 is TEST-NET-1: nothing is there; the callback is not even tried.
+def test_credentials_never_go_over_plain_http_beyond_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 192.0.2.1 (TEST-NET-1) stands for an app elsewhere that challenges with 401: the
+    # emulator must not answer the challenge with credentials over plain http.
+    from callcontrol.emulator import emulator as module
+    from callcontrol.engine.model import FetchResult
+
+    real_fetch = module.fetch  # type: ignore[attr-defined]
+    sent: list[dict[str, str]] = []
+
+    def fetch(
+        method: str, url: str, body: bytes, headers: dict[str, str], *a: Any, **k: Any
+    ) -> Any:
+        if "192.0.2.1" not in url:
+            return real_fetch(method, url, body, headers, *a, **k)
+        sent.append(headers)
+        return FetchResult(401, b""), [("WWW-Authenticate", 'Basic realm="app"')]
+
+    monkeypatch.setattr(module, "fetch", fetch)
     with VoiceEmulator(app=redirecting_app, speed=100.0) as emu, emu.client() as client:
         call_id = client.create_call(
             to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
         ).call_id
         state = emu.wait_for(call_id, state="disconnected", timeout=15)
     assert "credentials and its URL is plain http" in (state.error_message or "")
+    assert sent and all("Authorization" not in headers for headers in sent)
 
 
 def test_wrong_passwords_of_any_length_are_refused() -> None:

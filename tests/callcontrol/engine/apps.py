@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,14 +26,25 @@ class Seen:
 
 @dataclass
 class RoutesApp:
-    """Answers each path from ``routes``; unknown paths get 204. Records every request."""
+    """Answers each path from ``routes``; unknown paths get 204. Records every request.
+
+    A request to a ``protected`` path without an Authorization header gets 401 with
+    ``WWW-Authenticate`` (the challenge Bandwidth answers with credentials, voice-api §9.2);
+    it is listed in ``challenged``, not in ``seen``.
+    """
 
     routes: Mapping[str, Reply]
     default: Reply | None = None
+    protected: Collection[str] = ()
     seen: list[Seen] = field(default_factory=list)
+    challenged: list[str] = field(default_factory=list)
     closed: int = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] in self.protected and not environ.get("HTTP_AUTHORIZATION"):
+            self.challenged.append(environ["PATH_INFO"])
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="test"')])
+            return [b""]
         size = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(size)
         event = json.loads(body) if body else {}

@@ -191,7 +191,10 @@ def test_async_mode_answers_at_once_and_sends_machine_detection_complete():
 
 def test_async_callback_carries_the_machine_detection_credentials():
     md = {"callbackUrl": "/amd", "username": "amd-user", "password": "amd-pass"}
-    _, app = run(md, machine(), username="u", password="p")
+    app = RoutesApp({"/answer": LONG}, protected={"/amd"})
+    sim = CallSimulator(app, base_url="https://ivr.test", username="u", password="p")
+    sim.outbound("/answer", to=CALLEE, destinations={CALLEE: machine()}, machine_detection=md)
+    assert app.challenged == ["/amd"]  # sent without credentials first (voice-api §9.2)
     [seen] = [s for s in app.seen if s.path == "/amd"]
     assert seen.authorization == "Basic " + base64.b64encode(b"amd-user:amd-pass").decode()
 
@@ -206,7 +209,9 @@ def test_no_result_is_sent_when_the_call_ends_first():
 
 def test_a_failed_result_goes_to_the_fallback_url():
     md = {"callbackUrl": "/amd", "fallbackUrl": "/amd-fallback"}
-    call, app = run(md, machine(), routes={"/answer": LONG, "/amd": (500, b"")})
+    # A 500 from the app is raised unless app errors are not (Bandwidth's view).
+    routes = {"/answer": LONG, "/amd": (500, b"")}
+    call, app = run(md, machine(), routes=routes, raise_app_errors=False)
     sent = [(c.event_type, c.url.split("?")[0], c.status) for c in call.callbacks[1:3]]
     assert sent == [
         ("machineDetectionComplete", "https://ivr.test/amd", 500),
@@ -216,7 +221,8 @@ def test_a_failed_result_goes_to_the_fallback_url():
 
 
 def test_without_a_fallback_a_failed_status_is_not_retried():
-    call, _ = run({"callbackUrl": "/amd"}, machine(), routes={"/answer": LONG, "/amd": (500, b"")})
+    routes = {"/answer": LONG, "/amd": (500, b"")}
+    call, _ = run({"callbackUrl": "/amd"}, machine(), routes=routes, raise_app_errors=False)
     assert [c.event_type for c in call.callbacks].count("machineDetectionComplete") == 1
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from callcontrol.engine import Destination, Step
 from callcontrol.testing import (
+    AppError,
     CallSimulator,
     SimulatedCall,
     answers,
@@ -246,16 +247,22 @@ def auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def test_credentials_come_from_the_call_then_from_the_bxml():
+def test_credentials_come_from_the_call_then_from_the_bxml_each_after_a_challenge():
+    # voice-api §9.2: the call's credentials go to its answer and disconnect URLs, a verb's
+    # to the verb's URLs; each is sent only after a 401 with WWW-Authenticate.
     doc = xml('<Redirect redirectUrl="/r" username="verb" password="secret"/>')
-    _, app = run(
-        {"/answer": doc, "/r": xml('<Redirect redirectUrl="/plain"/>'), "/plain": xml("<Hangup/>")}
+    routes = {"/answer": doc, "/r": xml('<Redirect redirectUrl="/plain"/>')}
+    app = RoutesApp({**routes, "/plain": xml("<Hangup/>")}, protected={"/answer", "/r", "/status"})
+    call = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2").inbound(
+        "/answer", disconnect_url="/status"
     )
     by_path = {s.path: s.authorization for s in app.seen}
     assert by_path["/answer"] == auth("ivr", "hunter2")
     assert by_path["/r"] == auth("verb", "secret")
     assert by_path["/plain"] is None
     assert by_path["/status"] == auth("ivr", "hunter2")
+    assert app.challenged == ["/answer", "/r", "/status"]
+    assert "verb-credentials" in call.assumptions  # /plain: the call's are not inherited
 
 
 def test_failing_callback_retries_the_fallback_with_fallback_credentials():
@@ -263,21 +270,42 @@ def test_failing_callback_retries_the_fallback_with_fallback_credentials():
         '<Redirect redirectUrl="/broken" redirectFallbackUrl="/backup" '
         'fallbackUsername="fb" fallbackPassword="pw"/>'
     )
-    call, app = run(
-        {
-            "/answer": doc,
-            "/broken": (500, b""),
-            "/backup": xml("<SpeakSentence>saved</SpeakSentence>"),
-        }
+    routes: dict[str, Reply] = {
+        "/answer": doc,
+        "/broken": (500, b""),
+        "/backup": xml("<SpeakSentence>saved</SpeakSentence>"),
+    }
+    app = RoutesApp(routes, protected={"/backup"})
+    sim = CallSimulator(
+        app, base_url=BASE, username="ivr", password="hunter2", raise_app_errors=False
     )
+    call = sim.inbound("/answer", disconnect_url="/status")
     call.assert_heard("saved")
     assert [s.authorization for s in app.seen if s.path == "/backup"] == [auth("fb", "pw")]
+    assert app.challenged == ["/backup"]
+
+
+def test_the_calls_fallback_url_gets_the_calls_credentials_unless_it_has_its_own():
+    # Register: call-fallback-credentials (the docs name fallbackUsername only).
+    app = RoutesApp({"/backup": xml("<SpeakSentence>saved</SpeakSentence>")}, protected={"/backup"})
+    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    sim.faults.fail("/answer")
+    call = sim.inbound("/answer", fallback_url="/backup")
+    call.assert_heard("saved")
+    assert [s.authorization for s in app.seen] == [auth("ivr", "hunter2")]
+    assert "call-fallback-credentials" in call.assumptions
     assert "fallback-status" in call.assumptions
 
 
 def test_failing_callback_without_fallback_ends_with_callback_error():
-    call, _ = run({"/answer": xml('<Redirect redirectUrl="/broken"/>'), "/broken": (503, b"")})
+    app = RoutesApp({"/answer": xml('<Redirect redirectUrl="/broken"/>'), "/broken": (503, b"")})
+    call = CallSimulator(app, base_url=BASE, raise_app_errors=False).inbound("/answer")
     call.assert_ended("callback-error")
+    with pytest.raises(
+        AppError, match=r"answered HTTP 503 on POST https://ivr.test/broken"
+    ) as info:
+        CallSimulator(app, base_url=BASE).inbound("/answer")  # a 5xx is an app error
+    assert info.value.status == 503
     assert call.error is not None
     assert "HTTP 503" in call.error and "/broken" in call.error
 
@@ -461,6 +489,74 @@ def test_caller_hangup_during_transfer_sends_no_transfer_complete():
     call.assert_ended("hangup")
 
 
+def test_b_leg_events_carry_the_original_calls_numbers():
+    # Webhooks transferAnswer / transferDisconnect: from and to are "the from/to field of
+    # the original call"; the B-leg's own are transferCallerId and transferTo. The same for
+    # the B-leg's gather event ([XFER] events, voice-api §9.3).
+    inner = (
+        f"<PhoneNumber transferAnswerUrl='/whisper' transferDisconnectUrl='/bdisc'>"
+        f"{AGENT}</PhoneNumber>"
+    )
+    routes = {
+        "/answer": transfer(inner, attrs='transferCallerId="+15559990000"'),
+        "/whisper": xml('<Gather gatherUrl="/accept" maxDigits="1" firstDigitTimeout="2"/>'),
+        "/accept": xml("<SpeakSentence>connecting</SpeakSentence>"),
+        "/complete": xml("<Hangup/>"),
+    }
+    call, app = run(routes, destinations={AGENT: answers(after=1, hangs_up_after=20)})
+    initiate = app.events("initiate")[0]
+    original = (initiate["from"], initiate["to"])
+    for event_type in ("transferAnswer", "gather", "transferDisconnect"):
+        [event] = app.events(event_type)
+        assert (event["from"], event["to"]) == original, event_type
+        assert (event["transferCallerId"], event["transferTo"]) == ("+15559990000", AGENT)
+        assert event["callId"] != initiate["callId"]
+
+
+def test_a_ringing_b_leg_is_cancelled_when_its_originator_ends():
+    # Webhooks transferDisconnect: cause "cancel": "cancelled by its originator while it was
+    # ringing" (the caller hangs up, or an update takes the A-leg elsewhere).
+    call, app = run(
+        {"/answer": transfer()}, destinations={AGENT: answers(after=20)}, script=[hang_up(after=5)]
+    )
+    [gone] = app.events("transferDisconnect")
+    assert gone["cause"] == "cancel" and "answerTime" not in gone
+    routes = {"/answer": transfer(), "/elsewhere": xml("<Hangup/>")}
+    app = RoutesApp(routes)
+    live = CallSimulator(app, base_url=BASE).start_inbound("/answer")
+    live.run_until(seconds=3)
+    live.redirect("/elsewhere")
+    live.run()
+    assert [e["cause"] for e in app.events("transferDisconnect")] == ["cancel"]
+
+
+@pytest.mark.parametrize(
+    ("agent", "cause", "message"),
+    [
+        (busy(), "busy", "Callee is busy"),  # the documented example
+        (no_answer(), "timeout", "Callee did not answer before the callTimeout"),
+        (rejects(), "rejected", "Callee rejected the call"),
+    ],
+)
+def test_unanswered_outcomes_carry_error_message_and_id(agent, cause, message):
+    # Webhooks transferComplete / transferDisconnect / disconnect, "Failed Transfer to Busy
+    # Number": cause busy, errorMessage "Callee is busy", errorId.
+    routes = {"/answer": transfer(attrs='callTimeout="5"'), "/complete": xml("<Hangup/>")}
+    _, app = run(routes, destinations={AGENT: agent})
+    [complete] = app.events("transferComplete")
+    [gone] = app.events("transferDisconnect")
+    for event in (complete, gone):
+        assert (event["cause"], event["errorMessage"]) == (cause, message)
+        assert len(event["errorId"]) == 36
+    assert complete["errorId"] == gone["errorId"]
+    outbound = RoutesApp({})
+    sim = CallSimulator(outbound, base_url=BASE)
+    sim.outbound("/answer", to=AGENT, destinations={AGENT: agent}, disconnect_url="/status")
+    [disconnect] = outbound.events("disconnect")
+    assert (disconnect["cause"], disconnect["errorMessage"]) == (cause, message)
+    assert "errorId" in disconnect
+
+
 def test_transfer_answer_reply_may_not_transfer_again():
     inner = f"<PhoneNumber transferAnswerUrl='/whisper'>{AGENT}</PhoneNumber>"
     routes = {
@@ -512,6 +608,66 @@ def test_start_recording_sends_recording_available_when_stopped():
     call, app = run({"/answer": doc})
     assert [e["duration"] for e in app.events("recordingAvailable")] == ["PT3S"]
     assert all(s.path != "/second" for s in app.seen)
+
+
+def test_paused_time_is_left_out_of_a_recordings_duration():
+    # bxml-spec §4.9: audio between PauseRecording and ResumeRecording is left out of the
+    # file; a pause still running when the recording stops lasts to its end.
+    doc = xml(
+        '<StartRecording recordingAvailableUrl="/file"/><Pause duration="3"/>'
+        '<PauseRecording/><Pause duration="4"/><ResumeRecording/><Pause duration="2"/>'
+        '<PauseRecording/><Pause duration="1"/><StopRecording/>'
+    )
+    _, app = run({"/answer": doc})
+    [available] = app.events("recordingAvailable")
+    assert available["duration"] == "PT5S"
+    assert (available["startTime"], available["endTime"]) == (
+        "2026-01-01T09:00:00.000Z",
+        "2026-01-01T09:00:10.000Z",
+    )
+
+
+@pytest.mark.parametrize("verb", ["Record", "StartRecording"])
+def test_transcribe_sends_transcription_available_after_the_recording(verb):
+    # Webhooks transcriptionAvailable (Record and StartRecording with transcribe="true" and
+    # transcriptionAvailableUrl; register: transcription-timing).
+    attrs = (
+        'transcribe="true" transcriptionAvailableUrl="/text" recordingAvailableUrl="/file" '
+        'username="u" password="p"'
+    )
+    body = (
+        f'<{verb} {attrs}/><Pause duration="6"/>'
+        if verb == "StartRecording"
+        else (f'<Record maxDuration="6" {attrs}/>')
+    )
+    call, app = run({"/answer": xml(body)}, script=[silence()] if verb == "Record" else ())
+    kinds = [c.event_type for c in call.callbacks]
+    assert kinds.index("transcriptionAvailable") == kinds.index("recordingAvailable") + 1
+    [event] = app.events("transcriptionAvailable")
+    [available] = app.events("recordingAvailable")
+    assert event["recordingId"] == available["recordingId"]
+    assert event["duration"] == "PT6S"
+    assert event["transcription"]["status"] == "available"
+    assert event["transcription"]["url"].endswith(
+        f"/recordings/{event['recordingId']}/transcription"
+    )
+    assert "transcription-timing" in call.assumptions
+    assert [s.authorization for s in app.seen if s.path == "/text"] == [None]  # not challenged
+    untranscribed = xml('<StartRecording transcriptionAvailableUrl="/text"/><Pause duration="2"/>')
+    _, quiet = run({"/answer": untranscribed})
+    assert quiet.events("transcriptionAvailable") == []
+
+
+def test_a_recording_cut_short_by_the_end_of_the_call_is_announced_after_the_disconnect():
+    # Webhooks recordingAvailable: sent once the recording is processed (register:
+    # recording-order).
+    doc = xml('<StartRecording recordingAvailableUrl="/file"/><Pause duration="4"/>')
+    call, _ = run({"/answer": doc})
+    kinds = [c.event_type for c in call.callbacks]
+    assert kinds[-2:] == ["disconnect", "recordingAvailable"]
+    assert "recording-order" in call.assumptions
+    call, _ = run(record(), script=[leave_message(3, then="hang_up")])
+    assert [c.event_type for c in call.callbacks][-2:] == ["disconnect", "recordingAvailable"]
 
 
 def test_streams_send_started_and_stopped():

@@ -104,7 +104,8 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             ),
             "/g": xml('<Redirect redirectUrl="/rec"/>'),
             "/rec": xml(
-                '<StartRecording recordingAvailableUrl="/file"/>'
+                '<StartRecording recordingAvailableUrl="/file" transcribe="true" '
+                'transcriptionAvailableUrl="/text"/>'
                 '<Record recordCompleteUrl="/xfer" recordingAvailableUrl="/file"/>'
             ),
             "/xfer": xml(
@@ -191,6 +192,7 @@ def test_the_flows_cover_every_event_the_engine_sends():
         "realTimeTranscriptionStarted",
         "realTimeTranscriptionStopped",
         "realTimeTranscriptionAvailable",
+        "transcriptionAvailable",
     }
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from callcontrol.testing import FlowGraph, explore
-from callcontrol.testing.flowgraph import Edge, Node, shorten
+from callcontrol.testing.flowgraph import Edge, Finding, FindingKind, Node, shorten
 from callcontrol.testing.render import LayoutUnavailable
 from examples import flawed_ivr
 
@@ -91,3 +92,64 @@ def test_html_without_graphviz_says_why(flawed, monkeypatch):
     assert "Graphviz" in page and "flowchart TD" in page
     with pytest.raises(LayoutUnavailable, match="apt-get install graphviz"):
         flawed.to_svg()
+
+
+# -- pictures at size (issue 20 item 11: 23,000 nodes took 33 s) --------------------------------
+
+
+class _CountedList(list[Finding]):
+    """A list that counts the passes made over it."""
+
+    passes = 0
+
+    def __iter__(self) -> Iterator[Finding]:
+        _CountedList.passes += 1
+        return super().__iter__()
+
+
+def _big_graph(nodes: int) -> FlowGraph:
+    graph = FlowGraph("/answer")
+    for index in range(nodes):
+        graph.nodes[f"n{index}"] = Node(f"n{index}", f"/p{index} (gather)", "hello")
+    graph.edges += [Edge(f"n{i // 2}", f"n{i}", "press 1") for i in range(1, nodes)]
+    kinds: tuple[FindingKind, ...] = ("dead-verb", "silence", "unreached-url")
+    findings = [Finding(kinds[i // 3 % 3], f"m{i}", [], {}, f"n{i}") for i in range(0, nodes, 3)]
+    graph.findings = _CountedList(findings)
+    return graph
+
+
+@pytest.mark.parametrize("render", ["to_mermaid", "to_dot"])
+def test_a_picture_passes_over_the_findings_a_fixed_number_of_times(render):
+    graph = _big_graph(600)
+    _CountedList.passes = 0
+    text = getattr(graph, render)()
+    assert _CountedList.passes <= 2  # not once per node (quadratic in the graph)
+    assert "n597" in text and ("#fff3a8" in text or "class " in text)
+
+
+def test_the_mermaid_classes_list_each_node_under_its_worst_kind_in_node_order():
+    graph = _big_graph(12)
+    graph.findings.append(Finding("silence", "again", [], {}, "n0"))  # worse than dead-verb
+    lines = graph.to_mermaid().splitlines()
+    assert lines[-6:] == [
+        "  classDef silence fill:#ffd59e,stroke:#333",
+        "  class n0,n3 silence",  # n0's dead-verb gives way to its silence
+        "  classDef unreached_url fill:#fff3a8,stroke:#333",
+        "  class n6 unreached_url",
+        "  classDef dead_verb fill:#fff3a8,stroke:#333",
+        "  class n9 dead_verb",
+    ]
+
+
+def test_html_of_a_graph_too_large_to_lay_out_has_no_picture_and_no_wait(monkeypatch):
+    from callcontrol.testing import render
+
+    graph = _big_graph(render.HTML_LAYOUT_NODES + 1)
+
+    def no_layout(dot_text: str) -> str:
+        raise AssertionError("Graphviz was asked to lay out the graph")
+
+    monkeypatch.setattr(render, "svg", no_layout)
+    page = graph.to_html()
+    assert "No picture: the graph has 2,001 nodes, more than the 2,000" in page
+    assert "flowchart TD" in page and "<table>" in page

@@ -113,3 +113,32 @@ def test_loading_the_plugin_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+WEBHOOK_APP = """
+import pytest
+from bxml import Response, SpeakSentence
+from callcontrol import WebhookApp
+
+app = WebhookApp()
+
+@app.route("/answer")
+def answer(event):
+    return SpeakSentence("a bare verb, not a Response")
+
+@pytest.fixture
+def bxml_app():
+    return app
+
+def test_hangs_up(call_simulator):
+    call_simulator.inbound("/answer").assert_ended("hangup")
+"""
+
+
+def test_a_webhook_app_failure_fails_the_test_despite_its_fallback(pytester):
+    # Production answers with the fallback apology (200); the plugin's simulator still
+    # raises the handler's failure instead of passing on the apology's hangup.
+    pytester.makepyfile(test_failing_handler=WEBHOOK_APP)
+    result = pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*AppError: the app's reply to POST*/answer (initiate)*"])

@@ -8,11 +8,14 @@ import re
 import typing
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bxml import Bxml, Hangup, SpeakSentence
-from callcontrol.engine.model import CallbackRequest, Credentials, Target
+from callcontrol.engine.model import CallbackRequest, Credentials, FetchResult, Target
 from callcontrol.engine.script import Destination, Step
 from callcontrol.testing import (
     AppError,
@@ -28,7 +31,7 @@ from callcontrol.testing import (
     silence,
     voicemail,
 )
-from callcontrol.testing.fetch import callback_headers
+from callcontrol.testing.fetch import callback_headers, challenge_first
 from tests.wsgi_server import serve_wsgi
 
 from ..engine.apps import RoutesApp, xml
@@ -61,32 +64,97 @@ def test_wsgi_request_is_pep_3333_with_the_wire_bytes_and_close_called():
     assert env["HTTP_HOST"] == "ivr.test" and env["SERVER_PORT"] == "443"
     assert env["CONTENT_TYPE"] == "application/json"
     assert env["body"] == json.dumps(call.callbacks[0].payload, separators=(",", ":")).encode()
-    assert env["HTTP_AUTHORIZATION"] == "Basic aXZyOmh1bnRlcjI="
+    # voice-api §9.2: credentials only after a challenge, and this app did not challenge
+    assert "HTTP_AUTHORIZATION" not in env
     app2 = RoutesApp({"/answer": xml("<Hangup/>")})
     CallSimulator(app2, base_url=BASE).inbound("/answer")
     assert app2.closed == 1
 
 
 def test_app_given_as_a_base_url_is_reached_over_http():
-    app = RoutesApp({"/answer": MENU, "/g": xml("<SpeakSentence>over http</SpeakSentence>")})
+    routes = {"/answer": MENU, "/g": xml("<SpeakSentence>over http</SpeakSentence>")}
+    app = RoutesApp(routes, protected={"/answer"})
     with serve_wsgi(app) as url:
         sim = CallSimulator(url, base_url=BASE, username="ivr", password="hunter2")
         call = sim.inbound("/answer", script=[press("1")])
     call.assert_heard("over http")
     assert [s.path for s in app.seen] == ["/answer", "/g"]
+    # voice-api §9.2: sent without credentials, challenged, then sent with them
+    assert app.challenged == ["/answer"]
     assert app.seen[0].authorization == "Basic aXZyOmh1bnRlcjI="
 
 
 def test_callback_headers_name_the_agent_the_json_body_and_the_credentials():
-    target = Target("https://ivr.test/answer", "POST", Credentials("ivr", "hunter2"))
-    request = CallbackRequest(1, "c-1", "initiate", {}, target, synchronous=True)
-    assert callback_headers(request, b"{}", "agent/1") == {
+    assert callback_headers(b"{}", "agent/1", "Basic aXZyOmh1bnRlcjI=") == {
         "User-Agent": "agent/1",
         "Content-Type": "application/json",
         "Authorization": "Basic aXZyOmh1bnRlcjI=",
     }
-    bare = CallbackRequest(2, "c-1", "initiate", {}, Target("https://ivr.test/a", "GET"), True)
-    assert callback_headers(bare, b"", "agent/1") == {"User-Agent": "agent/1"}
+    assert callback_headers(b"", "agent/1", None) == {"User-Agent": "agent/1"}
+
+
+def _attempts(*answers: tuple[int, bool]) -> tuple[list[str | None], Any]:
+    sent: list[str | None] = []
+
+    def attempt(authorization: str | None) -> tuple[FetchResult, bool]:
+        status, challenge = answers[len(sent)]
+        sent.append(authorization)
+        return FetchResult(status), challenge
+
+    return sent, attempt
+
+
+def test_authenticated_callbacks_are_sent_as_bandwidth_sends_them():
+    # voice-api §9.2 "Authenticated Callbacks": first without credentials; a 401 with
+    # WWW-Authenticate is answered with a repeat carrying Basic credentials; a 401 without
+    # it is final (the callback is lost); no credentials, no repeat.
+    target = Target("https://ivr.test/answer", "POST", Credentials("ivr", "hunter2"))
+    request = CallbackRequest(1, "c-1", "initiate", {}, target, synchronous=True)
+    sent, attempt = _attempts((401, True), (200, False))
+    assert challenge_first(request, attempt) == FetchResult(200, challenged=True)
+    assert sent == [None, "Basic aXZyOmh1bnRlcjI="]
+    sent, attempt = _attempts((401, False))
+    assert challenge_first(request, attempt) == FetchResult(401)
+    assert sent == [None]
+    sent, attempt = _attempts((200, False))
+    assert challenge_first(request, attempt) == FetchResult(200)
+    assert sent == [None]
+    bare = CallbackRequest(2, "c-1", "initiate", {}, Target("https://ivr.test/a"), True)
+    sent, attempt = _attempts((401, True))
+    assert challenge_first(bare, attempt) == FetchResult(401, challenged=True)
+    assert sent == [None]
+
+
+def _guarded_app(www_authenticate: bool) -> Any:
+    def app(environ, start_response):
+        if environ.get("HTTP_AUTHORIZATION") != "Basic aXZyOmh1bnRlcjI=":
+            headers = [("WWW-Authenticate", 'Basic realm="ivr"')] if www_authenticate else []
+            start_response("401 Unauthorized", headers)
+            return [b""]
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [xml("<SpeakSentence>welcome</SpeakSentence>").encode()]
+
+    return app
+
+
+def test_a_401_without_www_authenticate_loses_the_callback():
+    # voice-api §9.2: without the header Bandwidth never sends the credentials, so an app
+    # that forgets it fails every test here as it fails on the platform.
+    sim = CallSimulator(_guarded_app(False), base_url=BASE, username="ivr", password="hunter2")
+    call = sim.inbound("/answer")
+    call.assert_ended("callback-error")
+    assert "without a WWW-Authenticate header" in (call.error or "")
+    good = CallSimulator(_guarded_app(True), base_url=BASE, username="ivr", password="hunter2")
+    call = good.inbound("/answer")
+    call.assert_heard("welcome")
+    assert "auth-challenge" in call.assumptions
+    assert "initiate: 401 challenge, sent again with credentials" in str(call)
+
+
+def test_a_challenge_with_no_credentials_to_send_fails_naming_the_cause():
+    call = CallSimulator(_guarded_app(True), base_url=BASE).inbound("/answer")
+    call.assert_ended("callback-error")
+    assert "this callback has none" in (call.error or "")
 
 
 def test_other_hosts_are_unreachable_unless_mounted():
@@ -153,6 +221,27 @@ def test_redirect_interrupts_and_fetches():
     assert call.visited == ["/answer", "/closing"]
     call.assert_callback("redirect")
     call.assert_not_heard("rest")
+
+
+def test_redirect_carries_only_the_update_calls_own_credentials():
+    # voice-api §6 / §9.2: updateCall's username/password go with its redirectUrl; the
+    # call's callback credentials do not (register: verb-credentials).
+    routes = {"/answer": MENU, "/closing": xml("<SpeakSentence>closing</SpeakSentence>")}
+    app = RoutesApp(routes, protected={"/answer", "/closing"})
+    sim = CallSimulator(app, base_url=BASE, username="ivr", password="hunter2")
+    live = sim.start_inbound("/answer")
+    live.run_until(seconds=1.0)
+    live.redirect("/closing")
+    call = live.run()
+    call.assert_ended("callback-error")
+    assert "verb-credentials" in call.assumptions
+    live = sim.start_inbound("/answer")
+    live.run_until(seconds=1.0)
+    live.redirect("/closing", username="upd", password="pw")
+    live.run().assert_heard("closing")
+    assert [s.authorization for s in app.seen if s.path == "/closing"] == ["Basic dXBkOnB3"]
+    with pytest.raises(ValueError, match="go together"):
+        live.redirect("/closing", username="upd")
 
 
 def test_hang_up_ends_the_call_now():
@@ -248,9 +337,15 @@ _STARTERS = ("inbound", "outbound", "start_inbound", "start_outbound")
 def test_call_starters_share_typed_keyword_only_parameters(name):
     method = getattr(CallSimulator, name)
     params = list(inspect.signature(method).parameters.values())[1:]
-    if "outbound" in name:  # answering-machine detection is for outbound calls only
-        detection = params.pop()
-        assert (detection.name, detection.default) == ("machine_detection", None)
+    if "outbound" in name:  # createCall's own options (voice-api §3) come last
+        own = [(p.name, p.default) for p in params[-4:]]
+        del params[-4:]
+        assert own == [
+            ("machine_detection", None),
+            ("tag", None),
+            ("call_timeout", None),
+            ("callback_timeout", None),
+        ]
     assert [(p.name, p.kind, p.default) for p in params] == [
         (p.name, p.kind, p.default)
         for p in list(inspect.signature(CallSimulator.inbound).parameters.values())[1:]
@@ -259,7 +354,8 @@ def test_call_starters_share_typed_keyword_only_parameters(name):
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
     hints = typing.get_type_hints(method)
     hints.pop("return")
-    hints.pop("machine_detection", None)
+    for option in ("machine_detection", "tag", "call_timeout", "callback_timeout"):
+        hints.pop(option, None)
     assert hints == {
         "url": str,
         "from_": str,
@@ -269,6 +365,8 @@ def test_call_starters_share_typed_keyword_only_parameters(name):
         "disconnect_url": str | None,
         "method": str,
         "fallback_url": str | None,
+        "fallback_method": str,
+        "disconnect_method": str,
     }
 
 
@@ -382,3 +480,174 @@ def test_pressed_lists_press_steps_not_the_key_that_ends_a_message():
     )
     assert call.pressed == ["2"]
     assert "# ends the recording" in str(call)
+
+
+# -- fallback methods (voice-api §3 answerFallbackMethod, §6 redirectFallbackMethod: each
+#    defaults to POST on its own) ------------------------------------------------------------
+
+
+def test_a_fallback_url_is_posted_whatever_the_primarys_method():
+    app = RoutesApp({"/backup": xml("<SpeakSentence>saved</SpeakSentence>")})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.fail("/answer")
+    call = sim.inbound("/answer", method="GET", fallback_url="/backup")
+    call.assert_heard("saved")
+    assert [(c.event_type, c.method) for c in call.callbacks] == [
+        ("initiate", "GET"),
+        ("initiate", "POST"),
+    ]
+    sim.faults.fail("/answer")
+    again = sim.inbound("/answer", fallback_url="/backup", fallback_method="GET")
+    assert [c.method for c in again.callbacks] == ["POST", "GET"]
+
+
+def test_an_update_calls_fallback_is_posted_whatever_the_redirects_method():
+    app = RoutesApp({"/answer": MENU, "/backup": xml("<Hangup/>")})
+    sim = CallSimulator(app, base_url=BASE)
+    live = sim.start_inbound("/answer")
+    live.run_until(seconds=1)
+    sim.faults.fail("/moved")
+    live.engine.update_call(
+        live.leg, redirect_url=f"{BASE}/moved", method="GET", fallback_url=f"{BASE}/backup"
+    )
+    call = live.run()
+    assert [(c.event_type, c.method) for c in call.callbacks[1:3]] == [
+        ("redirect", "GET"),
+        ("redirect", "POST"),
+    ]
+
+
+# -- createCall's options on outbound() (voice-api §3) -----------------------------------------
+
+
+def test_outbound_takes_tag_call_timeout_callback_timeout_and_disconnect_method():
+    app = RoutesApp({"/answer": xml("<SpeakSentence>hi</SpeakSentence>")})
+    sim = CallSimulator(app, base_url=BASE)
+    call = sim.outbound(
+        "/answer", tag="campaign-7", disconnect_url="/status", disconnect_method="GET"
+    )
+    call.assert_callback("answer", tag="campaign-7")
+    call.assert_callback("disconnect", tag="campaign-7")
+    assert [c.method for c in call.callbacks if c.event_type == "disconnect"] == ["GET"]
+    rings = sim.outbound(
+        "/answer", to="+15550001111", destinations={"+15550001111": answers(after=8)},
+        call_timeout=5, disconnect_url="/status",
+    )  # fmt: skip
+    rings.assert_ended("timeout")
+    assert rings.duration == 5
+    slow = CallSimulator(app, base_url=BASE, reply_latency=3)
+    assert slow.outbound("/answer").disconnect_cause == "hangup"
+    slow.outbound("/answer", callback_timeout=2).assert_ended("callback-error")
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"call_timeout": 0.5}, "call_timeout must be 1 to 300 seconds"),
+        ({"call_timeout": 301}, "call_timeout must be 1 to 300 seconds"),
+        ({"callback_timeout": 30}, "callback_timeout must be 1 to 25 seconds"),
+        ({"tag": 7}, "tag must be a string"),
+    ],
+)
+def test_outbound_options_are_checked(options, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        CallSimulator(RoutesApp({}), base_url=BASE).outbound("/answer", **options)
+
+
+def test_a_b_leg_is_updated_by_its_call_id():
+    # voice-api §6: updateCall / updateCallBxml name any call by its id, a Transfer B-leg
+    # too (register: b-leg-update).
+    doc = xml(
+        '<Transfer transferCompleteUrl="/done">'
+        '<PhoneNumber transferDisconnectUrl="/bdisc">+15550001111</PhoneNumber></Transfer>'
+    )
+    routes = {
+        "/answer": doc,
+        "/agent": xml("<SpeakSentence>for the agent</SpeakSentence><Hangup/>"),
+        "/done": xml("<SpeakSentence>back on A</SpeakSentence>"),
+    }
+    app = RoutesApp(routes)
+    sim = CallSimulator(app, base_url=BASE)
+    dest = {"+15550001111": answers(after=1, hangs_up_after=100)}
+    live = sim.start_inbound("/answer", destinations=dest)
+    live.run_until(seconds=3)
+    a_leg, b_leg = live.call_ids
+    live.redirect("/agent", call_id=b_leg)
+    call = live.run()
+    [redirect] = [c for c in call.callbacks if c.event_type == "redirect"]
+    assert redirect.payload["callId"] == b_leg and redirect.payload["parentCallId"] == a_leg
+    assert app.events("transferComplete")[0]["cause"] == "hangup"
+    call.assert_heard("back on A")
+    assert "b-leg-update" in call.assumptions
+    ringing = sim.start_inbound("/answer", destinations={"+15550001111": answers(after=20)})
+    ringing.run_until(seconds=3)
+    ringing.hang_up(call_id=ringing.call_ids[1])
+    ringing.run()
+    assert app.events("transferDisconnect")[-1]["cause"] == "cancel"
+    with pytest.raises(KeyError, match="no leg 'c-x'"):
+        ringing.hang_up(call_id="c-x")
+
+
+def test_a_synchronous_callback_is_retried_once_after_a_connection_error():
+    # Register: sync-connection-retry (older Bandwidth docs: a callback meeting a connection
+    # exception is sent once more); a timeout goes straight to the fallback.
+    routes = {"/answer": MENU, "/g": xml("<SpeakSentence>got it</SpeakSentence>")}
+    routes["/fb"] = xml("<SpeakSentence>fallback</SpeakSentence>")
+    app = RoutesApp(routes)
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.drop("/answer")
+    call = sim.inbound("/answer", script=[press("1")], fallback_url="/fb")
+    call.assert_heard("got it")
+    assert [c.status for c in call.callbacks[:2]] == [None, 200]
+    assert "sync-connection-retry" in call.assumptions
+    sim.faults.drop("/answer", times=2)
+    twice = sim.inbound("/answer", fallback_url="/fb")
+    twice.assert_heard("fallback")
+    assert [c.url for c in twice.callbacks[:3]] == [f"{BASE}/answer"] * 2 + [f"{BASE}/fb"]
+    sim.faults.slow("/answer", seconds=20)
+    slow = sim.inbound("/answer", fallback_url="/fb")
+    slow.assert_heard("fallback")
+    assert [c.url for c in slow.callbacks[:2]] == [f"{BASE}/answer", f"{BASE}/fb"]
+
+
+@given(
+    st.sampled_from([200, 204, 401, 404, 500]),
+    st.booleans(),
+    st.sampled_from([200, 401, 403]),
+    st.booleans(),
+)
+def test_credentials_are_sent_only_in_answer_to_a_challenge(first, challenge, second, creds):
+    # voice-api §9.2: never on the first attempt; at most one repeat, only after a 401 with
+    # WWW-Authenticate and only when there are credentials to send.
+    target = Target("https://ivr.test/a", "POST", Credentials("u", "p") if creds else None)
+    request = CallbackRequest(1, "c-1", "gather", {}, target, synchronous=True)
+    sent, attempt = _attempts((first, challenge), (second, False))
+    result = challenge_first(request, attempt)
+    assert sent[0] is None
+    repeated = first == 401 and challenge and creds
+    assert sent[1:] == (["Basic dTpw"] if repeated else [])
+    assert result.status == (second if repeated else first)
+    assert result.challenged == (first == 401 and challenge)
+
+
+def test_an_http_timeout_is_not_retried_as_a_connection_error():
+    # Register sync-connection-retry: a callback with no answer within the timeout goes
+    # straight to its fallback (here: none), unlike a refused connection. The server
+    # below accepts connections (the kernel's backlog) and never answers.
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as server:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        call = CallSimulator(url, base_url=BASE, timeout=0.5).inbound("/answer")
+        server.setblocking(False)
+        connections = []
+        while True:
+            try:
+                connections.append(server.accept()[0])
+            except BlockingIOError:
+                break
+        for connection in connections:
+            connection.close()
+    call.assert_ended("callback-error")
+    assert len(connections) == 1
+    assert "challenge" not in str(call) and "sync-connection-retry" not in call.assumptions

@@ -1,0 +1,75 @@
+"""The script DSL refuses durations that are not finite numbers of seconds within a day."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callcontrol.engine import Durations
+from callcontrol.engine.script import LONGEST
+from callcontrol.testing import (
+    CallSimulator,
+    answers,
+    hang_up,
+    leave_message,
+    machine,
+    press,
+    voicemail,
+)
+
+from ..engine.apps import RoutesApp, xml
+
+# Each step or destination parameter that is a duration, made with one bad value.
+MAKERS: dict[str, Callable[[float], object]] = {
+    "press: barge_in": lambda v: press("1", barge_in=v),
+    "leave_message: seconds": lambda v: leave_message(v),
+    "hang_up: after": lambda v: hang_up(after=v),
+    "answers: after": lambda v: answers(after=v),
+    "answers: hangs_up_after": lambda v: answers(hangs_up_after=v),
+    "voicemail: after": lambda v: voicemail(after=v),
+    "voicemail: greeting": lambda v: voicemail(v),
+    "voicemail: message": lambda v: voicemail(message=v),
+    "machine: detected_after": lambda v: machine(detected_after=v),
+}
+NOT_FINITE = [math.inf, -math.inf, math.nan, 1e308, LONGEST + 1]
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=repr)
+@pytest.mark.parametrize("name", list(MAKERS))
+def test_a_duration_that_is_not_a_finite_day_is_refused_when_made(name, value):
+    # Issue 20 item 9: inf was taken here and failed later with a bare OverflowError.
+    with pytest.raises(ValueError, match="seconds") as raised:
+        MAKERS[name](value)
+    message = str(raised.value)
+    assert message.startswith(f"{name} must be ")
+    assert message.endswith(f"not {value!r} (and at most 86400: a day)")
+
+
+@given(seconds=st.floats(min_value=0.001, max_value=LONGEST - 60))  # voicemail adds 60
+def test_every_finite_duration_within_a_day_is_taken(seconds):
+    for make in MAKERS.values():
+        make(seconds)
+
+
+def test_voicemail_names_the_sum_of_greeting_and_message():
+    with pytest.raises(ValueError, match=r"voicemail: greeting \+ message must be"):
+        voicemail(LONGEST, message=LONGEST)
+
+
+def test_a_refused_destination_never_reaches_a_call():
+    app = RoutesApp({"/answer": xml("<Hangup/>")})
+    with pytest.raises(ValueError, match="hang_up: after"):
+        CallSimulator(app).inbound("/answer", script=[hang_up(after=math.inf)])
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=repr)
+@pytest.mark.parametrize("name", ["per_word", "min_speech", "default_audio", "key_gap"])
+def test_durations_refuse_values_that_are_not_a_finite_day(name, value):
+    with pytest.raises(ValueError, match=rf"Durations\.{name} must be 0 seconds or more"):
+        Durations(**{name: value})
+    with pytest.raises(ValueError, match=r"Durations\.audio\['/a.wav'\] must be"):
+        Durations(audio={"/a.wav": value})

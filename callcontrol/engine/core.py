@@ -622,7 +622,10 @@ class Engine:
                 _DOCUMENTS[body] = doc
                 _VERBS[id(doc)] = (doc, doc.children)
         except BxmlError as exc:
-            self._invalid(leg, request, str(exc))
+            problem = str(exc)
+            if "/@" in problem or "unknown attribute" in problem:
+                self._assume(leg, "strict-attributes")
+            self._invalid(leg, request, problem)
             return None
         if isinstance(doc, Bxml):
             self._assume(leg, "bxml-root-reply")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import http.client
@@ -440,12 +441,22 @@ class _WallTimeout(BaseException):
 class _Alarm:
     """The state of the one SIGALRM alarm the guards share (main thread only)."""
 
-    __slots__ = ("deadline", "fires_at", "installed")
+    __slots__ = ("deadline", "fires_at", "installed", "registered")
 
     def __init__(self) -> None:
         self.deadline: float | None = None
         self.fires_at = 0.0
         self.installed = False
+        self.registered = False
+
+
+def _disarm() -> None:
+    """At exit: no alarm of the guard may outlive it (SIGALRM would end the process)."""
+    if _ALARM.installed:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if signal.getsignal(signal.SIGALRM) is _WallGuard._fire:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    _ALARM.installed = False
 
 
 class _WallGuard:
@@ -475,6 +486,9 @@ class _WallGuard:
             if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None, _WallGuard._fire):
                 return
             signal.signal(signal.SIGALRM, _WallGuard._fire)
+            if not alarm.registered:  # an alarm left armed must not end the interpreter
+                atexit.register(_disarm)
+                alarm.registered = True
             alarm.installed = True
             alarm.fires_at = 0.0  # whatever was armed before went to another handler
         deadline = alarm.deadline = now + self.timeout

@@ -89,3 +89,24 @@ def test_over_http_a_reply_is_read_up_to_64_kb_plus_one() -> None:
     with raw_server(endless()) as base:
         call = CallSimulator(base, timeout=10).inbound("/answer")
     assert "the reply is 65537 bytes; at most 65536" in str(call)
+
+
+def test_no_alarm_outlives_the_interpreter() -> None:
+    # Python gives SIGALRM its default action while it shuts down; an alarm still armed then
+    # killed the test run with status 142 after every test had passed.
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit, time\n"
+        "from callcontrol.testing import CallSimulator\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'application/xml')])\n"
+        "    return [b'<Response><Hangup/></Response>']\n"
+        "atexit.register(time.sleep, 1.0)  # runs last: a slow shutdown\n"
+        "CallSimulator(app, timeout=0.5).inbound('/answer')\n"
+        "import signal\n"
+        "atexit.register(lambda: signal.signal(signal.SIGALRM, signal.SIG_DFL))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 0, (done.returncode, done.stderr[-400:])

@@ -25,11 +25,26 @@ if __package__ in (None, ""):
     # Run as a script: import this directory as the ``bench`` package, not as loose modules.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import cases, emulator, explore, hotspots, imports, report, simulate, web  # noqa: E402
+from bench import (  # noqa: E402
+    asgi,
+    async_client,
+    cases,
+    emulator,
+    explore,
+    hotspots,
+    imports,
+    loadgen,
+    recording,
+    report,
+    simulate,
+    web,
+)
 from bench.documents import document_bytes, ours  # noqa: E402
 from bench.results import Case, Profile, Results, Target  # noqa: E402
 from bench.timing import Settings  # noqa: E402
 
+#: The meta key of the machine's load when the run started (others share small machines).
+LOAD = "load average at start (1, 5, 15 min)"
 GROUPS = (
     "build",
     "parse",
@@ -37,8 +52,12 @@ GROUPS = (
     "memory",
     "imports",
     "http",
+    "recording",
     "simulate",
     "emulator",
+    "load",
+    "async",
+    "asgi",
     "profile",
 )
 PACKAGES = (
@@ -46,6 +65,7 @@ PACKAGES = (
     "lxml",
     "xmlschema",
     "requests",
+    "httpx",
     "waitress",
     "bandwidth-sdk",
     "twilio",
@@ -115,6 +135,7 @@ def machine() -> dict[str, str]:
         "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
         "os": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
+        LOAD: ", ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     meta.update({package: version(package) for package in PACKAGES})
     return meta
@@ -173,14 +194,23 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
             one, targets = simulate.simulate_case(settings)
             walk, walk_targets = explore.explore_case(settings)
             found, targets = [one, walk, explore.render_case(settings)], targets + walk_targets
+        elif group == "recording":
+            found, targets = recording.recording_cases(settings)
         elif group == "emulator":
             found, targets = emulator.emulator_cases(settings)
+        elif group == "load":
+            found, targets = loadgen.load_cases(settings)
+        elif group == "async":
+            found, targets = async_client.async_cases(settings)
         elif group == "http":
             client, targets = web.client_case(settings)
             load, load_targets = web.load_case(settings)
             found = [client, web.wsgi_case(settings), web.webhook_case(settings), load]
             found.append(web.hosting_case(settings))
             targets = targets + load_targets
+        elif group == "asgi":
+            over_asgi, targets = asgi.asgi_case(settings)
+            found = [over_asgi]
         else:
             results["profiles"] = profiles(settings)
             found, targets = [], []
@@ -191,6 +221,30 @@ def run(settings: Settings, groups: Sequence[str]) -> Results:
         for name, reason in case["skipped"].items():
             results["skipped"].append(f"{case['title']}: {name} {reason}")
     return results
+
+
+def merged(published: Results, fresh: Results, groups: Sequence[str]) -> Results:
+    """The published results with the cases of ``groups`` and the targets measured again
+    replaced by the ``fresh`` ones; the meta says when those groups were measured."""
+    ran = set(groups)
+    fresh_claims = {target["claim"] for target in fresh["targets"]}
+    meta = dict(published["meta"])
+    run = fresh["meta"]
+    meta[f"{', '.join(groups)} measured"] = (
+        f"{run['date']}, commit {run['commit']}, load average {run.get(LOAD, 'unknown')}"
+    )
+    for key, value in run.items():
+        if key not in ("date", "commit", "mode", LOAD):
+            meta.setdefault(key, value)
+    return {
+        "meta": meta,
+        "cases": [c for c in published["cases"] if c["group"] not in ran] + fresh["cases"],
+        "targets": [t for t in published["targets"] if t["claim"] not in fresh_claims]
+        + fresh["targets"],
+        "profiles": fresh["profiles"] if "profile" in ran else published["profiles"],
+        "skipped": [s for s in published["skipped"] if s not in fresh["skipped"]]
+        + fresh["skipped"],
+    }
 
 
 def write(results: Results) -> None:
@@ -212,10 +266,17 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--write", action="store_true", help="publish results and BENCHMARKS.md")
     parser.add_argument("--render", action="store_true", help="re-render from results.json")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --write: replace only the groups run (--only) in the published results",
+    )
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
     args = parser.parse_args(argv)
     if args.quick and args.write:
         parser.error("--write publishes numbers; a --quick run's numbers mean nothing")
+    if args.merge and not args.write:
+        parser.error("--merge goes with --write")
     return args
 
 
@@ -231,6 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     if args.write:
+        if args.merge:
+            published = json.loads(report.RESULTS_JSON.read_text())
+            results = merged(published, results, args.only)
         write(results)
     return 0
 

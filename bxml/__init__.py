@@ -67,6 +67,7 @@ __all__ = [
     "Bridge",
     "Bxml",
     "BxmlError",
+    "Change",
     "Conference",
     "Connect",
     "CustomParam",
@@ -109,6 +110,7 @@ __all__ = [
     "UnknownElement",
     "ValidationError",
     "Verb",
+    "diff",
     "is_valid",
     "iter_errors",
     "lint",
@@ -119,6 +121,7 @@ __all__ = [
 
 
 if _typing.TYPE_CHECKING:
+    from .diff import Change, diff
     from .schema import SCHEMA_PATH
 
 
@@ -126,13 +129,19 @@ def __getattr__(name: str) -> _typing.Any:
     """Read ``__version__`` from the installed distribution, the first time it is asked for.
 
     ``SCHEMA_PATH`` is also made on first use: it is a :class:`pathlib.Path`, and pathlib
-    is slow to import.
+    is slow to import; so are ``diff`` and ``Change``.
     """
     if name == "SCHEMA_PATH":
         from .schema import SCHEMA_PATH
 
         globals()["SCHEMA_PATH"] = SCHEMA_PATH
         return SCHEMA_PATH
+    if name in ("Change", "diff"):  # dataclasses (for Change) is slow to import
+        from importlib import import_module
+
+        module = import_module(".diff", __name__)  # not `from . import`: that asks for bxml.diff
+        globals().update(Change=module.Change, diff=module.diff)
+        return globals()[name]
     if name != "__version__":
         raise AttributeError(f"module 'bxml' has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version

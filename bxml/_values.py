@@ -157,9 +157,14 @@ class Attr(Generic[T]):
     Reading returns the value or None when unset; assigning checks the value first.
     """
 
-    def __init__(self, *, required: bool = False, secret: bool = False) -> None:
+    def __init__(
+        self, *, required: bool = False, secret: bool = False, default: Any = None
+    ) -> None:
         self.required = required
         self.secret = secret
+        #: The value Bandwidth uses when the attribute is left out (bxml-spec.md §4), or
+        #: None when there is none (or it depends on the call): writing it changes nothing.
+        self.default = default
         self.name = ""
         self.xml = ""
 
@@ -235,8 +240,9 @@ class Text(Attr[str]):
         pattern_help: str = "",
         required: bool = False,
         secret: bool = False,
+        default: str | None = None,
     ) -> None:
-        super().__init__(required=required, secret=secret)
+        super().__init__(required=required, secret=secret, default=default)
         self.max_length = max_length
         self.min_length = min_length
         self.pattern = pattern
@@ -307,9 +313,32 @@ def _plain_text_fragment(
 # else before a ':' is a scheme, such as javascript: or file:). No whitespace (RFC 3986
 # §2: a space is written %20), which also keeps a leading space from hiding a scheme.
 # The XSD's "url" type has this very pattern (a test compares them).
+# The authority is [userinfo@]host[:port], the host a name or a bracketed IPv6 literal
+# (RFC 3986 §3.2): a stray '[' or ']' would make the URL unusable (urljoin refuses it).
+_H16 = "[0-9A-Fa-f]{1,4}"
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"({_OCTET}\.){{3}}{_OCTET}"
+_LS32 = f"({_H16}:{_H16}|{_IPV4})"
+# RFC 3986 §3.2.2 IPv6address, the one bracketed host that urllib (and so the engine) reads.
+_IPV6 = "|".join(
+    (
+        f"({_H16}:){{6}}{_LS32}",
+        f"::({_H16}:){{5}}{_LS32}",
+        f"({_H16})?::({_H16}:){{4}}{_LS32}",
+        f"(({_H16}:)?{_H16})?::({_H16}:){{3}}{_LS32}",
+        f"(({_H16}:){{0,2}}{_H16})?::({_H16}:){{2}}{_LS32}",
+        f"(({_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+        f"(({_H16}:){{0,4}}{_H16})?::{_LS32}",
+        f"(({_H16}:){{0,5}}{_H16})?::{_H16}",
+        f"(({_H16}:){{0,6}}{_H16})?::",
+    )
+)
+_URL_AUTHORITY = rf"([^/?#@ \t\n\r\[\]]*@)?([^/?#@ \t\n\r\[\]:]+|\[({_IPV6})\])(:[0-9]*)?"
 URL_PATTERN = (
-    r"[hH][tT][tT][pP][sS]?://[^/?# \t\n\r]+([/?#][^ \t\n\r]*)?"
-    r"|[/?#][^ \t\n\r]*"
+    rf"[hH][tT][tT][pP][sS]?://{_URL_AUTHORITY}([/?#][^ \t\n\r]*)?"
+    rf"|//{_URL_AUTHORITY}([/?#][^ \t\n\r]*)?"
+    r"|/([^/ \t\n\r][^ \t\n\r]*)?"
+    r"|[?#][^ \t\n\r]*"
     r"|[^:/?# \t\n\r]+([/?#][^ \t\n\r]*)?"
 )
 URL_HELP = (
@@ -402,8 +431,8 @@ class SocketUrl(Text):
 class Choice(Attr[str]):
     """One string out of a fixed set."""
 
-    def __init__(self, *values: str, required: bool = False) -> None:
-        super().__init__(required=required)
+    def __init__(self, *values: str, required: bool = False, default: str | None = None) -> None:
+        super().__init__(required=required, default=default)
         self.values = values
         self._set = frozenset(values)
 
@@ -426,7 +455,7 @@ class Choice(Attr[str]):
 
 def Method() -> Choice:  # noqa: N802 - reads as a kind
     """An HTTP method for a callback: GET or POST."""
-    return Choice("GET", "POST")
+    return Choice("GET", "POST", default="POST")
 
 
 class Flag(Attr[bool]):
@@ -474,8 +503,8 @@ N = TypeVar("N", int, float)
 class _Ranged(Attr[N]):
     """A number within an inclusive range, with a unit for messages."""
 
-    def __init__(self, low: N, high: N, *, unit: str = "") -> None:
-        super().__init__()
+    def __init__(self, low: N, high: N, *, unit: str = "", default: N | None = None) -> None:
+        super().__init__(default=default)
         self.low: N = low
         self.high: N = high
         self.unit = unit

@@ -334,9 +334,63 @@ def _parse_error_line(name: str, exc: ParseError) -> str:
     return f"{where}: {_one_line(exc.message)}"
 
 
+# -- diff ----------------------------------------------------------------------------------
+
+_DIFF_EPILOG = """\
+exit status:
+  0  the documents are equal to Bandwidth
+  1  they differ (each change is listed)
+  2  usage error, or a file that cannot be read or parsed
+"""
+
+
+def _configure_diff(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = _DIFF_EPILOG
+    parser.add_argument("old", metavar="A", help="the old document; - reads stdin")
+    parser.add_argument("new", metavar="B", help="the new document; - reads stdin")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per change, PATH: old -> new (default); json: one JSON object",
+    )
+
+
+def _run_diff(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+    from .diff import diff
+
+    if args.old == STDIN and args.new == STDIN:
+        print("bxml diff: error: only one of A and B can be - (stdin)", file=stderr)
+        return EXIT_USAGE
+    from .parse import parse
+
+    documents = []
+    for source in _read_all([args.old, args.new], stdin):
+        if source.data is None:
+            print(f"bxml diff: {source.error}", file=stderr)
+            return EXIT_USAGE
+        try:
+            documents.append(parse(source.data, strict=False))
+        except ParseError as exc:
+            print(_parse_error_line(source.name, exc), file=stderr)
+            return EXIT_USAGE
+    changes = diff(documents[0], documents[1])
+    if args.format == "json":
+        found = [change.to_dict() for change in changes]
+        json.dump({"equal": not changes, "changes": found}, stdout, ensure_ascii=False)
+        stdout.write("\n")
+    else:
+        for change in changes:
+            print(change, file=stdout)
+    return EXIT_FINDINGS if changes else EXIT_OK
+
+
 #: The subcommands, in the order ``--help`` lists them.
 COMMANDS: tuple[Command, ...] = (
     Command("validate", "check files against the BXML schema", _configure_validate, _run_validate),
     Command("fmt", "format files (pretty by default)", _configure_fmt, _run_fmt),
     Command("lint", "find call-flow mistakes a schema cannot see", _configure_lint, _run_lint),
+    Command(
+        "diff", "show what differs between two documents for Bandwidth", _configure_diff, _run_diff
+    ),
 )

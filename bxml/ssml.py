@@ -66,7 +66,7 @@ class Break(SsmlNode, tag="break"):
     __slots__ = ()
 
     CONTENT = "empty"
-    strength = Choice(*BreakStrength.__args__)  # type: ignore[attr-defined]
+    strength = Choice(*BreakStrength.__args__, default="medium")  # type: ignore[attr-defined]
     time = Custom(_break_time_problem)
 
     def __init__(self, *, strength: BreakStrength | None = None, time: str | None = None) -> None:

@@ -178,8 +178,8 @@ class SpeakSentence(Verb, tag="SpeakSentence"):
     CONTENT = "mixed"
     CHILD_TYPES = NODE_TYPES
     voice = Choice(*_choices(Voice))
-    gender = Choice(*_choices(Gender))
-    locale = Choice(*_choices(Locale))
+    gender = Choice(*_choices(Gender), default="female")
+    locale = Choice(*_choices(Locale), default="en_US")
 
     def __init__(
         self,
@@ -255,8 +255,8 @@ class SendDtmf(_TextVerb, tag="SendDtmf"):
 
     __slots__ = ()
 
-    tone_duration = Number(50, 5000, unit=" ms")
-    tone_interval = Number(50, 5000, unit=" ms")
+    tone_duration = Number(50, 5000, unit=" ms", default=200)
+    tone_interval = Number(50, 5000, unit=" ms", default=400)
 
     def __init__(
         self,
@@ -330,9 +330,9 @@ class Conference(_Credentials, _FallbackCredentials, _TextVerb, tag="Conference"
 
     __slots__ = ()
 
-    mute = Flag()
-    hold = Flag()
-    call_ids_to_coach = Text()
+    mute = Flag(default=False)
+    hold = Flag(default=False)
+    call_ids_to_coach = Text(default="")
     conference_event_url = Url()
     conference_event_method = Method()
     conference_event_fallback_url = Url()
@@ -449,7 +449,7 @@ class Pause(Verb, tag="Pause"):
 
     __slots__ = ()
 
-    duration = Number(0.1, 86400, unit=" s")
+    duration = Number(0.1, 86400, unit=" s", default=1)
 
     def __init__(self, *, duration: float | None = None) -> None:
         self._setup((), locals())
@@ -460,8 +460,8 @@ class Ring(Verb, tag="Ring"):
 
     __slots__ = ()
 
-    duration = Number(0.1, 86400, unit=" s")
-    answer_call = Flag()
+    duration = Number(0.1, 86400, unit=" s", default=5)
+    answer_call = Flag(default=True)
 
     def __init__(self, *, duration: float | None = None, answer_call: bool | None = None) -> None:
         self._setup((), locals())
@@ -504,9 +504,9 @@ class Forward(Verb, tag="Forward"):
     from_ = _caller_id()
     privacy = Flag()
     caller_display_name = _display_name()
-    call_timeout = Number(1, 300, unit=" s")
-    diversion_treatment = Choice(*_choices(DiversionTreatment))
-    diversion_reason = Choice(*_choices(DiversionReason))
+    call_timeout = Number(1, 300, unit=" s", default=30)
+    diversion_treatment = Choice(*_choices(DiversionTreatment), default="none")
+    diversion_reason = Choice(*_choices(DiversionReason), default="unknown")
     uui = _uui(UUI_PATTERN, "base64|jwt")
 
     def __init__(
@@ -543,15 +543,15 @@ class Record(_Credentials, _FallbackCredentials, _HttpsWithCredentials, tag="Rec
     record_complete_fallback_method = Method()
     recording_available_url = Url()
     recording_available_method = Method()
-    transcribe = Flag()
-    detect_language = Flag()
+    transcribe = Flag(default=False)
+    detect_language = Flag(default=False)
     transcription_available_url = Url()
     transcription_available_method = Method()
     tag = _tag()
-    terminating_digits = Text(pattern=DIGITS_PATTERN, pattern_help="made of 0-9 * #")
-    max_duration = Integer(1, 10800, unit=" s")
-    silence_timeout = Number(0, 10800, unit=" s")
-    file_format = Choice(*_choices(FileFormat))
+    terminating_digits = Text(pattern=DIGITS_PATTERN, pattern_help="made of 0-9 * #", default="#")
+    max_duration = Integer(1, 10800, unit=" s", default=60)
+    silence_timeout = Number(0, 10800, unit=" s", default=0)
+    file_format = Choice(*_choices(FileFormat), default="wav")
 
     def __init__(
         self,
@@ -636,13 +636,13 @@ class StartRecording(_Credentials, _HttpsWithCredentials, tag="StartRecording"):
 
     recording_available_url = Url()
     recording_available_method = Method()
-    transcribe = Flag()
-    detect_language = Flag()
+    transcribe = Flag(default=False)
+    detect_language = Flag(default=False)
     transcription_available_url = Url()
     transcription_available_method = Method()
     tag = _tag()
-    file_format = Choice(*_choices(FileFormat))
-    multi_channel = Flag()
+    file_format = Choice(*_choices(FileFormat), default="wav")
+    multi_channel = Flag(default=False)
 
     def __init__(
         self,
@@ -668,7 +668,7 @@ class StopStream(Verb, tag="StopStream"):
     __slots__ = ()
 
     name = Text(required=True, min_length=1)
-    wait = Flag()
+    wait = Flag(default=False)
 
     def __init__(self, *, name: str, wait: bool | None = None) -> None:
         self._setup((), locals())
@@ -724,11 +724,11 @@ class Gather(
     gather_fallback_url = Url()
     gather_fallback_method = Method()
     tag = _tag()
-    terminating_digits = Text(pattern=DIGITS_PATTERN, pattern_help="made of 0-9 * #")
-    max_digits = Integer(1, 50)
-    inter_digit_timeout = Number(1, 60, unit=" s")
-    first_digit_timeout = Number(0, 60, unit=" s")
-    repeat_count = Integer(1, 20)
+    terminating_digits = Text(pattern=DIGITS_PATTERN, pattern_help="made of 0-9 * #", default="")
+    max_digits = Integer(1, 50, default=50)
+    inter_digit_timeout = Number(1, 60, unit=" s", default=5)
+    first_digit_timeout = Number(0, 60, unit=" s", default=5)
+    repeat_count = Integer(1, 20, default=1)
 
     def __init__(
         self,
@@ -776,14 +776,14 @@ class Transfer(
     transfer_caller_id = _caller_id()
     privacy = Flag()
     transfer_caller_display_name = _display_name()
-    call_timeout = Number(1, 300, unit=" s")
+    call_timeout = Number(1, 300, unit=" s", default=30)
     transfer_complete_url = Url()
     transfer_complete_method = Method()
     transfer_complete_fallback_url = Url()
     transfer_complete_fallback_method = Method()
     tag = _tag()
-    diversion_treatment = Choice(*_choices(DiversionTreatment))
-    diversion_reason = Choice(*_choices(DiversionReason))
+    diversion_treatment = Choice(*_choices(DiversionTreatment), default="none")
+    diversion_reason = Choice(*_choices(DiversionReason), default="unknown")
 
     def __init__(
         self,
@@ -820,8 +820,8 @@ class StartStream(_Credentials, Container[StreamParam], _HttpsWithCredentials, t
     CHILD_TYPES = (StreamParam,)
     MAX_CHILDREN = 12
     name = Text(min_length=1)
-    mode = Choice(*_choices(StreamMode))
-    tracks = Choice(*_choices(Tracks))
+    mode = Choice(*_choices(StreamMode), default="unidirectional")
+    tracks = Choice(*_choices(Tracks), default="inbound")
     destination = SocketUrl(required=True)
     destination_username = Text()
     destination_password = Text(secret=True)
@@ -859,11 +859,11 @@ class StartTranscription(
     CHILD_TYPES = (CustomParam,)
     MAX_CHILDREN = 12
     name = Text(min_length=1)
-    tracks = Choice(*_choices(Tracks))
+    tracks = Choice(*_choices(Tracks), default="inbound")
     transcription_event_url = Url()
     transcription_event_method = Method()
     destination = SocketUrl()
-    stabilized = Flag()
+    stabilized = Flag(default=True)
 
     def __init__(
         self,

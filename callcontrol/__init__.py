@@ -1,8 +1,9 @@
 """Control live Bandwidth voice calls and serve their BXML.
 
-The Calls API client (:class:`CallsClient`) with its models, errors and retries; typed
-callback events (:func:`parse_event`); and :class:`WebhookApp`, a WSGI application that
-answers Bandwidth's callbacks with validated BXML.
+The Calls API client (:class:`CallsClient`, and :class:`AsyncCallsClient` for asyncio with
+the ``async`` extra) with its models, errors and retries; typed
+callback events (:func:`parse_event`); and :class:`WebhookApp`, a WSGI application (its
+``asgi`` attribute the same over ASGI) that answers Bandwidth's callbacks with validated BXML.
 
 Example::
 
@@ -19,6 +20,7 @@ from . import _lazy
 from ._version import __version__
 
 if typing.TYPE_CHECKING:
+    from .async_client import AsyncCallsClient
     from .client import CallsClient
     from .events import (
         AnswerEvent,
@@ -100,6 +102,7 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "AnswerEvent",
     "ApiError",
+    "AsyncCallsClient",
     "BadRequestError",
     "BridgeCompleteEvent",
     "BridgeTargetCompleteEvent",
@@ -176,8 +179,9 @@ __all__ = [
 
 # Where each public name lives. The submodules are imported on first use, so that
 # ``import callcontrol`` costs next to nothing and a webhook application never imports
-# requests, nor a client application bxml.
+# requests (nor httpx), nor a client application bxml.
 _SOURCES = {
+    "AsyncCallsClient": ".async_client",
     "CallsClient": ".client",
     "AnswerEvent": ".events",
     "BridgeCompleteEvent": ".events",

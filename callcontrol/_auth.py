@@ -1,7 +1,9 @@
 """Request authentication: HTTP Basic, or an OAuth2 client-credentials bearer token.
 
-Both are :class:`requests.auth.AuthBase` objects passed on every request, which also stops
-requests from reading ``~/.netrc`` credentials over ours. Neither repr shows a secret.
+Both are callables that :mod:`requests` applies to each request (given on every request,
+they also stop requests from reading ``~/.netrc`` credentials over ours); the async client
+uses :func:`basic_header`, :class:`Token` and :func:`renewal_time` with its own token cache.
+Nothing here imports requests. Neither repr shows a secret.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import requests
-from requests.auth import AuthBase
+from typing import TYPE_CHECKING
 
 from . import _checks as check
+
+if TYPE_CHECKING:
+    import requests
 
 #: Renew a token this many seconds before it expires (as the official SDK does).
 RENEW_MARGIN = 60.0
@@ -24,13 +27,17 @@ RENEW_MARGIN = 60.0
 _BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
-class BasicAuth(AuthBase):
+class BasicAuth:
     """``Authorization: Basic ...`` from an API user's username and password."""
 
     kind = "basic"
 
     def __init__(self, username: str, password: str) -> None:
         self._header = basic_header(username, password)
+
+    def header(self) -> str:
+        """The ``Authorization`` value."""
+        return self._header
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = self._header
@@ -52,7 +59,7 @@ class Token:
 TokenFetcher = Callable[[float], Token]
 
 
-class ClientCredentialsAuth(AuthBase):
+class ClientCredentialsAuth:
     """``Authorization: Bearer ...`` with a cached OAuth2 client-credentials token.
 
     The token is fetched on first use and again when fewer than :data:`RENEW_MARGIN`

@@ -8,7 +8,6 @@ small gzip body cannot inflate into gigabytes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,45 +15,13 @@ import requests
 import requests.exceptions as rex
 import urllib3.exceptions as u3
 
-from .exceptions import DeadlineExceededError, ResponseTooLargeError
+from ._attempts import Deadline, declared_too_large, too_large
+from ._config import DEFAULT_MAX_RESPONSE_BYTES
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "Deadline", "read_body"]
 
-#: The largest response body accepted, in bytes once decompressed (a full 10,000-call
-#: listCalls page is about 10 MB).
-DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-
 # Bytes asked for per read: one socket read returns at most this much decoded data.
 _CHUNK = 64 * 1024
-
-
-class Deadline:
-    """The moment an operation must be over, on a monotonic ``clock`` (None: no deadline)."""
-
-    def __init__(self, seconds: float | None, clock: Callable[[], float]) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._end = None if seconds is None else clock() + seconds
-
-    def remaining(self) -> float:
-        """Seconds left (``inf`` without a deadline; 0 or less once it passed)."""
-        return math.inf if self._end is None else self._end - self._clock()
-
-    def allows(self, delay: float) -> bool:
-        """Whether waiting ``delay`` seconds still leaves time for another attempt."""
-        return self.remaining() > delay
-
-    def cap(self, timeout: tuple[float, float]) -> tuple[float, float]:
-        """``(connect, read)`` timeouts no longer than the time left."""
-        left = max(self.remaining(), 0.001)
-        return (min(timeout[0], left), min(timeout[1], left))
-
-    def exceeded(self, what: str, *, maybe_sent: bool) -> DeadlineExceededError:
-        """The error for passing the deadline while doing ``what``."""
-        message = f"{what}: the {self.seconds:g} s deadline passed"
-        if maybe_sent:
-            message += "; the request may have reached the server"
-        return DeadlineExceededError(message, maybe_sent=maybe_sent)
 
 
 def read_body(
@@ -87,14 +54,10 @@ def read_body(
 def _check_declared_length(
     response: requests.Response, what: Callable[[], str], max_bytes: int
 ) -> None:
-    """Refuse unread a body that announces more bytes than allowed (when not compressed:
-    the limit counts decoded bytes, and a tiny compressed body is larger than its content).
-    """
-    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
-        return
-    declared = response.headers.get("Content-Length", "").strip()
-    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(what, f"announces {int(declared)} bytes", max_bytes)
+    """Refuse unread a body that announces more bytes than allowed."""
+    declared = declared_too_large(response.headers, max_bytes)
+    if declared is not None:
+        raise too_large(what(), f"announces {declared} bytes", max_bytes)
 
 
 def _read_chunks(
@@ -118,7 +81,7 @@ def _read_chunks(
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
-            raise _too_large(what, "holds more bytes (once decompressed)", max_bytes)
+            raise too_large(what(), "holds more bytes (once decompressed)", max_bytes)
         chunks.append(chunk)
 
 
@@ -150,11 +113,3 @@ def _translated(read: Callable[[], bytes]) -> bytes:
         raise rex.ChunkedEncodingError(exc) from exc
     except OSError as exc:  # a socket timeout or reset below urllib3
         raise rex.ConnectionError(exc) from exc
-
-
-def _too_large(what: Callable[[], str], detail: str, max_bytes: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"{what()}: the response {detail} than max_response_bytes allows ({max_bytes}); "
-        "the request reached the server",
-        maybe_sent=True,
-    )

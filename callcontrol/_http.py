@@ -1,7 +1,8 @@
-"""Sending one API request: timeouts, the deadline, retries, error mapping and debug logging.
+"""Sending one API request with :mod:`requests`: timeouts, the deadline, and error mapping.
 
 Responses are streamed and read whole by :mod:`callcontrol._body`, within the operation's
-deadline and the size limit, before anything looks at them.
+deadline and the size limit, before anything looks at them. When to retry is decided by
+:mod:`callcontrol._attempts`, as for the async client.
 
 Every exception from :mod:`requests` becomes a :class:`TransportError` (chained with
 ``raise ... from``), every error status an :class:`ApiError` from the status table.
@@ -10,7 +11,6 @@ Log lines name the method and URL only: never headers, bodies or credentials.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -18,18 +18,19 @@ from typing import Any
 
 import requests
 import requests.exceptions as rex
-from requests.auth import AuthBase
 from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import NewConnectionError
 
-from ._auth import ClientCredentialsAuth
-from ._body import DEFAULT_MAX_RESPONSE_BYTES, Deadline, read_body
-from .exceptions import ApiError, TransportError, UnauthorizedError, api_error, parse_retry_after
+from ._attempts import DONE, RENEW, Attempts, Deadline, transport_failure
+from ._auth import BasicAuth, ClientCredentialsAuth
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, read_body
+from ._build import Outgoing
+from ._reply import Reply
+from .exceptions import TransportError
 from .retry import Failure, RetryPolicy
 
-logger = logging.getLogger("callcontrol")
-
 TimeoutPair = tuple[float, float]
+Auth = BasicAuth | ClientCredentialsAuth
 
 _FATAL = (
     rex.SSLError,
@@ -47,7 +48,8 @@ class Transport:
     """Sends requests over one session, applying the retry policy, deadline and size limit.
 
     ``deadline`` (seconds, None for none) bounds one call of :meth:`request` as a whole:
-    attempts, waits between them and reading the response, measured on ``clock``.
+    attempts, waits between them and reading the response, measured on ``clock``. The
+    decisions are :class:`~callcontrol._attempts.Attempts`'s, shared with the async client.
     """
 
     def __init__(
@@ -71,69 +73,57 @@ class Transport:
         self.max_response_bytes = max_response_bytes
         self.clock = clock
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        auth: AuthBase,
-        params: Mapping[str, str] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> requests.Response:
+    def request(self, outgoing: Outgoing, *, auth: Auth) -> Reply:
         """Send until success or a final failure; return the 2xx/3xx response, read whole."""
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if content_type is not None:
-            headers["Content-Type"] = content_type
+        headers = outgoing.headers(self.user_agent)
         deadline = Deadline(self.deadline, self.clock)
-
-        def what() -> str:
-            return self.redact(f"{method} {url}")
-
-        retries = 0
-        renewed = maybe_sent = False
+        attempts = Attempts(
+            outgoing.method,
+            outgoing.url,
+            self.retry,
+            deadline,
+            self.redact,
+            idempotent=outgoing.idempotent,
+        )
+        renew = auth.invalidate if isinstance(auth, ClientCredentialsAuth) else None
         while True:
-            if deadline.remaining() <= 0:
-                raise deadline.exceeded(what(), maybe_sent=maybe_sent)
+            attempts.start()
             try:
-                response = self._attempt(method, url, what, params, body, headers, auth, deadline)
+                response = self._attempt(outgoing, attempts.what, headers, auth, deadline)
             except rex.RequestException as exc:
-                failure = classify(exc)
-                maybe_sent = maybe_sent or failure is Failure.MAYBE_SENT
-                self._after_failure(method, url, exc, failure, retries, deadline, maybe_sent)
-                retries += 1
+                wait = attempts.failed(classify(exc), describe(exc))
+                if isinstance(wait, TransportError):
+                    raise wait from exc
+                self.retry.sleep(wait)
                 continue
-            maybe_sent = True
-            logger.debug("%s %s -> %d", method, url, response.status_code)
-            if response.status_code < 400:
-                return response
-            error = self._error(method, url, response)
-            if not renewed and _renew_token(auth, error, response):
-                renewed = True
-                logger.debug("%s %s: bearer token refused, fetching a new one", method, url)
-                continue
-            delay = self._retry_delay(method, response, retries)
-            if delay is None or not deadline.allows(delay):
-                raise error
-            self._wait(method, url, f"HTTP {response.status_code}", delay, retries)
-            retries += 1
+            reply = Reply(
+                outgoing.method,
+                outgoing.url,
+                response.url,
+                response.status_code,
+                response.headers,
+                response.content,
+                response.request.headers.get("Authorization", ""),
+            )
+            step = attempts.answered(reply, renew)
+            if step == DONE:
+                return reply
+            if step != RENEW:
+                self.retry.sleep(float(step))
 
     def _attempt(
         self,
-        method: str,
-        url: str,
+        outgoing: Outgoing,
         what: Callable[[], str],
-        params: Mapping[str, str] | None,
-        body: bytes | None,
         headers: Mapping[str, str],
-        auth: AuthBase,
+        auth: Auth,
         deadline: Deadline,
     ) -> requests.Response:
         response = self.session.request(
-            method,
-            url,
-            params=params,
-            data=body,
+            outgoing.method,
+            outgoing.url,
+            params=outgoing.params,
+            data=outgoing.body,
             headers=headers,
             auth=auth,
             timeout=deadline.cap(self.timeout),
@@ -148,81 +138,6 @@ class Transport:
             max_bytes=self.max_response_bytes,
         )
         return response
-
-    def _after_failure(
-        self,
-        method: str,
-        url: str,
-        exc: rex.RequestException,
-        failure: Failure,
-        retries: int,
-        deadline: Deadline,
-        maybe_sent: bool,
-    ) -> None:
-        """Wait before the next attempt, or raise the failure if there is none.
-
-        ``maybe_sent`` says whether this or an earlier attempt may have reached the server.
-        """
-        if deadline.remaining() <= 0:
-            what = self.redact(f"{method} {url} ({describe(exc)})")
-            raise deadline.exceeded(what, maybe_sent=maybe_sent) from exc
-        delay = (
-            self.retry.backoff(retries)
-            if self.retry.retry_failure(method, failure, retries)
-            else None
-        )
-        if delay is None or not deadline.allows(delay):
-            failed = transport_error(method, url, exc, failure, retries, self.redact)
-            raise failed from exc
-        self._wait(method, url, self.redact(describe(exc)), delay, retries)
-
-    def _error(self, method: str, url: str, response: requests.Response) -> ApiError:
-        body = response.text
-        response.close()
-        headers = dict(response.headers)
-        return api_error(
-            response.status_code,
-            method,
-            url,
-            headers,
-            body,
-            now=self.retry.clock(),
-            redact=self.redact,
-        )
-
-    def _retry_delay(self, method: str, response: requests.Response, retries: int) -> float | None:
-        if not self.retry.retry_status(method, response.status_code, retries):
-            return None
-        value = response.headers.get("Retry-After")
-        retry_after = parse_retry_after(value, now=self.retry.clock()) if value else None
-        return self.retry.delay(retries, retry_after)
-
-    def _wait(self, method: str, url: str, reason: str, delay: float, retries: int) -> None:
-        logger.debug(
-            "%s %s failed (%s); retry %d of %d in %.2f s",
-            method,
-            url,
-            reason,
-            retries + 1,
-            self.retry.max_retries,
-            delay,
-        )
-        self.retry.sleep(delay)
-
-
-def _renew_token(auth: AuthBase, error: ApiError, response: requests.Response) -> bool:
-    """A 401 to a bearer token may mean it was revoked early: drop it and try once more.
-
-    Under concurrency the token may already have been replaced by another thread that got
-    the same 401; the retry then uses that replacement.
-    """
-    if not isinstance(error, UnauthorizedError) or not isinstance(auth, ClientCredentialsAuth):
-        return False
-    sent = response.request.headers.get("Authorization", "")
-    if not sent.startswith("Bearer "):
-        return False
-    auth.invalidate(sent[len("Bearer ") :])
-    return True
 
 
 def classify(exc: rex.RequestException) -> Failure:
@@ -249,13 +164,12 @@ def transport_error(
     failure: Failure,
     retries: int,
     redact: Callable[[str], str] = str,
+    *,
+    once: bool = False,
 ) -> TransportError:
-    """A TransportError saying what failed and whether the request may have been received."""
-    tries = f" after {retries + 1} attempts" if retries else ""
-    message = f"{method} {url} failed{tries}: {describe(exc)}"
-    if failure is Failure.MAYBE_SENT:
-        message += "; the request may have reached the server"
-    return TransportError(redact(message), maybe_sent=failure is Failure.MAYBE_SENT)
+    """A TransportError saying what failed and whether the request may have been received
+    (``once``: and may have taken effect, since it is never sent twice)."""
+    return transport_failure(method, url, describe(exc), failure, retries, redact, once=once)
 
 
 def describe(exc: rex.RequestException) -> str:

@@ -10,6 +10,9 @@ createCall or updateCall twice, which could place a second phone call. So:
   refused, name resolution) is retried for every method.
 * 5xx answers and failures after sending (read timeouts, dropped connections) are retried
   only for idempotent methods (GET, PUT, ...), never for POST.
+* updateCallBxml is a PUT, but it is not idempotent: Bandwidth starts the document over on
+  every PUT, so sending it twice runs its verbs twice (a ``<Transfer>`` dials again). The
+  client asks with ``idempotent=False``, and it is treated like a POST.
 
 Delays grow exponentially with jitter. Sleep, clock and random source are injectable, so
 tests run instantly::
@@ -50,7 +53,9 @@ class RetryPolicy:
     :param max_retry_after: the longest ``Retry-After`` (seconds) the client will wait.
     :param retry_server_errors: the 5xx statuses retried for idempotent methods.
     :param idempotent_methods: methods that are safe to send again after a 5xx or read timeout.
-    :param sleep: called with the delay in seconds (``time.sleep``).
+    :param sleep: called with the delay in seconds (``time.sleep``). The async client awaits
+        what it returns when that is awaitable (an ``async def`` sleep), and waits with
+        ``anyio.sleep`` instead of the default.
     :param clock: seconds since the epoch (``time.time``), to read HTTP-date ``Retry-After``.
     :param random: a float in [0, 1) (``random.random``), for jitter.
     """
@@ -62,7 +67,7 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     retry_server_errors: frozenset[int] = frozenset({500, 502, 503, 504})
     idempotent_methods: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], object] = field(default=time.sleep, compare=False)
     clock: Callable[[], float] = field(default=time.time, compare=False)
     random: Callable[[], float] = field(default=_random.random, compare=False)
 
@@ -77,19 +82,29 @@ class RetryPolicy:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, not {getattr(self, name)}")
 
-    def retry_status(self, method: str, status: int, retries_done: int) -> bool:
-        """Whether a response with ``status`` to ``method`` should be retried."""
+    def retry_status(
+        self, method: str, status: int, retries_done: int, *, idempotent: bool | None = None
+    ) -> bool:
+        """Whether a response with ``status`` to ``method`` should be retried.
+
+        ``idempotent`` overrides :attr:`idempotent_methods` for one request (None: by method).
+        """
         if retries_done >= self.max_retries:
             return False
         if status == 429:
             return True
-        return status in self.retry_server_errors and self._idempotent(method)
+        return status in self.retry_server_errors and self.is_idempotent(method, idempotent)
 
-    def retry_failure(self, method: str, failure: Failure, retries_done: int) -> bool:
-        """Whether an attempt that got no response should be retried."""
+    def retry_failure(
+        self, method: str, failure: Failure, retries_done: int, *, idempotent: bool | None = None
+    ) -> bool:
+        """Whether an attempt that got no response should be retried.
+
+        ``idempotent`` overrides :attr:`idempotent_methods` for one request (None: by method).
+        """
         if retries_done >= self.max_retries or failure is Failure.FATAL:
             return False
-        return failure is Failure.NOT_SENT or self._idempotent(method)
+        return failure is Failure.NOT_SENT or self.is_idempotent(method, idempotent)
 
     def backoff(self, retries_done: int) -> float:
         """The delay before retry number ``retries_done + 1``: exponential, with jitter."""
@@ -107,7 +122,11 @@ class RetryPolicy:
             return None
         return retry_after
 
-    def _idempotent(self, method: str) -> bool:
+    def is_idempotent(self, method: str, idempotent: bool | None = None) -> bool:
+        """Whether a request may be sent again after it may have arrived: ``idempotent``
+        when given, else whether ``method`` is one of :attr:`idempotent_methods`."""
+        if idempotent is not None:
+            return idempotent
         return method.upper() in self.idempotent_methods
 
 

@@ -18,7 +18,12 @@ handler returns and answers::
     def menu(event: GatherEvent):
         return Response(SpeakSentence(f"You pressed {event.digits}."), Hangup())
 
-Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``).
+Run it under any WSGI server (``gunicorn module:app``, ``waitress-serve module:app``), or
+``app.asgi`` under an ASGI server (``uvicorn module:app.asgi``), where handlers may be
+``async def``; see :mod:`callcontrol.asgi`. Both front ends are thin adapters over one
+framework-neutral core: the ``WebhookApp`` methods that take a :class:`WebhookRequest` and
+return a :class:`Reply`. Under WSGI an ``async def`` handler is an app error (logged,
+answered with the fallback): no event loop awaits it there.
 
 Statuses: 200 with ``application/xml; charset=utf-8`` for a document; 204 when there is none,
 and always for asynchronous events (Bandwidth ignores replies to them), even with no handler
@@ -35,9 +40,10 @@ may not hang up, and 204 is what Bandwidth accepts as "nothing to do").
 
 Drivers that run the app in process (``CallSimulator``, ``explore``, the emulator) must not
 mistake that fallback for the app's answer: they put a list under :data:`APP_ERRORS_KEY` in
-the WSGI environ, and the app appends ``(kind, exception)`` to it for each failure, ``kind``
-being ``"app-error"`` (the handler raised) or ``"invalid-bxml"`` (its reply is not a valid
-``<Response>``). A real WSGI server puts no list there, so production keeps the fallback.
+the WSGI environ (in ``scope["extensions"]`` under ASGI), and the app appends
+``(kind, exception)`` to it for each failure, ``kind`` being ``"app-error"`` (the handler
+raised) or ``"invalid-bxml"`` (its reply is not a valid ``<Response>``). A real server puts
+no list there, so production keeps the fallback.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ import base64
 import binascii
 import functools
 import hmac
+import inspect
 import json
 import logging
 import math
@@ -74,11 +81,14 @@ from .hosting import (
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from .asgi import AsgiWebhooks
+
 __all__ = ["APP_ERRORS_KEY", "DEFAULT_FALLBACK_TEXT", "HOSTED_PREFIX", "WebhookApp", "app_failures"]
 
 logger = logging.getLogger("callcontrol.webhooks")
 
-#: The WSGI environ key of the list in which an in-process driver collects handler failures.
+#: The WSGI environ key (and ASGI ``scope["extensions"]`` key) of the list in which an
+#: in-process driver collects handler failures.
 APP_ERRORS_KEY = "callcontrol.app_errors"
 #: The kinds of failure reported under :data:`APP_ERRORS_KEY`.
 FAILURE_KINDS = ("app-error", "invalid-bxml")
@@ -95,7 +105,33 @@ _VALIDATED_MAX_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
-class _Reply:
+class WebhookRequest:
+    """A callback request as the core reads it, whatever the server (WSGI, ASGI).
+
+    ``path`` is below the mount point ``root``; ``query`` is the raw query string (None
+    when the server handed over text that is not bytes); ``host`` is the host as a URL
+    names it, in lower case.
+    """
+
+    method: str
+    path: str
+    query: bytes | None
+    authorization: str
+    content_type: str
+    host: str
+    root: str
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A handler to call with the event; the front end calls it (awaits it, under ASGI)."""
+
+    handler: _Handler
+    event: Event
+
+
+@dataclass(frozen=True)
+class Reply:
     status: HTTPStatus
     body: bytes = b""
     content_type: str | None = None
@@ -108,20 +144,20 @@ class _Reply:
         return headers + list(self.headers)
 
 
-def _error(status: HTTPStatus, code: str, message: str, *headers: tuple[str, str]) -> _Reply:
+def _error(status: HTTPStatus, code: str, message: str, *headers: tuple[str, str]) -> Reply:
     body = json.dumps({"error": code, "message": message}).encode()
-    return _Reply(status, body, "application/json", headers)
+    return Reply(status, body, "application/json", headers)
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """Raised while reading a request that gets an error reply instead of a handler."""
 
-    def __init__(self, reply: _Reply) -> None:
+    def __init__(self, reply: Reply) -> None:
         super().__init__(reply.status.phrase)
         self.reply = reply
 
 
-_NO_CONTENT = _Reply(HTTPStatus.NO_CONTENT)
+_NO_CONTENT = Reply(HTTPStatus.NO_CONTENT)
 
 
 def _render(doc: object) -> bytes:
@@ -178,11 +214,20 @@ def app_failures(reported: object) -> list[tuple[str, BaseException]]:
     return found
 
 
-def _report(environ: WSGIEnvironment, kind: str, error: BaseException) -> None:
-    """Tell an in-process driver what the fallback hides (see :data:`APP_ERRORS_KEY`)."""
-    sink = environ.get(APP_ERRORS_KEY)
+#: Tells an in-process driver of one failure: ``report(kind, exception)``.
+Report = Callable[[str, BaseException], None]
+
+
+def _ignore(kind: str, error: BaseException) -> None:
+    """Where failures go when no driver collects them (a real server)."""
+
+
+def reporter(sink: object) -> Report:
+    """The report function of a request whose :data:`APP_ERRORS_KEY` holds ``sink``: it
+    appends to the driver's list, and does nothing when there is none (production)."""
     if isinstance(sink, list):
-        sink.append((kind, error))
+        return lambda kind, error: sink.append((kind, error))
+    return _ignore
 
 
 def _default_fallback() -> bxml.Response:
@@ -200,8 +245,11 @@ def _describe(event: Event) -> str:
     return f"{event.event_type} event (callId {getattr(event, 'call_id', None)})"
 
 
-def _method(environ: WSGIEnvironment) -> str:
-    return str(environ.get("REQUEST_METHOD", "GET")).upper()
+def _close(awaitable: object) -> None:
+    """Close a coroutine that will not be awaited (no "never awaited" warning)."""
+    close = getattr(awaitable, "close", None)
+    if callable(close):
+        close()
 
 
 def _expects_document(event: Event) -> bool:
@@ -211,7 +259,8 @@ def _expects_document(event: Event) -> bool:
 
 
 class WebhookApp:
-    """A WSGI application that answers Bandwidth callbacks with validated BXML.
+    """A WSGI application that answers Bandwidth callbacks with validated BXML; its
+    :attr:`asgi` is the same app over ASGI.
 
     :param username: with ``password``, require HTTP Basic credentials on every request
         (compared in constant time; 401 with ``WWW-Authenticate`` otherwise).
@@ -268,7 +317,7 @@ class WebhookApp:
             self._credentials = (username.encode(), password.encode())
         self.max_body_bytes = max_body_bytes
         fallback_doc = _default_fallback() if fallback is None else fallback
-        self._fallback = _Reply(HTTPStatus.OK, _render(fallback_doc), _XML)
+        self._fallback = Reply(HTTPStatus.OK, _render(fallback_doc), _XML)
         self._routes: dict[str, _Handler] = {}
         self._event_handlers: dict[str, _Handler] = {}
         self._shared_store = hosting_store is not None
@@ -363,6 +412,20 @@ class WebhookApp:
             reason,
         )
 
+    @property
+    def asgi(self) -> AsgiWebhooks:
+        """The same routes as an ASGI 3 application (uvicorn, FastAPI/Starlette ``mount``).
+
+        Handlers may be ``async def`` there; plain ones run in the event loop's thread pool,
+        so that they do not block other requests. See :mod:`callcontrol.asgi`.
+        """
+        from .asgi import AsgiWebhooks
+
+        front = self.__dict__.get("_asgi")
+        if not isinstance(front, AsgiWebhooks):
+            front = self.__dict__["_asgi"] = AsgiWebhooks(self)
+        return front
+
     # -- WSGI -----------------------------------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -371,37 +434,39 @@ class WebhookApp:
         start_response(f"{reply.status.value} {reply.status.phrase}", reply.wsgi_headers())
         return [reply.body]
 
-    def _answer(self, environ: WSGIEnvironment) -> _Reply:
-        path = environ.get("PATH_INFO") or "/"
-        refusal = self._refusal(environ, path)
-        if refusal is not None:
-            return refusal
-        handler = self._routes.get(path)
-        hosted = path.startswith(HOSTED_PREFIX)
+    def _answer(self, environ: WSGIEnvironment) -> Reply:
+        request = _wsgi_request(environ)
         try:
-            event = parse_event(self._read_payload(environ))
-        except _Refused as refused:
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
+            body = b"" if request.method == "GET" else self._read_body(environ)
+            step = self._route(request, body)
+        except Refused as refused:
             return refused.reply
-        except EventParseError as exc:
-            if handler is None and not hosted and not self._event_handlers:
-                return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
-            return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
-        if hosted:
-            return self._serve_hosted(path, event, environ)
-        if handler is None:
-            handler = self._event_handlers.get(event.event_type)
-        if handler is not None:
-            return self._dispatch(handler, event, environ)
-        if not _expects_document(event):
-            logger.info("no handler for the %s to %s; answered 204", _describe(event), _shown(path))
-            return _NO_CONTENT
-        message = f"no handler for {path} or eventType {event.event_type}"
-        return _error(HTTPStatus.NOT_FOUND, "not_found", message)
+        if isinstance(step, Reply):
+            return step
+        report = reporter(environ.get(APP_ERRORS_KEY))
+        try:
+            result = step.handler(step.event)
+            if inspect.isawaitable(result):
+                _close(result)
+                raise TypeError(
+                    f"the handler of the {_describe(step.event)} is a coroutine function "
+                    "(async def), which a WSGI server cannot await: serve app.asgi under an "
+                    "ASGI server (uvicorn), or make the handler a plain def"
+                )
+        except Exception as exc:
+            return self._raised(step, exc, report)
+        return self._answered(request, step, result, report)
 
-    def _refusal(self, environ: WSGIEnvironment, path: str) -> _Reply | None:
+    # -- the framework-neutral core: request in, reply out ----------------------------------
+
+    def _refusal(self, request: WebhookRequest) -> Reply | None:
         """The 401 or 405 a request gets before anything is read, if any."""
-        if not self._authorized(environ):
-            if environ.get("HTTP_AUTHORIZATION"):
+        path = request.path
+        if not self._authorized(request.authorization):
+            if request.authorization:
                 logger.warning("refused a callback to %s: wrong credentials", _shown(path))
             else:
                 # Bandwidth's first attempt of every authenticated callback (voice-api §9.2):
@@ -414,19 +479,107 @@ class WebhookApp:
                 "credentials required",
                 ("WWW-Authenticate", realm),
             )
-        if _method(environ) not in ("GET", "POST"):
+        if request.method not in ("GET", "POST"):
             return _error(
                 HTTPStatus.METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                f"{_method(environ)[:20]} is not allowed; callbacks use GET or POST",
+                f"{request.method[:20]} is not allowed; callbacks use GET or POST",
                 ("Allow", "GET, POST"),
             )
         return None
 
-    def _authorized(self, environ: WSGIEnvironment) -> bool:
+    def _body_limit(self, declared: str) -> int:
+        """How many bytes to read of a body whose Content-Length is ``declared`` ("" when
+        none): one past the limit when unknown, so that an oversized body is seen.
+
+        :raises Refused: the length is invalid (400) or over ``max_body_bytes`` (413).
+        """
+        declared = declared.strip()
+        if not declared:
+            return self.max_body_bytes + 1
+        if not (declared.isascii() and declared.isdigit()):
+            message = f"invalid Content-Length {declared[:20]!r}"
+            raise Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
+        if int(declared) > self.max_body_bytes:
+            raise Refused(self._too_large())
+        return int(declared)
+
+    def _check_size(self, body: bytes) -> bytes:
+        """``body``, unless it is over ``max_body_bytes`` (:class:`Refused`, 413)."""
+        if len(body) > self.max_body_bytes:
+            raise Refused(self._too_large())
+        return body
+
+    def _route(self, request: WebhookRequest, body: bytes) -> Reply | Dispatch:
+        """Read the callback and find its handler: the reply, or the handler call to make.
+
+        :raises Refused: the request gets an error reply.
+        """
+        path = request.path
+        handler = self._routes.get(path)
+        hosted = path.startswith(HOSTED_PREFIX)
+        try:
+            event = parse_event(self._read_payload(request, body))
+        except EventParseError as exc:
+            if handler is None and not hosted and not self._event_handlers:
+                return _error(HTTPStatus.NOT_FOUND, "not_found", f"no handler for {path}")
+            return _error(HTTPStatus.BAD_REQUEST, "invalid_event", str(exc))
+        if hosted:
+            return self._serve_hosted(request, event)
+        if handler is None:
+            handler = self._event_handlers.get(event.event_type)
+        if handler is not None:
+            return Dispatch(handler, event)
+        if not _expects_document(event):
+            logger.info("no handler for the %s to %s; answered 204", _describe(event), _shown(path))
+            return _NO_CONTENT
+        message = f"no handler for {path} or eventType {event.event_type}"
+        return _error(HTTPStatus.NOT_FOUND, "not_found", message)
+
+    def _raised(self, step: Dispatch, exc: Exception, report: Report) -> Reply:
+        """The reply when the handler raised ``exc`` (logged, reported, fallback or 204)."""
+        logger.error(
+            "the handler of the %s raised",
+            _describe(step.event),
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        report("app-error", exc)
+        return self._failed(step.event)
+
+    def _answered(
+        self, request: WebhookRequest, step: Dispatch, result: object, report: Report
+    ) -> Reply:
+        """The reply for what the handler returned: its validated document, or 204."""
+        event = step.event
+        if result is None:
+            return _NO_CONTENT
+        if not _expects_document(event):
+            logger.warning(
+                "ignored the document returned for the asynchronous %s: "
+                "Bandwidth does not read replies to it",
+                _describe(event),
+            )
+            return _NO_CONTENT
+        try:
+            data = _render(result)
+        except Exception as exc:
+            report("invalid-bxml", exc)
+            reply = self._failed(event)
+            logger.error(
+                "the handler of the %s returned an unusable document; answered %s: %s",
+                _describe(event),
+                "the fallback" if reply is self._fallback else "204",
+                exc,
+            )
+            return reply
+        if self._credentials is not None:
+            data = self._authenticate_verbs(data, request, event)
+        return Reply(HTTPStatus.OK, data, _XML)
+
+    def _authorized(self, authorization: str) -> bool:
         if self._credentials is None:
             return True
-        scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "basic":
             return False
         try:
@@ -441,12 +594,11 @@ class WebhookApp:
 
     # -- reading the callback -------------------------------------------------------------
 
-    def _read_payload(self, environ: WSGIEnvironment) -> Mapping[str, str] | bytes:
-        query = str(environ.get("QUERY_STRING", ""))
-        if _method(environ) == "GET":
+    def _read_payload(self, request: WebhookRequest, body: bytes) -> Mapping[str, str] | bytes:
+        query = request.query
+        if request.method == "GET":
             return self._query_fields(query)
-        body = self._read_body(environ)
-        content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+        content_type = request.content_type.split(";")[0].strip().lower()
         # Clients such as curl label any -d body as a form; a JSON object is still JSON.
         if content_type == "application/x-www-form-urlencoded" and body.lstrip()[:1] != b"{":
             return _form_fields(body, "form field")
@@ -454,43 +606,30 @@ class WebhookApp:
             return self._query_fields(query)
         return body
 
-    def _query_fields(self, query: str) -> Mapping[str, str]:
+    def _query_fields(self, query: bytes | None) -> Mapping[str, str]:
+        if query is None:
+            message = "the query string is not made of bytes"
+            raise Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
         if len(query) > self.max_body_bytes:
             message = f"the query string exceeds {self.max_body_bytes} bytes"
-            raise _Refused(_error(HTTPStatus.REQUEST_URI_TOO_LONG, "query_too_long", message))
-        try:
-            # WSGI hands over the raw query bytes as latin-1 text (PEP 3333).
-            raw = query.encode("latin-1")
-        except UnicodeEncodeError:
-            message = "the query string is not made of bytes"
-            raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message)) from None
-        return _form_fields(raw, "query parameter")
+            raise Refused(_error(HTTPStatus.REQUEST_URI_TOO_LONG, "query_too_long", message))
+        return _form_fields(query, "query parameter")
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes:
-        declared = str(environ.get("CONTENT_LENGTH") or "").strip()
-        if declared:
-            if not (declared.isascii() and declared.isdigit()):
-                message = f"invalid Content-Length {declared[:20]!r}"
-                raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
-            if int(declared) > self.max_body_bytes:
-                raise _Refused(self._too_large())
-            limit = int(declared)
-        elif environ.get("wsgi.input_terminated"):
-            limit = self.max_body_bytes + 1
-        else:
+        declared = str(environ.get("CONTENT_LENGTH") or "")
+        if not declared.strip() and not environ.get("wsgi.input_terminated"):
             return b""  # PEP 3333: without a length, reading may block forever
-        body = _read_up_to(environ["wsgi.input"], limit)
-        if len(body) > self.max_body_bytes:
-            raise _Refused(self._too_large())
-        return body
+        limit = self._body_limit(declared)
+        return self._check_size(_read_up_to(environ["wsgi.input"], limit))
 
-    def _too_large(self) -> _Reply:
+    def _too_large(self) -> Reply:
         message = f"the body exceeds {self.max_body_bytes} bytes"
         return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", message)
 
     # -- answering ------------------------------------------------------------------------
 
-    def _serve_hosted(self, path: str, event: Event, environ: WSGIEnvironment) -> _Reply:
+    def _serve_hosted(self, request: WebhookRequest, event: Event) -> Reply:
+        path = request.path
         if not _expects_document(event):
             return _NO_CONTENT  # leaves the document for the redirect it is meant for
         try:
@@ -509,45 +648,18 @@ class WebhookApp:
             message = "the hosted document cannot be read now"
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable", message)
         if self._credentials is not None:
-            body = self._authenticate_verbs(body, environ, event)
-        return _Reply(HTTPStatus.OK, body, _XML)
+            body = self._authenticate_verbs(body, request, event)
+        return Reply(HTTPStatus.OK, body, _XML)
 
-    def _dispatch(self, handler: _Handler, event: Event, environ: WSGIEnvironment) -> _Reply:
-        try:
-            result = handler(event)
-        except Exception as exc:
-            logger.exception("the handler of the %s raised", _describe(event))
-            _report(environ, "app-error", exc)
-            return self._failed(event)
-        if result is None:
-            return _NO_CONTENT
-        if not _expects_document(event):
-            logger.warning(
-                "ignored the document returned for the asynchronous %s: "
-                "Bandwidth does not read replies to it",
-                _describe(event),
-            )
-            return _NO_CONTENT
-        try:
-            data = _render(result)
-        except Exception as exc:
-            _report(environ, "invalid-bxml", exc)
-            reply = self._failed(event)
-            logger.error(
-                "the handler of the %s returned an unusable document; answered %s: %s",
-                _describe(event),
-                "the fallback" if reply is self._fallback else "204",
-                exc,
-            )
-            return reply
-        if self._credentials is not None:
-            data = self._authenticate_verbs(data, environ, event)
-        return _Reply(HTTPStatus.OK, data, _XML)
+    @property
+    def _blocking_hosts(self) -> bool:
+        """Whether serving a hosted document may wait on a shared store (network I/O)."""
+        return self._shared_store
 
-    def _authenticate_verbs(self, data: bytes, environ: WSGIEnvironment, event: Event) -> bytes:
+    def _authenticate_verbs(self, data: bytes, request: WebhookRequest, event: Event) -> bytes:
         """Stamp the app's credentials on its own verbs, or warn of the 401s to come."""
         assert self._credentials is not None
-        mount = (_host(environ), str(environ.get("SCRIPT_NAME", "")))
+        mount = (request.host, request.root)
         if self.credentials_on_verbs:
             user, password = (part.decode() for part in self._credentials)
             return _stamped(data, mount, user, password)
@@ -564,7 +676,7 @@ class WebhookApp:
                 )
         return data
 
-    def _failed(self, event: Event) -> _Reply:
+    def _failed(self, event: Event) -> Reply:
         """The reply when a handler fails: the fallback where a call waits for a document."""
         if _expects_document(event) and not isinstance(event, ConferenceEvent):
             return self._fallback
@@ -574,7 +686,25 @@ class WebhookApp:
 _Mount = tuple[str, str]
 
 
-def _host(environ: WSGIEnvironment) -> str:
+def _wsgi_request(environ: WSGIEnvironment) -> WebhookRequest:
+    """The core's view of a WSGI request (PEP 3333)."""
+    try:
+        # WSGI hands over the raw query bytes as latin-1 text (PEP 3333).
+        query: bytes | None = str(environ.get("QUERY_STRING", "")).encode("latin-1")
+    except UnicodeEncodeError:
+        query = None
+    return WebhookRequest(
+        method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
+        path=environ.get("PATH_INFO") or "/",
+        query=query,
+        authorization=str(environ.get("HTTP_AUTHORIZATION", "")),
+        content_type=str(environ.get("CONTENT_TYPE", "")),
+        host=_wsgi_host(environ),
+        root=str(environ.get("SCRIPT_NAME", "")),
+    )
+
+
+def _wsgi_host(environ: WSGIEnvironment) -> str:
     """The request's host as a URL names it (PEP 3333: HTTP_HOST, else the server's)."""
     host = environ.get("HTTP_HOST")
     if host:
@@ -659,12 +789,12 @@ def _form_fields(raw: bytes, what: str) -> dict[str, str]:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeError:
         message = f"a {what} is not UTF-8"
-        raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message)) from None
+        raise Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message)) from None
     fields: dict[str, str] = {}
     for key, value in pairs:
         if key in fields:
             message = f"{what} {key[:40]!r} appears more than once"
-            raise _Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
+            raise Refused(_error(HTTPStatus.BAD_REQUEST, "invalid_request", message))
         fields[key] = value
     return fields
 

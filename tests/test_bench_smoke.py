@@ -40,7 +40,7 @@ def test_quick_run_executes_every_case_and_prints_the_tables() -> None:
     for title in ("## Targets", "build + serialize, medium document", "parse, large document"):
         assert title in done.stdout
     assert "| bxml |" in done.stdout
-    for group in ("build", "parse", "validate", "memory", "imports", "http", "profile"):
+    for group in ("build", "parse", "validate", "memory", "imports", "http", "load", "profile"):
         assert f"[{group}:" in done.stderr
 
 

@@ -132,9 +132,19 @@ def test_intervene_on_the_emulator(action: str, last_heard: str) -> None:
     assert lines[-1] == last_heard
 
 
+def test_intervene_async_on_the_emulator() -> None:
+    result = ok("examples/intervene_async.py", "--message", "We are closing. Goodbye.")
+    assert result.stderr.startswith(EMULATOR_NOTE)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6
+    assert all(line.startswith("said goodbye to c-") for line in lines[:3])
+    assert all(line.endswith(" heard last: We are closing. Goodbye.") for line in lines[3:])
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (["examples/intervene_async.py"], "with BW_* credentials, give the ids of live calls"),
         (["examples/say_goodbye.py"], "with BW_* credentials, give the id of a live call"),
         (["examples/intervene.py", "hangup"], "with BW_* credentials, give the id of a live call"),
         (["examples/intervene.py", "redirect", "c-1"], "redirect needs --url"),
@@ -183,6 +193,14 @@ def test_with_credentials_the_examples_use_that_api(
     assert "c-live" in listed.stdout
     assert EMULATOR_NOTE not in listed.stderr
 
+    goodbye = run("examples/intervene_async.py", "c-live", "c-gone", **env)
+    assert goodbye.returncode == 1, goodbye.stderr  # c-gone is not active
+    assert goodbye.stdout.splitlines() == [
+        "said goodbye to c-live",
+        "c-gone: not active (already ended, or not answered yet)",
+    ]
+    assert len(api.bxml["c-live"]) == 1
+
     hung_up = run("examples/intervene.py", "hangup", "c-live", **env)
     assert hung_up.returncode == 0, hung_up.stderr
     assert hung_up.stdout == "hangup: done for c-live\n"
@@ -198,8 +216,18 @@ def test_the_simulator_and_emulator_tests_of_the_ivrs_pass() -> None:
         "examples/test_ivr.py",
         "examples/test_ivr_emulator.py",
         "examples/test_webhook_ivr.py",
+        "examples/test_fastapi_ivr.py",
     )
-    assert result.stdout.splitlines()[-1].startswith("15 passed")
+    assert result.stdout.splitlines()[-1].startswith("22 passed")
+
+
+def test_replay_ivr_reports_exactly_the_changed_branch(tmp_path: Path) -> None:
+    cassette = tmp_path / "calls.jsonl"
+    result = ok("-m", "examples.replay_ivr", "--cassette", str(cassette))
+    assert "against the same IVR: 12 exchanges replayed: every reply is the same" in result.stdout
+    assert "1 answered differently\n#3 transferComplete /transfer-done" in result.stdout
+    replayed = run("-m", "callcontrol", "replay", str(cassette), "examples.replay_ivr:changed_app")
+    assert replayed.returncode == 1 and "/Response/Hangup[1]: added" in replayed.stdout
 
 
 def test_explore_finds_every_planted_flaw() -> None:

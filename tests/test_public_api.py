@@ -18,7 +18,7 @@ Response Bxml SCHEMA_PATH Bridge Conference Connect CustomParam Endpoint Forward
 Pause PauseRecording PhoneNumber PlayAudio Record Redirect Refer ResumeRecording Ring SendDtmf SipUri
 SpeakSentence StartGather StartRecording StartStream StartTranscription StopGather StopRecording
 StopStream StopTranscription StreamParam Tag Transfer parse validate is_valid iter_errors lint
-BxmlError InvalidValueError NestingError ParseError ValidationError Problem ssml
+BxmlError InvalidValueError NestingError ParseError ValidationError Problem ssml diff Change
 """.split()
 
 

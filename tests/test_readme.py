@@ -120,6 +120,7 @@ NOT_RUN = (
     "cat ",
     "callcontrol calls ",
     "callcontrol emulator",
+    "callcontrol replay",
 )
 
 

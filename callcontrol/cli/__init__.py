@@ -65,6 +65,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcontrol.cli.demo",
     "callcontrol.cli.emulator",
     "callcontrol.cli.explore",
+    "callcontrol.cli.load",
+    "callcontrol.cli.replay",
     "callcontrol.cli.simulate",
 )
 

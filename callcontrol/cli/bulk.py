@@ -2,8 +2,11 @@
 
 The matching calls are listed first (every page), then changed by ``--workers`` threads
 at most. Each PUT honours 429 ``Retry-After`` through the client's retry policy. A call
-that ended in the meantime (404, 409) is reported as ended, not as a failure; any other
-error counts as a failure, by its type, and makes the exit status 1.
+that ended in the meantime (404, 409) is reported as ended, not as a failure. A PUT that
+may have been applied without an answer saying so (a timeout or dropped connection after
+sending, a 5xx) is reported as unknown: the client never sends it again, since Bandwidth
+starts the document over on every PUT. Any other error counts as a failure, by its type.
+Failed or unknown calls make the exit status 1.
 """
 
 from __future__ import annotations
@@ -31,12 +34,16 @@ DEFAULT_WORKERS = 4
 
 REPLACED = "replaced"
 ENDED = "ended"
+UNKNOWN = "unknown"
 FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one call: ``kind`` is replaced, ended or failed."""
+    """What happened to one call: ``kind`` is replaced, ended, unknown or failed.
+
+    Unknown: the PUT may have reached Bandwidth and been applied, but no answer said so.
+    """
 
     call_id: str
     kind: str
@@ -49,6 +56,11 @@ class Outcome:
             return f"{self.call_id}: BXML replaced"
         if self.kind == ENDED:
             return f"{self.call_id}: ended or not modifiable, left alone ({self.detail})"
+        if self.kind == UNKNOWN:
+            return (
+                f"{self.call_id}: unknown, the BXML may have been applied (not sent again; "
+                f"check the call): {self.error_type}: {self.detail}"
+            )
         return f"{self.call_id}: failed: {self.error_type}: {self.detail}"
 
     def to_json(self) -> dict[str, Any]:
@@ -161,7 +173,7 @@ def run_bulk(args: argparse.Namespace, context: Context, payload: str) -> int:
             print(f"{summary(outcomes)}; {left} not attempted (interrupted)", file=context.stderr)
             raise
     print(summary(outcomes), file=context.stderr)
-    return EXIT_INVALID if any(o.kind == FAILED for o in outcomes) else EXIT_OK
+    return EXIT_INVALID if any(o.kind in (FAILED, UNKNOWN) for o in outcomes) else EXIT_OK
 
 
 def _replace_all(
@@ -199,8 +211,18 @@ def _replace_all(
 
 
 def replace_one(client: CallsClient, call_id: str, payload: str) -> Outcome:
-    """PUT the BXML on one call and say what happened."""
-    from ..exceptions import CallControlError, ConflictError, NotFoundError
+    """PUT the BXML on one call and say what happened.
+
+    404 and 409 mean the call ended: the client sent no earlier attempt that may have
+    arrived (it never repeats a PUT after that), so nothing was changed.
+    """
+    from ..exceptions import (
+        CallControlError,
+        ConflictError,
+        NotFoundError,
+        ServerError,
+        TransportError,
+    )
 
     try:
         client.update_call_bxml(call_id, payload)
@@ -208,16 +230,25 @@ def replace_one(client: CallsClient, call_id: str, payload: str) -> Outcome:
         reason = exc.description or exc.error_type or "no description"
         return Outcome(call_id, ENDED, type(exc).__name__, f"{exc.status}: {reason}")
     except CallControlError as exc:
-        return Outcome(call_id, FAILED, type(exc).__name__, " ".join(str(exc).split()))
+        detail = " ".join(str(exc).split())
+        maybe_applied = isinstance(exc, ServerError) or (
+            isinstance(exc, TransportError) and exc.maybe_sent
+        )
+        return Outcome(call_id, UNKNOWN if maybe_applied else FAILED, type(exc).__name__, detail)
     return Outcome(call_id, REPLACED)
 
 
 def summary(outcomes: Iterable[Outcome]) -> str:
-    """One line: how many calls were replaced, ended meanwhile, and failed, by error type."""
+    """One line: how many calls were replaced, ended meanwhile, unknown and failed, by error
+    type (unknown only when there are some)."""
     outcomes = list(outcomes)
     kinds = Counter(o.kind for o in outcomes)
     parts = [f"{len(outcomes)} call(s): {kinds[REPLACED]} replaced"]
-    for kind, label in ((ENDED, "ended or not modifiable"), (FAILED, "failed")):
+    labels = [(ENDED, "ended or not modifiable")]
+    if kinds[UNKNOWN]:
+        labels.append((UNKNOWN, "unknown, may have been applied"))
+    labels.append((FAILED, "failed"))
+    for kind, label in labels:
         types = Counter(o.error_type for o in outcomes if o.kind == kind)
         if types:
             detail = ", ".join(f"{name}: {count}" for name, count in sorted(types.items()))

@@ -82,7 +82,7 @@ class Exchange:
 class VoiceEmulator:
     """The Voice Calls API on a loopback port, calling ``app`` back over real HTTP.
 
-    :param app: a WSGI callable (served on its own loopback port, :attr:`app_url`), the
+    :param app: a WSGI or ASGI app (served on its own loopback port, :attr:`app_url`), the
         base URL of an app you run, or None.
     :param speed: how many times faster than wall time the virtual clock runs.
     :param clock: ``"real"`` (scaled by ``speed``) or ``"manual"`` (only :meth:`advance`).
@@ -121,7 +121,7 @@ class VoiceEmulator:
         allow_remote: bool = False,
     ) -> None:
         if app is not None and not isinstance(app, str) and not callable(app):
-            raise TypeError(f"app must be a WSGI callable, a base URL or None, not {app!r}")
+            raise TypeError(f"app must be a WSGI or ASGI app, a base URL or None, not {app!r}")
         if not calls_per_second > 0:
             raise ValueError(f"calls_per_second must be above 0, not {calls_per_second!r}")
         if (

@@ -1,5 +1,8 @@
 """Loopback HTTP servers: the REST API (stdlib) and the host for a WSGI app (wsgiref).
 
+An ASGI app is hosted by the same server through an in-process bridge: each request is
+handed to the app on an event loop thread of the server's own, stopped with the server.
+
 Both bind in their constructor, before any thread starts, set TCP_NODELAY on every
 connection (small JSON answers must not wait for Nagle's algorithm), and close every open
 connection on shutdown so that threads can be joined.
@@ -19,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
+from .._asgi_call import LoopThread, is_asgi, wsgi_bridge
 from .._version import __version__
 from ..webhooks import APP_ERRORS_KEY, app_failures
 from .api import CallsApi, Reply
@@ -193,6 +197,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
+<<<<<<< HEAD
 def _error(status: int, kind: str, description: str) -> Reply:
     body = json.dumps({"type": kind, "description": description, "id": ""}).encode()
     return Reply(status, body, [("Content-Type", "application/json")])
@@ -222,10 +227,17 @@ def host_allowed(header: str | None, bound: str) -> bool:
 
 
 WsgiApp = Callable[..., Iterable[bytes]]
+=======
+#: A WSGI callable, or an ASGI 3 app (an async callable).
+WsgiApp = Callable[..., Any]
+#: The wall-clock guard on one request to an ASGI app (the emulator gives up sooner).
+ASGI_APP_TIMEOUT = 60.0
+>>>>>>> main
 
 
 class AppServer(_Tracking, WSGIServer):
-    """Serves a WSGI app on loopback, one thread per connection; errors go to ``on_error``."""
+    """Serves a WSGI or ASGI app on loopback, one thread per connection; errors go to
+    ``on_error``."""
 
     daemon_threads = True
     request_queue_size = 128
@@ -236,7 +248,17 @@ class AppServer(_Tracking, WSGIServer):
         self._track_init()
         self.on_error = on_error
         super().__init__((host, port), _AppHandler)
+        self._loop: LoopThread | None = None
+        if is_asgi(app):
+            self._loop = LoopThread("emulator-asgi-app")
+            app = wsgi_bridge(app, self._loop, ASGI_APP_TIMEOUT)
         self.set_app(_guarded(app, on_error))
+
+    def server_close(self) -> None:
+        """Close the socket, and stop the ASGI app's event loop if there is one."""
+        super().server_close()
+        if self._loop is not None:
+            self._loop.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Track the connection and serve it on a new daemon thread."""

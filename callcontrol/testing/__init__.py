@@ -1,4 +1,4 @@
-"""Unit-test an IVR: run whole calls against a WSGI webhook app in virtual time.
+"""Unit-test an IVR: run whole calls against a WSGI or ASGI webhook app in virtual time.
 
 ::
 
@@ -20,8 +20,10 @@ if typing.TYPE_CHECKING:
     from .faults import Fault, Faults
     from .fetch import AppError
     from .flowgraph import Finding, FlowGraph
+    from .replay import ReplayReport, replay, replay_calls
     from .result import Callback, SimulatedCall, UnusedStepsError
     from .simulator import CallSimulator, LiveCall
+    from .snapshot import SnapshotWrittenWarning
     from .steps import (
         answers,
         busy,
@@ -48,7 +50,9 @@ __all__ = [
     "Finding",
     "FlowGraph",
     "LiveCall",
+    "ReplayReport",
     "SimulatedCall",
+    "SnapshotWrittenWarning",
     "Step",
     "UnusedStepsError",
     "answers",
@@ -61,6 +65,8 @@ __all__ = [
     "no_answer",
     "press",
     "rejects",
+    "replay",
+    "replay_calls",
     "silence",
     "voicemail",
 ]
@@ -80,11 +86,15 @@ _SOURCES = {
     "AppError": ".fetch",
     "Finding": ".flowgraph",
     "FlowGraph": ".flowgraph",
+    "ReplayReport": ".replay",
+    "replay": ".replay",
+    "replay_calls": ".replay",
     "Callback": ".result",
     "SimulatedCall": ".result",
     "UnusedStepsError": ".result",
     "CallSimulator": ".simulator",
     "LiveCall": ".simulator",
+    "SnapshotWrittenWarning": ".snapshot",
     "answers": ".steps",
     "busy": ".steps",
     "hang_up": ".steps",

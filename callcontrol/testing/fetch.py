@@ -1,4 +1,9 @@
-"""Sending callbacks to the app: in-process WSGI (no socket) or real HTTP to a base URL."""
+"""Sending callbacks to the app: in-process WSGI or ASGI (no socket), or real HTTP to a base URL.
+
+An ASGI app (``app.asgi``, FastAPI, Starlette, any ASGI 3 callable) is recognised by its
+shape and run on an event loop of the router's own, in the calling thread; ``timeout`` is
+the wall-clock guard on each callback (past it, the callback has timed out, as over HTTP).
+"""
 
 from __future__ import annotations
 
@@ -18,10 +23,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
+from .._asgi_call import AppTimeout, CallerLoop, call, http_scope, is_asgi
 from ..engine.model import CallbackRequest, Credentials, FetchResult
 from ..webhooks import APP_ERRORS_KEY, app_failures
 
-WsgiApp = Callable[..., Iterable[bytes]]
+#: A WSGI callable, or an ASGI 3 app (told apart by shape: an ASGI app's call is async).
+WsgiApp = Callable[..., Any]
 #: The User-Agent of the simulator's callbacks, over HTTP and in WSGI environs.
 SIMULATOR_USER_AGENT = "BandwidthAPI/v2 (callcontrol simulator)"
 
@@ -178,12 +185,79 @@ class Router:
             result = challenge_first(
                 request, lambda auth: self._http(target, request, body, auth, failures)
             )
+        elif self._is_asgi(app):
+            result = challenge_first(
+                request, lambda auth: self._asgi(app, url, request, body, auth, failures)
+            )
         else:
             with _WallGuard(self.timeout, request, url):
                 result = challenge_first(
                     request, lambda auth: self._wsgi(app, url, request, body, auth, failures)
                 )
         return Exchange(request, url, body, result, tuple(failures))
+
+    def _is_asgi(self, app: WsgiApp) -> bool:
+        kinds: dict[int, tuple[WsgiApp, bool]] = self.__dict__.setdefault("_kinds", {})
+        known = kinds.get(id(app))
+        if known is None or known[0] is not app:
+            known = kinds[id(app)] = (app, is_asgi(app))
+        return known[1]
+
+    def _asgi(
+        self,
+        app: WsgiApp,
+        url: str,
+        request: CallbackRequest,
+        body: bytes,
+        authorization: str | None,
+        failures: list[tuple[str, str]],
+    ) -> tuple[FetchResult, bool]:
+        loop: CallerLoop = self.__dict__.setdefault("_loop", CallerLoop())
+        reported: list[Any] = []
+        headers = callback_headers(body, SIMULATOR_USER_AGENT, authorization)
+        headers["Host"] = urlsplit(url).netloc
+        if body:
+            headers["Content-Length"] = str(len(body))
+        scope = http_scope(request.target.method, url, headers.items(), app_errors=reported)
+        try:
+            response = loop.run(call(app, scope, body), self.timeout)
+        except AppTimeout as timeout:
+            return FetchResult(None, b"", str(timeout), timed_out=True), False
+        except Exception as exc:
+            message = failure_message("app-error", exc, _where(request, url))
+            if self.raise_app_errors:
+                raise AppError(message, request, url) from exc
+            failures.append(("app-error", message))
+            return FetchResult(500, b"", None), False
+        self._reported(reported, request, url, failures)
+        if response.status is None or not response.complete:
+            message = (
+                f"the app returned from {_where(request, url)} without a whole response "
+                "(http.response.start, then http.response.body without more_body)"
+            )
+            if self.raise_app_errors:
+                raise AppError(message, request, url)
+            failures.append(("app-error", message))
+            return FetchResult(None, b"", message), False
+        if response.status >= 500:
+            self._server_error(response.status, request, url, failures)
+        return FetchResult(response.status, response.body), _challenges(
+            response.status, response.headers
+        )
+
+    def _reported(
+        self,
+        reported: list[Any],
+        request: CallbackRequest,
+        url: str,
+        failures: list[tuple[str, str]],
+    ) -> None:
+        """Raise (or keep) what the app reported under ``APP_ERRORS_KEY``."""
+        for kind, error in app_failures(reported):
+            message = failure_message(kind, error, _where(request, url))
+            if self.raise_app_errors:
+                raise AppError(message, request, url, kind) from error
+            failures.append((kind, message))
 
     def _mounted(self, url: str) -> tuple[str, WsgiApp | str] | None:
         for prefix, app in self.mounts:
@@ -228,12 +302,7 @@ class Router:
                 raise AppError(message, request, url) from exc
             failures.append(("app-error", message))
             return FetchResult(500, b"", None), False
-        if reported:
-            for kind, error in app_failures(reported):
-                message = failure_message(kind, error, _where(request, url))
-                if self.raise_app_errors:
-                    raise AppError(message, request, url, kind) from error
-                failures.append((kind, message))
+        self._reported(reported, request, url, failures)
         data = b"".join(captured.get("written", [])) + b"".join(chunks)
         status = _status_code(captured.get("status", "500"))
         if status is None:

@@ -1,13 +1,16 @@
 """pytest plugin: ``call_simulator`` and script-step fixtures, and ``--ivr-coverage``.
 
-Define a ``bxml_app`` fixture returning your WSGI app (and optionally ``bxml_base_url``);
+Define a ``bxml_app`` fixture returning your WSGI or ASGI app (and optionally ``bxml_base_url``);
 each test then gets a fresh ``call_simulator``. ``pytest --ivr-coverage`` prints which
 URLs, verbs, Gather outcomes and transfer outcomes the tests reached;
-``--ivr-coverage-fail-under=N`` fails the run below N percent.
+``--ivr-coverage-fail-under=N`` fails the run below N percent. The ``call_snapshot``
+fixture names a test's transcript snapshot file; ``--snapshot-update`` rewrites the
+snapshots that differ.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from .simulator import CallSimulator
 
 DEFAULT_BASE_URL = "https://app.test"
+_SNAPSHOT_STATE = pytest.StashKey[tuple[bool, "list[str] | None"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +42,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="fail the run when IVR coverage is below N percent",
     )
+    if importlib.util.find_spec("syrupy") is None:  # syrupy has the same option: share it
+        group.addoption(
+            "--snapshot-update",
+            action="store_true",
+            help="rewrite call transcript snapshots that differ instead of failing",
+        )
     group.addoption(
         "--ivr-coverage-json",
         default=None,
@@ -48,6 +58,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Switch the session-wide recorder on when asked for."""
+    from . import snapshot
+
+    # Kept to put back at the end: a session run inside another (pytester) must not leave
+    # the outer one's settings changed.
+    config.stash[_SNAPSHOT_STATE] = (snapshot.UPDATE, snapshot.WRITTEN)
+    snapshot.UPDATE = bool(
+        getattr(config.option, "snapshot_update", False)
+        or getattr(config.option, "update_snapshots", False)  # syrupy's --snapshot-update
+    )
+    snapshot.WRITTEN = []
     wanted = (
         config.getoption("ivr_coverage")
         or config.getoption("ivr_coverage_fail_under") is not None
@@ -67,7 +87,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """Print the coverage report."""
+    """Print the snapshots written and the coverage report."""
+    from . import snapshot
+
+    if snapshot.WRITTEN:
+        terminalreporter.section("call snapshots")
+        for note in snapshot.WRITTEN:
+            terminalreporter.write_line(note)
     if not COVERAGE.enabled:
         return
     terminalreporter.section("IVR coverage")
@@ -91,7 +117,7 @@ def call_simulator(request: pytest.FixtureRequest) -> CallSimulator:
         app = request.getfixturevalue("bxml_app")
     except pytest.FixtureLookupError:
         raise pytest.UsageError(
-            "call_simulator needs a fixture named bxml_app that returns your WSGI app "
+            "call_simulator needs a fixture named bxml_app that returns your WSGI or ASGI app "
             "(or its base URL)"
         ) from None
     try:
@@ -124,6 +150,17 @@ busy = _provide("busy")
 no_answer = _provide("no_answer")
 
 
+@pytest.fixture
+def call_snapshot(request: pytest.FixtureRequest) -> Path:
+    """The transcript snapshot file of this test: ``snapshots/<test module>/<test name>.txt``."""
+    from .snapshot import snapshot_path
+
+    return snapshot_path(request.path, request.node.name)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop recording when the session ends."""
     COVERAGE.enabled = False
+    from . import snapshot
+
+    snapshot.UPDATE, snapshot.WRITTEN = config.stash.get(_SNAPSHOT_STATE, (False, None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -153,6 +154,13 @@ class SimulatedCall:
                 "",
                 "end",
             )
+
+    def assert_matches_snapshot(self, path: str | os.PathLike[str]) -> None:
+        """Pass when the transcript equals the snapshot file at ``path``; a missing file is
+        written (see :mod:`callcontrol.testing.snapshot`, and the ``call_snapshot`` fixture)."""
+        from .snapshot import assert_matches_snapshot
+
+        assert_matches_snapshot(str(self), path)
 
     def _fail(self, message: str, candidates: Sequence[str], wanted: object, kind: str) -> None:
         lines = [message]

@@ -30,7 +30,8 @@ from .result import Callback, SimulatedCall, UnusedStepsError, path_of
 
 
 class CallSimulator:
-    """Runs calls against ``app`` (a WSGI callable, or a base URL reached over HTTP).
+    """Runs calls against ``app`` (a WSGI or ASGI app called in process, or a base URL
+    reached over HTTP).
 
     ``username``/``password`` are the call's own callback credentials (the application's,
     or createCall's: first callback and disconnect), sent as Bandwidth sends them: only in
@@ -61,7 +62,9 @@ class CallSimulator:
         reply_latency: float = 0.0,
     ) -> None:
         if not isinstance(app, str) and not callable(app):
-            raise TypeError(f"app must be a WSGI callable or a base URL, not {type(app).__name__}")
+            raise TypeError(
+                f"app must be a WSGI or ASGI app or a base URL, not {type(app).__name__}"
+            )
         if not urlsplit(base_url).scheme or not urlsplit(base_url).netloc:
             raise ValueError(
                 f"base_url must be an absolute URL like https://ivr.test, not {base_url!r}"

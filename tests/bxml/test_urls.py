@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import re
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import bxml
-from bxml import strategies
+from bxml import InvalidValueError, strategies
 from bxml._element import REGISTRY, Element
 from bxml._values import URL_PATTERN, Url
 from bxml.verbs import _HttpsWithCredentials
@@ -267,3 +268,17 @@ def test_the_urls_remembered_as_checked_are_bounded() -> None:
     assert all(len(url) <= bxml._values._KNOWN_URL_CHARS for url in known)
     with pytest.raises(bxml.InvalidValueError):  # a remembered URL is still the same value
         bxml.Redirect(redirect_url=["/r1"])  # type: ignore[arg-type]
+
+
+@given(url=st.from_regex(URL_PATTERN, fullmatch=True))
+def test_every_url_the_pattern_takes_can_be_resolved(url: str) -> None:
+    """RFC 3986 §3.2.2: a bracketed host is an IPv6 address, so urljoin never refuses one."""
+    joined = urljoin("https://ivr.test/answer", url)
+    urlsplit(joined)
+
+
+@pytest.mark.parametrize("url", ["HTTP://[", "http://[0]/", "http://[::::]/x", "//[", "http://a]/"])
+def test_a_host_that_is_not_a_name_or_an_ipv6_address_is_refused(url: str) -> None:
+    with pytest.raises(InvalidValueError, match="redirect_url"):
+        bxml.Redirect(redirect_url=url)
+    assert not bxml.is_valid(f'<Response><Redirect redirectUrl="{url}"/></Response>')

@@ -102,7 +102,19 @@ def loaded_after(code: str) -> set[str]:
     return set(done.stdout.split())
 
 
-HEAVY = ("requests", "bxml", "callcontrol.events", "callcontrol.client", "importlib.metadata")
+HEAVY = (
+    "requests",
+    "httpx",
+    "bxml",
+    "callcontrol.events",
+    "callcontrol.client",
+    "callcontrol.async_client",
+    "importlib.metadata",
+    "asyncio",
+    "callcontrol.asgi",
+    "starlette",
+    "uvicorn",
+)
 
 
 def test_import_callcontrol_loads_nothing_heavy() -> None:
@@ -112,11 +124,23 @@ def test_import_callcontrol_loads_nothing_heavy() -> None:
 def test_names_load_only_what_they_need() -> None:
     client = loaded_after("from callcontrol import CallsClient")
     assert {"requests", "callcontrol.client"} <= client
-    assert not client & {"bxml", "callcontrol.events"}
+    assert not client & {"bxml", "callcontrol.events", "httpx"}
+    async_client = loaded_after("from callcontrol import AsyncCallsClient")
+    assert {"httpx", "callcontrol.async_client"} <= async_client
+    assert not async_client & {"requests", "bxml", "callcontrol.events", "callcontrol.client"}
     assert loaded_after("from callcontrol import parse_event") == {"callcontrol.events"}
     webhooks = loaded_after("from callcontrol import WebhookApp")
     assert {"bxml", "callcontrol.events"} <= webhooks
-    assert not webhooks & {"requests", "importlib.metadata", "callcontrol.client"}
+    assert not webhooks & {
+        "requests",
+        "httpx",
+        "importlib.metadata",
+        "callcontrol.client",
+        "asyncio",
+    }
+    asgi = loaded_after("from callcontrol import WebhookApp; WebhookApp().asgi")
+    assert {"asyncio", "callcontrol.asgi"} <= asgi
+    assert not asgi & {"requests", "httpx", "starlette", "uvicorn"}
 
 
 def test_a_missing_name_is_an_attribute_error() -> None:

@@ -19,6 +19,7 @@ from callcontrol import (
     ServerError,
     TransportError,
 )
+from callcontrol._build import Outgoing
 from callcontrol.retry import DEFAULT_RETRY, NO_RETRY, Failure
 
 from .calls_helpers import (
@@ -35,6 +36,7 @@ from .calls_helpers import (
 )
 
 CALL_URL = f"{CALLS_URL}/{CALL_ID}"
+BXML = "<Bxml><Transfer><PhoneNumber>+15551230000</PhoneNumber></Transfer></Bxml>"
 CLOCK = 1_700_000_000.0
 
 
@@ -84,6 +86,16 @@ class TestPolicy:
     )
     def test_failures(self, method: str, failure: Failure, expected: bool) -> None:
         assert RetryPolicy().retry_failure(method, failure, 0) is expected
+
+    @pytest.mark.parametrize("failure", [Failure.MAYBE_SENT, Failure.NOT_SENT])
+    def test_idempotent_false_makes_a_put_once_only(self, failure: Failure) -> None:
+        policy = RetryPolicy()
+        expected = failure is Failure.NOT_SENT
+        assert policy.retry_failure("PUT", failure, 0, idempotent=False) is expected
+        assert not policy.retry_status("PUT", 500, 0, idempotent=False)
+        assert policy.retry_status("PUT", 429, 0, idempotent=False)
+        assert policy.retry_failure("POST", Failure.MAYBE_SENT, 0, idempotent=True)
+        assert policy.is_idempotent("put") and not policy.is_idempotent("PUT", False)
 
     def test_retries_stop_at_max_retries(self) -> None:
         policy = RetryPolicy(max_retries=2)
@@ -198,8 +210,40 @@ class TestClientRetries:
         responses.put(f"{CALL_URL}/bxml", status=500)
         responses.put(f"{CALL_URL}/bxml", status=204)
         client = make_client()
-        client._send("PUT", f"{CALL_URL}/bxml", body=b"<Bxml/>", content_type="application/xml")
+        client._send(
+            Outgoing("PUT", f"{CALL_URL}/bxml", body=b"<Bxml/>", content_type="application/xml")
+        )
         assert len(responses.calls) == 2
+
+    @pytest.mark.parametrize("status", [500, 502, 503, 504])
+    @responses.activate
+    def test_update_call_bxml_is_not_resent_after_a_5xx(self, status: int) -> None:
+        # Bandwidth starts the document over on each PUT: a retried <Transfer> dials again.
+        sleeps = Sleeps()
+        responses.put(f"{CALL_URL}/bxml", status=status, json={"type": "internal-error"})
+        with pytest.raises(ServerError):
+            make_client(retry=instant_retry(sleeps)).update_call_bxml(CALL_ID, BXML)
+        assert len(responses.calls) == 1 and sleeps == []
+
+    @pytest.mark.parametrize("error", [requests.exceptions.ReadTimeout("slow"), _dropped()])
+    @responses.activate
+    def test_update_call_bxml_is_not_resent_when_its_answer_was_lost(
+        self, error: Exception
+    ) -> None:
+        responses.put(f"{CALL_URL}/bxml", body=error)
+        with pytest.raises(TransportError) as info:
+            make_client().update_call_bxml(CALL_ID, BXML)
+        assert len(responses.calls) == 1 and info.value.maybe_sent is True
+        assert "may have reached the server and taken effect" in str(info.value)
+
+    @responses.activate(registry=OrderedRegistry)
+    def test_update_call_bxml_is_retried_after_429_and_a_refused_connection(self) -> None:
+        sleeps = Sleeps()
+        responses.put(f"{CALL_URL}/bxml", status=429, headers={"Retry-After": "3"})
+        responses.put(f"{CALL_URL}/bxml", body=_refused())
+        responses.put(f"{CALL_URL}/bxml", status=204)
+        make_client(retry=instant_retry(sleeps)).update_call_bxml(CALL_ID, BXML)
+        assert len(responses.calls) == 3 and sleeps[0] == 3.0
 
     @responses.activate
     def test_retries_run_out(self) -> None:
@@ -286,6 +330,19 @@ def test_a_refused_connection_on_loopback_is_retried_then_reported() -> None:
     assert len(sleeps) == 2
     assert "after 3 attempts" in str(info.value) and "connection failed" in str(info.value)
     assert isinstance(info.value.__cause__, requests.ConnectionError)
+
+
+def test_a_bxml_put_whose_connection_drops_after_arriving_is_sent_once() -> None:
+    from .raw_http import DROP, serve_raw
+
+    with serve_raw(lambda request: DROP) as server:
+        client = CallsClient(
+            ACCOUNT_ID, username="u", password=PASSWORD, base_url=server.url, retry=instant_retry()
+        )
+        with client, pytest.raises(TransportError) as info:
+            client.update_call_bxml(CALL_ID, BXML)
+    assert server.count("PUT", "/bxml") == 1
+    assert info.value.maybe_sent is True and "taken effect" in str(info.value)
 
 
 def _request_exceptions() -> list[type[requests.RequestException]]:

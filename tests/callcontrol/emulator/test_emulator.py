@@ -21,7 +21,7 @@ from .helpers import CALLEE, CALLER, auth, call_body, calls_path
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"app": 42}, TypeError, "WSGI callable, a base URL or None"),
+        ({"app": 42}, TypeError, "WSGI or ASGI app, a base URL or None"),
         ({"clock": "fast"}, ValueError, "clock must be 'real' or 'manual'"),
         ({"speed": 0}, ValueError, "speed must be a number above 0"),
         ({"speed": float("inf")}, ValueError, "speed must be at most 10000"),

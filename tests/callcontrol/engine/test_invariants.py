@@ -69,10 +69,15 @@ def test_each_leg_ends_once_and_nothing_of_it_follows_its_end(doc, script, dests
     call = simulate(doc, script, dests)
     ends = {"disconnect", "transferDisconnect"}
     seen_end: dict[str, str] = {}
+    sent: list[tuple[str, dict[str, Any]]] = []
     for cb in call.callbacks:
         leg = cb.payload["callId"]
-        if leg in seen_end:
+        # An asynchronous callback that met a connection error is sent once more, and that
+        # second try may come after the end; it carries the same payload as the first.
+        retry = (cb.event_type, cb.payload) in sent
+        if leg in seen_end and not retry:
             assert cb.event_type in LATE, f"{cb.event_type} after the {seen_end[leg]} of {leg}"
+        sent.append((cb.event_type, cb.payload))
         if cb.event_type in ends:
             seen_end[leg] = cb.event_type
         stamps: list[Any] = [cb.payload.get(k) for k in ("startTime", "answerTime", "endTime")]

@@ -11,6 +11,7 @@ import pytest
 # pytester runs the inner sessions in this process and afterwards drops the modules they
 # imported; the package's lazily loaded names would then outlive the classes they came
 # from. Importing the simulator here keeps one copy of everything for all runs.
+import callcontrol.asgi  # noqa: F401
 import callcontrol.testing.simulator  # noqa: F401
 
 pytest_plugins = ["pytester"]
@@ -142,3 +143,30 @@ def test_a_webhook_app_failure_fails_the_test_despite_its_fallback(pytester):
     result = pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*AppError: the app's reply to POST*/answer (initiate)*"])
+
+
+PLUGIN_APP = """
+import pytest
+from bxml import Hangup, Response, SpeakSentence
+from callcontrol import WebhookApp
+
+app = WebhookApp()
+
+@app.route("/answer")
+async def answer(event):
+    return Response(SpeakSentence("Hello from ASGI."), Hangup())
+
+@pytest.fixture
+def bxml_app():
+    return app.asgi
+"""
+
+
+def test_the_plugin_takes_an_asgi_bxml_app(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PLUGIN_APP)
+    pytester.makepyfile(
+        "def test_hello(call_simulator):\n"
+        "    call_simulator.inbound('/answer').assert_heard('Hello from ASGI.')\n"
+    )
+    result = pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

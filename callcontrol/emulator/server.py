@@ -197,7 +197,6 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
-<<<<<<< HEAD
 def _error(status: int, kind: str, description: str) -> Reply:
     body = json.dumps({"type": kind, "description": description, "id": ""}).encode()
     return Reply(status, body, [("Content-Type", "application/json")])
@@ -226,13 +225,10 @@ def host_allowed(header: str | None, bound: str) -> bool:
     return address.is_loopback or bound in ("0.0.0.0", "::", "")
 
 
-WsgiApp = Callable[..., Iterable[bytes]]
-=======
 #: A WSGI callable, or an ASGI 3 app (an async callable).
 WsgiApp = Callable[..., Any]
 #: The wall-clock guard on one request to an ASGI app (the emulator gives up sooner).
 ASGI_APP_TIMEOUT = 60.0
->>>>>>> main
 
 
 class AppServer(_Tracking, WSGIServer):

@@ -60,12 +60,18 @@ class _Bare(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = _answer  # noqa: N815
 
 
+class _BareServer(ThreadingHTTPServer):
+    # The stdlib's listen backlog of 5 overflows when 16 client threads connect at once on
+    # a loaded machine, and the kernel then resets connections; the emulator's is 128.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @contextmanager
 def bare_server(answers: dict[str, tuple[int, bytes]]) -> Iterator[str]:
     """A stdlib server answering every method with a fixed status and JSON body."""
     handler = type("Handler", (_Bare,), {"answers": answers})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _BareServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

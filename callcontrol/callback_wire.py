@@ -7,11 +7,16 @@ same whichever of them sends it.
 
 from __future__ import annotations
 
+import functools
+import http.client
+import io
 import json
-from collections.abc import Callable
+import socket
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .contract import basic_authorization
 from .engine.model import CallbackRequest, Credentials, FetchResult
@@ -71,3 +76,119 @@ def callback_headers(body: bytes, user_agent: str, authorization: str | None) ->
     if authorization:
         headers["Authorization"] = authorization
     return headers
+
+
+def challenges(status: int | None, headers: Iterable[tuple[str, str]]) -> bool:
+    """Whether a reply is a 401 that carries a ``WWW-Authenticate`` challenge."""
+    return status == 401 and any(
+        name.lower() == "www-authenticate" and value.strip() for name, value in headers
+    )
+
+
+#: The most bytes of a callback reply read (64 KB, the largest document, + 1 to tell "too large").
+REPLY_LIMIT = 65536 + 1
+Tracker = Callable[[socket.socket, bool], None]
+
+
+def fetch(
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    *,
+    limit: int = REPLY_LIMIT,
+    track: Tracker | None = None,
+) -> tuple[FetchResult, list[tuple[str, str]]]:
+    """Send one HTTP request; read its reply within ``timeout`` seconds in all.
+
+    The deadline covers connecting, sending, the status line, the headers and the body,
+    however slowly they trickle in; at most ``limit`` bytes of the body are read (a longer
+    body comes back cut at ``limit``). ``track(sock, True)`` is called once connected and
+    ``track(sock, False)`` when done, so an owner can shut the socket down to end a fetch
+    early. Never raises for network trouble: the problem is the result's ``error``.
+    Returns the result and the reply's headers.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return FetchResult(None, b"", f"the URL {url!r} cannot be used: {exc}"), []
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return FetchResult(None, b"", f"the URL {url!r} is not an http(s) URL with a host"), []
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = kind(parts.hostname, port, timeout=timeout)
+    conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
+    target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    sock: socket.socket | None = None
+    try:
+        conn.connect()
+        sock = conn.sock
+        if track is not None and sock is not None:
+            track(sock, True)
+        _left(deadline, sock)
+        conn.request(method, target, body=body or None, headers={**headers, "Connection": "close"})
+        reply = conn.getresponse()
+        return FetchResult(reply.status, reply.read(limit)), reply.getheaders()
+    except TimeoutError:
+        problem = f"timed out: no complete reply within {timeout:.3g} s"
+        return FetchResult(None, b"", problem, timed_out=True), []
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return FetchResult(None, b"", f"{type(exc).__name__}: {exc}"), []
+    finally:
+        if track is not None and sock is not None:
+            track(sock, False)
+        conn.close()
+
+
+def _left(deadline: float, sock: socket.socket | None) -> float:
+    """Seconds left before ``deadline``, set as the socket's timeout; TimeoutError past it."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline passed")
+    if sock is not None:
+        sock.settimeout(left)
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket, each read bounded by what is left of one overall deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        # The socket's own file keeps it open while the reply is read, as http.client expects.
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        """Always."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read what has arrived, waiting no longer than the deadline."""
+        _left(self._deadline, self._sock)
+        return self._raw.readinto(buffer) or 0
+
+    def close(self) -> None:
+        """Release the socket."""
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What :class:`http.client.HTTPResponse` reads from: a deadline-bound file."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
+        """The reply's bytes, read under the deadline."""
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)  # type: ignore[arg-type]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 
 def serve(
@@ -34,23 +35,44 @@ def serve_args(
         args.app_url, port=args.port, speed=args.speed, seed=args.seed, clock=args.clock
     )
     admin = emu.base_url.removesuffix("/api/v2") + "/_emulator"
-    out.write(
-        f"Voice API emulator on {emu.base_url}\n"
-        f"  account id {emu.account_id}, username {emu.username}, password {emu.password}\n"
-        "  (loopback only; these credentials are the emulator's own)\n"
-        f"Emulator API (callees, destinations, faults, clock, timelines): {admin}\n"
-        "Press Ctrl-C to stop.\n"
-    )
-    out.flush()
     waiter = stop or threading.Event()
-    try:
+    previous = _stop_on_sigterm()
+    try:  # from here on, Ctrl-C (even during the banner) closes the emulator
+        _banner(out, emu.base_url, emu.account_id, emu.username, emu.password, admin)
         while not waiter.wait(0.5):
             pass
     except KeyboardInterrupt:
         out.write("stopping\n")
     finally:
-        emu.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        emu.close(timeout=5.0)
     return 0
+
+
+def _banner(
+    out: IO[str], base_url: str, account: str, user: str, password: str, admin: str
+) -> None:
+    out.write(
+        f"Voice API emulator on {base_url}\n"
+        f"  account id {account}, username {user}, password {password}\n"
+        "  (loopback only; these credentials are the emulator's own)\n"
+        f"Emulator API (callees, destinations, faults, clock, timelines): {admin}\n"
+        f"  try: curl -u {user}:{password} {admin}  (all of it: docs/emulator.md)\n"
+        "Press Ctrl-C to stop.\n"
+    )
+    out.flush()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (``kill``, a service manager) stops the emulator as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
 
 
 if __name__ == "__main__":

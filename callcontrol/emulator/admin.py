@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .._version import __version__
 from ..engine.script import Destination, Step
 from ..engine.steps import answers, busy, hang_up, leave_message, no_answer, press, silence
-from .validate import ApiError, bad, json_object
+from .validate import ApiError, bad, finite_seconds, json_object
 
 if TYPE_CHECKING:
     from .emulator import VoiceEmulator
@@ -131,11 +131,12 @@ def _step(value: Any, index: int) -> Step:
     if kind == "silence" and arg is True:
         return silence()
     if kind == "leave_message" and isinstance(arg, (int, float)) and not isinstance(arg, bool):
-        return leave_message(arg)
+        return leave_message(finite_seconds(arg, f"{where}.leave_message"))
     if kind == "hang_up" and arg is True:
         return hang_up()
     if kind == "hang_up" and isinstance(arg, dict) and set(arg) <= {"after"}:
-        return hang_up(after=arg.get("after"))
+        after = arg.get("after")
+        return hang_up(after=None if after is None else finite_seconds(after, f"{where}.after"))
     raise bad(
         f"{where}: {json.dumps(value)} is not a step (press, silence, leave_message, hang_up)"
     )
@@ -151,7 +152,16 @@ def _behaviour(value: Any) -> Destination:
     if isinstance(value, dict) and set(value) == {"answers"} and isinstance(value["answers"], dict):
         options = value["answers"]
         if set(options) <= {"after", "hangs_up_after"}:
-            return answers(**options)
+            checked = {
+                name: finite_seconds(seconds, f"behaviour.answers.{name}")
+                for name, seconds in options.items()
+                if seconds is not None or name == "after"
+            }
+            usual = answers()
+            return answers(
+                after=checked.get("after", usual.after),
+                hangs_up_after=checked.get("hangs_up_after", usual.hangs_up_after),
+            )
     raise bad(
         'behaviour must be "busy", "no_answer", "answers" or {"answers": {"after": s, '
         f'"hangs_up_after": s}}}}, but was {json.dumps(value)}'
@@ -163,19 +173,33 @@ def _fault(emu: VoiceEmulator, fields: dict[str, Any]) -> None:
     unknown = sorted(set(fields) - known)
     if unknown:
         raise bad(f"Unknown field {unknown[0]!r}; the fields are {sorted(known)}")
+    retry_after = fields.get("retry_after")
+    if retry_after is not None:
+        retry_after = finite_seconds(retry_after, "retry_after", limit=86400)
+    for name in ("status", "times"):
+        value = fields.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise bad(f"{name} must be a whole number, but was {json.dumps(value)}")
+    drop = fields.get("drop")
+    if drop is not None and not isinstance(drop, str):
+        raise bad(f'drop must be "before" or "after", but was {json.dumps(drop)}')
     emu.faults.next(
         _text(fields, "operation"),
         status=fields.get("status"),
         times=fields.get("times", 1),
-        retry_after=fields.get("retry_after"),
-        drop=fields.get("drop"),
+        retry_after=retry_after,
+        drop=drop,
     )
 
 
 def _advance(emu: VoiceEmulator, fields: dict[str, Any]) -> None:
+    unknown = sorted(set(fields) - {"seconds"})
+    if unknown:
+        raise bad(f"Unknown field {unknown[0]!r}; the only field is 'seconds'")
     seconds = fields.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
         raise bad(f"seconds must be a number, 0 or more, but was {json.dumps(seconds)}")
+    seconds = finite_seconds(seconds, "seconds")
     if not emu._clock.manual:
         raise ApiError(409, "validation", "advance needs the manual clock; this one is real")
     emu.advance(seconds)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -151,7 +152,9 @@ class CallsApi:
             raise denied
         user, password = pair
         known = self.users.get(user)
-        if known is None or known.password != password:
+        # Compared in constant time, so that the answer's timing says nothing of the password.
+        expected = known.password if known is not None else "\0"
+        if not hmac.compare_digest(password.encode(), expected.encode()) or known is None:
             raise denied
         if known.account_id != account_id:
             raise ApiError(403, "authorization-error", "Access is denied")
@@ -378,7 +381,7 @@ def _list_query(query: str) -> dict[str, str]:
 def _page_size(value: str | None) -> int:
     if value is None:
         return 1000
-    if not value.isdigit() or not 1 <= int(value) <= 10000:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 10000:
         raise bad(f"pageSize must be within the range [1, 10000], but was {value}")
     return int(value)
 
@@ -402,7 +405,10 @@ def _time_param(params: dict[str, str], name: str) -> datetime | None:
     value = params.get(name)
     if value is None:
         return None
-    moment = parse_datetime(value)
+    try:
+        moment = parse_datetime(value)
+    except (ValueError, OverflowError):  # a field out of range, e.g. an offset of +99:00
+        moment = None
     if moment is None:
         raise bad(f"Invalid {name}: must be an ISO 8601 date-time, but was {value!r}")
     return moment

@@ -13,6 +13,7 @@ import heapq
 import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ Sender = Callable[[CallbackRequest, float], tuple[str, FetchResult]]
 Recorder = Callable[[CallRecord, CallbackRequest, str, FetchResult], None]
 STATE_ORDER = ("queued", "initiated", "answered", "disconnected")
 PURGE_EVERY_MS = 3600 * 1000
+CLOSED = "the emulator is closed"
 
 
 class Waiter:
@@ -73,11 +75,18 @@ class Driver:
         self._waiters: dict[str, list[Waiter]] = {}
         self._inflight = 0
         self._idle = threading.Condition()
+        # True while the engine thread works through a round (commands, then due timers).
+        self._busy = False
         self._stopping = False
         # With the manual clock, queued calls and timers move only in advance().
         self._tick_due = False
         self._purged = 0
-        self._pool = ThreadPoolExecutor(fetch_workers, thread_name_prefix="emulator-fetch")
+        # Threads start only when none is idle; the ceiling leaves room for every call in
+        # progress to have a callback out at once, so a slow app for one call never makes
+        # another call's callback wait for a thread.
+        self._pool = ThreadPoolExecutor(
+            fetch_workers + 4 * max_concurrent, thread_name_prefix="emulator-fetch"
+        )
         self._thread = threading.Thread(target=self._loop, name="emulator-engine", daemon=True)
 
     # -- other threads' side ------------------------------------------------------------------
@@ -88,6 +97,8 @@ class Driver:
 
     def call(self, fn: Callable[..., T], *args: Any, timeout: float | None = 30.0) -> T:
         """Run ``fn(*args)`` on the engine thread and return its result (or raise its error)."""
+        if self._stopping:
+            raise RuntimeError(CLOSED)
         future: Future[T] = Future()
         self._inbox.put((fn, args, future))
         return future.result(timeout)
@@ -97,7 +108,13 @@ class Driver:
         self._inbox.put((fn, args, Future()))
 
     def settle(self, timeout: float) -> bool:
-        """Wait until no command and no callback is in flight; False on timeout."""
+        """Wait until no command, due timer or callback is in flight; False on timeout.
+
+        Idle means the engine thread finished a whole round (commands, then the timers a
+        manual ``advance`` made due) with nothing queued after it and no callback out.
+        """
+        if self._stopping or not self._thread.is_alive():
+            return True
         marker: Future[None] = Future()
         self._inbox.put((lambda: None, (), marker))
         try:
@@ -105,15 +122,29 @@ class Driver:
         except TimeoutError:
             return False
         with self._idle:
-            return self._idle.wait_for(lambda: self._inflight == 0 and self._inbox.empty(), timeout)
+            return self._idle.wait_for(self._is_idle, timeout)
+
+    def _is_idle(self) -> bool:
+        return not self._busy and not self._tick_due and self._inflight == 0 and self._inbox.empty()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the engine thread and the sender pool."""
+        """Stop the engine thread and the sender pool, waiting at most ``timeout`` seconds.
+
+        Commands still queued fail with "the emulator is closed"; callbacks still being
+        sent are not waited for (their owner closes their connections).
+        """
         self._stopping = True
         self._inbox.put((lambda: None, (), Future()))
         if self._thread.is_alive():
             self._thread.join(timeout)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        while True:
+            try:
+                _, _, future = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if not future.done():
+                future.set_exception(RuntimeError(CLOSED))
 
     # -- the engine thread ---------------------------------------------------------------------
 
@@ -123,6 +154,8 @@ class Driver:
                 item = self._inbox.get(timeout=self._wait_seconds())
             except queue.Empty:
                 item = None
+            with self._idle:
+                self._busy = True
             while item is not None:
                 self._execute(*item)
                 try:
@@ -133,6 +166,7 @@ class Driver:
                 self._tick_due = False
                 self._guard(self._tick)
             with self._idle:
+                self._busy = False
                 self._idle.notify_all()
 
     def _execute(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any]) -> None:
@@ -315,10 +349,17 @@ class Driver:
         done: Callable[[CallRecord, CallbackRequest, str, FetchResult], None],
     ) -> None:
         self._inflight += 1
+        # callbackTimeout is a deadline for the whole callback, counted from now.
+        deadline = time.monotonic() + record.callback_timeout
 
         def work() -> None:
             try:
-                url, result = self._send(request, record.callback_timeout)
+                left = deadline - time.monotonic()
+                if left > 0:
+                    url, result = self._send(request, left)
+                else:
+                    url = request.target.url
+                    result = FetchResult(None, b"", "timed out: no reply within callbackTimeout")
             except Exception as exc:  # a bug in sending; the call sees a failed callback
                 url, result = request.target.url, FetchResult(None, b"", repr(exc))
                 self.post(self.errors.append, exc)

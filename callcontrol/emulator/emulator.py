@@ -13,16 +13,18 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
-
-import urllib3
+from urllib.parse import urlsplit
 
 from ..call_result import Callback, SimulatedCall, path_of
-from ..callback_wire import callback_headers, challenge_first, encode
+from ..callback_wire import callback_headers, challenge_first, challenges, encode, fetch
 from ..engine import Credentials, Engine, amd
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -35,16 +37,21 @@ from ..engine.script import (
 from . import admin
 from .api import Account, CallsApi, Reply
 from .clock import EmulatorClock
-from .driver import Driver, Waiter
+from .driver import CLOSED, Driver, Waiter
 from .faults import Faults
 from .server import ApiServer, AppServer, WsgiApp
 from .store import CallRecord, Store
+from .validate import MAX_SECONDS, is_loopback
 
 if TYPE_CHECKING:
     from ..client import CallsClient
     from ..models import CallState
 
 USER_AGENT = "BandwidthAPI/v2 (callcontrol emulator)"
+#: How many exchanges :attr:`VoiceEmulator.exchanges` keeps (the oldest go first).
+MAX_EXCHANGES = 10_000
+#: The password of a default emulator (loopback only); shown by ``callcontrol emulator``.
+DEFAULT_PASSWORD = "emulator-password"
 _SAFE = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -79,6 +86,17 @@ class VoiceEmulator:
     :param seed: makes call ids and probabilistic faults repeat.
     :param faults: a :class:`~callcontrol.emulator.Faults` plan (scripted ones can be added
         with ``emu.faults.next(...)`` either way).
+    :param host: the address to listen on, loopback by default; any other address needs
+        ``allow_remote=True`` and a ``password`` other than the default. Requests whose
+        ``Host`` header names something else than this address, an IP of it or
+        ``localhost`` are refused with 421 (a web page cannot reach the emulator through
+        DNS rebinding). Credentials are never sent over plain http beyond loopback.
+    :param callback_workers: threads kept to send callbacks; more start when all are busy
+        (up to a few per call in progress), so a slow app never delays another call.
+
+    Each callback must be answered completely within the call's ``callbackTimeout``
+    (reading at most 64 KB + 1 of its reply); :meth:`close` returns within its
+    ``timeout`` whatever the app does; a closed emulator refuses every use at once.
     """
 
     def __init__(
@@ -89,7 +107,7 @@ class VoiceEmulator:
         port: int = 0,
         account_id: str = "9900000",
         username: str = "emulator",
-        password: str = "emulator-password",
+        password: str = DEFAULT_PASSWORD,
         speed: float = 1.0,
         clock: str = "real",
         seed: int = 0,
@@ -97,6 +115,7 @@ class VoiceEmulator:
         calls_per_second: float = 5.0,
         max_concurrent: int = 100,
         callback_workers: int = 32,
+        allow_remote: bool = False,
     ) -> None:
         if app is not None and not isinstance(app, str) and not callable(app):
             raise TypeError(f"app must be a WSGI or ASGI app, a base URL or None, not {app!r}")
@@ -118,19 +137,21 @@ class VoiceEmulator:
                 )
         if not isinstance(password, str) or not password:
             raise ValueError("password must be a non-empty string")
+        _check_host(host, allow_remote, password)
         self.account_id = account_id
         self.username = username
         self.password = password
         self.seed = seed
         self.faults = faults if faults is not None else Faults(seed)
-        self.exchanges: list[Exchange] = []
+        #: The last :data:`MAX_EXCHANGES` REST exchanges and callbacks, oldest first.
+        self.exchanges: deque[Exchange] = deque(maxlen=MAX_EXCHANGES)
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._callees: dict[str, tuple[Step, ...]] = {}
         self._destinations: dict[str, Destination] = {}
         self._clock = EmulatorClock(clock, speed)
         self._store = Store()
-        self._http = urllib3.PoolManager(maxsize=callback_workers, retries=False)
+        self._sockets: set[socket.socket] = set()
         self._driver = Driver(
             self._clock,
             self._store,
@@ -190,6 +211,7 @@ class VoiceEmulator:
 
     def client(self, **options: Any) -> CallsClient:
         """A :class:`~callcontrol.CallsClient` bound to this emulator and its credentials."""
+        self._check_open()
         from ..client import CallsClient
 
         return CallsClient(
@@ -202,21 +224,26 @@ class VoiceEmulator:
 
     def callee(self, number: str, script: Iterable[Step] = ()) -> None:
         """How a dialled ``number`` behaves: it answers and follows ``script`` (for later calls)."""
+        self._check_open()
         steps = check_script(script)
         with self._lock:
             self._callees[_number(number)] = steps
 
     def destination(self, number: str, behaviour: Destination) -> None:
         """How ``number`` answers when dialled or transferred to (``answers()``, ``busy()``...)."""
+        self._check_open()
         checked = check_destinations({_number(number): behaviour})
         with self._lock:
             self._destinations.update(checked)
 
     def advance(self, seconds: float = 0.0, *, days: float = 0.0, timeout: float = 30.0) -> None:
         """Move the manual clock forward and wait until the calls have caught up."""
+        self._check_open()
         total = seconds + days * 86400
         if total < 0:
             raise ValueError(f"time only moves forward; cannot advance by {total:g} s")
+        if not total <= MAX_SECONDS:
+            raise ValueError(f"advance by at most {MAX_SECONDS:g} s at a time, not {total!r} s")
         self._driver.call(self._driver.advance, int(round(total * 1000)))
         if not self._driver.settle(timeout):
             raise TimeoutError(f"the calls did not settle within {timeout:g} s after advance()")
@@ -237,6 +264,7 @@ class VoiceEmulator:
         """
         from ..models import CallState
 
+        self._check_open()
         if (verb is None) == (state is None):
             raise ValueError("wait_for needs exactly one of verb= or state=")
         record = self._record_of(call_id)
@@ -256,29 +284,42 @@ class VoiceEmulator:
 
     def timeline(self, call_id: str) -> SimulatedCall:
         """The call's story so far, the same transcript the simulator gives (``str()`` it)."""
+        self._check_open()
         record = self._record_of(call_id)
         return self._driver.call(_snapshot, record)
 
     def statistics(self) -> dict[str, int]:
         """The account's queue statistics, as ``GET /accounts/{id}/statistics`` gives them."""
+        self._check_open()
         size = self._driver.call(self._driver.queue_size)
         return {"currentCallQueueSize": size, "maxCallQueueSize": self._driver.queue_capacity}
 
     def close(self, *, raise_errors: bool = True, timeout: float = 10.0) -> None:
-        """Drain the callbacks in flight, stop and join every thread, raise their errors."""
+        """Drain the callbacks in flight, stop every thread, raise their errors.
+
+        Returns within ``timeout`` seconds whatever the app does: callbacks still in flight
+        then are cut off (their connections closed), and threads still running a hosted app
+        that never returns are left behind (they are daemon threads).
+        """
         if self._closed:
             return
         self._closed = True
-        self._driver.settle(timeout)
+        deadline = time.monotonic() + max(0.0, timeout)
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        self._driver.settle(left())
         for server in (self._api_server, self._app_server):
             if server is not None:
-                server.shutdown()
-                server.close_connections()
-                server.server_close()
-        self._driver.stop(timeout)
+                server.stop()
+        with self._lock:
+            in_flight = list(self._sockets)
+        for sock in in_flight:
+            _shut(sock)
+        self._driver.stop(left())
         for thread in self._threads:
-            thread.join(timeout)
-        self._http.clear()
+            thread.join(left())
         errors = [*self._driver.errors, *self.errors]
         if errors and raise_errors:
             first = errors[0]
@@ -286,6 +327,10 @@ class VoiceEmulator:
             raise EmulatorError(f"{first}{more}") from first
 
     # -- internals -------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EmulatorError(CLOSED)
 
     def _record_of(self, call_id: str) -> CallRecord:
         record = self._store.get(call_id)
@@ -346,27 +391,32 @@ class VoiceEmulator:
 
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
         url, body = encode(request)
+        deadline = time.monotonic() + timeout  # one callbackTimeout for both attempts
 
         def attempt(authorization: str | None) -> tuple[FetchResult, bool]:
-            try:
-                reply = self._http.request(
-                    request.target.method,
-                    url,
-                    body=body or None,
-                    headers=callback_headers(body, USER_AGENT, authorization),
-                    timeout=urllib3.Timeout(total=timeout),
-                    redirect=False,
-                )
-            except urllib3.exceptions.HTTPError as exc:
-                timed_out = isinstance(exc, urllib3.exceptions.TimeoutError)
-                return FetchResult(
-                    None, b"", f"{type(exc).__name__}: {exc}", timed_out=timed_out
-                ), False
-            challenge = reply.status == 401 and bool(reply.headers.get("WWW-Authenticate"))
-            return FetchResult(reply.status, reply.data), challenge
+            if authorization is not None and _plain_http_elsewhere(url):
+                # Basic credentials over plain http would cross the network readable by anyone.
+                problem = "not sent: the callback carries credentials and its URL is plain http"
+                return FetchResult(None, b"", f"{problem} to a host other than loopback"), False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                problem = "timed out: no reply within callbackTimeout"
+                return FetchResult(None, b"", problem, timed_out=True), False
+            headers = callback_headers(body, USER_AGENT, authorization)
+            result, reply_headers = fetch(
+                request.target.method, url, body, headers, left, track=self._track
+            )
+            return result, challenges(result.status, reply_headers)
 
         # Credentials only after a 401 challenge, as Bandwidth sends them (voice-api §9.2).
         return url, challenge_first(request, attempt)
+
+    def _track(self, sock: socket.socket, open_now: bool) -> None:
+        with self._lock:
+            if open_now:
+                self._sockets.add(sock)
+            else:
+                self._sockets.discard(sock)
 
     def _recorded(
         self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult
@@ -414,6 +464,39 @@ def _snapshot(record: CallRecord) -> SimulatedCall:
         record.leg.id, visited=list(record.visited), callbacks=list(record.callbacks)
     )
     return call.update_from(record.engine, record.leg, record.state)
+
+
+def _check_host(host: str, allow_remote: bool, password: str) -> None:
+    """Serving other machines is a choice, made with credentials of one's own."""
+    if host == "localhost" or is_loopback(host):
+        return
+    if not allow_remote:
+        raise ValueError(
+            f"host {host!r} is not a loopback address: other machines could reach the "
+            "emulator; pass allow_remote=True (and a password of your own) to mean it"
+        )
+    if password == DEFAULT_PASSWORD:
+        raise ValueError(
+            f"host {host!r} with allow_remote=True needs a password of your own, "
+            "not the emulator's default one"
+        )
+
+
+def _plain_http_elsewhere(url: str) -> bool:
+    """True for an http:// URL to a host other than loopback (credentials must not go there)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False  # fetch() names the bad URL
+    return parts.scheme == "http" and not is_loopback(host)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by its fetch
 
 
 def _json(payload: dict[str, Any]) -> bytes:

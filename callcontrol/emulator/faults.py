@@ -22,6 +22,8 @@ OPERATIONS = (
     "getStatistics",
 )
 DROPS = ("before", "after")
+#: Scripted faults waiting per operation at most: a plan, not a store.
+MAX_SCRIPTED = 10_000
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,26 @@ class Faults:
             raise ValueError(f"faults.next: drop must be 'before' or 'after', not {drop!r}")
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"faults.next: times must be a whole number, 1 or more, not {times!r}")
-        if retry_after is not None and (status != 429 and status != 503 or retry_after < 0):
-            raise ValueError("faults.next: retry_after goes with status=429 or 503, 0 or more")
+        if retry_after is not None and (
+            isinstance(retry_after, bool)
+            or not isinstance(retry_after, (int, float))
+            or status not in (429, 503)
+            or not 0 <= retry_after <= 86400
+        ):
+            raise ValueError(
+                "faults.next: retry_after goes with status=429 or 503 and is a number of "
+                f"seconds from 0 to 86400, not {retry_after!r}"
+            )
         if status == 429 and retry_after is None:
             retry_after = 1.0
         with self._lock:
-            for _ in range(times):
-                self._scripted[operation].append(Fault(status, retry_after, drop))
+            queue = self._scripted[operation]
+            if len(queue) + times > MAX_SCRIPTED:
+                raise ValueError(
+                    f"faults.next: at most {MAX_SCRIPTED} scripted faults may wait per operation; "
+                    f"{operation} has {len(queue)}, and {times} more were asked"
+                )
+            queue.extend([Fault(status, retry_after, drop)] * times)
 
     def clear(self) -> None:
         """Forget the scripted faults not used yet."""

@@ -10,6 +10,8 @@ connection on shutdown so that threads can be joined.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import socket
 import sys
 import threading
@@ -17,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from .._asgi_call import LoopThread, is_asgi, wsgi_bridge
@@ -27,6 +29,8 @@ from .api import CallsApi, Reply
 
 VERSION_HEADER = "X-Emulator-Version"
 MAX_BODY = 1 << 20
+#: Seconds a REST connection may sit idle (or a request take to arrive) before it is closed.
+IDLE_TIMEOUT = 30.0
 
 
 class _Tracking:
@@ -46,6 +50,12 @@ class _Tracking:
         """Forget a closed connection."""
         with self.connections_lock:
             self.connections.discard(conn)
+
+    def stop(self) -> None:
+        """Stop serving: end the accept loop, close every connection and the listening socket."""
+        self.shutdown()  # type: ignore[attr-defined]
+        self.close_connections()
+        self.server_close()  # type: ignore[attr-defined]
 
     def close_connections(self) -> None:
         """Shut every open connection down, waking the threads that read from them."""
@@ -77,6 +87,9 @@ class ApiServer(_Tracking, ThreadingHTTPServer):
         self.api = api
         self.on_error = on_error
         self.on_reply: Callable[[Reply], None] | None = None
+        self.idle_timeout = IDLE_TIMEOUT
+        #: Host header names accepted besides IP literals of the bound address (and localhost).
+        self.bound_host = host
         super().__init__((host, port), _ApiHandler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -111,18 +124,32 @@ class _ApiHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET  # noqa: N815
 
+    def setup(self) -> None:
+        """Idle connections are closed after the server's ``idle_timeout``."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
     def _serve(self) -> None:
+        refusal = self._refusal()
+        if refusal is not None:
+            self.close_connection = True
+            self._write(_error(*refusal))
+            return
         path, _, query = self.path.partition("?")
         length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.close_connection = True
-            self._write(Reply(413, b'{"type":"validation","description":"Body too large","id":""}'))
-            return
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True
+            return  # the client closed the connection before its body was complete
         headers = {k.lower(): v for k, v in self.headers.items()}
         api = self.server.api
         assert api is not None
-        reply = api.handle(self.command, unquote(path), query, headers, body)
+        try:
+            reply = api.handle(self.command, unquote(path), query, headers, body)
+        except Exception as exc:  # an emulator bug: answered, and raised again on close()
+            if self.server.on_error is not None:
+                self.server.on_error(exc, f"the REST server failed on {self.command} {path}")
+            reply = _error(500, "internal-error", "An unknown internal error occurred")
         if self.server.on_reply is not None:
             self.server.on_reply(reply)
         if reply.latency:
@@ -134,6 +161,31 @@ class _ApiHandler(BaseHTTPRequestHandler):
             return
         self._write(reply)
 
+    def _refusal(self) -> tuple[int, str, str] | None:
+        """Why the request cannot be read or must not be served, or None."""
+        if not host_allowed(self.headers.get("Host"), self.server.bound_host):
+            # A web page whose name resolves to 127.0.0.1 (DNS rebinding) sends its own name.
+            return (
+                421,
+                "validation",
+                "Misdirected Request: the Host must be this emulator's address",
+            )
+        if "Transfer-Encoding" in self.headers:
+            return 411, "validation", "Length Required: send the body with a Content-Length"
+        raw = self.headers.get_all("Content-Length") or []
+        if len(raw) > 1:
+            return 400, "validation", "Bad Request: Content-Length is given more than once"
+        text = raw[0].strip() if raw else "0"
+        if not (text.isascii() and text.isdigit()):
+            return (
+                400,
+                "validation",
+                f"Bad Request: Content-Length must be a whole number of bytes, not {text!r}",
+            )
+        if int(text) > MAX_BODY:
+            return 413, "validation", f"Body too large: at most {MAX_BODY} bytes"
+        return None
+
     def _write(self, reply: Reply) -> None:
         self.send_response(reply.status)
         for name, value in reply.headers:
@@ -143,6 +195,34 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if reply.body and self.command != "HEAD":
             self.wfile.write(reply.body)
+
+
+def _error(status: int, kind: str, description: str) -> Reply:
+    body = json.dumps({"type": kind, "description": description, "id": ""}).encode()
+    return Reply(status, body, [("Content-Type", "application/json")])
+
+
+def host_allowed(header: str | None, bound: str) -> bool:
+    """True when a Host header names this server: its bound address, localhost or loopback.
+
+    Bound to every interface (``0.0.0.0`` or ``::``), any IP literal is accepted: DNS
+    rebinding needs a name, and only ``localhost`` is a name accepted here.
+    """
+    if not header:
+        return False
+    try:
+        name = urlsplit("//" + header.strip()).hostname
+    except ValueError:
+        return False
+    if name is None:
+        return False
+    if name == "localhost" or name == bound.lower().strip("[]"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or bound in ("0.0.0.0", "::", "")
 
 
 #: A WSGI callable, or an ASGI 3 app (an async callable).

@@ -290,6 +290,16 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "event; the time transcription takes and the status of a too short recording are "
         "not documented. No text is transcribed (the simulation has no audio).",
     ),
+    Assumption(
+        "strict-attributes",
+        "A reply with an attribute the BXML pages do not define, or a value outside the "
+        "documented ones ('post' for POST, 'True' for true, '2.0' for an integer), is invalid "
+        "BXML: the call ends (cause invalid-bxml), as for any unreadable reply.",
+        "Each verb's page lists its attributes and their values (GET or POST, true or false, "
+        "integers); what Bandwidth does with anything else is not documented. Refusing is the "
+        "safe side for a test: a passing test must mean a flow that works, so a value that "
+        "might be ignored or misread on the platform fails here first.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

@@ -762,7 +762,10 @@ class Engine:
                 _DOCUMENTS[body] = doc
                 _VERBS[id(doc)] = (doc, doc.children)
         except BxmlError as exc:
-            self._invalid(leg, request, str(exc))
+            problem = str(exc)
+            if "/@" in problem or "unknown attribute" in problem:
+                self.assume(leg, "strict-attributes")
+            self._invalid(leg, request, problem)
             return None
         if isinstance(doc, Bxml):
             self.assume(leg, "bxml-root-reply")

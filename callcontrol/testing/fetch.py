@@ -7,20 +7,27 @@ the wall-clock guard on each callback (past it, the callback has timed out, as o
 
 from __future__ import annotations
 
+import atexit
 import functools
 import io
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 # Kept importable from here (their home is callcontrol.callback_wire).
 from .._asgi_call import AppTimeout, CallerLoop, call, http_scope, is_asgi
+from ..callback_wire import REPLY_LIMIT as REPLY_LIMIT
 from ..callback_wire import basic_auth as basic_auth
 from ..callback_wire import callback_headers as callback_headers
 from ..callback_wire import challenge_first as challenge_first
+from ..callback_wire import challenges as _challenges
 from ..callback_wire import encode as encode
+from ..callback_wire import fetch as fetch
 from ..engine.model import CallbackRequest, FetchResult
 from ..webhooks import APP_ERRORS_KEY, app_failures
 
@@ -81,14 +88,13 @@ def _where(request: CallbackRequest, url: str) -> str:
     return f"{request.target.method} {url} ({request.event_type})"
 
 
-def _challenges(status: int | None, headers: Iterable[tuple[str, str]]) -> bool:
-    return status == 401 and any(
-        name.lower() == "www-authenticate" and value.strip() for name, value in headers
-    )
-
-
 class Router:
-    """Finds the app for an absolute URL: the main app at ``base_url``, or a mounted one."""
+    """Finds the app for an absolute URL: the main app at ``base_url``, or a mounted one.
+
+    ``timeout`` (wall seconds) bounds every callback: over HTTP, the whole exchange; in
+    process, an app that has not returned by then is interrupted and :class:`AppError`
+    names the URL (see :class:`_WallGuard` for where that is possible).
+    """
 
     def __init__(
         self, app: WsgiApp | str, base_url: str, raise_app_errors: bool, timeout: float
@@ -125,9 +131,10 @@ class Router:
                 request, lambda auth: self._asgi(app, url, request, body, auth, failures)
             )
         else:
-            result = challenge_first(
-                request, lambda auth: self._wsgi(app, url, request, body, auth, failures)
-            )
+            with _WallGuard(self.timeout, request, url):
+                result = challenge_first(
+                    request, lambda auth: self._wsgi(app, url, request, body, auth, failures)
+                )
         return Exchange(request, url, body, result, tuple(failures))
 
     def _is_asgi(self, app: WsgiApp) -> bool:
@@ -270,26 +277,11 @@ class Router:
         authorization: str | None,
         failures: list[tuple[str, str]],
     ) -> tuple[FetchResult, bool]:
-        import requests
-
-        try:
-            reply = requests.request(
-                request.target.method,
-                url,
-                data=body or None,
-                headers=callback_headers(body, SIMULATOR_USER_AGENT, authorization),
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            timed_out = isinstance(exc, requests.Timeout)
-            return FetchResult(
-                None, b"", f"{type(exc).__name__}: {exc}", timed_out=timed_out
-            ), False
-        if reply.status_code >= 500:
-            self._server_error(reply.status_code, request, url, failures)
-        challenge = _challenges(reply.status_code, reply.headers.items())
-        return FetchResult(reply.status_code, reply.content), challenge
+        headers = callback_headers(body, SIMULATOR_USER_AGENT, authorization)
+        result, reply_headers = fetch(request.target.method, url, body, headers, self.timeout)
+        if result.status is not None and result.status >= 500:
+            self._server_error(result.status, request, url, failures)
+        return result, _challenges(result.status, reply_headers)
 
 
 def _status_code(status: object) -> int | None:
@@ -337,3 +329,110 @@ def _environ(
     if authorization:
         environ["HTTP_AUTHORIZATION"] = authorization
     return environ
+
+
+#: The most of a callback reply that is read: Bandwidth's 64 KB document limit plus one byte,
+#: so that a larger reply is known to be too large without holding all of it (bxml-spec §1).
+class _WallTimeout(BaseException):
+    """Raised inside an in-process app that overran its wall-clock timeout.
+
+    A BaseException, so that the app's own ``except Exception`` does not swallow it.
+    """
+
+
+class _Alarm:
+    """The state of the one SIGALRM alarm the guards share (main thread only)."""
+
+    __slots__ = ("deadline", "fires_at", "installed", "registered")
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self.fires_at = 0.0
+        self.installed = False
+        self.registered = False
+
+
+def _disarm() -> None:
+    """At exit: no alarm of the guard may outlive it (SIGALRM would end the process)."""
+    if _ALARM.installed:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if signal.getsignal(signal.SIGALRM) is _WallGuard._fire:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    _ALARM.installed = False
+
+
+class _WallGuard:
+    """Interrupts an in-process app that has not answered within ``timeout`` wall seconds.
+
+    A hung handler would otherwise hang ``inbound()``, ``outbound()`` and ``explore()``
+    forever. It works where a signal can reach the app: in the main thread on POSIX, while
+    no other SIGALRM handler is installed (pytest-timeout's or the app's own win, and the
+    guard stands aside). One ``ITIMER_REAL`` alarm, armed at most once per ``timeout`` and
+    given back when idle, costs next to nothing per callback.
+    """
+
+    __slots__ = ("active", "request", "timeout", "url")
+
+    def __init__(self, timeout: float, request: CallbackRequest, url: str) -> None:
+        self.timeout = timeout
+        self.request = request
+        self.url = url
+        self.active = False
+
+    def __enter__(self) -> None:
+        alarm = _ALARM
+        if alarm.deadline is not None or not _CAN_ALARM or threading.get_ident() != _MAIN:
+            return  # nested (the outer deadline stands), or no signal can reach this thread
+        now = time.monotonic()
+        if not alarm.installed:
+            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None, _WallGuard._fire):
+                return
+            signal.signal(signal.SIGALRM, _WallGuard._fire)
+            if not alarm.registered:  # an alarm left armed must not end the interpreter
+                atexit.register(_disarm)
+                alarm.registered = True
+            alarm.installed = True
+            alarm.fires_at = 0.0  # whatever was armed before went to another handler
+        deadline = alarm.deadline = now + self.timeout
+        if alarm.fires_at <= now or alarm.fires_at > deadline:
+            if signal.getsignal(signal.SIGALRM) is not _WallGuard._fire:
+                alarm.installed = False  # someone else's handler now: stand aside
+                alarm.deadline = None
+                return
+            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            alarm.fires_at = deadline
+        self.active = True
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if self.active:
+            _ALARM.deadline = None
+        if isinstance(error, _WallTimeout):
+            where = f"{self.request.target.method} {self.url} ({self.request.event_type})"
+            raise AppError(
+                f"the app did not answer {where} within {self.timeout:g} s of wall time "
+                "(the simulator's timeout=); it was interrupted",
+                self.request,
+                self.url,
+            ) from None
+
+    @staticmethod
+    def _fire(signum: int, frame: object) -> None:
+        alarm = _ALARM
+        now = time.monotonic()
+        deadline = alarm.deadline
+        if deadline is None:  # idle: give SIGALRM back
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            alarm.installed = False
+            alarm.fires_at = 0.0
+            return
+        if now >= deadline:
+            alarm.deadline = None
+            alarm.fires_at = 0.0
+            raise _WallTimeout
+        signal.setitimer(signal.ITIMER_REAL, deadline - now)
+        alarm.fires_at = deadline
+
+
+_ALARM = _Alarm()
+_MAIN = threading.main_thread().ident
+_CAN_ALARM = hasattr(signal, "setitimer")

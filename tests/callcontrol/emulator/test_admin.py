@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +116,32 @@ def test_admin_statuses() -> None:
             timeout=10,
         )
         assert reply.status_code == 415
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "emulator.md"
+EXAMPLE = re.compile(
+    r"```http\n(?P<method>GET|POST) (?P<path>/_emulator\S*)\n(?P<body>.*?)```", re.S
+)
+
+
+def documented_examples() -> list[tuple[str, str, str]]:
+    return [(m["method"], m["path"], m["body"].strip()) for m in EXAMPLE.finditer(DOCS.read_text())]
+
+
+def test_the_docs_show_every_admin_route() -> None:
+    shown = {
+        path.split("/")[2] if path.count("/") > 1 else "" for _, path, _ in documented_examples()
+    }
+    assert shown == {"callees", "destinations", "faults", "advance", "calls"}
+
+
+def test_every_documented_admin_example_is_accepted() -> None:
+    with VoiceEmulator(app=ivr_app(), clock="manual") as emu:
+        created = emu.client().create_call(
+            to=CALLEE, from_="+15551230000", answer_url=f"{emu.app_url}/answer", application_id="a"
+        )
+        for method, path, body in documented_examples():
+            path = path.replace("{callId}", created.call_id).removeprefix("/_emulator")
+            reply = admin(emu, method, path, json.loads(body) if body else None)
+            assert reply.status_code in (200, 204), (path, reply.text)
+        emu.faults.clear()

@@ -242,14 +242,17 @@ def test_wait_for_verbs_of_a_replaced_document() -> None:
     def answer(event: Any) -> Response:
         return Response(SpeakSentence("hold"), Pause(duration=60), Hangup())
 
-    with VoiceEmulator(app=app, speed=100.0) as emu, emu.client() as client:
+    # The real clock runs between update_call_bxml and wait_for: the Gather must outlast
+    # that gap on a loaded machine (60 s at speed 10: 6 wall seconds).
+    with VoiceEmulator(app=app, speed=10.0) as emu, emu.client() as client:
         call_id = client.create_call(
             to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
         ).call_id
         emu.wait_for(call_id, verb="Pause")
-        client.update_call_bxml(
-            call_id, Bxml(Gather(SpeakSentence("press"), max_digits=1, gather_url="/g"))
+        gather = Gather(
+            SpeakSentence("press"), max_digits=1, gather_url="/g", first_digit_timeout=60
         )
+        client.update_call_bxml(call_id, Bxml(gather))
         emu.wait_for(call_id, verb="Gather")
         client.hangup(call_id)
         state = emu.wait_for(call_id, state="disconnected")

@@ -57,7 +57,7 @@ def looks_like_a_path(text: str) -> str | None:
     start = text.lstrip(" \t\r\n\ufeff")
     if not start or start.startswith("<"):
         return None
-    shown = text if len(text) <= 80 else text[:80] + "..."
+    shown = text if len(text) <= 240 else text[:240] + "..."
     return (
         f"XML text starts with '<', and {shown!r} does not: it looks like a file path. "
         "A str is always XML text; to read a file, pass a pathlib.Path "

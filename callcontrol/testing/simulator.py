@@ -23,7 +23,7 @@ from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
-from ..engine.script import Destination, Step, check_destinations, check_script
+from ..engine.script import LONGEST, Destination, Step, check_destinations, check_script
 from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
@@ -76,9 +76,12 @@ class CallSimulator:
         if (
             isinstance(reply_latency, bool)
             or not isinstance(reply_latency, (int, float))
-            or not reply_latency >= 0
+            or not 0 <= reply_latency <= LONGEST  # nan and inf fail too
         ):
-            raise ValueError(f"reply_latency must be 0 seconds or more, not {reply_latency!r}")
+            raise ValueError(
+                f"reply_latency must be 0 seconds or more, not {reply_latency!r} "
+                f"(and at most {LONGEST:g}: a day)"
+            )
         Engine(callback_timeout=callback_timeout)  # checks the value now, not at the first call
         self.base_url = base_url.rstrip("/")
         self.credentials = (

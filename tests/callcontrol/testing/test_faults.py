@@ -138,8 +138,10 @@ def test_bad_faults_are_refused_clearly(make, message):
 def test_callback_timeout_and_latency_are_checked():
     with pytest.raises(ValueError, match="callback_timeout must be 1 to 25 seconds"):
         simulator(callback_timeout=30)
-    with pytest.raises(ValueError, match="reply_latency must be 0 seconds or more"):
-        simulator(reply_latency=-1)
+    for bad in (-1, float("inf"), float("nan"), 86400.001):
+        with pytest.raises(ValueError, match="reply_latency must be 0 seconds or more"):
+            simulator(reply_latency=bad)
+    simulator(reply_latency=86400)  # a day is the longest duration anywhere in a script
 
 
 def test_a_fault_on_a_url_with_a_query_applies_to_it():

@@ -550,19 +550,22 @@ def _event(raw: _Raw) -> dict[str, Any]:
 # -- the WSGI wrapper ----------------------------------------------------------------------
 
 
-class RecordingApp:
-    """A WSGI app that answers like ``app`` and records every exchange (see :func:`record`)."""
+class _Recorder:
+    """What both wrappers share: the wrapped app's API, the cassette, flush and close."""
 
-    def __init__(self, app: WsgiApp, writer: CassetteWriter, max_body_bytes: int) -> None:
+    def __init__(self, app: Any, writer: CassetteWriter, max_body_bytes: int) -> None:
         self.app = app
         self.writer = writer
         self.max_body_bytes = max_body_bytes
-        webhooks = sys.modules.get("callcontrol.webhooks")
         # A WebhookApp answers 2xx only to a body it parsed as an event.
-        self._checks_json = webhooks is not None and isinstance(app, webhooks.WebhookApp)
+        self._checks_json = self._is_webhook_app(app)
+
+    @staticmethod
+    def _is_webhook_app(app: Any) -> bool:
+        return False
 
     def __repr__(self) -> str:
-        return f"RecordingApp({self.app!r}, {self.writer.path!r})"
+        return f"{type(self).__name__}({self.app!r}, {self.writer.path!r})"
 
     def __getattr__(self, name: str) -> Any:
         # The wrapped app's own API (route, on, host, ...) stays reachable.
@@ -577,6 +580,17 @@ class RecordingApp:
     def close(self) -> None:
         """Write what is queued and stop recording."""
         self.writer.close()
+
+
+class RecordingApp(_Recorder):
+    """A WSGI app that answers like ``app`` and records every exchange (see :func:`record`)."""
+
+    app: WsgiApp
+
+    @staticmethod
+    def _is_webhook_app(app: Any) -> bool:
+        webhooks = sys.modules.get("callcontrol.webhooks")
+        return webhooks is not None and isinstance(app, webhooks.WebhookApp)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.time()
@@ -670,33 +684,14 @@ class _Recorded:
 # -- the ASGI wrapper ----------------------------------------------------------------------
 
 
-class RecordingAsgiApp:
+class RecordingAsgiApp(_Recorder):
     """An ASGI app that answers like ``app`` and records every HTTP exchange (see
     :func:`record`); lifespan and websocket traffic passes through unrecorded."""
 
-    def __init__(self, app: Any, writer: CassetteWriter, max_body_bytes: int) -> None:
-        self.app = app
-        self.writer = writer
-        self.max_body_bytes = max_body_bytes
+    @staticmethod
+    def _is_webhook_app(app: Any) -> bool:
         asgi = sys.modules.get("callcontrol.asgi")
-        # A WebhookApp answers 2xx only to a body it parsed as an event.
-        self._checks_json = asgi is not None and isinstance(app, asgi.AsgiWebhooks)
-
-    def __repr__(self) -> str:
-        return f"RecordingAsgiApp({self.app!r}, {self.writer.path!r})"
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "app":  # not set yet (a copy being made): no endless lookup
-            raise AttributeError(name)
-        return getattr(self.app, name)
-
-    def flush(self, timeout: float | None = 10.0) -> bool:
-        """Wait until every exchange so far is in the cassette."""
-        return self.writer.flush(timeout)
-
-    def close(self) -> None:
-        """Write what is queued and stop recording."""
-        self.writer.close()
+        return asgi is not None and isinstance(app, asgi.AsgiWebhooks)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":

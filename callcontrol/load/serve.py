@@ -17,7 +17,7 @@ WsgiApp = Callable[..., Any]
 #: Server threads at most: one per concurrent caller up to this many.
 MAX_THREADS = 200
 
-__all__ = ["MAX_THREADS", "WsgiApp", "is_asgi", "serve"]
+__all__ = ["MAX_THREADS", "WsgiApp", "is_asgi", "serve", "serve_wsgi"]
 
 
 @contextmanager
@@ -31,6 +31,16 @@ def serve(app: WsgiApp, concurrency: int) -> Iterator[str]:
         with _serve_asgi(app, concurrency) as url:
             yield url
         return
+    threads = max(4, min(concurrency, MAX_THREADS))
+    options = {"connection_limit": max(100, concurrency + 10), "asyncore_loop_timeout": 0.05}
+    with serve_wsgi(app, threads=threads, ident="callcontrol-load", **options) as url:
+        yield url
+
+
+@contextmanager
+def serve_wsgi(app: WsgiApp, *, threads: int = 4, **options: Any) -> Iterator[str]:
+    """Serve the WSGI ``app`` under waitress on an ephemeral port of 127.0.0.1; yield its
+    base URL. ``options`` are more waitress settings (e.g. ``max_request_body_size``)."""
     try:
         from waitress.server import create_server
     except ImportError as exc:
@@ -38,18 +48,9 @@ def serve(app: WsgiApp, concurrency: int) -> Iterator[str]:
             "serving a WSGI app needs waitress (pip install waitress); or serve the app "
             "yourself and pass its base URL"
         ) from exc
-    threads = max(4, min(concurrency, MAX_THREADS))
-    server: Any = create_server(
-        app,
-        host="127.0.0.1",
-        port=0,
-        threads=threads,
-        connection_limit=max(100, concurrency + 10),
-        asyncore_loop_timeout=0.05,
-        ident="callcontrol-load",
-    )
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
     port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.run, name="load-server", daemon=True)
+    thread = threading.Thread(target=server.run, name="wsgi-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"

@@ -8,7 +8,6 @@ Nothing here imports requests. Neither repr shows a secret.
 
 from __future__ import annotations
 
-import base64
 import re
 import threading
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import _checks as check
+from .contract import basic_authorization
 
 if TYPE_CHECKING:
     import requests
@@ -110,10 +110,8 @@ def renewal_time(fetched_at: float, expires_in: float) -> float:
     return fetched_at + expires_in - margin
 
 
-def basic_header(username: str, password: str) -> str:
-    """The ``Authorization`` value for HTTP Basic (UTF-8, as RFC 7617 recommends)."""
-    pair = f"{username}:{password}".encode()
-    return "Basic " + base64.b64encode(pair).decode("ascii")
+#: The ``Authorization`` value for HTTP Basic (one home: :mod:`callcontrol.contract`).
+basic_header = basic_authorization
 
 
 def check_credential(owner: str, name: str, value: object, *, secret: bool, user: bool) -> None:

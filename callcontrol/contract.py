@@ -39,8 +39,22 @@ def call_url(api_base: str, account_id: str, call_id: str) -> str:
 
 
 def basic_authorization(username: str, password: str) -> str:
-    """The ``Authorization`` header value carrying these credentials (RFC 7617)."""
-    raw = f"{username}:{password}".encode()
+    """The ``Authorization`` header value carrying these credentials (UTF-8, as RFC 7617
+    recommends).
+
+    :raises ValueError: a credential holds a lone surrogate, which UTF-8 cannot carry (the
+        message names which one and where, never the value).
+    """
+    try:
+        raw = f"{username}:{password}".encode()
+    except UnicodeEncodeError as exc:
+        which, at = ("username", exc.start)
+        if exc.start > len(username):
+            which, at = ("password", exc.start - len(username) - 1)
+        raise ValueError(
+            f"the Basic {which} holds a lone surrogate code point at index {at}; "
+            "credentials must be valid Unicode text, which UTF-8 can carry"
+        ) from None
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,12 +40,31 @@ def test_call_url():
     )
 
 
-@given(st.text(st.characters(blacklist_characters=":")), st.text())
+_TEXT = st.characters(codec="utf-8")  # lone surrogates: see the next test
+
+
+@given(st.text(st.characters(blacklist_characters=":", codec="utf-8")), st.text(_TEXT))
 def test_basic_credentials_round_trip(username: str, password: str):
     header = contract.basic_authorization(username, password)
     assert header.startswith("Basic ")
     assert contract.parse_basic_authorization(header) == (username, password)
     assert contract.parse_basic_authorization("basic " + header[6:]) == (username, password)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "which", "at"),
+    [
+        ("a\ud800b", "pw", "username", 1),
+        ("user", "pw\udfff", "password", 2),
+        ("\ud800", "", "username", 0),
+    ],
+)
+def test_credentials_utf8_cannot_carry_are_refused_by_name_not_value(username, password, which, at):
+    with pytest.raises(ValueError) as caught:
+        contract.basic_authorization(username, password)
+    message = str(caught.value)
+    assert f"the Basic {which} holds a lone surrogate code point at index {at};" in message
+    assert "pw" not in message
 
 
 def test_bad_basic_headers_are_none():

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import functools
-import heapq
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -23,12 +22,16 @@ from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
+from ..engine.observations import Observation
 from ..engine.script import LONGEST, Destination, Step, check_destinations, check_script
 from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
 from .fetch import Router, WsgiApp
 from .result import Callback, SimulatedCall, UnusedStepsError, path_of
+
+#: The longest callbackTimeout Bandwidth allows (voice-api §9.1: 1 to 25 s).
+MAX_CALLBACK_TIMEOUT = 25.0
 
 
 class CallSimulator:
@@ -96,9 +99,20 @@ class CallSimulator:
         self.reply_latency = float(reply_latency)
         #: Scripted callback faults (:class:`~callcontrol.testing.faults.Faults`).
         self.faults = Faults()
-        self._calls = 0
+        #: The one engine every call of this simulator runs in, on one virtual clock. Each
+        #: call keeps its own callbackTimeout (checked here), so the engine's is the most
+        #: Bandwidth allows. The seed makes the first call's ids those of a lone call.
+        self.engine = Engine(
+            seed=seed * 1_000_003 + 1,
+            start_time=start_time,
+            durations=durations,
+            account_id=account_id,
+            callback_timeout=MAX_CALLBACK_TIMEOUT,
+        )
         self._live: list[LiveCall] = []
-        self._now_ms = 0
+        # Every leg id seen so far -> the call it belongs to (its A-leg's LiveCall).
+        self._owners: dict[str, LiveCall] = {}
+        self._seen = 0
         self._callees: dict[str, tuple[Step, ...]] = {}
         self._destinations: dict[str, Destination] = {}
 
@@ -107,8 +121,9 @@ class CallSimulator:
 
     def callee(self, number: str, script: Iterable[Step] = ()) -> None:
         """How the person who answers a call placed to ``number`` acts: ``script`` is the
-        default script of :meth:`outbound`/:meth:`start_outbound` calls to it (as the
-        emulator's ``callee``). ``hang_up(after=s)`` counts from that call's start."""
+        default script of every later call placed to it (:meth:`outbound`,
+        :meth:`start_outbound`, and createCall through :meth:`client`), as the emulator's
+        ``callee``. ``hang_up(after=s)`` counts from that call's start."""
         self._callees[_number(number)] = check_script(script)
 
     def destination(self, number: str, behaviour: Destination) -> None:
@@ -119,59 +134,92 @@ class CallSimulator:
     @property
     def calls(self) -> list[SimulatedCall]:
         """Every call started on this simulator so far, in creation order."""
+        self._collect()
         return [live._snapshot() for live in self._live]
 
+    @property
+    def now(self) -> float:
+        """The simulation's virtual time, in seconds."""
+        return self.engine.now / 1000
+
     def run(self) -> list[SimulatedCall]:
-        """Run every started call until all have ended, on one virtual clock (the calls
-        take turns by virtual time, so the app sees their callbacks in that order); return
-        them in creation order.
+        """Run every started call until all have ended, on one virtual clock (the app
+        sees the callbacks of all calls in virtual-time order); return them in creation
+        order.
 
         :raises UnusedStepsError: a call ended with script steps left (the first such).
         """
-        self._advance(None)
-        ends = [live.leg.end_ms for live in self._live if live.leg.end_ms is not None]
-        self._now_ms = max([self._now_ms, *ends])
-        calls = []
-        for live in self._live:
-            calls.append(live._finish())
-        return calls
+        self._pump(None)
+        return [live._finish() for live in self._live]
 
     def run_until(self, *, seconds: float) -> list[SimulatedCall]:
         """Run every started call up to virtual time ``seconds``; calls started later
         begin there. Returns every call so far, in creation order."""
         until = to_ms(seconds)
-        if until < self._now_ms:
+        if until < self.engine.now:
             raise ValueError(
-                f"the simulation is at {self._now_ms / 1000:g} s already; "
+                f"the simulation is at {self.engine.now / 1000:g} s already; "
                 f"it cannot run until {seconds:g} s"
             )
-        self._advance(until)
-        for live in self._live:
-            if not live.engine.finished and not live.engine.paused:
-                live.engine.advance_to(until)
-        self._now_ms = until
+        self._pump(until)
+        self.engine.advance_to(until)
         return self.calls
 
-    def _advance(self, until_ms: int | None) -> None:
-        """Take the calls in turn by virtual time until none has anything due."""
-        turns: list[tuple[int, int, LiveCall]] = []
-        for order, live in enumerate(self._live):
-            due = live._due()
-            if due is not None:
-                heapq.heappush(turns, (due, order, live))
-        while turns:
-            due, order, live = heapq.heappop(turns)
-            if until_ms is not None and due > until_ms:
-                break
-            now_due = live._due()
-            if now_due != due:
-                if now_due is not None:
-                    heapq.heappush(turns, (now_due, order, live))
+    def _pump(self, until_ms: int | None) -> None:
+        """Run the engine, sending each callback as it comes, until nothing is due by
+        ``until_ms`` (None: until nothing is left) or the run pauses."""
+        engine = self.engine
+        while True:
+            engine.run(until_ms)
+            if not engine.outbox:
+                self._collect()
+                return
+            self._flush()
+
+    def _run_call(self, live: LiveCall, until_ms: int | None = None) -> None:
+        """Run the world one virtual instant at a time until ``live`` has ended, the run
+        pauses, or virtual time would pass ``until_ms``; callbacks due at the end go out."""
+        engine = self.engine
+        while not live._ended():
+            if engine.outbox:
+                self._flush()
                 continue
-            live._drive(due)
-            after = live._due()
-            if after is not None:
-                heapq.heappush(turns, (after, order, live))
+            due = engine.next_due()
+            if due is None or engine.paused or (until_ms is not None and due > until_ms):
+                break
+            engine.run(due)
+        while engine.outbox:
+            self._flush()
+        self._collect()
+        if until_ms is not None and not engine.paused and not live._ended():
+            engine.advance_to(until_ms)
+
+    def _flush(self) -> None:
+        """Send the callbacks waiting in the engine's outbox."""
+        self._collect()
+        for request in self.engine.take():
+            self._owner(request.leg_id)._send(request)
+
+    def _collect(self) -> None:
+        """Hand each new observation to the call it belongs to."""
+        engine = self.engine
+        fresh = engine.observations_since(self._seen)
+        self._seen += len(fresh)
+        owners = self._owners
+        for seen in fresh:
+            live = owners.get(seen.call_id)
+            if live is None:
+                live = self._owner(seen.call_id)
+            live.observations.append(seen)
+
+    def _owner(self, call_id: str) -> LiveCall:
+        live = self._owners.get(call_id)
+        if live is None:
+            leg = self.engine.leg(call_id)
+            live = self._owners[leg.root.id]
+            self._owners[call_id] = live
+            live.legs.append(leg)
+        return live
 
     def mount(self, url_prefix: str, app: WsgiApp | str) -> None:
         """Serve URLs that start with ``url_prefix`` (another host) from ``app``."""
@@ -350,18 +398,9 @@ class CallSimulator:
             None if machine_detection is None else amd.detection(machine_detection, self._absolute)
         )
         dests = check_destinations(destinations if destinations is not None else {})
-        self._calls += 1
-        engine = Engine(
-            seed=self.seed * 1_000_003 + self._calls,
-            start_time=self.start_time,
-            durations=self.durations,
-            account_id=self.account_id,
-            callback_timeout=self.callback_timeout
-            if callback_timeout is None
-            else callback_timeout,
-        )
-        engine.advance_to(self._now_ms)  # a call started later begins at the world's time
-        leg = engine.start_call(
+        timeout = self.callback_timeout if callback_timeout is None else callback_timeout
+        Engine(callback_timeout=timeout)  # checks the call's own value (1 to 25 s)
+        leg = self.engine.start_call(
             direction,
             self._absolute(url),
             from_=from_,
@@ -378,8 +417,9 @@ class CallSimulator:
             call_timeout=call_timeout,
             tag=tag,
         )
-        live = LiveCall(self, engine, leg)
+        live = LiveCall(self, self.engine, leg, to_ms(timeout))
         self._live.append(live)
+        self._owners[leg.id] = live
         return live
 
     def _absolute(self, url: str) -> str:
@@ -392,13 +432,22 @@ def _join(base: str, url: str) -> str:
 
 
 class LiveCall:
-    """A call that runs step by step: stop at a verb or a time, intervene, then run on."""
+    """One call of a simulation, run step by step: stop at a verb or a time, intervene,
+    then run on. Every call of the simulator shares its engine and its virtual clock, so
+    running one call runs the others too, as they would run."""
 
-    def __init__(self, simulator: CallSimulator, engine: Engine, leg: Leg) -> None:
+    def __init__(
+        self, simulator: CallSimulator, engine: Engine, leg: Leg, callback_timeout_ms: int
+    ) -> None:
         self._sim = simulator
         self.engine = engine
         self.leg = leg
         self.result = SimulatedCall(leg.id)
+        #: The call's legs: its A-leg, then each Transfer B-leg as it appears.
+        self.legs: list[Leg] = [leg]
+        #: What happened on this call so far (its legs' observations), in order.
+        self.observations: list[Observation] = []
+        self._callback_timeout_ms = callback_timeout_ms
         self._recorded = False
 
     def __repr__(self) -> str:
@@ -406,25 +455,38 @@ class LiveCall:
             f"LiveCall({self.leg.id!r}, state={self.leg.state!r}, at={self.engine.now / 1000:g}s)"
         )
 
+    @property
+    def call_id(self) -> str:
+        """The call id of the call's A-leg."""
+        return self.leg.id
+
     def run_until(self, *, verb: str | None = None, seconds: float | None = None) -> SimulatedCall:
-        """Run until ``verb`` starts or virtual time reaches ``seconds`` (or the call ends)."""
+        """Run the simulation until ``verb`` starts on this call (or one of its Transfer
+        legs), or virtual time reaches ``seconds``, or this call ends."""
         if (verb is None) == (seconds is None):
             raise ValueError("run_until needs exactly one of verb= or seconds=")
-        self.engine.pause_at(verb)
-        self._drive(to_ms(seconds) if seconds is not None else None)
-        self.engine.resume()
+        if verb is not None:
+            self.engine.pause_at(verb, self.leg.id)
+            try:
+                self._sim._run_call(self)
+            finally:
+                self.engine.resume()
+        else:
+            until = to_ms(seconds) if seconds is not None else 0
+            self._sim._run_call(self, until)
         return self._snapshot()
 
     @property
     def call_ids(self) -> list[str]:
         """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
-        return self.engine.call_ids
+        self._sim._collect()
+        return [leg.id for leg in self.legs]
 
     def _leg(self, call_id: str | None) -> Leg:
         """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
         if call_id is None:
             return self.leg
-        if call_id not in self.engine.call_ids:
+        if call_id not in self.call_ids:
             raise KeyError(f"no leg {call_id!r} in this call; its legs are {self.call_ids}")
         return self.engine.leg(call_id)
 
@@ -433,7 +495,7 @@ class LiveCall:
 
         ``call_id`` picks another leg of the call (a Transfer B-leg) instead of the A-leg."""
         self.engine.update_call_bxml(self._leg(call_id), document)
-        self._drive(self.engine.now)
+        self._sim._pump(self.engine.now)
 
     def redirect(
         self,
@@ -465,30 +527,28 @@ class LiveCall:
             credentials=credentials,
             tag=tag,
         )
-        self._drive(self.engine.now)
+        self._sim._pump(self.engine.now)
 
     def hang_up(self, *, call_id: str | None = None) -> None:
         """updateCall with state=completed (of the leg ``call_id``, by default the A-leg)."""
         self.engine.hang_up(self._leg(call_id))
-        self._drive(self.engine.now)
+        self._sim._pump(self.engine.now)
 
     def run(self) -> SimulatedCall:
-        """Run to the end; raises :class:`UnusedStepsError` if script steps are left."""
-        self._drive(None)
+        """Run the simulation until this call has ended (the other calls run meanwhile, as
+        they would); raises :class:`UnusedStepsError` if its script steps are left."""
+        self._sim._run_call(self)
         return self._finish()
 
-    def _due(self) -> int | None:
-        """When this call next has something to do (None: nothing, or it is paused)."""
-        engine = self.engine
-        if engine.paused or engine.finished:
-            return None
-        return engine.now if engine.outbox else engine.next_due()
+    def _ended(self) -> bool:
+        """Whether every leg of the call has ended."""
+        return not any(leg.up for leg in self.legs)
 
     def _finish(self) -> SimulatedCall:
         call = self._snapshot()
-        if not self._recorded:
+        if not self._recorded and self._ended():
             self._recorded = True
-            COVERAGE.record(self.engine)
+            COVERAGE.record(self.observations)
         unused = [*self.leg.script, *self.leg.timed_steps]
         if unused:
             steps = ", ".join(repr(s) for s in unused)
@@ -501,17 +561,9 @@ class LiveCall:
             )
         return call
 
-    def _drive(self, until_ms: int | None) -> None:
-        engine = self.engine
-        while True:
-            engine.run(until_ms)
-            if not engine.outbox:
-                return
-            for request in engine.take():
-                self._send(request)
-
     def _send(self, request: CallbackRequest) -> None:
         sim = self._sim
+        engine = self.engine
         fault = sim.faults.take(request.target.url) if sim.faults else None
         latency = sim.reply_latency
         if fault is None or fault.kind == "slow":
@@ -520,11 +572,12 @@ class LiveCall:
             for kind, message in exchange.failures:
                 # raise_app_errors=False: Bandwidth gets the app's fallback reply, and the
                 # transcript keeps what it covers up.
-                self.engine.annotate(request.leg_id, kind, message)
+                engine.annotate(request.leg_id, kind, message)
             latency = fault.seconds if fault is not None else latency
-            if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
+            limit = self._callback_timeout_ms
+            if latency and to_ms(latency) > limit and request.synchronous:
                 result = FetchResult(None, b"", "no reply within callbackTimeout", timed_out=True)
-                latency = self.engine.callback_timeout_ms / 1000
+                latency = limit / 1000
         else:
             url = encode(request)[0]
             result = (
@@ -533,7 +586,7 @@ class LiveCall:
                 else FetchResult(None, b"", "connection dropped (faults.drop)")
             )
         if fault is not None:
-            self.engine.annotate(request.leg_id, "fault", repr(fault))
+            engine.annotate(request.leg_id, "fault", repr(fault))
         self.result.callbacks.append(
             Callback(
                 request.event_type,
@@ -543,17 +596,20 @@ class LiveCall:
                 result.status,
                 result.body,
                 request.synchronous,
-                self.engine.now,
+                engine.now,
             )
         )
         if request.synchronous:
             self.result.visited.append(path_of(request.target.url))
-            self.engine.fetch_done(request, result, latency=latency)
+            engine.fetch_done(request, result, latency=latency)
         else:
-            self.engine.delivered(request, result)
+            engine.delivered(request, result)
 
     def _snapshot(self) -> SimulatedCall:
-        return self.result.update_from(self.engine, self.leg, self.leg.state)
+        self._sim._collect()
+        return self.result.update_from(
+            self.engine, self.leg, self.leg.state, observations=self.observations
+        )
 
 
 def _number(number: object) -> str:

@@ -74,10 +74,14 @@ def test_callee_and_destination_say_how_a_number_acts():
         sim.callee("", [])
 
 
-def test_the_old_one_call_at_a_time_api_keeps_its_meaning():
+def test_one_call_at_a_time_runs_each_to_its_end_and_the_next_begins_there():
     sim = CallSimulator(APP)
     one = sim.inbound("/answer", script=[press("1")])
     two = sim.inbound("/answer", script=[press("1")])
-    assert one.transcript[0].ms == two.transcript[0].ms == 0
+    end = int(one.duration * 1000)
+    assert one.transcript[0].ms == 0 and end > 0
+    assert two.transcript[0].ms == end  # one clock: the world went on while one ran
+    assert two.heard == one.heard and two.duration == one.duration
+    assert two.call_id != one.call_id
     assert len(sim.calls) == 2
     assert sim.run() == sim.calls

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from callcontrol.engine.observations import VerbStarted
 from callcontrol.testing import CallSimulator, busy, hang_up, press
 from tests.callcontrol.testing.explore_apps import by_digits, menu, say, table_app
 
@@ -85,3 +86,27 @@ def test_one_call_at_a_time_runs_each_to_its_end_and_the_next_begins_there():
     assert two.call_id != one.call_id
     assert len(sim.calls) == 2
     assert sim.run() == sim.calls
+
+
+def test_a_callee_hang_up_after_counts_from_the_start_of_its_own_call():
+    sim = CallSimulator(table_app({"/answer": '<Response><Pause duration="60"/></Response>'}))
+    sim.callee("+15550002222", script=[hang_up(after=5.0)])
+    sim.run_until(seconds=10.0)
+    placed = sim.start_outbound("/answer", to="+15550002222").run()
+    assert placed.duration == 5.0 and placed.transcript[-1].ms == 15_000
+    assert sim.now == 15.0
+
+
+def test_run_until_a_verb_stops_where_it_starts_on_that_call_not_another():
+    sim = CallSimulator(APP)
+    other = sim.start_inbound("/answer", script=[press("2")])
+    mine = sim.start_inbound("/answer", script=[press("1")], from_="+15550000009")
+    paused = mine.run_until(verb="SpeakSentence")
+    assert paused.heard[-1] == "One." and sim.now == paused.duration
+    assert paused.state == "answered" and [v.verb for v in _verbs(paused)][-1] == "SpeakSentence"
+    assert not other.engine.paused  # the pause is over once run_until returns
+    assert mine.run().heard[-1] == "One." and other.run().heard[-1] == "Two."
+
+
+def _verbs(call: Any) -> list[VerbStarted]:
+    return [o for o in call.observations if isinstance(o, VerbStarted)]

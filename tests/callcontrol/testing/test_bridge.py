@@ -39,14 +39,16 @@ ROUTES = {
 }
 
 
-def start(desk: Desk, *, agent_script: Any = (), caller_script: Any = ()) -> tuple[LiveCall, ...]:
+def start(
+    desk: Desk, *, agent_script: Any = (), caller_script: Any = ()
+) -> tuple[CallSimulator, LiveCall, LiveCall]:
     sim = CallSimulator(desk.app, base_url="https://cc.test")
     sim.callee(AGENT, agent_script)
     agent = sim.start_outbound("/agent", to=AGENT)
     desk.target = agent.call_id
     sim.run_until(seconds=1.0)  # the agent answers at once; the caller calls 1 s later
     caller = sim.start_inbound("/answer", script=caller_script)
-    return sim, agent, caller  # type: ignore[return-value]
+    return sim, agent, caller
 
 
 def events(call: Any) -> list[str]:

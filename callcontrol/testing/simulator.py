@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
@@ -29,6 +29,11 @@ from .coverage import COVERAGE
 from .faults import Faults
 from .fetch import Router, WsgiApp
 from .result import Callback, SimulatedCall, UnusedStepsError, path_of
+
+if TYPE_CHECKING:
+    from ..client import CallsClient
+    from ..emulator.faults import Faults as EmulatorFaults
+    from .voice_api import SimulatedApi
 
 #: The longest callbackTimeout Bandwidth allows (voice-api §9.1: 1 to 25 s).
 MAX_CALLBACK_TIMEOUT = 25.0
@@ -115,9 +120,41 @@ class CallSimulator:
         self._seen = 0
         self._callees: dict[str, tuple[Step, ...]] = {}
         self._destinations: dict[str, Destination] = {}
+        # How deep the simulator is in sending callbacks (an app's API request inside a
+        # handler must not run the engine: the callback being sent is not answered yet).
+        self._sending = 0
+        self._api: SimulatedApi | None = None
+        self._api_faults: EmulatorFaults | None = None
 
     def __repr__(self) -> str:
         return f"CallSimulator(base_url={self.base_url!r}, seed={self.seed})"
+
+    @property
+    def api_faults(self) -> EmulatorFaults:
+        """Faults of the simulated Voice API of :meth:`client` (the emulator's
+        :class:`~callcontrol.emulator.Faults`: ``sim.api_faults.next("createCall",
+        status=503)``); latency faults cannot happen in virtual time and are refused."""
+        if self._api_faults is None:
+            from ..emulator.faults import Faults
+
+            self._api_faults = Faults(self.seed)
+        return self._api_faults
+
+    def client(self) -> CallsClient:
+        """A :class:`~callcontrol.CallsClient` answered in process by this simulation's
+        Voice API, in virtual time: createCall, getCallState, listCalls, updateCall and
+        updateCallBxml with the emulator's REST semantics (validation, errors, paging).
+
+        A request made inside a callback handler happens at that virtual instant; a call
+        it creates rings right after the handler returns, appears in :attr:`calls`, and
+        acts as :meth:`destination` and :meth:`callee` say (it answers at once by
+        default). The client never retries (a retry would wait on the wall clock).
+        """
+        if self._api is None:
+            from .voice_api import SimulatedApi
+
+            self._api = SimulatedApi(self, "sim-api-user", f"sim-{self.seed}")
+        return self._api.client()
 
     def callee(self, number: str, script: Iterable[Step] = ()) -> None:
         """How the person who answers a call placed to ``number`` acts: ``script`` is the
@@ -197,8 +234,42 @@ class CallSimulator:
     def _flush(self) -> None:
         """Send the callbacks waiting in the engine's outbox."""
         self._collect()
-        for request in self.engine.take():
-            self._owner(request.leg_id)._send(request)
+        self._sending += 1
+        try:
+            for request in self.engine.take():
+                self._owner(request.leg_id)._send(request)
+        finally:
+            self._sending -= 1
+
+    def _settle(self) -> None:
+        """After an API command: run what it set off at this instant, unless a callback
+        is being sent (its handler made the request; the run goes on when it returns)."""
+        if not self._sending:
+            self._pump(self.engine.now)
+
+    def _place(self, fields: dict[str, Any]) -> LiveCall:
+        """Start the outbound call of validated createCall ``fields`` (voice-api §3)."""
+        credentials = fallback = None
+        if "username" in fields:
+            credentials = Credentials(fields["username"], fields["password"])
+        if "fallbackUsername" in fields:
+            fallback = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
+        return self._start(
+            "outbound",
+            fields["answerUrl"],
+            from_=fields["from"],
+            to=fields["to"],
+            method=fields.get("answerMethod", "POST"),
+            fallback_url=fields.get("answerFallbackUrl"),
+            fallback_method=fields.get("answerFallbackMethod") or "POST",
+            disconnect_url=fields.get("disconnectUrl"),
+            disconnect_method=fields.get("disconnectMethod", "POST"),
+            machine_detection=fields.get("machineDetection"),
+            tag=fields.get("tag") or None,
+            call_timeout=fields.get("callTimeout"),
+            callback_timeout=fields.get("callbackTimeout"),
+            credentials=(credentials, fallback),
+        )
 
     def _collect(self) -> None:
         """Hand each new observation to the call it belongs to."""
@@ -386,6 +457,7 @@ class CallSimulator:
         tag: str | None = None,
         call_timeout: float | None = None,
         callback_timeout: float | None = None,
+        credentials: tuple[Credentials | None, Credentials | None] | None = None,
     ) -> LiveCall:
         steps = check_script(script)
         if not steps and direction == "outbound":
@@ -405,7 +477,8 @@ class CallSimulator:
             self._absolute(url),
             from_=from_,
             to=to,
-            credentials=self.credentials,
+            credentials=self.credentials if credentials is None else credentials[0],
+            fallback_credentials=None if credentials is None else credentials[1],
             method=method,
             fallback_url=self._absolute(fallback_url) if fallback_url else None,
             disconnect_url=self._absolute(disconnect_url) if disconnect_url else None,

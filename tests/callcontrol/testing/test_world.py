@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from callcontrol.engine.observations import VerbStarted
-from callcontrol.testing import CallSimulator, busy, hang_up, press
+from callcontrol.testing import CallSimulator, Coverage, UnusedStepsError, busy, hang_up, press
 from tests.callcontrol.testing.explore_apps import by_digits, menu, say, table_app
 
 APP = table_app(
@@ -110,3 +110,38 @@ def test_run_until_a_verb_stops_where_it_starts_on_that_call_not_another():
 
 def _verbs(call: Any) -> list[VerbStarted]:
     return [o for o in call.observations if isinstance(o, VerbStarted)]
+
+
+def test_unused_steps_are_reported_for_the_call_that_left_them():
+    sim = CallSimulator(APP)
+    sim.start_inbound("/answer", script=[press("1")])
+    left = sim.start_inbound("/answer", script=[press("2"), press("9")])
+    with pytest.raises(UnusedStepsError, match=r"press\('9'\)") as unused:
+        sim.run()
+    assert unused.value.call.call_id == left.call_id
+    assert unused.value.call.heard == ["Press a key.", "Two."]
+
+
+def test_coverage_records_each_call_once_however_often_it_is_finished(monkeypatch):
+    recorder = Coverage()
+    recorder.enabled = True
+    monkeypatch.setattr("callcontrol.testing.simulator.COVERAGE", recorder)
+    sim = CallSimulator(APP)
+    sim.start_inbound("/answer", script=[press("1")])
+    sim.start_inbound("/answer", script=[press("2")])
+    sim.run()
+    sim.run()
+    assert recorder.served[("/answer", "initiate")] == 2
+    assert recorder.gathers["/answer Gather[1]"] == {"1": 1, "2": 1}
+
+
+def test_the_same_seed_gives_the_same_ids_and_transcripts_for_many_calls():
+    def world(seed: int) -> list[tuple[str, str]]:
+        sim = CallSimulator(APP, seed=seed)
+        sim.start_inbound("/answer", script=[press("1")])
+        sim.run_until(seconds=0.5)
+        sim.start_outbound("/answer", to="+15550002222", script=[press("2")])
+        return [(call.call_id, str(call)) for call in sim.run()]
+
+    assert world(7) == world(7)
+    assert [i for i, _ in world(7)] != [i for i, _ in world(8)]

@@ -288,11 +288,13 @@ class CallSimulator:
         owners = self._owners
         for seen in fresh:
             live = owners.get(seen.call_id)
-            if live is None:
+            if live is None and self.engine.find_leg(seen.call_id) is not None:
                 live = self._owner(seen.call_id)
-            live.observations.append(seen)
+            if live is not None:  # one of no call (the engine's own) stays the engine's
+                live.observations.append(seen)
 
     def _owner(self, call_id: str) -> LiveCall:
+        """The call the leg ``call_id`` belongs to (its A-leg's), noting a new B-leg."""
         live = self._owners.get(call_id)
         if live is None:
             leg = self.engine.leg(call_id)

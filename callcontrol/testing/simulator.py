@@ -211,7 +211,6 @@ class CallSimulator:
         while True:
             engine.run(until_ms)
             if not engine.outbox:
-                self._collect()
                 return
             self._flush()
 
@@ -236,13 +235,11 @@ class CallSimulator:
                 engine.run(due)
         while engine.outbox:
             self._flush()
-        self._collect()
         if until_ms is not None and not engine.paused and not live._ended():
             engine.advance_to(until_ms)
 
     def _flush(self) -> None:
         """Send the callbacks waiting in the engine's outbox."""
-        self._collect()
         self._sending += 1
         try:
             for request in self.engine.take():
@@ -281,7 +278,8 @@ class CallSimulator:
         )
 
     def _collect(self) -> None:
-        """Hand each new observation to the call it belongs to."""
+        """Hand each new observation to the call it belongs to (done when a result is
+        read, not as the calls run)."""
         engine = self.engine
         fresh = engine.observations_since(self._seen)
         self._seen += len(fresh)
@@ -291,16 +289,14 @@ class CallSimulator:
             if live is None and self.engine.find_leg(seen.call_id) is not None:
                 live = self._owner(seen.call_id)
             if live is not None:  # one of no call (the engine's own) stays the engine's
-                live.observations.append(seen)
+                live._observations.append(seen)
 
     def _owner(self, call_id: str) -> LiveCall:
-        """The call the leg ``call_id`` belongs to (its A-leg's), noting a new B-leg."""
+        """The call the leg ``call_id`` belongs to (its A-leg's)."""
         live = self._owners.get(call_id)
         if live is None:
-            leg = self.engine.leg(call_id)
-            live = self._owners[leg.root.id]
+            live = self._owners[self.engine.leg(call_id).root.id]
             self._owners[call_id] = live
-            live.legs.append(leg)
         return live
 
     def mount(self, url_prefix: str, app: WsgiApp | str) -> None:
@@ -529,10 +525,8 @@ class LiveCall:
         self.engine = engine
         self.leg = leg
         self.result = SimulatedCall(leg.id)
-        #: The call's legs: its A-leg, then each Transfer B-leg as it appears.
-        self.legs: list[Leg] = [leg]
-        #: What happened on this call so far (its legs' observations), in order.
-        self.observations: list[Observation] = []
+        # What happened on this call (its legs' observations), handed over by _collect.
+        self._observations: list[Observation] = []
         self._callback_timeout_ms = callback_timeout_ms
         self._recorded = False
 
@@ -565,8 +559,7 @@ class LiveCall:
     @property
     def call_ids(self) -> list[str]:
         """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
-        self._sim._collect()
-        return [leg.id for leg in self.legs]
+        return [leg.id for leg in self.engine.call_legs(self.leg.id)]
 
     def _leg(self, call_id: str | None) -> Leg:
         """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
@@ -627,14 +620,14 @@ class LiveCall:
         return self._finish()
 
     def _ended(self) -> bool:
-        """Whether every leg of the call has ended."""
-        return not any(leg.up for leg in self.legs)
+        """Whether the call has ended: its A-leg has (which ends its Transfer legs)."""
+        return not self.leg.up
 
     def _finish(self) -> SimulatedCall:
         call = self._snapshot()
         if not self._recorded and self._ended():
             self._recorded = True
-            COVERAGE.record(self.observations)
+            COVERAGE.record(self._observations)
         unused = [*self.leg.script, *self.leg.timed_steps]
         if unused:
             steps = ", ".join(repr(s) for s in unused)
@@ -694,7 +687,7 @@ class LiveCall:
     def _snapshot(self) -> SimulatedCall:
         self._sim._collect()
         return self.result.update_from(
-            self.engine, self.leg, self.leg.state, observations=self.observations
+            self.engine, self.leg, self.leg.state, observations=self._observations
         )
 
 

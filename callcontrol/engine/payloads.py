@@ -26,31 +26,34 @@ _DAY_MS = 86_400_000
 
 def timestamp(start: datetime, ms: int) -> str:
     """The wall-clock ISO 8601 time of virtual millisecond ``ms`` (``…T09:00:01.500Z``)."""
-    origin = _ORIGINS.get(start, False)
-    if origin is False:
-        origin = _ORIGINS[start] = _origin(start)
-    if origin is not None:
-        # Worked out in whole milliseconds: a call's clock moves on, so few times repeat.
-        midnight, offset = origin
-        day, rest = divmod(offset + ms, _DAY_MS)
-        date = _DATES.get((start, day))
-        if date is None:
-            if len(_DATES) >= 4096:
-                _DATES.clear()
-            date = _DATES[(start, day)] = (midnight + timedelta(days=day)).date().isoformat()
-        hours, rest = divmod(rest, 3_600_000)
-        minutes, rest = divmod(rest, 60_000)
-        seconds, millis = divmod(rest, 1000)
-        return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
     key = (start, ms)
     text = _STAMPS.get(key)
     if text is None:
-        moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
-        text = moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         if len(_STAMPS) >= 4096:
             _STAMPS.clear()
-        _STAMPS[key] = text
+        text = _STAMPS[key] = _stamp(start, ms)
     return text
+
+
+def _stamp(start: datetime, ms: int) -> str:
+    origin = _ORIGINS.get(start, False)
+    if origin is False:
+        origin = _ORIGINS[start] = _origin(start)
+    if origin is None:
+        moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    # In whole milliseconds: the clock of many calls moves on, so few instants repeat.
+    midnight, offset = origin
+    day, rest = divmod(offset + ms, _DAY_MS)
+    date = _DATES.get((start, day))
+    if date is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        date = _DATES[(start, day)] = (midnight + timedelta(days=day)).date().isoformat()
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
 
 
 def _origin(start: datetime) -> tuple[datetime, int] | None:

@@ -86,15 +86,18 @@ class SimulatedCall:
         self.observations = (
             engine.observations_of(leg.root.id) if observations is None else list(observations)
         )
-        self.notes = [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
-        self.transfers = [
-            (seen.number, seen.outcome)
-            for seen in self.observations
-            if isinstance(seen, Dialled) and seen.outcome != "not-sent"
-        ]
-        self.assumptions = sorted(
-            {seen.assumption for seen in self.observations if isinstance(seen, AssumptionApplied)}
-        )
+        notes: list[tuple[int, str, str, Any]] = []
+        transfers: list[tuple[str, str]] = []
+        assumed: set[str] = set()
+        for seen in self.observations:  # one pass: a result is read after every run
+            kind = seen.kind
+            if kind:
+                notes.append((seen.ms, seen.leg, kind, seen.detail))
+            if isinstance(seen, AssumptionApplied):
+                assumed.add(seen.assumption)
+            elif isinstance(seen, Dialled) and seen.outcome != "not-sent":
+                transfers.append((seen.number, seen.outcome))
+        self.notes, self.transfers, self.assumptions = notes, transfers, sorted(assumed)
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
 

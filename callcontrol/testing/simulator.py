@@ -218,32 +218,31 @@ class CallSimulator:
         """Run the world one virtual instant at a time until ``live`` has ended, the run
         pauses, or virtual time would pass ``until_ms``; callbacks due at the end go out."""
         engine = self.engine
-        self._active = [other for other in self._active if other.leg.up]
-        while not live._ended():
+        leg = live.leg
+        active = self._active = [other for other in self._active if other.leg.up]
+        while leg.up:
             if engine.outbox:
                 self._flush()
                 continue
             due = engine.next_due()
             if due is None or engine.paused or (until_ms is not None and due > until_ms):
                 break
-            if len(self._active) <= 1:
-                # Alone in the world: nothing else can run past this call's end, so the
-                # engine runs on to the next callback (a call started meanwhile, by an
-                # app's createCall, joins _active and brings back the steps).
-                engine.run(until_ms)
-            else:
-                engine.run(due)
+            # Alone in the world, nothing else can run past this call's end: the engine
+            # runs on to the next callback (a call started meanwhile, by an app's
+            # createCall, joins the active calls and brings back the steps).
+            engine.run(until_ms if len(active) <= 1 else due)
         while engine.outbox:
             self._flush()
-        if until_ms is not None and not engine.paused and not live._ended():
+        if until_ms is not None and not engine.paused and leg.up:
             engine.advance_to(until_ms)
 
     def _flush(self) -> None:
         """Send the callbacks waiting in the engine's outbox."""
+        owners = self._owners
         self._sending += 1
         try:
             for request in self.engine.take():
-                self._owner(request.leg_id)._send(request)
+                (owners.get(request.leg_id) or self._owner(request.leg_id))._send(request)
         finally:
             self._sending -= 1
 
@@ -283,13 +282,17 @@ class CallSimulator:
         engine = self.engine
         fresh = engine.observations_since(self._seen)
         self._seen += len(fresh)
-        owners = self._owners
+        last, into = None, None
         for seen in fresh:
-            live = owners.get(seen.call_id)
-            if live is None and self.engine.find_leg(seen.call_id) is not None:
-                live = self._owner(seen.call_id)
-            if live is not None:  # one of no call (the engine's own) stays the engine's
-                live._observations.append(seen)
+            if seen.call_id != last:  # runs of one leg's observations are the rule
+                last = seen.call_id
+                live = self._owners.get(last)
+                if live is None and self.engine.find_leg(last) is not None:
+                    live = self._owner(last)
+                # One of no call (the engine's own) stays in the engine's list only.
+                into = live._observations if live is not None else None
+            if into is not None:
+                into.append(seen)
 
     def _owner(self, call_id: str) -> LiveCall:
         """The call the leg ``call_id`` belongs to (its A-leg's)."""

@@ -36,9 +36,9 @@ def timestamp(start: datetime, ms: int) -> str:
 
 
 def _stamp(start: datetime, ms: int) -> str:
-    origin = _ORIGINS.get(start, False)
-    if origin is False:
-        origin = _ORIGINS[start] = _origin(start)
+    if start not in _ORIGINS:
+        _ORIGINS[start] = _origin(start)
+    origin = _ORIGINS[start]
     if origin is None:
         moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
         return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"

@@ -86,18 +86,14 @@ class SimulatedCall:
         self.observations = (
             engine.observations_of(leg.root.id) if observations is None else list(observations)
         )
-        notes: list[tuple[int, str, str, Any]] = []
-        transfers: list[tuple[str, str]] = []
-        assumed: set[str] = set()
-        for seen in self.observations:  # one pass: a result is read after every run
-            kind = seen.kind
-            if kind:
-                notes.append((seen.ms, seen.leg, kind, seen.detail))
-            if isinstance(seen, AssumptionApplied):
-                assumed.add(seen.assumption)
-            elif isinstance(seen, Dialled) and seen.outcome != "not-sent":
-                transfers.append((seen.number, seen.outcome))
-        self.notes, self.transfers, self.assumptions = notes, transfers, sorted(assumed)
+        seen = self.observations
+        self.notes = [(o.ms, o.leg, kind, o.detail) for o in seen if (kind := o.kind)]
+        self.transfers = [
+            (o.number, o.outcome)
+            for o in seen
+            if isinstance(o, Dialled) and o.outcome != "not-sent"
+        ]
+        self.assumptions = sorted({o.assumption for o in seen if isinstance(o, AssumptionApplied)})
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
 

@@ -282,17 +282,25 @@ class CallSimulator:
         engine = self.engine
         fresh = engine.observations_since(self._seen)
         self._seen += len(fresh)
-        last, into = None, None
-        for seen in fresh:
+        start, last = 0, None
+        for index, seen in enumerate(fresh):
             if seen.call_id != last:  # runs of one leg's observations are the rule
-                last = seen.call_id
-                live = self._owners.get(last)
-                if live is None and self.engine.find_leg(last) is not None:
-                    live = self._owner(last)
-                # One of no call (the engine's own) stays in the engine's list only.
-                into = live._observations if live is not None else None
-            if into is not None:
-                into.append(seen)
+                self._hand_over(last, fresh, start, index)
+                start, last = index, seen.call_id
+        self._hand_over(last, fresh, start, len(fresh))
+
+    def _hand_over(
+        self, call_id: str | None, fresh: list[Observation], start: int, end: int
+    ) -> None:
+        """Give ``fresh[start:end]``, observations of the leg ``call_id``, to its call;
+        those of no call (the engine's own) stay in the engine's list only."""
+        if call_id is None or start == end:
+            return
+        live = self._owners.get(call_id)
+        if live is None and self.engine.find_leg(call_id) is not None:
+            live = self._owner(call_id)
+        if live is not None:
+            live._observations.extend(fresh[start:end])
 
     def _owner(self, call_id: str) -> LiveCall:
         """The call the leg ``call_id`` belongs to (its A-leg's)."""

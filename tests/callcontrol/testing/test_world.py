@@ -7,9 +7,19 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callcontrol.engine.observations import VerbStarted
-from callcontrol.testing import CallSimulator, Coverage, UnusedStepsError, busy, hang_up, press
+from callcontrol.testing import (
+    CallSimulator,
+    Coverage,
+    UnusedStepsError,
+    busy,
+    hang_up,
+    press,
+    silence,
+)
 from tests.callcontrol.testing.explore_apps import by_digits, menu, say, table_app
 
 APP = table_app(
@@ -145,3 +155,34 @@ def test_the_same_seed_gives_the_same_ids_and_transcripts_for_many_calls():
 
     assert world(7) == world(7)
     assert [i for i, _ in world(7)] != [i for i, _ in world(8)]
+
+
+SCRIPTS = st.lists(
+    st.sampled_from([press("1"), press("2"), press("7"), silence(), hang_up()]),
+    max_size=3,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(scripts=st.lists(SCRIPTS, min_size=1, max_size=4), gaps=st.lists(st.integers(0, 9)))
+def test_calls_that_do_not_meet_go_as_each_would_alone(scripts, gaps):
+    """One engine for many calls changes nothing for a call the others never touch."""
+    together = CallSimulator(APP)
+    for index, script in enumerate(scripts):
+        together.start_inbound("/answer", script=script, from_=f"+1555000000{index}")
+        together.run_until(seconds=together.now + (gaps[index] if index < len(gaps) else 0))
+    # run_until, not run(): a script longer than its call is compared too, not refused
+    many = together.run_until(seconds=together.now + 3600)
+    for index, (call, script) in enumerate(zip(many, scripts, strict=True)):
+        lone = CallSimulator(APP).start_inbound(
+            "/answer", script=script, from_=f"+1555000000{index}"
+        )
+        alone = lone.run_until(seconds=3600)
+        assert (call.heard, call.pressed, call.duration) == (
+            alone.heard,
+            alone.pressed,
+            alone.duration,
+        )
+        assert [e.detail for e in call.transcript if e.kind != "assume"] == [
+            e.detail for e in alone.transcript if e.kind != "assume"
+        ]

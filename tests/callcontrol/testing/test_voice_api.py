@@ -13,7 +13,7 @@ from bxml import Bridge, Gather, Hangup, PlayAudio, Redirect, Response, SpeakSen
 from callcontrol import CallsClient, WebhookApp
 from callcontrol.emulator import VoiceEmulator
 from callcontrol.exceptions import ApiError
-from callcontrol.testing import CallSimulator, SimulatedCall, busy, hang_up, press
+from callcontrol.testing import CallSimulator, SimulatedCall, answers, busy, hang_up, press
 from callcontrol.testing.voice_api import InProcessAdapter, SimulatedApi
 
 BASE = "https://cc.test"
@@ -271,3 +271,26 @@ def test_update_call_from_the_test_sends_the_redirect_at_once():
     last = now.callbacks[-1]
     assert (last.event_type, last.url, last.ms) == ("redirect", f"{BASE}/caller-after", 3000)
     assert live.run().heard[-1] == "Thank you for calling."
+
+
+def test_list_calls_shows_a_transfer_leg_with_its_parent():
+    app = WebhookApp()
+
+    @app.route("/transfer")
+    def transfer(event: Any) -> str:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><Response><Transfer>'
+            f"<PhoneNumber>{AGENT}</PhoneNumber></Transfer></Response>"
+        )
+
+    sim = CallSimulator(app, base_url=BASE)
+    client = sim.client()
+    sim.destination(AGENT, answers(after=1.0, hangs_up_after=5.0))
+    live = sim.start_inbound("/transfer")
+    sim.run_until(seconds=3.0)
+    a_leg, b_leg = client.list_calls()
+    assert (a_leg.call_id, a_leg.parent_call_id) == (live.call_id, None)
+    assert b_leg.parent_call_id == live.call_id and b_leg.to == AGENT
+    assert b_leg.state == "answered" and client.get_call_state(b_leg.call_id or "").direction
+    sim.run()
+    assert client.get_call_state(b_leg.call_id or "").state == "disconnected"

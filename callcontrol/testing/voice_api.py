@@ -186,8 +186,9 @@ class LegView:
 
 
 def call_state(start: Any, leg: Leg, enqueued: bool) -> dict[str, Any]:
-    """The CallState JSON object of ``leg``; ``enqueued``: createCall made it, so it has an
-    enqueuedTime (placed at once: its start)."""
+    """The CallState JSON object of ``leg`` (voice-api §4.1); ``enqueued``: createCall made
+    it, so it has an enqueuedTime, its start (it is placed at once). Inbound calls and
+    Transfer legs have none: only queued outbound calls do (voice-api §9.3)."""
 
     def at(ms: int | None) -> str | None:
         return None if ms is None else timestamp(start, ms)

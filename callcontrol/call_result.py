@@ -64,8 +64,18 @@ class SimulatedCall:
     from_: str = ""
     to: str = ""
 
-    def update_from(self, engine: Engine, leg: Leg, state: str) -> SimulatedCall:
-        """Copy what ``engine`` knows of ``leg`` so far into this result; return it."""
+    def update_from(
+        self,
+        engine: Engine,
+        leg: Leg,
+        state: str,
+        *,
+        observations: Sequence[Observation] | None = None,
+    ) -> SimulatedCall:
+        """Copy what ``engine`` knows of ``leg`` so far into this result; return it.
+
+        ``observations`` are the call's own, when the driver keeps them (else they are
+        picked out of the engine's)."""
         self.heard = list(leg.root.heard)
         self.pressed = list(leg.root.pressed)
         self.state = state
@@ -73,16 +83,17 @@ class SimulatedCall:
         self.error = leg.error_message
         end = leg.end_ms if leg.end_ms is not None else engine.now
         self.duration = (end - leg.start_ms) / 1000
-        self.observations = engine.observations_of(leg.root.id)
-        self.notes = [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
-        self.transfers = [
-            (seen.number, seen.outcome)
-            for seen in self.observations
-            if isinstance(seen, Dialled) and seen.outcome != "not-sent"
-        ]
-        self.assumptions = sorted(
-            {seen.assumption for seen in self.observations if isinstance(seen, AssumptionApplied)}
+        self.observations = (
+            engine.observations_of(leg.root.id) if observations is None else list(observations)
         )
+        seen = self.observations
+        self.notes = [(o.ms, o.leg, kind, o.detail) for o in seen if (kind := o.kind)]
+        self.transfers = [
+            (o.number, o.outcome)
+            for o in seen
+            if isinstance(o, Dialled) and o.outcome != "not-sent"
+        ]
+        self.assumptions = sorted({o.assumption for o in seen if isinstance(o, AssumptionApplied)})
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
 

@@ -1,7 +1,7 @@
 """The Calls REST API (voice-api §2-§8): routing, auth, content types and the five operations.
 
 :meth:`CallsApi.handle` turns one HTTP request into a :class:`Reply`; it never raises for
-bad input. Mutations run on the engine thread through :class:`~.driver.Driver`.
+bad input. It reaches the calls only through a :class:`~.backend.CallsBackend`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from bxml import Bxml, BxmlError
 
 from .._time import parse_datetime
 from ..contract import parse_basic_authorization
-from ..engine import CallStateConflict, Credentials
+from ..engine import CallStateConflict
 from . import validate
-from .driver import Driver
+from .backend import CallRefused, CallsBackend, CallView
 from .faults import Fault, Faults
-from .store import CallRecord, Store
 from .validate import ApiError, bad
 
 _CALLS = re.compile(
@@ -74,28 +73,23 @@ class Account:
     account_id: str
 
 
-Factory = Callable[[str, dict[str, Any]], CallRecord]
 Admin = Callable[[str, str, bytes], tuple[int, Any]]
 
 
 class CallsApi:
-    """Answers REST requests from the store and the engine thread."""
+    """Answers REST requests with the calls of ``calls`` (see :mod:`.backend`)."""
 
     def __init__(
         self,
         *,
         users: dict[str, Account],
-        store: Store,
-        driver: Driver,
+        calls: CallsBackend,
         faults: Faults,
-        new_call: Factory,
         base_url: str,
     ) -> None:
         self.users = users
-        self.store = store
-        self.driver = driver
+        self.calls = calls
         self.faults = faults
-        self.new_call = new_call
         self.base_url = base_url
         self.admin: Admin | None = None
 
@@ -178,15 +172,16 @@ class CallsApi:
         if operation == "listCalls":
             return self._list(account, query)
         if operation == "getStatistics":
-            size = self.driver.call(self.driver.queue_size)
-            stats = {"currentCallQueueSize": size, "maxCallQueueSize": self.driver.queue_capacity}
+            size = self.calls.queue_size()
+            stats = {"currentCallQueueSize": size, "maxCallQueueSize": self.calls.queue_capacity}
             return _json_reply(200, stats)
         assert call_id is not None
         record = self._find(account, call_id)
         if operation == "getCallState":
             return _json_reply(200, record.snapshot)
         if operation == "updateCall":
-            self._update(record, validate.update_call(fields))
+            update = validate.update_call(fields)
+            self._command(record, lambda: self.calls.update(record.call_id, update))
             return Reply(200)
         _content_type(content_type, "application/xml", "text/xml")
         self._update_bxml(record, body)
@@ -195,45 +190,23 @@ class CallsApi:
     # -- operations ----------------------------------------------------------------------------
 
     def _create(self, account: str, fields: dict[str, Any]) -> Reply:
-        record = self.new_call(account, fields)
-        refused = self.driver.call(self.driver.enqueue, record)
-        if refused is not None:
-            raise ApiError(429, "error", refused, (("Retry-After", "1"),))
+        try:
+            record = self.calls.create_call(account, fields)
+        except CallRefused as refused:
+            raise ApiError(429, "error", str(refused), (("Retry-After", "1"),)) from None
         location = f"{self.base_url}/accounts/{account}/calls/{record.call_id}"
         reply = _json_reply(201, create_response(record, location))
         reply.headers.append(("Location", location))
         return reply
 
-    def _find(self, account: str, call_id: str) -> CallRecord:
-        record = self.store.get(call_id)
-        now = self.driver.clock.now_ms()
+    def _find(self, account: str, call_id: str) -> CallView:
+        record = self.calls.find(call_id)
+        now = self.calls.now_ms()
         if record is None or record.account_id != account or record.gone(now):
             raise ApiError(404, "validation", f"Call [{call_id}] not found")
         return record
 
-    def _update(self, record: CallRecord, fields: dict[str, Any]) -> None:
-        engine, leg = record.engine, record.leg
-        if fields["state"] == "completed":
-            action: Callable[[], None] = lambda: engine.hang_up(leg)  # noqa: E731
-        else:
-            creds = _creds(fields, "username", "password")
-            fallback = _creds(fields, "fallbackUsername", "fallbackPassword")
-
-            def action() -> None:
-                engine.update_call(
-                    leg,
-                    redirect_url=fields["redirectUrl"],
-                    method=fields.get("redirectMethod", "POST"),
-                    credentials=creds,
-                    fallback_url=fields.get("redirectFallbackUrl"),
-                    fallback_method=fields.get("redirectFallbackMethod") or "POST",
-                    fallback_credentials=fallback,
-                    tag=fields.get("tag"),
-                )
-
-        self._command(record, action)
-
-    def _update_bxml(self, record: CallRecord, body: bytes) -> None:
+    def _update_bxml(self, record: CallView, body: bytes) -> None:
         if len(body) > bxml.MAX_DOCUMENT_BYTES:
             raise bad(f"The BXML document is {len(body)} bytes; at most {bxml.MAX_DOCUMENT_BYTES}")
         try:
@@ -242,11 +215,11 @@ class CallsApi:
             raise bad(f"Invalid BXML: {exc}") from None
         if not isinstance(doc, Bxml):
             raise bad(f"Invalid BXML: the root must be <Bxml>, not <{type(doc).__name__}>")
-        self._command(record, lambda: record.engine.update_call_bxml(record.leg, doc))
+        self._command(record, lambda: self.calls.update_bxml(record.call_id, doc))
 
-    def _command(self, record: CallRecord, action: Callable[[], None]) -> None:
+    def _command(self, record: CallView, action: Callable[[], None]) -> None:
         try:
-            self.driver.call(self.driver.command, record, action)
+            action()
         except CallStateConflict:
             raise ApiError(
                 409,
@@ -260,12 +233,12 @@ class CallsApi:
         after, served = _token(params.get("pageToken"))
         low = _time_param(params, "minStartTime")
         high = _time_param(params, "maxStartTime")
-        now = self.driver.clock.now_ms()
+        now = self.calls.now_ms()
         page: list[dict[str, Any]] = []
         more = False
         last = after
         limit = min(size, MAX_LISTED - served)
-        for record in self.store.of_account(account, after):
+        for record in self.calls.calls_of(account, after):
             if record.gone(now):
                 continue
             state = record.snapshot
@@ -286,7 +259,7 @@ class CallsApi:
         return reply
 
 
-def create_response(record: CallRecord, location: str) -> dict[str, Any]:
+def create_response(record: CallView, location: str) -> dict[str, Any]:
     """The CreateCallResponse of a new call, with passwords masked."""
     request = record.request
     state = record.snapshot
@@ -319,12 +292,6 @@ def create_response(record: CallRecord, location: str) -> dict[str, Any]:
 def _user(header: str | None) -> str:
     pair = parse_basic_authorization(header)
     return pair[0] if pair is not None else ""
-
-
-def _creds(fields: dict[str, Any], user: str, password: str) -> Credentials | None:
-    if user not in fields:
-        return None
-    return Credentials(fields[user], fields[password])
 
 
 def _content_type(value: str, *allowed: str) -> None:

@@ -36,6 +36,7 @@ from ..engine.script import (
 )
 from . import admin
 from .api import Account, CallsApi, Reply
+from .calls import EmulatorCalls
 from .clock import EmulatorClock
 from .driver import CLOSED, Driver, Waiter
 from .faults import Faults
@@ -173,10 +174,8 @@ class VoiceEmulator:
             self.app_url = app.rstrip("/") if isinstance(app, str) else None
         self.api = CallsApi(
             users={username: Account(password, account_id)},
-            store=self._store,
-            driver=self._driver,
+            calls=EmulatorCalls(self._driver, self._store, self._new_call),
             faults=self.faults,
-            new_call=self._new_call,
             base_url=self.base_url,
         )
         self.api.admin = partial(admin.handle, self)

@@ -17,6 +17,11 @@ EPOCH = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
 
 
 _STAMPS: dict[tuple[datetime, int], str] = {}
+# Per start time: its UTC midnight and how many ms after it the start is (None when the
+# start is naive or finer than a millisecond: those take the slow path).
+_ORIGINS: dict[datetime, tuple[datetime, int] | None] = {}
+_DATES: dict[tuple[datetime, int], str] = {}
+_DAY_MS = 86_400_000
 
 
 def timestamp(start: datetime, ms: int) -> str:
@@ -24,12 +29,39 @@ def timestamp(start: datetime, ms: int) -> str:
     key = (start, ms)
     text = _STAMPS.get(key)
     if text is None:
-        moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
-        text = moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         if len(_STAMPS) >= 4096:
             _STAMPS.clear()
-        _STAMPS[key] = text
+        text = _STAMPS[key] = _stamp(start, ms)
     return text
+
+
+def _stamp(start: datetime, ms: int) -> str:
+    if start not in _ORIGINS:
+        _ORIGINS[start] = _origin(start)
+    origin = _ORIGINS[start]
+    if origin is None:
+        moment = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    # In whole milliseconds: the clock of many calls moves on, so few instants repeat.
+    midnight, offset = origin
+    day, rest = divmod(offset + ms, _DAY_MS)
+    date = _DATES.get((start, day))
+    if date is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        date = _DATES[(start, day)] = (midnight + timedelta(days=day)).date().isoformat()
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+
+
+def _origin(start: datetime) -> tuple[datetime, int] | None:
+    if start.tzinfo is None or start.microsecond % 1000:
+        return None
+    utc = start.astimezone(timezone.utc)
+    midnight = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight, (utc - midnight) // timedelta(milliseconds=1)
 
 
 def iso_duration(ms: int) -> str:

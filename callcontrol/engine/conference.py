@@ -350,10 +350,8 @@ def _reply(
         engine.assume(creator, "conference-callback-failure", request.event_type)
         return
     body = result.body
-    if not body.strip():
-        engine.observe(
-            CallbackAnswered(engine.sched.now, creator.label, creator.id, request, result, 0)
-        )
+    if not body.strip():  # an empty reply (204) plays nothing (voice-api §9.1)
+        engine.observe(CallbackAnswered(now, creator.label, creator.id, request, result))
         return
     problem, verbs = _read(body)
     engine.observe(

@@ -55,6 +55,17 @@ CONFERENCE_VERBS = frozenset(
     }
 )
 UNSUPPORTED_AUDIO = (".ogg",)
+#: The events a conference sends (voice-api §9.4); they are about the conference, so their
+#: replies never become a call's document.
+EVENT_TYPES = frozenset(
+    {
+        "conferenceCreated",
+        "conferenceMemberJoin",
+        "conferenceMemberExit",
+        "conferenceCompleted",
+        "conferenceRecordingAvailable",
+    }
+)
 
 
 @dataclass(frozen=True)

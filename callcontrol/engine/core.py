@@ -578,15 +578,20 @@ class Engine:
             self._challenged(leg, request)
         self.observe(CallbackAnswered(self.sched.now, leg.label, leg.id, request, result))
         failed = result.error is not None or not 200 <= (result.status or 0) < 300
+        detached = self._detached.pop(request.id, None)
+        retry = None
         if request.fallback is not None and failed and not request.is_fallback:
             self.assume(leg, "amd-fallback", f"retrying {request.fallback.url}")
-            self._queue(_replace(request, self._request_id(), request.fallback, True))
+            retry = _replace(request, self._request_id(), request.fallback, True)
         elif result.error is not None and not request.is_fallback:
             self.note(leg, "retry", f"{request.event_type} once more after: {result.error}")
-            self._queue(_replace(request, self._request_id(), request.target, True))
-        detached = self._detached.pop(request.id, None)
+            retry = _replace(request, self._request_id(), request.target, True)
         if detached is not None:
             detached[0](request, result)
+            if retry is not None:  # the repeat's result goes to the same handler
+                self._detached[retry.id] = detached
+        if retry is not None:
+            self._queue(retry)
 
     # -- API commands (updateCall, updateCallBxml) --------------------------------------------
 

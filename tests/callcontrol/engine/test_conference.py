@@ -592,6 +592,26 @@ def test_a_connection_error_to_an_async_conference_event_is_retried_once_voice_a
             else:
                 world.engine.delivered(request, FetchResult(None, error="refused"))
     assert world.events().count("conferenceCompleted") == 2
+    [record] = world.engine.conferences
+    completed = [c for c in record.callbacks if c.event_type == "conferenceCompleted"]
+    assert [c.request.is_fallback for c in completed] == [False]
+    assert completed[0].result == FetchResult(204)  # the repeat's answer is kept
+
+
+def test_a_call_that_leaves_and_joins_again_is_listed_twice():
+    routes = {
+        "/answer": room(),
+        "/back": room(),
+    }
+    world = World(routes)
+    a = world.call(script=[HangUp(after=30)])
+    b = world.call(script=[HangUp(after=30)])
+    world.run(until=2)
+    world.engine.update_call(b, redirect_url=BASE + "/back")
+    world.run()
+    [record] = world.engine.conferences
+    assert record.members == (a.id, b.id, b.id)
+    assert [m.left_ms for m in record.participants] == [30_000, 2000, 30_000]
 
 
 # -- invariants --------------------------------------------------------------------------------

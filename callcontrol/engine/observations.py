@@ -328,6 +328,8 @@ def fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None)
 def _plain(value: object) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
     if isinstance(value, CallbackRequest):
         return {"eventType": value.event_type, "url": value.target.url}
     if isinstance(value, FetchResult):

@@ -187,6 +187,19 @@ def test_typed_observations_for_created_joined_left_completed():
     assert all(o.call_id == a.id and o.name == "room" for o in seen)  # type: ignore[attr-defined]
     joined = seen[1]
     assert isinstance(joined, ConferenceJoined) and joined.mute and not joined.hold
+    assert joined.to_json() == {
+        "type": "ConferenceJoined",
+        "ms": 0,
+        "leg": "A",
+        "call_id": a.id,
+        "name": "room",
+        "conference_id": world.engine.conferences[0].conference_id,
+        "mute": True,
+        "hold": False,
+        "coaching": [],
+        "kind": "conference",
+        "detail": "joined room (muted)",
+    }
     assert isinstance(seen[2], ConferenceLeft) and seen[2].how == "hangup"
 
 
@@ -615,6 +628,41 @@ def test_a_call_that_leaves_and_joins_again_is_listed_twice():
 
 
 # -- invariants --------------------------------------------------------------------------------
+
+WORDS = st.lists(st.sampled_from(["one", "two three", "four five six seven"]), max_size=4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(WORDS, WORDS, st.integers(0, 6))
+def test_replies_never_overlap_and_play_in_order(created: list[str], joined: list[str], at: int):
+    """bxml-spec §4.2: replies are queued and run in order without overlapping."""
+    speak = "".join(f"<SpeakSentence>{w}</SpeakSentence>" for w in created)
+    speak_join = "".join(f"<SpeakSentence>{w}</SpeakSentence>" for w in joined)
+    routes: dict[str, Reply] = {
+        "/answer": room(),
+        "/conf": replies(conferenceCreated=xml(speak), conferenceMemberJoin=xml(speak_join)),
+    }
+    world = World(routes)
+    a = world.call(script=[HangUp(after=60)])
+    world.run(until=at)
+    b = world.call(script=[HangUp(after=60)])
+    world.run()
+    plays: list[tuple[int, str]] = []
+    b_hears: list[str] = []
+    b_in = False
+    for seen in world.engine.observations:
+        if isinstance(seen, ConferenceJoined) and seen.call_id == b.id:
+            b_in = True
+        elif seen.kind == "conference" and seen.detail().startswith("room plays "):
+            plays.append((seen.ms, seen.detail().removeprefix("room plays ")))
+            if b_in:
+                b_hears.append(plays[-1][1])
+    texts = [text for _, text in plays]
+    assert texts == [*created, *joined, *joined]  # created, a's join, b's join, in order
+    for (start, text), (later, _) in zip(plays, plays[1:], strict=False):
+        assert later >= start + max(500, 400 * len(text.split()))  # register speech-rate
+    assert a.heard == texts  # a is there from the start
+    assert b.heard == b_hears  # b hears what plays once it is in
 
 
 @settings(max_examples=30, deadline=None)

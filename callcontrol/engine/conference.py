@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import BxmlError, Element
 
-from . import payloads
+from . import media, payloads
 from .activities import ConferenceRun, Member, Room
 from .clock import COMMAND, TIMER, to_ms
 from .model import CallbackRequest, Credentials, FetchResult, Leg, Method, Target
@@ -469,7 +469,7 @@ def _hear(engine: Runtime, room: Room, text: str) -> None:
     engine.note(creator, "conference", f"{room.name} plays {text}")
     for member in room.present:
         if not member.hold:
-            member.leg.heard.append(text)
+            media.hear(engine, member.leg, text)
 
 
 def _start_recording(engine: Runtime, room: Room, verb: bxml.StartRecording, base: str) -> None:

@@ -78,6 +78,9 @@ State = tuple[str, str, int]
 class _Job:
     steps: tuple[Step, ...]
     dests: tuple[tuple[str, Destination], ...]
+    #: End the first conference the call joins at once (as updateConference
+    #: status=completed does): the call goes on after its <Conference> (bxml-spec §3.1).
+    conference_ends: bool = False
 
 
 def explore(
@@ -187,6 +190,7 @@ class _Walker:
         self.queue: deque[_Job] = deque([_Job((), ())])
         self.expanded: set[State] = set()
         self.transfer_points: set[tuple[str, str]] = set()
+        self.conference_points: set[str] = set()
         self.node_ids: dict[tuple[str, str, str], str] = {}
         self.documents: dict[str, tuple[str, Any]] = {}
         self.edges: set[tuple[str, str, str]] = set()
@@ -397,6 +401,7 @@ class _Call:
         self.documents = 0
         #: The conference this call is in (typed observations), and whether it was bridged.
         self.conference: str | None = None
+        self.conference_id = ""
         self.bridged = False
 
     @property
@@ -420,9 +425,14 @@ class _Call:
 
     def run(self) -> None:
         engine = self.engine
+        if self.job.conference_ends:
+            engine.pause_at("Conference", self.leg.id)
         while self.stopped is None:
             engine.run()
             self.observe()
+            if engine.paused:
+                self.end_conference()
+                continue
             if self.stopped is not None or not engine.outbox:
                 break
             for request in engine.take():
@@ -584,6 +594,8 @@ class _Call:
         conference rejected (bxml-spec §6)."""
         if isinstance(event, ConferenceJoined):
             self.conference = event.name
+            self.conference_id = event.conference_id
+            self.conference_branch()
         elif isinstance(event, ConferenceLeft) and event.how != "hangup":
             self.conference = None  # the call goes on (when it ended, it ended held)
         elif isinstance(event, BridgeMade):
@@ -627,7 +639,26 @@ class _Call:
         kind, verb = walker.verb_at(node, where)
         prefix = tuple(self.script[:index])
         for action in _actions(kind, verb):
-            walker.queue.append(_Job((*prefix, action), self.job.dests))
+            walker.queue.append(_Job((*prefix, action), self.job.dests, self.job.conference_ends))
+
+    def conference_branch(self) -> None:
+        """Also walk the call as it goes on when the conference it joined is ended."""
+        walker = self.walker
+        point = self.node or "?"
+        if self.job.conference_ends or point in walker.conference_points:
+            return
+        walker.conference_points.add(point)
+        prefix = tuple(self.script[: self.taken])
+        walker.queue.append(_Job(prefix, self.job.dests, True))
+
+    def end_conference(self) -> None:
+        """The job's branch where the conference ends: the call goes on after its
+        <Conference> (bxml-spec §3.1); later conferences hold the call."""
+        self.engine.resume()
+        if self.conference is None:
+            return
+        self.engine.end_conference(self.conference_id)
+        self.pending = (self.node, "conference ends")
 
     def no_timeout_branch(self, state: State) -> None:
         walker = self.walker
@@ -652,7 +683,8 @@ class _Call:
         walker.transfer_points.add(point)
         prefix = tuple(self.script[: self.taken])
         for outcome in (answers(), busy()):
-            walker.queue.append(_Job(prefix, (*self.job.dests, (number, outcome))))
+            dests = (*self.job.dests, (number, outcome))
+            walker.queue.append(_Job(prefix, dests, self.job.conference_ends))
 
     # -- the end ------------------------------------------------------------------------------
 

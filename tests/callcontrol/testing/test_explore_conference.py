@@ -80,3 +80,31 @@ def test_an_app_error_on_a_conference_event_does_not_stop_the_walk():
     assert [f.kind for f in graph.findings] == ["app-error"]
     assert "KeyError" in graph.findings[0].message
     assert "end_held" in graph.nodes  # the call was followed to its end
+
+
+def test_the_call_is_also_walked_as_it_goes_on_when_the_conference_ends_bxml_spec_3_1():
+    app = table_app(
+        {
+            "/answer": say(
+                "Joining.",
+                "<Conference>room</Conference>"
+                '<SpeakSentence>The meeting is over.</SpeakSentence><Redirect redirectUrl="/after"/>',
+            ),
+            "/after": say("Goodbye."),
+        }
+    )
+    graph = explore(app)
+    assert graph.findings == []
+    assert "end_held" in graph.nodes  # the branch where nobody ends the conference
+    [after] = [n for n in graph.nodes.values() if n.url == "/after"]
+    assert any(e.target == after.id and e.label == "conference ends" for e in graph.edges)
+    assert "end_hangup" in graph.nodes
+
+
+def test_a_dead_end_after_the_conference_is_found():
+    app = table_app(
+        {"/answer": say("Joining.", '<Conference>room</Conference><Redirect redirectUrl="/gone"/>')}
+    )
+    graph = explore(app)
+    [finding] = graph.findings
+    assert finding.kind == "callback-error" and "/gone" in finding.message

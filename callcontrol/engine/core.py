@@ -12,8 +12,9 @@ A driver uses only the public methods: :meth:`Engine.run`, :meth:`Engine.run_unt
 :meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, :meth:`Engine.next_due`,
 :meth:`Engine.advance_to`, :meth:`Engine.take`, :meth:`Engine.fetch_done`,
 :meth:`Engine.delivered`, :meth:`Engine.update_call`, :meth:`Engine.update_call_bxml`,
-:meth:`Engine.hang_up`, :meth:`Engine.leg`, :meth:`Engine.annotate` and the typed
-:attr:`Engine.observations`; the verb runners see the engine as a
+:meth:`Engine.hang_up`, :meth:`Engine.end_conference`, :meth:`Engine.leg`,
+:meth:`Engine.annotate`, the typed :attr:`Engine.observations` and
+:attr:`Engine.conferences`; the verb runners see the engine as a
 :class:`~callcontrol.engine.runtime.Runtime`.
 
 Semantics follow reference/bxml-spec.md §3 and §5 and voice-api.md §9; where they are

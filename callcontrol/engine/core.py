@@ -728,6 +728,7 @@ class Engine:
         on_reply: Callable[[CallbackRequest, FetchResult], None],
         timeout_ms: int | None = None,
         is_fallback: bool = False,
+        retried: bool = False,
     ) -> CallbackRequest:
         """Queue a callback about ``leg`` that does not hold it (a conference event); its
         result goes to ``on_reply``, after the driver's latency (at most ``timeout_ms``)."""
@@ -740,6 +741,7 @@ class Engine:
             synchronous,
             fallback,
             is_fallback,
+            retried,
         )
         timeout = self.callback_timeout_ms if timeout_ms is None else timeout_ms
         self._detached[request.id] = (on_reply, timeout)

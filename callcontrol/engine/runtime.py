@@ -72,6 +72,7 @@ class Runtime(Protocol):
         on_reply: Callable[[CallbackRequest, FetchResult], None],
         timeout_ms: int | None = None,
         is_fallback: bool = False,
+        retried: bool = False,
     ) -> CallbackRequest:
         """Queue a callback about ``leg`` that does not hold it (a conference event): its
         result goes to ``on_reply`` (after the driver's latency, at most ``timeout_ms``)."""

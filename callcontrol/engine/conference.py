@@ -320,6 +320,8 @@ def _send(
     target: Target,
     fallback: Target | None,
     is_fallback: bool,
+    *,
+    retried: bool = False,
 ) -> None:
     # conferenceCompleted and conferenceRecordingAvailable are answered with 204 only
     # (voice-api §9.1): sent asynchronously, their reply is never read.
@@ -341,6 +343,7 @@ def _send(
         on_reply=on_reply,
         timeout_ms=room.timeout_ms,
         is_fallback=is_fallback,
+        retried=retried,
     )
     entry.extend([request, None, None])
     room.callbacks.append(entry)
@@ -354,6 +357,11 @@ def _reply(
     failed = result.error is not None or result.status is None or not 200 <= result.status < 300
     if failed:
         engine.observe(CallbackAnswered(now, creator.label, creator.id, request, result))
+        if result.error is not None and not result.timed_out and not request.retried:
+            engine.assume_once(creator, "sync-connection-retry", request.event_type)
+            again = (request.target, request.fallback, request.is_fallback)
+            _send(engine, room, request.event_type, request.payload, *again, retried=True)
+            return
         if request.fallback is not None and not request.is_fallback:
             engine.assume(creator, "fallback-status", f"retrying {request.fallback.url}")
             _send(engine, room, request.event_type, request.payload, request.fallback, None, True)

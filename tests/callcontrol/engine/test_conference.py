@@ -523,6 +523,29 @@ def test_a_failing_event_goes_to_the_fallback_with_fallback_credentials_voice_ap
     assert a.heard == ["from fallback"]
 
 
+def test_a_connection_error_is_sent_once_more_register_sync_connection_retry():
+    world = World({"/answer": room()})
+    a = world.call(script=[HangUp(after=5)])
+    while True:
+        world.engine.run()
+        requests = world.engine.take()
+        if not requests:
+            break
+        for request in requests:
+            world.sent.append(request)
+            if request.event_type == "conferenceCreated" and not request.retried:
+                world.engine.fetch_done(request, FetchResult(None, error="connection refused"))
+            elif request.synchronous:
+                world.engine.fetch_done(request, world.router.send(request).result)
+            else:
+                world.engine.delivered(request, FetchResult(204))
+    created = [r for r in world.sent if r.event_type == "conferenceCreated"]
+    assert [r.retried for r in created] == [False, True]
+    assert created[1].target == created[0].target
+    assert "sync-connection-retry" in a.assumptions
+    assert "conference-callback-failure" not in a.assumptions
+
+
 def test_a_lost_event_does_not_end_anyone_register_conference_callback_failure():
     world = World({"/answer": room(), "/conf": (503, b"")})
     a = world.call(script=[HangUp(after=5)])

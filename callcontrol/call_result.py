@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 _CONTEXT = 6
 #: What a dialled destination (Transfer, Forward, Refer) can come to.
 OUTCOMES = DIAL_OUTCOMES
+#: The transcript kinds of a :class:`Dialled` observation.
+_DIAL_KINDS = frozenset({"dial", "forward", "refer"})
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,20 @@ class SimulatedCall:
         end = leg.end_ms if leg.end_ms is not None else engine.now
         self.duration = (end - leg.start_ms) / 1000
         self.observations = engine.observations_of(leg.root.id)
-        self.notes = [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
-        self.transfers = [
-            (seen.number, seen.outcome)
-            for seen in self.observations
-            if isinstance(seen, Dialled) and seen.outcome != "not-sent"
-        ]
-        self.assumptions = sorted(
-            {seen.assumption for seen in self.observations if isinstance(seen, AssumptionApplied)}
-        )
+        # One pass over the observations (a call has dozens) for the three views of them.
+        notes: list[tuple[int, str, str, Any]] = []
+        transfers: list[tuple[str, str]] = []
+        assumptions: set[str] = set()
+        for seen in self.observations:
+            kind = seen.kind
+            if not kind:
+                continue  # assumptions and dialled numbers always have a transcript line
+            notes.append((seen.ms, seen.leg, kind, seen.detail))
+            if kind == "assume" and isinstance(seen, AssumptionApplied):
+                assumptions.add(seen.assumption)
+            elif kind in _DIAL_KINDS and isinstance(seen, Dialled) and seen.outcome != "not-sent":
+                transfers.append((seen.number, seen.outcome))
+        self.notes, self.transfers, self.assumptions = notes, transfers, sorted(assumptions)
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
 

@@ -23,7 +23,9 @@ def test_the_floor_runs_no_simulator_code() -> None:
 def test_a_simulated_call_is_counted_by_area_the_same_every_time() -> None:
     call = simulated_call()
     first, second = instructions(call), instructions(call)
-    assert first == second
+    # Only our own code: the standard library's (abc's caches...) depends on what ran before.
+    ours = ("engine", "router", "simulator driver", "call result", "app")
+    assert [first[area] for area in ours] == [second[area] for area in ours]
     assert first["engine"] > first["router"] > 0
     assert first["app"] > 0 and first["call result"] > 0
 

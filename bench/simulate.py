@@ -273,7 +273,7 @@ def memory_per_call(count: int) -> float:
 def many_case(settings: Settings) -> tuple[Case, list[Target]]:
     """2,000 calls started together by sim.run() beside the same calls one after another."""
     count = 50 if settings.quick else MANY
-    case = new_case("simulate-many", f"{count} calls at once vs one after another", "s")
+    case = new_case("simulate", f"{count} calls at once vs one after another", "s")
     rounds = 1 if settings.quick else 3
     pairs = [(together(count), one_after_another(count)) for _ in range(rounds)]
     ratio = sorted(a / b for a, b in pairs)[len(pairs) // 2]

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 _CONTEXT = 6
 #: What a dialled destination (Transfer, Forward, Refer) can come to.
 OUTCOMES = DIAL_OUTCOMES
+#: The transcript kinds of a :class:`Dialled` observation.
+_DIAL_KINDS = frozenset({"dial", "forward", "refer"})
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,20 @@ class SimulatedCall:
         self.observations = (
             engine.observations_of(leg.root.id) if observations is None else list(observations)
         )
-        seen = self.observations
-        self.notes = [(o.ms, o.leg, kind, o.detail) for o in seen if (kind := o.kind)]
-        self.transfers = [
-            (o.number, o.outcome)
-            for o in seen
-            if isinstance(o, Dialled) and o.outcome != "not-sent"
-        ]
-        self.assumptions = sorted({o.assumption for o in seen if isinstance(o, AssumptionApplied)})
+        # One pass over the observations (a call has dozens) for the three views of them.
+        notes: list[tuple[int, str, str, Any]] = []
+        transfers: list[tuple[str, str]] = []
+        assumptions: set[str] = set()
+        for seen in self.observations:
+            kind = seen.kind
+            if not kind:
+                continue  # assumptions and dialled numbers always have a transcript line
+            notes.append((seen.ms, seen.leg, kind, seen.detail))
+            if kind == "assume" and isinstance(seen, AssumptionApplied):
+                assumptions.add(seen.assumption)
+            elif kind in _DIAL_KINDS and isinstance(seen, Dialled) and seen.outcome != "not-sent":
+                transfers.append((seen.number, seen.outcome))
+        self.notes, self.transfers, self.assumptions = notes, transfers, sorted(assumptions)
         self.direction, self.from_, self.to = leg.direction, leg.from_, leg.to
         return self
 

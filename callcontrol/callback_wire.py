@@ -49,7 +49,11 @@ def encode(request: CallbackRequest) -> tuple[str, bytes]:
     if request.target.method == "GET":
         query = urlencode({k: _query_value(v) for k, v in request.payload.items()})
         return f"{url}{'&' if '?' in url else '?'}{query}", b""
-    return url, json.dumps(request.payload, separators=(",", ":")).encode("utf-8")
+    return url, _COMPACT.encode(request.payload).encode("utf-8")
+
+
+#: ``json.dumps(payload, separators=(",", ":"))``, made once instead of once per callback.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def _query_value(value: Any) -> str:

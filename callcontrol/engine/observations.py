@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: How a number was dialled.
 DialHow = Literal["Transfer", "Forward", "Refer", "createCall"]
+#: The transcript kind of a dialled number, by how it was dialled (else ``dial``).
+_DIAL_KINDS = {"Forward": "forward", "Refer": "refer"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ class Dialled(Observation):
     @property
     def kind(self) -> str:
         """``forward`` for Forward, ``refer`` for Refer, else ``dial``."""
-        return {"Forward": "forward", "Refer": "refer"}.get(self.how, "dial")
+        return _DIAL_KINDS.get(self.how, "dial")
 
     def detail(self) -> str:
         """The number and its outcome."""

@@ -218,19 +218,9 @@ class Router:
         environ = _environ(url, request, body, authorization)
         reported: list[Any] = []
         environ[APP_ERRORS_KEY] = reported
-        captured: dict[str, Any] = {}
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Any:
-            if exc_info is not None and captured.get("sent"):
-                raise exc_info[1].with_traceback(exc_info[2])
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda data: captured.setdefault("written", []).append(data)
-
+        response = _StartResponse()
         try:
-            iterable = app(environ, start_response)
+            iterable = app(environ, response)
             try:
                 chunks = [bytes(chunk) for chunk in iterable]
             finally:
@@ -243,13 +233,16 @@ class Router:
                 raise AppError(message, request, url) from exc
             failures.append(("app-error", message))
             return FetchResult(500, b"", None), False
-        self._reported(reported, request, url, failures)
-        data = b"".join(captured.get("written", [])) + b"".join(chunks)
-        status = _status_code(captured.get("status", "500"))
+        if reported:
+            self._reported(reported, request, url, failures)
+        data = b"".join(chunks)
+        if response.written:
+            data = b"".join(response.written) + data
+        status = _status_code(response.status)
         if status is None:
             message = (
                 f"the app answered {_where(request, url)} with the WSGI status "
-                f"{captured['status']!r}; it must start with a 3-digit code, like '200 OK'"
+                f"{response.status!r}; it must start with a 3-digit code, like '200 OK'"
             )
             if self.raise_app_errors:
                 raise AppError(message, request, url)
@@ -257,7 +250,7 @@ class Router:
             return FetchResult(None, b"", message), False
         if status >= 500:
             self._server_error(status, request, url, failures)
-        return FetchResult(status, data), _challenges(status, captured.get("headers", ()))
+        return FetchResult(status, data), _challenges(status, response.headers)
 
     def _server_error(
         self, status: int, request: CallbackRequest, url: str, failures: list[tuple[str, str]]
@@ -284,10 +277,37 @@ class Router:
         return result, _challenges(result.status, reply_headers)
 
 
+class _StartResponse:
+    """The ``start_response`` given to a WSGI app: keeps the status, headers and writes."""
+
+    __slots__ = ("headers", "status", "written")
+
+    def __init__(self) -> None:
+        self.status: object = "500"  # an app that never calls start_response answered 500
+        self.headers: list[tuple[str, str]] = []
+        self.written: list[bytes] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.status = status
+        self.headers = headers
+        return self.written.append
+
+
 def _status_code(status: object) -> int | None:
     """The code of a WSGI status line (``'200 OK'``), or None when it has none."""
-    code = str(status).split(" ", 1)[0]
-    return int(code) if len(code) == 3 and code.isascii() and code.isdigit() else None
+    code = _CODES.get(status) if isinstance(status, str) else None
+    if code is None:
+        text = str(status).split(" ", 1)[0]
+        if len(text) != 3 or not text.isascii() or not text.isdigit():
+            return None
+        code = int(text)
+        if isinstance(status, str) and len(_CODES) < 256:
+            _CODES[status] = code
+    return code
+
+
+#: Status lines already read (an app answers with a handful of them).
+_CODES: dict[str, int] = {}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -306,25 +326,22 @@ def _url_environ(url: str) -> dict[str, Any]:
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": "",
     }
 
 
 def _environ(
     url: str, request: CallbackRequest, body: bytes, authorization: str | None
 ) -> dict[str, Any]:
-    environ = dict(_url_environ(url))
-    environ.update(
-        {
-            "REQUEST_METHOD": request.target.method,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "CONTENT_LENGTH": str(len(body)) if body else "",
-        }
-    )
+    environ = _url_environ(url).copy()
+    environ["REQUEST_METHOD"] = request.target.method
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr
     if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
         environ["CONTENT_TYPE"] = "application/json"
     if authorization:
         environ["HTTP_AUTHORIZATION"] = authorization

@@ -114,6 +114,9 @@ def test_refer_on_a_call_that_is_not_sip_fails_without_codes():
     payload = app.events("referComplete")[0]
     assert payload["referCallStatus"] == "failure"
     assert "referSipResponseCode" not in payload
+    # No REFER went out, so nothing was dialled (the transcript still tells the failure).
+    assert pstn.transfers == []
+    assert any(kind == "refer" for _, _, kind, _ in pstn.notes)
 
 
 def test_a_sip_address_on_either_side_makes_a_sip_call():

@@ -1,4 +1,5 @@
-"""An in-process app whose WSGI status line has no number is named in the error."""
+"""How an in-process WSGI reply is read: its status line (one without a number is named in
+the error), what the app writes, and an app that never starts the response."""
 
 from __future__ import annotations
 
@@ -47,3 +48,22 @@ def test_without_raising_app_errors_the_callback_fails_with_the_reason():
 def test_a_status_line_with_a_code_is_read(status, cause):
     sim = CallSimulator(app_with_status(status), base_url=BASE, raise_app_errors=False)
     sim.inbound("/answer").assert_ended(cause)
+
+
+def test_what_the_app_writes_comes_before_what_it_returns():
+    # PEP 3333: bytes given to start_response's write() callable come first.
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [("Content-Type", "application/xml")])
+        write(b"<Response><SpeakSentence>first</SpeakSentence>")
+        return [b"<SpeakSentence>second</SpeakSentence></Response>"]
+
+    call = CallSimulator(app, base_url=BASE).inbound("/answer")
+    assert call.heard == ["first", "second"]
+
+
+def test_an_app_that_never_starts_the_response_answered_500():
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        return []
+
+    sim = CallSimulator(app, base_url=BASE, raise_app_errors=False)
+    sim.inbound("/answer").assert_ended("callback-error")

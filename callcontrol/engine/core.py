@@ -522,6 +522,26 @@ class Engine:
         """Whether the call whose first leg is ``call_id`` is held (:meth:`hold_call`)."""
         return self.leg(call_id).root.id in self._held
 
+    def forget_calls(self, call_ids: Iterable[str]) -> None:
+        """Drop ended calls (by their first legs' ids) with their legs and observations, so
+        a driver that runs for days keeps only the calls it still reports; unknown ids are
+        skipped.
+
+        :raises ValueError: one of the calls still has a leg up.
+        """
+        roots = set(call_ids)
+        legs = [leg for leg in self.legs.values() if leg.root.id in roots]
+        live = [leg.id for leg in legs if leg.up]
+        if live:
+            raise ValueError(f"call {live[0]} has not ended; only ended calls can be forgotten")
+        ids = {leg.id for leg in legs}
+        for call_id in ids:
+            del self.legs[call_id]
+        for root in roots:
+            self._held.pop(root, None)
+            self._hold_at.pop(root, None)
+        self.observations[:] = [seen for seen in self.observations if seen.call_id not in ids]
+
     @property
     def paused(self) -> bool:
         """Whether the run is paused (at a verb, or held)."""

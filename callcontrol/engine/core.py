@@ -1055,7 +1055,10 @@ class Engine:
     def _time_limit(self, leg: Leg) -> None:
         self.assume(leg, "time-limit")
         self.end_leg(
-            leg, "error", f"the simulation stopped the call after {self.sched.now / 1000:g} s"
+            leg,
+            "error",
+            # The call's own duration: calls of one engine start at different times.
+            f"the simulation stopped the call after {(self.sched.now - leg.start_ms) / 1000:g} s",
         )
 
     def end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:

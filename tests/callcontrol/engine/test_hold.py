@@ -159,3 +159,12 @@ def test_a_hold_shifts_only_the_held_call_by_its_length(
     assert second.end_ms == b.end_ms
     assert a.end_ms is not None and first.end_ms is not None
     assert first.end_ms == a.end_ms + (held if was_up else 0)
+
+
+def test_the_time_limit_counts_from_the_start_of_each_call() -> None:
+    engine = Engine(time_limit=60)
+    engine.advance_to(30_000)
+    late = start(engine)
+    drive(engine, {late.id: b'<Response><Pause duration="3600"/></Response>'})
+    assert late.end_ms == 90_000
+    assert late.error_message == "the simulation stopped the call after 60 s"

@@ -300,10 +300,10 @@ class Driver:
         for owner in owners.values():
             if owner.held != self._held(owner):
                 owner.held = not owner.held
-        for record in changed.values():
-            if record.parent is not None:
-                self._settle_record(record)
         for owner in owners.values():
+            # A B-leg may finish only once its call's last callback is out, so all of them.
+            for child in owner.children.values():
+                self._settle_record(child)
             self._settle_record(owner)
 
     def _held(self, record: CallRecord) -> bool:

@@ -486,6 +486,10 @@ def _snapshot(engine: Engine, record: CallRecord) -> SimulatedCall:
     call = SimulatedCall(
         record.leg.id, visited=list(record.visited), callbacks=list(record.callbacks)
     )
+    if record.begin is not None:  # still queued: not in the engine yet
+        leg = record.leg
+        call.state, call.direction, call.from_, call.to = "queued", leg.direction, leg.from_, leg.to
+        return call
     return call.update_from(engine, record.leg, record.state)
 
 

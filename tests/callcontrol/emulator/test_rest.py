@@ -197,6 +197,8 @@ def test_queued_call_can_be_cancelled_not_redirected(emu: VoiceEmulator) -> None
     )
     with pytest.raises(ConflictError):
         client.redirect(created.call_id, "http://127.0.0.1:9/next")
+    assert emu.timeline(created.call_id).state == "queued"
+    assert emu.timeline(created.call_id).to == CALLEE
     client.hangup(created.call_id)
     state = client.get_call_state(created.call_id)
     assert (state.state, state.disconnect_cause, state.start_time) == (
@@ -204,6 +206,7 @@ def test_queued_call_can_be_cancelled_not_redirected(emu: VoiceEmulator) -> None
         "cancel",
         None,
     )
+    assert emu.timeline(created.call_id).disconnect_cause == "cancel"
 
 
 @pytest.mark.parametrize(

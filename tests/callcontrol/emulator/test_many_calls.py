@@ -184,3 +184,31 @@ def test_an_app_places_a_call_from_its_webhook_and_bridges_it(
         assert events(emu, agent) == ["answer", "bridgeComplete"]
         emu.timeline(agent).assert_heard("The other side left.")
         assert events(emu, customer) == ["answer", "disconnect"]
+
+
+def test_wait_for_a_verb_holds_only_that_call(served: tuple[str, dict[str, Any]]) -> None:
+    """The held call's time stands still (its callee's hang-up comes as much later as it
+    was held); the other call goes on and ends on time."""
+    url, _ = served
+    with VoiceEmulator(app=url, clock="manual") as emu:
+        emu.callee(CUSTOMER, script=[hang_up(after=5.0)])
+        emu.callee(AGENT, script=[hang_up(after=5.0)])
+        client = emu.client()
+        first = place(client, url, "/wait", CUSTOMER)
+        second = place(client, url, "/wait", AGENT)
+        emu.advance(1)
+        emu.wait_for(first, verb="Pause")  # held from 1 s to 11 s
+        emu.advance(10)
+        assert client.get_call_state(second).state == "disconnected"
+        assert client.get_call_state(first).state == "answered"
+        emu.wait_for(first, state="answered")  # releases the hold
+        emu.advance(3)
+        assert client.get_call_state(first).state == "answered"
+        emu.advance(2)
+        state = client.get_call_state(first)
+        other = client.get_call_state(second)
+        assert state.state == "disconnected" and state.disconnect_cause == "hangup"
+        assert state.start_time is not None and state.end_time is not None
+        assert (state.end_time - state.start_time).total_seconds() == 15.0
+        assert other.start_time is not None and other.end_time is not None
+        assert (other.end_time - other.start_time).total_seconds() == 5.0

@@ -7,6 +7,7 @@ engine thread through :class:`~.driver.Driver`, so HTTP threads never touch a ca
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from bxml import Bxml
@@ -47,16 +48,17 @@ class EmulatorCalls:
     def update(self, call_id: str, fields: dict[str, Any]) -> None:
         """updateCall (voice-api §6): hang up, or redirect to a new document."""
         record = self._record(call_id)
-        engine, leg = record.engine, record.leg
+        engine = self.driver.engine
+        # The leg is read when the action runs: a queued call's starts only then.
         if fields["state"] == "completed":
-            action: Callable[[], None] = lambda: engine.hang_up(leg)  # noqa: E731
+            action: Callable[[], None] = lambda: engine.hang_up(record.leg)  # noqa: E731
         else:
             creds = _creds(fields, "username", "password")
             fallback = _creds(fields, "fallbackUsername", "fallbackPassword")
 
             def action() -> None:
                 engine.update_call(
-                    leg,
+                    record.leg,
                     redirect_url=fields["redirectUrl"],
                     method=fields.get("redirectMethod", "POST"),
                     credentials=creds,
@@ -66,12 +68,14 @@ class EmulatorCalls:
                     tag=fields.get("tag"),
                 )
 
-        self.driver.call(self.driver.command, record, action)
+        cancels = fields["state"] == "completed"
+        self.driver.call(partial(self.driver.command, queued=cancels), record, action)
 
     def update_bxml(self, call_id: str, document: Bxml) -> None:
         """updateCallBxml (voice-api §7): run ``document`` now."""
         record = self._record(call_id)
-        action = lambda: record.engine.update_call_bxml(record.leg, document)  # noqa: E731
+        engine = self.driver.engine
+        action = lambda: engine.update_call_bxml(record.leg, document)  # noqa: E731
         self.driver.call(self.driver.command, record, action)
 
     def calls_of(self, account_id: str, after_seq: int) -> Iterable[CallRecord]:

@@ -1,16 +1,17 @@
 """The engine thread: the single writer of every call, fed by an inbox, with a fetch pool.
 
-HTTP threads and the Python API never touch a call; they put a command into the inbox and
-wait for its result. The engine thread alternates commands and due timers, hands callbacks
-to a pool of sender threads, and gets their results back through the same inbox, so an app
-may call the API from inside its webhook without a deadlock, and one slow webhook holds up
-only its own call.
+Every call runs in one :class:`~callcontrol.engine.Engine` that follows the emulator clock,
+so calls can bridge with each other. HTTP threads and the Python API never touch a call;
+they put a command into the inbox and wait for its result. The engine thread alternates
+commands and due work, hands callbacks to a pool of sender threads, and gets their results
+back through the same inbox, so an app may call the API from inside its webhook without a
+deadlock, and one slow webhook holds up only its own call (it waits for its reply; the
+other calls go on).
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import queue
 import threading
 import time
@@ -18,7 +19,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from ..engine import CallStateConflict, Engine
 from ..engine.model import CallbackRequest, FetchResult
+from ..engine.observations import VerbStarted
 from .clock import EmulatorClock
 from .store import CallRecord, Store
 
@@ -41,12 +44,13 @@ class Waiter:
 
 
 class Driver:
-    """Owns the calls' engines; see the module docstring."""
+    """Owns the engine and the calls' records; see the module docstring."""
 
     def __init__(
         self,
         clock: EmulatorClock,
         store: Store,
+        engine: Engine,
         send: Sender,
         record: Recorder,
         *,
@@ -57,6 +61,7 @@ class Driver:
     ) -> None:
         self.clock = clock
         self.store = store
+        self.engine = engine
         self._send = send
         self._record = record
         self.interval_ms = 1000.0 / calls_per_second
@@ -69,13 +74,14 @@ class Driver:
         self._inbox = queue.SimpleQueue()
         self._waiting: list[tuple[int, int, CallRecord]] = []
         self._next_slot = 0.0
-        # (due, order, record): the order number keeps records themselves from being compared.
-        self._wake: list[tuple[int, int, CallRecord]] = []
-        self._order = itertools.count()
         self._waiters: dict[str, list[Waiter]] = {}
+        # How many of the engine's observations the records have seen.
+        self._seen = 0
         self._inflight = 0
+        # Synchronous callbacks awaiting their reply.
+        self._fetches = 0
         self._idle = threading.Condition()
-        # True while the engine thread works through a round (commands, then due timers).
+        # True while the engine thread works through a round (commands, then due work).
         self._busy = False
         self._stopping = False
         # With the manual clock, queued calls and timers move only in advance().
@@ -108,9 +114,9 @@ class Driver:
         self._inbox.put((fn, args, Future()))
 
     def settle(self, timeout: float) -> bool:
-        """Wait until no command, due timer or callback is in flight; False on timeout.
+        """Wait until no command, due work or callback is in flight; False on timeout.
 
-        Idle means the engine thread finished a whole round (commands, then the timers a
+        Idle means the engine thread finished a whole round (commands, then the work a
         manual ``advance`` made due) with nothing queued after it and no callback out.
         """
         if self._stopping or not self._thread.is_alive():
@@ -185,8 +191,9 @@ class Driver:
 
     def _wait_seconds(self) -> float | None:
         due: list[float] = []
-        if self._wake:
-            due.append(self._wake[0][0])
+        next_due = self.engine.next_due()
+        if next_due is not None:
+            due.append(next_due)
         if self._waiting:
             due.append(self._next_slot)
         if not due:
@@ -198,14 +205,15 @@ class Driver:
         now = self.clock.now_ms()
         if now - self._purged >= PURGE_EVERY_MS:
             self._purged = now
-            self.store.forget(lambda record: not record.gone(now))
+            self._purge(now)
         self._dequeue(now)
-        wake = self._wake
-        while wake and wake[0][0] <= now:
-            due, _, record = heapq.heappop(wake)
-            if record.wake_at == due:
-                record.wake_at = None
-            self._guard(self.run, record)
+        self.run()
+
+    def _purge(self, now: int) -> None:
+        """Forget the calls past retention, in the store and in the engine."""
+        gone = self.store.forget(lambda record: not record.gone(now))
+        self.engine.forget_calls(r.call_id for r in gone if r.parent is None and r.begin is None)
+        self._seen = len(self.engine.observations)
 
     # -- queue (voice-api §8.3) --------------------------------------------------------------
 
@@ -232,95 +240,112 @@ class Driver:
 
     def _dequeue(self, now: int) -> None:
         while self._waiting and now >= self._next_slot and self.active < self.max_concurrent:
+            if self._stand_still():
+                return  # placed once the awaited reply is in, at its slot's time
             _, _, record = heapq.heappop(self._waiting)
-            if not record.leg.up:
-                continue
+            if record.begin is None:
+                continue  # cancelled while queued
             # Placed in its own slot: a late tick (or a jump of the manual clock) places
             # every call whose slot has come, each at its slot's time.
             start = int(max(self._next_slot, float(record.enqueued_ms)))
             self._next_slot = start + self.interval_ms
+            self.run(start)
             record.dequeued = True
-            record.offset = start
-            record.engine.start_time = self.clock.at(start)
             self.active += 1
-            self._guard(self.run, record)
+            self._begin(record)
 
-    # -- running one call ------------------------------------------------------------------------
+    def _begin(self, record: CallRecord) -> None:
+        begin, record.begin = record.begin, None
+        assert begin is not None
+        record.leg = begin()
+        if record.hold_at is not None:
+            self.engine.hold_call_at(record.call_id, record.hold_at)
+            record.hold_at = None
 
-    def run(self, record: CallRecord) -> None:
-        """Run ``record``'s engine up to now, send what it asks, publish its state."""
-        if record.parent is not None:
-            record = record.parent
-        if record.dequeued and not record.held and not record.fetching:
-            now = self.clock.now_ms()
-            engine = record.engine
-            target = now - record.offset
-            while True:
-                engine.run(target)
-                if not engine.outbox:
-                    break
-                for request in engine.take():
-                    self._dispatch(record, request, now)
-                if record.fetching or engine.paused:
-                    break
-            if engine.paused and not record.held:
-                record.held = True
-                record.held_since = now
-            if not record.fetching and not engine.paused:
-                due = engine.next_due()
-                if due is None or due > target:
-                    engine.advance_to(target)
-                if due is not None and due + record.offset != record.wake_at:
-                    record.wake_at = due + record.offset
-                    heapq.heappush(self._wake, (record.wake_at, next(self._order), record))
-        self._after_change(record)
+    # -- running the calls -----------------------------------------------------------------------
 
-    def _after_change(self, record: CallRecord) -> None:
-        if len(record.engine.legs) > 1 + len(record.children):
-            self._adopt(record)
-        for child in record.children.values():
-            self._settle_record(child)
-        self._settle_record(record)
+    def run(self, until: int | None = None) -> None:
+        """Run the engine up to ``until`` (now by default), send what it asks, publish."""
+        engine = self.engine
+        target = self.clock.now_ms() if until is None else until
+        while True:
+            engine.run(engine.now if self._stand_still() else target)
+            if not engine.outbox:
+                break
+            for request in engine.take():
+                self._dispatch(request)
+        due = engine.next_due()
+        if not self._stand_still() and (due is None or due > target):
+            engine.advance_to(target)
+        self._publish_changes()
 
-    def _adopt(self, record: CallRecord) -> None:
-        """Give each new Transfer B-leg a record of its own (getCallState, listCalls)."""
-        for leg in record.engine.legs.values():
-            if leg is record.leg or leg.id in record.children:
-                continue
-            child = CallRecord(
-                seq=self.store.next_seq(),
-                account_id=record.account_id,
-                engine=record.engine,
-                leg=leg,
-                request={},
-                enqueued_ms=record.offset + leg.start_ms,
-                priority=record.priority,
-                callback_timeout=record.callback_timeout,
-                offset=record.offset,
-                dequeued=True,
-                parent=record,
-            )
-            record.children[leg.id] = child
-            self.store.add(child)
+    def _stand_still(self) -> bool:
+        """With the manual clock a reply takes no virtual time: while one is awaited,
+        the engine's clock waits for it (only the real clock moves on meanwhile)."""
+        return self.clock.manual and self._fetches > 0
+
+    def _publish_changes(self, *also: CallRecord) -> None:
+        """Settle and publish the records of every call something happened to."""
+        seen = self.engine.observations_since(self._seen)
+        self._seen += len(seen)
+        changed: dict[str, CallRecord] = {record.call_id: record for record in also}
+        for observation in seen:
+            record = changed.get(observation.call_id)
+            if record is None:
+                record = self._record_of(observation.call_id)
+                changed[observation.call_id] = record
+            if isinstance(observation, VerbStarted):
+                record.owner.last_verb = observation.verb
+        owners = {id(r.owner): r.owner for r in changed.values()}
+        for owner in owners.values():
+            if owner.held != self._held(owner):
+                owner.held = not owner.held
+        for owner in owners.values():
+            # A B-leg may finish only once its call's last callback is out, so all of them.
+            for child in owner.children.values():
+                self._settle_record(child)
+            self._settle_record(owner)
+
+    def _held(self, record: CallRecord) -> bool:
+        return record.begin is None and self.engine.is_held(record.call_id)
+
+    def _record_of(self, call_id: str) -> CallRecord:
+        """The record of a leg, made for a new Transfer B-leg (getCallState, listCalls)."""
+        record = self.store.get(call_id)
+        if record is not None:
+            return record
+        leg = self.engine.leg(call_id)
+        owner = self._record_of(leg.root.id)
+        child = CallRecord(
+            seq=self.store.next_seq(),
+            account_id=owner.account_id,
+            leg=leg,
+            request={},
+            enqueued_ms=leg.start_ms,
+            priority=owner.priority,
+            callback_timeout=owner.callback_timeout,
+            dequeued=True,
+            parent=owner,
+        )
+        owner.children[leg.id] = child
+        self.store.add(child)
+        return child
 
     def _settle_record(self, record: CallRecord) -> None:
         leg = record.leg
-        if record.parent is not None:
-            record.offset = record.parent.offset
         if not leg.up and record.end_ms is None:
             record.end_ms = (
-                record.offset + leg.end_ms
-                if record.dequeued and leg.end_ms is not None
-                else self.clock.now_ms()
+                leg.end_ms if record.dequeued and leg.end_ms is not None else self.clock.now_ms()
             )
-        owner = record.parent or record
+        owner = record.owner
         if (
             not record.finished
             and not leg.up
             and not owner.fetching
             and not owner.delivering
-            and not record.engine.outbox
-            and all(not other.up for other in record.engine.legs.values())
+            and not owner.deliveries
+            and all(not child.leg.up for child in owner.children.values())
+            and not owner.leg.up
         ):
             record.finished = True
             if record.dequeued and record.parent is None:
@@ -328,10 +353,11 @@ class Driver:
         record.publish(self.clock)
         self._check_waiters(record)
 
-    def _dispatch(self, record: CallRecord, request: CallbackRequest, now: int) -> None:
+    def _dispatch(self, request: CallbackRequest) -> None:
+        record = self._record_of(request.leg_id).owner
         if request.synchronous:
             record.fetching += 1
-            record.fetch_since = now
+            self._fetches += 1
             self._submit(record, request, self._fetched)
         else:
             record.deliveries.append(request)
@@ -373,11 +399,13 @@ class Driver:
         self._inflight -= 1
         self._record(record, request, url, result)
         record.fetching -= 1
-        if not record.fetching and record.fetch_since is not None and not self.clock.manual:
-            record.offset += self.clock.now_ms() - record.fetch_since
-            record.fetch_since = None
-        self._guard(record.engine.fetch_done, request, result)
-        self._guard(self.run, record)
+        self._fetches -= 1
+        if not self.clock.manual:
+            # The reply arrives now on the clock: bring the other calls up to now first.
+            self._guard(self.run)
+        self._guard(self.engine.fetch_done, request, result)
+        self._guard(self._tick)
+        self._publish_changes(record)
 
     def _delivered(
         self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult
@@ -385,52 +413,65 @@ class Driver:
         self._inflight -= 1
         self._record(record, request, url, result)
         record.delivering = False
-        self._guard(record.engine.delivered, request, result)
+        if not self.clock.manual:
+            self._guard(self.run)
+        self._guard(self.engine.delivered, request, result)
         self._pump(record)
-        self._guard(self.run, record)
+        self._guard(self._tick)
+        self._publish_changes(record)
 
     # -- commands --------------------------------------------------------------------------------
 
     def prepare(self, record: CallRecord) -> None:
-        """Before an API command: release a hold and bring the call up to now."""
-        if record.parent is not None:
-            record = record.parent
-        if record.held:
-            record.held = False
-            record.engine.resume()
-            if record.held_since is not None:
-                record.offset += self.clock.now_ms() - record.held_since
-            record.held_since = None
-        self.run(record)
+        """Before an API command: release a hold and bring every call up to now."""
+        owner = record.owner
+        self.run()
+        if owner.begin is None:
+            self.engine.release_call(owner.call_id)
+            owner.held = False
+        self.run()
 
-    def command(self, record: CallRecord, action: Callable[[], None]) -> None:
-        """Apply an API command to ``record``'s engine now, then run it on."""
+    def command(
+        self, record: CallRecord, action: Callable[[], None], *, queued: bool = False
+    ) -> None:
+        """Apply an API command to ``record``'s call now, then run the calls on.
+
+        ``queued``: the command applies to a call still queued too (a hang-up cancels it).
+
+        :raises CallStateConflict: the call is queued and the command needs it placed.
+        """
+        owner = record.owner
+        if owner.begin is not None and not queued:
+            raise CallStateConflict(f"Call [{record.call_id}] cannot be modified while queued")
         self.prepare(record)
+        if owner.begin is not None:
+            # Still queued: the call starts only to be cancelled (voice-api §6: "cancel").
+            self._begin(owner)
         action()
-        if record.dequeued:
-            self.run(record)
-        else:
-            for request in record.engine.take():
-                self._dispatch(record, request, self.clock.now_ms())
-            self._after_change(record)
+        self.run()
+        self._publish_changes(record)
 
     # -- wait_for ------------------------------------------------------------------------------
 
     def add_waiter(self, record: CallRecord, waiter: Waiter) -> None:
-        """Register ``waiter``; a verb waiter stops the call where that verb starts."""
-        was_held = (record.parent or record).held
+        """Register ``waiter``; a verb waiter holds the call where that verb starts."""
+        owner = record.owner
+        was_held = owner.held
         if was_held:
             self.prepare(record)
-        if waiter.verb is not None:
-            engine = record.engine
-            last = engine.verbs_run[-1][1] if engine.verbs_run else None
-            running = record.leg.activity is not None and record.leg.up and not record.parent
-            if last == waiter.verb and running and not was_held:
-                engine.hold()
+        else:
+            self.run()
+        if waiter.verb is not None and owner.begin is None:
+            running = record.leg.up and not owner.fetching and record.parent is None
+            if owner.last_verb == waiter.verb and running and not was_held:
+                self.engine.hold_call(owner.call_id)
             else:
-                engine.pause_at(waiter.verb)
+                self.engine.hold_call_at(owner.call_id, waiter.verb)
+        elif waiter.verb is not None:
+            owner.hold_at = waiter.verb
         self._waiters.setdefault(record.call_id, []).append(waiter)
-        self.run(record)
+        self.run()
+        self._publish_changes(record)
 
     def _check_waiters(self, record: CallRecord) -> None:
         waiters = self._waiters.get(record.call_id)
@@ -451,14 +492,18 @@ class Driver:
         waiters = self._waiters.get(record.call_id, [])
         if waiter in waiters:
             waiters.remove(waiter)
-        if waiter.verb is not None and record.engine.pause_verb == waiter.verb:
-            record.engine.pause_at(None)
+        owner = record.owner
+        if waiter.verb is not None:
+            if owner.begin is None:
+                self.engine.hold_call_at(owner.call_id, None)
+            else:
+                owner.hold_at = None
 
 
 def _unmet(record: CallRecord, waiter: Waiter) -> str | None:
     """None when ``waiter`` is satisfied, a problem when it never can be, "" to keep waiting."""
     if waiter.verb is not None:
-        if (record.parent or record).held:
+        if record.owner.held:
             return None
         if record.finished or not record.leg.up:
             cause = record.leg.cause

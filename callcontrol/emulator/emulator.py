@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import socket
 import threading
@@ -25,7 +26,8 @@ from urllib.parse import urlsplit
 
 from ..call_result import Callback, SimulatedCall, path_of
 from ..callback_wire import callback_headers, challenge_first, challenges, encode, fetch
-from ..engine import Credentials, Engine, amd
+from ..contract import call_url
+from ..engine import Credentials, Engine, Leg, amd
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import (
@@ -153,9 +155,24 @@ class VoiceEmulator:
         self._clock = EmulatorClock(clock, speed)
         self._store = Store()
         self._sockets: set[socket.socket] = set()
+        self._ids = random.Random(seed)
+        self._api_server = ApiServer(host, port, on_error=self._app_error)
+        self._app_server: AppServer | None = None
+        if app is not None and not isinstance(app, str):
+            self._app_server = AppServer(host, 0, app, self._app_error)
+        self.base_url = f"http://{host}:{self._api_server.server_address[1]}/api/v2"
+        engine = Engine(
+            seed=seed,
+            start_time=self._clock.epoch,
+            account_id=account_id,
+            # Callbacks name each call (Transfer B-legs too) by the URL that reaches it
+            # here, as Location does.
+            api_base=self.base_url,
+        )
         self._driver = Driver(
             self._clock,
             self._store,
+            engine,
             self._send,
             self._recorded,
             calls_per_second=calls_per_second,
@@ -163,11 +180,6 @@ class VoiceEmulator:
             queue_capacity=int(calls_per_second * 300),
             fetch_workers=callback_workers,
         )
-        self._api_server = ApiServer(host, port, on_error=self._app_error)
-        self._app_server: AppServer | None = None
-        if app is not None and not isinstance(app, str):
-            self._app_server = AppServer(host, 0, app, self._app_error)
-        self.base_url = f"http://{host}:{self._api_server.server_address[1]}/api/v2"
         if self._app_server is not None:
             self.app_url: str | None = f"http://{host}:{self._app_server.server_address[1]}"
         else:
@@ -285,7 +297,7 @@ class VoiceEmulator:
         """The call's story so far, the same transcript the simulator gives (``str()`` it)."""
         self._check_open()
         record = self._record_of(call_id)
-        return self._driver.call(_snapshot, record)
+        return self._driver.call(_snapshot, self._driver.engine, record)
 
     def statistics(self) -> dict[str, int]:
         """The account's queue statistics, as ``GET /accounts/{id}/statistics`` gives them."""
@@ -343,49 +355,61 @@ class VoiceEmulator:
         with self._lock:
             script = self._callees.get(fields["to"], ())
             destinations = dict(self._destinations)
-        engine = Engine(
-            seed=self.seed * 1_000_003 + seq,
-            start_time=self._clock.at(now),
-            account_id=account,
-            application_id=fields["applicationId"],
-            # Callbacks name each call (Transfer B-legs too) by the URL that reaches it
-            # here, as Location does.
-            api_base=self.base_url,
-        )
+            call_id = _call_id(self._ids)
         creds = fallback_creds = None
         if "username" in fields:
             creds = Credentials(fields["username"], fields["password"])
         if "fallbackUsername" in fields:
             fallback_creds = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
-        leg = engine.start_call(
-            "outbound",
-            fields["answerUrl"],
+        engine = self._driver.engine
+
+        def begin() -> Leg:
+            """Start the call in the engine (on the engine thread, when it leaves the queue)."""
+            return engine.start_call(
+                "outbound",
+                fields["answerUrl"],
+                from_=fields["from"],
+                to=fields["to"],
+                credentials=creds,
+                method=fields.get("answerMethod", "POST"),
+                fallback_url=fields.get("answerFallbackUrl"),
+                fallback_method=fields.get("answerFallbackMethod") or "POST",
+                call_timeout=float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT)),
+                disconnect_url=fields.get("disconnectUrl"),
+                disconnect_method=fields.get("disconnectMethod", "POST"),
+                script=script,
+                destinations=destinations,
+                fallback_credentials=fallback_creds,
+                machine_detection=(
+                    amd.detection(fields["machineDetection"])
+                    if "machineDetection" in fields
+                    else None
+                ),
+                tag=fields.get("tag") or None,
+                call_id=call_id,
+                application_id=fields["applicationId"],
+            )
+
+        queued = Leg(
+            id=call_id,
+            label="A",
+            direction="outbound",
             from_=fields["from"],
             to=fields["to"],
-            credentials=creds,
-            method=fields.get("answerMethod", "POST"),
-            fallback_url=fields.get("answerFallbackUrl"),
-            fallback_method=fields.get("answerFallbackMethod") or "POST",
-            call_timeout=float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT)),
-            disconnect_url=fields.get("disconnectUrl"),
-            disconnect_method=fields.get("disconnectMethod", "POST"),
-            script=script,
-            destinations=destinations,
-            fallback_credentials=fallback_creds,
-            machine_detection=(
-                amd.detection(fields["machineDetection"]) if "machineDetection" in fields else None
-            ),
-            tag=fields.get("tag") or None,
+            start_ms=now,
+            account_id=account,
+            application_id=fields["applicationId"],
+            call_url=call_url(self.base_url, account, call_id),
         )
         return CallRecord(
             seq=seq,
             account_id=account,
-            engine=engine,
-            leg=leg,
+            leg=queued,
             request=fields,
             enqueued_ms=now,
             priority=int(fields.get("priority", 5)),
             callback_timeout=float(fields.get("callbackTimeout", 15)),
+            begin=begin,
         )
 
     def _send(self, request: CallbackRequest, timeout: float) -> tuple[str, FetchResult]:
@@ -428,7 +452,7 @@ class VoiceEmulator:
             result.status,
             result.body,
             request.synchronous,
-            record.engine.now,
+            self._driver.engine.now,
         )
         record.callbacks.append(callback)
         if request.synchronous:  # as the simulator counts them: every synchronous callback
@@ -458,11 +482,21 @@ class VoiceEmulator:
             self.errors.append(error)
 
 
-def _snapshot(record: CallRecord) -> SimulatedCall:
+def _snapshot(engine: Engine, record: CallRecord) -> SimulatedCall:
     call = SimulatedCall(
         record.leg.id, visited=list(record.visited), callbacks=list(record.callbacks)
     )
-    return call.update_from(record.engine, record.leg, record.state)
+    if record.begin is not None:  # still queued: not in the engine yet
+        leg = record.leg
+        call.state, call.direction, call.from_, call.to = "queued", leg.direction, leg.from_, leg.to
+        return call
+    return call.update_from(engine, record.leg, record.state)
+
+
+def _call_id(ids: random.Random) -> str:
+    """A new call id, in the form the engine gives its legs."""
+    h = f"{ids.getrandbits(128):032x}"
+    return f"c-{ids.getrandbits(32):08x}-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _check_host(host: str, allow_remote: bool, password: str) -> None:

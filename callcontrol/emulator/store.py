@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..engine import Engine, Leg
+from ..engine import Leg
 from ..engine.model import CallbackRequest
 from ..engine.payloads import timestamp
 from .clock import EmulatorClock
@@ -24,33 +24,35 @@ RETENTION_MS = 7 * 24 * 3600 * 1000
 
 @dataclass(eq=False)
 class CallRecord:
-    """One call as the emulator keeps it: the request, its engine and its place in time.
+    """One call as the emulator keeps it: the request, its leg and where it is.
 
-    ``offset`` is the emulator time (ms) of the engine's virtual zero; pauses (a held
-    ``wait_for``, a reply being fetched on the real clock) move it forward, so the
-    call's own time stands still while it waits.
+    Every call runs in the driver's one engine, on the emulator clock. Until the call
+    leaves the queue, :attr:`leg` stands for it outside the engine (so it has an id and a
+    CallState) and :attr:`begin` starts it in the engine; a Transfer B-leg's record has
+    the record of its call as :attr:`parent`.
     """
 
     seq: int
     account_id: str
-    engine: Engine
     leg: Leg
     request: dict[str, Any]
     enqueued_ms: int
     priority: int
     callback_timeout: float
-    offset: int = 0
+    begin: Callable[[], Leg] | None = None
     dequeued: bool = False
     end_ms: int | None = None
-    held_since: int | None = None
-    fetch_since: int | None = None
+    #: Whether a wait_for holds the call where a verb started.
     held: bool = False
+    #: The verb a wait_for holds the call at, given before the call left the queue.
+    hold_at: str | None = None
     fetching: int = 0
-    wake_at: int | None = None
     delivering: bool = False
     deliveries: deque[CallbackRequest] = field(default_factory=deque)
     finished: bool = False
-    #: For a Transfer B-leg: the record of the call whose engine runs it.
+    #: The last verb that started on the call (its B-legs included).
+    last_verb: str | None = None
+    #: For a Transfer B-leg: the record of the call it belongs to.
     parent: CallRecord | None = None
     children: dict[str, CallRecord] = field(default_factory=dict)
     callbacks: list[Any] = field(default_factory=list)
@@ -59,8 +61,13 @@ class CallRecord:
 
     @property
     def call_id(self) -> str:
-        """The A-leg's call id."""
+        """The call's id."""
         return self.leg.id
+
+    @property
+    def owner(self) -> CallRecord:
+        """The record of the call this leg belongs to (itself for an A-leg)."""
+        return self.parent if self.parent is not None else self
 
     @property
     def state(self) -> str:
@@ -85,18 +92,15 @@ def iso(moment: datetime) -> str:
 
 def call_state(record: CallRecord, clock: EmulatorClock) -> dict[str, Any]:
     """The CallState JSON object of ``record`` (voice-api §4.1)."""
-    leg, engine = record.leg, record.engine
-    start = engine.start_time
+    leg = record.leg
 
     def at(ms: int | None) -> str | None:
-        return None if ms is None else timestamp(start, ms)
+        return None if ms is None else timestamp(clock.epoch, ms)
 
-    enqueued = iso(clock.at(record.enqueued_ms))
+    enqueued = at(record.enqueued_ms)
+    assert enqueued is not None
     started = at(leg.start_ms) if record.dequeued else None
-    if record.dequeued:
-        ended = at(leg.end_ms)
-    else:
-        ended = iso(clock.at(record.end_ms)) if record.end_ms is not None else None
+    ended = at(leg.end_ms if record.dequeued else record.end_ms)
     answered = at(leg.answer_ms)
     return {
         "applicationId": leg.application_id,
@@ -161,14 +165,14 @@ class Store:
             chosen = records[start:]
         return iter(chosen)
 
-    def forget(self, keep: Callable[[CallRecord], bool]) -> int:
-        """Drop the records ``keep`` refuses; returns how many went."""
+    def forget(self, keep: Callable[[CallRecord], bool]) -> list[CallRecord]:
+        """Drop the records ``keep`` refuses; returns them."""
         with self._lock:
             gone = [r for r in self._calls.values() if not keep(r)]
             for record in gone:
                 del self._calls[record.call_id]
                 self._accounts[record.account_id].remove(record)
-        return len(gone)
+        return gone
 
 
 def _first_after(records: list[CallRecord], seq: int) -> int:

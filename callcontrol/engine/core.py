@@ -9,7 +9,9 @@ Inputs go in through methods (:meth:`Engine.start_call`, :meth:`Engine.fetch_don
         engine.fetch_done(request, result)
 
 A driver uses only the public methods: :meth:`Engine.run`, :meth:`Engine.run_until_verb`,
-:meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, :meth:`Engine.next_due`,
+:meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, the per-call
+:meth:`Engine.hold_call`, :meth:`Engine.hold_call_at`, :meth:`Engine.release_call` and
+:meth:`Engine.is_held`, :meth:`Engine.forget_calls`, :meth:`Engine.next_due`,
 :meth:`Engine.advance_to`, :meth:`Engine.take`, :meth:`Engine.fetch_done`,
 :meth:`Engine.delivered`, :meth:`Engine.update_call`, :meth:`Engine.update_call_bxml`,
 :meth:`Engine.hang_up`, :meth:`Engine.end_conference`, :meth:`Engine.leg`,
@@ -155,6 +157,9 @@ class Engine:
         self._pause_call: str | None = None
         self._paused = False
         self._next_request = 0
+        # Per-call holds: the first leg's id -> (when the hold began, the call's entries).
+        self._held: dict[str, tuple[int, list[tuple[Any, ...]]]] = {}
+        self._hold_at: dict[str, str] = {}
         #: The conferences (bxml-spec §4.2) and the callbacks whose replies go elsewhere
         #: than a leg's document (request id -> handler, timeout ms).
         self.rooms = Rooms()
@@ -234,6 +239,8 @@ class Engine:
         fallback_method: str = "POST",
         call_timeout: float | None = None,
         tag: str | None = None,
+        call_id: str | None = None,
+        application_id: str | None = None,
     ) -> Leg:
         """Create the A-leg; inbound sends ``initiate`` at once, outbound ``answer`` when the
         called number answers (at once unless ``destinations`` has an entry for it).
@@ -244,7 +251,10 @@ class Engine:
         ``machine_detection`` (outbound only) runs answering-machine detection on the answer.
         ``call_timeout`` (outbound only, createCall callTimeout: 1 to 300 s, default 30) is
         how long the called number rings before the call ends with ``timeout``; ``tag``
-        is createCall's tag, sent with every callback after the first (voice-api §3)."""
+        is createCall's tag, sent with every callback after the first (voice-api §3).
+        ``call_id`` (a new id by default) and ``application_id`` (the engine's by default)
+        let a driver that names its calls before they start (a queued createCall) keep
+        the names it gave; the call's Transfer B-legs share its application id."""
         if direction not in ("inbound", "outbound"):
             raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}")
         if machine_detection is not None and direction != "outbound":
@@ -261,7 +271,9 @@ class Engine:
             )
         if tag is not None and not isinstance(tag, str):
             raise TypeError(f"tag must be a string, not {type(tag).__name__}")
-        leg = self.new_leg("A", direction, from_, to)
+        if call_id is not None and call_id in self.legs:
+            raise ValueError(f"call_id {call_id!r} is already a call of this engine")
+        leg = self.new_leg("A", direction, from_, to, call_id, application_id)
         leg.credentials = credentials
         if tag is not None:
             self.set_tag(leg, tag)
@@ -302,8 +314,17 @@ class Engine:
             self._dial_outbound(leg, first, fallback, ring_ms)
         return leg
 
-    def new_leg(self, label: str, direction: str, from_: str, to: str) -> Leg:
-        call_id = f"c-{self._hex(8)}-{self.uuid()}"
+    def new_leg(
+        self,
+        label: str,
+        direction: str,
+        from_: str,
+        to: str,
+        call_id: str | None = None,
+        application_id: str | None = None,
+    ) -> Leg:
+        if call_id is None:
+            call_id = f"c-{self._hex(8)}-{self.uuid()}"
         call_url = contract.call_url(self.api_base, self.account_id, call_id)
         leg = Leg(
             id=call_id,
@@ -313,7 +334,7 @@ class Engine:
             to=to,
             start_ms=self.sched.now,
             account_id=self.account_id,
-            application_id=self.application_id,
+            application_id=application_id or self.application_id,
             call_url=call_url,
         )
         self.legs[call_id] = leg
@@ -419,6 +440,7 @@ class Engine:
         heap = sched._heap
         outbox = self.outbox
         pop = heapq.heappop
+        held = self._held
         while not outbox and not self._paused:
             if not heap:
                 return
@@ -426,11 +448,17 @@ class Engine:
             if until_ms is not None and due > until_ms:
                 sched.now = max(sched.now, until_ms)
                 return
-            _, _, _, action, args, owner, epoch = pop(heap)
-            if owner is not None and (not owner.up or (epoch is not None and owner.epoch != epoch)):
-                continue  # dropped without moving the clock: time passes only for what happens
+            entry = pop(heap)
+            owner = entry[5]
+            if owner is not None:
+                epoch = entry[6]
+                if not owner.up or (epoch is not None and owner.epoch != epoch):
+                    continue  # dropped without moving the clock: time passes only for what happens
+                if held and owner.root.id in held:
+                    held[owner.root.id][1].append(entry)  # kept for release_call
+                    continue
             sched.now = due
-            action(self, *args)
+            entry[3](self, *entry[4])
 
     def run_until_verb(self, verb: str, call_id: str | None = None) -> None:
         """Run like :meth:`run`, pausing where ``verb`` starts (on the call ``call_id`` or
@@ -454,6 +482,75 @@ class Engine:
         self._paused = False
         self._pause_verb = None
         self._pause_call = None
+
+    def hold_call(self, call_id: str) -> None:
+        """Hold one call (the one whose first leg is ``call_id``, with its Transfer B-legs).
+
+        None of its scheduled work (timers, caller input, a reply given with latency, the
+        rest of its document) runs until :meth:`release_call`, which runs it that much
+        later: the call's own time stands still while it is held. Other calls go on.
+        Holding a held call does nothing.
+
+        :raises KeyError: no leg has that id.
+        """
+        root = self.leg(call_id).root
+        if root.id in self._held:
+            return
+        heap = self.sched._heap
+        mine = [entry for entry in heap if entry[5] is not None and entry[5].root is root]
+        if mine:
+            heap[:] = [entry for entry in heap if entry[5] is None or entry[5].root is not root]
+            heapq.heapify(heap)
+        self._held[root.id] = (self.sched.now, mine)
+
+    def release_call(self, call_id: str) -> None:
+        """End :meth:`hold_call`'s hold (and a :meth:`hold_call_at` not reached yet): the
+        call's held work runs later by as long as the hold lasted."""
+        root = self.leg(call_id).root
+        self._hold_at.pop(root.id, None)
+        hold = self._held.pop(root.id, None)
+        if hold is None:
+            return
+        since, entries = hold
+        shift = self.sched.now - since
+        heap = self.sched._heap
+        for entry in entries:
+            heapq.heappush(heap, (entry[0] + shift, *entry[1:]))
+
+    def hold_call_at(self, call_id: str, verb: str | None) -> None:
+        """Hold the call (see :meth:`hold_call`) once ``verb`` starts on it (None: forget).
+
+        :raises KeyError: no leg has that id.
+        """
+        root = self.leg(call_id).root
+        if verb is None:
+            self._hold_at.pop(root.id, None)
+        else:
+            self._hold_at[root.id] = verb
+
+    def is_held(self, call_id: str) -> bool:
+        """Whether the call whose first leg is ``call_id`` is held (:meth:`hold_call`)."""
+        return self.leg(call_id).root.id in self._held
+
+    def forget_calls(self, call_ids: Iterable[str]) -> None:
+        """Drop ended calls (by their first legs' ids) with their legs and observations, so
+        a driver that runs for days keeps only the calls it still reports; unknown ids are
+        skipped.
+
+        :raises ValueError: one of the calls still has a leg up.
+        """
+        roots = set(call_ids)
+        legs = [leg for leg in self.legs.values() if leg.root.id in roots]
+        live = [leg.id for leg in legs if leg.up]
+        if live:
+            raise ValueError(f"call {live[0]} has not ended; only ended calls can be forgotten")
+        ids = {leg.id for leg in legs}
+        for call_id in ids:
+            del self.legs[call_id]
+        for root in roots:
+            self._held.pop(root, None)
+            self._hold_at.pop(root, None)
+        self.observations[:] = [seen for seen in self.observations if seen.call_id not in ids]
 
     @property
     def paused(self) -> bool:
@@ -907,6 +1004,10 @@ class Engine:
 
     def advance(self, leg: Leg) -> None:
         while leg.up and leg.waiting is None and leg.activity is None:
+            if self._held and leg.root.id in self._held:
+                # Go on where it stopped once the call is released (run() keeps this aside).
+                self.sched.push(self.sched.now, TIMER, Engine.advance, (leg,), leg, leg.epoch)
+                return
             cursor = leg.cursor
             if cursor is None or cursor.index >= len(cursor.verbs):
                 self._document_end(leg)
@@ -941,6 +1042,9 @@ class Engine:
         runner(self, leg, verb)
         if self._pause_verb == name and self._pause_call in (None, leg.id, leg.root.id):
             self._paused = True
+        if self._hold_at and self._hold_at.get(leg.root.id) == name:
+            del self._hold_at[leg.root.id]
+            self.hold_call(leg.root.id)
 
     def find_leg(self, call_id: str) -> Leg | None:
         """The leg with this call id in this engine, if any."""
@@ -1045,7 +1149,10 @@ class Engine:
     def _time_limit(self, leg: Leg) -> None:
         self.assume(leg, "time-limit")
         self.end_leg(
-            leg, "error", f"the simulation stopped the call after {self.sched.now / 1000:g} s"
+            leg,
+            "error",
+            # The call's own duration: calls of one engine start at different times.
+            f"the simulation stopped the call after {(self.sched.now - leg.start_ms) / 1000:g} s",
         )
 
     def end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:

@@ -99,6 +99,7 @@ def transfer(engine: Runtime, leg: Leg, verb: bxml.Transfer) -> None:
         number = child.text.strip()  # type: ignore[attr-defined]
         b_leg = engine.new_leg(label, "outbound", caller_id, number)
         b_leg.parent = leg
+        b_leg.application_id = leg.application_id  # the call's own, when calls differ in it
         b_leg.transfer_caller_id = caller_id
         b_leg.transfer_to = number
         b_leg.tag = leg.tag

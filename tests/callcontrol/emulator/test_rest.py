@@ -197,6 +197,8 @@ def test_queued_call_can_be_cancelled_not_redirected(emu: VoiceEmulator) -> None
     )
     with pytest.raises(ConflictError):
         client.redirect(created.call_id, "http://127.0.0.1:9/next")
+    assert emu.timeline(created.call_id).state == "queued"
+    assert emu.timeline(created.call_id).to == CALLEE
     client.hangup(created.call_id)
     state = client.get_call_state(created.call_id)
     assert (state.state, state.disconnect_cause, state.start_time) == (
@@ -204,6 +206,7 @@ def test_queued_call_can_be_cancelled_not_redirected(emu: VoiceEmulator) -> None
         "cancel",
         None,
     )
+    assert emu.timeline(created.call_id).disconnect_cause == "cancel"
 
 
 @pytest.mark.parametrize(
@@ -307,6 +310,8 @@ def test_calls_are_gone_after_seven_days(emu: VoiceEmulator) -> None:
     emu.advance(days=2)
     assert raw(emu, "GET", calls_path(emu, created.call_id)).status_code == 404
     assert list(client.list_calls()) == []
+    with pytest.raises(KeyError, match="no call"):  # purged, from the engine too
+        emu.timeline(created.call_id)
 
 
 _optional = {

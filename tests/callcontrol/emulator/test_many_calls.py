@@ -174,7 +174,7 @@ def test_an_app_places_a_call_from_its_webhook_and_bridges_it(
         agents = list(client.list_calls(to=AGENT))
         assert len(agents) == 1
         agent = agents[0].call_id
-        assert agents[0].direction == "outbound"
+        assert agent is not None and agents[0].direction == "outbound"
         emu.wait_for(agent, verb="Bridge")
         client.hangup(customer)
         emu.wait_for(agent, state="disconnected")

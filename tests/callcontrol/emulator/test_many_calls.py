@@ -20,7 +20,7 @@ CUSTOMER = "+15553330001"
 AGENT = "+15553330002"
 
 
-def bridge_app(holder: dict[str, CallsClient]) -> WebhookApp:
+def bridge_app(holder: dict[str, Any]) -> WebhookApp:
     """/wait holds a call; /bridge bridges the call named by the tag; /customer places a
     call to an agent from inside its webhook (the agent's /bridge joins the two)."""
     app = WebhookApp()

@@ -9,7 +9,9 @@ Inputs go in through methods (:meth:`Engine.start_call`, :meth:`Engine.fetch_don
         engine.fetch_done(request, result)
 
 A driver uses only the public methods: :meth:`Engine.run`, :meth:`Engine.run_until_verb`,
-:meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, :meth:`Engine.next_due`,
+:meth:`Engine.pause_at`, :meth:`Engine.hold`, :meth:`Engine.resume`, the per-call
+:meth:`Engine.hold_call`, :meth:`Engine.hold_call_at`, :meth:`Engine.release_call` and
+:meth:`Engine.is_held`, :meth:`Engine.forget_calls`, :meth:`Engine.next_due`,
 :meth:`Engine.advance_to`, :meth:`Engine.take`, :meth:`Engine.fetch_done`,
 :meth:`Engine.delivered`, :meth:`Engine.update_call`, :meth:`Engine.update_call_bxml`,
 :meth:`Engine.hang_up`, :meth:`Engine.leg`, :meth:`Engine.annotate` and the typed

@@ -307,6 +307,8 @@ def test_calls_are_gone_after_seven_days(emu: VoiceEmulator) -> None:
     emu.advance(days=2)
     assert raw(emu, "GET", calls_path(emu, created.call_id)).status_code == 404
     assert list(client.list_calls()) == []
+    with pytest.raises(KeyError, match="no call"):  # purged, from the engine too
+        emu.timeline(created.call_id)
 
 
 _optional = {

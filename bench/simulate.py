@@ -222,7 +222,7 @@ def many_case(settings: Settings) -> tuple[Case, list[Target]]:
         f"{count} calls together ≤ {MANY_GOAL}× one after another", "<=", MANY_GOAL, ratio
     )
     target["note"] = (
-        "the calls take turns by virtual time through one heap of their next due times; each "
-        "call keeps its own engine (its scheduler, ids and transcript)."
+        "every call runs in the simulator's one engine, on one scheduler; each callback is "
+        "sent as the engine queues it and each observation goes to its call as it comes."
     )
     return case, [target]

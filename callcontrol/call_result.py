@@ -64,8 +64,18 @@ class SimulatedCall:
     from_: str = ""
     to: str = ""
 
-    def update_from(self, engine: Engine, leg: Leg, state: str) -> SimulatedCall:
-        """Copy what ``engine`` knows of ``leg`` so far into this result; return it."""
+    def update_from(
+        self,
+        engine: Engine,
+        leg: Leg,
+        state: str,
+        *,
+        observations: Sequence[Observation] | None = None,
+    ) -> SimulatedCall:
+        """Copy what ``engine`` knows of ``leg`` so far into this result; return it.
+
+        ``observations`` are the call's own, when the driver keeps them (else they are
+        picked out of the engine's)."""
         self.heard = list(leg.root.heard)
         self.pressed = list(leg.root.pressed)
         self.state = state
@@ -73,7 +83,9 @@ class SimulatedCall:
         self.error = leg.error_message
         end = leg.end_ms if leg.end_ms is not None else engine.now
         self.duration = (end - leg.start_ms) / 1000
-        self.observations = engine.observations_of(leg.root.id)
+        self.observations = (
+            engine.observations_of(leg.root.id) if observations is None else list(observations)
+        )
         self.notes = [(o.ms, o.leg, o.kind, o.detail) for o in self.observations if o.kind]
         self.transfers = [
             (seen.number, seen.outcome)

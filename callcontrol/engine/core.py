@@ -455,13 +455,15 @@ class Engine:
             entry[3](self, *entry[4])
 
     def run_until_verb(self, verb: str, call_id: str | None = None) -> None:
-        """Run like :meth:`run`, pausing where ``verb`` starts (on the call ``call_id``, or
-        on any leg); :attr:`paused` then says it did, and :meth:`resume` lets it go on."""
+        """Run like :meth:`run`, pausing where ``verb`` starts (on the call ``call_id`` or
+        one of its Transfer legs, or on any leg); :attr:`paused` then says it did, and
+        :meth:`resume` lets it go on."""
         self.pause_at(verb, call_id)
         self.run()
 
     def pause_at(self, verb: str | None, call_id: str | None = None) -> None:
-        """From now on, pause the run where ``verb`` starts (None: nowhere)."""
+        """From now on, pause the run where ``verb`` starts (None: nowhere), on the call
+        ``call_id`` and its Transfer legs, or on any leg when ``call_id`` is None."""
         self._pause_verb = verb
         self._pause_call = call_id if verb is not None else None
 
@@ -948,7 +950,7 @@ class Engine:
         self.observe(VerbStarted(self.sched.now, leg.label, leg.id, name, cursor.source, verb))
         runner = _RUNNERS.get(name, media.verb_instant)
         runner(self, leg, verb)
-        if self._pause_verb == name and self._pause_call in (None, leg.id):
+        if self._pause_verb == name and self._pause_call in (None, leg.id, leg.root.id):
             self._paused = True
         if self._hold_at and self._hold_at.get(leg.root.id) == name:
             del self._hold_at[leg.root.id]

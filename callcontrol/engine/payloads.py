@@ -17,10 +17,31 @@ EPOCH = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
 
 
 _STAMPS: dict[tuple[datetime, int], str] = {}
+# Per start time: its UTC midnight and how many ms after it the start is (None when the
+# start is naive or finer than a millisecond: those take the slow path).
+_ORIGINS: dict[datetime, tuple[datetime, int] | None] = {}
+_DATES: dict[tuple[datetime, int], str] = {}
+_DAY_MS = 86_400_000
 
 
 def timestamp(start: datetime, ms: int) -> str:
     """The wall-clock ISO 8601 time of virtual millisecond ``ms`` (``…T09:00:01.500Z``)."""
+    origin = _ORIGINS.get(start, False)
+    if origin is False:
+        origin = _ORIGINS[start] = _origin(start)
+    if origin is not None:
+        # Worked out in whole milliseconds: a call's clock moves on, so few times repeat.
+        midnight, offset = origin
+        day, rest = divmod(offset + ms, _DAY_MS)
+        date = _DATES.get((start, day))
+        if date is None:
+            if len(_DATES) >= 4096:
+                _DATES.clear()
+            date = _DATES[(start, day)] = (midnight + timedelta(days=day)).date().isoformat()
+        hours, rest = divmod(rest, 3_600_000)
+        minutes, rest = divmod(rest, 60_000)
+        seconds, millis = divmod(rest, 1000)
+        return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
     key = (start, ms)
     text = _STAMPS.get(key)
     if text is None:
@@ -30,6 +51,14 @@ def timestamp(start: datetime, ms: int) -> str:
             _STAMPS.clear()
         _STAMPS[key] = text
     return text
+
+
+def _origin(start: datetime) -> tuple[datetime, int] | None:
+    if start.tzinfo is None or start.microsecond % 1000:
+        return None
+    utc = start.astimezone(timezone.utc)
+    midnight = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight, (utc - midnight) // timedelta(milliseconds=1)
 
 
 def iso_duration(ms: int) -> str:

@@ -15,11 +15,12 @@ Under pytest-xdist each worker's data is merged (:meth:`Coverage.merge`).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..engine.observations import DocumentInstalled, Observation
 
 GATHER_OUTCOMES = ("timeout",)
 TRANSFER_OUTCOMES = ("answered", "busy", "no-answer")
@@ -50,21 +51,43 @@ class Coverage:
         """Forget everything collected."""
         self.__init__()  # type: ignore[misc]
 
-    def record(self, engine: Engine) -> None:
-        """Add what one finished call reached (a no-op unless enabled)."""
+    def record(self, observations: Iterable[Observation]) -> None:
+        """Add what one finished call reached, read from its observations (a no-op unless
+        enabled)."""
         if not self.enabled:
             return
-        for url, event in engine.served:
-            self.served[(_path(url), event)] += 1
-        self.fetched.update(engine.called)
-        for _, name, _ in engine.verbs_run:
-            self.verbs[name] += 1
-        for site, outcome in engine.gather_outcomes:
-            self.gathers[site][outcome] += 1
-        for number, outcome in engine.transfer_outcomes:
-            self.transfers[number][outcome] += 1
-        for url, where in engine.mentioned.items():
-            self.mentioned.setdefault(url, where)
+        # Imported here: the pytest plugin imports this module in every session.
+        from ..engine.observations import (
+            CallbackSent,
+            Dialled,
+            DocumentInstalled,
+            GatherEnded,
+            VerbStarted,
+        )
+
+        for seen in observations:
+            if isinstance(seen, VerbStarted):
+                self.verbs[seen.verb] += 1
+            elif isinstance(seen, CallbackSent) and seen.request is not None:
+                self.fetched.add(seen.request.target.url)
+            elif isinstance(seen, GatherEnded):
+                self.gathers[seen.site][seen.outcome] += 1
+            elif isinstance(seen, Dialled) and seen.how in _DIALS:
+                if seen.outcome != "not-sent":
+                    self.transfers[seen.number][seen.outcome] += 1
+            elif isinstance(seen, DocumentInstalled) and seen.event_type is not None:
+                self.served[(_path(seen.url), seen.event_type)] += 1
+                self._mention(seen)
+
+    def _mention(self, installed: DocumentInstalled) -> None:
+        """Note the callback URLs a served document names, with where."""
+        if installed.document is None:
+            return
+        for element in installed.document.iter():
+            for name, value in element.attributes.items():
+                if name.endswith("_url") and isinstance(value, str):
+                    url = urljoin(installed.url, value)
+                    self.mentioned.setdefault(url, f"{element.TAG}.{name}")
 
     def never_fetched(self) -> list[str]:
         """Callback URLs that appeared in served BXML but were never called."""
@@ -157,6 +180,10 @@ class Coverage:
             "never_fetched": self.never_fetched(),
             "percent": self.percent(),
         }
+
+
+#: The ways of dialling whose outcomes count as transfer branches (not createCall).
+_DIALS = frozenset({"Transfer", "Forward", "Refer"})
 
 
 def _path(url: str) -> str:

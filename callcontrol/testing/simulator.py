@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 import functools
-import heapq
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from bxml import Bxml
@@ -23,12 +22,21 @@ from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.core import CALLBACK_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
+from ..engine.observations import Observation
 from ..engine.script import LONGEST, Destination, Step, check_destinations, check_script
 from ..models import MachineDetectionConfiguration
 from .coverage import COVERAGE
 from .faults import Faults
 from .fetch import Router, WsgiApp
 from .result import Callback, SimulatedCall, UnusedStepsError, path_of
+
+if TYPE_CHECKING:
+    from ..client import CallsClient
+    from ..emulator.faults import Faults as EmulatorFaults
+    from .voice_api import SimulatedApi
+
+#: The longest callbackTimeout Bandwidth allows (voice-api §9.1: 1 to 25 s).
+MAX_CALLBACK_TIMEOUT = 25.0
 
 
 class CallSimulator:
@@ -96,19 +104,65 @@ class CallSimulator:
         self.reply_latency = float(reply_latency)
         #: Scripted callback faults (:class:`~callcontrol.testing.faults.Faults`).
         self.faults = Faults()
-        self._calls = 0
+        #: The one engine every call of this simulator runs in, on one virtual clock. Each
+        #: call keeps its own callbackTimeout (checked here), so the engine's is the most
+        #: Bandwidth allows. The seed makes the first call's ids those of a lone call.
+        self.engine = Engine(
+            seed=seed * 1_000_003 + 1,
+            start_time=start_time,
+            durations=durations,
+            account_id=account_id,
+            callback_timeout=MAX_CALLBACK_TIMEOUT,
+        )
         self._live: list[LiveCall] = []
-        self._now_ms = 0
+        # The calls that may still be up (ended ones are dropped now and then).
+        self._active: list[LiveCall] = []
+        # Every leg id seen so far -> the call it belongs to (its A-leg's LiveCall).
+        self._owners: dict[str, LiveCall] = {}
+        self._seen = 0
         self._callees: dict[str, tuple[Step, ...]] = {}
         self._destinations: dict[str, Destination] = {}
+        # How deep the simulator is in sending callbacks (an app's API request inside a
+        # handler must not run the engine: the callback being sent is not answered yet).
+        self._sending = 0
+        self._api: SimulatedApi | None = None
+        self._api_faults: EmulatorFaults | None = None
 
     def __repr__(self) -> str:
         return f"CallSimulator(base_url={self.base_url!r}, seed={self.seed})"
 
+    @property
+    def api_faults(self) -> EmulatorFaults:
+        """Faults of the simulated Voice API of :meth:`client` (the emulator's
+        :class:`~callcontrol.emulator.Faults`: ``sim.api_faults.next("createCall",
+        status=503)``); latency faults cannot happen in virtual time and are refused."""
+        if self._api_faults is None:
+            from ..emulator.faults import Faults
+
+            self._api_faults = Faults(self.seed)
+        return self._api_faults
+
+    def client(self) -> CallsClient:
+        """A :class:`~callcontrol.CallsClient` answered in process by this simulation's
+        Voice API, in virtual time: createCall, getCallState, listCalls, updateCall and
+        updateCallBxml with the emulator's REST semantics (validation, errors, paging).
+
+        A request made inside a callback handler happens at that virtual instant; a call
+        it creates rings right after the handler returns, appears in :attr:`calls`, and
+        acts as :meth:`destination` and :meth:`callee` say (it answers at once by
+        default). The client never retries (a retry would wait on the wall clock).
+        """
+        if self._api is None:
+            from .voice_api import SimulatedApi
+
+            self._api = SimulatedApi(self, "sim-api-user", f"sim-{self.seed}")
+        return self._api.client()
+
     def callee(self, number: str, script: Iterable[Step] = ()) -> None:
         """How the person who answers a call placed to ``number`` acts: ``script`` is the
-        default script of :meth:`outbound`/:meth:`start_outbound` calls to it (as the
-        emulator's ``callee``). ``hang_up(after=s)`` counts from that call's start."""
+        default script of every later call placed to it (:meth:`outbound`,
+        :meth:`start_outbound`, and createCall through :meth:`client`), as the emulator's
+        ``callee``. ``hang_up(after=s)`` counts from that call's start."""
         self._callees[_number(number)] = check_script(script)
 
     def destination(self, number: str, behaviour: Destination) -> None:
@@ -119,59 +173,131 @@ class CallSimulator:
     @property
     def calls(self) -> list[SimulatedCall]:
         """Every call started on this simulator so far, in creation order."""
+        self._collect()
         return [live._snapshot() for live in self._live]
 
+    @property
+    def now(self) -> float:
+        """The simulation's virtual time, in seconds."""
+        return self.engine.now / 1000
+
     def run(self) -> list[SimulatedCall]:
-        """Run every started call until all have ended, on one virtual clock (the calls
-        take turns by virtual time, so the app sees their callbacks in that order); return
-        them in creation order.
+        """Run every started call until all have ended, on one virtual clock (the app
+        sees the callbacks of all calls in virtual-time order); return them in creation
+        order.
 
         :raises UnusedStepsError: a call ended with script steps left (the first such).
         """
-        self._advance(None)
-        ends = [live.leg.end_ms for live in self._live if live.leg.end_ms is not None]
-        self._now_ms = max([self._now_ms, *ends])
-        calls = []
-        for live in self._live:
-            calls.append(live._finish())
-        return calls
+        self._pump(None)
+        return [live._finish() for live in self._live]
 
     def run_until(self, *, seconds: float) -> list[SimulatedCall]:
         """Run every started call up to virtual time ``seconds``; calls started later
         begin there. Returns every call so far, in creation order."""
         until = to_ms(seconds)
-        if until < self._now_ms:
+        if until < self.engine.now:
             raise ValueError(
-                f"the simulation is at {self._now_ms / 1000:g} s already; "
+                f"the simulation is at {self.engine.now / 1000:g} s already; "
                 f"it cannot run until {seconds:g} s"
             )
-        self._advance(until)
-        for live in self._live:
-            if not live.engine.finished and not live.engine.paused:
-                live.engine.advance_to(until)
-        self._now_ms = until
+        self._pump(until)
+        self.engine.advance_to(until)
         return self.calls
 
-    def _advance(self, until_ms: int | None) -> None:
-        """Take the calls in turn by virtual time until none has anything due."""
-        turns: list[tuple[int, int, LiveCall]] = []
-        for order, live in enumerate(self._live):
-            due = live._due()
-            if due is not None:
-                heapq.heappush(turns, (due, order, live))
-        while turns:
-            due, order, live = heapq.heappop(turns)
-            if until_ms is not None and due > until_ms:
-                break
-            now_due = live._due()
-            if now_due != due:
-                if now_due is not None:
-                    heapq.heappush(turns, (now_due, order, live))
+    def _pump(self, until_ms: int | None) -> None:
+        """Run the engine, sending each callback as it comes, until nothing is due by
+        ``until_ms`` (None: until nothing is left) or the run pauses."""
+        engine = self.engine
+        while True:
+            engine.run(until_ms)
+            if not engine.outbox:
+                return
+            self._flush()
+
+    def _run_call(self, live: LiveCall, until_ms: int | None = None) -> None:
+        """Run the world one virtual instant at a time until ``live`` has ended, the run
+        pauses, or virtual time would pass ``until_ms``; callbacks due at the end go out."""
+        engine = self.engine
+        self._active = [other for other in self._active if other.leg.up]
+        while not live._ended():
+            if engine.outbox:
+                self._flush()
                 continue
-            live._drive(due)
-            after = live._due()
-            if after is not None:
-                heapq.heappush(turns, (after, order, live))
+            due = engine.next_due()
+            if due is None or engine.paused or (until_ms is not None and due > until_ms):
+                break
+            if len(self._active) <= 1:
+                # Alone in the world: nothing else can run past this call's end, so the
+                # engine runs on to the next callback (a call started meanwhile, by an
+                # app's createCall, joins _active and brings back the steps).
+                engine.run(until_ms)
+            else:
+                engine.run(due)
+        while engine.outbox:
+            self._flush()
+        if until_ms is not None and not engine.paused and not live._ended():
+            engine.advance_to(until_ms)
+
+    def _flush(self) -> None:
+        """Send the callbacks waiting in the engine's outbox."""
+        self._sending += 1
+        try:
+            for request in self.engine.take():
+                self._owner(request.leg_id)._send(request)
+        finally:
+            self._sending -= 1
+
+    def _settle(self) -> None:
+        """After an API command: run what it set off at this instant, unless a callback
+        is being sent (its handler made the request; the run goes on when it returns)."""
+        if not self._sending:
+            self._pump(self.engine.now)
+
+    def _place(self, fields: dict[str, Any]) -> LiveCall:
+        """Start the outbound call of validated createCall ``fields`` (voice-api §3)."""
+        credentials = fallback = None
+        if "username" in fields:
+            credentials = Credentials(fields["username"], fields["password"])
+        if "fallbackUsername" in fields:
+            fallback = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
+        return self._start(
+            "outbound",
+            fields["answerUrl"],
+            from_=fields["from"],
+            to=fields["to"],
+            method=fields.get("answerMethod", "POST"),
+            fallback_url=fields.get("answerFallbackUrl"),
+            fallback_method=fields.get("answerFallbackMethod") or "POST",
+            disconnect_url=fields.get("disconnectUrl"),
+            disconnect_method=fields.get("disconnectMethod", "POST"),
+            machine_detection=fields.get("machineDetection"),
+            tag=fields.get("tag") or None,
+            call_timeout=fields.get("callTimeout"),
+            callback_timeout=fields.get("callbackTimeout"),
+            credentials=(credentials, fallback),
+        )
+
+    def _collect(self) -> None:
+        """Hand each new observation to the call it belongs to (done when a result is
+        read, not as the calls run)."""
+        engine = self.engine
+        fresh = engine.observations_since(self._seen)
+        self._seen += len(fresh)
+        owners = self._owners
+        for seen in fresh:
+            live = owners.get(seen.call_id)
+            if live is None and self.engine.find_leg(seen.call_id) is not None:
+                live = self._owner(seen.call_id)
+            if live is not None:  # one of no call (the engine's own) stays the engine's
+                live._observations.append(seen)
+
+    def _owner(self, call_id: str) -> LiveCall:
+        """The call the leg ``call_id`` belongs to (its A-leg's)."""
+        live = self._owners.get(call_id)
+        if live is None:
+            live = self._owners[self.engine.leg(call_id).root.id]
+            self._owners[call_id] = live
+        return live
 
     def mount(self, url_prefix: str, app: WsgiApp | str) -> None:
         """Serve URLs that start with ``url_prefix`` (another host) from ``app``."""
@@ -338,6 +464,7 @@ class CallSimulator:
         tag: str | None = None,
         call_timeout: float | None = None,
         callback_timeout: float | None = None,
+        credentials: tuple[Credentials | None, Credentials | None] | None = None,
     ) -> LiveCall:
         steps = check_script(script)
         if not steps and direction == "outbound":
@@ -350,23 +477,16 @@ class CallSimulator:
             None if machine_detection is None else amd.detection(machine_detection, self._absolute)
         )
         dests = check_destinations(destinations if destinations is not None else {})
-        self._calls += 1
-        engine = Engine(
-            seed=self.seed * 1_000_003 + self._calls,
-            start_time=self.start_time,
-            durations=self.durations,
-            account_id=self.account_id,
-            callback_timeout=self.callback_timeout
-            if callback_timeout is None
-            else callback_timeout,
-        )
-        engine.advance_to(self._now_ms)  # a call started later begins at the world's time
-        leg = engine.start_call(
+        timeout = self.callback_timeout if callback_timeout is None else callback_timeout
+        if timeout is not self.callback_timeout:
+            Engine(callback_timeout=timeout)  # checks the call's own value (1 to 25 s)
+        leg = self.engine.start_call(
             direction,
             self._absolute(url),
             from_=from_,
             to=to,
-            credentials=self.credentials,
+            credentials=self.credentials if credentials is None else credentials[0],
+            fallback_credentials=None if credentials is None else credentials[1],
             method=method,
             fallback_url=self._absolute(fallback_url) if fallback_url else None,
             disconnect_url=self._absolute(disconnect_url) if disconnect_url else None,
@@ -378,8 +498,10 @@ class CallSimulator:
             call_timeout=call_timeout,
             tag=tag,
         )
-        live = LiveCall(self, engine, leg)
+        live = LiveCall(self, self.engine, leg, to_ms(timeout))
         self._live.append(live)
+        self._active.append(live)
+        self._owners[leg.id] = live
         return live
 
     def _absolute(self, url: str) -> str:
@@ -392,13 +514,20 @@ def _join(base: str, url: str) -> str:
 
 
 class LiveCall:
-    """A call that runs step by step: stop at a verb or a time, intervene, then run on."""
+    """One call of a simulation, run step by step: stop at a verb or a time, intervene,
+    then run on. Every call of the simulator shares its engine and its virtual clock, so
+    running one call runs the others too, as they would run."""
 
-    def __init__(self, simulator: CallSimulator, engine: Engine, leg: Leg) -> None:
+    def __init__(
+        self, simulator: CallSimulator, engine: Engine, leg: Leg, callback_timeout_ms: int
+    ) -> None:
         self._sim = simulator
         self.engine = engine
         self.leg = leg
         self.result = SimulatedCall(leg.id)
+        # What happened on this call (its legs' observations), handed over by _collect.
+        self._observations: list[Observation] = []
+        self._callback_timeout_ms = callback_timeout_ms
         self._recorded = False
 
     def __repr__(self) -> str:
@@ -406,25 +535,37 @@ class LiveCall:
             f"LiveCall({self.leg.id!r}, state={self.leg.state!r}, at={self.engine.now / 1000:g}s)"
         )
 
+    @property
+    def call_id(self) -> str:
+        """The call id of the call's A-leg."""
+        return self.leg.id
+
     def run_until(self, *, verb: str | None = None, seconds: float | None = None) -> SimulatedCall:
-        """Run until ``verb`` starts or virtual time reaches ``seconds`` (or the call ends)."""
+        """Run the simulation until ``verb`` starts on this call (or one of its Transfer
+        legs), or virtual time reaches ``seconds``, or this call ends."""
         if (verb is None) == (seconds is None):
             raise ValueError("run_until needs exactly one of verb= or seconds=")
-        self.engine.pause_at(verb)
-        self._drive(to_ms(seconds) if seconds is not None else None)
-        self.engine.resume()
+        if verb is not None:
+            self.engine.pause_at(verb, self.leg.id)
+            try:
+                self._sim._run_call(self)
+            finally:
+                self.engine.resume()
+        else:
+            until = to_ms(seconds) if seconds is not None else 0
+            self._sim._run_call(self, until)
         return self._snapshot()
 
     @property
     def call_ids(self) -> list[str]:
         """The call ids of this call's legs: the A-leg first, then each Transfer B-leg."""
-        return self.engine.call_ids
+        return [leg.id for leg in self.engine.call_legs(self.leg.id)]
 
     def _leg(self, call_id: str | None) -> Leg:
         """The leg an update is for: the A-leg, or any leg by its call id (voice-api §6)."""
         if call_id is None:
             return self.leg
-        if call_id not in self.engine.call_ids:
+        if call_id not in self.call_ids:
             raise KeyError(f"no leg {call_id!r} in this call; its legs are {self.call_ids}")
         return self.engine.leg(call_id)
 
@@ -433,7 +574,7 @@ class LiveCall:
 
         ``call_id`` picks another leg of the call (a Transfer B-leg) instead of the A-leg."""
         self.engine.update_call_bxml(self._leg(call_id), document)
-        self._drive(self.engine.now)
+        self._sim._pump(self.engine.now)
 
     def redirect(
         self,
@@ -465,30 +606,28 @@ class LiveCall:
             credentials=credentials,
             tag=tag,
         )
-        self._drive(self.engine.now)
+        self._sim._pump(self.engine.now)
 
     def hang_up(self, *, call_id: str | None = None) -> None:
         """updateCall with state=completed (of the leg ``call_id``, by default the A-leg)."""
         self.engine.hang_up(self._leg(call_id))
-        self._drive(self.engine.now)
+        self._sim._pump(self.engine.now)
 
     def run(self) -> SimulatedCall:
-        """Run to the end; raises :class:`UnusedStepsError` if script steps are left."""
-        self._drive(None)
+        """Run the simulation until this call has ended (the other calls run meanwhile, as
+        they would); raises :class:`UnusedStepsError` if its script steps are left."""
+        self._sim._run_call(self)
         return self._finish()
 
-    def _due(self) -> int | None:
-        """When this call next has something to do (None: nothing, or it is paused)."""
-        engine = self.engine
-        if engine.paused or engine.finished:
-            return None
-        return engine.now if engine.outbox else engine.next_due()
+    def _ended(self) -> bool:
+        """Whether the call has ended: its A-leg has (which ends its Transfer legs)."""
+        return not self.leg.up
 
     def _finish(self) -> SimulatedCall:
         call = self._snapshot()
-        if not self._recorded:
+        if not self._recorded and self._ended():
             self._recorded = True
-            COVERAGE.record(self.engine)
+            COVERAGE.record(self._observations)
         unused = [*self.leg.script, *self.leg.timed_steps]
         if unused:
             steps = ", ".join(repr(s) for s in unused)
@@ -501,17 +640,9 @@ class LiveCall:
             )
         return call
 
-    def _drive(self, until_ms: int | None) -> None:
-        engine = self.engine
-        while True:
-            engine.run(until_ms)
-            if not engine.outbox:
-                return
-            for request in engine.take():
-                self._send(request)
-
     def _send(self, request: CallbackRequest) -> None:
         sim = self._sim
+        engine = self.engine
         fault = sim.faults.take(request.target.url) if sim.faults else None
         latency = sim.reply_latency
         if fault is None or fault.kind == "slow":
@@ -520,11 +651,12 @@ class LiveCall:
             for kind, message in exchange.failures:
                 # raise_app_errors=False: Bandwidth gets the app's fallback reply, and the
                 # transcript keeps what it covers up.
-                self.engine.annotate(request.leg_id, kind, message)
+                engine.annotate(request.leg_id, kind, message)
             latency = fault.seconds if fault is not None else latency
-            if latency and to_ms(latency) > self.engine.callback_timeout_ms and request.synchronous:
+            limit = self._callback_timeout_ms
+            if latency and to_ms(latency) > limit and request.synchronous:
                 result = FetchResult(None, b"", "no reply within callbackTimeout", timed_out=True)
-                latency = self.engine.callback_timeout_ms / 1000
+                latency = limit / 1000
         else:
             url = encode(request)[0]
             result = (
@@ -533,7 +665,7 @@ class LiveCall:
                 else FetchResult(None, b"", "connection dropped (faults.drop)")
             )
         if fault is not None:
-            self.engine.annotate(request.leg_id, "fault", repr(fault))
+            engine.annotate(request.leg_id, "fault", repr(fault))
         self.result.callbacks.append(
             Callback(
                 request.event_type,
@@ -543,17 +675,20 @@ class LiveCall:
                 result.status,
                 result.body,
                 request.synchronous,
-                self.engine.now,
+                engine.now,
             )
         )
         if request.synchronous:
             self.result.visited.append(path_of(request.target.url))
-            self.engine.fetch_done(request, result, latency=latency)
+            engine.fetch_done(request, result, latency=latency)
         else:
-            self.engine.delivered(request, result)
+            engine.delivered(request, result)
 
     def _snapshot(self) -> SimulatedCall:
-        return self.result.update_from(self.engine, self.leg, self.leg.state)
+        self._sim._collect()
+        return self.result.update_from(
+            self.engine, self.leg, self.leg.state, observations=self._observations
+        )
 
 
 def _number(number: object) -> str:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from callcontrol import parse_event
+from callcontrol.engine import payloads
 from callcontrol.testing import (
     Callback,
     CallSimulator,
@@ -276,3 +280,17 @@ def test_refer_complete_payloads_fit_the_documented_fields():
     for payload in payloads:
         errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(payload)]
         assert not errors, errors
+
+
+@given(
+    start=st.datetimes(
+        min_value=datetime(1990, 1, 1),
+        max_value=datetime(2090, 1, 1),
+        timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=-5)), None]),
+    ),
+    ms=st.integers(min_value=0, max_value=400 * 86_400_000),
+)
+def test_timestamp_is_the_start_plus_the_virtual_milliseconds_in_utc(start, ms):
+    expected = (start + timedelta(milliseconds=ms)).astimezone(timezone.utc)
+    text = expected.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    assert payloads.timestamp(start, ms) == text

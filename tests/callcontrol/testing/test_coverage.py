@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pytest
 
+import bxml
 from callcontrol.engine import Step
+from callcontrol.engine.model import CallbackRequest, Target
+from callcontrol.engine.observations import (
+    CallbackSent,
+    DialHow,
+    Dialled,
+    DocumentInstalled,
+    GatherEnded,
+    Observation,
+    VerbStarted,
+)
 from callcontrol.testing import CallSimulator, Coverage, busy, press, silence
 from callcontrol.testing import coverage as coverage_module
 
@@ -24,6 +35,12 @@ ROUTES = {
     "/done": xml('<Record recordCompleteUrl="/recorded" maxDuration="1"/>'),
     "/recorded": xml("<Hangup/>"),
 }
+
+
+MENU = (
+    '<Response><Gather gatherUrl="/menu"/>'
+    '<Redirect redirectUrl="/menu" redirectFallbackUrl="/spare"/></Response>'
+)
 
 
 def record_calls(monkeypatch: pytest.MonkeyPatch, *scripts: Iterable[Step]) -> Coverage:
@@ -68,38 +85,48 @@ def test_disabled_recorder_records_nothing():
     assert recorder.percent() == 100.0 and recorder.to_json()["never_fetched"] == []
 
 
-def fake_engine(**fields: object) -> object:
-    from types import SimpleNamespace
-
-    base: dict[str, object] = {
-        "served": [],
-        "called": set(),
-        "verbs_run": [],
-        "gather_outcomes": [],
-        "transfer_outcomes": [],
-        "mentioned": {},
-    }
-    return SimpleNamespace(**{**base, **fields})
+def observed(
+    *,
+    served: Sequence[tuple[str, str, str]] = (),
+    called: Sequence[str] = (),
+    verbs: Sequence[str] = (),
+    gathers: Sequence[tuple[str, str]] = (),
+    dialled: Sequence[tuple[str, DialHow, str]] = (),
+) -> list[Observation]:
+    """A call's observations: documents served (URL, event, reply), callbacks sent, verbs
+    run, Gather outcomes and numbers dialled."""
+    seen: list[Observation] = []
+    for url, event, reply in served:
+        seen.append(DocumentInstalled(0, "A", "c-1", url, event, bxml.parse(reply)))
+    for url in called:
+        request = CallbackRequest(1, "c-1", "gather", {}, Target(url), True)
+        seen.append(CallbackSent(0, "A", "c-1", request))
+    seen += [VerbStarted(0, "A", "c-1", name) for name in verbs]
+    seen += [GatherEnded(0, "A", "c-1", site, outcome) for site, outcome in gathers]
+    seen += [Dialled(0, "B", "c-2", number, how, outcome) for number, how, outcome in dialled]
+    return seen
 
 
 def test_the_report_and_json_of_known_calls_exactly() -> None:
     recorder = Coverage()
     recorder.enabled = True
     recorder.record(
-        fake_engine(  # type: ignore[arg-type]
-            served=[("https://a.test/answer", "initiate"), ("https://a.test", "redirect")],
-            called={"https://a.test/menu"},
-            verbs_run=[(0, "Gather", None), (5, "Hangup", None)],
-            gather_outcomes=[("/answer Gather[1]", "12"), ("/answer Gather[1]", "timeout")],
-            transfer_outcomes=[("+1555", "answered")],
-            mentioned={"https://a.test/menu": "Gather.gather_url", "https://a.test/spare": "x"},
+        observed(
+            served=[
+                ("https://a.test/answer", "initiate", MENU),
+                ("https://a.test", "redirect", "<Response><Hangup/></Response>"),
+            ],
+            called=["https://a.test/menu"],
+            verbs=["Gather", "Hangup"],
+            gathers=[("/answer Gather[1]", "12"), ("/answer Gather[1]", "timeout")],
+            dialled=[("+1555", "Transfer", "answered"), ("+1666", "createCall", "answered")],
         )
     )
-    recorder.record(fake_engine(verbs_run=[(0, "Gather", None)]))  # type: ignore[arg-type]
+    recorder.record(observed(verbs=["Gather"]))
     assert recorder.counts() == (4, 7)
     two = Coverage()
     two.enabled = True
-    two.record(fake_engine(transfer_outcomes=[("+1", "busy"), ("+1", "answered")]))  # type: ignore[arg-type]
+    two.record(observed(dialled=[("+1", "Transfer", "busy"), ("+1", "Forward", "answered")]))
     assert "transfer +1: seen answered, busy; never: no-answer" in two.report()
     assert recorder.report() == [
         "documents served:",
@@ -109,7 +136,7 @@ def test_the_report_and_json_of_known_calls_exactly() -> None:
         "/answer Gather[1]: seen 12, timeout; keys never pressed first: 2 3 4 5 6 7 8 9 * 0 #",
         "transfer +1555: seen answered; never: busy, no-answer",
         "callback URLs never fetched:",
-        "  https://a.test/spare (x)",
+        "  https://a.test/spare (Redirect.redirect_fallback_url)",
         "coverage: 57.1% (4 of 7 branches)",
         "  (counts, reached or not: each Gather's outcomes seen plus timeout, each transfer "
         "destination's answered/busy/no-answer, each callback URL named in a served document)",
@@ -133,7 +160,7 @@ def test_nothing_recorded_is_full_coverage_and_every_key_pressed_lists_none() ->
     assert not recorder.below(100)
     recorder.enabled = True
     outcomes = [("/a Gather[1]", key) for key in "123456789*0#"] + [("/a Gather[1]", "terminated")]
-    recorder.record(fake_engine(gather_outcomes=outcomes))  # type: ignore[arg-type]
+    recorder.record(observed(gathers=outcomes))
     (line,) = [line for line in recorder.report() if line.startswith("/a Gather[1]")]
     assert (
         line == "/a Gather[1]: seen #, *, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, terminated; never: timeout"
@@ -144,6 +171,6 @@ def test_nothing_recorded_is_full_coverage_and_every_key_pressed_lists_none() ->
 def test_reset_forgets_everything() -> None:
     recorder = Coverage()
     recorder.enabled = True
-    recorder.record(fake_engine(verbs_run=[(0, "Hangup", None)]))  # type: ignore[arg-type]
+    recorder.record(observed(verbs=["Hangup"]))
     recorder.reset()
     assert recorder.verbs == {} and recorder.enabled is False

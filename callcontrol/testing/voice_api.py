@@ -1,0 +1,284 @@
+"""The simulated Voice API: a :class:`~callcontrol.CallsClient` answered in process, in
+virtual time, by the calls of a :class:`~callcontrol.testing.CallSimulator`.
+
+The REST semantics (auth, validation, error bodies, faults, ``Link`` paging) are the
+emulator's own :class:`~callcontrol.emulator.api.CallsApi`; this module gives it the
+simulator's calls as its :class:`~callcontrol.emulator.backend.CallsBackend`, and reaches
+it through a :mod:`requests` transport adapter that calls it directly: no socket, no
+thread, no wall clock. A request an app makes from inside a callback handler happens at
+that virtual instant; a call it creates starts right after the handler returns.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+from ..client import CallsClient
+from ..emulator.api import Account, CallsApi
+from ..engine import Credentials, Leg
+from ..engine.payloads import timestamp
+
+if TYPE_CHECKING:
+    from bxml import Bxml
+
+    from .simulator import CallSimulator
+
+#: voice-api §4: a call's state can be read for 7 days after it ended.
+RETENTION_MS = 7 * 24 * 3600 * 1000
+#: ``maxCallQueueSize`` of getStatistics: the simulator places every call at once.
+QUEUE_CAPACITY = 1500
+
+
+class SimulatedApi:
+    """The Voice API of one simulator: its :class:`CallsApi`, backend, user and faults."""
+
+    def __init__(self, sim: CallSimulator, username: str, password: str) -> None:
+        self.sim = sim
+        self.username = username
+        self.password = password
+        self.base_url = sim.engine.api_base
+        self.calls = SimulatedCalls(sim)
+        self.api = CallsApi(
+            users={username: Account(password, sim.account_id)},
+            calls=self.calls,
+            faults=sim.api_faults,
+            base_url=self.base_url,
+        )
+
+    def client(self) -> CallsClient:
+        """A :class:`CallsClient` whose every request this API answers, in process."""
+        session = requests.Session()
+        session.adapters.clear()  # nothing this session sends may leave the process
+        adapter = InProcessAdapter(self.api)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return CallsClient(
+            self.sim.account_id,
+            username=self.username,
+            password=self.password,
+            base_url=self.base_url,
+            session=session,
+            retry=None,  # a retry would wait on the wall clock; virtual time stands still
+        )
+
+
+class SimulatedCalls:
+    """The simulator's calls as the REST API sees them (implements ``CallsBackend``)."""
+
+    def __init__(self, sim: CallSimulator) -> None:
+        self.sim = sim
+        self._requests: dict[str, dict[str, Any]] = {}
+        self._views: dict[str, LegView] = {}
+        self._order: list[str] = []
+
+    @property
+    def queue_capacity(self) -> int:
+        """``maxCallQueueSize`` of getStatistics."""
+        return QUEUE_CAPACITY
+
+    def create_call(self, account_id: str, fields: dict[str, Any]) -> LegView:
+        """Place the call now (the simulator has no queue); it rings right after the
+        request returns and follows ``sim.destination``/``sim.callee`` for its number."""
+        live = self.sim._place(fields)
+        self._requests[live.call_id] = fields
+        view = self.find(live.call_id)
+        assert view is not None
+        return view
+
+    def find(self, call_id: str) -> LegView | None:
+        """Any leg of the simulation by its call id (Transfer B-legs too), or None."""
+        self._sync()
+        return self._views.get(call_id)
+
+    def update(self, call_id: str, fields: dict[str, Any]) -> None:
+        """updateCall (voice-api §6): hang up, or redirect to a new document."""
+        leg = self._leg(call_id)
+        engine = self.sim.engine
+        if fields["state"] == "completed":
+            engine.hang_up(leg)
+        else:
+            engine.update_call(
+                leg,
+                redirect_url=fields["redirectUrl"],
+                method=fields.get("redirectMethod", "POST"),
+                credentials=_creds(fields, "username", "password"),
+                fallback_url=fields.get("redirectFallbackUrl"),
+                fallback_method=fields.get("redirectFallbackMethod") or "POST",
+                fallback_credentials=_creds(fields, "fallbackUsername", "fallbackPassword"),
+                tag=fields.get("tag"),
+            )
+        self.sim._settle()
+
+    def update_bxml(self, call_id: str, document: Bxml) -> None:
+        """updateCallBxml (voice-api §7): run ``document`` now."""
+        self.sim.engine.update_call_bxml(self._leg(call_id), document)
+        self.sim._settle()
+
+    def calls_of(self, account_id: str, after_seq: int) -> Iterator[LegView]:
+        """The account's legs created after ``after_seq``, oldest first."""
+        self._sync()
+        if account_id != self.sim.account_id:
+            return iter(())
+        return (self._views[call_id] for call_id in self._order[after_seq:])
+
+    def queue_size(self) -> int:
+        """Calls waiting to be placed: never any here."""
+        return 0
+
+    def now_ms(self) -> int:
+        """The simulation's virtual time."""
+        return self.sim.engine.now
+
+    def _leg(self, call_id: str) -> Leg:
+        return self.sim.engine.leg(call_id)
+
+    def _sync(self) -> None:
+        """Give every leg created since the last look its view and sequence number."""
+        ids = self.sim.engine.call_ids
+        for call_id in ids[len(self._order) :]:
+            self._order.append(call_id)
+            leg = self.sim.engine.leg(call_id)
+            self._views[call_id] = LegView(self, leg, len(self._order))
+
+
+class LegView:
+    """One leg as the REST API reads it (implements ``CallView``)."""
+
+    def __init__(self, calls: SimulatedCalls, leg: Leg, seq: int) -> None:
+        self._calls = calls
+        self._leg = leg
+        self.seq = seq
+
+    @property
+    def call_id(self) -> str:
+        """The leg's call id."""
+        return self._leg.id
+
+    @property
+    def account_id(self) -> str:
+        """The simulator's account."""
+        return self._leg.account_id
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The createCall fields of a call the API created, else empty."""
+        return self._calls._requests.get(self._leg.id, {})
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The CallState (voice-api §4.1) at the present virtual instant."""
+        return call_state(self._calls.sim.engine.start_time, self._leg, bool(self.request))
+
+    def gone(self, now_ms: int) -> bool:
+        """True 7 days (virtual) after the leg ended."""
+        end = self._leg.end_ms
+        return end is not None and now_ms - end > RETENTION_MS
+
+
+def call_state(start: Any, leg: Leg, enqueued: bool) -> dict[str, Any]:
+    """The CallState JSON object of ``leg``; ``enqueued``: createCall made it, so it has an
+    enqueuedTime (placed at once: its start)."""
+
+    def at(ms: int | None) -> str | None:
+        return None if ms is None else timestamp(start, ms)
+
+    started, answered, ended = at(leg.start_ms), at(leg.answer_ms), at(leg.end_ms)
+    return {
+        "applicationId": leg.application_id,
+        "accountId": leg.account_id,
+        "callId": leg.id,
+        "parentCallId": leg.parent.id if leg.parent is not None else None,
+        "to": leg.to,
+        "from": leg.from_,
+        "direction": leg.direction,
+        "state": leg.state,
+        "stirShaken": None,
+        "identity": None,
+        "enqueuedTime": started if enqueued else None,
+        "startTime": started,
+        "answerTime": answered,
+        "endTime": ended,
+        "disconnectCause": leg.cause,
+        "errorMessage": leg.error_message,
+        "errorId": None,
+        "lastUpdate": ended or answered or started,
+    }
+
+
+class InProcessAdapter(BaseAdapter):
+    """A :mod:`requests` transport that hands each request to ``api.handle`` in process."""
+
+    def __init__(self, api: CallsApi) -> None:
+        super().__init__()
+        self.api = api
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: None | float | tuple[float, float] | tuple[float, None] = None,
+        verify: bool | str = True,
+        cert: None | bytes | str | tuple[bytes | str, bytes | str] = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Answer ``request`` with the API's reply (a dropped connection raises, as over
+        the network)."""
+        url = request.url or ""
+        parts = urlsplit(url)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        reply = self.api.handle(request.method or "GET", parts.path, parts.query, headers, body)
+        if reply.drop is not None:
+            raise requests.ConnectionError(
+                f"connection dropped {reply.drop} the request was handled (api_faults)",
+                request=request,
+            )
+        if reply.latency:
+            raise ValueError(
+                "sim.client() requests take no virtual time: a latency fault cannot be "
+                "simulated here (use the emulator for wall-clock latency)"
+            )
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(reply.body),
+            headers=urllib3.HTTPHeaderDict(reply.headers),
+            status=reply.status,
+            preload_content=False,
+            decode_content=False,
+        )
+        response = requests.Response()
+        response.status_code = reply.status
+        response.headers = CaseInsensitiveDict(dict(reply.headers))
+        response.raw = raw
+        response.url = url
+        response.request = request
+        response.reason = _reason(reply.status)
+        response.encoding = get_encoding_from_headers(response.headers)
+        return response
+
+    def close(self) -> None:
+        """Nothing to release: no connection was opened."""
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _creds(fields: dict[str, Any], user: str, password: str) -> Credentials | None:
+    if user not in fields:
+        return None
+    return Credentials(fields[user], fields[password])

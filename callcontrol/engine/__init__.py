@@ -8,6 +8,7 @@ transcript entries). The simulator (:mod:`callcontrol.testing`) and other driver
 from __future__ import annotations
 
 from .assumptions import ASSUMPTIONS, Assumption
+from .conference import ConferenceCallback, ConferenceMember, ConferenceRecord
 from .core import CallStateConflict, Engine
 from .durations import Durations
 from .model import CallbackRequest, Credentials, FetchResult, Leg, Target, TranscriptEntry
@@ -15,6 +16,11 @@ from .observations import (
     AssumptionApplied,
     CallbackAnswered,
     CallbackSent,
+    ConferenceCompleted,
+    ConferenceCreated,
+    ConferenceJoined,
+    ConferenceLeft,
+    ConferenceReplyRejected,
     Dialled,
     DocumentInstalled,
     GatherEnded,
@@ -50,6 +56,14 @@ __all__ = [
     "CallbackAnswered",
     "CallbackRequest",
     "CallbackSent",
+    "ConferenceCallback",
+    "ConferenceCompleted",
+    "ConferenceCreated",
+    "ConferenceJoined",
+    "ConferenceLeft",
+    "ConferenceMember",
+    "ConferenceRecord",
+    "ConferenceReplyRejected",
     "Credentials",
     "Destination",
     "Dialled",

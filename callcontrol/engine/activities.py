@@ -1,7 +1,9 @@
-"""State of the blocking verbs that wait for time or input: Gather, Record and Transfer."""
+"""State of the blocking verbs that wait for time or input: Gather, Record, Transfer,
+Bridge, and the conferences calls are held in."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,3 +65,61 @@ class BridgedRun:
     """A call held in another call's Bridge (its own BXML cancelled)."""
 
     origin: Leg
+
+
+@dataclass
+class Member:
+    """One time a call was in a conference: how it joined, and when it joined and left."""
+
+    leg: Leg
+    mute: bool
+    hold: bool
+    coaching: tuple[str, ...]
+    joined_ms: int
+    left_ms: int | None = None
+
+
+@dataclass
+class Room:
+    """One instance of a conference, from its first member to its last (bxml-spec §4.2).
+
+    ``event``/``fallback`` and ``tag`` are the creator's; ``callbacks`` holds each event
+    sent as ``[request, result]`` (result None until answered); ``queue`` the verbs of
+    accepted replies still to play, with the URL that served them. ``up`` and ``epoch``
+    let the scheduler drop the room's timers once it is over.
+    """
+
+    name: str
+    conference_id: str
+    url: str
+    created_ms: int
+    creator: Leg
+    event: Target | None
+    fallback: Target | None
+    tag: str | None
+    timeout_ms: int
+    present: list[Member] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    callbacks: list[list[Any]] = field(default_factory=list)
+    queue: deque[tuple[Element, str]] = field(default_factory=deque)
+    playing: bool = False
+    recording: dict[str, Any] | None = None
+    completed_ms: int | None = None
+    up: bool = True
+    epoch: int = 0
+
+
+@dataclass
+class Rooms:
+    """The conferences of one engine: those running, by name, and every one so far."""
+
+    active: dict[str, Room] = field(default_factory=dict)
+    all: list[Room] = field(default_factory=list)
+
+
+@dataclass
+class ConferenceRun:
+    """A call held in a conference (its activity until it leaves)."""
+
+    room: Room
+    member: Member

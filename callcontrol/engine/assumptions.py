@@ -124,10 +124,58 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "must be answered to carry audio.",
     ),
     Assumption(
-        "conference-alone",
-        "<Conference> and <Connect> hold the call (no conference or connect events are sent) "
-        "until it is hung up or interrupted.",
-        "A single call in a conference hears nothing; Connect events are not documented.",
+        "connect-holds",
+        "<Connect> holds the call (no connect events are sent) until it is hung up or interrupted.",
+        "Connect (Beta) events are not documented (bxml-spec §4.3).",
+    ),
+    Assumption(
+        "conference-event-order",
+        "The first member's <Conference> sends conferenceCreated, then conferenceMemberJoin "
+        "for that member; the last member's leaving sends conferenceMemberExit, then "
+        "conferenceCompleted.",
+        "The event pages say when each event fires (voice-api §9.4) but not how "
+        "conferenceCreated and the creator's own join are ordered.",
+    ),
+    Assumption(
+        "conference-tag",
+        "The tag sent on conference events is the creating call's tag when it runs "
+        "<Conference> (its tag attribute, else the call's sticky tag).",
+        "bxml-spec §4.2 says the creator's tag is sent; whether a call tag set earlier counts "
+        "when the verb has none is not said.",
+    ),
+    Assumption(
+        "conference-full",
+        "A 21st call running <Conference> does not join: it ends with cause 'error' and an "
+        "errorMessage saying the conference is full.",
+        "bxml-spec §4.2 allows at most 20 calls but does not say what happens to the 21st; "
+        "failing the call is the safe side for a test (a flow that relies on it fails here "
+        "first).",
+    ),
+    Assumption(
+        "conference-one-coach",
+        "A call with callIdsToCoach joining while another member coaches joins as an "
+        "ordinary member (its callIdsToCoach is ignored).",
+        "bxml-spec §4.2 allows one coach at a time; what happens to a second is not said.",
+    ),
+    Assumption(
+        "conference-time-limit",
+        "At 24 hours the conference ends as updateConference status=completed does: every "
+        "member goes on with the verb after its <Conference>.",
+        "bxml-spec §4.2 gives the 24 h limit but not what happens at it.",
+    ),
+    Assumption(
+        "conference-callback-failure",
+        "A conference event whose delivery fails for good (its fallback too) is dropped; the "
+        "conference and its members go on.",
+        "voice-api §9.1 ends the call when a call's callback fails; a conference event "
+        "belongs to no one call.",
+    ),
+    Assumption(
+        "conference-recording-order",
+        "A conference recording still running when the last member leaves ends then; "
+        "conferenceRecordingAvailable follows conferenceCompleted.",
+        "StartRecording records until the conference ends (bxml-spec §3.2); the order of the "
+        "two events is not documented.",
     ),
     Assumption(
         "stream-events",

@@ -14,8 +14,9 @@ A driver uses only the public methods: :meth:`Engine.run`, :meth:`Engine.run_unt
 :meth:`Engine.is_held`, :meth:`Engine.forget_calls`, :meth:`Engine.next_due`,
 :meth:`Engine.advance_to`, :meth:`Engine.take`, :meth:`Engine.fetch_done`,
 :meth:`Engine.delivered`, :meth:`Engine.update_call`, :meth:`Engine.update_call_bxml`,
-:meth:`Engine.hang_up`, :meth:`Engine.leg`, :meth:`Engine.annotate` and the typed
-:attr:`Engine.observations`; the verb runners see the engine as a
+:meth:`Engine.hang_up`, :meth:`Engine.end_conference`, :meth:`Engine.leg`,
+:meth:`Engine.annotate`, the typed :attr:`Engine.observations` and
+:attr:`Engine.conferences`; the verb runners see the engine as a
 :class:`~callcontrol.engine.runtime.Runtime`.
 
 Semantics follow reference/bxml-spec.md §3 and §5 and voice-api.md §9; where they are
@@ -44,6 +45,7 @@ from . import (
     background,
     bridge,
     caller,
+    conference,
     dialing,
     gather,
     keys,
@@ -52,7 +54,7 @@ from . import (
     record,
     refer,
 )
-from .activities import BridgedRun, BridgeRun, RecordRun, TransferRun
+from .activities import BridgedRun, BridgeRun, ConferenceRun, RecordRun, Rooms, TransferRun
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
@@ -158,6 +160,10 @@ class Engine:
         # Per-call holds: the first leg's id -> (when the hold began, the call's entries).
         self._held: dict[str, tuple[int, list[tuple[Any, ...]]]] = {}
         self._hold_at: dict[str, str] = {}
+        #: The conferences (bxml-spec §4.2) and the callbacks whose replies go elsewhere
+        #: than a leg's document (request id -> handler, timeout ms).
+        self.rooms = Rooms()
+        self._detached: dict[int, tuple[Callable[[CallbackRequest, FetchResult], None], int]] = {}
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -622,6 +628,10 @@ class Engine:
         (meanwhile the caller may hang up or an update may interrupt), and past the
         engine's ``callback_timeout`` the callback fails with a timeout instead.
         """
+        detached = self._detached.pop(request.id, None)
+        if detached is not None:
+            self._detached_reply(request, result, to_ms(latency), *detached)
+            return
         if latency:
             self._reply_later(request, result, to_ms(latency))
             return
@@ -668,12 +678,20 @@ class Engine:
             self._challenged(leg, request)
         self.observe(CallbackAnswered(self.sched.now, leg.label, leg.id, request, result))
         failed = result.error is not None or not 200 <= (result.status or 0) < 300
+        detached = self._detached.pop(request.id, None)
+        retry = None
         if request.fallback is not None and failed and not request.is_fallback:
             self.assume(leg, "amd-fallback", f"retrying {request.fallback.url}")
-            self._queue(_replace(request, self._request_id(), request.fallback, True))
+            retry = _replace(request, self._request_id(), request.fallback, True)
         elif result.error is not None and not request.is_fallback:
             self.note(leg, "retry", f"{request.event_type} once more after: {result.error}")
-            self._queue(_replace(request, self._request_id(), request.target, True))
+            retry = _replace(request, self._request_id(), request.target, True)
+        if detached is not None:
+            detached[0](request, result)
+            if retry is not None:  # the repeat's result goes to the same handler
+                self._detached[retry.id] = detached
+        if retry is not None:
+            self._queue(retry)
 
     # -- API commands (updateCall, updateCallBxml) --------------------------------------------
 
@@ -796,6 +814,78 @@ class Engine:
             leg.waiting = request.id
             leg.cursor = None
         self._queue(request)
+
+    def send_detached(
+        self,
+        leg: Leg,
+        event_type: str,
+        payload: dict[str, Any],
+        target: Target,
+        fallback: Target | None = None,
+        *,
+        synchronous: bool,
+        on_reply: Callable[[CallbackRequest, FetchResult], None],
+        timeout_ms: int | None = None,
+        is_fallback: bool = False,
+        retried: bool = False,
+    ) -> CallbackRequest:
+        """Queue a callback about ``leg`` that does not hold it (a conference event); its
+        result goes to ``on_reply``, after the driver's latency (at most ``timeout_ms``)."""
+        request = CallbackRequest(
+            self._request_id(),
+            leg.id,
+            event_type,
+            payload,
+            target,
+            synchronous,
+            fallback,
+            is_fallback,
+            retried,
+        )
+        timeout = self.callback_timeout_ms if timeout_ms is None else timeout_ms
+        self._detached[request.id] = (on_reply, timeout)
+        self._queue(request)
+        return request
+
+    def _detached_reply(
+        self,
+        request: CallbackRequest,
+        result: FetchResult,
+        ms: int,
+        on_reply: Callable[[CallbackRequest, FetchResult], None],
+        timeout_ms: int,
+    ) -> None:
+        if ms < 0:
+            raise ValueError(f"latency must be 0 seconds or more, not {ms / 1000:g}")
+        if ms > timeout_ms:
+            ms = timeout_ms
+            message = f"no reply within callbackTimeout ({ms / 1000:g} s)"
+            result = FetchResult(None, b"", message, timed_out=True)
+        if result.challenged:
+            self._challenged(self.legs[request.leg_id], request)
+        if not ms:
+            on_reply(request, result)
+            return
+        self.sched.at(self.sched.now + ms, FETCH, _deliver, on_reply, request, result)
+
+    @property
+    def conferences(self) -> list[conference.ConferenceRecord]:
+        """Every conference so far, in creation order, as immutable records (bxml-spec
+        §4.2): name, conference_id, members, callbacks, created and completed times."""
+        return [conference.record(room, self.start_time) for room in self.rooms.all]
+
+    def end_conference(self, conference_id: str) -> None:
+        """End a running conference as updateConference ``status=completed`` does: every
+        member goes on with the verb after its <Conference> (bxml-spec §3.1).
+
+        :raises KeyError: no running conference has that id.
+        """
+        for room in self.rooms.active.values():
+            if room.conference_id == conference_id:
+                self.note(room.creator, "api", f"updateConference {room.name} completed")
+                conference.end(self, room)
+                return
+        raise KeyError(f"no running conference {conference_id!r} in this engine")
 
     def _looping(self, leg: Leg, url: str) -> bool:
         mark = (self.sched.now, leg.inputs)
@@ -1053,6 +1143,8 @@ class Engine:
             bridge.origin_left(self, leg, activity)
         elif isinstance(activity, BridgedRun):
             bridge.target_left(self, leg, activity)
+        elif isinstance(activity, ConferenceRun):
+            conference.member_left(self, leg, activity, "removed")
 
     def _time_limit(self, leg: Leg) -> None:
         self.assume(leg, "time-limit")
@@ -1085,6 +1177,8 @@ class Engine:
             bridge.origin_left(self, leg, activity)
         elif isinstance(activity, BridgedRun):
             bridge.target_left(self, leg, activity)
+        elif isinstance(activity, ConferenceRun):
+            conference.member_left(self, leg, activity, "hangup")
         background_recording = record.finish_recording(self, leg)
         if background_recording is not None:
             finished.append(background_recording)
@@ -1107,6 +1201,15 @@ class Engine:
             self.assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
         for info in finished:
             record.recording_available(self, leg, info)
+
+
+def _deliver(
+    engine: Engine,
+    on_reply: Callable[[CallbackRequest, FetchResult], None],
+    request: CallbackRequest,
+    result: FetchResult,
+) -> None:
+    on_reply(request, result)
 
 
 def _path(url: str) -> str:
@@ -1163,7 +1266,7 @@ _RUNNERS: dict[str, Callable[[Runtime, Leg, Any], None]] = {
     "Tag": media.tag_verb,
     "Hangup": media.hangup_verb,
     "Redirect": media.redirect,
-    "Conference": media.hold,
+    "Conference": conference.join,
     "Connect": media.hold,
     "Gather": gather.gather,
     "Record": record.record,

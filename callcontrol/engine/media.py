@@ -1,5 +1,5 @@
 """Runners of the verbs that play, wait or end: SpeakSentence, PlayAudio, Pause, Ring,
-SendDtmf, Tag, Hangup, Redirect, and Conference/Connect (which hold the call)."""
+SendDtmf, Tag, Hangup, Redirect, and Connect (which holds the call)."""
 
 from __future__ import annotations
 
@@ -87,6 +87,6 @@ def redirect(engine: Runtime, leg: Leg, verb: bxml.Redirect) -> None:
 
 
 def hold(engine: Runtime, leg: Leg, verb: Element) -> None:
-    """Conference / Connect: hold the call (the ``conference-alone`` assumption)."""
-    engine.assume(leg, "conference-alone", f"<{verb.TAG}> holds the call")
+    """Connect: hold the call (the ``connect-holds`` assumption)."""
+    engine.assume(leg, "connect-holds", f"<{verb.TAG}> holds the call")
     leg.activity = "hold"

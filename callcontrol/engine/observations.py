@@ -223,6 +223,83 @@ class BridgeEnded(Observation):
         return f"ended: {'this call' if self.left else self.other} left first"
 
 
+@dataclass(frozen=True, slots=True)
+class ConferenceCreated(Observation):
+    """This call created the conference ``name`` (a new ``conference_id``, bxml-spec §4.2)."""
+
+    name: str = ""
+    conference_id: str = ""
+    KIND: ClassVar[str] = "conference"
+
+    def detail(self) -> str:
+        """The conference and its id."""
+        return f"{self.name} created ({self.conference_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceJoined(Observation):
+    """This call joined the conference ``name`` (``mute``, ``hold``, and the calls it
+    coaches)."""
+
+    name: str = ""
+    conference_id: str = ""
+    mute: bool = False
+    hold: bool = False
+    coaching: tuple[str, ...] = ()
+    KIND: ClassVar[str] = "conference"
+
+    def detail(self) -> str:
+        """The conference and how the member joined."""
+        flags = [flag for flag, on in (("muted", self.mute), ("on hold", self.hold)) if on]
+        if self.coaching:
+            flags.append("coaching " + ", ".join(self.coaching))
+        return f"joined {self.name}" + (f" ({'; '.join(flags)})" if flags else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceLeft(Observation):
+    """This call left the conference ``name``; ``how``: ``hangup`` (the call ended),
+    ``removed`` (updateCall redirect, updateCallBxml or a Bridge) or ``ended`` (the
+    conference was ended and the call goes on after its <Conference>)."""
+
+    name: str = ""
+    conference_id: str = ""
+    how: str = "hangup"
+    KIND: ClassVar[str] = "conference"
+
+    def detail(self) -> str:
+        """The conference and how the member left."""
+        return f"left {self.name} ({self.how})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceCompleted(Observation):
+    """The last member (this call) left: the conference ``name`` is over."""
+
+    name: str = ""
+    conference_id: str = ""
+    KIND: ClassVar[str] = "conference"
+
+    def detail(self) -> str:
+        """The conference that ended."""
+        return f"{self.name} completed ({self.conference_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceReplyRejected(Observation):
+    """A reply to a conference event was rejected whole (bxml-spec §4.2, §6): ``reason``."""
+
+    name: str = ""
+    conference_id: str = ""
+    event_type: str = ""
+    reason: str = ""
+    KIND: ClassVar[str] = "conference"
+
+    def detail(self) -> str:
+        """Which reply, and why."""
+        return f"{self.event_type} reply rejected: {self.reason}"
+
+
 def describe(verb: Element) -> str:
     """A verb as one line: tag, text and attributes (never a password)."""
     if isinstance(verb, bxml.SpeakSentence):
@@ -251,6 +328,8 @@ def fetch_line(request: CallbackRequest, result: FetchResult, verbs: int | None)
 def _plain(value: object) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
     if isinstance(value, CallbackRequest):
         return {"eventType": value.event_type, "url": value.target.url}
     if isinstance(value, FetchResult):

@@ -201,3 +201,64 @@ def transcription_available(
         "completedTime": timestamp(start, now),
     }
     return payload
+
+
+def conference_event(
+    event_type: str,
+    start: datetime,
+    now: int,
+    conference_id: str,
+    name: str,
+    tag: str | None,
+    member: Leg | None = None,
+) -> dict[str, Any]:
+    """A conference event (voice-api §9.4): conferenceCreated and conferenceCompleted carry
+    ``eventType, eventTime, conferenceId, name, tag``; conferenceMemberJoin and
+    conferenceMemberExit add the ``member``'s ``callId, from, to``. ``tag`` is the
+    creator's, left out when it has none."""
+    payload: dict[str, Any] = {
+        "eventType": event_type,
+        "eventTime": timestamp(start, now),
+        "conferenceId": conference_id,
+        "name": name,
+    }
+    if member is not None:
+        payload["callId"] = member.id
+        payload["from"] = member.from_
+        payload["to"] = member.to
+    if tag is not None:
+        payload["tag"] = tag
+    return payload
+
+
+def conference_recording(
+    start: datetime,
+    now: int,
+    *,
+    conference_id: str,
+    name: str,
+    account_id: str,
+    tag: str | None,
+    conference_url: str,
+    info: dict[str, Any],
+) -> dict[str, Any]:
+    """``conferenceRecordingAvailable`` (voice-api §9.4) for a finished conference
+    recording ``info``: always one channel, the conference's tag."""
+    payload: dict[str, Any] = {
+        "eventType": "conferenceRecordingAvailable",
+        "eventTime": timestamp(start, now),
+        "conferenceId": conference_id,
+        "name": name,
+        "accountId": account_id,
+        "recordingId": info["id"],
+        "channels": 1,
+        "startTime": timestamp(start, info["start"]),
+        "endTime": timestamp(start, info["end"]),
+        "duration": iso_duration(info["end"] - info["start"] - info.get("paused_ms", 0)),
+        "fileFormat": info.get("file_format", "wav"),
+        "mediaUrl": f"{conference_url}/recordings/{info['id']}/media",
+        "status": "complete",
+    }
+    if tag is not None:
+        payload["tag"] = tag
+    return payload

@@ -14,9 +14,10 @@ from typing import Any, Protocol
 
 from bxml import Element
 
+from .activities import Rooms
 from .clock import Scheduler
 from .durations import Durations
-from .model import Leg, Target
+from .model import CallbackRequest, FetchResult, Leg, Target
 
 
 class Runtime(Protocol):
@@ -29,6 +30,8 @@ class Runtime(Protocol):
     pressed: list[str]
     gather_outcomes: list[tuple[str, str]]
     transfer_outcomes: list[tuple[str, str]]
+    rooms: Rooms
+    callback_timeout_ms: int
 
     def uuid(self) -> str:
         """A new id from the engine's seeded generator."""
@@ -56,6 +59,23 @@ class Runtime(Protocol):
         synchronous: bool,
     ) -> None:
         """Queue a callback; a synchronous one makes the leg wait for its reply."""
+
+    def send_detached(
+        self,
+        leg: Leg,
+        event_type: str,
+        payload: dict[str, Any],
+        target: Target,
+        fallback: Target | None = None,
+        *,
+        synchronous: bool,
+        on_reply: Callable[[CallbackRequest, FetchResult], None],
+        timeout_ms: int | None = None,
+        is_fallback: bool = False,
+        retried: bool = False,
+    ) -> CallbackRequest:
+        """Queue a callback about ``leg`` that does not hold it (a conference event): its
+        result goes to ``on_reply`` (after the driver's latency, at most ``timeout_ms``)."""
 
     def end_leg(self, leg: Leg, cause: str, error: str | None = None) -> None:
         """End ``leg`` with ``cause`` (and the errorMessage ``error``)."""

@@ -22,8 +22,20 @@ import bxml
 from bxml import BxmlError, Element
 from bxml.lint import element_end
 
+from ..contract import DIAL_OUTCOMES
 from ..engine import CallbackRequest, CallStateConflict, Engine, FetchResult, Leg
-from ..engine.observations import Dialled, InputTaken, Noted
+from ..engine.conference import EVENT_TYPES as CONFERENCE_EVENTS
+from ..engine.dialing import CAUSES
+from ..engine.observations import (
+    BridgeEnded,
+    BridgeMade,
+    ConferenceJoined,
+    ConferenceLeft,
+    ConferenceReplyRejected,
+    Dialled,
+    InputTaken,
+    Noted,
+)
 from ..engine.script import (
     Destination,
     LeaveMessage,
@@ -39,14 +51,13 @@ from .simulator import CallSimulator, LiveCall
 from .steps import answers, busy, hang_up, leave_message, no_answer, press, silence
 
 KEYS = "1234567890*#"
-#: Callback URLs the simulation never calls (no conference, bridge target or Connect
-#: events): a note, not an unreached-url finding.
-NOT_SIMULATED = frozenset(
-    {"bridge_target_complete_url", "conference_event_url", "event_callback_url"}
-)
+#: Callback URLs a one-call exploration never calls (no bridge target or Connect events):
+#: a note, not an unreached-url finding.
+NOT_SIMULATED = frozenset({"bridge_target_complete_url", "event_callback_url"})
 MAX_DOCUMENTS_PER_CALL = 200
-#: transferComplete causes as the caller lives them (hangup: they talked, then it ended).
-TRANSFER_OUTCOMES = {"hangup": "answered", "timeout": "no answer", "busy": "busy"}
+#: transferComplete causes as the caller lives them, in the dial-outcome words of
+#: :data:`callcontrol.contract.DIAL_OUTCOMES` (hangup: they talked, then it ended).
+TRANSFER_OUTCOMES = {"hangup": DIAL_OUTCOMES[0], **{c: o for o, c in CAUSES.items()}}
 _SITE = re.compile(r"Gather\[(\d+)\]$")
 _END_TITLES = {
     "hangup": "call ends",
@@ -67,6 +78,9 @@ State = tuple[str, str, int]
 class _Job:
     steps: tuple[Step, ...]
     dests: tuple[tuple[str, Destination], ...]
+    #: End the first conference the call joins at once (as updateConference
+    #: status=completed does): the call goes on after its <Conference> (bxml-spec §3.1).
+    conference_ends: bool = False
 
 
 def explore(
@@ -176,6 +190,7 @@ class _Walker:
         self.queue: deque[_Job] = deque([_Job((), ())])
         self.expanded: set[State] = set()
         self.transfer_points: set[tuple[str, str]] = set()
+        self.conference_points: set[str] = set()
         self.node_ids: dict[tuple[str, str, str], str] = {}
         self.documents: dict[str, tuple[str, Any]] = {}
         self.edges: set[tuple[str, str, str]] = set()
@@ -384,6 +399,10 @@ class _Call:
         self.last_silence: State | None = None
         self.input_mark: tuple[int, int, Step] | None = None
         self.documents = 0
+        #: The conference this call is in (typed observations), and whether it was bridged.
+        self.conference: str | None = None
+        self.conference_id = ""
+        self.bridged = False
 
     @property
     def path(self) -> list[Step]:
@@ -406,9 +425,14 @@ class _Call:
 
     def run(self) -> None:
         engine = self.engine
+        if self.job.conference_ends:
+            engine.pause_at("Conference", self.leg.id)
         while self.stopped is None:
             engine.run()
             self.observe()
+            if engine.paused:
+                self.end_conference()
+                continue
             if self.stopped is not None or not engine.outbox:
                 break
             for request in engine.take():
@@ -433,9 +457,24 @@ class _Call:
             self.engine.delivered(request, result)
             return
         self.engine.fetch_done(request, result)
-        if len(self.engine.served) > served:
+        if request.event_type in CONFERENCE_EVENTS:
+            self.conference_reply(request, result)
+        elif len(self.engine.served) > served:
             self.installed(request, result.body)
         self.observe()
+
+    def conference_reply(self, request: CallbackRequest, result: FetchResult) -> None:
+        """A reply to a conference event: a document played into the conference."""
+        if not result.body.strip() or result.status is None or not 200 <= result.status < 300:
+            return
+        fresh = self.engine.observations_since(self.seen)
+        if any(isinstance(seen, ConferenceReplyRejected) for seen in fresh):
+            return  # rejected whole: a finding, not a document (bxml-spec §6)
+        walker = self.walker
+        dests = self.finding_dests()
+        node = walker.node(request.target.url, request.event_type, result.body, self.path, dests)
+        walker.first_paths.setdefault(node, (_trim(self.path), dests))
+        walker.edge(self.node, node, request.event_type)
 
     def before_fetch(self, request: CallbackRequest) -> None:
         payload = request.payload
@@ -490,6 +529,8 @@ class _Call:
             cause = _raised_at(exc.__cause__)
         node = self.find(kind, message, (where, request.event_type, *cause))
         self.failed(request, node)
+        if request.event_type in CONFERENCE_EVENTS:
+            return  # the conference goes on without this event's reply
         if request.synchronous and node is not None:
             self.walker.edge(self.pending[0] or self.node, node, self.pending[1])
             self.stopped = kind
@@ -509,6 +550,10 @@ class _Call:
         if request.event_type == "transferComplete":
             cause = str(request.payload.get("cause", ""))
             label = f"transfer {TRANSFER_OUTCOMES.get(cause, cause)}".strip()
+        elif request.event_type == "bridgeComplete":
+            label = "bridge ended" if self.bridged else "bridge failed"
+        elif request.event_type == "bridgeTargetComplete":
+            label = "bridge ended"
         walker.edge(source if source is not None else self.node, node, label or request.event_type)
         self.pending = (None, "")
         self.documents += 1
@@ -541,6 +586,29 @@ class _Call:
                 self.opportunity(event.site)
             elif isinstance(event, Dialled) and event.outcome != "not-sent":
                 self.dialled(event.number)
+            elif event.call_id == self.leg.id:
+                self.conference_or_bridge(event)
+
+    def conference_or_bridge(self, event: object) -> None:
+        """Follow this call into and out of conferences and bridges, and find replies the
+        conference rejected (bxml-spec §6)."""
+        if isinstance(event, ConferenceJoined):
+            self.conference = event.name
+            self.conference_id = event.conference_id
+            self.conference_branch()
+        elif isinstance(event, ConferenceLeft) and event.how != "hangup":
+            self.conference = None  # the call goes on (when it ended, it ended held)
+        elif isinstance(event, BridgeMade):
+            self.bridged = True
+        elif isinstance(event, BridgeEnded):
+            self.pending = (self.node, "bridge ended")
+        elif isinstance(event, ConferenceReplyRejected):
+            self.find(
+                "invalid-bxml",
+                f"conference {event.name}: {event.event_type} {event.reason}",
+                (event.event_type, event.reason),
+                self.node,
+            )
 
     def opportunity(self, where: str) -> None:
         walker = self.walker
@@ -571,7 +639,26 @@ class _Call:
         kind, verb = walker.verb_at(node, where)
         prefix = tuple(self.script[:index])
         for action in _actions(kind, verb):
-            walker.queue.append(_Job((*prefix, action), self.job.dests))
+            walker.queue.append(_Job((*prefix, action), self.job.dests, self.job.conference_ends))
+
+    def conference_branch(self) -> None:
+        """Also walk the call as it goes on when the conference it joined is ended."""
+        walker = self.walker
+        point = self.node or "?"
+        if self.job.conference_ends or point in walker.conference_points:
+            return
+        walker.conference_points.add(point)
+        prefix = tuple(self.script[: self.taken])
+        walker.queue.append(_Job(prefix, self.job.dests, True))
+
+    def end_conference(self) -> None:
+        """The job's branch where the conference ends: the call goes on after its
+        <Conference> (bxml-spec §3.1); later conferences hold the call."""
+        self.engine.resume()
+        if self.conference is None:
+            return
+        self.engine.end_conference(self.conference_id)
+        self.pending = (self.node, "conference ends")
 
     def no_timeout_branch(self, state: State) -> None:
         walker = self.walker
@@ -596,7 +683,8 @@ class _Call:
         walker.transfer_points.add(point)
         prefix = tuple(self.script[: self.taken])
         for outcome in (answers(), busy()):
-            walker.queue.append(_Job(prefix, (*self.job.dests, (number, outcome))))
+            dests = (*self.job.dests, (number, outcome))
+            walker.queue.append(_Job(prefix, dests, self.job.conference_ends))
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -622,7 +710,9 @@ class _Call:
             walker.edge(source, node or walker.end("error"), label)
         elif cause == "callback-error":
             walker.edge(source, self.error_end or walker.end("error"), label)
-        elif cause == "error" and "conference-alone" in self.engine.assumptions_used:
+        elif cause == "error" and (
+            self.conference is not None or "connect-holds" in self.engine.assumptions_used
+        ):
             walker.edge(source, walker.end("held"), label)
             return False
         elif cause == "error":

@@ -24,6 +24,7 @@ from callcontrol.testing import (
     CallSimulator,
     answers,
     busy,
+    hang_up,
     leave_message,
     machine,
     press,
@@ -54,6 +55,11 @@ SCHEMAS = {
     "transferDisconnect": "transferDisconnectCallback",
     "bridgeComplete": "bridgeCompleteCallback",
     "machineDetectionComplete": "machineDetectionCompleteCallback",
+    "conferenceCreated": "conferenceCreatedCallback",
+    "conferenceMemberJoin": "conferenceMemberJoinCallback",
+    "conferenceMemberExit": "conferenceMemberExitCallback",
+    "conferenceCompleted": "conferenceCompletedCallback",
+    "conferenceRecordingAvailable": "conferenceRecordingAvailableCallback",
 }
 # Fields the Bandwidth docs (voice-api §9.4) list but the contract's schema does not.
 DOCUMENTED_EXTRAS = {"transferAnswer": {"parentCallId"}}
@@ -157,6 +163,21 @@ FLOWS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "from_": "sip:caller@pbx.example.com",
             "destinations": {BOB: busy(), ALICE: answers(after=1)},
         },
+    ),
+    (
+        "inbound",
+        {
+            "/answer": xml('<Tag>t1</Tag><Conference conferenceEventUrl="/conf">room</Conference>'),
+            "/conf": lambda event: (
+                xml(
+                    '<StartRecording recordingAvailableUrl="/crec"/>'
+                    "<SpeakSentence>welcome</SpeakSentence>"
+                )
+                if event["eventType"] == "conferenceCreated"
+                else None
+            ),
+        },
+        {"script": [hang_up(after=10)]},
     ),
     (
         "outbound",

@@ -140,7 +140,10 @@ def test_time_is_monotonic_and_the_call_ends_once(doc, script, dests):
     assert stamps == sorted(stamps)
     per_leg: dict[str, list[str]] = {}
     for cb in call.callbacks:
-        per_leg.setdefault(cb.payload["callId"], []).append(cb.payload["eventTime"])
+        # conference events (voice-api §9.4) are about the conference: conferenceCreated
+        # and conferenceCompleted have no callId
+        about = cb.payload.get("conferenceId") or cb.payload["callId"]
+        per_leg.setdefault(about, []).append(cb.payload["eventTime"])
     assert all(times == sorted(times) for times in per_leg.values())
     assert [cb.event_type for cb in call.callbacks].count("disconnect") == 1
     for cb in call.callbacks:

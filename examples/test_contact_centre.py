@@ -75,7 +75,7 @@ def placed(call: SimulatedCall, number: str) -> None:
     assert (call.direction, call.from_, call.to) == ("outbound", CENTRE, number)
 
 
-def test_the_agent_accepts_and_joins_the_callers_queue_conference():
+def test_the_agent_accepts_and_joins_the_callers_queue_conference() -> None:
     sim, _ = contact_centre([hang_up(after=120.0)], first=[press("1")])
     caller, agent = sim.run_until(seconds=30.0)
     placed(agent, FIRST)
@@ -96,7 +96,7 @@ def test_the_agent_accepts_and_joins_the_callers_queue_conference():
     sim.run()
 
 
-def test_the_caller_hanging_up_first_ends_the_agents_call():
+def test_the_caller_hanging_up_first_ends_the_agents_call() -> None:
     sim, centre = contact_centre([hang_up(after=90.0)], first=[press("1")])
     caller, agent = sim.run()
     assert (caller.duration, agent.duration) == (90.0, 90.0)
@@ -112,7 +112,7 @@ def test_the_caller_hanging_up_first_ends_the_agents_call():
     assert centre.callers[caller.call_id].agent is None
 
 
-def test_the_agent_hanging_up_first_ends_the_callers_call():
+def test_the_agent_hanging_up_first_ends_the_callers_call() -> None:
     sim, _ = contact_centre(first=[press("1"), hang_up(after=60.0)])
     caller, agent = sim.run()
     assert (caller.duration, agent.duration) == (60.0, 60.0)
@@ -140,7 +140,7 @@ def test_an_agent_who_declines_leaves_the_caller_the_voicemail_offer(declines: S
     assert len(sim.calls) == 2  # no other agent rung: the caller chose voicemail
 
 
-def test_an_agent_who_does_not_answer_and_a_caller_who_holds_on_gets_the_next_agent():
+def test_an_agent_who_does_not_answer_and_a_caller_who_holds_on_gets_the_next_agent() -> None:
     sim, _ = contact_centre([silence(), hang_up(after=200.0)], second=[press("1")])
     sim.destination(FIRST, no_answer())
     caller, first, second = sim.run()
@@ -158,7 +158,7 @@ def test_an_agent_who_does_not_answer_and_a_caller_who_holds_on_gets_the_next_ag
     assert second.disconnect_cause == "hangup"
 
 
-def test_once_every_agent_was_tried_the_caller_goes_straight_to_voicemail():
+def test_once_every_agent_was_tried_the_caller_goes_straight_to_voicemail() -> None:
     sim, _ = contact_centre([silence(), leave_message(5)], first=[press("2")], second=[press("2")])
     caller, first, second = sim.run()
     placed(second, SECOND)
@@ -166,7 +166,7 @@ def test_once_every_agent_was_tried_the_caller_goes_straight_to_voicemail():
     assert len(sim.conferences) == 2
 
 
-def test_a_caller_who_hangs_up_while_the_agent_rings_cancels_the_agents_call():
+def test_a_caller_who_hangs_up_while_the_agent_rings_cancels_the_agents_call() -> None:
     sim, _ = contact_centre([hang_up(after=2.0)])
     sim.destination(FIRST, no_answer())
     caller, agent = sim.run()

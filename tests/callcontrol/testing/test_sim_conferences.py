@@ -31,13 +31,13 @@ def two_members(first_leaves: float = 10.0, second_leaves: float = 30.0) -> Call
     return sim
 
 
-def test_no_conference_no_record():
+def test_no_conference_no_record() -> None:
     sim = CallSimulator(table_app({"/answer": "<Response><Hangup/></Response>"}))
     sim.inbound("/answer")
     assert sim.conferences == []
 
 
-def test_the_record_is_named_by_the_conference_text_bxml_spec_4_2():
+def test_the_record_is_named_by_the_conference_text_bxml_spec_4_2() -> None:
     sim = simulator("queue-sales")
     sim.inbound("/answer", script=[hang_up(after=5.0)])
     [record] = sim.conferences
@@ -45,14 +45,14 @@ def test_the_record_is_named_by_the_conference_text_bxml_spec_4_2():
     assert record.name == "queue-sales"
 
 
-def test_the_conference_id_is_the_one_the_events_carry():
+def test_the_conference_id_is_the_one_the_events_carry() -> None:
     sim = two_members()
     [record] = sim.conferences
     assert record.conference_id.startswith("conf-")
     assert {cb.payload["conferenceId"] for cb in record.callbacks} == {record.conference_id}
 
 
-def test_members_are_in_join_order_and_a_member_who_left_is_still_listed():
+def test_members_are_in_join_order_and_a_member_who_left_is_still_listed() -> None:
     sim = two_members(first_leaves=10.0, second_leaves=30.0)
     first, second = sim.calls
     [record] = sim.conferences
@@ -61,7 +61,7 @@ def test_members_are_in_join_order_and_a_member_who_left_is_still_listed():
     assert record.completed
 
 
-def test_callbacks_are_the_conference_events_as_sent_voice_api_9_4():
+def test_callbacks_are_the_conference_events_as_sent_voice_api_9_4() -> None:
     sim = two_members(first_leaves=10.0, second_leaves=30.0)
     first, second = sim.calls
     [record] = sim.conferences
@@ -81,7 +81,7 @@ def test_callbacks_are_the_conference_events_as_sent_voice_api_9_4():
     assert not record.callbacks[-1].synchronous  # conferenceCompleted: 204 only (§9.1)
 
 
-def test_the_events_are_those_the_creator_received():
+def test_the_events_are_those_the_creator_received() -> None:
     sim = two_members()
     first, _ = sim.calls
     [record] = sim.conferences
@@ -89,7 +89,7 @@ def test_the_events_are_those_the_creator_received():
     assert sent == list(record.callbacks)
 
 
-def test_a_name_used_again_after_completion_is_a_second_record_with_a_new_id():
+def test_a_name_used_again_after_completion_is_a_second_record_with_a_new_id() -> None:
     sim = simulator()
     sim.inbound("/answer", script=[hang_up(after=5.0)])
     sim.inbound("/answer", script=[hang_up(after=5.0)])
@@ -102,7 +102,7 @@ def test_a_name_used_again_after_completion_is_a_second_record_with_a_new_id():
     assert {cb.payload["conferenceId"] for cb in second.callbacks} == {second.conference_id}
 
 
-def test_a_running_conference_is_listed_before_it_completes():
+def test_a_running_conference_is_listed_before_it_completes() -> None:
     sim = simulator()
     sim.start_inbound("/answer", script=[hang_up(after=30.0)])
     sim.run_until(seconds=5.0)

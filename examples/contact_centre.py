@@ -5,7 +5,8 @@ test_contact_centre_emulator.py end to end over HTTP).
 The flow:
 
 1. A caller rings in (``/answer``) and is put in a conference of their own, the queue
-   ``queue-<callId>``, whose events come to ``/queue``.
+   ``queue-<callId>``, whose events come to ``/queue``. The caller's disconnect (the
+   application's call status URL, ``/status``) ends what is left of the caller's queue.
 2. conferenceCreated: the app answers with a message the caller hears while holding, and
    from inside that handler places a call to the next agent of the rota with createCall
    (the client is given to :func:`create_app`: nothing is patched in tests).
@@ -113,6 +114,16 @@ class ContactCentre:
         """The queue entry of ``call_id`` (made on first use)."""
         with self._lock:
             return self.callers.setdefault(call_id, Caller(call_id))
+
+    def find(self, call_id: str | None) -> Caller | None:
+        """The queue entry of ``call_id``, None once the caller's call has ended."""
+        with self._lock:
+            return self.callers.get(str(call_id))
+
+    def forget(self, call_id: str | None) -> Caller | None:
+        """Drop the queue entry of a caller whose call ended; return it."""
+        with self._lock:
+            return self.callers.pop(str(call_id), None)
 
     def ring_next_agent(self, caller: Caller) -> None:
         """Place a call to the next agent of the rota; its tag is the caller's call id."""
@@ -228,7 +239,9 @@ def install(
     @app.route("/queue")
     def queue_event(event: ConferenceEvent) -> Response | None:
         """The queue conference's events (sent to the caller's conferenceEventUrl)."""
-        caller = centre.caller(str(event.name).removeprefix(QUEUE_PREFIX))
+        caller = centre.find(str(event.name).removeprefix(QUEUE_PREFIX))
+        if caller is None:  # the caller's call has ended: nothing left to do
+            return None
         if isinstance(event, ConferenceCreatedEvent):
             centre.ring_next_agent(caller)
             return Response(SpeakSentence(WELCOME))
@@ -262,8 +275,8 @@ def install(
     @app.route("/agent/choice")
     def agent_choice(event: GatherEvent) -> Response:
         """1 joins the caller's conference; anything else (or silence) declines."""
-        caller = centre.caller(str(event.tag))
-        if event.digits == "1" and caller.ringing == event.call_id:
+        caller = centre.find(event.tag)
+        if caller is not None and event.digits == "1" and caller.ringing == event.call_id:
             caller.agent, caller.ringing = caller.ringing, None
             return Response(join(caller.call_id))
         return Response(SpeakSentence("The caller stays in the queue. Goodbye."), Hangup())
@@ -271,15 +284,15 @@ def install(
     @app.route("/agent/status")
     def agent_gone(event: DisconnectEvent) -> None:
         """The agent's call ended: if it never accepted, no agent took the caller."""
-        caller = centre.caller(str(event.tag))
-        if caller.ringing == event.call_id:
+        caller = centre.find(event.tag)
+        if caller is not None and caller.ringing == event.call_id:
             log.info("agent call %s ended unaccepted: %s", event.call_id, event.cause)
             centre.offer_voicemail(caller)
 
     @app.route("/busy")
     def busy(event: CallEvent) -> Response:
         """No agent took the call: voicemail, or hold on for the next agent."""
-        caller = centre.caller(str(event.call_id))
+        caller = centre.find(event.call_id) or Caller(str(event.call_id))
         if caller.attempts >= len(centre.agents):
             return leave_message()
         offer = SpeakSentence(NO_AGENT)
@@ -293,6 +306,15 @@ def install(
         if event.digits == "1":
             return leave_message()
         return Response(queue(str(event.call_id)))
+
+    @app.route("/status")
+    def caller_gone(event: DisconnectEvent) -> None:
+        """The caller's call ended (its disconnect, which may come before the conference's
+        memberExit): forget the caller, and end an agent's call still up for them."""
+        caller = centre.forget(event.call_id)
+        other = None if caller is None else caller.agent or caller.ringing
+        if other is not None:
+            centre.end(other)
 
     @app.route("/voicemail")
     def voicemail(event: CallEvent) -> Response:

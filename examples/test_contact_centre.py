@@ -56,7 +56,7 @@ def contact_centre(
     )
     for name, script in agents.items():
         sim.callee({"first": FIRST, "second": SECOND}[name], script)
-    sim.start_inbound("/answer", from_=CUSTOMER, to=CENTRE, script=caller)
+    sim.start_inbound("/answer", from_=CUSTOMER, to=CENTRE, script=caller, disconnect_url="/status")
     return sim, centre
 
 
@@ -109,11 +109,11 @@ def test_the_caller_hanging_up_first_ends_the_agents_call() -> None:
     ]
     assert hung_up_by_the_app(agent)
     assert [cb.event_type for cb in agent.callbacks][-1] == "disconnect"
-    assert centre.callers[caller.call_id].agent is None
+    assert centre.callers == {}  # the caller's disconnect ended its queue entry
 
 
 def test_the_agent_hanging_up_first_ends_the_callers_call() -> None:
-    sim, _ = contact_centre(first=[press("1"), hang_up(after=60.0)])
+    sim, centre = contact_centre(first=[press("1"), hang_up(after=60.0)])
     caller, agent = sim.run()
     assert (caller.duration, agent.duration) == (60.0, 60.0)
     [queue] = sim.conferences
@@ -123,6 +123,7 @@ def test_the_agent_hanging_up_first_ends_the_callers_call() -> None:
         ("conferenceCompleted", None),
     ]
     assert hung_up_by_the_app(caller) and not hung_up_by_the_app(agent)
+    assert centre.callers == {}
 
 
 @pytest.mark.parametrize("declines", [press("2"), silence()], ids=["key-2", "silence"])
@@ -173,3 +174,16 @@ def test_a_caller_who_hangs_up_while_the_agent_rings_cancels_the_agents_call() -
     assert agent.duration == caller.duration == 2.0
     assert agent.disconnect_cause == "cancel"
     assert hung_up_by_the_app(agent)
+
+
+def test_the_callers_disconnect_ends_the_agent_when_the_member_exit_event_is_lost() -> None:
+    sim, centre = contact_centre([hang_up(after=90.0)], first=[press("1")])
+    sim.run_until(seconds=30.0)
+    sim.faults.drop("/queue", times=None)  # from now on, no conference event gets through
+    caller, agent = sim.run()
+    assert agent.duration == caller.duration == 90.0
+    assert hung_up_by_the_app(agent)
+    [queue] = sim.conferences
+    exits = [cb for cb in queue.callbacks if cb.event_type == "conferenceMemberExit"]
+    assert exits and all(cb.status is None for cb in exits)  # none reached the app
+    assert centre.callers == {}

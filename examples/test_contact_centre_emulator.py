@@ -44,6 +44,7 @@ def ring_the_centre(emu: VoiceEmulator, client: CallsClient) -> str:
         to=CUSTOMER,
         from_=CENTRE,
         answer_url=f"{emu.app_url}/answer",
+        disconnect_url=f"{emu.app_url}/status",
         application_id="cc-app",
         username="cc",
         password="pw",

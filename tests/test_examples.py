@@ -217,8 +217,10 @@ def test_the_simulator_and_emulator_tests_of_the_ivrs_pass() -> None:
         "examples/test_ivr_emulator.py",
         "examples/test_webhook_ivr.py",
         "examples/test_fastapi_ivr.py",
+        "examples/test_contact_centre.py",
+        "examples/test_contact_centre_emulator.py",
     )
-    assert result.stdout.splitlines()[-1].startswith("22 passed")
+    assert result.stdout.splitlines()[-1].startswith("32 passed")
 
 
 def test_replay_ivr_reports_exactly_the_changed_branch(tmp_path: Path) -> None:

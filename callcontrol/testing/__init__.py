@@ -25,7 +25,7 @@ if typing.TYPE_CHECKING:
     from .flowgraph import Finding, FlowGraph
     from .replay import ReplayReport, replay, replay_calls
     from .result import Callback, SimulatedCall, UnusedStepsError
-    from .simulator import CallSimulator, LiveCall
+    from .simulator import CallSimulator, LiveCall, SimulatedConference
     from .snapshot import SnapshotWrittenWarning
     from .steps import (
         answers,
@@ -56,6 +56,7 @@ __all__ = [
     "LiveCall",
     "ReplayReport",
     "SimulatedCall",
+    "SimulatedConference",
     "SnapshotWrittenWarning",
     "Step",
     "UnusedStepsError",
@@ -99,6 +100,7 @@ _SOURCES = {
     "UnusedStepsError": ".result",
     "CallSimulator": ".simulator",
     "LiveCall": ".simulator",
+    "SimulatedConference": ".simulator",
     "SnapshotWrittenWarning": ".snapshot",
     "answers": ".steps",
     "busy": ".steps",

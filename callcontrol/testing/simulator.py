@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -20,6 +21,8 @@ from bxml import Bxml
 from ..callback_wire import encode
 from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
+from ..engine.conference import EVENT_TYPES as CONFERENCE_EVENTS
+from ..engine.conference import ConferenceRecord
 from ..engine.core import CALLBACK_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.observations import Observation
@@ -37,6 +40,31 @@ if TYPE_CHECKING:
 
 #: The longest callbackTimeout Bandwidth allows (voice-api §9.1: 1 to 25 s).
 MAX_CALLBACK_TIMEOUT = 25.0
+
+
+@dataclass(frozen=True)
+class SimulatedConference:
+    """One conference instance of a simulation (bxml-spec §4.2), read with
+    :attr:`CallSimulator.conferences`.
+
+    ``members`` holds every call id that joined, in join order, kept after it leaves (a
+    call that joined twice is there twice); ``callbacks`` the conference events sent to
+    the creator's conferenceEventUrl, in the order sent, as :class:`Callback` values like
+    a call's (repeats and fallbacks included); ``record`` is the engine's
+    :class:`~callcontrol.engine.conference.ConferenceRecord` (mute, hold, coaching,
+    created and completed times, ``hears``).
+    """
+
+    name: str
+    conference_id: str
+    members: tuple[str, ...]
+    callbacks: tuple[Callback, ...]
+    record: ConferenceRecord = field(repr=False, compare=False)
+
+    @property
+    def completed(self) -> bool:
+        """Whether the conference has ended (conferenceCompleted)."""
+        return self.record.completed_ms is not None
 
 
 class CallSimulator:
@@ -127,6 +155,8 @@ class CallSimulator:
         self._sending = 0
         self._api: SimulatedApi | None = None
         self._api_faults: EmulatorFaults | None = None
+        # The conference events sent so far, by conferenceId, in the order sent.
+        self._conference_callbacks: dict[str, list[Callback]] = {}
 
     def __repr__(self) -> str:
         return f"CallSimulator(base_url={self.base_url!r}, seed={self.seed})"
@@ -175,6 +205,23 @@ class CallSimulator:
         """Every call started on this simulator so far, in creation order."""
         self._collect()
         return [live._snapshot() for live in self._live]
+
+    @property
+    def conferences(self) -> list[SimulatedConference]:
+        """Every conference of this simulation so far, in creation order (bxml-spec §4.2:
+        a name used again after its conference completed is a new instance with a new
+        conference_id, so a second record)."""
+        sent = self._conference_callbacks
+        return [
+            SimulatedConference(
+                record.name,
+                record.conference_id,
+                record.members,
+                tuple(sent.get(record.conference_id, ())),
+                record,
+            )
+            for record in self.engine.conferences
+        ]
 
     @property
     def now(self) -> float:
@@ -677,18 +724,20 @@ class LiveCall:
             )
         if fault is not None:
             engine.annotate(request.leg_id, "fault", repr(fault))
-        self.result.callbacks.append(
-            Callback(
-                request.event_type,
-                url,
-                request.target.method,
-                request.payload,
-                result.status,
-                result.body,
-                request.synchronous,
-                engine.now,
-            )
+        callback = Callback(
+            request.event_type,
+            url,
+            request.target.method,
+            request.payload,
+            result.status,
+            result.body,
+            request.synchronous,
+            engine.now,
         )
+        self.result.callbacks.append(callback)
+        if request.event_type in CONFERENCE_EVENTS:
+            conference_id = str(request.payload.get("conferenceId"))
+            sim._conference_callbacks.setdefault(conference_id, []).append(callback)
         if request.synchronous:
             self.result.visited.append(path_of(request.target.url))
             engine.fetch_done(request, result, latency=latency)

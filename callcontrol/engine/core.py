@@ -54,7 +54,15 @@ from . import (
     record,
     refer,
 )
-from .activities import BridgedRun, BridgeRun, ConferenceRun, RecordRun, Rooms, TransferRun
+from .activities import (
+    BridgedRun,
+    BridgeRun,
+    ConferenceRun,
+    RecordRun,
+    Room,
+    Rooms,
+    TransferRun,
+)
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
@@ -140,19 +148,13 @@ class Engine:
         self.application_id = application_id or self.uuid()
         self.loop_limit = loop_limit
         self.time_limit_ms = to_ms(time_limit)
+        # Everything kept about a call is the call's (its legs, which hold what it heard,
+        # pressed and assumed) or names it (observations, holds, scheduled work, callbacks
+        # out), so forget_calls can drop all of it: a driver that runs for days (the
+        # emulator) does not grow with the calls it has forgotten.
         self.legs: dict[str, Leg] = {}
-        self.a_leg: Leg | None = None
         self.outbox: deque[CallbackRequest] = deque()
         self.observations: list[Observation] = []
-        self.heard: list[str] = []
-        self.pressed: list[str] = []
-        self.verbs_run: list[tuple[str, str, str]] = []
-        self.gather_outcomes: list[tuple[str, str]] = []
-        self.transfer_outcomes: list[tuple[str, str]] = []
-        self.served: list[tuple[str, str]] = []
-        self.called: list[str] = []
-        self._served_docs: list[tuple[str, Element]] = []
-        self.assumptions_used: list[str] = []
         self._pause_verb: str | None = None
         self._pause_call: str | None = None
         self._paused = False
@@ -163,7 +165,9 @@ class Engine:
         #: The conferences (bxml-spec §4.2) and the callbacks whose replies go elsewhere
         #: than a leg's document (request id -> handler, timeout ms).
         self.rooms = Rooms()
-        self._detached: dict[int, tuple[Callable[[CallbackRequest, FetchResult], None], int]] = {}
+        self._detached: dict[
+            int, tuple[Callable[[CallbackRequest, FetchResult], None], int, str]
+        ] = {}
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -179,10 +183,9 @@ class Engine:
         """The virtual time in milliseconds."""
         return self.sched.now
 
-    def note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
+    def note(self, leg: Leg, kind: str, detail: str | Callable[[], str]) -> None:
         """Add a transcript line of ``kind`` for ``leg`` (a :class:`Noted` observation)."""
-        label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
-        self.observations.append(Noted(self.sched.now, label, call_id, kind, detail))
+        self.observations.append(Noted(self.sched.now, leg.label, leg.id, kind, detail))
 
     def observe(self, observation: Observation) -> None:
         """Record a typed observation."""
@@ -206,17 +209,15 @@ class Engine:
         """The entries from the ``start``-th on, for a driver that reads as the call goes."""
         return [TranscriptEntry(*note) for note in self.notes[start:]]
 
-    def assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
-        used = leg.root.assumptions if leg is not None else self.assumptions_used
-        if assumption not in used:
+    def assume_once(self, leg: Leg, assumption: str, detail: str = "") -> None:
+        """Apply the register entry ``assumption`` to the leg's call, the first time only."""
+        if assumption not in leg.root.assumptions:
             self.assume(leg, assumption, detail)
 
-    def assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
-        self.assumptions_used.append(assumption)
-        if leg is not None:
-            leg.root.assumptions.append(assumption)
-        label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
-        self.observe(AssumptionApplied(self.sched.now, label, call_id, assumption, detail))
+    def assume(self, leg: Leg, assumption: str, detail: str = "") -> None:
+        """Apply the register entry ``assumption`` to the leg's call (noted every time)."""
+        leg.root.assumptions.append(assumption)
+        self.observe(AssumptionApplied(self.sched.now, leg.label, leg.id, assumption, detail))
 
     # -- starting a call --------------------------------------------------------------------
 
@@ -282,7 +283,6 @@ class Engine:
             leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
         leg.destinations = dict(destinations or {})
         leg.detection = machine_detection
-        self.a_leg = leg
         for step in script:
             if isinstance(step, HangUp) and step.after is not None:
                 leg.timed_steps.append(step)
@@ -533,9 +533,11 @@ class Engine:
         return self.leg(call_id).root.id in self._held
 
     def forget_calls(self, call_ids: Iterable[str]) -> None:
-        """Drop ended calls (by their first legs' ids) with their legs and observations, so
-        a driver that runs for days keeps only the calls it still reports; unknown ids are
-        skipped.
+        """Drop ended calls (by their first legs' ids) and everything kept about them: their
+        legs (with what they heard, pressed and assumed), observations, holds, scheduled
+        work, callbacks not yet sent or answered, and the conferences that are over and
+        whose every member is forgotten. A driver that runs for days keeps only the calls
+        it still reports; unknown ids are skipped.
 
         :raises ValueError: one of the calls still has a leg up.
         """
@@ -545,12 +547,43 @@ class Engine:
         if live:
             raise ValueError(f"call {live[0]} has not ended; only ended calls can be forgotten")
         ids = {leg.id for leg in legs}
+        if not ids:
+            return
         for call_id in ids:
             del self.legs[call_id]
         for root in roots:
             self._held.pop(root, None)
             self._hold_at.pop(root, None)
+        if self._pause_call in ids:
+            self._pause_call = None
         self.observations[:] = [seen for seen in self.observations if seen.call_id not in ids]
+        gone = self._forget_rooms()
+        forgotten = ids | gone
+        heap = self.sched._heap
+        kept = [entry for entry in heap if not _names(entry, forgotten)]
+        if len(kept) != len(heap):
+            heap[:] = kept
+            heapq.heapify(heap)
+        if any(request.leg_id in ids for request in self.outbox):
+            self.outbox = deque(r for r in self.outbox if r.leg_id not in ids)
+        for request_id, detached in list(self._detached.items()):
+            if detached[2] in ids:
+                del self._detached[request_id]
+
+    def _forget_rooms(self) -> set[str]:
+        """Drop the conferences that are over and whose every member is forgotten; their
+        conference ids."""
+        legs = self.legs
+        gone = {
+            room.conference_id
+            for room in self.rooms.all
+            if not room.up
+            and room.creator.id not in legs
+            and all(member.leg.id not in legs for member in room.members)
+        }
+        if gone:
+            self.rooms.all[:] = [room for room in self.rooms.all if room.conference_id not in gone]
+        return gone
 
     @property
     def paused(self) -> bool:
@@ -630,7 +663,7 @@ class Engine:
         """
         detached = self._detached.pop(request.id, None)
         if detached is not None:
-            self._detached_reply(request, result, to_ms(latency), *detached)
+            self._detached_reply(request, result, to_ms(latency), detached[0], detached[1])
             return
         if latency:
             self._reply_later(request, result, to_ms(latency))
@@ -782,7 +815,6 @@ class Engine:
         return self._next_request
 
     def _queue(self, request: CallbackRequest) -> None:
-        self.called.append(request.target.url)
         self.outbox.append(request)
         leg = self.legs[request.leg_id]
         self.observe(CallbackSent(self.sched.now, leg.label, leg.id, request))
@@ -843,7 +875,7 @@ class Engine:
             retried,
         )
         timeout = self.callback_timeout_ms if timeout_ms is None else timeout_ms
-        self._detached[request.id] = (on_reply, timeout)
+        self._detached[request.id] = (on_reply, timeout, leg.id)
         self._queue(request)
         return request
 
@@ -970,8 +1002,6 @@ class Engine:
                     "(bxml-spec §6: not Bridge, Conference, Forward or Transfer)",
                 )
                 return None
-        self.served.append((request.target.url, request.event_type))
-        self._served_docs.append((request.target.url, doc))
         url = request.target.url
         self.observe(
             DocumentInstalled(self.sched.now, leg.label, leg.id, url, request.event_type, doc)
@@ -981,17 +1011,6 @@ class Engine:
     def _invalid(self, leg: Leg, request: CallbackRequest, problem: str) -> None:
         self.note(leg, "fetch", f"{request.event_type} {request.target.url} -> invalid BXML")
         self.end_leg(leg, "invalid-bxml", f"invalid BXML from {request.target.url}: {problem}")
-
-    @property
-    def mentioned(self) -> dict[str, str]:
-        """Callback URLs (absolute) that appeared in served documents, with where."""
-        found: dict[str, str] = {}
-        for base, doc in self._served_docs:
-            for element in doc.iter():
-                for name, value in element.attributes.items():
-                    if name.endswith("_url") and isinstance(value, str):
-                        found.setdefault(urljoin(base, value), f"{element.TAG}.{name}")
-        return found
 
     # -- running documents ------------------------------------------------------------------
 
@@ -1027,7 +1046,6 @@ class Engine:
 
     def _run_verb(self, leg: Leg, verb: Element, cursor: Cursor) -> None:
         name = verb.TAG
-        self.verbs_run.append((leg.label, name, cursor.source))
         tag = getattr(verb, "tag", None)
         if isinstance(tag, str):
             self.set_tag(leg, tag)
@@ -1213,6 +1231,19 @@ def _deliver(
     result: FetchResult,
 ) -> None:
     on_reply(request, result)
+
+
+def _names(entry: tuple[Any, ...], forgotten: set[str]) -> bool:
+    """Whether a scheduled entry belongs to a forgotten leg or conference (its owner, or a
+    leg or callback among its arguments)."""
+    for item in (entry[5], *entry[4]):
+        if isinstance(item, Leg) and item.id in forgotten:
+            return True
+        if isinstance(item, CallbackRequest) and item.leg_id in forgotten:
+            return True
+        if isinstance(item, Room) and item.conference_id in forgotten:
+            return True
+    return False
 
 
 def _path(url: str) -> str:

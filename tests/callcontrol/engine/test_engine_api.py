@@ -58,9 +58,9 @@ def test_an_interrupt_while_a_fetch_is_in_flight_makes_its_reply_stale():
     engine.update_call_bxml(leg, bxml.Bxml(bxml.SpeakSentence("from the API")))
     engine.fetch_done(answer, reply("<SpeakSentence>too late</SpeakSentence>"))
     engine.run()
-    assert engine.heard == ["from the API"]
+    assert leg.heard == ["from the API"]
     assert [e.kind for e in engine.transcript].count("stale") == 1
-    assert "interrupt-wins" in engine.assumptions_used
+    assert "interrupt-wins" in leg.assumptions
 
 
 def test_async_callbacks_are_retried_once_after_a_connection_error():

@@ -454,7 +454,8 @@ class Engine:
                 epoch = entry[6]
                 if not owner.up or (epoch is not None and owner.epoch != epoch):
                     continue  # dropped without moving the clock: time passes only for what happens
-                if held and owner.root.id in held:
+                # A conference's own work (owner a Room) belongs to no call: never held.
+                if held and type(owner) is Leg and owner.root.id in held:
                     held[owner.root.id][1].append(entry)  # kept for release_call
                     continue
             sched.now = due
@@ -497,9 +498,11 @@ class Engine:
         if root.id in self._held:
             return
         heap = self.sched._heap
-        mine = [entry for entry in heap if entry[5] is not None and entry[5].root is root]
+        mine = [entry for entry in heap if type(entry[5]) is Leg and entry[5].root is root]
         if mine:
-            heap[:] = [entry for entry in heap if entry[5] is None or entry[5].root is not root]
+            heap[:] = [
+                entry for entry in heap if type(entry[5]) is not Leg or entry[5].root is not root
+            ]
             heapq.heapify(heap)
         self._held[root.id] = (self.sched.now, mine)
 

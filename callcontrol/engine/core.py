@@ -114,6 +114,11 @@ class Engine:
 
     Each call keeps its own document, tag, script, what it heard and pressed, and the
     assumptions applied to it; :meth:`observations_of` tells one call's story.
+
+    ``wall_clock``: the driver follows a wall clock (the emulator on its real clock), so
+    the time an app takes to reply has passed on the engine's clock before the driver
+    reports the reply; without it a reply reported with no ``latency`` took no virtual
+    time (register entry ``fetch-latency``).
     """
 
     def __init__(
@@ -128,7 +133,11 @@ class Engine:
         loop_limit: int = LOOP_LIMIT,
         time_limit: float = TIME_LIMIT_MS / 1000,
         callback_timeout: float = CALLBACK_TIMEOUT,
+        wall_clock: bool = False,
     ) -> None:
+        if not isinstance(wall_clock, bool):
+            raise TypeError(f"wall_clock must be True or False, not {wall_clock!r}")
+        self.wall_clock = wall_clock
         if (
             isinstance(callback_timeout, bool)
             or not isinstance(callback_timeout, (int, float))
@@ -662,7 +671,9 @@ class Engine:
 
         ``latency`` is how many virtual seconds the reply took: it arrives that much later
         (meanwhile the caller may hang up or an update may interrupt), and past the
-        engine's ``callback_timeout`` the callback fails with a timeout instead.
+        engine's ``callback_timeout`` the callback fails with a timeout instead. With no
+        ``latency`` the reply took no time (register ``fetch-latency``), unless the engine
+        follows a ``wall_clock``: its time then passed before this report.
         """
         detached = self._detached.pop(request.id, None)
         if detached is not None:
@@ -671,8 +682,9 @@ class Engine:
         if latency:
             self._reply_later(request, result, to_ms(latency))
             return
-        leg = self.legs[request.leg_id]
-        self.assume_once(leg, "fetch-latency", "replies take no virtual time")
+        if not self.wall_clock:
+            leg = self.legs[request.leg_id]
+            self.assume_once(leg, "fetch-latency", "replies take no virtual time")
         self._fetch_arrived(request, result)
 
     def _reply_later(self, request: CallbackRequest, result: FetchResult, ms: int) -> None:

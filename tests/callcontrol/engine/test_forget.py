@@ -22,6 +22,7 @@ from callcontrol.engine import (
     Answers,
     Busy,
     CallbackRequest,
+    Destination,
     Engine,
     FetchResult,
     HangUp,
@@ -139,8 +140,8 @@ ROUTES: dict[str, Any] = {
     ),
     "/gathered": xml("<SpeakSentence>Thanks.</SpeakSentence>"),
     "/transfer": xml(
-        f'<Transfer transferCompleteUrl="/done" transferAnswerUrl="/whisper">'
-        f"<PhoneNumber>{AGENT}</PhoneNumber></Transfer>"
+        f'<Transfer transferCompleteUrl="/done">'
+        f'<PhoneNumber transferAnswerUrl="/whisper">{AGENT}</PhoneNumber></Transfer>'
     ),
     "/whisper": xml("<SpeakSentence>A caller.</SpeakSentence>"),
     "/done": xml("<SpeakSentence>Bye.</SpeakSentence>"),
@@ -152,8 +153,7 @@ ROUTES: dict[str, Any] = {
     "/conf": xml("<SpeakSentence>Joined.</SpeakSentence>"),
     "/held": xml('<SpeakSentence>Hold on.</SpeakSentence><Pause duration="30"/>'),
 }
-FLOWS = ("speak", "gather", "transfer", "busy", "record", "recording", "conf-a", "conf-b")
-FLOWS += ("bridge",)
+FLOWS = ("speak", "gather", "transfer", "busy", "record", "recording", "conf-a", "conf-b", "bridge")
 
 
 def run_calls(flows: list[str]) -> tuple[Engine, dict[str, set[str]]]:
@@ -174,7 +174,7 @@ def run_calls(flows: list[str]) -> tuple[Engine, dict[str, set[str]]]:
         caller = f"+1555123{index:04d}"
         script: list[Step] = [HangUp(after=20.0 + index)]
         path, group = f"/{flow}", f"call {index}"
-        destinations = {}
+        destinations: dict[str, Destination] = {}
         if flow == "gather":
             script.insert(0, Press("1"))
         elif flow == "record":
@@ -199,9 +199,10 @@ def run_calls(flows: list[str]) -> tuple[Engine, dict[str, set[str]]]:
             destinations=destinations,
         )
         groups.setdefault(group, set()).add(leg.id)
-        world.run(until=1.0)  # the calls overlap: each starts a second after the last
+        world.run(until=index + 1.0)  # the calls overlap: each starts a second after the last
     world.run()
     assert engine.finished
+    assert {leg.cause for leg in engine.legs.values()} <= {"hangup", "busy", "cancel"}
     return engine, groups
 
 

@@ -168,6 +168,8 @@ class VoiceEmulator:
             # Callbacks name each call (Transfer B-legs too) by the URL that reaches it
             # here, as Location does.
             api_base=self.base_url,
+            # On the real clock a reply's wall latency passes on the calls' clock.
+            wall_clock=not self._clock.manual,
         )
         self._driver = Driver(
             self._clock,

@@ -23,9 +23,13 @@ class Assumption:
 ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "fetch-latency",
-        "The app answers every callback in zero virtual time unless the driver reports a "
-        "latency (the simulator's reply_latency or faults.slow).",
-        "Network and app latency are not documented; zero keeps transcripts exact.",
+        "Where the engine runs on virtual time (the simulator, the explorer, the emulator's "
+        "manual clock), the app answers a callback in no time unless the driver reports a "
+        "latency (the simulator's reply_latency or faults.slow). It does not apply on a wall "
+        "clock (the emulator's real clock): there a reply's real latency passes on the call's "
+        "clock.",
+        "Network and app latency are not documented; zero keeps simulated transcripts exact "
+        "and repeatable.",
     ),
     Assumption(
         "empty-reply",
@@ -103,11 +107,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "no-bridge-target",
-        "<Bridge> to a call id the engine does not hold fails (bridgeComplete cause "
-        "'unknown', or the next verb without a URL): a call of another simulator or emulator "
-        "engine cannot be reached.",
-        "bxml-spec §4.1 documents the failure for a target that is gone; a call the "
-        "simulation does not hold is the nearest case.",
+        "<Bridge> to a call id that no call of the simulation or emulator has (one engine "
+        "holds them all: the id was never a call's, or the call was forgotten after its "
+        "retention) fails as a target that is gone: bridgeComplete with cause 'unknown' and "
+        "an errorMessage, or the next verb when there is no bridgeCompleteUrl.",
+        "bxml-spec §4.1 documents the failure for a target that is gone, not the answer to "
+        "an id that never was a call; a gone call is the nearest case.",
     ),
     Assumption(
         "bridge-failure-cause",

@@ -38,7 +38,6 @@ def listen_in_background(engine: Runtime, leg: Leg, ms: int) -> None:
 def press(engine: Runtime, leg: Leg, step: Press, at: int) -> None:
     """Schedule the keys of ``step`` from virtual time ``at``, key_gap apart."""
     engine.assume_once(leg, "press-timing", "keys 0.3 s apart, after the prompt")
-    engine.pressed.append(step.digits)
     leg.root.pressed.append(step.digits)
     gap = engine.durations.key_gap_ms
     push = engine.sched.push

@@ -54,7 +54,15 @@ from . import (
     record,
     refer,
 )
-from .activities import BridgedRun, BridgeRun, ConferenceRun, RecordRun, Rooms, TransferRun
+from .activities import (
+    BridgedRun,
+    BridgeRun,
+    ConferenceRun,
+    RecordRun,
+    Room,
+    Rooms,
+    TransferRun,
+)
 from .clock import COMMAND, FETCH, INPUT, TIMER, Scheduler, to_ms
 from .durations import DEFAULT_DURATIONS, Durations
 from .model import CallbackRequest, Credentials, Cursor, FetchResult, Leg, Target, TranscriptEntry
@@ -106,6 +114,11 @@ class Engine:
 
     Each call keeps its own document, tag, script, what it heard and pressed, and the
     assumptions applied to it; :meth:`observations_of` tells one call's story.
+
+    ``wall_clock``: the driver follows a wall clock (the emulator on its real clock), so
+    the time an app takes to reply has passed on the engine's clock before the driver
+    reports the reply; without it a reply reported with no ``latency`` took no virtual
+    time (register entry ``fetch-latency``).
     """
 
     def __init__(
@@ -120,7 +133,11 @@ class Engine:
         loop_limit: int = LOOP_LIMIT,
         time_limit: float = TIME_LIMIT_MS / 1000,
         callback_timeout: float = CALLBACK_TIMEOUT,
+        wall_clock: bool = False,
     ) -> None:
+        if not isinstance(wall_clock, bool):
+            raise TypeError(f"wall_clock must be True or False, not {wall_clock!r}")
+        self.wall_clock = wall_clock
         if (
             isinstance(callback_timeout, bool)
             or not isinstance(callback_timeout, (int, float))
@@ -140,19 +157,13 @@ class Engine:
         self.application_id = application_id or self.uuid()
         self.loop_limit = loop_limit
         self.time_limit_ms = to_ms(time_limit)
+        # Everything kept about a call is the call's (its legs, which hold what it heard,
+        # pressed and assumed) or names it (observations, holds, scheduled work, callbacks
+        # out), so forget_calls can drop all of it: a driver that runs for days (the
+        # emulator) does not grow with the calls it has forgotten.
         self.legs: dict[str, Leg] = {}
-        self.a_leg: Leg | None = None
         self.outbox: deque[CallbackRequest] = deque()
         self.observations: list[Observation] = []
-        self.heard: list[str] = []
-        self.pressed: list[str] = []
-        self.verbs_run: list[tuple[str, str, str]] = []
-        self.gather_outcomes: list[tuple[str, str]] = []
-        self.transfer_outcomes: list[tuple[str, str]] = []
-        self.served: list[tuple[str, str]] = []
-        self.called: list[str] = []
-        self._served_docs: list[tuple[str, Element]] = []
-        self.assumptions_used: list[str] = []
         self._pause_verb: str | None = None
         self._pause_call: str | None = None
         self._paused = False
@@ -163,7 +174,9 @@ class Engine:
         #: The conferences (bxml-spec §4.2) and the callbacks whose replies go elsewhere
         #: than a leg's document (request id -> handler, timeout ms).
         self.rooms = Rooms()
-        self._detached: dict[int, tuple[Callable[[CallbackRequest, FetchResult], None], int]] = {}
+        self._detached: dict[
+            int, tuple[Callable[[CallbackRequest, FetchResult], None], int, str]
+        ] = {}
 
     # -- ids and time -----------------------------------------------------------------------
 
@@ -179,10 +192,9 @@ class Engine:
         """The virtual time in milliseconds."""
         return self.sched.now
 
-    def note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
+    def note(self, leg: Leg, kind: str, detail: str | Callable[[], str]) -> None:
         """Add a transcript line of ``kind`` for ``leg`` (a :class:`Noted` observation)."""
-        label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
-        self.observations.append(Noted(self.sched.now, label, call_id, kind, detail))
+        self.observations.append(Noted(self.sched.now, leg.label, leg.id, kind, detail))
 
     def observe(self, observation: Observation) -> None:
         """Record a typed observation."""
@@ -206,17 +218,15 @@ class Engine:
         """The entries from the ``start``-th on, for a driver that reads as the call goes."""
         return [TranscriptEntry(*note) for note in self.notes[start:]]
 
-    def assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
-        used = leg.root.assumptions if leg is not None else self.assumptions_used
-        if assumption not in used:
+    def assume_once(self, leg: Leg, assumption: str, detail: str = "") -> None:
+        """Apply the register entry ``assumption`` to the leg's call, the first time only."""
+        if assumption not in leg.root.assumptions:
             self.assume(leg, assumption, detail)
 
-    def assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
-        self.assumptions_used.append(assumption)
-        if leg is not None:
-            leg.root.assumptions.append(assumption)
-        label, call_id = (leg.label, leg.id) if leg is not None else ("-", "")
-        self.observe(AssumptionApplied(self.sched.now, label, call_id, assumption, detail))
+    def assume(self, leg: Leg, assumption: str, detail: str = "") -> None:
+        """Apply the register entry ``assumption`` to the leg's call (noted every time)."""
+        leg.root.assumptions.append(assumption)
+        self.observe(AssumptionApplied(self.sched.now, leg.label, leg.id, assumption, detail))
 
     # -- starting a call --------------------------------------------------------------------
 
@@ -282,7 +292,6 @@ class Engine:
             leg.disconnect = Target(disconnect_url, _method(disconnect_method), credentials)
         leg.destinations = dict(destinations or {})
         leg.detection = machine_detection
-        self.a_leg = leg
         for step in script:
             if isinstance(step, HangUp) and step.after is not None:
                 leg.timed_steps.append(step)
@@ -454,7 +463,8 @@ class Engine:
                 epoch = entry[6]
                 if not owner.up or (epoch is not None and owner.epoch != epoch):
                     continue  # dropped without moving the clock: time passes only for what happens
-                if held and owner.root.id in held:
+                # A conference's own work (owner a Room) belongs to no call: never held.
+                if held and type(owner) is Leg and owner.root.id in held:
                     held[owner.root.id][1].append(entry)  # kept for release_call
                     continue
             sched.now = due
@@ -497,9 +507,11 @@ class Engine:
         if root.id in self._held:
             return
         heap = self.sched._heap
-        mine = [entry for entry in heap if entry[5] is not None and entry[5].root is root]
+        mine = [entry for entry in heap if type(entry[5]) is Leg and entry[5].root is root]
         if mine:
-            heap[:] = [entry for entry in heap if entry[5] is None or entry[5].root is not root]
+            heap[:] = [
+                entry for entry in heap if type(entry[5]) is not Leg or entry[5].root is not root
+            ]
             heapq.heapify(heap)
         self._held[root.id] = (self.sched.now, mine)
 
@@ -533,9 +545,11 @@ class Engine:
         return self.leg(call_id).root.id in self._held
 
     def forget_calls(self, call_ids: Iterable[str]) -> None:
-        """Drop ended calls (by their first legs' ids) with their legs and observations, so
-        a driver that runs for days keeps only the calls it still reports; unknown ids are
-        skipped.
+        """Drop ended calls (by their first legs' ids) and everything kept about them: their
+        legs (with what they heard, pressed and assumed), observations, holds, scheduled
+        work, callbacks not yet sent or answered, and the conferences that are over and
+        whose every member is forgotten. A driver that runs for days keeps only the calls
+        it still reports; unknown ids are skipped.
 
         :raises ValueError: one of the calls still has a leg up.
         """
@@ -545,12 +559,43 @@ class Engine:
         if live:
             raise ValueError(f"call {live[0]} has not ended; only ended calls can be forgotten")
         ids = {leg.id for leg in legs}
+        if not ids:
+            return
         for call_id in ids:
             del self.legs[call_id]
         for root in roots:
             self._held.pop(root, None)
             self._hold_at.pop(root, None)
+        if self._pause_call in ids:
+            self._pause_call = None
         self.observations[:] = [seen for seen in self.observations if seen.call_id not in ids]
+        gone = self._forget_rooms()
+        forgotten = ids | gone
+        heap = self.sched._heap
+        kept = [entry for entry in heap if not _names(entry, forgotten)]
+        if len(kept) != len(heap):
+            heap[:] = kept
+            heapq.heapify(heap)
+        if any(request.leg_id in ids for request in self.outbox):
+            self.outbox = deque(r for r in self.outbox if r.leg_id not in ids)
+        for request_id, detached in list(self._detached.items()):
+            if detached[2] in ids:
+                del self._detached[request_id]
+
+    def _forget_rooms(self) -> set[str]:
+        """Drop the conferences that are over and whose every member is forgotten; their
+        conference ids."""
+        legs = self.legs
+        gone = {
+            room.conference_id
+            for room in self.rooms.all
+            if not room.up
+            and room.creator.id not in legs
+            and all(member.leg.id not in legs for member in room.members)
+        }
+        if gone:
+            self.rooms.all[:] = [room for room in self.rooms.all if room.conference_id not in gone]
+        return gone
 
     @property
     def paused(self) -> bool:
@@ -626,17 +671,20 @@ class Engine:
 
         ``latency`` is how many virtual seconds the reply took: it arrives that much later
         (meanwhile the caller may hang up or an update may interrupt), and past the
-        engine's ``callback_timeout`` the callback fails with a timeout instead.
+        engine's ``callback_timeout`` the callback fails with a timeout instead. With no
+        ``latency`` the reply took no time (register ``fetch-latency``), unless the engine
+        follows a ``wall_clock``: its time then passed before this report.
         """
         detached = self._detached.pop(request.id, None)
         if detached is not None:
-            self._detached_reply(request, result, to_ms(latency), *detached)
+            self._detached_reply(request, result, to_ms(latency), detached[0], detached[1])
             return
         if latency:
             self._reply_later(request, result, to_ms(latency))
             return
-        leg = self.legs[request.leg_id]
-        self.assume_once(leg, "fetch-latency", "replies take no virtual time")
+        if not self.wall_clock:
+            leg = self.legs[request.leg_id]
+            self.assume_once(leg, "fetch-latency", "replies take no virtual time")
         self._fetch_arrived(request, result)
 
     def _reply_later(self, request: CallbackRequest, result: FetchResult, ms: int) -> None:
@@ -782,7 +830,6 @@ class Engine:
         return self._next_request
 
     def _queue(self, request: CallbackRequest) -> None:
-        self.called.append(request.target.url)
         self.outbox.append(request)
         leg = self.legs[request.leg_id]
         self.observe(CallbackSent(self.sched.now, leg.label, leg.id, request))
@@ -843,7 +890,7 @@ class Engine:
             retried,
         )
         timeout = self.callback_timeout_ms if timeout_ms is None else timeout_ms
-        self._detached[request.id] = (on_reply, timeout)
+        self._detached[request.id] = (on_reply, timeout, leg.id)
         self._queue(request)
         return request
 
@@ -970,8 +1017,6 @@ class Engine:
                     "(bxml-spec §6: not Bridge, Conference, Forward or Transfer)",
                 )
                 return None
-        self.served.append((request.target.url, request.event_type))
-        self._served_docs.append((request.target.url, doc))
         url = request.target.url
         self.observe(
             DocumentInstalled(self.sched.now, leg.label, leg.id, url, request.event_type, doc)
@@ -981,17 +1026,6 @@ class Engine:
     def _invalid(self, leg: Leg, request: CallbackRequest, problem: str) -> None:
         self.note(leg, "fetch", f"{request.event_type} {request.target.url} -> invalid BXML")
         self.end_leg(leg, "invalid-bxml", f"invalid BXML from {request.target.url}: {problem}")
-
-    @property
-    def mentioned(self) -> dict[str, str]:
-        """Callback URLs (absolute) that appeared in served documents, with where."""
-        found: dict[str, str] = {}
-        for base, doc in self._served_docs:
-            for element in doc.iter():
-                for name, value in element.attributes.items():
-                    if name.endswith("_url") and isinstance(value, str):
-                        found.setdefault(urljoin(base, value), f"{element.TAG}.{name}")
-        return found
 
     # -- running documents ------------------------------------------------------------------
 
@@ -1027,7 +1061,6 @@ class Engine:
 
     def _run_verb(self, leg: Leg, verb: Element, cursor: Cursor) -> None:
         name = verb.TAG
-        self.verbs_run.append((leg.label, name, cursor.source))
         tag = getattr(verb, "tag", None)
         if isinstance(tag, str):
             self.set_tag(leg, tag)
@@ -1213,6 +1246,19 @@ def _deliver(
     result: FetchResult,
 ) -> None:
     on_reply(request, result)
+
+
+def _names(entry: tuple[Any, ...], forgotten: set[str]) -> bool:
+    """Whether a scheduled entry belongs to a forgotten leg or conference (its owner, or a
+    leg or callback among its arguments)."""
+    for item in (entry[5], *entry[4]):
+        if isinstance(item, Leg) and item.id in forgotten:
+            return True
+        if isinstance(item, CallbackRequest) and item.leg_id in forgotten:
+            return True
+        if isinstance(item, Room) and item.conference_id in forgotten:
+            return True
+    return False
 
 
 def _path(url: str) -> str:

@@ -55,7 +55,6 @@ def forward(engine: Runtime, leg: Leg, verb: bxml.Forward) -> None:
 def _forward_outcome(
     engine: Runtime, leg: Leg, number: str, outcome: str, hangs_up_ms: int
 ) -> None:
-    engine.transfer_outcomes.append((number, outcome))
     engine.observe(Dialled(engine.sched.now, leg.label, leg.id, number, "Forward", outcome))
     if outcome == "answered":
         engine.answer(leg)
@@ -138,7 +137,6 @@ def _b_outcome(engine: Runtime, b_leg: Leg, number: str, outcome: str, hangs_up_
     if not isinstance(run, TransferRun) or run.winner is not None:
         engine.end_leg(b_leg, "cancel")
         return
-    engine.transfer_outcomes.append((number, outcome))
     engine.observe(Dialled(engine.sched.now, b_leg.label, b_leg.id, number, "Transfer", outcome))
     if outcome != "answered":
         end_unreached(engine, b_leg, CAUSES[outcome])

@@ -141,7 +141,6 @@ def _gather_end(engine: Runtime, leg: Leg, run: GatherRun, terminator: str) -> N
     leg.activity = None
     leg.epoch += 1
     outcome = run.digits or ("terminated" if terminator else "timeout")
-    engine.gather_outcomes.append((run.site, outcome))
     engine.observe(GatherEnded(engine.sched.now, leg.label, leg.id, run.site, outcome))
     engine.note(leg, "gathered", f"digits={run.digits!r} terminatingDigit={terminator!r}")
     target, fallback = engine.targets(leg, run.verb, "gather")

@@ -45,7 +45,6 @@ def play(engine: Runtime, leg: Leg, verb: bxml.PlayAudio) -> None:
 def hear(engine: Runtime, leg: Leg, text: str) -> None:
     """Add to what the caller heard (B-leg audio is heard by the called party)."""
     if leg.parent is None:
-        engine.heard.append(text)
         leg.heard.append(text)
 
 

@@ -69,8 +69,6 @@ def refer(engine: Runtime, leg: Leg, verb: bxml.Refer) -> None:
 def _refer_done(engine: Runtime, leg: Leg, verb: bxml.Refer, uri: str, outcome: Outcome) -> None:
     leg.activity = None
     leg.epoch += 1
-    if outcome.outcome != "not-sent":
-        engine.transfer_outcomes.append((uri, outcome.outcome))
     codes = [f"REFER {outcome.refer_code}"] if outcome.refer_code else []
     codes += [f"NOTIFY {outcome.notify_code}"] if outcome.notify_code else []
     shown = f" ({', '.join(codes)})" if codes else ""

@@ -26,26 +26,22 @@ class Runtime(Protocol):
     sched: Scheduler
     start_time: datetime
     durations: Durations
-    heard: list[str]
-    pressed: list[str]
-    gather_outcomes: list[tuple[str, str]]
-    transfer_outcomes: list[tuple[str, str]]
     rooms: Rooms
     callback_timeout_ms: int
 
     def uuid(self) -> str:
         """A new id from the engine's seeded generator."""
 
-    def note(self, leg: Leg | None, kind: str, detail: str | Callable[[], str]) -> None:
+    def note(self, leg: Leg, kind: str, detail: str | Callable[[], str]) -> None:
         """Add a transcript line for ``leg``."""
 
     def observe(self, observation: Any) -> None:
         """Record a typed observation (see :mod:`callcontrol.engine.observations`)."""
 
-    def assume(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+    def assume(self, leg: Leg, assumption: str, detail: str = "") -> None:
         """Apply the register entry ``assumption`` (noted every time)."""
 
-    def assume_once(self, leg: Leg | None, assumption: str, detail: str = "") -> None:
+    def assume_once(self, leg: Leg, assumption: str, detail: str = "") -> None:
         """Apply the register entry ``assumption``, noted the first time only."""
 
     def send(

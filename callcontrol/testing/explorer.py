@@ -29,12 +29,15 @@ from ..engine.dialing import CAUSES
 from ..engine.observations import (
     BridgeEnded,
     BridgeMade,
+    CallbackSent,
     ConferenceJoined,
     ConferenceLeft,
     ConferenceReplyRejected,
     Dialled,
+    DocumentInstalled,
     InputTaken,
     Noted,
+    Observation,
 )
 from ..engine.script import (
     Destination,
@@ -353,6 +356,20 @@ def _raised_at(exc: BaseException | None) -> tuple[str, str]:
     return (type(exc).__name__, line)
 
 
+def _called(observations: Iterable[Observation]) -> set[str]:
+    """The URLs of every callback sent."""
+    return {
+        seen.request.target.url
+        for seen in observations
+        if isinstance(seen, CallbackSent) and seen.request is not None
+    }
+
+
+def _installed(observations: Iterable[Observation]) -> bool:
+    """Whether a callback's reply became a leg's document."""
+    return any(isinstance(seen, DocumentInstalled) and seen.event_type for seen in observations)
+
+
 def _heard(doc: Any) -> list[str]:
     out = []
     for element in doc.iter():
@@ -403,6 +420,10 @@ class _Call:
         self.conference: str | None = None
         self.conference_id = ""
         self.bridged = False
+        #: The numbers dialled so far with their outcomes (read from the observations,
+        #: up to ``dials_seen``).
+        self.dials: list[tuple[str, str]] = []
+        self.dials_seen = 0
 
     @property
     def path(self) -> list[Step]:
@@ -410,7 +431,7 @@ class _Call:
 
     def finding_dests(self) -> dict[str, Destination]:
         tried: dict[str, Destination] = {}
-        for number, _ in self.engine.transfer_outcomes:
+        for number, _ in self.dialled_so_far():
             if number in self.walker.fixed:
                 continue
             tried[number] = self.dests.get(number, no_answer())
@@ -439,13 +460,13 @@ class _Call:
                 if self.stopped is not None:
                     break
                 self.send(request)
-        self.walker.called.update(engine.called)
+        self.walker.called.update(_called(engine.observations))
         self.finish()
 
     def send(self, request: CallbackRequest) -> None:
         if request.synchronous:
             self.before_fetch(request)
-        served = len(self.engine.served)
+        mark = len(self.engine.observations)
         try:
             exchange = self.sim.router.send(request)
         except AppError as exc:
@@ -459,7 +480,7 @@ class _Call:
         self.engine.fetch_done(request, result)
         if request.event_type in CONFERENCE_EVENTS:
             self.conference_reply(request, result)
-        elif len(self.engine.served) > served:
+        elif _installed(self.engine.observations_since(mark)):
             self.installed(request, result.body)
         self.observe()
 
@@ -484,10 +505,21 @@ class _Call:
         )
         step = self.script[self.taken - 1] if self.taken else None
         if handled and step is not None and not isinstance(step, Silence):
-            self.input_mark = (len(self.engine.heard), len(self.answered()), step)
+            self.input_mark = (len(self.leg.heard), len(self.answered()), step)
+
+    def dialled_so_far(self) -> list[tuple[str, str]]:
+        """Every number dialled by Transfer, Forward or Refer so far, with its outcome."""
+        fresh = self.engine.observations_since(self.dials_seen)
+        self.dials_seen += len(fresh)
+        self.dials += [
+            (seen.number, seen.outcome)
+            for seen in fresh
+            if isinstance(seen, Dialled) and seen.how != "createCall" and seen.outcome != "not-sent"
+        ]
+        return self.dials
 
     def answered(self) -> list[tuple[str, str]]:
-        return [o for o in self.engine.transfer_outcomes if o[1] == "answered"]
+        return [o for o in self.dialled_so_far() if o[1] == "answered"]
 
     def check_result(self, request: CallbackRequest, result: FetchResult) -> None:
         status = result.status
@@ -711,7 +743,7 @@ class _Call:
         elif cause == "callback-error":
             walker.edge(source, self.error_end or walker.end("error"), label)
         elif cause == "error" and (
-            self.conference is not None or "connect-holds" in self.engine.assumptions_used
+            self.conference is not None or "connect-holds" in self.leg.assumptions
         ):
             walker.edge(source, walker.end("held"), label)
             return False
@@ -747,7 +779,7 @@ class _Call:
 
     def check_silence(self) -> None:
         mark = self.input_mark
-        if mark is None or len(self.engine.heard) > mark[0] or len(self.answered()) > mark[1]:
+        if mark is None or len(self.leg.heard) > mark[0] or len(self.answered()) > mark[1]:
             return
         last = self.node or "?"
         node = self.walker.graph.nodes.get(last)
@@ -778,4 +810,4 @@ class _Call:
                         continue
                     self.check_result(request, exchange.result)
                     engine.delivered(request, exchange.result)
-        self.walker.called.update(engine.called)
+        self.walker.called.update(_called(engine.observations))

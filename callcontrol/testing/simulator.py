@@ -321,6 +321,7 @@ class CallSimulator:
             call_timeout=fields.get("callTimeout"),
             callback_timeout=fields.get("callbackTimeout"),
             credentials=(credentials, fallback),
+            application_id=fields["applicationId"],
         )
 
     def _collect(self) -> None:
@@ -523,6 +524,7 @@ class CallSimulator:
         call_timeout: float | None = None,
         callback_timeout: float | None = None,
         credentials: tuple[Credentials | None, Credentials | None] | None = None,
+        application_id: str | None = None,
     ) -> LiveCall:
         steps = check_script(script)
         if not steps and direction == "outbound":
@@ -555,6 +557,7 @@ class CallSimulator:
             disconnect_method=disconnect_method,
             call_timeout=call_timeout,
             tag=tag,
+            application_id=application_id,
         )
         live = LiveCall(self, self.engine, leg, to_ms(timeout))
         self._live.append(live)

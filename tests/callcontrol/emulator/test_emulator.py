@@ -250,3 +250,28 @@ def test_listing_stops_at_the_apis_maximum(monkeypatch: pytest.MonkeyPatch) -> N
             emu.api.handle("POST", path, "", headers, body)
         listed = list(emu.client().list_calls(page_size=2))
     assert len(listed) == 5
+
+
+@pytest.mark.parametrize(("clock", "assumed"), [("real", False), ("manual", True)])
+def test_replies_take_no_time_only_where_the_clock_stands_still(clock: str, assumed: bool) -> None:
+    # Register fetch-latency: on the manual clock the calls wait for a reply without time
+    # passing; on the real clock a reply's wall latency passes on the call's clock.
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(SpeakSentence("bye"))
+
+    options: dict[str, Any] = {"speed": 100.0} if clock == "real" else {"clock": "manual"}
+    with VoiceEmulator(app=app, **options) as emu:
+        call_id = (
+            emu.client()
+            .create_call(
+                to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+            )
+            .call_id
+        )
+        if clock == "manual":
+            emu.advance(60.0)
+        emu.wait_for(call_id, state="disconnected")
+        assert ("fetch-latency" in emu.timeline(call_id).assumptions) is assumed

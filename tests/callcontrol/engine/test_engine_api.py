@@ -58,9 +58,9 @@ def test_an_interrupt_while_a_fetch_is_in_flight_makes_its_reply_stale():
     engine.update_call_bxml(leg, bxml.Bxml(bxml.SpeakSentence("from the API")))
     engine.fetch_done(answer, reply("<SpeakSentence>too late</SpeakSentence>"))
     engine.run()
-    assert engine.heard == ["from the API"]
+    assert leg.heard == ["from the API"]
     assert [e.kind for e in engine.transcript].count("stale") == 1
-    assert "interrupt-wins" in engine.assumptions_used
+    assert "interrupt-wins" in leg.assumptions
 
 
 def test_async_callbacks_are_retried_once_after_a_connection_error():
@@ -233,3 +233,21 @@ def test_call_urls_are_below_the_api_base():
         .start_call("outbound", "https://a.test/", from_="+1", to="+2")
         .call_url.startswith("https://voice.bandwidth.com/api/v2/accounts/9900000/calls/c-")
     )
+
+
+@pytest.mark.parametrize(("wall_clock", "assumed"), [(False, True), (True, False)])
+def test_a_reply_takes_no_time_only_on_virtual_time(wall_clock: bool, assumed: bool) -> None:
+    # Register fetch-latency: on a wall clock the reply's latency passed before it came.
+    engine = Engine(wall_clock=wall_clock)
+    leg = engine.start_call("outbound", "https://app.test/answer", from_="+1555", to="+1666")
+    engine.run()
+    (answer,) = engine.take()
+    engine.fetch_done(answer, reply("<SpeakSentence>hi</SpeakSentence>"))
+    engine.run()
+    assert ("fetch-latency" in leg.assumptions) is assumed
+    assert leg.heard == ["hi"] and not leg.up
+
+
+def test_wall_clock_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="wall_clock must be True or False, not 'yes'"):
+        Engine(wall_clock="yes")  # type: ignore[arg-type]

@@ -168,3 +168,27 @@ def test_the_time_limit_counts_from_the_start_of_each_call() -> None:
     drive(engine, {late.id: b'<Response><Pause duration="3600"/></Response>'})
     assert late.end_ms == 90_000
     assert late.error_message == "the simulation stopped the call after 60 s"
+
+
+def test_a_call_in_a_conference_can_be_held_and_the_conference_goes_on() -> None:
+    # The conference's own work (its prompts, its day limit) belongs to no single call.
+    engine = Engine()
+    room = b'<Response><Conference conferenceEventUrl="/conf">r</Conference></Response>'
+    welcome = b"<Response><SpeakSentence>Welcome.</SpeakSentence></Response>"
+    first, second = start(engine), start(engine)
+    engine.run(0)
+    for request in engine.take():
+        engine.fetch_done(request, FetchResult(200, room))
+    engine.run(0)
+    engine.hold_call(second.id)
+    for request in engine.take():  # the second's join is welcomed: played into the room
+        joined = request.payload.get("callId") == second.id
+        engine.fetch_done(request, FetchResult(200, welcome if joined else b""))
+    drive(engine, {}, until=4000)
+    assert first.heard == ["Welcome."]  # the prompt played (and ended) with a member held
+    engine.hang_up(first)
+    drive(engine, {}, until=5000)
+    assert engine.is_held(second.id) and second.up and not first.up
+    engine.release_call(second.id)
+    engine.hang_up(second)
+    assert [c.completed_ms for c in engine.conferences] == [5000]

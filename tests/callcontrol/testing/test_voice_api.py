@@ -294,3 +294,14 @@ def test_list_calls_shows_a_transfer_leg_with_its_parent():
     assert b_leg.state == "answered" and client.get_call_state(b_leg.call_id or "").direction
     sim.run()
     assert client.get_call_state(b_leg.call_id or "").state == "disconnected"
+
+
+def test_a_created_call_carries_the_create_calls_application_id_voice_api_3():
+    # createCall's applicationId names the application of the call it creates: its
+    # callbacks and its state carry it (voice-api §3, §4.1), not the simulator's own.
+    sim, deps = centre([press("1")])
+    caller, agent = sim.start_inbound("/answer", from_="+15551230000", to=QUEUE).run(), sim.calls[1]
+    answer = agent.callbacks[0]
+    assert answer.event_type == "answer" and answer.payload["applicationId"] == "app-1"
+    assert sim.client().get_call_state(agent.call_id).application_id == "app-1"
+    assert caller.callbacks[0].payload["applicationId"] != "app-1"  # the inbound call's own

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from urllib.parse import urlsplit
 
 from .exceptions import InvalidValueError
 
@@ -346,6 +347,22 @@ URL_HELP = (
     "javascript: or file:, and no whitespace: write a space as %20)"
 )
 _AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//([^/?#]*)")
+NFKC_HELP = (
+    "its authority holds a character that Unicode NFKC normalization turns into a URL "
+    "delimiter (such as a fullwidth ＃ or ／), which HTTP clients refuse (urllib raises); "
+    "percent-encode it"
+)
+
+
+def _usable_authority(url: str) -> bool:
+    """Whether an HTTP client can read the authority of ``url`` (urllib refuses one whose
+    characters NFKC-normalise to '/', '?', '#', '@' or ':', so the callback could never be
+    sent)."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
 
 
 def url_userinfo(url: str) -> str | None:
@@ -389,6 +406,12 @@ class Url(Text):
 
     def shown(self, value: object) -> str:
         return repr(redact_url(value)) if isinstance(value, str) else repr(value)
+
+    def check(self, owner: str, value: Any) -> str:
+        checked = super().check(owner, value)
+        if not checked.isascii() and not _usable_authority(checked):
+            raise self.fail(owner, value, f"is not usable: {NFKC_HELP}")
+        return checked
 
     def fragment(self, owner: str) -> Fragment:
         # A program uses a handful of callback URLs over and over: each is checked once and

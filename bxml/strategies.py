@@ -41,6 +41,7 @@ from ._values import (
     Number,
     Text,
     Url,
+    _usable_authority,
     is_https,
     is_relative,
     url_userinfo,
@@ -109,7 +110,7 @@ def _url(*, https_only: bool = False) -> st.SearchStrategy[str]:
     verbs that send credentials to their URLs."""
     samples = st.sampled_from(_SAMPLE_URLS)
     generated = st.from_regex(URL_PATTERN, fullmatch=True).filter(
-        lambda s: _NOT_XML_CHAR.search(s) is None
+        lambda s: _NOT_XML_CHAR.search(s) is None and (s.isascii() or _usable_authority(s))
     )
     urls = st.one_of(samples, generated)
     if https_only:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import bxml
-from bxml import InvalidValueError, strategies
+from bxml import Gather, InvalidValueError, Response, strategies
 from bxml._element import REGISTRY, Element
 from bxml._values import URL_PATTERN, Url
 from bxml.verbs import _HttpsWithCredentials
@@ -282,3 +282,34 @@ def test_a_host_that_is_not_a_name_or_an_ipv6_address_is_refused(url: str) -> No
     with pytest.raises(InvalidValueError, match="redirect_url"):
         bxml.Redirect(redirect_url=url)
     assert not bxml.is_valid(f'<Response><Redirect redirectUrl="{url}"/></Response>')
+
+
+# A character that NFKC-normalises to a delimiter ('／' -> '/', '＃' -> '#', ...) in the
+# authority makes urllib (and so every callback sender built on it) refuse the URL: the
+# callback could never be sent, and the error would quote the URL's credentials.
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a\uff03b@x.test/f",
+        "https://user:pw\uff0fx@x.test/f",
+        "https://x\uff1fy.test/f",
+        "//host\uff20other.test/f",
+    ],
+)
+def test_an_authority_that_normalises_to_a_delimiter_is_refused_masked(url: str) -> None:
+    with pytest.raises(bxml.BxmlError) as built:
+        Gather(gather_url=url)
+    with pytest.raises(bxml.BxmlError) as parsed:
+        bxml.parse(f'<Response><Gather gatherUrl="{url}"/></Response>')
+    for caught in (built, parsed):
+        message = str(caught.value)
+        assert "NFKC normalization turns into a URL delimiter" in message
+        assert "pw" not in message
+
+
+@pytest.mark.parametrize(
+    "url", ["https://x.test/caf\u00e9", "https://b\u00fccher.test/f", "/menu\uff03/next"]
+)
+def test_non_ascii_that_urllib_reads_is_kept(url: str) -> None:
+    assert Gather(gather_url=url).gather_url == url
+    assert bxml.parse(Response(Gather(gather_url=url)).to_xml()) == Response(Gather(gather_url=url))

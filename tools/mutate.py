@@ -208,6 +208,10 @@ class Workspace:
         self.root = Path(tempfile.mkdtemp(prefix="mutate-"))
         self.copy = self.root / "repo"
         shutil.copytree(root, self.copy, ignore=COPY_IGNORE)
+        # Tests look for the reference material (shared/contract/...) beside the repository.
+        shared = next((p / "shared" for p in root.resolve().parents if (p / "shared").is_dir()), None)
+        if shared is not None:
+            (self.root / "shared").symlink_to(shared)
         self.tests = list(tests)
         self.timeout = timeout
         self.env = dict(os.environ)
@@ -226,15 +230,18 @@ class Workspace:
         command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
         command += [*self.plugins, *args]
         started = time.monotonic()
-        with subprocess.Popen(
-            command,
-            cwd=self.copy,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=lambda: os.nice(5),
-        ) as process:
+        with (
+            (self.root / "pytest.log").open("wb") as log,
+            subprocess.Popen(
+                command,
+                cwd=self.copy,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=lambda: os.nice(5),
+            ) as process,
+        ):
             try:
                 code = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -242,6 +249,11 @@ class Workspace:
                 process.wait()
                 return "timeout", time.monotonic() - started
         return ("passed" if code == 0 else "failed"), time.monotonic() - started
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the last pytest run's output."""
+        text = (self.root / "pytest.log").read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def run_tests(self, selection: Sequence[str], timeout: float | None) -> tuple[str, float]:
         """Run these test files or node ids (passed in an argument file: there may be many)."""
@@ -260,7 +272,7 @@ class Workspace:
         status, seconds = self.pytest([*args, *self.tests], timeout=None)
         del self.env["COVERAGE_FILE"]
         if status != "passed":
-            raise SystemExit(f"the selected tests fail before any mutation ({self.tests})")
+            raise SystemExit(f"the tests fail before any mutation:\n{self.log_tail()}")
         print(f"baseline under coverage: {seconds:.1f} s", flush=True)
         from coverage import CoverageData
 
@@ -305,7 +317,8 @@ def run_module(
         _write_atomically(target, ast.unparse(ast.parse(original)) + "\n")
         covering = sorted({t for tests in line_tests.values() for t in tests} - {""})
         if covering and work.run_tests(covering, timeout=None)[0] != "passed":
-            raise SystemExit(f"{module}: its tests fail on the re-printed, unmutated module")
+            tail = work.log_tail()
+            raise SystemExit(f"{module}: its tests fail on the re-printed module:\n{tail}")
         for mutant in mutants:
             if wanted is not None and mutant.ident not in wanted:
                 continue

@@ -209,7 +209,8 @@ class Workspace:
         self.copy = self.root / "repo"
         shutil.copytree(root, self.copy, ignore=COPY_IGNORE)
         # Tests look for the reference material (shared/contract/...) beside the repository.
-        shared = next((p / "shared" for p in root.resolve().parents if (p / "shared").is_dir()), None)
+        parents = root.resolve().parents
+        shared = next((p / "shared" for p in parents if (p / "shared").is_dir()), None)
         if shared is not None:
             (self.root / "shared").symlink_to(shared)
         self.tests = list(tests)
@@ -248,6 +249,9 @@ class Workspace:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 return "timeout", time.monotonic() - started
+            except BaseException:  # interrupted: the tests must not outlive the tool
+                os.killpg(process.pid, signal.SIGKILL)
+                raise
         return ("passed" if code == 0 else "failed"), time.monotonic() - started
 
     def log_tail(self, lines: int = 30) -> str:
@@ -409,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(summary(args.results, args.modules))
         return 0
     results = args.results.resolve()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the copy is removed
     latest = read_results(results)
     work = Workspace(Path.cwd(), args.tests, args.timeout, args.plugins)
     try:

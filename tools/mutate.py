@@ -363,17 +363,21 @@ def read_results(results: Path) -> dict[tuple[str, int], dict[str, object]]:
     return latest
 
 
+def _killed(record: dict[str, object]) -> bool:
+    return record["status"] in ("killed", "timeout")
+
+
 def summary(results: Path, modules: Sequence[str]) -> str:
     """killed / total per module (a timeout counts as killed), and the survivors."""
     latest = read_results(results)
     lines = []
     for module in modules:
         records = [r for (m, _), r in sorted(latest.items()) if m == module]
-        killed = sum(1 for r in records if r["status"] in ("killed", "timeout"))
+        killed = sum(1 for r in records if _killed(r))
         share = 100 * killed / len(records) if records else 0.0
         lines.append(f"{module}: {killed}/{len(records)} killed ({share:.1f}%)")
         for r in records:
-            if r["status"] not in ("killed", "timeout"):
+            if not _killed(r):
                 lines.append(f"  {r['status']} #{r['id']} line {r['line']}: {r['operator']}")
     return "\n".join(lines)
 
@@ -403,6 +407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--only", type=int, nargs="+", help="run only these mutant ids")
     parser.add_argument("--rerun", action="store_true", help="rerun mutants already recorded")
+    parser.add_argument(
+        "--survivors", action="store_true", help="rerun the recorded survivors (after new tests)"
+    )
     parser.add_argument("--show", type=int, help="print the diff of this mutant and exit")
     parser.add_argument("--summary", action="store_true", help="print the summary and exit")
     args = parser.parse_args(argv)
@@ -421,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for module in args.modules:
             done = set() if args.rerun else {i for (m, i) in latest if m == module}
             wanted = set(args.only) if args.only else None
+            if args.survivors:
+                wanted = {i for (m, i), r in latest.items() if m == module and not _killed(r)}
             run_module(work, module, coverage[module], wanted, done, results)
     finally:
         work.close()

@@ -41,8 +41,10 @@ def test_a_key_that_is_not_a_terminating_digit_is_recorded_and_silence_follows()
 
 
 def test_a_terminating_key_ends_the_recording_when_pressed():
-    call, app = run(record('terminatingDigits="*"'), (press("*", barge_in=1.5),))
-    assert notes(call, "pressed") == [(1500, "* ends the recording")]
+    routes = record('terminatingDigits="*"')
+    routes["/answer"] = xml('<Pause duration="1"/>' + REC.format(attrs='terminatingDigits="*"'))
+    call, app = run(routes, (press("*", barge_in=1.5),))
+    assert notes(call, "pressed") == [(2500, "* ends the recording")]
     assert app.events("recordComplete")[0]["duration"] == "PT1.5S"
 
 
@@ -78,3 +80,13 @@ def test_pausing_a_paused_recording_changes_nothing():
     )
     _, app = run({"/answer": doc})
     assert app.events("recordingAvailable")[0]["duration"] == "PT2S"
+
+
+def test_resuming_a_recording_that_is_not_paused_changes_nothing():
+    # §4.9: ResumeRecording resumes a paused recording and does nothing otherwise.
+    doc = xml(
+        '<StartRecording recordingAvailableUrl="/file"/><Pause duration="2"/>'
+        '<ResumeRecording/><Pause duration="3"/><StopRecording/>'
+    )
+    _, app = run({"/answer": doc})
+    assert app.events("recordingAvailable")[0]["duration"] == "PT5S"

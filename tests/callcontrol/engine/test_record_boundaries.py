@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from callcontrol.engine import Step
-from callcontrol.testing import CallSimulator, SimulatedCall, hang_up, press
+from callcontrol.testing import CallSimulator, SimulatedCall, hang_up, leave_message, press
 
 from .apps import Reply, RoutesApp, xml
 
@@ -90,3 +90,25 @@ def test_resuming_a_recording_that_is_not_paused_changes_nothing():
     )
     _, app = run({"/answer": doc})
     assert app.events("recordingAvailable")[0]["duration"] == "PT5S"
+
+
+def test_every_pause_is_left_out_of_the_duration():
+    # §4.9: each stretch between PauseRecording and ResumeRecording is left out.
+    doc = xml(
+        '<StartRecording recordingAvailableUrl="/file"/><Pause duration="1"/>'
+        '<PauseRecording/><Pause duration="2"/><ResumeRecording/><Pause duration="3"/>'
+        '<PauseRecording/><Pause duration="4"/><ResumeRecording/><Pause duration="5"/>'
+        "<StopRecording/>"
+    )
+    _, app = run({"/answer": doc})
+    assert app.events("recordingAvailable")[0]["duration"] == "PT9S"
+
+
+def test_silence_timeout_counts_from_the_end_of_the_message_not_the_call_start():
+    # §4.12 silenceTimeout: the recording ends after that much silence; here the Record
+    # starts 2 s into the call and the caller speaks for 3 s.
+    doc = '<Pause duration="2"/>' + REC.format(attrs='silenceTimeout="4" maxDuration="30"')
+    routes = {"/answer": xml(doc), "/done": xml("<Hangup/>")}
+    call, app = run(routes, (leave_message(3, then="silence"),))
+    assert app.events("recordComplete")[0]["duration"] == "PT7S"
+    assert notes(call, "recorded")[0][0] == 9000

@@ -3,7 +3,7 @@ Forward, a call running Forward as a Bridge target (§4.1), two callees answerin
 
 from __future__ import annotations
 
-from callcontrol.engine import CallbackRequest, Engine, FetchResult, Leg
+from callcontrol.engine import CallbackRequest, Destination, Engine, FetchResult, Leg
 from callcontrol.testing import answers
 
 APP = "https://app.test"
@@ -84,3 +84,26 @@ def test_two_callees_answering_at_the_same_moment_the_first_dialled_wins():
     }
     assert causes == {AGENT: "hangup", OTHER: "cancel"}
     assert world.engine.transfer_outcomes == [(AGENT, "answered")]
+
+
+def hang_up_during_transfer(dest: Destination) -> tuple[str, str]:
+    doc = (
+        "<Response><Transfer>"
+        f"<PhoneNumber transferDisconnectUrl='/bdisc'>{AGENT}</PhoneNumber>"
+        "</Transfer></Response>"
+    )
+    world = World({"/answer": doc})
+    caller = world.start("/answer", destinations={AGENT: dest})
+    world.drive(until_ms=4000)
+    world.engine.hang_up(caller)
+    world.drive()
+    [ended] = [r.payload for r in world.sent if r.event_type == "transferDisconnect"]
+    return ended["cause"], ended["eventTime"]
+
+
+def test_a_caller_hanging_up_ends_the_b_leg_at_once():
+    # webhooks transferDisconnect: when the A-leg's Transfer ends, an answered B-leg hangs
+    # up and a ringing one is cancelled by its originator, at that moment.
+    at = "2026-01-01T09:00:04.000Z"
+    assert hang_up_during_transfer(answers(after=1, hangs_up_after=60)) == ("hangup", at)
+    assert hang_up_during_transfer(answers(after=9)) == ("cancel", at)

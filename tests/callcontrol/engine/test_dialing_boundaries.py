@@ -4,7 +4,9 @@ Forward, a call running Forward as a Bridge target (§4.1), two callees answerin
 from __future__ import annotations
 
 from callcontrol.engine import CallbackRequest, Destination, Engine, FetchResult, Leg
-from callcontrol.testing import answers
+from callcontrol.testing import CallSimulator, SimulatedCall, answers, voicemail
+
+from .apps import RoutesApp, xml
 
 APP = "https://app.test"
 AGENT, OTHER = "+15550001111", "+15550002222"
@@ -107,3 +109,29 @@ def test_a_caller_hanging_up_ends_the_b_leg_at_once():
     at = "2026-01-01T09:00:04.000Z"
     assert hang_up_during_transfer(answers(after=1, hangs_up_after=60)) == ("hangup", at)
     assert hang_up_during_transfer(answers(after=9)) == ("cancel", at)
+
+
+def simulate(doc: str, destinations: dict[str, Destination]) -> SimulatedCall:
+    app = RoutesApp({"/answer": xml(doc)})
+    sim = CallSimulator(app, base_url=APP)
+    return sim.inbound("/answer", destinations=destinations)
+
+
+def test_a_number_without_a_destination_entry_rings_out_and_says_so():
+    # Register busy-timing: a number the test gave no destination rings until callTimeout.
+    call = simulate(f'<Transfer callTimeout="7"><PhoneNumber>{AGENT}</PhoneNumber></Transfer>', {})
+    assert ("assume", f"[busy-timing] {AGENT} has no destination entry") in [
+        (e.kind, e.detail) for e in call.transcript
+    ]
+    assert [(e.ms, e.detail) for e in call.transcript if e.kind == "dial"][-1] == (
+        7000,
+        f"{AGENT} -> no-answer",
+    )
+
+
+def test_a_voicemail_greeting_is_told_in_plain_seconds():
+    doc = f"<Transfer><PhoneNumber>{AGENT}</PhoneNumber></Transfer>"
+    call = simulate(doc, {AGENT: voicemail(greeting=2.0, after=1.0, message=3.0)})
+    assert [e.detail for e in call.transcript if e.kind == "voicemail"] == [
+        f"{AGENT}: greeting 2 s"
+    ]

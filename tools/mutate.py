@@ -22,8 +22,12 @@ Usage (from the repository root, in the project's virtualenv)::
 
 ``--results`` appends one JSON object per mutant (module, id, line, operator, status);
 mutants already recorded there for a module are skipped unless ``--rerun`` (or ``--only``)
-is given, so an interrupted run resumes. ``--show ID`` prints the diff of one mutant and
-exits. The summary gives killed / total per module; a timeout counts as killed.
+is given, so an interrupted run resumes; ``--survivors`` runs again only the mutants whose
+latest record is not killed (after tests were added). ``--show ID`` prints the diff of one
+mutant and exits; ``--summary`` prints killed / total per module (a timeout counts as
+killed) and the survivors. Installed pytest plugins are not auto-loaded (``--plugins``
+names those to load); tests that start pytest themselves (pytester) do not belong in
+``--tests``.
 """
 
 from __future__ import annotations

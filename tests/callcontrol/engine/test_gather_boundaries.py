@@ -83,3 +83,21 @@ def test_a_message_spoken_into_a_gather_presses_no_key_and_may_hang_up_after_it(
     call, app = run(gather('firstDigitTimeout="1"'), (leave_message(3, then="silence"),))
     assert app.events("gather")[0]["digits"] == ""
     assert lines(call, "gathered")[0][0] == 2600
+
+
+def test_the_plan_cache_stays_bounded():
+    # Plans are cached per parsed verb; a long run of distinct documents must not grow the
+    # cache without limit (it is emptied once it holds 1024 plans).
+    from callcontrol.engine import gather as gather_module
+
+    saved = dict(gather_module._PLANS)
+    try:
+        gather_module._PLANS.clear()
+        gather_module._PLANS.update(
+            {(i, "", 0): (None, None, ([], "", ("", 0, 0, 0, 0))) for i in range(1024)}
+        )
+        run(gather(""), ())
+        assert len(gather_module._PLANS) == 1
+    finally:
+        gather_module._PLANS.clear()
+        gather_module._PLANS.update(saved)

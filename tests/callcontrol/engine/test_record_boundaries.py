@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from callcontrol.engine import Step
-from callcontrol.testing import CallSimulator, SimulatedCall, hang_up, leave_message, press
+from callcontrol.testing import CallSimulator, SimulatedCall, hang_up, leave_message, press, silence
 
 from .apps import Reply, RoutesApp, xml
 
@@ -112,3 +112,10 @@ def test_silence_timeout_counts_from_the_end_of_the_message_not_the_call_start()
     call, app = run(routes, (leave_message(3, then="silence"),))
     assert app.events("recordComplete")[0]["duration"] == "PT7S"
     assert notes(call, "recorded")[0][0] == 9000
+
+
+def test_a_silent_caller_is_recorded_until_the_silence_timeout():
+    # §4.12 silenceTimeout: silence from the start ends the recording after that long.
+    call, app = run(record('silenceTimeout="2" maxDuration="30"'), (silence(),))
+    assert app.events("recordComplete")[0]["duration"] == "PT2S"
+    assert notes(call, "recorded")[0][1].endswith("ends by silenceTimeout")

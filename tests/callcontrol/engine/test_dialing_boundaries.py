@@ -100,6 +100,10 @@ def hang_up_during_transfer(dest: Destination) -> tuple[str, str]:
     world.engine.hang_up(caller)
     world.drive()
     [ended] = [r.payload for r in world.sent if r.event_type == "transferDisconnect"]
+    # The transcript tells the same cause as the callback.
+    assert [e.detail for e in world.engine.transcript if e.kind == "end" and e.leg == "B"] == [
+        ended["cause"]
+    ]
     return ended["cause"], ended["eventTime"]
 
 

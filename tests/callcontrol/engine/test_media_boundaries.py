@@ -32,9 +32,10 @@ def test_an_unsupported_audio_file_ends_the_call_naming_the_file():
     assert disconnect["errorMessage"] == "unsupported audio format: https://cdn.test/a.ogg"
 
 
-def test_a_conference_holds_the_call_and_says_so():
-    # Register conference-alone: the simulator has nobody else in the conference.
+def test_a_lone_conference_member_waits_there_until_it_hangs_up():
+    # §4.2: the first member creates the conference and stays in it, alone, until it leaves.
     call, _ = run("<Conference>room</Conference>", script=[hang_up(after=3)])
-    assert ("assume", "[conference-alone] <Conference> holds the call") in [
-        (e.kind, e.detail) for e in call.transcript
-    ]
+    assert call.duration == 3.0
+    lines = [(e.kind, e.detail) for e in call.transcript]
+    assert ("conference", "joined room") in lines
+    assert ("conference", "left room (hangup)") in lines

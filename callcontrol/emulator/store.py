@@ -91,16 +91,32 @@ def iso(moment: datetime) -> str:
 
 
 def call_state(record: CallRecord, clock: EmulatorClock) -> dict[str, Any]:
-    """The CallState JSON object of ``record`` (voice-api §4.1)."""
+    """The CallState JSON object of ``record`` (voice-api §4.1). Only a call createCall
+    queued has an enqueuedTime; a Transfer B-leg has none (voice-api §9.3)."""
     leg = record.leg
+    return call_state_fields(
+        leg,
+        record.state,
+        lambda ms: None if ms is None else timestamp(clock.epoch, ms),
+        enqueued_ms=record.enqueued_ms if record.parent is None else None,
+        start_ms=leg.start_ms if record.dequeued else None,
+        end_ms=leg.end_ms if record.dequeued else record.end_ms,
+    )
 
-    def at(ms: int | None) -> str | None:
-        return None if ms is None else timestamp(clock.epoch, ms)
 
-    enqueued = at(record.enqueued_ms)
-    assert enqueued is not None
-    started = at(leg.start_ms) if record.dequeued else None
-    ended = at(leg.end_ms if record.dequeued else record.end_ms)
+def call_state_fields(
+    leg: Leg,
+    state: str,
+    at: Callable[[int | None], str | None],
+    *,
+    enqueued_ms: int | None,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> dict[str, Any]:
+    """The CallState JSON object (voice-api §4.1) of ``leg`` in ``state``, its times written
+    by ``at`` (virtual ms -> ISO 8601): the one shape the emulator and the simulated API
+    answer with."""
+    enqueued, started, ended = at(enqueued_ms), at(start_ms), at(end_ms)
     answered = at(leg.answer_ms)
     return {
         "applicationId": leg.application_id,
@@ -110,7 +126,7 @@ def call_state(record: CallRecord, clock: EmulatorClock) -> dict[str, Any]:
         "to": leg.to,
         "from": leg.from_,
         "direction": leg.direction,
-        "state": record.state,
+        "state": state,
         "stirShaken": None,
         "identity": None,
         "enqueuedTime": enqueued,

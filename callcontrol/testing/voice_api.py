@@ -25,6 +25,7 @@ from requests.utils import get_encoding_from_headers
 
 from ..client import CallsClient
 from ..emulator.api import Account, CallsApi
+from ..emulator.store import call_state_fields
 from ..engine import Credentials, Leg
 from ..engine.payloads import timestamp
 
@@ -189,31 +190,14 @@ def call_state(start: Any, leg: Leg, enqueued: bool) -> dict[str, Any]:
     """The CallState JSON object of ``leg`` (voice-api §4.1); ``enqueued``: createCall made
     it, so it has an enqueuedTime, its start (it is placed at once). Inbound calls and
     Transfer legs have none: only queued outbound calls do (voice-api §9.3)."""
-
-    def at(ms: int | None) -> str | None:
-        return None if ms is None else timestamp(start, ms)
-
-    started, answered, ended = at(leg.start_ms), at(leg.answer_ms), at(leg.end_ms)
-    return {
-        "applicationId": leg.application_id,
-        "accountId": leg.account_id,
-        "callId": leg.id,
-        "parentCallId": leg.parent.id if leg.parent is not None else None,
-        "to": leg.to,
-        "from": leg.from_,
-        "direction": leg.direction,
-        "state": leg.state,
-        "stirShaken": None,
-        "identity": None,
-        "enqueuedTime": started if enqueued else None,
-        "startTime": started,
-        "answerTime": answered,
-        "endTime": ended,
-        "disconnectCause": leg.cause,
-        "errorMessage": leg.error_message,
-        "errorId": None,
-        "lastUpdate": ended or answered or started,
-    }
+    return call_state_fields(
+        leg,
+        leg.state,
+        lambda ms: None if ms is None else timestamp(start, ms),
+        enqueued_ms=leg.start_ms if enqueued else None,
+        start_ms=leg.start_ms,
+        end_ms=leg.end_ms,
+    )
 
 
 class InProcessAdapter(BaseAdapter):

@@ -353,6 +353,8 @@ def test_transfer_b_leg_is_a_call_of_the_account() -> None:
     b_leg = b_legs[0]
     assert (b_leg.to, b_leg.state, b_leg.direction) == ("+15550001111", "disconnected", "outbound")
     assert b_leg.answer_time is not None
+    # enqueuedTime: queued outbound calls only (voice-api §9.3); a B-leg is never queued.
+    assert calls[0].enqueued_time is not None and b_leg.enqueued_time is None
 
 
 @pytest.mark.parametrize(

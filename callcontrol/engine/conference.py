@@ -35,6 +35,7 @@ from .observations import (
     ConferenceLeft,
     ConferenceReplyRejected,
 )
+from .record import pause_or_resume
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -539,11 +540,5 @@ def _pause_recording(engine: Runtime, room: Room, verb: Element) -> None:
     info = room.recording
     if info is None:
         return
-    now = engine.sched.now
-    paused_at = info.get("paused_at")
-    if verb.TAG == "PauseRecording" and paused_at is None:
-        info["paused_at"] = now
-    elif verb.TAG == "ResumeRecording" and paused_at is not None:
-        info["paused_ms"] = info.get("paused_ms", 0) + now - paused_at
-        info["paused_at"] = None
+    pause_or_resume(info, verb.TAG, engine.sched.now)
     engine.note(room.creator, "recording", f"{room.name}: {info['id']} {verb.TAG}")

@@ -162,11 +162,17 @@ def pause_recording(engine: Runtime, leg: Leg, verb: Element) -> None:
     info = leg.recording
     if info is None:
         return
-    now = engine.sched.now
+    pause_or_resume(info, verb.TAG, engine.sched.now)
+    engine.note(leg, "recording", f"{info['id']} {verb.TAG}")
+
+
+def pause_or_resume(info: dict[str, Any], tag: str, now: int) -> None:
+    """Apply PauseRecording or ResumeRecording (``tag``) at ``now`` to a recording's
+    ``info``: a second pause or a resume without a pause changes nothing (§4.9), and the
+    paused time adds up in ``paused_ms`` (left out of the duration)."""
     paused_at = info.get("paused_at")
-    if verb.TAG == "PauseRecording" and paused_at is None:
+    if tag == "PauseRecording" and paused_at is None:
         info["paused_at"] = now
-    elif verb.TAG == "ResumeRecording" and paused_at is not None:
+    elif tag == "ResumeRecording" and paused_at is not None:
         info["paused_ms"] = info.get("paused_ms", 0) + now - paused_at
         info["paused_at"] = None
-    engine.note(leg, "recording", f"{info['id']} {verb.TAG}")

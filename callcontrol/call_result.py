@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .contract import DIAL_OUTCOMES
-from .engine.model import TranscriptEntry
+from .engine.model import CallbackRequest, FetchResult, TranscriptEntry
 from .engine.observations import AssumptionApplied, Dialled, Observation
 
 if TYPE_CHECKING:
@@ -37,6 +37,21 @@ class Callback:
     reply: bytes
     synchronous: bool = True
     ms: int = 0
+
+    @classmethod
+    def sent(cls, request: CallbackRequest, url: str, result: FetchResult, ms: int) -> Callback:
+        """The record of ``request`` sent to ``url`` (credentials left out) at virtual ``ms``,
+        answered with ``result``."""
+        return cls(
+            request.event_type,
+            url,
+            request.target.method,
+            request.payload,
+            result.status,
+            result.body,
+            request.synchronous,
+            ms,
+        )
 
 
 @dataclass

@@ -446,16 +446,7 @@ class VoiceEmulator:
     def _recorded(
         self, record: CallRecord, request: CallbackRequest, url: str, result: FetchResult
     ) -> None:
-        callback = Callback(
-            request.event_type,
-            url,
-            request.target.method,
-            request.payload,
-            result.status,
-            result.body,
-            request.synchronous,
-            self._driver.engine.now,
-        )
+        callback = Callback.sent(request, url, result, self._driver.engine.now)
         record.callbacks.append(callback)
         if request.synchronous:  # as the simulator counts them: every synchronous callback
             record.visited.append(path_of(request.target.url))

@@ -727,16 +727,7 @@ class LiveCall:
             )
         if fault is not None:
             engine.annotate(request.leg_id, "fault", repr(fault))
-        callback = Callback(
-            request.event_type,
-            url,
-            request.target.method,
-            request.payload,
-            result.status,
-            result.body,
-            request.synchronous,
-            engine.now,
-        )
+        callback = Callback.sent(request, url, result, engine.now)
         self.result.callbacks.append(callback)
         if request.event_type in CONFERENCE_EVENTS:
             conference_id = str(request.payload.get("conferenceId"))

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from bxml import Response
+from callcontrol.engine import Dialled, Engine
 
 Reply = Response | str | bytes | tuple[int, bytes] | Callable[[dict[str, Any]], Any]
 
@@ -96,3 +97,15 @@ class _Body:
 def xml(body: str) -> str:
     """A <Response> around ``body``."""
     return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
+
+
+def dial_outcomes(engine: Engine) -> list[tuple[str, str]]:
+    """What IVR coverage counts: each number dialled (Transfer, Forward, Refer) and how it
+    turned out, read from the typed observations."""
+    return [
+        (seen.number, seen.outcome)
+        for seen in engine.observations
+        if isinstance(seen, Dialled)
+        and seen.how in ("Transfer", "Forward", "Refer")
+        and seen.outcome != "not-sent"
+    ]

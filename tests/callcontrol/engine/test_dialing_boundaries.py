@@ -3,25 +3,13 @@ Forward, a call running Forward as a Bridge target (§4.1), two callees answerin
 
 from __future__ import annotations
 
-from callcontrol.engine import CallbackRequest, Destination, Dialled, Engine, FetchResult, Leg
+from callcontrol.engine import CallbackRequest, Destination, Engine, FetchResult, Leg
 from callcontrol.testing import CallSimulator, SimulatedCall, answers, voicemail
 
-from .apps import RoutesApp, xml
+from .apps import RoutesApp, dial_outcomes, xml
 
 APP = "https://app.test"
 AGENT, OTHER = "+15550001111", "+15550002222"
-
-
-def dial_outcomes(engine: Engine) -> list[tuple[str, str]]:
-    """What IVR coverage counts: each number dialled (Transfer, Forward, Refer) and how it
-    turned out, read from the typed observations."""
-    return [
-        (seen.number, seen.outcome)
-        for seen in engine.observations
-        if isinstance(seen, Dialled)
-        and seen.how in ("Transfer", "Forward", "Refer")
-        and seen.outcome != "not-sent"
-    ]
 
 
 class World:

@@ -8,24 +8,14 @@ from typing import Any
 
 import pytest
 
-from callcontrol.engine import Destination, Dialled, Engine, FetchResult
+from callcontrol.engine import Destination, Engine, FetchResult
 from callcontrol.testing import answers, busy, no_answer, rejects
+
+from .apps import dial_outcomes
 
 APP = "https://app.test"
 ALICE = "sip:alice@pbx.example.com"
 REFER = f'<Response><Refer referCompleteUrl="/done"><SipUri>{ALICE}</SipUri></Refer></Response>'
-
-
-def dial_outcomes(engine: Engine) -> list[tuple[str, str]]:
-    """What IVR coverage counts: each number dialled (Transfer, Forward, Refer) and how it
-    turned out, read from the typed observations."""
-    return [
-        (seen.number, seen.outcome)
-        for seen in engine.observations
-        if isinstance(seen, Dialled)
-        and seen.how in ("Transfer", "Forward", "Refer")
-        and seen.outcome != "not-sent"
-    ]
 
 
 def run(

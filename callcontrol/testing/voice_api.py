@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -32,7 +32,35 @@ from ..engine.payloads import timestamp
 if TYPE_CHECKING:
     from bxml import Bxml
 
-    from .simulator import CallSimulator
+    from ..emulator.faults import Faults
+    from ..engine import Engine
+
+
+class Placed(Protocol):
+    """A call the simulation placed."""
+
+    @property
+    def call_id(self) -> str:
+        """Its id."""
+
+
+class Simulation(Protocol):
+    """What the simulated Voice API needs of the simulator whose calls it answers for
+    (a :class:`~callcontrol.testing.CallSimulator`)."""
+
+    engine: Engine
+    account_id: str
+
+    @property
+    def api_faults(self) -> Faults:
+        """The scripted faults of the Voice API's operations."""
+
+    def _place(self, fields: dict[str, Any]) -> Placed:
+        """Start the call a createCall's validated ``fields`` describe."""
+
+    def _settle(self) -> None:
+        """Run what a request made due at this instant."""
+
 
 #: voice-api §4: a call's state can be read for 7 days after it ended.
 RETENTION_MS = 7 * 24 * 3600 * 1000
@@ -43,7 +71,7 @@ QUEUE_CAPACITY = 1500
 class SimulatedApi:
     """The Voice API of one simulator: its :class:`CallsApi`, backend, user and faults."""
 
-    def __init__(self, sim: CallSimulator, username: str, password: str) -> None:
+    def __init__(self, sim: Simulation, username: str, password: str) -> None:
         self.sim = sim
         self.username = username
         self.password = password
@@ -76,7 +104,7 @@ class SimulatedApi:
 class SimulatedCalls:
     """The simulator's calls as the REST API sees them (implements ``CallsBackend``)."""
 
-    def __init__(self, sim: CallSimulator) -> None:
+    def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self._requests: dict[str, dict[str, Any]] = {}
         self._views: dict[str, LegView] = {}

@@ -4,6 +4,7 @@ Forward, a call running Forward as a Bridge target (§4.1), two callees answerin
 from __future__ import annotations
 
 from callcontrol.engine import CallbackRequest, Destination, Engine, FetchResult, Leg
+from callcontrol.engine.observations import Dialled
 from callcontrol.testing import CallSimulator, SimulatedCall, answers, voicemail
 
 from .apps import RoutesApp, xml
@@ -44,13 +45,18 @@ class World:
                 self.engine.fetch_done(request, FetchResult(200, body.encode()))
 
 
+def dialled(engine: Engine) -> list[tuple[str, str, str]]:
+    """The dial outcomes IVR coverage counts: number, verb and outcome."""
+    return [(o.number, o.how, o.outcome) for o in engine.observations if isinstance(o, Dialled)]
+
+
 def test_a_forward_is_recorded_as_a_dial_outcome_for_ivr_coverage():
     # The IVR coverage report counts each transfer destination's answered/busy/no-answer;
     # a Forward is one of them.
     world = World({"/answer": f'<Response><Forward to="{OTHER}"/></Response>'})
     world.start("/answer", destinations={OTHER: answers(after=2, hangs_up_after=5)})
     world.drive()
-    assert world.engine.transfer_outcomes == [(OTHER, "answered")]
+    assert dialled(world.engine) == [(OTHER, "Forward", "answered")]
 
 
 def test_a_call_running_forward_cannot_be_bridged():
@@ -85,7 +91,7 @@ def test_two_callees_answering_at_the_same_moment_the_first_dialled_wins():
         if r.event_type == "transferDisconnect"
     }
     assert causes == {AGENT: "hangup", OTHER: "cancel"}
-    assert world.engine.transfer_outcomes == [(AGENT, "answered")]
+    assert dialled(world.engine) == [(AGENT, "Transfer", "answered")]
 
 
 def hang_up_during_transfer(dest: Destination) -> tuple[str, str]:

@@ -32,9 +32,14 @@ def test_an_unsupported_audio_file_ends_the_call_naming_the_file():
     assert disconnect["errorMessage"] == "unsupported audio format: https://cdn.test/a.ogg"
 
 
-def test_a_conference_holds_the_call_and_says_so():
-    # Register conference-alone: the simulator has nobody else in the conference.
+def test_a_conference_alone_holds_the_call_until_the_caller_leaves():
+    # §4.2: a member alone in a conference stays in it; leaving ends the conference.
     call, _ = run("<Conference>room</Conference>", script=[hang_up(after=3)])
-    assert ("assume", "[conference-alone] <Conference> holds the call") in [
-        (e.kind, e.detail) for e in call.transcript
+    call.assert_ended("hangup")
+    held = [(e.ms, e.detail) for e in call.transcript if e.kind == "conference"]
+    assert [(ms, detail.split(" (")[0]) for ms, detail in held] == [
+        (0, "room created"),
+        (0, "joined room"),
+        (3000, "left room"),
+        (3000, "room completed"),
     ]

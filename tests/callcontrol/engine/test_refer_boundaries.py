@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from callcontrol.engine import Destination, Engine, FetchResult
+from callcontrol.engine.observations import Dialled
 from callcontrol.testing import answers, busy, no_answer, rejects
 
 APP = "https://app.test"
@@ -40,6 +41,12 @@ def run(
                 engine.delivered(request, FetchResult(204))
 
 
+def dialled(engine: Engine) -> list[tuple[str, str, str]]:
+    """The dial outcomes IVR coverage counts (a REFER not sent is none): number, verb, outcome."""
+    seen = [o for o in engine.observations if isinstance(o, Dialled)]
+    return [(o.number, o.how, o.outcome) for o in seen if o.outcome != "not-sent"]
+
+
 @pytest.mark.parametrize(
     ("dest", "outcome", "fields", "seconds"),
     [
@@ -52,7 +59,7 @@ def run(
 )
 def test_each_outcome_is_recorded_and_sent_with_its_codes(dest, outcome, fields, seconds):
     engine, [complete] = run(dest)
-    assert engine.transfer_outcomes == [(ALICE, outcome)]
+    assert dialled(engine) == [(ALICE, "Refer", outcome)]
     sent = (
         complete["referCallStatus"],
         complete.get("referSipResponseCode"),
@@ -65,7 +72,7 @@ def test_each_outcome_is_recorded_and_sent_with_its_codes(dest, outcome, fields,
 def test_a_refer_that_is_not_sent_is_no_dial_outcome_and_says_why():
     engine, [complete] = run(answers(), from_="+15551230000")
     # Nothing was dialled, so IVR coverage has no outcome to count for the SIP URI.
-    assert engine.transfer_outcomes == []
+    assert dialled(engine) == []
     assert complete["referCallStatus"] == "failure"
     details = [e.detail for e in engine.transcript if e.kind == "assume"]
     assert "[refer-sip-call] +15551230000 -> +15553334444 is not a SIP call" in details

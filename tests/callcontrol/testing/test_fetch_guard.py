@@ -6,6 +6,8 @@ alarm is still pending; at exit it disarms its own alarm and leaves another hand
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -129,3 +131,33 @@ def test_in_another_thread_the_guard_stands_aside() -> None:
     assert ended == ["disconnected"]
     assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_first_callback_of_a_process_is_guarded() -> None:
+    # Nothing is installed yet when the first callback starts: the guard installs itself.
+    script = (
+        "import threading\n"
+        "from callcontrol.testing import AppError, CallSimulator\n"
+        "release = threading.Event()\n"
+        "def app(environ, start_response):\n"
+        "    release.wait()\n"
+        "try:\n"
+        "    CallSimulator(app, timeout=0.3).inbound('/answer')\n"
+        "except AppError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert b"within 0.3 s of wall time" in done.stdout, done.stderr[-400:]
+
+
+def test_a_nested_callback_leaves_the_outer_deadline_standing(release: threading.Event) -> None:
+    # An app that runs a simulated call of its own while it answers: the inner callback's
+    # guard stands aside, and the outer app is still interrupted at its own timeout.
+    def nesting(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        CallSimulator(quick, timeout=5).inbound("/answer").assert_ended("rejected")
+        release.wait()
+        start_response("200 OK", [])
+        return [HANGUP]
+
+    with pytest.raises(AppError, match="within 0.5 s of wall time"):
+        CallSimulator(nesting, timeout=0.5).inbound("/answer")

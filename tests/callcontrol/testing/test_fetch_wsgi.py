@@ -7,6 +7,7 @@ the result each path returns are compared exactly, over WSGI, ASGI and real HTTP
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from callcontrol.engine import CallbackRequest, Credentials, FetchResult, Target
+from callcontrol.testing import fetch
 from callcontrol.testing.fetch import SIMULATOR_USER_AGENT, AppError, Exchange, Router
 from callcontrol.webhooks import APP_ERRORS_KEY
 
@@ -328,3 +330,27 @@ def test_over_asgi_a_response_never_finished_is_a_failure_with_no_status() -> No
     exchange = send(app)
     assert exchange.result == FetchResult(None, b"", message)
     assert exchange.failures == (("app-error", message),)
+
+
+def test_an_app_that_never_starts_the_response_answered_500() -> None:
+    # A WSGI server answers 500 for an app that returns without calling start_response.
+    def silent(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        return []
+
+    exchange = send(silent)
+    assert exchange.result == FetchResult(500, b"")
+    assert exchange.failures == (("app-error", f"the app answered HTTP 500 on {WHERE}"),)
+
+
+def test_the_status_lines_kept_are_bounded() -> None:
+    # Status lines already read are kept to read them once; an app answering with ever new
+    # reason phrases must not grow that without bound.
+    for n in range(300):
+        assert send(Keeper(f"200 OK {n}")).result.status == 200
+    assert len(fetch._CODES) <= 256
+
+
+def test_an_exchange_is_a_record_that_cannot_change() -> None:
+    exchange = send(Keeper())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        exchange.failures = (("app-error", "late"),)  # type: ignore[misc]

@@ -354,3 +354,16 @@ def test_an_exchange_is_a_record_that_cannot_change() -> None:
     exchange = send(Keeper())
     with pytest.raises(dataclasses.FrozenInstanceError):
         exchange.failures = (("app-error", "late"),)  # type: ignore[misc]
+
+
+def test_a_mount_wins_over_the_app_it_was_mounted_under() -> None:
+    # Router.mount: URLs under the prefix go to the mounted app, the latest mount first.
+    main, agents, supervisors = Keeper(), Keeper(), Keeper()
+    router = Router(main, BASE, False, timeout=30)
+    router.mount(BASE + "/agents", agents)
+    router.mount(BASE + "/agents/lead", supervisors)
+    router.send(request(BASE + "/agents/x"))
+    router.send(request(BASE + "/agents/lead/y"))
+    router.send(request(BASE + "/answer"))
+    paths = [[e["PATH_INFO"] for e in app.environs] for app in (main, agents, supervisors)]
+    assert paths == [["/answer"], ["/agents/x"], ["/agents/lead/y"]]

@@ -57,7 +57,11 @@ def serve_wsgi(app: WsgiApp, *, threads: int = 4, **options: Any) -> Iterator[st
     finally:
         # Close every socket (and the trigger) from the server's own loop thread: closing
         # them from here races its poll(). With its map empty, the loop returns.
-        server.trigger.pull_trigger(lambda: _close_all(server))
+        try:
+            server.trigger.pull_trigger(lambda: _close_all(server))
+        except OSError:
+            # The trigger's pipe is gone (EBADF): its loop cannot be woken, so close here.
+            _close_all(server)
         thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=5)
 

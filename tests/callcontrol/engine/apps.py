@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from bxml import Response
-from callcontrol.engine import Dialled, Engine
+from callcontrol.engine import CallbackRequest, Dialled, Engine, FetchResult, Leg
 
 Reply = Response | str | bytes | tuple[int, bytes] | Callable[[dict[str, Any]], Any]
 
@@ -94,6 +94,10 @@ class _Body:
         self.app.closed += 1
 
 
+#: Where :class:`Replies` serves its documents.
+REPLY_BASE = "https://app.test"
+
+
 def xml(body: str) -> str:
     """A <Response> around ``body``."""
     return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
@@ -109,3 +113,34 @@ def dial_outcomes(engine: Engine) -> list[tuple[str, str]]:
         and seen.how in ("Transfer", "Forward", "Refer")
         and seen.outcome != "not-sent"
     ]
+
+
+class Replies:
+    """Calls of one engine, each synchronous callback answered from ``replies`` by its path
+    under :data:`REPLY_BASE` (``<Response/>`` for any other), every asynchronous one 204."""
+
+    def __init__(self, replies: dict[str, str] | None = None) -> None:
+        self.engine = Engine()
+        self.replies = dict(replies or {})
+        self.sent: list[CallbackRequest] = []
+
+    def start(self, path: str, **kwargs: Any) -> Leg:
+        """An inbound call whose initiate goes to ``path``."""
+        return self.engine.start_call(
+            "inbound", REPLY_BASE + path, from_="+15551230000", to="+1555", **kwargs
+        )
+
+    def drive(self, until_ms: int | None = None) -> None:
+        """Run the engine, answering what it sends, until nothing is left (or ``until_ms``)."""
+        while True:
+            self.engine.run(until_ms)
+            requests = self.engine.take()
+            if not requests:
+                return
+            for request in requests:
+                self.sent.append(request)
+                if not request.synchronous:
+                    self.engine.delivered(request, FetchResult(204))
+                    continue
+                body = self.replies.get(request.target.url.removeprefix(REPLY_BASE), "<Response/>")
+                self.engine.fetch_done(request, FetchResult(200, body.encode()))

@@ -6,42 +6,23 @@ from typing import Any
 
 import pytest
 
-from callcontrol.engine import CallbackRequest, Engine, FetchResult, Leg
 from callcontrol.engine.observations import BridgeEnded, BridgeMade
+
+from .apps import Replies
 
 APP = "https://app.test"
 
 
-class World:
+class World(Replies):
     """Two inbound calls: the target waits in a long Pause; the origin runs ``origin``."""
 
     def __init__(self, origin: str, replies: dict[str, str] | None = None) -> None:
-        self.engine = Engine()
-        self.sent: list[CallbackRequest] = []
-        self.replies = {"/target": '<Response><Pause duration="600"/><Hangup/></Response>'}
+        super().__init__({"/target": '<Response><Pause duration="600"/><Hangup/></Response>'})
         self.replies.update(replies or {})
         self.target = self.start("/target")
         self.drive(until_ms=0)  # the target answers and starts its long Pause
         self.replies["/origin"] = origin.replace("TARGET", self.target.id)
         self.origin = self.start("/origin")
-
-    def start(self, path: str) -> Leg:
-        return self.engine.start_call("inbound", APP + path, from_="+15551230000", to="+1555")
-
-    def drive(self, until_ms: int | None = None) -> None:
-        while True:
-            self.engine.run(until_ms)
-            requests = self.engine.take()
-            if not requests:
-                return
-            for request in requests:
-                self.sent.append(request)
-                if not request.synchronous:
-                    self.engine.delivered(request, FetchResult(204))
-                    continue
-                path = request.target.url.removeprefix(APP)
-                body = self.replies.get(path, "<Response/>")
-                self.engine.fetch_done(request, FetchResult(200, body.encode()))
 
     def events(self, event_type: str) -> list[dict[str, Any]]:
         return [r.payload for r in self.sent if r.event_type == event_type]

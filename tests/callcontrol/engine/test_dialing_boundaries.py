@@ -3,45 +3,16 @@ Forward, a call running Forward as a Bridge target (§4.1), two callees answerin
 
 from __future__ import annotations
 
-from callcontrol.engine import CallbackRequest, Destination, Engine, FetchResult, Leg
+from callcontrol.engine import Destination
 from callcontrol.testing import CallSimulator, SimulatedCall, answers, voicemail
 
-from .apps import RoutesApp, dial_outcomes, xml
+from .apps import Replies, RoutesApp, dial_outcomes, xml
 
 APP = "https://app.test"
 AGENT, OTHER = "+15550001111", "+15550002222"
 
 
-class World:
-    """Calls of one engine; each request is answered from ``replies`` by path."""
-
-    def __init__(self, replies: dict[str, str]) -> None:
-        self.engine = Engine()
-        self.replies = replies
-        self.sent: list[CallbackRequest] = []
-
-    def start(self, path: str, **kwargs: object) -> Leg:
-        return self.engine.start_call(
-            "inbound",
-            APP + path,
-            from_="+15551230000",
-            to="+1555",
-            **kwargs,  # type: ignore[arg-type]
-        )
-
-    def drive(self, until_ms: int | None = None) -> None:
-        while True:
-            self.engine.run(until_ms)
-            requests = self.engine.take()
-            if not requests:
-                return
-            for request in requests:
-                self.sent.append(request)
-                if not request.synchronous:
-                    self.engine.delivered(request, FetchResult(204))
-                    continue
-                body = self.replies.get(request.target.url.removeprefix(APP), "<Response/>")
-                self.engine.fetch_done(request, FetchResult(200, body.encode()))
+World = Replies
 
 
 def test_a_forward_is_recorded_as_a_dial_outcome_for_ivr_coverage():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable
 
 #: E.164 (bandwidth.yml ``^\+[1-9]\d{1,14}$``; the schema's ``\d`` is ASCII digits only).
 E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
@@ -21,6 +22,47 @@ VOICE_API_BASE = "https://voice.bandwidth.com/api/v2"
 #: How a dialled number turned out, in the simulator's words (Transfer, Forward, Refer,
 #: createCall): the transferComplete causes busy/timeout/rejected read as these.
 DIAL_OUTCOMES = ("answered", "busy", "no-answer", "rejected")
+
+
+#: The only verbs a reply to a conference event may hold (bxml-spec §4.2, §6).
+CONFERENCE_REPLY_VERBS = frozenset(
+    {
+        "PlayAudio",
+        "SpeakSentence",
+        "StartRecording",
+        "StopRecording",
+        "PauseRecording",
+        "ResumeRecording",
+    }
+)
+#: The conference events whose replies Bandwidth plays into the conference (voice-api §9.4).
+CONFERENCE_REPLY_EVENTS = frozenset(
+    {"conferenceCreated", "conferenceMemberJoin", "conferenceMemberExit", "conferenceRedirect"}
+)
+#: The verbs a transferAnswer reply may not hold (bxml-spec §6).
+TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
+
+
+def reply_restriction(event_type: str, verbs: Iterable[str]) -> str | None:
+    """Why a reply to ``event_type`` may not hold ``verbs`` (their tags), or None when it
+    may (bxml-spec §6)."""
+    tags = list(verbs)
+    if event_type in CONFERENCE_REPLY_EVENTS:
+        bad = [tag for tag in tags if tag not in CONFERENCE_REPLY_VERBS]
+        if bad:
+            return (
+                f"a reply to {event_type} may hold only PlayAudio, SpeakSentence and the "
+                f"recording verbs, not {', '.join(f'<{t}>' for t in bad)}; Bandwidth "
+                "rejects the whole reply (bxml-spec §4.2, §6)"
+            )
+    elif event_type == "transferAnswer":
+        bad = [tag for tag in tags if tag in TRANSFER_ANSWER_FORBIDDEN]
+        if bad:
+            return (
+                f"a transferAnswer reply may not hold {', '.join(f'<{t}>' for t in bad)} "
+                "(bxml-spec §6: not Bridge, Conference, Forward or Transfer)"
+            )
+    return None
 
 
 def is_phone_number(value: object) -> bool:

@@ -66,6 +66,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import bxml
 
+from . import contract
 from .events import ConferenceEvent, Event, EventParseError, UnknownEvent, event_class, parse_event
 from .hosting import (
     HOSTED_PREFIX,
@@ -158,6 +159,18 @@ class Refused(Exception):
 
 
 _NO_CONTENT = Reply(HTTPStatus.NO_CONTENT)
+
+
+def _restricted(event_type: str, result: object, data: bytes) -> str | None:
+    """Why a reply to ``event_type`` may not hold its verbs (conference events,
+    transferAnswer: bxml-spec §6), or None; other events are not looked at."""
+    if event_type not in _RESTRICTED_EVENTS:
+        return None
+    doc = result if isinstance(result, bxml.Response) else bxml.parse(data)
+    return contract.reply_restriction(event_type, (verb.TAG for verb in doc.children))
+
+
+_RESTRICTED_EVENTS = contract.CONFERENCE_REPLY_EVENTS | {"transferAnswer"}
 
 
 def _render(doc: object) -> bytes:
@@ -578,6 +591,11 @@ class WebhookApp:
                 exc,
             )
             return reply
+        problem = _restricted(event.event_type, result, data)
+        if problem is not None:
+            # Valid BXML that Bandwidth refuses for this event: an app error a test must see.
+            report("invalid-bxml", ValueError(problem))
+            logger.error("the handler of the %s returned %s", _describe(event), problem)
         if self._credentials is not None:
             data = self._authenticate_verbs(data, request, event)
         return Reply(HTTPStatus.OK, data, _XML)

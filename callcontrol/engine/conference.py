@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import bxml
 from bxml import BxmlError, Element
 
+from ..contract import CONFERENCE_REPLY_VERBS
 from . import media, payloads
 from .activities import ConferenceRun, Member, Room
 from .clock import COMMAND, TIMER, to_ms
@@ -45,16 +46,7 @@ MAX_MEMBERS = 20
 #: A conference lasts at most 24 hours (bxml-spec §4.2).
 MAX_DURATION_MS = 24 * 3600 * 1000
 #: The only verbs a reply to a conference event may hold (bxml-spec §4.2, §6).
-CONFERENCE_VERBS = frozenset(
-    {
-        "PlayAudio",
-        "SpeakSentence",
-        "StartRecording",
-        "StopRecording",
-        "PauseRecording",
-        "ResumeRecording",
-    }
-)
+CONFERENCE_VERBS = CONFERENCE_REPLY_VERBS
 UNSUPPORTED_AUDIO = (".ogg",)
 #: The events a conference sends (voice-api §9.4); they are about the conference, so their
 #: replies never become a call's document.

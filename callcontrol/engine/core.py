@@ -84,7 +84,7 @@ LOOP_LIMIT = 50
 TIME_LIMIT_MS = 4 * 3600 * 1000
 #: voice-api §9.1: 15 s per webhook by default, 1 to 25 s with callbackTimeout.
 CALLBACK_TIMEOUT = 15.0
-TRANSFER_ANSWER_FORBIDDEN = frozenset({"Bridge", "Conference", "Forward", "Transfer"})
+TRANSFER_ANSWER_FORBIDDEN = contract.TRANSFER_ANSWER_FORBIDDEN
 NOT_ANSWERING = frozenset(
     {"Tag", "Hangup", "Forward", "Redirect", "StartGather", "StopGather", "Ring"}
 )

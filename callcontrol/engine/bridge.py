@@ -28,7 +28,7 @@ def bridge_verb(engine: Runtime, leg: Leg, verb: bxml.Bridge) -> None:
     other = engine.find_leg(call_id)
     if other is None:
         engine.assume(leg, "no-bridge-target", call_id)
-        _failed(engine, leg, verb, f"call {call_id} is not part of this simulation")
+        _failed(engine, leg, verb, f"no call {call_id} is known here to bridge with")
         return
     problem = _unbridgeable(leg, other)
     if problem is not None:

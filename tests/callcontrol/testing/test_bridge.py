@@ -152,12 +152,12 @@ def test_a_target_running_forward_cannot_be_bridged():
     assert "Forward" in complete.payload["errorMessage"]
 
 
-def test_an_unknown_call_id_is_not_part_of_the_simulation():
+def test_an_unknown_call_id_fails_the_bridge_naming_the_id():
     desk = Desk(xml('<Bridge bridgeCompleteUrl="/caller-back">c-nobody</Bridge>'), **ROUTES)
     sim = CallSimulator(desk.app, base_url="https://cc.test")
     result = sim.inbound("/answer")
     (complete,) = [cb for cb in result.callbacks if cb.event_type == "bridgeComplete"]
-    assert "not part of this simulation" in complete.payload["errorMessage"]
+    assert complete.payload["errorMessage"] == "no call c-nobody is known here to bridge with"
     assert "no-bridge-target" in result.assumptions
 
 

@@ -89,10 +89,3 @@ class Scheduler:
         entry = Entry._make(heapq.heappop(self._heap))
         self.now = entry.due
         return entry
-
-    def pop_due(self) -> Entry:
-        """Take the next entry (there must be one) and move the clock to its time."""
-        return self.pop()  # type: ignore[return-value]
-
-    def __len__(self) -> int:
-        return len(self._heap)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from callcontrol.engine import Destination, Step
+import bxml
+from callcontrol.engine import Destination, Durations, Step
 from callcontrol.testing import (
     AppError,
     CallSimulator,
@@ -795,3 +796,15 @@ def test_an_outbound_call_answered_by_voicemail_plays_into_it_until_it_hangs_up(
     call.assert_heard("Your table is ready.")
     call.assert_ended("hangup")
     assert call.duration == 4 + 4 + 60
+
+
+def test_with_start_gather_on_a_hang_up_step_ends_the_call_when_the_sentence_ends():
+    # bxml-spec §4.18: StartGather listens while other verbs run, so a spoken sentence is an
+    # input opportunity; a caller scripted to hang up does so once the sentence is over.
+    sentence = "<SpeakSentence>one two three four five six</SpeakSentence>"
+    doc = xml(f'<StartGather dtmfUrl="/dtmf"/>{sentence}<Pause duration="5"/>')
+    call, app = run({"/answer": doc}, script=[hang_up()])
+    spoken = Durations().speech_ms(bxml.SpeakSentence("one two three four five six"))
+    (disconnect,) = app.events("disconnect")
+    assert disconnect["cause"] == "hangup"
+    assert call.duration == spoken / 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bxml import PlayAudio, SendDtmf, SpeakSentence
-from bxml.ssml import Break
+from bxml.ssml import Break, Emphasis
 from callcontrol.engine.durations import Durations, dtmf_ms
 
 
@@ -15,6 +15,14 @@ def test_speech_is_per_word_with_a_minimum_plus_breaks():
     assert d.speech_ms(SpeakSentence("Hi")) == 500
     assert d.speech_ms(SpeakSentence("Hi", Break(time="2s"), "there")) == 800 + 2000
     assert d.speech_ms(SpeakSentence("Hi", Break(time="250ms"))) == 500 + 250
+
+
+def test_ssml_tags_other_than_break_add_no_time_and_a_break_without_time_adds_none():
+    d = Durations()
+    plain = d.speech_ms(SpeakSentence("one two three"))
+    assert d.speech_ms(SpeakSentence("one ", Emphasis("two"), " three")) == plain
+    assert d.speech_ms(SpeakSentence("one two", Break(), " three")) == plain
+    assert d.speech_ms(SpeakSentence("Hi", Break(time="10s"))) == 500 + 10_000
 
 
 def test_speech_rate_is_configurable():

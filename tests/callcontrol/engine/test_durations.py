@@ -44,6 +44,10 @@ def test_audio_length_comes_from_the_map_else_the_default():
         ("1W2", {}, 200 + 1000 + 200 + 400),
         ("1,2", {}, 200 + 500 + 200 + 400),
         ("12", {"tone_duration": 100, "tone_interval": 50}, 300),
+        # Not the default tone and interval: with them a pause character read as a tone
+        # would add 200 + 400 and match the 1 s of "W" by chance.
+        ("1W2", {"tone_duration": 100, "tone_interval": 50}, 100 + 1000 + 100 + 50),
+        ("1w2", {"tone_duration": 100, "tone_interval": 50}, 100 + 500 + 100 + 50),
     ],
 )
 def test_send_dtmf_timing(digits, kwargs, ms):

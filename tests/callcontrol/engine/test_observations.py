@@ -6,7 +6,9 @@ import dataclasses
 
 import pytest
 
+import bxml
 from callcontrol.engine import Destination
+from callcontrol.engine.model import CallbackRequest, FetchResult, Target
 from callcontrol.engine.observations import (
     AssumptionApplied,
     CallbackAnswered,
@@ -16,6 +18,7 @@ from callcontrol.engine.observations import (
     GatherEnded,
     InputTaken,
     LegEnded,
+    Noted,
     VerbStarted,
 )
 from callcontrol.testing import CallSimulator, SimulatedCall, answers, busy, press
@@ -74,3 +77,28 @@ def test_observations_are_immutable():
     first = call.observations[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.ms = 1  # type: ignore[misc]
+
+
+def test_to_json_gives_every_field_as_plain_values_and_the_transcript_line():
+    request = CallbackRequest(3, "c-1", "gather", {}, Target("https://ivr.test/g"), True)
+    noted = Noted(0, "A", "c-1", "call", "inbound +1 -> +2")
+    assert noted.to_json() == {
+        "type": "Noted",
+        "ms": 0,
+        "leg": "A",
+        "call_id": "c-1",
+        "what": "call",
+        "kind": "call",
+        "detail": "inbound +1 -> +2",
+    }
+    taken = InputTaken(5, "A", "c-1", "/answer Gather[1]", press("1"))
+    assert taken.to_json()["step"] == repr(press("1"))
+    answered = CallbackAnswered(9, "A", "c-1", request, FetchResult(None, error="refused"))
+    assert (answered.to_json()["request"], answered.to_json()["result"]) == (
+        {"eventType": "gather", "url": "https://ivr.test/g"},
+        {"status": None, "error": "refused"},
+    )
+    started = VerbStarted(1, "A", "c-1", "Hangup", "/answer", bxml.Hangup())
+    assert (started.to_json()["element"], started.to_json()["detail"]) == ("Hangup", "Hangup")
+    installed = DocumentInstalled(2, "A", "c-1").to_json()
+    assert "kind" not in installed and "detail" not in installed

@@ -68,6 +68,8 @@ def test_the_target_leaving_first_sends_bridge_complete_to_this_call_only():
     assert complete.ms == 30_000 and complete.payload["callId"] == caller.call_id
     made = [o for o in two.observations if isinstance(o, BridgeMade)]
     assert [(o.other, o.origin) for o in made] == [(agent.call_id, True)]
+    made = [o for o in one.observations if isinstance(o, BridgeMade)]
+    assert [(o.other, o.origin) for o in made] == [(caller.call_id, False)]
     ended = [o for o in one.observations if isinstance(o, BridgeEnded)]
     assert [(o.other, o.left) for o in ended] == [(caller.call_id, True)]
 
@@ -117,7 +119,8 @@ def test_a_target_not_answered_yet_makes_bridge_complete_carry_a_cause():
     result = caller.run()
     (complete,) = [cb for cb in result.callbacks if cb.event_type == "bridgeComplete"]
     assert complete.payload["cause"] in ("busy", "rejected", "unknown")
-    assert "not answered" in complete.payload["errorMessage"]
+    message = f"call {agent.call_id} is an outbound call not answered yet"
+    assert complete.payload["errorMessage"] == message
     assert result.heard == ["The agent left."]
     assert sim.run()[0].disconnect_cause == "timeout"  # the agent's call rang out alone
 
@@ -131,7 +134,7 @@ def test_a_target_that_has_hung_up_makes_bridge_complete_carry_a_cause():
     sim, agent, caller = start(desk, agent_script=[hang_up(after=1.0)])
     one, two = sim.run()
     (complete,) = [cb for cb in two.callbacks if cb.event_type == "bridgeComplete"]
-    assert "already ended" in complete.payload["errorMessage"]
+    assert complete.payload["errorMessage"] == f"call {agent.call_id} has already ended"
     assert complete.ms == 6000 and one.duration == 1.0
 
 
@@ -149,7 +152,8 @@ def test_a_target_running_forward_cannot_be_bridged():
     caller = sim.start_inbound("/answer")
     result = caller.run()
     (complete,) = [cb for cb in result.callbacks if cb.event_type == "bridgeComplete"]
-    assert "Forward" in complete.payload["errorMessage"]
+    message = f"call {forwarded.call_id} is running <Forward>"
+    assert complete.payload["errorMessage"] == message
 
 
 def test_an_unknown_call_id_fails_the_bridge_naming_the_id():
@@ -169,3 +173,27 @@ def test_running_one_call_runs_the_other_only_as_far_as_that_call_lasts():
     assert sim.calls[0].state == "answered"  # the agent hears the bridgeTargetComplete reply
     later = agent.run()
     assert later.heard == ["Agent line.", "The caller left."] and later.duration > 21.0
+
+
+def test_a_call_cannot_be_bridged_with_itself():
+    """§4.1 names the target as *another* call: bridging one's own callId fails."""
+
+    def own(event: dict[str, Any]) -> str:
+        return xml(f'<Bridge bridgeCompleteUrl="/caller-back">{event["callId"]}</Bridge>')
+
+    sim = CallSimulator(RoutesApp({"/answer": own, **ROUTES}), base_url="https://cc.test")
+    result = sim.inbound("/answer")
+    (complete,) = [cb for cb in result.callbacks if cb.event_type == "bridgeComplete"]
+    message = "a call cannot be bridged with itself or its own Transfer leg"
+    assert (complete.payload["cause"], complete.payload["errorMessage"]) == ("unknown", message)
+    assert "bridge-failure-cause" in result.assumptions
+
+
+def test_a_target_already_in_a_bridge_cannot_be_bridged_again():
+    desk = Desk(BOTH, **ROUTES)
+    sim, agent, first = start(desk, agent_script=[hang_up(after=30.0)])
+    sim.run_until(seconds=2.0)
+    second = sim.start_inbound("/answer", from_="+15550007777").run()
+    (complete,) = [cb for cb in second.callbacks if cb.event_type == "bridgeComplete"]
+    assert complete.payload["errorMessage"] == f"call {agent.call_id} is in another bridge"
+    assert second.heard == ["The agent left."]

@@ -149,3 +149,21 @@ def test_a_fault_on_a_url_with_a_query_applies_to_it():
     sim = CallSimulator(app, base_url=BASE)
     sim.faults.fail(f"{BASE}/next?step=2")
     sim.inbound("/answer").assert_ended("callback-error")
+
+
+def test_a_fault_on_a_path_applies_to_that_path_with_any_query():
+    app = RoutesApp({"/answer": xml('<Redirect redirectUrl="/next?step=2"/>')})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.fail("/next")
+    sim.inbound("/answer").assert_ended("callback-error")
+    assert [url for _, url in sim.faults.applied] == [f"{BASE}/next?step=2"]
+
+
+def test_a_fault_reads_back_as_the_call_that_made_it():
+    sim, _ = simulator()
+    sim.faults.fail("/a", status=503, times=3)
+    sim.faults.slow("/b", seconds=2.5, times=None)
+    sim.faults.drop("/c")
+    assert repr(sim.faults) == (
+        "Faults([fail('/a', status=503, times=3), slow('/b', seconds=2.5, times=None), drop('/c')])"
+    )

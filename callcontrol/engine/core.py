@@ -70,6 +70,7 @@ from .observations import (
     AssumptionApplied,
     CallbackAnswered,
     CallbackSent,
+    Dialled,
     DocumentInstalled,
     LegEnded,
     Noted,
@@ -375,18 +376,22 @@ class Engine:
                 self.sched.at(due, COMMAND, caller.caller_hangup, leg, HangUp(), owner=leg)
         elif isinstance(callee, (Busy, Rejects)):
             self.assume(leg, "busy-timing")
-            cause = "busy" if isinstance(callee, Busy) else "rejected"
+            outcome = "busy" if isinstance(callee, Busy) else "rejected"
             due = self.sched.now + dialing.BUSY_AFTER_MS
-            self.sched.at(due, INPUT, dialing.end_unreached, leg, cause, owner=leg)
+            self.sched.at(due, INPUT, Engine._outbound_unreached, leg, outcome, owner=leg)
         else:
-            self.sched.at(
-                self.sched.now + ring_ms, INPUT, dialing.end_unreached, leg, "timeout", owner=leg
-            )
+            due = self.sched.now + ring_ms
+            self.sched.at(due, INPUT, Engine._outbound_unreached, leg, "no-answer", owner=leg)
+
+    def _outbound_unreached(self, leg: Leg, outcome: str) -> None:
+        self.observe(Dialled(self.sched.now, leg.label, leg.id, leg.to, "createCall", outcome))
+        dialing.end_unreached(self, leg, dialing.CAUSES[outcome])
 
     def _outbound_answered(
         self, leg: Leg, first: Target, fallback: Target | None, found: amd.Verdict | None
     ) -> None:
         self.answer(leg)
+        self.observe(Dialled(self.sched.now, leg.label, leg.id, leg.to, "createCall", "answered"))
         detection = leg.detection
         if found is None or detection is None:
             self._send_answer(leg, first, fallback, None)

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 #: How a number was dialled.
 DialHow = Literal["Transfer", "Forward", "Refer", "createCall"]
-#: The transcript kind of a dialled number, by how it was dialled (else ``dial``).
-_DIAL_KINDS = {"Forward": "forward", "Refer": "refer"}
+#: The transcript kind of a dialled number, by how it was dialled (else ``dial``); an
+#: outbound call's own number has none (its transcript tells the call's story already).
+_DIAL_KINDS = {"Forward": "forward", "Refer": "refer", "createCall": ""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,7 @@ class Dialled(Observation):
 
     @property
     def kind(self) -> str:
-        """``forward`` for Forward, ``refer`` for Refer, else ``dial``."""
+        """``forward`` for Forward, ``refer`` for Refer, none for createCall, else ``dial``."""
         return _DIAL_KINDS.get(self.how, "dial")
 
     def detail(self) -> str:

@@ -616,7 +616,11 @@ class _Call:
                 break
             if isinstance(event, InputTaken) and event.call_id == self.leg.id:
                 self.opportunity(event.site)
-            elif isinstance(event, Dialled) and event.outcome != "not-sent":
+            elif (
+                isinstance(event, Dialled)
+                and event.how != "createCall"
+                and event.outcome != "not-sent"
+            ):
                 self.dialled(event.number)
             elif event.call_id == self.leg.id:
                 self.conference_or_bridge(event)

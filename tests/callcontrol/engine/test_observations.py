@@ -21,7 +21,15 @@ from callcontrol.engine.observations import (
     Noted,
     VerbStarted,
 )
-from callcontrol.testing import CallSimulator, SimulatedCall, answers, busy, press
+from callcontrol.testing import (
+    CallSimulator,
+    SimulatedCall,
+    answers,
+    busy,
+    no_answer,
+    press,
+    rejects,
+)
 from tests.callcontrol.testing.explore_apps import say, table_app
 
 APP = table_app(
@@ -102,3 +110,28 @@ def test_to_json_gives_every_field_as_plain_values_and_the_transcript_line():
     assert (started.to_json()["element"], started.to_json()["detail"]) == ("Hangup", "Hangup")
     installed = DocumentInstalled(2, "A", "c-1").to_json()
     assert "kind" not in installed and "detail" not in installed
+
+
+@pytest.mark.parametrize(
+    ("destination", "outcome", "cause"),
+    [
+        (answers(after=3.0, hangs_up_after=1.0), "answered", "hangup"),
+        (busy(), "busy", "busy"),
+        (rejects(), "rejected", "rejected"),
+        (no_answer(), "no-answer", "timeout"),
+    ],
+)
+def test_an_outbound_call_is_observed_as_a_number_dialled_by_create_call(
+    destination: Destination, outcome: str, cause: str
+) -> None:
+    # voice-api §3: the number createCall dials answers, is busy, rejects or rings out.
+    sim = CallSimulator(APP, base_url="https://ivr.test")
+    call = sim.outbound("/answer", to="+15550004444", destinations={"+15550004444": destination})
+    dialled = [o for o in call.observations if isinstance(o, Dialled)]
+    assert [(o.number, o.how, o.outcome, o.leg) for o in dialled] == [
+        ("+15550004444", "createCall", outcome, "A")
+    ]
+    assert dialled[0].kind == "" and call.transfers == []
+    assert call.disconnect_cause == cause
+    if outcome == "answered":
+        assert dialled[0].ms == 3000

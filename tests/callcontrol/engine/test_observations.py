@@ -11,8 +11,15 @@ from callcontrol.engine import Destination
 from callcontrol.engine.model import CallbackRequest, FetchResult, Target
 from callcontrol.engine.observations import (
     AssumptionApplied,
+    BridgeEnded,
+    BridgeMade,
     CallbackAnswered,
     CallbackSent,
+    ConferenceCompleted,
+    ConferenceCreated,
+    ConferenceJoined,
+    ConferenceLeft,
+    ConferenceReplyRejected,
     Dialled,
     DocumentInstalled,
     GatherEnded,
@@ -135,3 +142,35 @@ def test_an_outbound_call_is_observed_as_a_number_dialled_by_create_call(
     assert call.disconnect_cause == cause
     if outcome == "answered":
         assert dialled[0].ms == 3000
+
+
+@pytest.mark.parametrize(
+    ("seen", "kind", "detail"),
+    [
+        (BridgeMade(0, "A", "c-1", "c-2", True), "bridge", "with c-2"),
+        (BridgeMade(0, "A", "c-2", "c-1", False), "bridge", "into the bridge of c-1"),
+        (BridgeEnded(0, "A", "c-1", "c-2", True), "bridge", "ended: this call left first"),
+        (BridgeEnded(0, "A", "c-2", "c-1", False), "bridge", "ended: c-1 left first"),
+        (ConferenceCreated(0, "A", "c-1", "q", "cf-1"), "conference", "q created (cf-1)"),
+        (ConferenceJoined(0, "A", "c-1", "q", "cf-1"), "conference", "joined q"),
+        (
+            ConferenceJoined(0, "A", "c-1", "q", "cf-1", True, True, ("c-2", "c-3")),
+            "conference",
+            "joined q (muted; on hold; coaching c-2, c-3)",
+        ),
+        (
+            ConferenceJoined(0, "A", "c-1", "q", "cf-1", hold=True),
+            "conference",
+            "joined q (on hold)",
+        ),
+        (ConferenceLeft(0, "A", "c-1", "q", "cf-1", "removed"), "conference", "left q (removed)"),
+        (ConferenceCompleted(0, "A", "c-1", "q", "cf-1"), "conference", "q completed (cf-1)"),
+        (
+            ConferenceReplyRejected(0, "A", "c-1", "q", "cf-1", "conferenceCreated", "Gather"),
+            "conference",
+            "conferenceCreated reply rejected: Gather",
+        ),
+    ],
+)
+def test_bridge_and_conference_observations_give_their_transcript_lines(seen, kind, detail):
+    assert (seen.kind, seen.detail()) == (kind, detail)

@@ -217,6 +217,8 @@ def test_redirect_interrupts_and_fetches():
     live = CallSimulator(app, base_url=BASE).start_inbound("/answer")
     live.run_until(seconds=1.0)
     live.redirect("/closing")
+    # The redirect callback goes at the instant of the update, not at the next run.
+    assert [s.path for s in app.seen] == ["/answer", "/closing"]
     call = live.run()
     assert call.visited == ["/answer", "/closing"]
     call.assert_callback("redirect")
@@ -249,6 +251,7 @@ def test_hang_up_ends_the_call_now():
     live = CallSimulator(app, base_url=BASE).start_inbound("/answer", disconnect_url="/status")
     live.run_until(seconds=12.5)
     live.hang_up()
+    assert [s.path for s in app.seen] == ["/answer", "/status"]  # sent at once
     call = live.run()
     assert call.duration == 12.5
     call.assert_callback("disconnect", cause="hangup")

@@ -197,3 +197,21 @@ def test_a_target_already_in_a_bridge_cannot_be_bridged_again():
     (complete,) = [cb for cb in second.callbacks if cb.event_type == "bridgeComplete"]
     assert complete.payload["errorMessage"] == f"call {agent.call_id} is in another bridge"
     assert second.heard == ["The agent left."]
+
+
+def test_an_inbound_target_not_answered_yet_is_answered_by_the_bridge():
+    """§4.1 forbids only an outbound target not answered yet (register:
+    bridge-answers-inbound): an inbound call still ringing is answered when bridged."""
+    desk = Desk(
+        xml('<Pause duration="2"/><Bridge bridgeCompleteUrl="/caller-back">TARGET</Bridge>'),
+        **ROUTES,
+        **{"/ringing": xml('<Ring duration="60" answerCall="false"/>')},
+    )
+    sim = CallSimulator(desk.app, base_url="https://cc.test")
+    ringing = sim.start_inbound("/ringing", from_="+15550001111")
+    desk.target = ringing.call_id
+    sim.start_inbound("/answer", script=[hang_up(after=10.0)])
+    target = sim.run()[0]
+    assert "bridge-answers-inbound" in target.assumptions
+    assert [e.ms for e in target.transcript if e.kind == "answered"] == [2000]
+    assert (target.heard, target.disconnect_cause, target.duration) == ([], "hangup", 10.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Iterable
 
@@ -81,11 +82,17 @@ def queue_capacity(calls_per_second: float, max_concurrent: int) -> int:
     """Check an account's limits and return how many calls its createCall queue holds
     (voice-api §8.3: :data:`QUEUE_SECONDS` of calls at ``calls_per_second``).
 
-    :raises ValueError: ``calls_per_second`` is not above 0, or ``max_concurrent`` is not
-        a whole number, 1 or more.
+    :raises ValueError: ``calls_per_second`` is not a finite number above 0, or
+        ``max_concurrent`` is not a whole number, 1 or more.
     """
-    if not calls_per_second > 0:
-        raise ValueError(f"calls_per_second must be above 0, not {calls_per_second!r}")
+    if (
+        isinstance(calls_per_second, bool)
+        or not isinstance(calls_per_second, (int, float))
+        or not 0 < calls_per_second < math.inf  # nan fails too
+    ):
+        raise ValueError(
+            f"calls_per_second must be above 0 (a finite number), not {calls_per_second!r}"
+        )
     if (
         isinstance(max_concurrent, bool)
         or not isinstance(max_concurrent, int)

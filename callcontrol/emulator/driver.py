@@ -253,8 +253,13 @@ class Driver:
             # Placed in its own slot: a late tick (or a jump of the manual clock) places
             # every call whose slot has come, each at its slot's time.
             start = int(max(self._next_slot, float(record.enqueued_ms)))
-            self._next_slot = start + self.interval_ms
             self.run(start)
+            if self._stand_still():
+                # A callback went out on the way to the slot: the clock waits for its
+                # reply, so the call waits too (placed now, it would start before its slot).
+                heapq.heappush(self._waiting, (record.priority, record.seq, record))
+                return
+            self._next_slot = start + self.interval_ms
             record.dequeued = True
             self.active += 1
             self._begin(record)

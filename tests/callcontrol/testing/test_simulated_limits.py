@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bxml import Pause, Response, SpeakSentence
 from callcontrol import CallsClient, WebhookApp
@@ -305,3 +307,52 @@ def test_voice_api_4_1_a_queued_call_reads_as_the_emulators(cancel: bool):
     state = simulated[1]
     assert state["state"] == ("disconnected" if cancel else "queued")
     assert state["enqueuedTime"] is not None and state["startTime"] is None
+
+
+def _offsets(client: CallsClient, ids: list[str]) -> list[float]:
+    """Each call's startTime, in seconds after its enqueuedTime."""
+    offsets = []
+    for call_id in ids:
+        state = client.get_call_state(call_id)
+        assert state.start_time is not None and state.enqueued_time is not None
+        offsets.append((state.start_time - state.enqueued_time).total_seconds())
+    return offsets
+
+
+def test_voice_api_8_3_the_pace_is_the_emulators():
+    sim, client = simulator(calls_per_second=2.0)
+    simulated = [place(client) for _ in range(3)]
+    sim.run_until(seconds=2.0)
+    with VoiceEmulator(agents_app(), clock="manual", calls_per_second=2.0) as emulator:
+        emulated_client = emulator.client()
+        answer_url = f"{emulator.app_url}/agent"
+        emulated = [place(emulated_client, answer_url) for _ in range(3)]
+        emulator.advance(2.0)
+        theirs = _offsets(emulated_client, emulated)
+    assert _offsets(client, simulated) == theirs == [0.0, 0.5, 1.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    calls_per_second=st.sampled_from([0.5, 1.0, 3.0, 7.0, 40.0]),
+    gaps=st.lists(st.integers(min_value=0, max_value=2500), min_size=1, max_size=8),
+)
+def test_voice_api_8_3_each_call_is_placed_at_its_slot_or_its_creation(
+    calls_per_second: float, gaps: list[int]
+) -> None:
+    """Placement k is max(placement k-1 + one interval (whole ms), createCall k): never
+    sooner than the rate allows, never before the call was created, never later."""
+    sim, client = simulator(calls_per_second=calls_per_second)
+    created, ids, now = [], [], 0
+    for gap in gaps:
+        now += gap
+        sim.run_until(seconds=now / 1000)
+        created.append(now)
+        ids.append(place(client))
+    sim.run()
+    starts = started_ms(sim)
+    interval = 1000.0 / calls_per_second
+    expected: list[int] = []
+    for made in created:
+        expected.append(made if not expected else max(int(expected[-1] + interval), made))
+    assert [starts[i] for i in ids] == expected

@@ -317,9 +317,10 @@ class CallSimulator:
         if not self._sending:
             self._pump(self.engine.now)
 
-    def _place(self, fields: dict[str, Any], call_id: str) -> LiveCall:
+    def _place(self, fields: dict[str, Any], call_id: str, *, cancelled: bool = False) -> LiveCall:
         """Start the outbound call ``call_id`` of validated createCall ``fields`` (voice-api
-        §3), now: it leaves the account's queue."""
+        §3), now: it leaves the account's queue. ``cancelled``: it left it by updateCall
+        and starts only to be cancelled, so it never reaches the callee (no script)."""
         credentials = fallback = None
         if "username" in fields:
             credentials = Credentials(fields["username"], fields["password"])
@@ -342,6 +343,7 @@ class CallSimulator:
             credentials=(credentials, fallback),
             application_id=fields["applicationId"],
             call_id=call_id,
+            callee=not cancelled,
         )
 
     def _collect(self) -> None:
@@ -546,9 +548,10 @@ class CallSimulator:
         credentials: tuple[Credentials | None, Credentials | None] | None = None,
         application_id: str | None = None,
         call_id: str | None = None,
+        callee: bool = True,
     ) -> LiveCall:
         steps = check_script(script)
-        if not steps and direction == "outbound":
+        if not steps and direction == "outbound" and callee:
             steps = self._callees.get(to, ())
         if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
             destinations = dict(destinations)  # any read-only mapping, as the signature says

@@ -62,8 +62,9 @@ class Simulation(Protocol):
     def api_faults(self) -> Faults:
         """The scripted faults of the Voice API's operations."""
 
-    def _place(self, fields: dict[str, Any], call_id: str) -> Placed:
-        """Start the call ``call_id`` that a createCall's validated ``fields`` describe."""
+    def _place(self, fields: dict[str, Any], call_id: str, *, cancelled: bool = False) -> Placed:
+        """Start the call ``call_id`` that a createCall's validated ``fields`` describe
+        (``cancelled``: only to cancel it, so its callee's script does not apply)."""
 
     def _settle(self) -> None:
         """Run what a request made due at this instant."""
@@ -167,7 +168,7 @@ class SimulatedCalls:
 
     def _start(self, queued: QueuedCall) -> Leg:
         """Place a call that leaves the queue: it starts ringing in the engine now."""
-        self.sim._place(queued.fields, queued.call_id)
+        self.sim._place(queued.fields, queued.call_id, cancelled=queued.cancelled)
         view = self._views[queued.call_id]
         view._leg = self.sim.engine.leg(queued.call_id)
         return view._leg

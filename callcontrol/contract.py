@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Iterable
 
@@ -22,6 +23,18 @@ VOICE_API_BASE = "https://voice.bandwidth.com/api/v2"
 #: How a dialled number turned out, in the simulator's words (Transfer, Forward, Refer,
 #: createCall): the transferComplete causes busy/timeout/rejected read as these.
 DIAL_OUTCOMES = ("answered", "busy", "no-answer", "rejected")
+
+
+#: The account's default limits (voice-api §8.3): calls placed per second, and calls up
+#: at once (active sessions).
+DEFAULT_CALLS_PER_SECOND = 5.0
+DEFAULT_MAX_CONCURRENT = 100
+#: The createCall queue holds this many seconds' worth of calls at the account's rate
+#: (voice-api §8.3: 5 CPS x 300 s = 1500 calls).
+QUEUE_SECONDS = 300
+#: createCall's 429 descriptions over the account's limits (voice-api §8.1).
+CONCURRENT_LIMIT_EXCEEDED = "Account concurrent call limit exceeded"
+RATE_LIMIT_EXCEEDED = "Account call creation rate limit exceeded"
 
 
 #: The only verbs a reply to a conference event may hold (bxml-spec §4.2, §6).
@@ -63,6 +76,32 @@ def reply_restriction(event_type: str, verbs: Iterable[str]) -> str | None:
                 "(bxml-spec §6: not Bridge, Conference, Forward or Transfer)"
             )
     return None
+
+
+def queue_capacity(calls_per_second: float, max_concurrent: int) -> int:
+    """Check an account's limits and return how many calls its createCall queue holds
+    (voice-api §8.3: :data:`QUEUE_SECONDS` of calls at ``calls_per_second``).
+
+    :raises ValueError: ``calls_per_second`` is not a finite number above 0, or
+        ``max_concurrent`` is not a whole number, 1 or more.
+    """
+    if (
+        isinstance(calls_per_second, bool)
+        or not isinstance(calls_per_second, (int, float))
+        or not 0 < calls_per_second < math.inf  # nan fails too
+    ):
+        raise ValueError(
+            f"calls_per_second must be above 0 (a finite number), not {calls_per_second!r}"
+        )
+    if (
+        isinstance(max_concurrent, bool)
+        or not isinstance(max_concurrent, int)
+        or max_concurrent < 1
+    ):
+        raise ValueError(
+            f"max_concurrent must be a whole number, 1 or more, not {max_concurrent!r}"
+        )
+    return int(calls_per_second * QUEUE_SECONDS)
 
 
 def is_phone_number(value: object) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from ..contract import CONCURRENT_LIMIT_EXCEEDED, RATE_LIMIT_EXCEEDED
 from ..engine import CallStateConflict, Engine
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.observations import VerbStarted
@@ -73,6 +74,8 @@ class Driver:
         self._inbox: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]]
         self._inbox = queue.SimpleQueue()
         self._waiting: list[tuple[int, int, CallRecord]] = []
+        # Entries of _waiting whose call was cancelled while queued.
+        self._cancelled = 0
         self._next_slot = 0.0
         self._waiters: dict[str, list[Waiter]] = {}
         # How many of the engine's observations the records have seen.
@@ -220,9 +223,9 @@ class Driver:
     def enqueue(self, record: CallRecord) -> str | None:
         """Queue a new call; the 429 message when the account's limits refuse it."""
         if self.active >= self.max_concurrent:
-            return "Account concurrent call limit exceeded"
-        if len(self._waiting) >= self.queue_capacity:
-            return "Account call creation rate limit exceeded"
+            return CONCURRENT_LIMIT_EXCEEDED
+        if self.queue_size() >= self.queue_capacity:
+            return RATE_LIMIT_EXCEEDED
         self.store.add(record)
         self.created += 1
         heapq.heappush(self._waiting, (record.priority, record.seq, record))
@@ -235,8 +238,9 @@ class Driver:
         self._tick_due = True
 
     def queue_size(self) -> int:
-        """Calls waiting to be placed."""
-        return len(self._waiting)
+        """Calls waiting to be placed (a call cancelled while queued has left the queue,
+        voice-api §6, though its entry waits for its turn to be dropped)."""
+        return len(self._waiting) - self._cancelled
 
     def _dequeue(self, now: int) -> None:
         while self._waiting and now >= self._next_slot and self.active < self.max_concurrent:
@@ -244,12 +248,18 @@ class Driver:
                 return  # placed once the awaited reply is in, at its slot's time
             _, _, record = heapq.heappop(self._waiting)
             if record.begin is None:
+                self._cancelled -= 1
                 continue  # cancelled while queued
             # Placed in its own slot: a late tick (or a jump of the manual clock) places
             # every call whose slot has come, each at its slot's time.
             start = int(max(self._next_slot, float(record.enqueued_ms)))
-            self._next_slot = start + self.interval_ms
             self.run(start)
+            if self._stand_still():
+                # A callback went out on the way to the slot: the clock waits for its
+                # reply, so the call waits too (placed now, it would start before its slot).
+                heapq.heappush(self._waiting, (record.priority, record.seq, record))
+                return
+            self._next_slot = start + self.interval_ms
             record.dequeued = True
             self.active += 1
             self._begin(record)
@@ -447,6 +457,8 @@ class Driver:
         if owner.begin is not None:
             # Still queued: the call starts only to be cancelled (voice-api §6: "cancel").
             self._begin(owner)
+            if not owner.dequeued:
+                self._cancelled += 1
         action()
         self.run()
         self._publish_changes(record)

@@ -26,7 +26,12 @@ from urllib.parse import urlsplit
 
 from ..call_result import Callback, SimulatedCall, path_of
 from ..callback_wire import callback_headers, challenge_first, challenges, encode, fetch
-from ..contract import call_url
+from ..contract import (
+    DEFAULT_CALLS_PER_SECOND,
+    DEFAULT_MAX_CONCURRENT,
+    call_url,
+    queue_capacity,
+)
 from ..engine import Credentials, Engine, Leg, amd
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
@@ -115,23 +120,14 @@ class VoiceEmulator:
         clock: str = "real",
         seed: int = 0,
         faults: Faults | None = None,
-        calls_per_second: float = 5.0,
-        max_concurrent: int = 100,
+        calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT,
         callback_workers: int = 32,
         allow_remote: bool = False,
     ) -> None:
         if app is not None and not isinstance(app, str) and not callable(app):
             raise TypeError(f"app must be a WSGI or ASGI app, a base URL or None, not {app!r}")
-        if not calls_per_second > 0:
-            raise ValueError(f"calls_per_second must be above 0, not {calls_per_second!r}")
-        if (
-            isinstance(max_concurrent, bool)
-            or not isinstance(max_concurrent, int)
-            or max_concurrent < 1
-        ):
-            raise ValueError(
-                f"max_concurrent must be a whole number, 1 or more, not {max_concurrent!r}"
-            )
+        capacity = queue_capacity(calls_per_second, max_concurrent)
         for name, value in (("account_id", account_id), ("username", username)):
             if not isinstance(value, str) or not value or not _SAFE.fullmatch(value):
                 raise ValueError(
@@ -179,7 +175,7 @@ class VoiceEmulator:
             self._recorded,
             calls_per_second=calls_per_second,
             max_concurrent=max_concurrent,
-            queue_capacity=int(calls_per_second * 300),
+            queue_capacity=capacity,
             fetch_workers=callback_workers,
         )
         if self._app_server is not None:

@@ -193,6 +193,18 @@ class Engine:
         """The virtual time in milliseconds."""
         return self.sched.now
 
+    def new_call_id(self) -> str:
+        """A new call id, drawn as :meth:`start_call` draws one (so from the seed): for a
+        driver that names a call before it starts (a queued createCall)."""
+        return f"c-{self._hex(8)}-{self.uuid()}"
+
+    def at(self, ms: int, action: Callable[..., None], *args: Any) -> None:
+        """Run ``action(*args)`` when virtual time reaches ``ms`` (now if ``ms`` is past):
+        a driver's own timed work, which belongs to no call (a queued call placed at its
+        slot). It runs after everything else due at that instant, as :meth:`run` meets it,
+        and like any scheduled work it keeps :meth:`run` going until it is done."""
+        self.sched.at(ms, TIMER, _run_plain, action, args)
+
     def note(self, leg: Leg, kind: str, detail: str | Callable[[], str]) -> None:
         """Add a transcript line of ``kind`` for ``leg`` (a :class:`Noted` observation)."""
         self.observations.append(Noted(self.sched.now, leg.label, leg.id, kind, detail))
@@ -334,7 +346,7 @@ class Engine:
         application_id: str | None = None,
     ) -> Leg:
         if call_id is None:
-            call_id = f"c-{self._hex(8)}-{self.uuid()}"
+            call_id = self.new_call_id()
         call_url = contract.call_url(self.api_base, self.account_id, call_id)
         leg = Leg(
             id=call_id,
@@ -1242,6 +1254,10 @@ class Engine:
             self.assume_once(leg, "recording-order", "recordingAvailable after the disconnect")
         for info in finished:
             record.recording_available(self, leg, info)
+
+
+def _run_plain(engine: Engine, action: Callable[..., None], args: tuple[Any, ...]) -> None:
+    action(*args)
 
 
 def _deliver(

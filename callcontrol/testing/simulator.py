@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from bxml import Bxml
 
 from ..callback_wire import encode
+from ..contract import DEFAULT_CALLS_PER_SECOND, DEFAULT_MAX_CONCURRENT, queue_capacity
 from ..engine import EPOCH, Credentials, Durations, Engine, Leg, amd
 from ..engine.clock import to_ms
 from ..engine.conference import EVENT_TYPES as CONFERENCE_EVENTS
@@ -81,6 +82,10 @@ class CallSimulator:
     ``reply_latency`` is how long (virtual seconds) the app takes to answer a synchronous
     callback; past ``callback_timeout`` (1 to 25 s) the callback fails as on Bandwidth.
     :attr:`faults` scripts failing, slow and dropped callbacks.
+    ``calls_per_second`` and ``max_concurrent`` are the account's limits (voice-api §8.3),
+    as :class:`~callcontrol.emulator.VoiceEmulator` takes them: createCall through
+    :meth:`client` queues its calls and places them at that rate while fewer than
+    ``max_concurrent`` of them are up; beyond the limits it answers 429.
     """
 
     def __init__(
@@ -98,6 +103,8 @@ class CallSimulator:
         timeout: float = 15.0,
         callback_timeout: float = CALLBACK_TIMEOUT,
         reply_latency: float = 0.0,
+        calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     ) -> None:
         if not isinstance(app, str) and not callable(app):
             raise TypeError(
@@ -119,6 +126,10 @@ class CallSimulator:
                 f"(and at most {LONGEST:g}: a day)"
             )
         Engine(callback_timeout=callback_timeout)  # checks the value now, not at the first call
+        #: ``maxCallQueueSize``: five minutes of calls at ``calls_per_second`` (voice-api §8.3).
+        self.queue_capacity = queue_capacity(calls_per_second, max_concurrent)
+        self.calls_per_second = calls_per_second
+        self.max_concurrent = max_concurrent
         self.base_url = base_url.rstrip("/")
         self.credentials = (
             Credentials(username, password) if username and password is not None else None
@@ -187,6 +198,13 @@ class CallSimulator:
 
             self._api = SimulatedApi(self, "sim-api-user", f"sim-{self.seed}")
         return self._api.client()
+
+    def statistics(self) -> dict[str, int]:
+        """The account's queue statistics, as getStatistics gives them (voice-api §8.3):
+        ``currentCallQueueSize``, the calls createCall queued that are not placed yet, and
+        ``maxCallQueueSize``; as the emulator's ``statistics()``."""
+        size = self._api.calls.queue_size() if self._api is not None else 0
+        return {"currentCallQueueSize": size, "maxCallQueueSize": self.queue_capacity}
 
     def callee(self, number: str, script: Iterable[Step] = ()) -> None:
         """How the person who answers a call placed to ``number`` acts: ``script`` is the
@@ -299,8 +317,10 @@ class CallSimulator:
         if not self._sending:
             self._pump(self.engine.now)
 
-    def _place(self, fields: dict[str, Any]) -> LiveCall:
-        """Start the outbound call of validated createCall ``fields`` (voice-api §3)."""
+    def _place(self, fields: dict[str, Any], call_id: str, *, cancelled: bool = False) -> LiveCall:
+        """Start the outbound call ``call_id`` of validated createCall ``fields`` (voice-api
+        §3), now: it leaves the account's queue. ``cancelled``: it left it by updateCall
+        and starts only to be cancelled, so it never reaches the callee (no script)."""
         credentials = fallback = None
         if "username" in fields:
             credentials = Credentials(fields["username"], fields["password"])
@@ -322,6 +342,8 @@ class CallSimulator:
             callback_timeout=fields.get("callbackTimeout"),
             credentials=(credentials, fallback),
             application_id=fields["applicationId"],
+            call_id=call_id,
+            callee=not cancelled,
         )
 
     def _collect(self) -> None:
@@ -525,9 +547,11 @@ class CallSimulator:
         callback_timeout: float | None = None,
         credentials: tuple[Credentials | None, Credentials | None] | None = None,
         application_id: str | None = None,
+        call_id: str | None = None,
+        callee: bool = True,
     ) -> LiveCall:
         steps = check_script(script)
-        if not steps and direction == "outbound":
+        if not steps and direction == "outbound" and callee:
             steps = self._callees.get(to, ())
         if isinstance(destinations, Mapping) and not isinstance(destinations, dict):
             destinations = dict(destinations)  # any read-only mapping, as the signature says
@@ -558,6 +582,7 @@ class CallSimulator:
             call_timeout=call_timeout,
             tag=tag,
             application_id=application_id,
+            call_id=call_id,
         )
         live = LiveCall(self, self.engine, leg, to_ms(timeout))
         self._live.append(live)

@@ -6,7 +6,8 @@ emulator's own :class:`~callcontrol.emulator.api.CallsApi`; this module gives it
 simulator's calls as its :class:`~callcontrol.emulator.backend.CallsBackend`, and reaches
 it through a :mod:`requests` transport adapter that calls it directly: no socket, no
 thread, no wall clock. A request an app makes from inside a callback handler happens at
-that virtual instant; a call it creates starts right after the handler returns.
+that virtual instant; a call it creates starts right after the handler returns, unless the
+account's limits queue it (voice-api §8.3, :mod:`~callcontrol.testing.call_queue`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from ..client import CallsClient
+from ..contract import call_url
 from ..emulator.api import Account, CallsApi
+from ..emulator.backend import CallRefused
 from ..emulator.store import call_state_fields
-from ..engine import Credentials, Leg
+from ..engine import CallStateConflict, Credentials, Leg
 from ..engine.payloads import timestamp
+from .call_queue import CallQueue, QueuedCall
 
 if TYPE_CHECKING:
     from bxml import Bxml
@@ -50,13 +54,17 @@ class Simulation(Protocol):
 
     engine: Engine
     account_id: str
+    calls_per_second: float
+    max_concurrent: int
+    queue_capacity: int
 
     @property
     def api_faults(self) -> Faults:
         """The scripted faults of the Voice API's operations."""
 
-    def _place(self, fields: dict[str, Any]) -> Placed:
-        """Start the call a createCall's validated ``fields`` describe."""
+    def _place(self, fields: dict[str, Any], call_id: str, *, cancelled: bool = False) -> Placed:
+        """Start the call ``call_id`` that a createCall's validated ``fields`` describe
+        (``cancelled``: only to cancel it, so its callee's script does not apply)."""
 
     def _settle(self) -> None:
         """Run what a request made due at this instant."""
@@ -64,8 +72,6 @@ class Simulation(Protocol):
 
 #: voice-api §4: a call's state can be read for 7 days after it ended.
 RETENTION_MS = 7 * 24 * 3600 * 1000
-#: ``maxCallQueueSize`` of getStatistics: the simulator places every call at once.
-QUEUE_CAPACITY = 1500
 
 
 class SimulatedApi:
@@ -109,20 +115,63 @@ class SimulatedCalls:
         self._requests: dict[str, dict[str, Any]] = {}
         self._views: dict[str, LegView] = {}
         self._order: list[str] = []
+        # How many of the engine's call ids have a view.
+        self._synced = 0
+        #: When each createCall was accepted (virtual ms): its enqueuedTime.
+        self.enqueued: dict[str, int] = {}
+        #: Calls removed from the queue by updateCall before they were placed.
+        self.cancelled: set[str] = set()
+        self.queue = CallQueue(
+            sim.engine,
+            self._start,
+            calls_per_second=sim.calls_per_second,
+            max_concurrent=sim.max_concurrent,
+            capacity=sim.queue_capacity,
+        )
 
     @property
     def queue_capacity(self) -> int:
-        """``maxCallQueueSize`` of getStatistics."""
-        return QUEUE_CAPACITY
+        """``maxCallQueueSize`` of getStatistics: five minutes of calls at the rate."""
+        return self.queue.capacity
 
     def create_call(self, account_id: str, fields: dict[str, Any]) -> LegView:
-        """Place the call now (the simulator has no queue); it rings right after the
-        request returns and follows ``sim.destination``/``sim.callee`` for its number."""
-        live = self.sim._place(fields)
-        self._requests[live.call_id] = fields
-        view = self.find(live.call_id)
-        assert view is not None
+        """Queue the call (voice-api §8.3 limits apply); it is placed at its slot (a lone
+        call right after the request returns) and follows ``sim.destination`` /
+        ``sim.callee`` for its number.
+
+        :raises CallRefused: the concurrent-call limit is reached or the queue is full.
+        """
+        self._sync()
+        engine = self.sim.engine
+        call_id = engine.new_call_id()
+        self._requests[call_id] = fields
+        self.enqueued[call_id] = engine.now
+        stand_in = Leg(
+            id=call_id,
+            label="A",
+            direction="outbound",
+            from_=fields["from"],
+            to=fields["to"],
+            start_ms=engine.now,
+            account_id=account_id,
+            application_id=fields["applicationId"],
+            call_url=call_url(engine.api_base, account_id, call_id),
+        )
+        view = self._views[call_id] = LegView(self, stand_in, len(self._order) + 1)
+        self._order.append(call_id)
+        refused = self.queue.add(call_id, fields)
+        if refused is not None:
+            del self._views[call_id], self._requests[call_id], self.enqueued[call_id]
+            self._order.pop()
+            raise CallRefused(refused)
         return view
+
+    def _start(self, queued: QueuedCall) -> Leg:
+        """Place a call that leaves the queue: it starts ringing in the engine now."""
+        self.sim._place(queued.fields, queued.call_id, cancelled=queued.cancelled)
+        view = self._views[queued.call_id]
+        view._leg = self.sim.engine.leg(queued.call_id)
+        return view._leg
 
     def find(self, call_id: str) -> LegView | None:
         """Any leg of the simulation by its call id (Transfer B-legs too), or None."""
@@ -131,8 +180,15 @@ class SimulatedCalls:
 
     def update(self, call_id: str, fields: dict[str, Any]) -> None:
         """updateCall (voice-api §6): hang up, or redirect to a new document."""
-        leg = self._leg(call_id)
         engine = self.sim.engine
+        if self.queue.queued(call_id) is not None:
+            if fields["state"] != "completed":
+                raise CallStateConflict(f"Call [{call_id}] cannot be modified while queued")
+            # Removed from the queue: the call starts only to be cancelled, as in the
+            # emulator (voice-api §6: completed cancels an unanswered outbound call).
+            self.cancelled.add(call_id)
+            self._start(self.queue.cancel(call_id))
+        leg = self._leg(call_id)
         if fields["state"] == "completed":
             engine.hang_up(leg)
         else:
@@ -150,6 +206,8 @@ class SimulatedCalls:
 
     def update_bxml(self, call_id: str, document: Bxml) -> None:
         """updateCallBxml (voice-api §7): run ``document`` now."""
+        if self.queue.queued(call_id) is not None:
+            raise CallStateConflict(f"Call [{call_id}] cannot be modified while queued")
         self.sim.engine.update_call_bxml(self._leg(call_id), document)
         self.sim._settle()
 
@@ -161,8 +219,8 @@ class SimulatedCalls:
         return (self._views[call_id] for call_id in self._order[after_seq:])
 
     def queue_size(self) -> int:
-        """Calls waiting to be placed: never any here."""
-        return 0
+        """Calls waiting to be placed."""
+        return len(self.queue)
 
     def now_ms(self) -> int:
         """The simulation's virtual time."""
@@ -172,12 +230,16 @@ class SimulatedCalls:
         return self.sim.engine.leg(call_id)
 
     def _sync(self) -> None:
-        """Give every leg created since the last look its view and sequence number."""
+        """Give every leg created since the last look its view and sequence number (a call
+        createCall queued has had its own since it was created)."""
         ids = self.sim.engine.call_ids
-        for call_id in ids[len(self._order) :]:
+        for call_id in ids[self._synced :]:
+            if call_id in self._views:
+                continue
             self._order.append(call_id)
             leg = self.sim.engine.leg(call_id)
             self._views[call_id] = LegView(self, leg, len(self._order))
+        self._synced = len(ids)
 
 
 class LegView:
@@ -206,7 +268,15 @@ class LegView:
     @property
     def snapshot(self) -> dict[str, Any]:
         """The CallState (voice-api §4.1) at the present virtual instant."""
-        return call_state(self._calls.sim.engine.start_time, self._leg, bool(self.request))
+        calls = self._calls
+        call_id = self._leg.id
+        return call_state(
+            calls.sim.engine.start_time,
+            self._leg,
+            calls.enqueued.get(call_id),
+            queued=calls.queue.queued(call_id) is not None,
+            placed=call_id not in calls.cancelled,
+        )
 
     def gone(self, now_ms: int) -> bool:
         """True 7 days (virtual) after the leg ended."""
@@ -214,16 +284,22 @@ class LegView:
         return end is not None and now_ms - end > RETENTION_MS
 
 
-def call_state(start: Any, leg: Leg, enqueued: bool) -> dict[str, Any]:
-    """The CallState JSON object of ``leg`` (voice-api §4.1); ``enqueued``: createCall made
-    it, so it has an enqueuedTime, its start (it is placed at once). Inbound calls and
-    Transfer legs have none: only queued outbound calls do (voice-api §9.3)."""
+def call_state(
+    start: Any, leg: Leg, enqueued_ms: int | None, *, queued: bool = False, placed: bool = True
+) -> dict[str, Any]:
+    """The CallState JSON object of ``leg`` (voice-api §4.1), as the emulator answers it.
+
+    ``enqueued_ms``: when createCall queued it (its enqueuedTime); inbound calls and
+    Transfer legs have none: only queued outbound calls do (voice-api §9.3). ``queued``:
+    it still waits (state ``queued``, no startTime); ``placed`` False: it was cancelled
+    while queued, so it never had a startTime either.
+    """
     return call_state_fields(
         leg,
-        leg.state,
+        "queued" if queued else leg.state,
         lambda ms: None if ms is None else timestamp(start, ms),
-        enqueued_ms=leg.start_ms if enqueued else None,
-        start_ms=leg.start_ms,
+        enqueued_ms=enqueued_ms,
+        start_ms=leg.start_ms if placed and not queued else None,
         end_ms=leg.end_ms,
     )
 

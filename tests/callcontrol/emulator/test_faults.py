@@ -108,6 +108,42 @@ def test_calls_beyond_the_rate_are_queued() -> None:
         assert all(client.get_call_state(i).state != "queued" for i in ids)
 
 
+def test_a_call_cancelled_while_queued_leaves_the_queue_at_once() -> None:
+    # voice-api §6: completed removes a queued call from the queue; §8.3 statistics.
+    with VoiceEmulator(clock="manual", calls_per_second=0.01) as emu:
+        client = emu.client(retry=None)
+        ids = [_create(client) for _ in range(3)]
+        client.update_call(ids[1], state="completed")
+        assert emu.statistics()["currentCallQueueSize"] == 2
+        _create(client)  # the cancelled call's place in a full queue is free again
+        assert emu.statistics()["currentCallQueueSize"] == 3
+
+
+def test_a_queued_call_keeps_its_slot_while_a_callback_is_out() -> None:
+    # voice-api §8.3: at 2 calls per second the second call starts 0.5 s after the first,
+    # though the first call's answer callback goes out on the way to that slot.
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Pause(duration=30))
+
+    with VoiceEmulator(app=app, clock="manual", calls_per_second=2.0) as emu:
+        client = emu.client(retry=None)
+        ids = [
+            client.create_call(
+                to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+            ).call_id
+            for _ in range(3)
+        ]
+        emu.advance(2.0)
+        starts = [client.get_call_state(i).start_time for i in ids]
+        first = starts[0]
+        assert first is not None
+        offsets = [(s - first).total_seconds() for s in starts if s is not None]
+        assert offsets == [0.0, 0.5, 1.0]
+
+
 def test_full_queue_gets_429() -> None:
     with VoiceEmulator(clock="manual", calls_per_second=0.01) as emu:
         client = emu.client(retry=None)

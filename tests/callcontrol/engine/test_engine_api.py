@@ -251,3 +251,25 @@ def test_a_reply_takes_no_time_only_on_virtual_time(wall_clock: bool, assumed: b
 def test_wall_clock_must_be_a_bool() -> None:
     with pytest.raises(TypeError, match="wall_clock must be True or False, not 'yes'"):
         Engine(wall_clock="yes")  # type: ignore[arg-type]
+
+
+def test_a_drivers_timed_action_runs_at_its_time_after_what_else_is_due_then():
+    engine = Engine()
+    ran: list[tuple[str, int]] = []
+    engine.at(1500, lambda name: ran.append((name, engine.now)), "placed")
+    engine.at(-5, lambda: ran.append(("past", engine.now)))
+    leg = engine.start_call("outbound", "https://app.test/answer", from_="+1555", to="+1666")
+    engine.run(until_ms=0)
+    # Due now, it runs after the call's own work of that instant (the answer callback).
+    assert [r.event_type for r in engine.take()] == ["answer"] and ran == []
+    engine.run(until_ms=1499)
+    assert ran == [("past", 0)] and engine.next_due() == 1500
+    engine.hang_up(leg)
+    engine.run()
+    assert ran == [("past", 0), ("placed", 1500)] and engine.now == 1500
+
+
+def test_new_call_id_is_the_id_start_call_would_have_drawn():
+    drawn = Engine(seed=3).new_call_id()
+    started = Engine(seed=3).start_call("outbound", "https://a.test/", from_="+1555", to="+1666")
+    assert drawn == started.id and drawn.startswith("c-")

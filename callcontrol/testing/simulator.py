@@ -717,7 +717,7 @@ class LiveCall:
         unused = [*self.leg.script, *self.leg.timed_steps]
         if unused:
             steps = ", ".join(repr(s) for s in unused)
-            end = self.leg.end_ms or self.engine.now
+            end = self.leg.end_ms if self.leg.end_ms is not None else self.engine.now
             raise UnusedStepsError(
                 f"script steps never used: {steps}; the call ended at {end / 1000:g} s "
                 f"with cause {self.leg.cause!r}"

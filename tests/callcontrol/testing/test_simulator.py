@@ -188,6 +188,15 @@ def test_unused_steps_fail_naming_the_step_and_the_end():
     assert isinstance(info.value, AssertionError)
 
 
+def test_unused_steps_name_the_end_of_their_call_not_the_end_of_the_run():
+    app = RoutesApp({"/quick": xml("<Hangup/>"), "/long": xml('<Pause duration="30"/>')})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.start_inbound("/quick", script=[press("1")])
+    sim.start_inbound("/long")
+    with pytest.raises(UnusedStepsError, match=r"the call ended at 0 s with cause 'rejected'"):
+        sim.run()
+
+
 def test_runs_repeat_exactly_for_the_same_seed():
     app = RoutesApp({"/answer": MENU, "/g": xml("<Hangup/>")})
     first = CallSimulator(app, base_url=BASE).inbound("/answer", script=[press("1")])

@@ -674,3 +674,40 @@ def test_an_http_timeout_is_not_retried_as_a_connection_error():
     call.assert_ended("callback-error")
     assert len(connections) == 1
     assert "challenge" not in str(call) and "sync-connection-retry" not in call.assumptions
+
+
+def test_wrong_constructor_and_mount_arguments_say_what_is_allowed():
+    with pytest.raises(TypeError, match=r"^app must be a WSGI or ASGI app or a base URL, not int$"):
+        CallSimulator(42, base_url=BASE)  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError,
+        match=r"^reply_latency must be 0 seconds or more, not -1 \(and at most 86400: a day\)$",
+    ):
+        CallSimulator(RoutesApp({}), base_url=BASE, reply_latency=-1)
+    sim = CallSimulator(RoutesApp({}), base_url=BASE)
+    with pytest.raises(ValueError, match=r"^mount needs an absolute URL prefix, not '/api'$"):
+        sim.mount("/api", RoutesApp({}))
+
+
+def test_a_live_call_reads_back_its_id_state_and_the_time():
+    live = CallSimulator(RoutesApp({"/answer": xml('<Pause duration="9"/>')}), base_url=BASE)
+    call = live.start_inbound("/answer")
+    call.run_until(seconds=2.5)
+    assert repr(call) == f"LiveCall({call.call_id!r}, state='answered', at=2.5s)"
+
+
+def test_an_outbound_call_sends_its_callbacks_with_post_by_default():
+    app = RoutesApp({"/fb": xml("<Hangup/>"), "/gone": ""})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.fail("/answer", times=2)
+    for call in (
+        sim.outbound("/answer", to="+15550001111", disconnect_url="/gone", fallback_url="/fb"),
+        sim.start_outbound(
+            "/answer", to="+15550001111", disconnect_url="/gone", fallback_url="/fb"
+        ).run(),
+    ):
+        assert [(cb.event_type, cb.method, cb.url) for cb in call.callbacks] == [
+            ("answer", "POST", f"{BASE}/answer"),
+            ("answer", "POST", f"{BASE}/fb"),
+            ("disconnect", "POST", f"{BASE}/gone"),
+        ]

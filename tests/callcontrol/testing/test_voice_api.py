@@ -305,3 +305,35 @@ def test_a_created_call_carries_the_create_calls_application_id_voice_api_3():
     assert answer.event_type == "answer" and answer.payload["applicationId"] == "app-1"
     assert sim.client().get_call_state(agent.call_id).application_id == "app-1"
     assert caller.callbacks[0].payload["applicationId"] != "app-1"  # the inbound call's own
+
+
+def test_create_call_methods_fallback_and_machine_detection_reach_the_call():
+    # voice-api §3: answerMethod, answerFallbackUrl/Method, disconnectMethod and
+    # machineDetection of createCall shape the callbacks of the call it places.
+    from callcontrol.models import MachineDetectionConfiguration
+
+    from ..engine.apps import RoutesApp, xml
+
+    app = RoutesApp({"/fallback": xml("<SpeakSentence>Hello.</SpeakSentence>"), "/gone": ""})
+    sim = CallSimulator(app, base_url=BASE)
+    sim.faults.fail("/agent", status=503)
+    sim.client().create_call(
+        to=AGENT,
+        from_=QUEUE,
+        application_id="a",
+        answer_url=f"{BASE}/agent",
+        answer_method="GET",
+        answer_fallback_url=f"{BASE}/fallback",
+        answer_fallback_method="GET",
+        disconnect_url=f"{BASE}/gone",
+        disconnect_method="GET",
+        machine_detection=MachineDetectionConfiguration(mode="sync"),
+    )
+    (call,) = sim.run()
+    sent = [(cb.event_type, cb.method, cb.url.split("?")[0]) for cb in call.callbacks]
+    assert sent == [
+        ("answer", "GET", f"{BASE}/agent"),
+        ("answer", "GET", f"{BASE}/fallback"),
+        ("disconnect", "GET", f"{BASE}/gone"),
+    ]
+    assert call.callbacks[1].payload["machineDetectionResult"]["value"] == "human"

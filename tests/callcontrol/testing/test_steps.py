@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -9,15 +10,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import callcontrol.testing
 from callcontrol.engine import Durations
 from callcontrol.engine.script import LONGEST
 from callcontrol.testing import (
     CallSimulator,
     answers,
+    busy,
     hang_up,
     leave_message,
     machine,
+    no_answer,
     press,
+    rejects,
+    silence,
     voicemail,
 )
 
@@ -73,3 +79,35 @@ def test_durations_refuse_values_that_are_not_a_finite_day(name, value):
         Durations(**{name: value})
     with pytest.raises(ValueError, match=r"Durations\.audio\['/a.wav'\] must be"):
         Durations(audio={"/a.wav": value})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        press("1"),
+        silence(),
+        leave_message(3),
+        hang_up(after=1.0),
+        answers(),
+        busy(),
+        no_answer(),
+        rejects(),
+        voicemail(2.0),
+        machine("human"),
+    ],
+    ids=repr,
+)
+def test_steps_and_destinations_are_immutable_hashable_values(value: object) -> None:
+    assert {value: 1}[value] == 1
+    assert value == eval(repr(value), vars(callcontrol.testing))  # noqa: S307 - our own repr
+    names = [f.name for f in dataclasses.fields(value)]  # type: ignore[arg-type]
+    if names:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, names[0], None)
+
+
+def test_a_machine_checks_its_answer_times_as_answers_does() -> None:
+    with pytest.raises(ValueError, match="answers: after"):
+        machine("human", after=-1.0)
+    with pytest.raises(ValueError, match="answers: hangs_up_after"):
+        machine("human", hangs_up_after=0.0)

@@ -111,3 +111,13 @@ def test_a_machine_checks_its_answer_times_as_answers_does() -> None:
         machine("human", after=-1.0)
     with pytest.raises(ValueError, match="answers: hangs_up_after"):
         machine("human", hangs_up_after=0.0)
+
+
+def test_a_machine_reads_back_every_setting_and_names_the_results_it_allows() -> None:
+    made = machine("silence", after=1.0, hangs_up_after=30.0, detected_after=2.5)
+    text = "machine(result='silence', after=1, hangs_up_after=30, detected_after=2.5)"
+    assert repr(made) == text and eval(text, vars(callcontrol.testing)) == made  # noqa: S307
+    allowed = "answering-machine, human, silence, timeout, error"
+    with pytest.raises(ValueError) as info:
+        machine("robot")
+    assert str(info.value) == f"machine: result must be one of {allowed}, not 'robot'"

@@ -359,3 +359,42 @@ def test_an_app_that_raises_is_a_difference_not_a_crash_of_the_replay() -> None:
 
 def test_a_call_whose_start_is_not_in_the_cassette_is_left_out() -> None:
     assert rebuild_calls([exchange("gather", "/menu", MENU, digits="1")]) == []
+
+
+def test_a_replayed_callback_reaches_the_app_as_a_pep_3333_request() -> None:
+    environs: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environs.append(environ)
+        start_response("204 No Content", [])
+        return [b""]
+
+    post = Exchange("t", "POST", "/status?x=1", {"eventType": "disconnect"}, 204, "")
+    assert replay([post], app).ok
+    (environ,) = environs
+    body = environ["wsgi.input"].read()
+    assert body == b'{"eventType": "disconnect"}'
+    plain = {k: v for k, v in environ.items() if k not in ("wsgi.input", "wsgi.errors")}
+    assert plain == {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/status",
+        "QUERY_STRING": "x=1",
+        "SERVER_NAME": "replay.test",
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_USER_AGENT": "BandwidthAPI/v2",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+
+
+def test_a_transfer_answered_without_recorded_times_answers_with_the_defaults() -> None:
+    transfer = exchange("transferComplete", "/done", BYE, transferTo="+15550002222", cause="hangup")
+    [call] = rebuild_calls([exchange("initiate", "/answer", MENU), transfer])
+    assert call.destinations == {"+15550002222": answers()}

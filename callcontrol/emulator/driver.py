@@ -77,6 +77,9 @@ class Driver:
         # Entries of _waiting whose call was cancelled while queued.
         self._cancelled = 0
         self._next_slot = 0.0
+        # When the queue last found max_concurrent calls up at a slot (register:
+        # queue-session-wait): a call queued by then and placed later waited for a session.
+        self._blocked_ms: int | None = None
         self._waiters: dict[str, list[Waiter]] = {}
         # How many of the engine's observations the records have seen.
         self._seen = 0
@@ -263,6 +266,12 @@ class Driver:
             record.dequeued = True
             self.active += 1
             self._begin(record)
+            if self._blocked_ms is not None and self._blocked_ms >= record.enqueued_ms:
+                waited = (now - record.enqueued_ms) / 1000
+                assert record.leg is not None
+                self.engine.assume(record.leg, "queue-session-wait", f"queued {waited:g} s")
+        if self._waiting and now >= self._next_slot and self.active >= self.max_concurrent:
+            self._blocked_ms = now
 
     def _begin(self, record: CallRecord) -> None:
         begin, record.begin = record.begin, None

@@ -353,6 +353,16 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "safe side for a test: a passing test must mean a flow that works, so a value that "
         "might be ignored or misread on the platform fails here first.",
     ),
+    Assumption(
+        "queue-session-wait",
+        "A createCall accepted into the account's queue that finds max_concurrent calls up "
+        "when its slot comes waits in the queue (it is not refused later) and is placed once "
+        "one of them has ended, then the queue keeps its pace. Applied by the queue of the "
+        "emulator and of sim.client(), not by the engine.",
+        "voice-api §8.3 gives the concurrent-call limit and the queue, and createCall's 429 "
+        "when the limit is reached at creation; what happens to a call already queued when "
+        "its turn comes at the limit is not documented.",
+    ),
 )
 
 BY_ID: dict[str, Assumption] = {item.id: item for item in ASSUMPTIONS}

@@ -61,6 +61,9 @@ class CallQueue:
         self._seq = 0
         # When the one pending placement check is due, if one is.
         self._check_at: int | None = None
+        # When the queue last found max_concurrent calls up at a slot (register:
+        # queue-session-wait): a call queued by then and placed later waited for a session.
+        self._blocked_ms: int | None = None
 
     def __len__(self) -> int:
         """``currentCallQueueSize``: calls waiting to be placed."""
@@ -107,6 +110,7 @@ class CallQueue:
         while self._queued and now >= int(self._next_slot):
             if self.active() >= self.max_concurrent:
                 # A session frees when a call ends: look again one slot later.
+                self._blocked_ms = now
                 self._schedule(now + max(1, int(self.interval_ms)))
                 return
             _, _, call = heapq.heappop(self._waiting)
@@ -117,7 +121,11 @@ class CallQueue:
             # the slot is now, so the rate holds after it too.
             start = max(int(self._next_slot), call.enqueued_ms, now)
             self._next_slot = start + self.interval_ms
-            self._placed.append(self._place(call))
+            leg = self._place(call)
+            self._placed.append(leg)
+            if self._blocked_ms is not None and self._blocked_ms >= call.enqueued_ms:
+                waited = (now - call.enqueued_ms) / 1000
+                self.engine.assume(leg, "queue-session-wait", f"queued {waited:g} s")
         if self._queued:
             self._schedule(int(self._next_slot))
 

@@ -234,3 +234,27 @@ def _count_without_faults(emu: VoiceEmulator) -> int:
     emu.faults.error_rate = 0.0
     emu.faults.drop_rate = 0.0
     return _listed(emu)
+
+
+def test_a_queued_call_that_waited_for_a_session_says_so() -> None:
+    """Register queue-session-wait: at max_concurrent a queued call waits for a session."""
+    app = WebhookApp()
+
+    @app.route("/answer")
+    def answer(event: Any) -> Response:
+        return Response(Pause(duration=2))
+
+    with VoiceEmulator(app=app, clock="manual", max_concurrent=1, calls_per_second=10) as emu:
+        client = emu.client(retry=None)
+        made = [
+            client.create_call(
+                to=CALLEE, from_=CALLER, answer_url=f"{emu.app_url}/answer", application_id="a"
+            ).call_id
+            for _ in range(2)
+        ]
+        for _ in range(5):
+            emu.advance(1.0)
+        first, second = (emu.timeline(str(call_id)) for call_id in made)
+        assert "queue-session-wait" not in first.assumptions
+        assert "queue-session-wait" in second.assumptions
+        assert second.transcript[0].ms >= first.transcript[-1].ms

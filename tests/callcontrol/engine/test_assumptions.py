@@ -17,7 +17,11 @@ def test_ids_are_unique_and_every_entry_says_why():
 
 
 def test_every_assumption_is_applied_somewhere_and_every_applied_id_is_registered():
-    source = "".join(p.read_text() for p in (ROOT / "callcontrol/engine").glob("*.py"))
+    # The engine applies most; the account's createCall queue (the emulator's and
+    # sim.client()'s) applies the queue's.
+    files = [*(ROOT / "callcontrol/engine").glob("*.py")]
+    files += [ROOT / "callcontrol/testing/call_queue.py", ROOT / "callcontrol/emulator/driver.py"]
+    source = "".join(p.read_text() for p in files)
     used = set(re.findall(r'\bassume(?:_once)?\(\s*\w+,\s*"([a-z-]+)"', source))
     assert used == {a.id for a in ASSUMPTIONS}
 

@@ -135,6 +135,11 @@ def test_voice_api_8_3_a_queued_call_waits_for_a_free_session():
     first_end = sim.calls[0].transcript[-1].ms
     assert first_end < 3000 <= starts[ids[2]] < 4000
     assert starts[ids[2]] == 3000
+    # Register queue-session-wait: only the call that waited for a session says so.
+    waited = {c.call_id for c in sim.calls if "queue-session-wait" in c.assumptions}
+    assert waited == {ids[2]}
+    notes = [e.detail for e in sim.calls[2].transcript if e.kind == "assume"]
+    assert notes[0] == "[queue-session-wait] queued 3 s"
 
 
 def test_voice_api_8_3_429_when_the_queue_is_full():

@@ -514,6 +514,20 @@ def test_b_leg_events_carry_the_original_calls_numbers():
         assert event["callId"] != initiate["callId"]
 
 
+def test_without_transfer_caller_id_the_b_leg_shows_the_remote_partys_number():
+    # bxml-spec §4.27: transferCallerId defaults to "the remote party's number".
+    inner = f"<PhoneNumber transferAnswerUrl='/whisper'>{AGENT}</PhoneNumber>"
+    routes = {
+        "/answer": transfer(inner),
+        "/whisper": xml("<SpeakSentence>hi</SpeakSentence>"),
+        "/complete": xml("<Hangup/>"),
+    }
+    _, app = run(routes, destinations={AGENT: answers(after=1, hangs_up_after=20)})
+    caller = app.events("initiate")[0]["from"]
+    [event] = app.events("transferAnswer")
+    assert (event["transferCallerId"], event["transferTo"]) == (caller, AGENT)
+
+
 def test_a_ringing_b_leg_is_cancelled_when_its_originator_ends():
     # Webhooks transferDisconnect: cause "cancel": "cancelled by its originator while it was
     # ringing" (the caller hangs up, or an update takes the A-leg elsewhere).

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bxml import Change, Gather, Hangup, Record, Redirect, Response, SpeakSentence
+from bxml import Change, Gather, Hangup, Pause, Record, Redirect, Response, SpeakSentence
 from callcontrol import Event, WebhookApp
 from callcontrol.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from callcontrol.recording import Exchange
@@ -25,7 +25,7 @@ from callcontrol.testing import (
     replay_calls,
     silence,
 )
-from callcontrol.testing.replay import changed_paths, compare_replies, rebuild_calls
+from callcontrol.testing.replay import Difference, changed_paths, compare_replies, rebuild_calls
 from examples import ivr
 from examples.replay_ivr import CALLERS, changed_app, record_calls
 
@@ -398,3 +398,69 @@ def test_a_transfer_answered_without_recorded_times_answers_with_the_defaults() 
     transfer = exchange("transferComplete", "/done", BYE, transferTo="+15550002222", cause="hangup")
     [call] = rebuild_calls([exchange("initiate", "/answer", MENU), transfer])
     assert call.destinations == {"+15550002222": answers()}
+
+
+def test_a_difference_reads_as_its_exchange_status_error_and_changes() -> None:
+    change = Change("/Response/SpeakSentence[1]", "text", "Hi", "Hello")
+    difference = Difference(3, "/menu", "", "c-9", 200, 500, (change,), "KeyError: 'x'")
+    assert str(difference).splitlines() == [
+        "#3 (no eventType) /menu (call c-9)",
+        "  status: 200 -> 500",
+        "  the app raised KeyError: 'x'",
+        f"  {change}",
+    ]
+    assert str(Difference(1, "/a", "gather", "", 200, 200)) == "#1 gather /a"
+
+
+def test_a_cassette_item_that_is_not_an_exchange_is_named_by_its_position() -> None:
+    good = exchange("initiate", "/answer", MENU)
+    with pytest.raises(TypeError) as info:
+        replay([good, {"a": 1}], ivr.app)  # type: ignore[list-item]
+    assert str(info.value) == "cassette item 2 is a dict, not Exchange"
+
+
+def _answering(status: str, body: bytes) -> Callable[..., Iterable[bytes]]:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(status, [("Content-Type", "application/xml")])
+        return [body]
+
+    return app
+
+
+def test_a_refusal_answered_again_with_the_same_status_is_no_difference() -> None:
+    # Bandwidth reads nothing of a 4xx/5xx but its status, from 400 on.
+    refused = exchange("initiate", "/answer", "bad request", status=400)
+    assert replay([refused], _answering("400 Bad Request", b"other words")).ok
+    assert not replay([exchange("initiate", "/answer", MENU)], _answering("200 OK", b"x")).ok
+
+
+def test_a_reply_that_is_not_utf8_is_compared_not_a_crash() -> None:
+    [difference] = replay(
+        [exchange("initiate", "/answer", MENU)], _answering("200 OK", b"\xff\xfe<Response/>")
+    ).differences
+    assert difference.new_status == 200 and difference.changes and difference.error is None
+
+
+def test_a_rebuilt_call_keeps_its_numbers_and_knows_a_record_waits_for_input() -> None:
+    record = Response(Record(record_complete_url="/done")).to_xml()
+    [call] = rebuild_calls(
+        [
+            exchange("initiate", "/answer", record, to="+15557778888", **{"from": "+15550009999"}),
+            exchange("disconnect", "/status", status=204, cause="hangup"),
+        ]
+    )
+    assert (call.from_, call.to) == ("+15550009999", "+15557778888")
+    assert call.script == (hang_up(),)  # hung up during the Record, not at a recorded time
+
+
+def test_a_document_ending_in_hangup_after_a_pause_is_the_app_hanging_up() -> None:
+    doc = Response(SpeakSentence("Bye"), Pause(duration=5), Hangup()).to_xml()
+    [call] = rebuild_calls(
+        [
+            exchange("initiate", "/answer", doc),
+            exchange(
+                "disconnect", "/status", status=204, cause="hangup", endTime="2026-01-01T09:00:09Z"
+            ),
+        ]
+    )
+    assert call.script == ()

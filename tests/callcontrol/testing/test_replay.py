@@ -443,9 +443,10 @@ def test_a_reply_that_is_not_utf8_is_compared_not_a_crash() -> None:
 
 def test_a_rebuilt_call_keeps_its_numbers_and_knows_a_record_waits_for_input() -> None:
     record = Response(Record(record_complete_url="/done")).to_xml()
+    numbers: dict[str, Any] = {"from": "+15550009999", "to": "+15557778888"}
     [call] = rebuild_calls(
         [
-            exchange("initiate", "/answer", record, to="+15557778888", **{"from": "+15550009999"}),
+            exchange("initiate", "/answer", record, **numbers),
             exchange("disconnect", "/status", status=204, cause="hangup"),
         ]
     )

@@ -119,3 +119,15 @@ def test_a_silent_caller_is_recorded_until_the_silence_timeout():
     call, app = run(record('silenceTimeout="2" maxDuration="30"'), (silence(),))
     assert app.events("recordComplete")[0]["duration"] == "PT2S"
     assert notes(call, "recorded")[0][1].endswith("ends by silenceTimeout")
+
+
+def test_transcription_needs_more_than_half_a_second_of_recording():
+    # bxml-spec §4.12 (transcribe): a recording of 0.5 s or less is too small to transcribe.
+    attrs = 'transcribe="true" transcriptionAvailableUrl="/text" maxDuration="10"'
+    statuses = {}
+    for seconds in (0.5, 0.501):
+        _, app = run(record(attrs), (leave_message(seconds),))
+        [event] = app.events("transcriptionAvailable")
+        statuses[seconds] = event["transcription"]["status"]
+        assert event["duration"] == f"PT{seconds:g}S"
+    assert statuses == {0.5: "file-size-too-small", 0.501: "available"}

@@ -47,7 +47,6 @@ MAX_MEMBERS = 20
 MAX_DURATION_MS = 24 * 3600 * 1000
 #: The only verbs a reply to a conference event may hold (bxml-spec §4.2, §6).
 CONFERENCE_VERBS = CONFERENCE_REPLY_VERBS
-UNSUPPORTED_AUDIO = (".ogg",)
 #: The events a conference sends (voice-api §9.4); they are about the conference, so their
 #: replies never become a call's document.
 EVENT_TYPES = frozenset(
@@ -446,7 +445,7 @@ def _run(engine: Runtime, room: Room, verb: Element, base: str) -> int:
         return ms
     if isinstance(verb, bxml.PlayAudio):
         url = urljoin(base, verb.text.strip())
-        if urlsplit(url).path.lower().endswith(UNSUPPORTED_AUDIO):
+        if urlsplit(url).path.lower().endswith(media.UNSUPPORTED_AUDIO):
             # "If an error happens when executing a verb, it will continue to the next
             # verb" (bxml-spec §4.2).
             engine.assume(creator, "unsupported-audio", url)

@@ -17,6 +17,7 @@ from .model import Leg
 if TYPE_CHECKING:
     from .runtime import Runtime
 
+#: Audio the engine does not play, in a call or a conference (register unsupported-audio).
 UNSUPPORTED_AUDIO = (".ogg",)
 
 

@@ -521,6 +521,7 @@ def test_a_failing_event_goes_to_the_fallback_with_fallback_credentials_voice_ap
     assert fallback and all(r.is_fallback for r in fallback)
     assert {r.target.credentials.username for r in fallback if r.target.credentials} == {"fu"}
     assert a.heard == ["from fallback"]
+    assert "fallback-status" in a.assumptions
 
 
 def test_a_connection_error_is_sent_once_more_register_sync_connection_retry():
@@ -707,3 +708,73 @@ def test_events_match_joins_and_leaves(hang_ups: list[int]):
     assert record.members == tuple(joins)
     assert record.completed_ms == max(hang_ups) * 1000
     assert all(isinstance(o, LegEnded) for o in world.engine.observations if o.kind == "end")
+
+
+# -- what the mutation run asked for (docs/mutation.md) ------------------------------------------
+
+
+def _notes(world: World, kind: str) -> list[str]:
+    return [e.detail for e in world.engine.transcript if e.kind == kind]
+
+
+def test_a_later_member_without_url_or_credentials_gets_no_ignored_note_bxml_spec_4_2():
+    routes = {
+        "/first": room(),
+        "/plain": xml("<Conference>room</Conference>"),
+        "/creds": xml('<Conference username="x" password="y">room</Conference>'),
+    }
+    world = World(routes)
+    world.call("/first", script=[HangUp(after=20)])
+    world.call("/plain", script=[HangUp(after=10)])
+    world.run(until=5)
+    assert not any("ignored" in n for n in _notes(world, "conference"))
+    world.call("/creds", script=[HangUp(after=10)])
+    world.run()
+    assert sum("ignored" in n for n in _notes(world, "conference")) == 1
+
+
+def test_unsupported_audio_in_a_conference_reply_is_skipped_bxml_spec_4_2():
+    # "If an error happens when executing a verb, it will continue to the next verb."
+    body = xml("<PlayAudio>https://cdn.test/a.ogg</PlayAudio><SpeakSentence>next</SpeakSentence>")
+    world = World({"/answer": room(), "/conf": replies(conferenceCreated=body)})
+    a = world.call(script=[HangUp(after=5)])
+    world.run()
+    assert a.heard == ["next"]
+    assert "unsupported-audio" in a.assumptions
+    assert "room: https://cdn.test/a.ogg not played (unsupported)" in _notes(world, "conference")
+    plays = [e.ms for e in world.engine.transcript if e.detail == "room plays next"]
+    assert plays == [0]
+
+
+def test_audio_heard_in_a_conference_applies_the_duration_model():
+    body = xml("<PlayAudio>https://cdn.test/a.wav</PlayAudio>")
+    world = World({"/answer": room(), "/conf": replies(conferenceCreated=body)})
+    a = world.call(script=[HangUp(after=5)])
+    world.run()
+    assert a.heard == ["[audio https://cdn.test/a.wav]"]
+    assert "speech-rate" in a.assumptions
+
+
+def test_recording_verbs_in_a_conference_are_told_and_a_second_start_is_ignored():
+    body = xml(
+        '<StartRecording recordingAvailableUrl="/rec" transcribe="true"/>'
+        "<SpeakSentence>one two three</SpeakSentence>"
+        "<StartRecording/>"
+        "<PauseRecording/>"
+    )
+    routes = {"/answer": room(), "/conf": replies(conferenceCreated=body)}
+    world = World(routes)
+    world.call(script=[HangUp(after=4)])
+    world.run()
+    assert "StartRecording while one runs (bxml-spec §3.2)" in _notes(world, "ignored")
+    told = "transcribe and multiChannel are ignored for conferences (bxml-spec §4.19)"
+    assert told in _notes(world, "conference")
+    [record_id] = {n.split()[1] for n in _notes(world, "recording")}
+    assert _notes(world, "recording") == [
+        f"room: {record_id} started",
+        f"room: {record_id} PauseRecording",
+        f"room: {record_id} stopped",
+    ]
+    # Stopped while paused (the conference ended at 4 s): the paused time is not recorded.
+    [sent] = [r for r in world.sent if r.event_type == "conferenceRecordingAvailable"]
+    assert sent.payload["duration"] == "PT1.2S"

@@ -458,6 +458,7 @@ def test_ending_the_conference_runs_the_verb_after_it_on_every_member_bxml_spec_
     world.run()
     assert a.heard == b.heard == ["The meeting is over."]
     assert a.end_ms == b.end_ms == 3000 + 1600
+    assert "updateConference room completed" in _notes(world, "api")
     assert world.events()[-1] == "conferenceCompleted"
     with pytest.raises(KeyError, match="no running conference"):
         world.engine.end_conference(record.conference_id)

@@ -706,6 +706,7 @@ def test_time_limit_ends_a_call_that_nobody_ends():
     call, _ = run({"/answer": xml("<Conference>room1</Conference>")})
     call.assert_ended("error")
     assert call.duration == 4 * 3600
+    assert "time-limit" in call.assumptions
 
 
 # -- outbound calls ------------------------------------------------------------------------

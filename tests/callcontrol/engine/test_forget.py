@@ -275,3 +275,22 @@ def test_forgetting_drops_the_conference_events_never_answered() -> None:
     engine.hang_up(leg)  # the app never answered the conference's events
     engine.forget_calls([leg.id])
     assert remnants(engine, {leg.id}) == []
+
+
+def test_forgetting_drops_a_reply_still_on_its_way() -> None:
+    # A conference event's reply answered with latency waits in the scheduler, holding the
+    # request (not the leg): forgetting the call drops it too.
+    engine = Engine()
+    leg = start(engine)
+    engine.run()
+    (initiate,) = engine.take()
+    conference = xml('<Conference conferenceEventUrl="/conf">a</Conference>').encode()
+    engine.fetch_done(initiate, FetchResult(200, conference))
+    engine.run()
+    created, joined = engine.take()
+    engine.fetch_done(joined, FetchResult(204), latency=5.0)
+    engine.hang_up(leg)
+    engine.run(until_ms=1000)
+    engine.forget_calls([leg.id])
+    assert remnants(engine, {leg.id}) == []
+    assert not any(created in entry[4] or joined in entry[4] for entry in engine.sched._heap)

@@ -140,6 +140,7 @@ def test_an_outbound_call_is_observed_as_a_number_dialled_by_create_call(
     ]
     assert dialled[0].kind == "" and call.transfers == []
     assert call.disconnect_cause == cause
+    assert ("busy-timing" in call.assumptions) == (outcome in ("busy", "rejected"))
     if outcome == "answered":
         assert dialled[0].ms == 3000
 

@@ -602,6 +602,8 @@ def test_a_b_leg_is_updated_by_its_call_id():
     assert app.events("transferComplete")[0]["cause"] == "hangup"
     call.assert_heard("back on A")
     assert "b-leg-update" in call.assumptions
+    told = [e.detail for e in call.transcript if e.kind == "assume" and "b-leg-update" in e.detail]
+    assert told == ["[b-leg-update] the B-leg leaves the bridge"]
     ringing = sim.start_inbound("/answer", destinations={"+15550001111": answers(after=20)})
     ringing.run_until(seconds=3)
     ringing.hang_up(call_id=ringing.call_ids[1])

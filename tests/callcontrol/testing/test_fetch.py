@@ -34,10 +34,14 @@ def test_an_in_process_app_that_never_returns_is_named_not_waited_for() -> None:
     release = threading.Event()
     try:
         sim = CallSimulator(hung_app(release), timeout=0.3)
-        with pytest.raises(AppError, match=r"did not answer POST https://app\.test/answer"):
+        with pytest.raises(AppError) as raised:
             sim.inbound("/answer")
     finally:
         release.set()
+    assert str(raised.value) == (
+        "the app did not answer POST https://app.test/answer (initiate) within 0.3 s of wall "
+        "time (the simulator's timeout=); it was interrupted"
+    )
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, _WallGuard._fire)
 
 
@@ -110,3 +114,17 @@ def test_no_alarm_outlives_the_interpreter() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert done.returncode == 0, (done.returncode, done.stderr[-400:])
+
+
+def test_a_mount_prefix_with_a_trailing_slash_serves_the_urls_under_it() -> None:
+    def other(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [b"<Response><SpeakSentence>other host</SpeakSentence></Response>"]
+
+    def main(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [b'<Response><Redirect redirectUrl="https://other.test/api/next"/></Response>']
+
+    sim = CallSimulator(main, base_url="https://app.test")
+    sim.mount("https://other.test/api/", other)
+    assert sim.inbound("/answer").heard == ["other host"]

@@ -176,7 +176,7 @@ def recording(
     payload["endTime"] = timestamp(start, info["end"])
     payload["duration"] = iso_duration(info["end"] - info["start"] - info.get("paused_ms", 0))
     payload["channels"] = info.get("channels", 1)
-    payload["fileFormat"] = info.get("file_format", "wav")
+    payload["fileFormat"] = info["file_format"]
     if event_type == "recordingAvailable":
         payload.pop("answerTime", None)  # not a field of recordingAvailableCallback
         payload["status"] = "complete"
@@ -258,7 +258,7 @@ def conference_recording(
         "startTime": timestamp(start, info["start"]),
         "endTime": timestamp(start, info["end"]),
         "duration": iso_duration(info["end"] - info["start"] - info.get("paused_ms", 0)),
-        "fileFormat": info.get("file_format", "wav"),
+        "fileFormat": info["file_format"],
         "mediaUrl": f"{conference_url}/recordings/{info['id']}/media",
         "status": "complete",
     }

@@ -218,6 +218,8 @@ def test_a_failed_result_goes_to_the_fallback_url():
         ("machineDetectionComplete", "https://ivr.test/amd-fallback", 204),
     ]
     assert "amd-fallback" in call.assumptions
+    told = [e.detail for e in call.transcript if e.kind == "assume" and "amd-fallback" in e.detail]
+    assert told == ["[amd-fallback] retrying https://ivr.test/amd-fallback"]
 
 
 def test_without_a_fallback_a_failed_status_is_not_retried():

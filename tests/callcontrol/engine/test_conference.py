@@ -390,6 +390,7 @@ def test_start_recording_in_a_conference_sends_conference_recording_available():
     ]  # fmt: skip
     assert payload["conferenceId"] == record.conference_id and payload["channels"] == 1
     assert payload["fileFormat"] == "mp3" and payload["tag"] == "t"
+    assert payload["status"] == "complete"
     # recorded 0 to 4 s (b's exit stops it), the 0.8 s paused while "four five" played out
     assert (payload["startTime"], payload["endTime"]) == (
         "2026-01-01T09:00:00.000Z",
@@ -415,6 +416,8 @@ def test_the_recording_ends_with_the_conference_register_conference_recording_or
     world.run()
     assert world.events()[-2:] == ["conferenceCompleted", "conferenceRecordingAvailable"]
     assert "conference-recording-order" in a.assumptions
+    [sent] = [r for r in world.sent if r.event_type == "conferenceRecordingAvailable"]
+    assert (sent.payload["duration"], sent.payload["fileFormat"]) == ("PT7S", "wav")
 
 
 # -- leaving (bxml-spec §3.1) ------------------------------------------------------------------

@@ -131,3 +131,32 @@ def test_transcription_needs_more_than_half_a_second_of_recording():
         statuses[seconds] = event["transcription"]["status"]
         assert event["duration"] == f"PT{seconds:g}S"
     assert statuses == {0.5: "file-size-too-small", 0.501: "available"}
+
+
+def test_a_paused_background_recording_leaves_the_pause_out_of_both_events():
+    # bxml-spec §4.19-§4.21: StartRecording, PauseRecording, ResumeRecording; the file is
+    # wav unless fileFormat says otherwise; a transcription covers what was recorded.
+    doc = (
+        '<StartRecording recordingAvailableUrl="/file" transcribe="true" '
+        'transcriptionAvailableUrl="/text"/>'
+        "<SpeakSentence>one two three</SpeakSentence><PauseRecording/>"
+        "<SpeakSentence>four five</SpeakSentence><ResumeRecording/>"
+        '<Pause duration="1"/><StopRecording/>'
+    )
+    _, app = run({"/answer": xml(doc)})
+    [available] = app.events("recordingAvailable")
+    [text] = app.events("transcriptionAvailable")
+    assert (available["duration"], available["fileFormat"]) == ("PT2.2S", "wav")
+    assert (text["duration"], text["transcription"]["status"]) == ("PT2.2S", "available")
+
+
+def test_the_paused_time_does_not_count_toward_a_transcription():
+    # 0.5 s recorded around a 0.8 s pause: too small to transcribe (bxml-spec §4.12).
+    doc = (
+        '<StartRecording transcribe="true" transcriptionAvailableUrl="/text"/>'
+        "<SpeakSentence>one</SpeakSentence><PauseRecording/>"
+        "<SpeakSentence>four five</SpeakSentence><ResumeRecording/><StopRecording/>"
+    )
+    _, app = run({"/answer": xml(doc)})
+    [text] = app.events("transcriptionAvailable")
+    assert (text["duration"], text["transcription"]["status"]) == ("PT0.5S", "file-size-too-small")

@@ -563,6 +563,13 @@ def test_outbound_takes_tag_call_timeout_callback_timeout_and_disconnect_method(
     slow.outbound("/answer", callback_timeout=2).assert_ended("callback-error")
 
 
+def test_call_timeout_takes_both_ends_of_its_range():
+    # voice-api §3: callTimeout is 1 to 300 seconds, both included.
+    app = RoutesApp({"/answer": xml("<Hangup/>")})
+    for seconds in (1, 300):
+        CallSimulator(app, base_url=BASE).outbound("/answer", call_timeout=seconds)
+
+
 @pytest.mark.parametrize(
     ("options", "error"),
     [

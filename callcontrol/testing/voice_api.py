@@ -28,7 +28,7 @@ from ..client import CallsClient
 from ..contract import call_url
 from ..emulator.api import Account, CallsApi
 from ..emulator.backend import CallRefused
-from ..emulator.store import call_state_fields
+from ..emulator.store import RETENTION_MS, call_state_fields
 from ..engine import CallStateConflict, Credentials, Leg
 from ..engine.payloads import timestamp
 from .call_queue import CallQueue, QueuedCall
@@ -68,10 +68,6 @@ class Simulation(Protocol):
 
     def _settle(self) -> None:
         """Run what a request made due at this instant."""
-
-
-#: voice-api §4: a call's state can be read for 7 days after it ended.
-RETENTION_MS = 7 * 24 * 3600 * 1000
 
 
 class SimulatedApi:

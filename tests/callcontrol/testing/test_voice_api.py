@@ -337,3 +337,29 @@ def test_create_call_methods_fallback_and_machine_detection_reach_the_call():
         ("disconnect", "GET", f"{BASE}/gone"),
     ]
     assert call.callbacks[1].payload["machineDetectionResult"]["value"] == "human"
+
+
+def test_a_call_can_be_read_for_7_days_after_it_ended_then_it_is_gone():
+    # voice-api §4: getCallState answers for 7 days after the call ended, then 404.
+    deps = Deps()
+    sim = CallSimulator(contact_centre(deps), base_url=BASE)
+    client = sim.client()
+    call = sim.start_inbound("/hold", script=[hang_up(after=1.0)]).run()
+    week = 7 * 24 * 3600
+    sim.run_until(seconds=1.0 + week)
+    assert client.get_call_state(call.call_id).state == "disconnected"
+    sim.run_until(seconds=1.001 + week)
+    with pytest.raises(ApiError) as gone:
+        client.get_call_state(call.call_id)
+    assert gone.value.status == 404
+
+
+def test_a_dropped_connection_reaches_the_client_as_a_transport_error():
+    from callcontrol.exceptions import TransportError
+
+    sim = CallSimulator(contact_centre(Deps()), base_url=BASE)
+    client = sim.client()
+    sim.api_faults.next("getCallState", drop="before")
+    with pytest.raises(TransportError) as dropped:
+        client.get_call_state("c-x")
+    assert "(connection dropped before the request was handled (api_faults))" in str(dropped.value)

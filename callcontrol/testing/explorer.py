@@ -598,7 +598,6 @@ class _Call:
                 (frozenset(self.since_input),),
                 node,
             )
-            walker.edge(self.node, node, request.event_type)
             self.stopped = "endless-loop"
         elif self.documents > MAX_DOCUMENTS_PER_CALL:
             walker.graph.notes.append(

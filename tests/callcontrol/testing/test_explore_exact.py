@@ -214,3 +214,18 @@ def test_a_call_the_engine_stops_as_a_loop_is_an_endless_loop():
     )
     assert graph.nodes["end_error"] == Node("end_error", "call stopped", kind="end")
     assert ("n50", "end_error", "") in edges(graph)
+
+
+def test_a_transfer_retried_forever_draws_one_edge_per_outcome():
+    transfer = (
+        '<Response><Transfer transferCompleteUrl="/again">'
+        "<PhoneNumber>+15550001111</PhoneNumber></Transfer></Response>"
+    )
+    graph = explore(table_app({"/answer": transfer, "/again": transfer}))
+    assert messages(graph) == [
+        ("endless-loop", "/answer -> /again -> /again repeats without waiting for input")
+    ]
+    outcomes = ("answered", "busy", "no-answer")
+    assert edges(graph) == {
+        *((source, "n2", f"transfer {outcome}") for source in ("n1", "n2") for outcome in outcomes)
+    }

@@ -598,7 +598,6 @@ class _Call:
                 (frozenset(self.since_input),),
                 node,
             )
-            walker.edge(self.node, node, request.event_type)
             self.stopped = "endless-loop"
         elif self.documents > MAX_DOCUMENTS_PER_CALL:
             walker.graph.notes.append(
@@ -699,7 +698,7 @@ class _Call:
     def no_timeout_branch(self, state: State) -> None:
         walker = self.walker
         node = walker.graph.nodes.get(state[0])
-        where = state[1].split(" ", 1)[-1]
+        where = state[1].rsplit(" ", 1)[-1]
         self.find(
             "no-timeout-branch",
             f"{node.url if node else state[0]}: silence at {where} leads back to the same "
@@ -771,7 +770,7 @@ class _Call:
             return
         nodes = self.walker.graph.nodes
         where = nodes[state[0]].url if state[0] in nodes else "?"
-        verb = state[1].split(" ", 1)[-1]
+        verb = state[1].rsplit(" ", 1)[-1]
         message = f"{where}: the timeout of {verb} leads to an error ({cause})"
         self.find("no-timeout-branch", message, (state,), state[0])
 

@@ -114,6 +114,7 @@ class CallSimulator:
             raise ValueError(
                 f"base_url must be an absolute URL like https://ivr.test, not {base_url!r}"
             )
+        _no_whitespace("base_url", base_url)
         if (username is None) != (password is None):
             raise ValueError("username and password go together; give both or neither")
         if (
@@ -596,7 +597,14 @@ class CallSimulator:
 
 @functools.lru_cache(maxsize=1024)
 def _join(base: str, url: str) -> str:
+    _no_whitespace("a call's URL", url)
     return urljoin(base, url)
+
+
+def _no_whitespace(what: str, url: str) -> None:
+    """Bandwidth's URLs hold no whitespace (a BXML URL with one is refused as well)."""
+    if any(char.isspace() for char in url):
+        raise ValueError(f"{what} must not hold whitespace (write a space as %20), not {url!r}")
 
 
 class LiveCall:

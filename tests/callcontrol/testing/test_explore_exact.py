@@ -231,28 +231,8 @@ def test_a_transfer_retried_forever_draws_one_edge_per_outcome():
     }
 
 
-# The site of a Gather is "<path> Gather[n]": its name is the last word, whatever the path.
-BASE_WITH_SPACE = "https://app.test/my ivr/"
-
-
-def test_a_silence_loop_in_a_path_with_a_space_names_the_gather():
-    app = table_app(
-        {"/my ivr/answer": menu("Press.", "again"), "/my ivr/again": menu("Press.", "again")}
-    )
-    assert messages(explore(app, base_url=BASE_WITH_SPACE, entry="answer")) == [
-        (
-            "no-timeout-branch",
-            "/my ivr/again: silence at Gather[1] leads back to the same prompt forever",
-        )
-    ]
-
-
-def test_a_timeout_error_in_a_path_with_a_space_names_the_gather():
-    def choose(event: dict[str, Any]) -> str:
-        return say(f"You chose {int(event['digits'])}.")
-
-    app = table_app({"/my ivr/answer": menu("Press.", "next"), "/my ivr/next": choose})
-    assert messages(explore(app, base_url=BASE_WITH_SPACE, entry="answer"))[1] == (
-        "no-timeout-branch",
-        "/my ivr/answer: the timeout of Gather[1] leads to an error (app-error)",
-    )
+def test_a_base_url_with_whitespace_is_refused_before_any_call():
+    # Bandwidth's URLs hold no whitespace; a BXML URL with one is refused too.
+    app = table_app({"/answer": menu("Press.", "again")})
+    with pytest.raises(ValueError, match=r"^base_url must not hold whitespace"):
+        explore(app, base_url="https://app.test/my ivr/", entry="answer")

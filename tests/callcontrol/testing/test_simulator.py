@@ -696,6 +696,11 @@ def test_wrong_constructor_and_mount_arguments_say_what_is_allowed():
     sim = CallSimulator(RoutesApp({}), base_url=BASE)
     with pytest.raises(ValueError, match=r"^mount needs an absolute URL prefix, not '/api'$"):
         sim.mount("/api", RoutesApp({}))
+    space = r"must not hold whitespace \(write a space as %20\), not "
+    with pytest.raises(ValueError, match=rf"^base_url {space}'https://app.test/my ivr/'$"):
+        CallSimulator(RoutesApp({}), base_url="https://app.test/my ivr/")
+    with pytest.raises(ValueError, match=rf"^a call's URL {space}'/my answer'$"):
+        sim.inbound("/my answer")
 
 
 def test_a_live_call_reads_back_its_id_state_and_the_time():

@@ -117,6 +117,7 @@ def test_to_json_gives_every_field_as_plain_values_and_the_transcript_line():
     assert (started.to_json()["element"], started.to_json()["detail"]) == ("Hangup", "Hangup")
     installed = DocumentInstalled(2, "A", "c-1").to_json()
     assert "kind" not in installed and "detail" not in installed
+    assert DocumentInstalled(2, "A", "c-1").detail() == ""  # no transcript line, no text
 
 
 @pytest.mark.parametrize(

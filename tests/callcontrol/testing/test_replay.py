@@ -3,6 +3,7 @@ and a changed IVR; each call rebuilt as a caller script and run in the simulator
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -465,3 +466,36 @@ def test_a_document_ending_in_hangup_after_a_pause_is_the_app_hanging_up() -> No
         ]
     )
     assert call.script == ()
+
+
+def test_reports_are_immutable_values_and_a_difference_reads_as_json_in_full() -> None:
+    change = Change("/Response", "added", new="<Response/>")
+    difference = Difference(2, "/menu", "gather", "c-9", 200, 500, (change,), "KeyError: 'x'")
+    assert difference.to_dict() == {
+        "index": 2,
+        "path": "/menu",
+        "event_type": "gather",
+        "call_id": "c-9",
+        "old_status": 200,
+        "new_status": 500,
+        "changes": [change.to_dict()],
+        "error": "KeyError: 'x'",
+    }
+    [call] = rebuild_calls([exchange("initiate", "/answer", MENU)])
+    for value, name in ((difference, "path"), (replay([], ivr.app), "exchanges"), (call, "to")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, None)
+
+
+def test_a_recorded_reply_that_is_not_bxml_or_an_event_that_is_not_one_is_no_input() -> None:
+    odd = Exchange("t", "POST", "/odd", {"callId": CALL}, 200, "<Response/>")
+    [call] = rebuild_calls(
+        [
+            exchange("initiate", "/answer", "<Response/>"),
+            odd,
+            exchange("redirect", "/next", "<Response><Gather"),
+            exchange("disconnect", "/status", status=204, cause="hangup"),
+        ]
+    )
+    assert call.script == ()  # the last reply asks for no input: nothing to hang up at
+    assert call.path == (("initiate", "/answer"), ("redirect", "/next"))

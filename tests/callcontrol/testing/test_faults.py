@@ -36,6 +36,10 @@ def test_a_failing_callback_moves_to_its_fallback_url():
     assert [cb.status for cb in call.callbacks[:2]] == [503, 200]
     assert [s.path for s in app.seen] == ["/fallback"]  # the failing one never reached the app
     assert "fail('/answer', status=503)" in str(call)
+    assert [e.detail for e in call.transcript if e.kind == "fetch"] == [
+        "initiate POST https://ivr.test/answer -> 503",
+        "initiate POST https://ivr.test/fallback (fallback) -> 200, 1 verb",
+    ]
 
 
 def test_a_failing_callback_without_fallback_ends_with_callback_error():

@@ -4,6 +4,7 @@ for a WSGI app, uvicorn for an ASGI app (``pip install 'bxml-callcontrol[asgi]'`
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -50,11 +51,15 @@ def serve_wsgi(app: WsgiApp, *, threads: int = 4, **options: Any) -> Iterator[st
         ) from exc
     server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
     port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.run, name="wsgi-server", daemon=True)
+    stopping = threading.Event()
+    thread = threading.Thread(
+        target=_run_until_closed, args=(server, stopping), name="wsgi-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        stopping.set()
         # Close every socket (and the trigger) from the server's own loop thread: closing
         # them from here races its poll(). With its map empty, the loop returns.
         try:
@@ -64,6 +69,17 @@ def serve_wsgi(app: WsgiApp, *, threads: int = 4, **options: Any) -> Iterator[st
             _close_all(server)
         thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=5)
+
+
+def _run_until_closed(server: Any, stopping: threading.Event) -> None:
+    """The server's loop. When its sockets had to be closed from another thread (the
+    trigger was gone), a select() already waiting on them fails with EBADF: that is the
+    loop ending as asked, not an error."""
+    try:
+        server.run()
+    except OSError as exc:
+        if exc.errno != errno.EBADF or not stopping.is_set():
+            raise
 
 
 def _close_all(server: Any) -> None:

@@ -236,3 +236,17 @@ def test_a_base_url_with_whitespace_is_refused_before_any_call():
     app = table_app({"/answer": menu("Press.", "again")})
     with pytest.raises(ValueError, match=r"^base_url must not hold whitespace"):
         explore(app, base_url="https://app.test/my ivr/", entry="answer")
+
+
+def test_a_300_answer_is_a_failed_callback_not_a_document():
+    # Bandwidth reads BXML from a 2xx answer only; 300 is the first status outside it.
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("300 Multiple Choices", [("Content-Type", "application/xml")])
+        return [b"<Response><Hangup/></Response>"]
+
+    assert messages(explore(app, base_url="https://app.test", entry="answer")) == [
+        (
+            "callback-error",
+            "initiate callback to https://app.test/answer failed: HTTP 300",
+        )
+    ]

@@ -782,3 +782,16 @@ def test_recording_verbs_in_a_conference_are_told_and_a_second_start_is_ignored(
     # Stopped while paused (the conference ended at 4 s): the paused time is not recorded.
     [sent] = [r for r in world.sent if r.event_type == "conferenceRecordingAvailable"]
     assert sent.payload["duration"] == "PT1.2S"
+
+
+def test_a_recording_started_later_counts_from_its_own_start():
+    body = xml(
+        '<SpeakSentence>one two three</SpeakSentence><StartRecording recordingAvailableUrl="/r"/>'
+    )
+    world = World({"/answer": room(), "/conf": replies(conferenceCreated=body)})
+    world.call(script=[HangUp(after=7)])
+    world.run()
+    [sent] = [r for r in world.sent if r.event_type == "conferenceRecordingAvailable"]
+    started, ended = sent.payload["startTime"], sent.payload["endTime"]
+    assert (started, ended) == ("2026-01-01T09:00:01.200Z", "2026-01-01T09:00:07.000Z")
+    assert sent.payload["duration"] == "PT5.8S"

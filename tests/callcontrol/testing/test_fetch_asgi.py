@@ -121,6 +121,9 @@ def test_an_app_that_never_answers_times_the_callback_out() -> None:
     sim = CallSimulator(app, base_url=BASE, timeout=0.2)
     call = sim.inbound("/answer")
     assert call.error is not None and "did not answer within 0.2 s" in call.error
+    # A timeout is not a connection error: the callback is not sent a second time.
+    assert [cb.event_type for cb in call.callbacks] == ["initiate"]
+    assert "sync-connection-retry" not in call.assumptions
 
 
 def test_an_app_that_returns_without_a_whole_response_is_an_app_error() -> None:

@@ -69,6 +69,15 @@ def test_a_slow_reply_arrives_later_in_virtual_time():
     assert call.heard[-1] == "you chose"
 
 
+def test_a_reply_exactly_at_callback_timeout_is_still_in_time():
+    # The engine's rule too: only a reply later than callbackTimeout times the callback out.
+    sim, _ = simulator(callback_timeout=10)
+    sim.faults.slow("/answer", seconds=10)
+    call = sim.inbound("/answer", script=[press("1")], fallback_url="/fallback")
+    assert "from the fallback" not in call.heard and call.callbacks[0].status == 200
+    assert [e.ms for e in call.transcript if e.kind == "fetch"][0] == 10_000
+
+
 def test_a_reply_slower_than_callback_timeout_fails_over_at_the_timeout():
     sim, _ = simulator(callback_timeout=10)
     sim.faults.slow("/answer", seconds=20)

@@ -188,6 +188,23 @@ def test_unused_steps_fail_naming_the_step_and_the_end():
     assert isinstance(info.value, AssertionError)
 
 
+def test_every_unused_step_is_named_and_a_run_cannot_go_back_in_time():
+    app = RoutesApp({"/answer": xml("<Hangup/>")})
+    sim = CallSimulator(app, base_url="https://ivr.test/app")
+    with pytest.raises(UnusedStepsError, match=r"never used: press\('1'\), press\('2'\);"):
+        sim.inbound("answer", script=[press("1"), press("2")])
+    sim.run_until(seconds=2.5)
+    with pytest.raises(ValueError) as back:
+        sim.run_until(seconds=1.0)
+    assert str(back.value) == "the simulation is at 2.5 s already; it cannot run until 1 s"
+
+
+def test_a_relative_url_is_joined_under_a_base_url_with_a_path():
+    app = RoutesApp({"/app/answer": xml("<SpeakSentence>under app</SpeakSentence>")})
+    call = CallSimulator(app, base_url="https://ivr.test/app").inbound("answer")
+    assert call.heard == ["under app"] and call.visited == ["/app/answer"]
+
+
 def test_unused_steps_name_the_end_of_their_call_not_the_end_of_the_run():
     app = RoutesApp({"/quick": xml("<Hangup/>"), "/long": xml('<Pause duration="30"/>')})
     sim = CallSimulator(app, base_url=BASE)

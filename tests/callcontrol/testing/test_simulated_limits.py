@@ -366,3 +366,31 @@ def test_voice_api_8_3_each_call_is_placed_at_its_slot_or_its_creation(
     for made in created:
         expected.append(made if not expected else max(int(expected[-1] + interval), made))
     assert [starts[i] for i in ids] == expected
+
+
+def test_voice_api_6_update_call_sends_its_method_and_fallback_credentials():
+    app = agents_app()
+
+    @app.route("/moved")
+    def moved(event: Any) -> Response:
+        return Response(SpeakSentence("Moved."))
+
+    sim = CallSimulator(app, base_url=BASE)
+    client = sim.client()
+    call_id = place(client)
+    sim.run_until(seconds=3.0)
+    sim.faults.fail("/gone")
+    client.update_call(
+        call_id,
+        redirect_url=f"{BASE}/gone",
+        redirect_method="GET",
+        redirect_fallback_url=f"{BASE}/moved",
+        fallback_username="fu",
+        fallback_password="fp",
+    )
+    [placed] = sim.run()
+    redirects = [
+        (cb.method, cb.url.split("?")[0]) for cb in placed.callbacks if cb.event_type == "redirect"
+    ]
+    assert redirects == [("GET", f"{BASE}/gone"), ("POST", f"{BASE}/moved")]
+    assert placed.heard[-1] == "Moved."

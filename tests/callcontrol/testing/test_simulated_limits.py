@@ -394,3 +394,15 @@ def test_voice_api_6_update_call_sends_its_method_and_fallback_credentials():
     ]
     assert redirects == [("GET", f"{BASE}/gone"), ("POST", f"{BASE}/moved")]
     assert placed.heard[-1] == "Moved."
+
+
+def test_voice_api_5_list_calls_pages_over_queued_calls_once_each():
+    sim, client = simulator(calls_per_second=1.0)
+    ids = [place(client) for _ in range(3)]  # the first placed, two queued
+    listed = [state.call_id for state in client.list_calls(page_size=1)]
+    assert listed == ids
+    assert [state.state for state in client.list_calls(page_size=2)] == [
+        "initiated",
+        "queued",
+        "queued",
+    ]

@@ -401,8 +401,12 @@ class _WallGuard:
         if alarm.deadline is not None or not _CAN_ALARM or threading.get_ident() != _MAIN:
             return  # nested (the outer deadline stands), or no signal can reach this thread
         now = time.monotonic()
-        if not alarm.installed:
-            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None, _WallGuard._fire):
+        # Read the handler every time: another one may have come (stand aside) or gone
+        # (SIG_DFL again: take SIGALRM back) since the last callback.
+        handler = signal.getsignal(signal.SIGALRM)
+        if handler is not _WallGuard._fire:
+            if handler not in (signal.SIG_DFL, None):
+                alarm.installed = False
                 return
             signal.signal(signal.SIGALRM, _WallGuard._fire)
             if not alarm.registered:  # an alarm left armed must not end the interpreter
@@ -411,11 +415,13 @@ class _WallGuard:
             alarm.installed = True
             alarm.fires_at = 0.0  # whatever was armed before went to another handler
         deadline = alarm.deadline = now + self.timeout
-        if alarm.fires_at <= now or alarm.fires_at > deadline:
-            if signal.getsignal(signal.SIGALRM) is not _WallGuard._fire:
-                alarm.installed = False  # someone else's handler now: stand aside
-                alarm.deadline = None
-                return
+        # The pending alarm serves only if it comes in time and is really there: someone may
+        # have cancelled the interval timer (setitimer or alarm(0)) since it was armed.
+        if (
+            alarm.fires_at <= now
+            or alarm.fires_at > deadline
+            or signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
+        ):
             signal.setitimer(signal.ITIMER_REAL, self.timeout)
             alarm.fires_at = deadline
         self.active = True

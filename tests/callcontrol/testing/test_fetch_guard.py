@@ -161,3 +161,19 @@ def test_a_nested_callback_leaves_the_outer_deadline_standing(release: threading
 
     with pytest.raises(AppError, match="within 0.5 s of wall time"):
         CallSimulator(nesting, timeout=0.5).inbound("/answer")
+
+
+def test_a_pending_alarm_cancelled_by_someone_else_is_armed_again(
+    release: threading.Event,
+) -> None:
+    # The quick callback leaves its alarm pending; something then cancels the interval
+    # timer (setitimer(0), alarm(0)). The hung callback must not count on that alarm.
+    CallSimulator(quick, timeout=1).inbound("/answer")
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    assert_interrupted(release, 1)
+
+
+def test_a_handler_reset_to_the_default_is_taken_back(release: threading.Event) -> None:
+    CallSimulator(quick, timeout=1).inbound("/answer")
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    assert_interrupted(release, 1)

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from bxml import Bxml
 
+from ..engine import Credentials
+
 
 class CallRefused(Exception):
     """createCall refused by the account's limits (voice-api §8.3): the API answers 429.
@@ -101,3 +103,28 @@ class CallsBackend(Protocol):
     def now_ms(self) -> int:
         """The backend's clock, in the milliseconds :meth:`CallView.gone` takes."""
         ...
+
+
+def create_call_start(fields: dict[str, Any]) -> dict[str, Any]:
+    """The :meth:`Engine.start_call` arguments that validated createCall ``fields`` give
+    (voice-api §3: answer and disconnect URLs, methods, credentials, tag, application): the
+    one mapping of the emulator and of ``sim.client()``. The script, destinations, call id,
+    callTimeout and machine detection are the driver's to add."""
+    credentials = fallback = None
+    if "username" in fields:
+        credentials = Credentials(fields["username"], fields["password"])
+    if "fallbackUsername" in fields:
+        fallback = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
+    return {
+        "from_": fields["from"],
+        "to": fields["to"],
+        "method": fields.get("answerMethod", "POST"),
+        "fallback_url": fields.get("answerFallbackUrl"),
+        "fallback_method": fields.get("answerFallbackMethod") or "POST",
+        "disconnect_url": fields.get("disconnectUrl"),
+        "disconnect_method": fields.get("disconnectMethod", "POST"),
+        "tag": fields.get("tag") or None,
+        "application_id": fields["applicationId"],
+        "credentials": credentials,
+        "fallback_credentials": fallback,
+    }

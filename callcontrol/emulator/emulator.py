@@ -32,7 +32,7 @@ from ..contract import (
     call_url,
     queue_capacity,
 )
-from ..engine import Credentials, Engine, Leg, amd
+from ..engine import Engine, Leg, amd
 from ..engine.dialing import DEFAULT_CALL_TIMEOUT
 from ..engine.model import CallbackRequest, FetchResult
 from ..engine.script import (
@@ -43,6 +43,7 @@ from ..engine.script import (
 )
 from . import admin
 from .api import Account, CallsApi, Reply
+from .backend import create_call_start
 from .calls import EmulatorCalls
 from .clock import EmulatorClock
 from .driver import CLOSED, Driver, Waiter
@@ -354,11 +355,6 @@ class VoiceEmulator:
             script = self._callees.get(fields["to"], ())
             destinations = dict(self._destinations)
             call_id = _call_id(self._ids)
-        creds = fallback_creds = None
-        if "username" in fields:
-            creds = Credentials(fields["username"], fields["password"])
-        if "fallbackUsername" in fields:
-            fallback_creds = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
         engine = self._driver.engine
 
         def begin() -> Leg:
@@ -366,26 +362,16 @@ class VoiceEmulator:
             return engine.start_call(
                 "outbound",
                 fields["answerUrl"],
-                from_=fields["from"],
-                to=fields["to"],
-                credentials=creds,
-                method=fields.get("answerMethod", "POST"),
-                fallback_url=fields.get("answerFallbackUrl"),
-                fallback_method=fields.get("answerFallbackMethod") or "POST",
+                **create_call_start(fields),
                 call_timeout=float(fields.get("callTimeout", DEFAULT_CALL_TIMEOUT)),
-                disconnect_url=fields.get("disconnectUrl"),
-                disconnect_method=fields.get("disconnectMethod", "POST"),
                 script=script,
                 destinations=destinations,
-                fallback_credentials=fallback_creds,
                 machine_detection=(
                     amd.detection(fields["machineDetection"])
                     if "machineDetection" in fields
                     else None
                 ),
-                tag=fields.get("tag") or None,
                 call_id=call_id,
-                application_id=fields["applicationId"],
             )
 
         queued = Leg(

@@ -322,27 +322,18 @@ class CallSimulator:
         """Start the outbound call ``call_id`` of validated createCall ``fields`` (voice-api
         §3), now: it leaves the account's queue. ``cancelled``: it left it by updateCall
         and starts only to be cancelled, so it never reaches the callee (no script)."""
-        credentials = fallback = None
-        if "username" in fields:
-            credentials = Credentials(fields["username"], fields["password"])
-        if "fallbackUsername" in fields:
-            fallback = Credentials(fields["fallbackUsername"], fields["fallbackPassword"])
+        from ..emulator.backend import create_call_start  # only sim.client() places calls
+
+        options = create_call_start(fields)
+        credentials = (options.pop("credentials"), options.pop("fallback_credentials"))
         return self._start(
             "outbound",
             fields["answerUrl"],
-            from_=fields["from"],
-            to=fields["to"],
-            method=fields.get("answerMethod", "POST"),
-            fallback_url=fields.get("answerFallbackUrl"),
-            fallback_method=fields.get("answerFallbackMethod") or "POST",
-            disconnect_url=fields.get("disconnectUrl"),
-            disconnect_method=fields.get("disconnectMethod", "POST"),
+            **options,
             machine_detection=fields.get("machineDetection"),
-            tag=fields.get("tag") or None,
             call_timeout=fields.get("callTimeout"),
             callback_timeout=fields.get("callbackTimeout"),
-            credentials=(credentials, fallback),
-            application_id=fields["applicationId"],
+            credentials=credentials,
             call_id=call_id,
             callee=not cancelled,
         )
